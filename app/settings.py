@@ -1,0 +1,143 @@
+"""Settings from the environment: one struct per concern, read once per process.
+
+Every process (web, worker, CLI, tests) reads the same variables, so one `REDIS_URL` feeds both the
+redis client and arq, and one `DATABASE_URL` feeds SQLAlchemy and Alembic.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default).strip() or default
+
+
+def _env_bool(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return raw.strip().lower() in _TRUE
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        msg = f"{name} must be an integer, got {raw!r}"
+        raise RuntimeError(msg) from exc
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    url: str
+    pool_size: int = 10
+    max_overflow: int = 10
+    echo: bool = False
+
+    @property
+    def async_url(self) -> str:
+        """SQLAlchemy URL with the asyncpg driver, whatever scheme the operator wrote."""
+        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+            if self.url.startswith(prefix):
+                return "postgresql+asyncpg://" + self.url[len(prefix) :]
+        return self.url
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """Plain libpq-style DSN for raw asyncpg connections (health checks, test set-up)."""
+        return "postgresql://" + self.async_url[len("postgresql+asyncpg://") :]
+
+
+class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
+    url: str
+    # Every key Passline writes starts with this, so several shops (or test runs) can share one Redis.
+    prefix: str = "pl:"
+
+
+class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_workers: int = 1
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+    log_json: bool = True
+
+
+class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
+    session_ttl_seconds: int = 12 * 3600
+    session_cookie: str = "passline_session"
+    csrf_cookie: str = "passline_csrf"
+    csrf_header: str = "x-csrf-token"
+    # Secure cookies need HTTPS; localhost development and the test suite run on plain HTTP.
+    cookie_secure: bool = False
+    login_attempts_per_minute: int = 20
+
+
+class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    max_jobs: int = 10
+    job_timeout_seconds: int = 300
+
+
+class DataSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Where `passline run` keeps the embedded PostgreSQL and Redis when none is configured.
+    dir: Path
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database: DatabaseSettings
+    redis: RedisSettings
+    server: ServerSettings
+    security: SecuritySettings
+    worker: WorkerSettings
+    data: DataSettings
+
+    @property
+    def embedded(self) -> bool:
+        return not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
+
+
+def load_settings() -> Settings:
+    return Settings(
+        database=DatabaseSettings(
+            url=_env("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/passline"),
+            pool_size=_env_int("PASSLINE_DB_POOL_SIZE", 10),
+            max_overflow=_env_int("PASSLINE_DB_MAX_OVERFLOW", 10),
+            echo=_env_bool("PASSLINE_DB_ECHO", default=False),
+        ),
+        redis=RedisSettings(
+            url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            prefix=_env("PASSLINE_REDIS_PREFIX", "pl:"),
+        ),
+        server=ServerSettings(
+            host=_env("PASSLINE_HOST", "127.0.0.1"),
+            port=_env_int("PASSLINE_PORT", 8000),
+            web_workers=_env_int("PASSLINE_WEB_WORKERS", 1),
+            max_body_bytes=_env_int("PASSLINE_MAX_BODY_BYTES", 1_048_576),
+            log_level=_env("PASSLINE_LOG_LEVEL", "INFO").upper(),
+            log_json=_env_bool("PASSLINE_LOG_JSON", default=True),
+        ),
+        security=SecuritySettings(
+            session_ttl_seconds=_env_int("PASSLINE_SESSION_TTL", 12 * 3600),
+            cookie_secure=_env_bool("PASSLINE_COOKIE_SECURE", default=False),
+            login_attempts_per_minute=_env_int("PASSLINE_LOGIN_RATE", 20),
+        ),
+        worker=WorkerSettings(
+            max_jobs=_env_int("PASSLINE_WORKER_MAX_JOBS", 10),
+            job_timeout_seconds=_env_int("PASSLINE_JOB_TIMEOUT", 300),
+        ),
+        data=DataSettings(dir=Path(_env("PASSLINE_DATA_DIR", ".passline-data")).resolve()),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
