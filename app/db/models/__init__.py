@@ -1,0 +1,35 @@
+"""Every table of the schema. Importing this package registers them all on `Base.metadata`, which is what
+Alembic and the test fixtures diff and truncate."""
+
+from app.db.models.audit import AuditLog
+from app.db.models.branches import Branch, BranchTaxNumber, Station
+from app.db.models.catalog import Category, CustomerPrice, Product, ProductPrice, ProductUnit
+from app.db.models.customers import Customer, CustomerAddress, CustomerPhone
+from app.db.models.delivery import Courier, Territory
+from app.db.models.orders import Order, OrderEvent, OrderLine
+from app.db.models.payments import Payment
+from app.db.models.staff import BranchMembership, User, UserRole
+
+__all__ = [
+    "AuditLog",
+    "Branch",
+    "BranchMembership",
+    "BranchTaxNumber",
+    "Category",
+    "Courier",
+    "Customer",
+    "CustomerAddress",
+    "CustomerPhone",
+    "CustomerPrice",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Payment",
+    "Product",
+    "ProductPrice",
+    "ProductUnit",
+    "Station",
+    "Territory",
+    "User",
+    "UserRole",
+]
