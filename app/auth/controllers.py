@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from app.auth.deps import provide_auth_service
+from app.auth.guards import current_user, requires_login
+from app.auth.middleware import CSRF_EXEMPT_OPT
+from app.auth.schemas import LoginRequest, LoginResponse, Me
+from app.auth.services import AuthService
+from app.lib.deps import AppSettings
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def client_ip(request: AnyRequest) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+    dependencies = {"auth_service": Provide(provide_auth_service, sync_to_thread=False)}
+
+    @post("/login", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True})
+    async def login(
+        self,
+        request: AnyRequest,
+        data: JSONBody[LoginRequest],
+        auth_service: NamedDependency[AuthService],
+        settings: AppSettings,
+    ) -> Response[LoginResponse]:
+        token, user = await auth_service.login(
+            username=data.username, password=data.password, client_ip=client_ip(request)
+        )
+        security = settings.security
+        return Response(
+            LoginResponse(user=await auth_service.me(user), csrf_token=user.csrf),
+            cookies=[
+                Cookie(
+                    key=security.session_cookie,
+                    value=token,
+                    max_age=security.session_ttl_seconds,
+                    httponly=True,
+                    samesite="lax",
+                    secure=security.cookie_secure,
+                    path="/",
+                ),
+                # Readable by page scripts on purpose: they echo it in the X-CSRF-Token header.
+                Cookie(
+                    key=security.csrf_cookie,
+                    value=user.csrf,
+                    max_age=security.session_ttl_seconds,
+                    httponly=False,
+                    samesite="strict",
+                    secure=security.cookie_secure,
+                    path="/",
+                ),
+            ],
+        )
+
+    @post("/logout", status_code=HTTP_200_OK, guards=[requires_login])
+    async def logout(
+        self, request: AnyRequest, auth_service: NamedDependency[AuthService], settings: AppSettings
+    ) -> Response[dict[str, bool]]:
+        await auth_service.logout(token=str(request.scope.get("auth") or ""), user=current_user(request))
+        security = settings.security
+        return Response(
+            {"logged_out": True},
+            cookies=[
+                Cookie(key=security.session_cookie, value="", max_age=0, path="/", httponly=True),
+                Cookie(key=security.csrf_cookie, value="", max_age=0, path="/"),
+            ],
+        )
+
+    @get("/me", guards=[requires_login])
+    async def me(self, request: AnyRequest, auth_service: NamedDependency[AuthService]) -> Me:
+        return await auth_service.me(current_user(request))

@@ -1,0 +1,260 @@
+"""`passline` command line: run | web | worker | migrate | seed-demo | create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+from app.embedded import EmbeddedServices
+from app.settings import get_settings
+
+SCREENS = (
+    ("Sign in", "/login"),
+    ("Kanban board (managers)", "/kanban"),
+    ("POS (cashiers)", "/pos"),
+    ("Kitchen display, per station", "/kds/{station}"),
+    ("Expo", "/kds/expo"),
+    ("Queue token TV", "/queue/{branch}"),
+    ("Courier (phones)", "/courier"),
+    ("Admin", "/admin"),
+    ("Health", "/health/ready"),
+    ("Metrics", "/metrics"),
+    ("OpenAPI", "/schema"),
+)
+
+
+@contextlib.contextmanager
+def services_for_this_process() -> Iterator[EmbeddedServices | None]:
+    """Use the configured PostgreSQL/Redis, or start the embedded ones and point the environment at them."""
+    need_pg = not os.environ.get("DATABASE_URL")
+    need_redis = not os.environ.get("REDIS_URL")
+    if not (need_pg or need_redis):
+        yield None
+        return
+    settings = get_settings()
+    embedded = EmbeddedServices(settings.data.dir)
+    print(
+        f"Starting embedded {'PostgreSQL' if need_pg else ''}{' and ' if need_pg and need_redis else ''}"
+        f"{'Redis' if need_redis else ''} in {settings.data.dir} …",
+        flush=True,
+    )
+    database_url, redis_url = embedded.start(need_postgres=need_pg, need_redis=need_redis)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    get_settings.cache_clear()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+def migrate() -> None:
+    from app.db.migrate import upgrade
+
+    upgrade(get_settings().database.async_url)
+
+
+async def _seed_demo() -> bool:
+    from app.demo.seed import seed_demo
+    from app.lib.deps import provide_services
+    from app.lib.runtime import open_runtime
+
+    async with open_runtime() as runtime, provide_services(runtime) as services:
+        report = await seed_demo(services.session)
+    return report.created
+
+
+def print_demo_logins() -> None:
+    from app.demo import DEMO_PASSWORD, DEMO_USERS
+
+    print("Demo logins (password for all: %s):" % DEMO_PASSWORD)  # noqa: UP031
+    for username, roles in DEMO_USERS:
+        print(f"  {username:<10} {', '.join(roles)}")
+
+
+def print_screens(base_url: str) -> None:
+    print(f"Passline is up at {base_url}")
+    for title, path in SCREENS:
+        print(f"  {title:<30} {base_url}{path}")
+
+
+def cmd_web(_: argparse.Namespace) -> int:
+    import uvicorn
+
+    with services_for_this_process():
+        server = get_settings().server
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=server.host,
+            port=server.port,
+            workers=server.web_workers if server.web_workers > 1 else None,
+            ws="websockets-sansio",
+            proxy_headers=True,
+            log_config=None,
+            access_log=False,
+        )
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    from arq.worker import Worker
+
+    from app.lib.logging import configure_logging
+    from workers.settings import worker_options
+
+    with services_for_this_process():
+        settings = get_settings()
+        configure_logging(level=settings.server.log_level, json=settings.server.log_json)
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        Worker(**worker_options(settings)).run()
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    with services_for_this_process():
+        migrate()
+    print("Database is at the latest schema.")
+    return 0
+
+
+def cmd_seed_demo(_: argparse.Namespace) -> int:
+    with services_for_this_process():
+        migrate()
+        created = asyncio.run(_seed_demo())
+    print("Demo shop created." if created else "Demo shop already present; nothing changed.")
+    print_demo_logins()
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.staff.admin import create_admin
+
+    password = args.password or os.environ.get("PASSLINE_ADMIN_PASSWORD") or ""
+    if not password:
+        password = getpass.getpass("Password for the new admin: ")
+    with services_for_this_process():
+        migrate()
+        try:
+            user_id = asyncio.run(
+                create_admin(username=args.username, password=password, full_name=args.full_name)
+            )
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"Admin {args.username!r} created (id {user_id}); they see every branch.")
+    return 0
+
+
+def _spawn(command: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "app.cli", command], env=os.environ.copy())
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    stopping = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    with services_for_this_process():
+        migrate()
+        if asyncio.run(_seed_demo()):
+            print("Seeded the demo shop.")
+        children = {"web": _spawn("web"), "worker": _spawn("worker")}
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        server = get_settings().server
+        host = "localhost" if server.host in {"127.0.0.1", "0.0.0.0", "::"} else server.host  # noqa: S104
+        if _wait_until_ready(f"http://127.0.0.1:{server.port}/health/ready", children, lambda: stopping):
+            print_screens(f"http://{host}:{server.port}")
+            print_demo_logins()
+            print("Ctrl-C stops Passline (web, worker and the embedded databases).", flush=True)
+        while not stopping and all(child.poll() is None for child in children.values()):
+            time.sleep(0.25)
+        exit_code = 0
+        for name, child in children.items():
+            if child.poll() is not None and not stopping:
+                print(f"{name} exited with {child.returncode}; stopping.", file=sys.stderr)
+                exit_code = 1
+        _stop_children(children)
+    print("Passline stopped.")
+    return exit_code
+
+
+def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], stopped: object) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if callable(stopped) and stopped():
+            return False
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    print("Passline did not become ready within 60 s; see the log above.", file=sys.stderr)
+    return True
+
+
+def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for child in children.values():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passline", description="Passline order orchestration server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="everything for a newcomer: databases, migrate, demo shop, web + worker")
+    commands.add_parser("web", help="the web process (HTTP API, pages, Socket.IO)")
+    commands.add_parser("worker", help="the arq worker")
+    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    commands.add_parser("seed-demo", help="create the demo shop (idempotent)")
+    admin = commands.add_parser("create-admin", help="create an admin user")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--full-name", default="Administrator")
+    admin.add_argument("--password", help="omit to be prompted (or set PASSLINE_ADMIN_PASSWORD)")
+    for name, handler in (
+        ("run", cmd_run),
+        ("web", cmd_web),
+        ("worker", cmd_worker),
+        ("migrate", cmd_migrate),
+        ("seed-demo", cmd_seed_demo),
+        ("create-admin", cmd_create_admin),
+    ):
+        commands.choices[name].set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

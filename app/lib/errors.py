@@ -1,0 +1,39 @@
+"""Turning exceptions into HTTP answers.
+
+Client mistakes are Litestar's HTTP exceptions (4xx with `detail`); anything else is a bug on our side:
+it is logged with its traceback and answered with a 500 that carries the request id, never internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from app.lib.logging import request_id_var
+
+log = logging.getLogger("passline.errors")
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, HTTPException):
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+        if exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
+    log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+    return Response(
+        {
+            "status_code": HTTP_500_INTERNAL_SERVER_ERROR,
+            "detail": "Internal server error",
+            "request_id": request_id_var.get(),
+        },
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {Exception: internal_error_handler}

@@ -1,0 +1,81 @@
+"""The application factory: Litestar for HTTP, wrapped by Socket.IO, wrapped by request observation.
+
+Tests, the CLI and uvicorn (`uvicorn --factory app.main:create_app`) all build the app here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import socketio
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from app.auth.controllers import AuthController
+from app.auth.middleware import SessionMiddleware
+from app.branches.controllers import BranchController
+from app.health.controllers import HealthController
+from app.lib.deps import DEPENDENCIES
+from app.lib.errors import EXCEPTION_HANDLERS
+from app.lib.logging import configure_logging
+from app.lib.metrics import HttpMetrics, Registry
+from app.lib.observe import ObserveRequests
+from app.lib.runtime import Runtime
+from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
+from realtime.server import create_sio
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+def create_litestar(runtime: Runtime, registry: Registry) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await runtime.open()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            BranchController,
+            *DISPLAY_ROUTES,
+            *static_files_routers(),
+        ],
+        dependencies=DEPENDENCIES,
+        middleware=[SessionMiddleware(runtime)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=_state(runtime, registry),
+        template_config=template_config(),
+        request_max_body_size=runtime.settings.server.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Passline",
+            version="0.1.0",
+            path="/schema",
+            # The UI plugins load their scripts from a CDN, which a shop LAN may not reach: serve JSON only.
+            render_plugins=[JsonRenderPlugin(path=("/", "/openapi.json"))],
+        ),
+        logging_config=None,
+    )
+
+
+def _state(runtime: Runtime, registry: Registry) -> State:
+    return State({"runtime": runtime, "metrics": registry})
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ObserveRequests:
+    runtime = runtime or Runtime(settings)
+    configure_logging(level=runtime.settings.server.log_level, json=runtime.settings.server.log_json)
+    registry = Registry()
+    litestar_app = create_litestar(runtime, registry)
+    sio = create_sio(runtime)
+    combined = socketio.ASGIApp(sio, other_asgi_app=litestar_app, socketio_path="socket.io")
+    return ObserveRequests(combined, HttpMetrics(registry))

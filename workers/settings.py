@@ -1,0 +1,69 @@
+"""arq worker configuration: jobs, cron, and the shared runtime opened once per worker process.
+
+`passline worker` builds a Worker from `worker_options()`; `arq workers.settings.WorkerSettings` works too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from app.lib.runtime import Runtime
+from app.settings import Settings, get_settings
+from workers.jobs.heartbeat import heartbeat
+
+FUNCTIONS = [heartbeat]
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    runtime = Runtime(get_settings())
+    await runtime.open()
+    ctx["runtime"] = runtime
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    runtime: Runtime | None = ctx.get("runtime")
+    if runtime is not None:
+        await runtime.close()
+
+
+def queue_name(settings: Settings) -> str:
+    return f"{settings.redis.prefix}arq:queue"
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    return RedisSettings.from_dsn(settings.redis.url)
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    prefix = settings.redis.prefix
+    return {
+        "functions": FUNCTIONS,
+        # Cron job ids are global in Redis; naming them with the prefix keeps two shops (or test runs)
+        # sharing one Redis from swallowing each other's runs.
+        "cron_jobs": [cron(heartbeat, name=f"{prefix}heartbeat", second={0, 30}, run_at_startup=True)],
+        "redis_settings": redis_settings(settings),
+        "queue_name": queue_name(settings),
+        "health_check_key": f"{prefix}arq:health-check",
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "max_jobs": settings.worker.max_jobs,
+        "job_timeout": settings.worker.job_timeout_seconds,
+    }
+
+
+class WorkerSettings:
+    """For arq's own command line (`arq workers.settings.WorkerSettings`); reads the environment on import."""
+
+    _options = worker_options(get_settings())
+    functions = _options["functions"]
+    cron_jobs = _options["cron_jobs"]
+    redis_settings = _options["redis_settings"]
+    queue_name = _options["queue_name"]
+    health_check_key = _options["health_check_key"]
+    on_startup = _options["on_startup"]
+    on_shutdown = _options["on_shutdown"]
+    max_jobs = _options["max_jobs"]
+    job_timeout = _options["job_timeout"]
