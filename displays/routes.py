@@ -20,22 +20,16 @@ STATIC = HERE / "static"
 # `npm install` in displays/ puts the official socket.io-client browser build here (see Makefile).
 VENDOR_SOCKET_IO = HERE / "node_modules" / "socket.io-client" / "dist"
 
-# Where each role lands after login; the first role in this order wins.
-HOME_BY_ROLE = (
-    ("admin", "/kanban"),
-    ("manager", "/kanban"),
-    ("cashier", "/pos"),
-    ("kitchen", "/kds/expo"),
-    ("courier", "/courier"),
-    ("hr", "/admin"),
+# The screens each role works on. Only screens that exist are listed; each screen's issue adds its own.
+SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("API schema", "/schema", ("admin", "manager")),
+    ("Health", "/health/ready", ("admin", "manager")),
+    ("Metrics", "/metrics", ("admin",)),
 )
 
 
-def home_for(user: SessionUser) -> str:
-    for role, path in HOME_BY_ROLE:
-        if role in user.roles:
-            return path
-    return "/login"
+def screens_for(user: SessionUser) -> list[tuple[str, str]]:
+    return [(title, path) for title, path, roles in SCREENS if user.has_role(*roles)]
 
 
 def _user(request: Request[Any, Any, Any]) -> SessionUser | None:
@@ -51,9 +45,11 @@ def _safe_next(raw: str | None) -> str | None:
 
 
 @get("/", include_in_schema=False)
-async def index(request: Request[Any, Any, Any]) -> Redirect:
+async def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = _user(request)
-    return Redirect(path=home_for(user) if user else "/login")
+    if user is None:
+        return Redirect(path="/login")
+    return Template(template_name="home.html", context={"user": user, "screens": screens_for(user)})
 
 
 @get("/login", include_in_schema=False)
@@ -61,7 +57,7 @@ async def login_page(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = _user(request)
     target = _safe_next(request.query_params.get("next"))
     if user is not None:
-        return Redirect(path=target or home_for(user))
+        return Redirect(path=target or "/")
     return Template(template_name="login.html", context={"next": target or ""})
 
 

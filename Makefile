@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := displays/node_modules/.installed
+
+.PHONY: run test setup lint typecheck pytest browser clean
+
+run: setup
+	$(BIN)/passline run
+
+test: setup browser lint typecheck pytest
+
+setup: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[embedded,dev]'
+	@touch $@
+
+# The pages load the official socket.io-client browser build from this server, never from a CDN.
+$(NODE_STAMP): displays/package.json displays/package-lock.json
+	cd displays && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; \
+		fi; \
+	fi
+
+lint:
+	$(BIN)/ruff check app realtime workers displays migrations tests
+	$(BIN)/ruff format --check app realtime workers displays migrations tests
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) displays/node_modules .passline-data .mypy_cache .ruff_cache .pytest_cache
