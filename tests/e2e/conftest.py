@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
 # Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,7 +24,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
+    if not HAVE_CHROMIUM:
         pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
     from playwright.async_api import async_playwright
 

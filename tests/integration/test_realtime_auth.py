@@ -30,7 +30,7 @@ async def _session_cookie(server: LiveServer, username: str) -> str:
         return f"passline_session={response.cookies['passline_session']}"
 
 
-class Refused(Exception):
+class ConnectRefusedError(Exception):
     pass
 
 
@@ -51,23 +51,23 @@ async def _connect(server: LiveServer, cookie: str | None) -> tuple[socketio.Asy
     except socketio.exceptions.ConnectionError as exc:
         await client.disconnect()
         # The server's reason arrives as the namespace's connect_error payload.
-        raise Refused(str(refusals)) from exc
+        raise ConnectRefusedError(str(refusals)) from exc
     return client, hello
 
 
 async def test_anonymous_connect_is_refused(live_server: LiveServer, staff: dict[str, Any]) -> None:
-    with pytest.raises(Refused, match="unauthorized"):
+    with pytest.raises(ConnectRefusedError, match="unauthorized"):
         await _connect(live_server, None)
 
 
 async def test_forged_cookie_is_refused(live_server: LiveServer, staff: dict[str, Any]) -> None:
-    with pytest.raises(Refused, match="unauthorized"):
+    with pytest.raises(ConnectRefusedError, match="unauthorized"):
         await _connect(live_server, "passline_session=not-a-real-session")
 
 
 async def test_wrong_role_is_refused(live_server: LiveServer, staff: dict[str, Any]) -> None:
     cookie = await _session_cookie(live_server, "cass")
-    with pytest.raises(Refused, match="forbidden"):
+    with pytest.raises(ConnectRefusedError, match="forbidden"):
         await _connect(live_server, cookie)
 
 
