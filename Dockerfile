@@ -2,7 +2,7 @@
 #
 #   docker build -t passline .
 #   docker run --rm -e DATABASE_URL=... -e REDIS_URL=... -p 8000:8000 passline          # web
-#   docker run --rm -e DATABASE_URL=... -e REDIS_URL=... passline passline worker        # arq worker
+#   docker run --rm --no-healthcheck -e DATABASE_URL=... -e REDIS_URL=... passline passline worker  # arq worker
 #
 # docker-compose.yml wires it to PostgreSQL and Redis; docs/operations.md lists the environment.
 
@@ -63,7 +63,7 @@ RUN groupadd --system --gid 10001 passline \
 # Root owns the code: the service user can run it but not rewrite it.
 COPY --from=build /opt/venv /opt/venv
 
-# Only used by `passline run`'s embedded databases, which this image does not install; a writable cwd anyway.
+# A writable working directory owned by the service user (a relative PASSLINE_DATA_DIR resolves against it).
 WORKDIR /var/lib/passline
 USER passline:passline
 
