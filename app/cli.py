@@ -99,6 +99,8 @@ def cmd_web(_: argparse.Namespace) -> int:
             proxy_headers=True,
             log_config=None,
             access_log=False,
+            ssl_certfile=server.ssl_certfile,
+            ssl_keyfile=server.ssl_keyfile,
         )
     return 0
 

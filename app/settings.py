@@ -70,6 +70,9 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True
+    # Serve HTTPS directly (the POS service worker needs HTTPS off localhost); see docs/tls.md.
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
 
 
 class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,6 +127,8 @@ def load_settings() -> Settings:
             max_body_bytes=_env_int("PASSLINE_MAX_BODY_BYTES", 1_048_576),
             log_level=_env("PASSLINE_LOG_LEVEL", "INFO").upper(),
             log_json=_env_bool("PASSLINE_LOG_JSON", default=True),
+            ssl_certfile=os.environ.get("PASSLINE_SSL_CERTFILE") or None,
+            ssl_keyfile=os.environ.get("PASSLINE_SSL_KEYFILE") or None,
         ),
         security=SecuritySettings(
             session_ttl_seconds=_env_int("PASSLINE_SESSION_TTL", 12 * 3600),

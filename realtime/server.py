@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def create_sio(runtime: Runtime) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(
         async_mode="asgi",
+        # Websocket only: long-polling would need sticky sessions across web processes (DESIGN §9).
+        transports=["websocket"],
         logger=False,
         engineio_logger=False,
     )

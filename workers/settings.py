@@ -51,6 +51,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "on_shutdown": on_shutdown,
         "max_jobs": settings.worker.max_jobs,
         "job_timeout": settings.worker.job_timeout_seconds,
+        # A short health-check interval makes `arq --check` a usable liveness probe.
+        "health_check_interval": 60,
+        # On SIGTERM let running jobs finish rather than cancelling them into a retry.
+        "job_completion_wait": 20,
     }
 
 
@@ -67,3 +71,5 @@ class WorkerSettings:
     on_shutdown = _options["on_shutdown"]
     max_jobs = _options["max_jobs"]
     job_timeout = _options["job_timeout"]
+    health_check_interval = _options["health_check_interval"]
+    job_completion_wait = _options["job_completion_wait"]

@@ -43,3 +43,31 @@ class Keys:
 
     def branch_tag(self, branch_id: int) -> str:
         return f"{self.prefix}{{b:{branch_id}}}"
+
+    # --- one branch's hot state: every key below shares the branch hash tag
+
+    def order(self, branch_id: int, order_id: str) -> str:
+        return f"{self.branch_tag(branch_id)}:order:{order_id}"
+
+    def state_index(self, branch_id: int, state: str) -> str:
+        """The kanban column: open orders in `state`, scored by when they entered it (ms)."""
+        return f"{self.branch_tag(branch_id)}:state:{state}"
+
+    def events(self, branch_id: int) -> str:
+        """The branch's ordered event stream; its ids are the event ids clients resume from."""
+        return f"{self.branch_tag(branch_id)}:events"
+
+    def ticket(self, branch_id: int, ticket_id: str) -> str:
+        return f"{self.branch_tag(branch_id)}:ticket:{ticket_id}"
+
+    def station_tickets(self, branch_id: int, station_code: str) -> str:
+        return f"{self.branch_tag(branch_id)}:station:{station_code}"
+
+    # --- across branches
+
+    def event_branches(self) -> str:
+        """Branches that have an event stream, for the readers that follow every stream."""
+        return f"{self.prefix}event-branches"
+
+    def persister_group(self) -> str:
+        return "persister"
