@@ -1,0 +1,152 @@
+"""The Redis side of the order state machine: the two Lua scripts and the replies they give.
+
+Scripts are registered once per process (EVALSHA, with redis-py reloading them after a Redis restart).
+The transition table from `states.py` is rendered into the script source, so the check runs inside Redis
+in the same atomic step as the compare-and-set and the event append.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Literal
+
+from app.orders.states import OPEN_STATES, TRANSITIONS, State
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
+
+    from app.lib.redis import Keys
+
+Outcome = Literal["ok", "notfound", "conflict", "forbidden", "invalid", "missing"]
+
+# Events of one branch kept in Redis. At 60 events/s a day is ~5 M; shops are far below that, and past
+# the cap a resuming client simply gets `resync` and reloads its snapshot.
+DEFAULT_STREAM_MAXLEN = 1_000_000
+# A finished order's hash lingers so late readers (a courier's page, the TV) still resolve it.
+FINISHED_TTL_SECONDS = 24 * 3600
+
+
+def _lua_set(values: Any) -> str:
+    return "{" + ", ".join(f"[{json.dumps(str(v))}] = true" for v in sorted(values)) + "}"
+
+
+@cache
+def render_table() -> str:
+    rules = []
+    for (origin, target), rule in sorted(TRANSITIONS.items()):
+        parts = [f"roles = {_lua_set(rule.roles)}"]
+        if rule.channels is not None:
+            parts.append(f"channels = {_lua_set(rule.channels)}")
+        parts.append("requires = {" + ", ".join(json.dumps(f) for f in rule.requires) + "}")
+        if rule.requires_paid:
+            parts.append("paid = true")
+        if rule.correction:
+            parts.append("correction = true")
+        rules.append(f"  [{json.dumps(f'{origin}>{target}')}] = {{{', '.join(parts)}}},")
+    index = ", ".join(f"{state} = {position}" for position, state in enumerate(OPEN_STATES, start=3))
+    return "local RULES = {\n" + "\n".join(rules) + "\n}\nlocal INDEX = {" + index + "}\n"
+
+
+@cache
+def script_source(name: str) -> str:
+    source = resources.files("app.orders").joinpath(f"lua/{name}.lua").read_text()
+    return source.replace("--@TABLE@", render_table())
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionReply:
+    outcome: Outcome
+    state: str | None = None  # the state before the move (ok) or the current one (refusals)
+    version: int | None = None
+    stream_id: str | None = None
+    detail: str | None = None  # why: stale_version / illegal / unpaid / the missing field / channel
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSpec:
+    ticket_id: str
+    station_code: str
+    data: str  # ticket.created payload, JSON
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class OrderMachine:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        stream_maxlen: int = DEFAULT_STREAM_MAXLEN,
+        finished_ttl: int = FINISHED_TTL_SECONDS,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.stream_maxlen = stream_maxlen
+        self.finished_ttl = finished_ttl
+        self._transition: AsyncScript = redis.register_script(script_source("transition"))
+        self._init: AsyncScript = redis.register_script(script_source("init_order"))
+
+    async def init_order(
+        self,
+        *,
+        branch_id: int,
+        order_id: str,
+        state: State,
+        fields: dict[str, Any],
+        created: str,
+        tickets: list[TicketSpec],
+    ) -> tuple[bool, list[str]]:
+        """Returns (newly initialised, stream ids of the events appended)."""
+        keys = [
+            self.keys.order(branch_id, order_id),
+            self.keys.events(branch_id),
+            self.keys.state_index(branch_id, state),
+            *(self.keys.station_tickets(branch_id, t.station_code) for t in tickets),
+        ]
+        args: list[Any] = [order_id, state.value, json.dumps(fields), self.stream_maxlen, created]
+        for ticket in tickets:
+            args.extend((self.keys.ticket(branch_id, ticket.ticket_id), ticket.ticket_id, ticket.data))
+        reply = await self._init(keys=keys, args=args)
+        if _text(reply[0]) == "exists":
+            return False, []
+        return True, [_text(i) for i in reply[1]]
+
+    async def transition(
+        self,
+        *,
+        branch_id: int,
+        order_id: str,
+        to: State,
+        expected_version: int | None,
+        roles: tuple[str, ...],
+        guard: dict[str, Any],
+    ) -> TransitionReply:
+        keys = [
+            self.keys.order(branch_id, order_id),
+            self.keys.events(branch_id),
+            *(self.keys.state_index(branch_id, s) for s in OPEN_STATES),
+        ]
+        args = [
+            to.value,
+            "" if expected_version is None else str(expected_version),
+            ",".join(roles),
+            json.dumps({k: v for k, v in guard.items() if v is not None}),
+            self.stream_maxlen,
+            self.finished_ttl,
+        ]
+        reply = await self._transition(keys=keys, args=args)
+        outcome: Outcome = _text(reply[0])  # type: ignore[assignment]
+        if outcome == "notfound":
+            return TransitionReply(outcome)
+        state, version = _text(reply[1]), int(reply[2])
+        if outcome == "ok":
+            return TransitionReply(outcome, state, version, stream_id=_text(reply[3]))
+        detail = _text(reply[3]) if len(reply) > 3 else None
+        return TransitionReply(outcome, state, version, detail=detail)
