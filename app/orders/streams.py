@@ -11,8 +11,9 @@ for events that change no order state (a token called again, an alert) and is on
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
@@ -117,7 +118,7 @@ async def append(
     keys: Keys,
     branch_id: int,
     *,
-    type: str,  # noqa: A002 - the event field is called type everywhere else too
+    type: str,
     data: dict[str, Any],
     order_id: str | None = None,
     version: int | None = None,
@@ -136,7 +137,7 @@ async def append(
         maxlen=maxlen,
         approximate=True,
     )
-    await redis.sadd(keys.event_branches(), branch_id)
+    await cast("Awaitable[int]", redis.sadd(keys.event_branches(), branch_id))
     return _s(entry_id)
 
 
