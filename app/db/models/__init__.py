@@ -6,7 +6,8 @@ from app.db.models.branches import Branch, BranchTaxNumber, Station
 from app.db.models.catalog import Category, CustomerPrice, Product, ProductPrice, ProductUnit
 from app.db.models.customers import Customer, CustomerAddress, CustomerPhone
 from app.db.models.delivery import Courier, Territory
-from app.db.models.orders import Order, OrderEvent, OrderLine
+from app.db.models.kitchen import KitchenTicket
+from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
 from app.db.models.payments import Payment
 from app.db.models.staff import BranchMembership, User, UserRole
 
@@ -21,9 +22,11 @@ __all__ = [
     "CustomerAddress",
     "CustomerPhone",
     "CustomerPrice",
+    "KitchenTicket",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderTokenCounter",
     "Payment",
     "Product",
     "ProductPrice",

@@ -45,6 +45,8 @@ class Branch(Base):
     prices_include_tax: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # Cash totals are rounded to a multiple of this (0.50, 0.05); 0 means no cash rounding.
     cash_rounding: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    # Orders for a slot further ahead than this start as `scheduled` and are released by the worker.
+    schedule_lead_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("45"))
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())

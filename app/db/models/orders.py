@@ -163,3 +163,17 @@ class OrderEvent(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OrderTokenCounter(Base):
+    """The last queue token handed out per branch and business day.
+
+    A row per (branch, day) updated with UPSERT … RETURNING: the row lock serialises token assignment within
+    one branch only, tokens never repeat within a day, and they survive a Redis loss.
+    """
+
+    __tablename__ = "order_token_counters"
+
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_token: Mapped[int] = mapped_column(Integer)
