@@ -17,6 +17,7 @@ from app.orders.states import OPEN_STATES, TRANSITIONS, State
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.client import Pipeline
     from redis.commands.core import AsyncScript
 
     from app.lib.redis import Keys
@@ -92,6 +93,8 @@ class OrderMachine:
         self.finished_ttl = finished_ttl
         self._transition: AsyncScript = redis.register_script(script_source("transition"))
         self._init: AsyncScript = redis.register_script(script_source("init_order"))
+        self._add_tickets: AsyncScript = redis.register_script(script_source("add_tickets"))
+        self._board: AsyncScript = redis.register_script(script_source("board"))
 
     async def init_order(
         self,
@@ -99,24 +102,69 @@ class OrderMachine:
         branch_id: int,
         order_id: str,
         state: State,
-        fields: dict[str, Any],
+        fields: dict[str, str],
         created: str,
         tickets: list[TicketSpec],
     ) -> tuple[bool, list[str]]:
-        """Returns (newly initialised, stream ids of the events appended)."""
-        keys = [
-            self.keys.order(branch_id, order_id),
-            self.keys.events(branch_id),
-            self.keys.state_index(branch_id, state),
-            *(self.keys.station_tickets(branch_id, t.station_code) for t in tickets),
-        ]
-        args: list[Any] = [order_id, state.value, json.dumps(fields), self.stream_maxlen, created]
+        """Put an order (and its tickets) into the hot state in one MULTI.
+
+        Returns (whether the order was new, stream ids appended). Safe to repeat: nothing is announced twice.
+        """
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await self._init(
+                keys=[
+                    self.keys.order(branch_id, order_id),
+                    self.keys.events(branch_id),
+                    self.keys.state_index(branch_id, state),
+                ],
+                args=[order_id, state.value, json.dumps(fields), self.stream_maxlen, created],
+                client=pipe,
+            )
+            if tickets:
+                await self._queue_tickets(pipe, branch_id, order_id, tickets)
+            pipe.sadd(self.keys.event_branches(), branch_id)
+            replies = await pipe.execute()
+        order_reply = replies[0]
+        created_new = _text(order_reply[0]) == "ok"
+        ids = [_text(order_reply[1])] if created_new else []
+        if tickets:
+            ids.extend(_text(i) for i in replies[1])
+        return created_new, ids
+
+    async def add_tickets(self, *, branch_id: int, order_id: str, tickets: list[TicketSpec]) -> list[str]:
+        """Tickets for an order already in the hot state (a released scheduled order); idempotent."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await self._queue_tickets(pipe, branch_id, order_id, tickets)
+            (ids,) = await pipe.execute()
+        return [_text(i) for i in ids]
+
+    async def _queue_tickets(
+        self, pipe: Pipeline, branch_id: int, order_id: str, tickets: list[TicketSpec]
+    ) -> None:
+        args: list[Any] = [order_id, self.stream_maxlen]
         for ticket in tickets:
             args.extend((self.keys.ticket(branch_id, ticket.ticket_id), ticket.ticket_id, ticket.data))
-        reply = await self._init(keys=keys, args=args)
-        if _text(reply[0]) == "exists":
-            return False, []
-        return True, [_text(i) for i in reply[1]]
+        # Queued on the pipeline; redis-py loads the script first if Redis lost it.
+        await self._add_tickets(
+            keys=[
+                self.keys.events(branch_id),
+                *(self.keys.station_tickets(branch_id, t.station_code) for t in tickets),
+            ],
+            args=args,
+            client=pipe,
+        )
+
+    async def board(self, branch_id: int) -> tuple[str, dict[str, list[list[str]]]]:
+        """(stream id the snapshot is current to, open orders per state) in one atomic read."""
+        reply = await self._board(
+            keys=[self.keys.events(branch_id), *(self.keys.state_index(branch_id, s) for s in OPEN_STATES)],
+            args=[self.keys.order(branch_id, "")],
+        )
+        columns = {
+            state.value: [[_text(v) for v in row] for row in column]
+            for state, column in zip(OPEN_STATES, reply[1:], strict=True)
+        }
+        return _text(reply[0]), columns
 
     async def transition(
         self,

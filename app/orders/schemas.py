@@ -1,0 +1,183 @@
+"""Request and response bodies of the order API. Money and quantities travel as strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from app.orders.states import Channel, State
+
+MAX_LINES = 200
+MAX_SYNC_BATCH = 100
+
+Note = Annotated[str, msgspec.Meta(max_length=500)]
+PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+PriceList = Literal["counter", "wholesale", "customer"]
+
+
+class LineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    product_id: PositiveId
+    qty: Decimal
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
+    price_list: PriceList = "counter"
+    # A manual rate (customer-specific deals); needs the manager role.
+    unit_price: Decimal | None = None
+    note: Note = ""
+
+
+class DeliveryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    territory_id: PositiveId
+    slot_start: dt.datetime | None = None
+    slot_end: dt.datetime | None = None
+
+
+class OrderCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    id: uuid.UUID
+    branch_id: PositiveId
+    channel: Channel
+    lines: Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    customer_id: PositiveId | None = None
+    delivery: DeliveryIn | None = None
+    table_label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    note: Note = ""
+
+
+class OrderSync(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # Items are decoded one by one in the service, so one malformed order does not reject the batch.
+    orders: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=MAX_SYNC_BATCH)]
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    to: State
+    expected_version: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    courier_id: PositiveId | None = None
+    settle_mode: Literal["now", "later"] | None = None
+
+
+class TotalsOut(msgspec.Struct, kw_only=True):
+    subtotal: Decimal
+    tax: Decimal
+    delivery_charge: Decimal
+    total: Decimal
+
+
+class LineOut(msgspec.Struct, kw_only=True):
+    line_no: int
+    product_id: int
+    name: str
+    qty: Decimal
+    unit: str
+    unit_factor: Decimal
+    price_list: str
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount: Decimal
+    line_subtotal: Decimal
+    line_tax: Decimal
+    line_total: Decimal
+    station_code: str
+    note: str
+
+
+class DeliveryOut(msgspec.Struct, kw_only=True):
+    address: str
+    territory_id: int | None
+    slot_start: dt.datetime | None
+    slot_end: dt.datetime | None
+    courier_id: int | None
+
+
+class TicketOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    station_code: str
+    state: str
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: str
+    type: str
+    version: int | None
+    ts: dt.datetime
+    data: dict[str, Any]
+
+
+class OrderOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    branch_id: int
+    channel: str
+    state: str
+    version: int
+    token: int | None
+    business_date: dt.date
+    payment_status: str
+    totals: TotalsOut
+    customer_id: int | None
+    table_label: str | None
+    note: str
+    delivery: DeliveryOut | None
+    lines: list[LineOut]
+    tickets: list[TicketOut]
+    created_at: dt.datetime
+    events: list[EventOut] | None = None
+
+
+class OrderSummary(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    branch_id: int
+    channel: str
+    state: str
+    version: int
+    token: int | None
+    payment_status: str
+    total: Decimal
+    customer_id: int | None
+    created_at: dt.datetime
+
+
+class OrderPage(msgspec.Struct, kw_only=True):
+    items: list[OrderSummary]
+    next_since: dt.datetime | None
+
+
+class SyncResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    index: int
+    id: str | None
+    result: Literal["created", "existed", "rejected"]
+    status: int
+    reason: str | None = None
+    order: OrderOut | None = None
+
+
+class SyncOut(msgspec.Struct, kw_only=True):
+    results: list[SyncResult]
+
+
+class TransitionOut(msgspec.Struct, kw_only=True):
+    order_id: uuid.UUID
+    from_state: str = msgspec.field(name="from")
+    state: str
+    version: int
+    event_id: str
+
+
+class BoardCard(msgspec.Struct, kw_only=True):
+    order_id: str
+    state: str
+    version: int
+    channel: str
+    token: int | None
+    payment_status: str
+    entered_ms: int
+    card: dict[str, Any]
+
+
+class BoardOut(msgspec.Struct, kw_only=True):
+    branch_id: int
+    stream_id: str
+    columns: dict[str, list[BoardCard]]
