@@ -71,3 +71,8 @@ class Keys:
 
     def persister_group(self) -> str:
         return "persister"
+
+    def persister_dead(self) -> str:
+        """Stream entries the persister could not store (e.g. their order is not in PostgreSQL), kept with
+        the reason so an operator can inspect and replay them."""
+        return f"{self.prefix}persister:dead"
