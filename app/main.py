@@ -25,6 +25,7 @@ from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
+from app.orders.persister import register_persister_metrics
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime.server import create_sio
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     runtime = runtime or Runtime(settings)
     configure_logging(level=runtime.settings.server.log_level, json=runtime.settings.server.log_json)
     registry = Registry()
+    register_persister_metrics(registry, runtime)
     litestar_app = create_litestar(runtime, registry)
     sio = create_sio(runtime)
     combined = socketio.ASGIApp(sio, other_asgi_app=litestar_app, socketio_path="socket.io")

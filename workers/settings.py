@@ -11,6 +11,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from app.lib.runtime import Runtime
+from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from workers.jobs.heartbeat import heartbeat
 
@@ -21,9 +22,14 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     runtime = Runtime(get_settings())
     await runtime.open()
     ctx["runtime"] = runtime
+    # Every worker process is one consumer of the persister group: event streams -> PostgreSQL.
+    ctx["persister"] = PersisterTask(runtime)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    persister: PersisterTask | None = ctx.get("persister")
+    if persister is not None:
+        await persister.stop()
     runtime: Runtime | None = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()

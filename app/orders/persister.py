@@ -1,0 +1,630 @@
+"""The persister: copies every branch event stream into PostgreSQL (DESIGN §4).
+
+Each worker process runs one consumer of the `persister` group on every branch stream. A batch read with
+XREADGROUP is written in ONE PostgreSQL transaction — one bulk INSERT into `order_events` (ON CONFLICT on
+the event's identity `(branch_id, stream_id)` DO NOTHING) and one bulk UPDATE of `orders.state/version` for
+`order.state_changed` events, guarded by `version < new` so an old event never overwrites a newer state —
+and acknowledged only after the commit. Delivery is at least once, the writes are idempotent, so a crash
+anywhere repeats work and never loses or doubles it.
+
+- Entries that can never be stored (their order is not in PostgreSQL, malformed data, a branch that does
+  not exist, an entry trimmed from the stream before it was stored) go to the dead-letter stream
+  `Keys.persister_dead()` with the reason and are acknowledged, so one bad entry cannot wedge the loop.
+- Branches are discovered from `Keys.event_branches()` and the `branches` table every few seconds; the
+  group is created (MKSTREAM, from '0') on any stream that lacks it, so nothing a new branch appends is
+  missed.
+- Entries delivered to a consumer that died (a crashed worker) are claimed with XAUTOCLAIM once they have
+  been idle for `CLAIM_MIN_IDLE_MS`, at start-up and periodically.
+- Each cycle first re-reads this consumer's own pending entries (a batch whose transaction failed), then
+  blocks for new ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import msgspec
+from redis.exceptions import ResponseError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
+
+from app.lib.metrics import Gauge
+from app.orders.streams import StreamEntry, id_key, parse_entry
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.typing import EncodableT, FieldT
+
+    from app.lib.metrics import Registry
+    from app.lib.redis import Keys
+    from app.lib.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Entries per stream per read. At the DESIGN's 60 events/s a blocking read returns as soon as one entry is
+# there, so batches stay small; the cap only matters when catching up on a backlog.
+BATCH_COUNT = 500
+BLOCK_MS = 1000
+# An entry delivered to another consumer and unacknowledged this long belongs to a dead worker: a live
+# one acknowledges within a batch's time (milliseconds), and a slow batch is still far below this.
+CLAIM_MIN_IDLE_MS = 30_000
+CLAIM_EVERY_SECONDS = 30.0
+DISCOVER_EVERY_SECONDS = 5.0
+# Wait after an error (PostgreSQL or Redis unreachable) before the next try; doubles up to the maximum.
+RETRY_SECONDS = 0.5
+RETRY_MAX_SECONDS = 10.0
+DEAD_MAXLEN = 100_000
+# Worker shutdown: let the current batch finish for this long, then cancel it (it stays unacknowledged).
+STOP_GRACE_SECONDS = 3.0
+STATE_CHANGED = "order.state_changed"
+
+_json_object = msgspec.json.Decoder(dict[str, Any])
+_Fields = dict["FieldT", "EncodableT"]
+
+_INSERT_EVENTS = text(
+    """
+    INSERT INTO order_events (branch_id, stream_id, order_id, type, version, data, ts)
+    SELECT * FROM unnest(
+        CAST(:branch_ids AS bigint[]), CAST(:stream_ids AS text[]), CAST(:order_ids AS uuid[]),
+        CAST(:types AS text[]), CAST(:versions AS integer[]), CAST(:data AS jsonb[]),
+        CAST(:ts AS timestamptz[])
+    )
+    ON CONFLICT (branch_id, stream_id) DO NOTHING
+    """
+)
+
+# Monotonic: the row moves only forward in version, so a re-delivered or late old event is a no-op.
+_UPDATE_ORDERS = text(
+    """
+    UPDATE orders AS o
+    SET state = v.state, version = v.version, courier_id = COALESCE(v.courier_id, o.courier_id),
+        updated_at = v.ts
+    FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:states AS text[]), CAST(:versions AS integer[]),
+        CAST(:courier_ids AS bigint[]), CAST(:ts AS timestamptz[])
+    ) AS v(id, state, version, courier_id, ts)
+    WHERE o.id = v.id AND o.version < v.version
+    """
+)
+
+
+def consumer_name() -> str:
+    """Unique per worker process, and readable in XINFO CONSUMERS: host, pid, and a nonce for pid reuse."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# ---------------------------------------------------------------- branches and groups
+
+
+async def ensure_branch_streams(runtime: Runtime, branch_ids: Iterable[int]) -> None:
+    """List the branches in `event_branches` and give each stream the persister group (created with the
+    stream if missing, reading from the start so nothing already appended is skipped)."""
+    ids = sorted(set(branch_ids))
+    if not ids:
+        return
+    redis, keys = runtime.redis, runtime.keys
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.sadd(keys.event_branches(), *ids)
+        for branch_id in ids:
+            pipe.xgroup_create(keys.events(branch_id), keys.persister_group(), id="0", mkstream=True)
+        replies = await pipe.execute(raise_on_error=False)
+    for reply in replies[1:]:
+        if isinstance(reply, ResponseError) and not str(reply).startswith("BUSYGROUP"):
+            raise reply
+    if isinstance(replies[0], Exception):
+        raise replies[0]
+
+
+async def known_branches(runtime: Runtime) -> list[int]:
+    """Branches with a stream (`event_branches`) and every branch in PostgreSQL: a branch whose first event
+    is appended by a writer that forgot the set is still followed."""
+    members = await cast("Awaitable[set[bytes]]", runtime.redis.smembers(runtime.keys.event_branches()))
+    ids = {int(m) for m in members}
+    async with runtime.sessionmaker() as session:
+        ids.update((await session.scalars(text("SELECT id FROM branches"))).all())
+    return sorted(ids)
+
+
+async def discover_branches(runtime: Runtime) -> list[int]:
+    ids = await known_branches(runtime)
+    await ensure_branch_streams(runtime, ids)
+    return ids
+
+
+# ---------------------------------------------------------------- one batch
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One read: entries to store, and entries already judged unstorable (with the reason)."""
+
+    entries: list[StreamEntry] = field(default_factory=list)
+    dead: list[tuple[int, str, dict[bytes, bytes], str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.entries) + len(self.dead)
+
+
+@dataclass(slots=True)
+class _Written:
+    stored: list[StreamEntry] = field(default_factory=list)
+    dead: list[tuple[StreamEntry, str]] = field(default_factory=list)
+    inserted: int = 0
+
+
+def _to_batch(reply: Any, branch_by_key: dict[bytes, int]) -> _Batch:
+    batch = _Batch()
+    for stream_key, messages in reply or []:
+        branch_id = branch_by_key[stream_key if isinstance(stream_key, bytes) else stream_key.encode()]
+        for entry_id, fields in messages:
+            if entry_id is None:
+                continue
+            if not fields:
+                # Delivered earlier, trimmed from the stream (MAXLEN) before it was stored.
+                batch.dead.append((branch_id, _s(entry_id), {}, "entry no longer in the stream"))
+                continue
+            try:
+                batch.entries.append(parse_entry(branch_id, entry_id, fields))
+            except (KeyError, ValueError) as exc:
+                batch.dead.append((branch_id, _s(entry_id), fields, f"malformed entry: {exc!r}"))
+    return batch
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _ts(entry: StreamEntry) -> dt.datetime:
+    ms = entry.ts_ms or id_key(entry.id)[0]
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+
+
+def _order_uuid(entry: StreamEntry) -> uuid.UUID | None:
+    return uuid.UUID(entry.order_id) if entry.order_id else None
+
+
+def _decode(
+    entries: list[StreamEntry], out: _Written
+) -> list[tuple[StreamEntry, uuid.UUID | None, dict[str, Any]]]:
+    """Entries with their order id and data decoded; the undecodable ones go to `out.dead`."""
+    candidates = []
+    for entry in entries:
+        try:
+            order_id = _order_uuid(entry)
+        except ValueError:
+            out.dead.append((entry, "order id is not a UUID"))
+            continue
+        try:
+            data = _json_object.decode(entry.raw_data)
+        except msgspec.DecodeError:
+            out.dead.append((entry, "data is not a JSON object"))
+            continue
+        candidates.append((entry, order_id, data))
+    return candidates
+
+
+async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
+    """Store entries in one transaction; entries that cannot be stored are returned as dead, not raised."""
+    out = _Written()
+    candidates = _decode(entries, out)
+    if not candidates:
+        return out
+
+    async with runtime.sessionmaker() as session, session.begin():
+        order_ids = list({o for _, o, _ in candidates if o is not None})
+        branch_ids = list({e.branch_id for e, _, _ in candidates})
+        present_orders: set[uuid.UUID] = set()
+        if order_ids:
+            rows = await session.scalars(
+                text("SELECT id FROM orders WHERE id = ANY(:ids)"), {"ids": order_ids}
+            )
+            present_orders = set(rows.all())
+        rows = await session.scalars(
+            text("SELECT id FROM branches WHERE id = ANY(:ids)"), {"ids": branch_ids}
+        )
+        present_branches = set(rows.all())
+
+        # The newest state change per order in this batch is the only one the row needs.
+        newest: dict[uuid.UUID, tuple[int, str, int | None, dt.datetime]] = {}
+        rows_in: list[tuple[StreamEntry, uuid.UUID | None]] = []
+        for entry, order_id, data in candidates:
+            if entry.branch_id not in present_branches:
+                out.dead.append((entry, "branch not in PostgreSQL"))
+                continue
+            if order_id is not None and order_id not in present_orders:
+                out.dead.append((entry, "order not in PostgreSQL"))
+                continue
+            rows_in.append((entry, order_id))
+            if entry.type == STATE_CHANGED and order_id is not None:
+                version = entry.version if entry.version is not None else data.get("version")
+                state = data.get("to")
+                if not isinstance(version, int) or not isinstance(state, str):
+                    continue
+                courier = data.get("courier_id")
+                courier_id = courier if isinstance(courier, int) and not isinstance(courier, bool) else None
+                if order_id not in newest or newest[order_id][0] < version:
+                    newest[order_id] = (version, state, courier_id, _ts(entry))
+
+        if rows_in:
+            result = await session.execute(
+                _INSERT_EVENTS,
+                {
+                    "branch_ids": [e.branch_id for e, _ in rows_in],
+                    "stream_ids": [e.id for e, _ in rows_in],
+                    "order_ids": [o for _, o in rows_in],
+                    "types": [e.type for e, _ in rows_in],
+                    "versions": [e.version for e, _ in rows_in],
+                    # Straight from Redis: PostgreSQL parses it once, we never re-encode it.
+                    "data": [e.raw_data.decode() for e, _ in rows_in],
+                    "ts": [_ts(e) for e, _ in rows_in],
+                },
+            )
+            out.inserted = int(getattr(result, "rowcount", 0) or 0)
+        if newest:
+            ids = sorted(newest)
+            await session.execute(
+                _UPDATE_ORDERS,
+                {
+                    "ids": ids,
+                    "states": [newest[i][1] for i in ids],
+                    "versions": [newest[i][0] for i in ids],
+                    "courier_ids": [newest[i][2] for i in ids],
+                    "ts": [newest[i][3] for i in ids],
+                },
+            )
+        out.stored = [e for e, _ in rows_in]
+    return out
+
+
+async def _write_isolating(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
+    """Write the batch; if PostgreSQL rejects it for its content, write entry by entry so only the entries
+    it rejects are dead-lettered. Connection errors propagate: the batch stays pending and is retried."""
+    try:
+        return await _write(runtime, entries)
+    except (IntegrityError, DataError) as exc:
+        if len(entries) == 1:
+            return _Written(dead=[(entries[0], f"rejected by PostgreSQL: {exc.orig!r}"[:500])])
+        log.warning("persister batch rejected; retrying entry by entry", extra={"entries": len(entries)})
+    out = _Written()
+    for entry in entries:
+        one = await _write_isolating(runtime, [entry])
+        out.stored.extend(one.stored)
+        out.dead.extend(one.dead)
+        out.inserted += one.inserted
+    return out
+
+
+async def _finish(runtime: Runtime, batch: _Batch, written: _Written) -> None:
+    """Dead-letter, then acknowledge everything handled (after the commit: at least once)."""
+    redis, keys = runtime.redis, runtime.keys
+    dead: list[tuple[int, str, _Fields, str]] = [
+        (b, i, dict(f.items()), reason) for b, i, f, reason in batch.dead
+    ]
+    for entry, reason in written.dead:
+        fields: _Fields = {
+            "type": entry.type,
+            "order": entry.order_id or "",
+            "v": "" if entry.version is None else str(entry.version),
+            "ts": str(entry.ts_ms),
+            "data": entry.raw_data,
+        }
+        dead.append((entry.branch_id, entry.id, fields, reason))
+    acks: dict[int, list[str]] = {}
+    for entry in written.stored:
+        acks.setdefault(entry.branch_id, []).append(entry.id)
+    for branch_id, entry_id, _, _ in dead:
+        acks.setdefault(branch_id, []).append(entry_id)
+    if not acks:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for branch_id, entry_id, fields, reason in dead:
+            log.error(
+                "persister dead-lettered an event",
+                extra={"branch_id": branch_id, "stream_id": entry_id, "reason": reason},
+            )
+            pipe.xadd(
+                keys.persister_dead(),
+                {"branch": str(branch_id), "id": entry_id, "reason": reason, **fields},
+                maxlen=DEAD_MAXLEN,
+                approximate=True,
+            )
+        for branch_id, ids in acks.items():
+            pipe.xack(keys.events(branch_id), keys.persister_group(), *ids)
+        await pipe.execute()
+
+
+# ---------------------------------------------------------------- the consumer
+
+
+@dataclass(slots=True)
+class PersisterStats:
+    persisted: int = 0
+    inserted: int = 0
+    dead: int = 0
+    batches: int = 0
+    claimed: int = 0
+
+
+class Persister:
+    """One consumer of the group; holds the branch list between cycles."""
+
+    def __init__(self, runtime: Runtime, *, consumer: str, count: int = BATCH_COUNT) -> None:
+        self.runtime = runtime
+        self.consumer = consumer
+        self.count = count
+        self.branches: list[int] = []
+        self.stats = PersisterStats()
+        self._discovered_at = float("-inf")
+
+    async def discover(self, *, force: bool = False) -> list[int]:
+        now = time.monotonic()
+        if force or now - self._discovered_at >= DISCOVER_EVERY_SECONDS:
+            self.branches = await discover_branches(self.runtime)
+            self._discovered_at = now
+        return self.branches
+
+    async def claim_stale(self, *, min_idle_ms: int = CLAIM_MIN_IDLE_MS) -> int:
+        """Take over entries another consumer was given and never acknowledged; they are then this
+        consumer's pending entries, which the next `step` processes first."""
+        redis, keys = self.runtime.redis, self.runtime.keys
+        claimed = 0
+        for branch_id in await self.discover():
+            start = "0-0"
+            while True:
+                try:
+                    reply = await redis.xautoclaim(
+                        keys.events(branch_id),
+                        keys.persister_group(),
+                        self.consumer,
+                        min_idle_time=min_idle_ms,
+                        start_id=start,
+                        count=self.count,
+                    )
+                except ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    self._discovered_at = float("-inf")
+                    break
+                claimed += len(reply[1])
+                start = _s(reply[0])
+                if start == "0-0":
+                    break
+        if claimed:
+            log.info("persister claimed stale entries", extra={"entries": claimed, "consumer": self.consumer})
+        self.stats.claimed += claimed
+        return claimed
+
+    async def _read(self, block_ms: int | None) -> _Batch:
+        redis, keys = self.runtime.redis, self.runtime.keys
+        branches = await self.discover()
+        if not branches:
+            if block_ms:
+                await asyncio.sleep(block_ms / 1000)
+            return _Batch()
+        by_key = {keys.events(b).encode(): b for b in branches}
+        group = keys.persister_group()
+        # Own pending entries first (a batch whose transaction failed, or entries just claimed); reading
+        # them again does not block and hands out nothing new.
+        own = await redis.xreadgroup(group, self.consumer, dict.fromkeys(by_key, "0"), count=self.count)
+        batch = _to_batch(own, by_key)
+        if len(batch):
+            return batch
+        fresh = await redis.xreadgroup(
+            group, self.consumer, dict.fromkeys(by_key, ">"), count=self.count, block=block_ms
+        )
+        return _to_batch(fresh, by_key)
+
+    async def step(self, *, block_ms: int | None = BLOCK_MS) -> int:
+        """One read + write + acknowledge cycle; the number of entries stored (new or already there)."""
+        try:
+            batch = await self._read(block_ms)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # A stream or group vanished (Redis lost its data, or the keys were deleted): recreate them.
+            await self.discover(force=True)
+            batch = await self._read(None)
+        if not len(batch):
+            return 0
+        written = await _write_isolating(self.runtime, batch.entries) if batch.entries else _Written()
+        await _finish(self.runtime, batch, written)
+        self.stats.batches += 1
+        self.stats.persisted += len(written.stored)
+        self.stats.inserted += written.inserted
+        self.stats.dead += len(batch.dead) + len(written.dead)
+        return len(written.stored)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("persister started", extra={"consumer": self.consumer})
+        delay = RETRY_SECONDS
+        claimed_at = float("-inf")
+        while not stop.is_set():
+            try:
+                if time.monotonic() - claimed_at >= CLAIM_EVERY_SECONDS:
+                    await self.claim_stale()
+                    claimed_at = time.monotonic()
+                await self.step(block_ms=BLOCK_MS)
+                delay = RETRY_SECONDS
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("persister cycle failed; retrying", extra={"retry_in_s": delay})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+        log.info("persister stopped", extra={"consumer": self.consumer, "persisted": self.stats.persisted})
+
+
+async def persist_once(runtime: Runtime, *, consumer: str, block_ms: int | None) -> int:
+    """One cycle with fresh branch discovery; for tests and one-off catch-up. `block_ms=None` does not
+    block. Returns the number of entries stored (dead-lettered ones are not counted)."""
+    persister = Persister(runtime, consumer=consumer)
+    await persister.discover(force=True)
+    return await persister.step(block_ms=block_ms)
+
+
+async def claim_stale(runtime: Runtime, *, consumer: str, min_idle_ms: int = CLAIM_MIN_IDLE_MS) -> int:
+    persister = Persister(runtime, consumer=consumer)
+    return await persister.claim_stale(min_idle_ms=min_idle_ms)
+
+
+async def run_persister(runtime: Runtime, stop_event: asyncio.Event, *, consumer: str | None = None) -> None:
+    """Run until `stop_event` is set (the current batch finishes) or the task is cancelled (the current
+    batch is abandoned unacknowledged; another consumer claims it after `CLAIM_MIN_IDLE_MS`)."""
+    await Persister(runtime, consumer=consumer or consumer_name()).run(stop_event)
+
+
+class PersisterTask:
+    """The persister as a background task of a worker process (started in arq's on_startup)."""
+
+    def __init__(self, runtime: Runtime, *, consumer: str | None = None) -> None:
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(
+            run_persister(runtime, self.stop_event, consumer=consumer), name="passline-persister"
+        )
+
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        self.stop_event.set()
+        done, _ = await asyncio.wait({self.task}, timeout=grace_seconds)
+        if not done:
+            self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+# ---------------------------------------------------------------- lag metrics (read by any process)
+
+# Counting undelivered entries on Redis < 7 (no `lag` in XINFO GROUPS) reads them; past this many the
+# gauge says "at least this", which is already an alarm.
+UNREAD_COUNT_CAP = 1000
+
+
+class _SnapshotGauge(Gauge):
+    """A gauge whose label sets are replaced on each scrape, so a branch that went away disappears."""
+
+    def replace(self, values: dict[tuple[str, ...], float]) -> None:
+        self._values = values
+
+
+@dataclass(frozen=True, slots=True)
+class BranchLag:
+    branch_id: int
+    pending: int  # not yet acknowledged: delivered and in flight, plus not yet delivered
+    lag_seconds: float  # age of the oldest of those entries, 0 when there is none
+
+
+@dataclass(slots=True)
+class _Plan:
+    branch_id: int
+    in_flight: int = 0
+    oldest_ms: int | None = None
+    # Set when entries wait undelivered after this id; `unread` is their count when Redis knows it.
+    unread_after: str | None = None
+    unread: int | None = 0
+
+
+def _plan(branch_id: int, group: str, info: Any, groups: Any, pending: Any) -> _Plan:
+    plan = _Plan(branch_id)
+    if isinstance(info, Exception):  # no stream: nothing to persist
+        return plan
+    ours = None
+    if not isinstance(groups, Exception):
+        ours = next((g for g in groups if _s(g.get("name", b"")) == group), None)
+    if ours is None:  # the persister never ran on this stream: all of it is unread
+        first = info.get("first-entry")
+        plan.oldest_ms = id_key(_s(first[0]))[0] if first else None
+        plan.unread = int(info.get("length", 0))
+        return plan
+    if not isinstance(pending, Exception) and int(pending["pending"]):
+        plan.in_flight = int(pending["pending"])
+        plan.oldest_ms = id_key(_s(pending["min"]))[0]
+    delivered = _s(ours.get("last-delivered-id", b"0-0"))
+    if id_key(delivered) < id_key(_s(info.get("last-generated-id", b"0-0"))):
+        plan.unread_after = delivered
+        lag = ours.get("lag")  # Redis >= 7 counts them for us
+        plan.unread = None if lag is None else int(lag)
+    return plan
+
+
+async def persister_lag(redis: Redis, keys: Keys, branch_ids: list[int]) -> list[BranchLag]:
+    """Per branch: how far the persister is behind its stream, from XINFO/XPENDING (of the stream's
+    entries only the first undelivered one is read, or up to UNREAD_COUNT_CAP on Redis < 7)."""
+    if not branch_ids:
+        return []
+    group = keys.persister_group()
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.time()
+        for branch_id in branch_ids:
+            stream = keys.events(branch_id)
+            pipe.xinfo_stream(stream)
+            pipe.xinfo_groups(stream)
+            pipe.xpending(stream, group)
+        replies = await pipe.execute(raise_on_error=False)
+    seconds, micros = replies[0]
+    now_ms = int(seconds) * 1000 + int(micros) // 1000
+    plans = [
+        _plan(branch_id, group, *replies[1 + 3 * n : 4 + 3 * n]) for n, branch_id in enumerate(branch_ids)
+    ]
+
+    behind = [p for p in plans if p.unread_after is not None]
+    if behind:
+        async with redis.pipeline(transaction=False) as pipe:
+            for plan in behind:
+                cap = UNREAD_COUNT_CAP if plan.unread is None else 1
+                pipe.xrange(keys.events(plan.branch_id), min=f"({plan.unread_after}", max="+", count=cap)
+            firsts = await pipe.execute()
+        for plan, entries in zip(behind, firsts, strict=True):
+            if plan.unread is None:
+                plan.unread = len(entries)
+            if entries:
+                first_ms = id_key(_s(entries[0][0]))[0]
+                plan.oldest_ms = first_ms if plan.oldest_ms is None else min(plan.oldest_ms, first_ms)
+
+    out = []
+    for plan in plans:
+        total = plan.in_flight + (plan.unread or 0)
+        lag_s = max(0.0, (now_ms - plan.oldest_ms) / 1000) if plan.oldest_ms is not None and total else 0.0
+        out.append(BranchLag(plan.branch_id, total, lag_s))
+    return out
+
+
+def register_persister_metrics(registry: Registry, runtime: Runtime) -> None:
+    """Gauges of the persister's lag per branch, refreshed from Redis on every scrape of /metrics."""
+    lag = _SnapshotGauge(
+        "passline_persister_lag_seconds",
+        "Age of the oldest event not yet persisted to PostgreSQL (0 when caught up)",
+        ("branch",),
+    )
+    pending = _SnapshotGauge(
+        "passline_persister_pending",
+        f"Events not yet acknowledged by the persister (undelivered ones counted up to "
+        f"{UNREAD_COUNT_CAP} on Redis < 7)",
+        ("branch",),
+    )
+    registry.register(lag)
+    registry.register(pending)
+
+    async def collect() -> None:
+        try:
+            members = await cast(
+                "Awaitable[set[bytes]]", runtime.redis.smembers(runtime.keys.event_branches())
+            )
+            rows = await persister_lag(runtime.redis, runtime.keys, sorted(int(m) for m in members))
+        except Exception:
+            # A scrape must not fail because Redis does: the readiness probe reports Redis being down.
+            log.warning("persister lag metrics unavailable", exc_info=True)
+            return
+        lag.replace({(str(r.branch_id),): r.lag_seconds for r in rows})
+        pending.replace({(str(r.branch_id),): float(r.pending) for r in rows})
+
+    registry.add_collector(collect)
