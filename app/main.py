@@ -25,21 +25,29 @@ from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
+from app.orders.controllers import BoardController, OrderController
 from app.orders.persister import register_persister_metrics
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
+from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
 
-def create_litestar(runtime: Runtime, registry: Registry) -> Litestar:
+def create_litestar(
+    runtime: Runtime, registry: Registry, sio: socketio.AsyncServer | None = None
+) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
+        if sio is not None:
+            await realtime_bridge.start(runtime, sio, registry=registry)
         try:
             yield
         finally:
+            if sio is not None:
+                await realtime_bridge.stop(sio)
             await runtime.close()
 
     return Litestar(
@@ -47,6 +55,8 @@ def create_litestar(runtime: Runtime, registry: Registry) -> Litestar:
             HealthController,
             AuthController,
             BranchController,
+            OrderController,
+            BoardController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],
@@ -77,7 +87,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     configure_logging(level=runtime.settings.server.log_level, json=runtime.settings.server.log_json)
     registry = Registry()
     register_persister_metrics(registry, runtime)
-    litestar_app = create_litestar(runtime, registry)
     sio = create_sio(runtime)
+    litestar_app = create_litestar(runtime, registry, sio)
     combined = socketio.ASGIApp(sio, other_asgi_app=litestar_app, socketio_path="socket.io")
     return ObserveRequests(combined, HttpMetrics(registry))

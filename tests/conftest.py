@@ -318,6 +318,108 @@ class Factory:
         await self.session.flush()
         return user
 
+    async def station(self, branch: Any, code: str) -> Any:
+        from app.db.models import Station
+
+        station = Station(
+            branch_id=branch.id, code=code, name=code.title(), warn_after_seconds=300, late_after_seconds=600
+        )
+        self.session.add(station)
+        await self.session.flush()
+        return station
+
+    async def product(
+        self,
+        name: str,
+        *,
+        price: str,
+        tax_rate: str = "14",
+        station: str = "grill",
+        base_unit: str = "piece",
+        units: dict[str, str] | None = None,
+        wholesale: str | None = None,
+        branch_prices: dict[int, str] | None = None,
+    ) -> Any:
+        from decimal import Decimal
+
+        from app.db.models import Category, Product, ProductPrice, ProductUnit
+
+        if not hasattr(self, "_category"):
+            self._category = Category(code="test", name="Test")
+            self.session.add(self._category)
+            await self.session.flush()
+        n = self._next()
+        product = Product(
+            sku=f"SKU-{n}",
+            barcode=None,
+            name=name,
+            category_id=self._category.id,
+            base_unit=base_unit,
+            tax_rate=Decimal(tax_rate),
+            station_code=station,
+        )
+        self.session.add(product)
+        await self.session.flush()
+        self.session.add(ProductUnit(product_id=product.id, unit=base_unit, factor=Decimal(1)))
+        for unit, factor in (units or {}).items():
+            self.session.add(ProductUnit(product_id=product.id, unit=unit, factor=Decimal(factor)))
+        await self.session.flush()
+        self.session.add(
+            ProductPrice(product_id=product.id, price_list="counter", unit=base_unit, price=Decimal(price))
+        )
+        if wholesale is not None:
+            self.session.add(
+                ProductPrice(
+                    product_id=product.id, price_list="wholesale", unit=base_unit, price=Decimal(wholesale)
+                )
+            )
+        for branch_id, branch_price in (branch_prices or {}).items():
+            self.session.add(
+                ProductPrice(
+                    product_id=product.id,
+                    price_list="counter",
+                    unit=base_unit,
+                    price=Decimal(branch_price),
+                    branch_id=branch_id,
+                )
+            )
+        await self.session.flush()
+        return product
+
+    async def territory(self, *, delivery_charge: str = "20", courier_fee: str = "15") -> Any:
+        from decimal import Decimal
+
+        from app.db.models import Territory
+
+        n = self._next()
+        territory = Territory(
+            code=f"T{n}",
+            name=f"Territory {n}",
+            delivery_charge=Decimal(delivery_charge),
+            courier_fee=Decimal(courier_fee),
+        )
+        self.session.add(territory)
+        await self.session.flush()
+        return territory
+
+    async def customer(self, name: str, *, phone: str) -> Any:
+        from app.db.models import Customer, CustomerPhone
+
+        customer = Customer(name=name)
+        self.session.add(customer)
+        await self.session.flush()
+        self.session.add(CustomerPhone(customer_id=customer.id, phone=phone, is_primary=True))
+        await self.session.flush()
+        return customer
+
+    async def courier(self, branch: Any, *, user: Any = None, name: str = "Cora Courier") -> Any:
+        from app.db.models import Courier
+
+        courier = Courier(branch_id=branch.id, user_id=user.id if user is not None else None, name=name)
+        self.session.add(courier)
+        await self.session.flush()
+        return courier
+
     async def commit(self) -> None:
         await self.session.commit()
 

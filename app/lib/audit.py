@@ -16,7 +16,7 @@ def record(
     *,
     action: str,
     entity_type: str,
-    entity_id: str | int | None,
+    entity_id: object | None,
     actor_user_id: int | None = None,
     branch_id: int | None = None,
     data: dict[str, Any] | None = None,

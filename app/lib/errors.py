@@ -24,6 +24,8 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
         if exc.extra:
             body["extra"] = exc.extra
+        if isinstance(exc, ApiError):
+            body.update(exc.fields)
         return Response(body, status_code=exc.status_code, headers=exc.headers)
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return Response(
@@ -37,3 +39,20 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {Exception: internal_error_handler}
+
+
+class ApiError(HTTPException):
+    """A client error whose body carries named fields beside `detail` (409 with state and version, 422
+    with the offending field), so clients can act on it without parsing prose."""
+
+    def __init__(self, status_code: int, detail: str, **fields: Any) -> None:
+        super().__init__(status_code=status_code, detail=detail)
+        self.fields = fields
+
+
+def unprocessable(field: str, message: str) -> ApiError:
+    return ApiError(422, f"{field}: {message}", field=field)
+
+
+def conflict(detail: str, **fields: Any) -> ApiError:
+    return ApiError(409, detail, **fields)

@@ -7,6 +7,9 @@ can serve several shops or test runs side by side.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import cast
+
 from redis.asyncio import Redis
 
 from app.settings import RedisSettings
@@ -16,6 +19,22 @@ def make_redis(settings: RedisSettings) -> Redis:
     # decode_responses stays off: sessions and events are msgspec-encoded bytes, decoded where used.
     client: Redis = Redis.from_url(settings.url, decode_responses=False, health_check_interval=30)
     return client
+
+
+# redis-py types its commands for sync and async clients at once (`Awaitable[T] | T`); these wrappers give
+# the async client's real types to the few commands services call directly.
+
+
+async def hget(redis: Redis, key: str, field: str) -> bytes | None:
+    return await cast("Awaitable[bytes | None]", redis.hget(key, field))
+
+
+async def hmget(redis: Redis, key: str, *fields: str) -> list[bytes | None]:
+    return await cast("Awaitable[list[bytes | None]]", redis.hmget(key, list(fields)))
+
+
+async def hset(redis: Redis, key: str, mapping: dict[str, str]) -> int:
+    return await cast("Awaitable[int]", redis.hset(key, mapping=mapping))
 
 
 class Keys:

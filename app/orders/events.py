@@ -1,0 +1,110 @@
+"""Schemas of the order events' `data` (DESIGN §5). Services build them; tests decode what clients get.
+
+The Lua scripts write `order.state_changed` themselves (its data is assembled inside the atomic step);
+`StateChanged` describes that shape so consumers can decode it.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class CustomerRef(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    phone: str | None
+
+
+class Totals(msgspec.Struct, kw_only=True):
+    subtotal: str
+    tax: str
+    delivery_charge: str
+    total: str
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    address: str
+    territory_id: int
+    slot_start: str | None
+    slot_end: str | None
+
+
+class Line(msgspec.Struct, kw_only=True):
+    line_no: int
+    product_id: int
+    name: str
+    qty: str
+    unit: str
+    station_code: str
+    note: str
+    line_total: str
+
+
+class OrderCreated(msgspec.Struct, kw_only=True):
+    order_id: str
+    branch_id: int
+    channel: str
+    state: str
+    version: int
+    token: int | None
+    table_label: str | None
+    note: str
+    payment_status: str
+    totals: Totals
+    customer: CustomerRef | None
+    delivery: Delivery | None
+    lines: list[Line]
+    created_at: str
+
+
+class TicketItem(msgspec.Struct, kw_only=True):
+    line_no: int
+    name: str
+    qty: str
+    unit: str
+    note: str
+
+
+class TicketCreated(msgspec.Struct, kw_only=True):
+    ticket_id: str
+    order_id: str
+    station_code: str
+    token: int | None
+    channel: str
+    table_label: str | None
+    rush: bool
+    items: list[TicketItem]
+    note: str
+
+
+class StateChanged(msgspec.Struct, kw_only=True, rename={"from_state": "from"}):
+    order_id: str
+    from_state: str
+    to: str
+    version: int
+    channel: str
+    token: int | None
+    actor: int | None = None
+    reason: str | None = None
+    courier_id: int | None = None
+    settle_mode: str | None = None
+    correction: bool = False
+
+
+class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the kanban card shows besides state and version; kept in the order's hot hash."""
+
+    token: int | None
+    channel: str
+    total: str
+    payment_status: str
+    created_at: str
+    customer_name: str | None = None
+    table_label: str | None = None
+    slot_start: str | None = None
+    slot_end: str | None = None
+    territory_id: int | None = None
+    courier_id: int | None = None
+
+
+encoder = msgspec.json.Encoder()
