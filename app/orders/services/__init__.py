@@ -1,0 +1,18 @@
+"""The order service (DESIGN §3, §4): the one place that changes orders and emits their events.
+
+Only this service writes orders, and it announces a change in Redis only after PostgreSQL has committed
+it, so a persisted event never points at a missing order. It is one class assembled from its parts.
+"""
+
+from app.orders.services._base import OrderServiceBase, request_hash, ticket_id_for
+from app.orders.services._create import CreateMixin
+from app.orders.services._reads import ReadMixin
+from app.orders.services._release import ReleaseMixin
+from app.orders.services._transitions import TransitionMixin
+
+
+class OrderService(CreateMixin, TransitionMixin, ReadMixin, ReleaseMixin, OrderServiceBase):
+    pass
+
+
+__all__ = ["OrderService", "request_hash", "ticket_id_for"]

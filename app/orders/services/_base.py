@@ -1,0 +1,390 @@
+"""Shared state and helpers of the order service: catalog look-ups for pricing, tokens, the ticket split,
+the Redis announcement, and the order's response shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from litestar.exceptions import NotFoundException
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import selectinload
+
+from app.db.models import (
+    Courier,
+    Customer,
+    CustomerPhone,
+    CustomerPrice,
+    KitchenTicket,
+    Order,
+    OrderLine,
+    Product,
+    ProductPrice,
+    Territory,
+)
+from app.lib.errors import unprocessable
+from app.lib.redis import hget, hmget
+from app.orders import events as ev
+from app.orders import pricing
+from app.orders.machine import OrderMachine, TicketSpec
+from app.orders.schemas import (
+    DeliveryOut,
+    LineOut,
+    OrderCreate,
+    OrderOut,
+    TicketOut,
+    TotalsOut,
+)
+from app.orders.states import (
+    TOKEN_CHANNELS,
+    Channel,
+    State,
+)
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.auth.sessions import SessionUser
+    from app.lib.redis import Keys
+
+log = logging.getLogger(__name__)
+
+TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
+MANUAL_PRICE_ROLES = ("manager",)
+LIST_LIMIT = 100
+_order_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+def ticket_id_for(order_id: uuid.UUID, station_code: str) -> uuid.UUID:
+    return uuid.uuid5(TICKET_NAMESPACE, f"{order_id}:{station_code}")
+
+
+def request_hash(request: OrderCreate) -> str:
+    """A digest of what the client asked for; equal numbers hash equal ("1.50" and "1.5")."""
+    plain = msgspec.to_builtins(request, builtin_types=(Decimal,))
+    canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=lambda d: str(d.normalize()))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class OrderServiceBase:
+    """State and helpers shared by the order service's parts."""
+
+    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys, machine: OrderMachine) -> None:
+        self.session = session
+        self.redis = redis
+        self.keys = keys
+        self.machine = machine
+
+    async def _customer(self, customer_id: int | None) -> tuple[Customer, str | None] | None:
+        """The customer and their primary phone (the card and the kanban show both)."""
+        if customer_id is None:
+            return None
+        customer = await self.session.get(Customer, customer_id)
+        if customer is None:
+            raise unprocessable("customer_id", f"unknown customer {customer_id}")
+        phone = await self.session.scalar(
+            select(CustomerPhone.phone)
+            .where(CustomerPhone.customer_id == customer_id)
+            .order_by(CustomerPhone.is_primary.desc(), CustomerPhone.id)
+            .limit(1)
+        )
+        return customer, phone
+
+    async def _territory(self, request: OrderCreate) -> Territory | None:
+        if request.delivery is None:
+            return None
+        territory = await self.session.get(Territory, request.delivery.territory_id)
+        if territory is None or not territory.active:
+            raise unprocessable("delivery.territory_id", f"unknown territory {request.delivery.territory_id}")
+        return territory
+
+    async def _products(self, request: OrderCreate, branch_id: int) -> dict[int, pricing.ProductInfo]:
+        ids = {line.product_id for line in request.lines}
+        rows = (
+            await self.session.scalars(
+                select(Product).where(Product.id.in_(ids)).options(selectinload(Product.units))
+            )
+        ).all()
+        price_rows = (
+            await self.session.scalars(
+                select(ProductPrice).where(
+                    ProductPrice.product_id.in_(ids),
+                    or_(ProductPrice.branch_id == branch_id, ProductPrice.branch_id.is_(None)),
+                )
+            )
+        ).all()
+        prices: dict[int, dict[tuple[str, str], Decimal]] = {}
+        # All-branch prices first, then this branch's own, which overwrite them.
+        for row in sorted(price_rows, key=lambda r: r.branch_id is not None):
+            prices.setdefault(row.product_id, {})[(row.price_list, row.unit)] = row.price
+        return {
+            p.id: pricing.ProductInfo(
+                id=p.id,
+                name=p.name,
+                base_unit=p.base_unit,
+                tax_rate=p.tax_rate,
+                station_code=p.station_code,
+                active=p.active,
+                units={u.unit: u.factor for u in p.units},
+                prices=prices.get(p.id, {}),
+            )
+            for p in rows
+        }
+
+    async def _customer_prices(self, request: OrderCreate) -> dict[tuple[int, str], Decimal]:
+        if request.customer_id is None or not any(line.price_list == "customer" for line in request.lines):
+            if any(line.price_list == "customer" for line in request.lines):
+                raise unprocessable("customer_id", "the customer price list needs a customer")
+            return {}
+        rows = await self.session.execute(
+            select(CustomerPrice.product_id, CustomerPrice.unit, CustomerPrice.price).where(
+                CustomerPrice.customer_id == request.customer_id
+            )
+        )
+        return {(product_id, unit): price for product_id, unit, price in rows}
+
+    async def _next_token(self, branch_id: int, business_date: dt.date, channel: Channel) -> int | None:
+        if channel not in TOKEN_CHANNELS:
+            return None
+        token = await self.session.scalar(
+            text(
+                "INSERT INTO order_token_counters (branch_id, business_date, last_token) "
+                "VALUES (:branch_id, :business_date, 1) "
+                "ON CONFLICT (branch_id, business_date) "
+                "DO UPDATE SET last_token = order_token_counters.last_token + 1 "
+                "RETURNING last_token"
+            ),
+            {"branch_id": branch_id, "business_date": business_date},
+        )
+        return int(token) if token is not None else None
+
+    @staticmethod
+    def _split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicket]:
+        stations: list[str] = []
+        for line in lines:
+            if line.station_code not in stations:
+                stations.append(line.station_code)
+        return [
+            KitchenTicket(
+                id=ticket_id_for(order.id, station),
+                order_id=order.id,
+                branch_id=order.branch_id,
+                station_code=station,
+                state="queued",
+                rush=False,
+            )
+            for station in stations
+        ]
+
+    # ------------------------------------------------------------------ announce (Redis, after commit)
+
+    async def _announce(
+        self,
+        order: Order,
+        lines: Sequence[OrderLine],
+        tickets: Sequence[KitchenTicket],
+        *,
+        customer: tuple[Customer, str | None] | None = None,
+    ) -> None:
+        if customer is None and order.customer_id is not None:
+            customer = await self._customer(order.customer_id)
+        who, phone = customer if customer is not None else (None, None)
+        created_at = _iso(order.created_at) or dt.datetime.now(dt.UTC).isoformat()
+        created = ev.OrderCreated(
+            order_id=str(order.id),
+            branch_id=order.branch_id,
+            channel=order.channel,
+            state=order.state,
+            version=1,
+            token=order.token,
+            table_label=order.table_label,
+            note=order.note,
+            payment_status=order.payment_status,
+            totals=ev.Totals(
+                subtotal=str(order.subtotal),
+                tax=str(order.tax_total),
+                delivery_charge=str(order.delivery_charge),
+                total=str(order.total),
+            ),
+            customer=ev.CustomerRef(id=who.id, name=who.name, phone=phone) if who else None,
+            delivery=(
+                ev.Delivery(
+                    address=order.delivery_address or "",
+                    territory_id=order.territory_id or 0,
+                    slot_start=_iso(order.slot_start),
+                    slot_end=_iso(order.slot_end),
+                )
+                if order.delivery_address is not None
+                else None
+            ),
+            lines=[
+                ev.Line(
+                    line_no=line.line_no,
+                    product_id=line.product_id,
+                    name=line.name,
+                    qty=str(line.qty),
+                    unit=line.unit,
+                    station_code=line.station_code,
+                    note=line.note,
+                    line_total=str(line.line_total),
+                )
+                for line in lines
+            ],
+            created_at=created_at,
+        )
+        card = ev.Card(
+            token=order.token,
+            channel=order.channel,
+            total=str(order.total),
+            payment_status=order.payment_status,
+            created_at=created_at,
+            customer_name=who.name if who else None,
+            table_label=order.table_label,
+            slot_start=_iso(order.slot_start),
+            slot_end=_iso(order.slot_end),
+            territory_id=order.territory_id,
+        )
+        fields = {
+            "branch_id": str(order.branch_id),
+            "channel": order.channel,
+            "token": "" if order.token is None else str(order.token),
+            "payment_status": order.payment_status,
+            "card": ev.encoder.encode(card).decode(),
+        }
+        await self.machine.init_order(
+            branch_id=order.branch_id,
+            order_id=str(order.id),
+            state=State(order.state),
+            fields=fields,
+            created=ev.encoder.encode(created).decode(),
+            tickets=self.ticket_specs(order, lines, tickets),
+        )
+
+    @staticmethod
+    def ticket_specs(
+        order: Order, lines: Sequence[OrderLine], tickets: Sequence[KitchenTicket]
+    ) -> list[TicketSpec]:
+        specs = []
+        for ticket in tickets:
+            data = ev.TicketCreated(
+                ticket_id=str(ticket.id),
+                order_id=str(order.id),
+                station_code=ticket.station_code,
+                token=order.token,
+                channel=order.channel,
+                table_label=order.table_label,
+                rush=ticket.rush,
+                items=[
+                    ev.TicketItem(
+                        line_no=line.line_no,
+                        name=line.name,
+                        qty=str(line.qty),
+                        unit=line.unit,
+                        note=line.note,
+                    )
+                    for line in lines
+                    if line.station_code == ticket.station_code
+                ],
+                note=order.note,
+            )
+            specs.append(TicketSpec(str(ticket.id), ticket.station_code, ev.encoder.encode(data).decode()))
+        return specs
+
+    async def _tickets(self, order_id: uuid.UUID) -> list[KitchenTicket]:
+        return list(
+            (
+                await self.session.scalars(
+                    select(KitchenTicket)
+                    .where(KitchenTicket.order_id == order_id)
+                    .order_by(KitchenTicket.station_code)
+                )
+            ).all()
+        )
+
+    async def _with_hot_state(self, out: OrderOut) -> OrderOut:
+        """PostgreSQL's state trails Redis by the persister's lag; answer with the live one."""
+        state, version = await hmget(
+            self.redis, self.keys.order(out.branch_id, str(out.id)), "state", "version"
+        )
+        if state is not None and version is not None and int(version) >= out.version:
+            out.state, out.version = state.decode(), int(version)
+        return out
+
+    def _out(
+        self,
+        order: Order,
+        lines: Sequence[OrderLine],
+        tickets: Sequence[KitchenTicket],
+    ) -> OrderOut:
+        return OrderOut(
+            id=order.id,
+            branch_id=order.branch_id,
+            channel=order.channel,
+            state=order.state,
+            version=order.version,
+            token=order.token,
+            business_date=order.business_date,
+            payment_status=order.payment_status,
+            totals=TotalsOut(
+                subtotal=order.subtotal,
+                tax=order.tax_total,
+                delivery_charge=order.delivery_charge,
+                total=order.total,
+            ),
+            customer_id=order.customer_id,
+            table_label=order.table_label,
+            note=order.note,
+            delivery=(
+                DeliveryOut(
+                    address=order.delivery_address,
+                    territory_id=order.territory_id,
+                    slot_start=order.slot_start,
+                    slot_end=order.slot_end,
+                    courier_id=order.courier_id,
+                )
+                if order.delivery_address is not None
+                else None
+            ),
+            lines=[
+                LineOut(
+                    line_no=line.line_no,
+                    product_id=line.product_id,
+                    name=line.name,
+                    qty=line.qty,
+                    unit=line.unit,
+                    unit_factor=line.unit_factor,
+                    price_list=line.price_list,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                    discount=line.discount,
+                    line_subtotal=line.line_subtotal,
+                    line_tax=line.line_tax,
+                    line_total=line.line_total,
+                    station_code=line.station_code,
+                    note=line.note,
+                )
+                for line in sorted(lines, key=lambda item: item.line_no)
+            ],
+            tickets=[TicketOut(id=t.id, station_code=t.station_code, state=t.state) for t in tickets],
+            created_at=order.created_at,
+        )
+
+    async def _check_own_delivery(self, order_id: uuid.UUID, branch_id: int, actor: SessionUser) -> None:
+        """A courier sees and moves only their own deliveries; anyone else's is a 404."""
+        mine = await self.session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
+        assigned = await hget(self.redis, self.keys.order(branch_id, str(order_id)), "courier_id")
+        if mine is None or assigned is None or int(assigned) != mine:
+            raise NotFoundException(detail="Order not found")

@@ -1,0 +1,261 @@
+"""Creating orders (and replaying offline queues of them): priced, persisted, tokened, ticketed, announced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.db.models import (
+    Branch,
+    Customer,
+    KitchenTicket,
+    Order,
+    OrderLine,
+)
+from app.lib import audit
+from app.lib.errors import ApiError, conflict, unprocessable
+from app.orders import pricing
+from app.orders.schemas import (
+    OrderCreate,
+    OrderOut,
+    SyncOut,
+    SyncResult,
+)
+from app.orders.services._base import OrderServiceBase, request_hash
+from app.orders.states import (
+    DISPATCH_CHANNELS,
+    TERMINAL,
+    Channel,
+    State,
+)
+
+if TYPE_CHECKING:
+    from app.auth.sessions import SessionUser
+
+log = logging.getLogger(__name__)
+
+TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
+MANUAL_PRICE_ROLES = ("manager",)
+LIST_LIMIT = 100
+_order_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+class CreateMixin(OrderServiceBase):
+    # ------------------------------------------------------------------ create
+
+    async def create(self, *, request: OrderCreate, actor: SessionUser) -> tuple[OrderOut, bool]:
+        """Returns (the order, whether this call created it)."""
+        digest = request_hash(request)
+        existing = await self._existing(request, digest, actor)
+        if existing is not None:
+            return existing, False
+        try:
+            order, lines, tickets, customer = await self._insert(request, digest, actor)
+        except IntegrityError:
+            # Two replays of one offline sale raced; the loser answers like a retry.
+            await self.session.rollback()
+            existing = await self._existing(request, digest, actor)
+            if existing is None:
+                raise
+            return existing, False
+        await self._announce(order, lines, tickets, customer=customer)
+        return self._out(order, lines, tickets), True
+
+    async def _existing(self, request: OrderCreate, digest: str, actor: SessionUser) -> OrderOut | None:
+        order = await self.session.get(Order, request.id, options=[selectinload(Order.lines)])
+        if order is None:
+            return None
+        if order.request_hash != digest or not actor.can_see_branch(order.branch_id):
+            raise conflict(
+                "An order with this id already exists with different content", order_id=str(order.id)
+            )
+        tickets = await self._tickets(order.id)
+        if order.state not in TERMINAL:
+            # The first attempt may have committed and then lost Redis or its connection: finish it now.
+            await self._announce(order, list(order.lines), tickets)
+        return await self._with_hot_state(self._out(order, list(order.lines), tickets))
+
+    async def _insert(
+        self, request: OrderCreate, digest: str, actor: SessionUser
+    ) -> tuple[Order, list[OrderLine], list[KitchenTicket], tuple[Customer, str | None] | None]:
+        branch = await self.session.get(Branch, request.branch_id)
+        if branch is None or not branch.active or not actor.can_see_branch(branch.id):
+            raise unprocessable("branch_id", f"unknown branch {request.branch_id}")
+        self._check_channel_fields(request)
+        if any(line.unit_price is not None for line in request.lines) and not actor.has_role(
+            *MANUAL_PRICE_ROLES
+        ):
+            raise PermissionDeniedException(detail="A manual unit_price needs the manager role")
+
+        customer = await self._customer(request.customer_id)
+        territory = await self._territory(request)
+        products = await self._products(request, branch.id)
+        customer_prices = await self._customer_prices(request)
+        try:
+            priced = pricing.price_lines(
+                [
+                    pricing.LineRequest(
+                        product_id=line.product_id,
+                        qty=line.qty,
+                        unit=line.unit,
+                        price_list=line.price_list,
+                        unit_price=line.unit_price,
+                        note=line.note,
+                    )
+                    for line in request.lines
+                ],
+                products,
+                currency_exponent=branch.currency_exponent,
+                prices_include_tax=branch.prices_include_tax,
+                customer_prices=customer_prices,
+            )
+        except pricing.PricingError as exc:
+            raise unprocessable(exc.field, exc.message) from exc
+        charge = (
+            territory.delivery_charge
+            if territory is not None and request.channel == Channel.DELIVERY
+            else Decimal(0)
+        )
+        totals = pricing.totals(priced, delivery_charge=charge, currency_exponent=branch.currency_exponent)
+
+        now = dt.datetime.now(dt.UTC)
+        zone = ZoneInfo(branch.timezone)
+        slot_start = request.delivery.slot_start if request.delivery else None
+        scheduled = slot_start is not None and slot_start - now > dt.timedelta(
+            minutes=branch.schedule_lead_minutes
+        )
+        business_date = (slot_start if scheduled and slot_start else now).astimezone(zone).date()
+        state = State.SCHEDULED if scheduled else State.RECEIVED
+
+        order = Order(
+            id=request.id,
+            branch_id=branch.id,
+            channel=request.channel.value,
+            state=state.value,
+            version=1,
+            token=None,
+            business_date=business_date,
+            customer_id=request.customer_id,
+            payment_status="unpaid",
+            subtotal=totals.subtotal,
+            tax_total=totals.tax,
+            delivery_charge=totals.delivery_charge,
+            total=totals.total,
+            table_label=request.table_label,
+            note=request.note,
+            delivery_address=request.delivery.address if request.delivery else None,
+            territory_id=territory.id if territory else None,
+            slot_start=slot_start,
+            slot_end=request.delivery.slot_end if request.delivery else None,
+            request_hash=digest,
+            created_by=actor.user_id,
+        )
+        lines = [
+            OrderLine(
+                order_id=request.id,
+                line_no=p.line_no,
+                product_id=p.product_id,
+                name=p.name,
+                qty=p.qty,
+                unit=p.unit,
+                unit_factor=p.unit_factor,
+                price_list=p.price_list,
+                unit_price=p.unit_price,
+                tax_rate=p.tax_rate,
+                discount=p.discount,
+                line_subtotal=p.line_subtotal,
+                line_tax=p.line_tax,
+                line_total=p.line_total,
+                station_code=p.station_code,
+                note=p.note,
+            )
+            for p in priced
+        ]
+        self.session.add(order)
+        self.session.add_all(lines)
+        tickets: list[KitchenTicket] = []
+        if not scheduled:
+            order.token = await self._next_token(branch.id, business_date, request.channel)
+            tickets = self._split_tickets(order, lines)
+        # Tickets have no ORM relationship to their order, so the order row must be written first.
+        await self.session.flush()
+        self.session.add_all(tickets)
+        order.created_at = now
+        audit.record(
+            self.session,
+            action="order.create",
+            entity_type="order",
+            entity_id=order.id,
+            actor_user_id=actor.user_id,
+            branch_id=branch.id,
+            data={
+                "total": str(totals.total),
+                "state": state.value,
+                "channel": order.channel,
+                "token": order.token,
+            },
+        )
+        await self.session.commit()
+        return order, lines, tickets, customer
+
+    def _check_channel_fields(self, request: OrderCreate) -> None:
+        if request.channel == Channel.DELIVERY and request.delivery is None:
+            raise unprocessable("delivery", "a delivery order needs an address and a territory")
+        if request.delivery is not None and request.channel not in DISPATCH_CHANNELS:
+            raise unprocessable("delivery", f"a {request.channel.value} order has no delivery details")
+        if request.delivery is not None:
+            start, end = request.delivery.slot_start, request.delivery.slot_end
+            if (start is None) != (end is None):
+                raise unprocessable("delivery.slot_end", "give both slot_start and slot_end, or neither")
+            if start is not None and end is not None and end < start:
+                raise unprocessable("delivery.slot_end", "the slot ends before it starts")
+        if request.table_label is not None and request.channel != Channel.DINE_IN:
+            raise unprocessable("table_label", "only dine-in orders have a table")
+
+    # ------------------------------------------------------------------ offline replay
+
+    async def sync(self, *, orders: list[dict[str, Any]], actor: SessionUser) -> SyncOut:
+        results = []
+        for index, raw in enumerate(orders):
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                request = msgspec.convert(raw, OrderCreate, strict=False)
+                order, created = await self.create(request=request, actor=actor)
+            except msgspec.ValidationError as exc:
+                results.append(_rejected(index, raw_id, 422, str(exc)))
+            except ApiError as exc:
+                await self.session.rollback()
+                results.append(_rejected(index, raw_id, exc.status_code, exc.detail))
+            except (PermissionDeniedException, NotFoundException) as exc:
+                await self.session.rollback()
+                results.append(_rejected(index, raw_id, exc.status_code, exc.detail))
+            else:
+                results.append(
+                    SyncResult(
+                        index=index,
+                        id=str(order.id),
+                        result="created" if created else "existed",
+                        status=201 if created else 200,
+                        order=order,
+                    )
+                )
+        return SyncOut(results=results)
+
+
+def _rejected(index: int, raw_id: Any, status: int, reason: str) -> SyncResult:
+    return SyncResult(
+        index=index,
+        id=raw_id if isinstance(raw_id, str) else None,
+        result="rejected",
+        status=status,
+        reason=reason,
+    )
