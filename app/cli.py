@@ -1,4 +1,4 @@
-"""`passline` command line: run | web | worker | migrate | seed-demo | create-admin."""
+"""`passline` command line: run | web | worker | migrate | seed-demo | rebuild | create-admin."""
 
 from __future__ import annotations
 
@@ -135,6 +135,25 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+async def _rebuild() -> list[str]:
+    from app.lib.runtime import open_runtime
+    from app.orders.rebuild import rebuild
+
+    async with open_runtime() as runtime:
+        report = await rebuild(runtime)
+    return report.lines()
+
+
+def cmd_rebuild(_: argparse.Namespace) -> int:
+    # No migration here: rebuilding reads the schema the running shop already has.
+    with services_for_this_process():
+        lines = asyncio.run(_rebuild())
+    print("Hot state of open orders restored from PostgreSQL:")
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.staff.admin import create_admin
 
@@ -231,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="the arq worker")
     commands.add_parser("migrate", help="upgrade the database schema to the latest version")
     commands.add_parser("seed-demo", help="create the demo shop (idempotent)")
+    commands.add_parser(
+        "rebuild", help="restore the Redis hot state of open orders from PostgreSQL (after Redis lost data)"
+    )
     admin = commands.add_parser("create-admin", help="create an admin user")
     admin.add_argument("--username", required=True)
     admin.add_argument("--full-name", default="Administrator")
@@ -241,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("worker", cmd_worker),
         ("migrate", cmd_migrate),
         ("seed-demo", cmd_seed_demo),
+        ("rebuild", cmd_rebuild),
         ("create-admin", cmd_create_admin),
     ):
         commands.choices[name].set_defaults(handler=handler)

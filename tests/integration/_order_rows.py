@@ -45,6 +45,7 @@ async def make_order(
     token: int | None = 1,
     customer: Any = None,
     table_label: str | None = None,
+    state: str = "received",
     announce: bool = True,
 ) -> Any:
     """An order with one line per product and a ticket per station, committed, then put into Redis."""
@@ -56,7 +57,7 @@ async def make_order(
         id=uuid.uuid4(),
         branch_id=branch.id,
         channel=channel,
-        state="received",
+        state=state,
         version=1,
         token=token,
         business_date=dt.date.today(),
@@ -129,7 +130,7 @@ async def make_order(
         await machine.init_order(
             branch_id=branch.id,
             order_id=str(order.id),
-            state=State.RECEIVED,
+            state=State(state),
             fields=fields,
             created=created,
             tickets=specs,

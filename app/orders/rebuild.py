@@ -1,0 +1,283 @@
+"""`passline rebuild`: restore the hot state of every open order from PostgreSQL into Redis (DESIGN §4).
+
+For when Redis lost its data (or part of it). PostgreSQL is the system of record: each open order's hash
+(the fields `init_order` and `transition` keep), its kanban index entry scored by when it entered its state,
+and its kitchen tickets with their station sets are written back; every branch is listed in
+`event_branches` again and its stream gets the persister group. Nothing is appended to the streams — no
+event happened — so clients holding an older stream id get `resync` and reload their snapshot.
+
+Idempotent and safe beside live traffic: an order whose Redis hash carries a NEWER version than PostgreSQL
+(the persister has not caught up yet) is left alone, and a ticket hash that exists is live kitchen state and
+is kept. Needs only PostgreSQL and Redis, not the web process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.db.models import Branch, Customer, KitchenTicket, Order, OrderLine
+from app.orders.machine import script_source
+from app.orders.persister import ensure_branch_streams
+from app.orders.pricing import money
+from app.orders.states import OPEN_STATES, TERMINAL, State
+
+if TYPE_CHECKING:
+    from app.lib.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Orders per PostgreSQL page and per Redis pipeline: bounded memory whatever the number of open orders.
+PAGE_SIZE = 200
+# Fields of the order hash PostgreSQL may have no value for; cleared when it has none.
+_OPTIONAL_FIELDS = ("courier_id",)
+
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass(slots=True)
+class RebuildReport:
+    branches: int = 0
+    orders_restored: int = 0  # missing from Redis, written
+    orders_refreshed: int = 0  # present at the same or an older version, overwritten with PostgreSQL's
+    orders_kept: int = 0  # Redis holds a newer version: left alone
+    tickets_restored: int = 0
+    tickets_kept: int = 0
+
+    def count(self, reply: Any) -> None:
+        """Tally one reply of restore_order.lua."""
+        outcome = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+        if outcome == "kept":
+            self.orders_kept += 1
+        elif outcome == "restored":
+            self.orders_restored += 1
+        else:
+            self.orders_refreshed += 1
+        self.tickets_restored += int(reply[2])
+        self.tickets_kept += int(reply[3])
+
+    def lines(self) -> list[str]:
+        return [
+            f"branches:          {self.branches}",
+            f"orders restored:   {self.orders_restored}",
+            f"orders refreshed:  {self.orders_refreshed}",
+            f"orders kept (Redis newer): {self.orders_kept}",
+            f"tickets restored:  {self.tickets_restored}",
+            f"tickets kept:      {self.tickets_kept}",
+        ]
+
+
+# ---------------------------------------------------------------- what the hot state holds
+
+
+def _ms(value: dt.datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _qty(value: Decimal) -> str:
+    # PostgreSQL pads to the column's scale (2.000); the order service sends the quantity as it was entered.
+    return f"{value.normalize():f}"
+
+
+def card_json(order: Order, *, customer_name: str | None, currency_exponent: int) -> str:
+    """The kanban card, shaped like `app.orders.events.Card` (None-valued optional keys omitted)."""
+    card: dict[str, Any] = {
+        "token": order.token,
+        "channel": order.channel,
+        "total": str(money(order.total, currency_exponent)),
+        "payment_status": order.payment_status,
+        "created_at": _iso(order.created_at),
+    }
+    optional = {
+        "customer_name": customer_name,
+        "table_label": order.table_label,
+        "slot_start": _iso(order.slot_start),
+        "slot_end": _iso(order.slot_end),
+        "territory_id": order.territory_id,
+        "courier_id": order.courier_id,
+    }
+    card.update({k: v for k, v in optional.items() if v is not None})
+    return _encoder.encode(card).decode()
+
+
+def order_fields(order: Order, *, customer_name: str | None, currency_exponent: int) -> dict[str, str]:
+    """The order hash as `init_order` + `transition` leave it, from the PostgreSQL row."""
+    fields = {
+        "order_id": str(order.id),
+        "state": order.state,
+        "version": str(order.version),
+        "created_ms": str(_ms(order.created_at)),
+        # The service stamps created_at in Python, PostgreSQL stamps updated_at at transaction start, so a
+        # new order's updated_at can precede its created_at by milliseconds.
+        "updated_ms": str(max(_ms(order.created_at), _ms(order.updated_at))),
+        "branch_id": str(order.branch_id),
+        "channel": order.channel,
+        "token": "" if order.token is None else str(order.token),
+        "payment_status": order.payment_status,
+        "card": card_json(order, customer_name=customer_name, currency_exponent=currency_exponent),
+    }
+    if order.courier_id is not None:
+        fields["courier_id"] = str(order.courier_id)
+    return fields
+
+
+def ticket_data(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> str:
+    """The ticket's `data`, shaped like `app.orders.events.TicketCreated`."""
+    data = {
+        "ticket_id": str(ticket.id),
+        "order_id": str(order.id),
+        "station_code": ticket.station_code,
+        "token": order.token,
+        "channel": order.channel,
+        "table_label": order.table_label,
+        "rush": ticket.rush,
+        "items": [
+            {
+                "line_no": line.line_no,
+                "name": line.name,
+                "qty": _qty(line.qty),
+                "unit": line.unit,
+                "note": line.note,
+            }
+            for line in lines
+            if line.station_code == ticket.station_code
+        ],
+        "note": order.note,
+    }
+    return _encoder.encode(data).decode()
+
+
+def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> dict[str, str]:
+    return {
+        "ticket_id": str(ticket.id),
+        "order_id": str(order.id),
+        "state": ticket.state,
+        "created_ms": str(_ms(ticket.created_at)),
+        "data": ticket_data(order, lines, ticket),
+    }
+
+
+# ---------------------------------------------------------------- the rebuild
+
+
+async def rebuild(runtime: Runtime, *, page_size: int = PAGE_SIZE) -> RebuildReport:
+    restore = runtime.redis.register_script(script_source("restore_order"))
+    report = RebuildReport()
+    async with runtime.sessionmaker() as session:
+        branches = {b.id: b for b in (await session.scalars(select(Branch))).all()}
+        await ensure_branch_streams(runtime, branches)
+        report.branches = len(branches)
+        after: uuid.UUID | None = None
+        while True:
+            query = (
+                select(Order)
+                .where(Order.state.not_in([s.value for s in TERMINAL]))
+                .order_by(Order.id)
+                .limit(page_size)
+                .options(selectinload(Order.lines))
+            )
+            if after is not None:
+                query = query.where(Order.id > after)
+            orders = (await session.scalars(query)).all()
+            if not orders:
+                break
+            names = await _customer_names(session, orders)
+            tickets = await _tickets(session, orders)
+            async with runtime.redis.pipeline(transaction=False) as pipe:
+                for order in orders:
+                    keys, args = _restore_call(
+                        runtime,
+                        order,
+                        tickets.get(order.id, []),
+                        customer_name=names.get(order.customer_id),
+                        currency_exponent=branches[order.branch_id].currency_exponent,
+                    )
+                    await restore(keys=keys, args=args, client=pipe)
+                replies = await pipe.execute()
+            for reply in replies:
+                report.count(reply)
+            after = orders[-1].id
+            # This page is done with: keep the identity map (and memory) flat.
+            session.expunge_all()
+    log.info("rebuild finished", extra={"report": dataclasses.asdict(report)})
+    return report
+
+
+def _restore_call(
+    runtime: Runtime,
+    order: Order,
+    tickets: list[KitchenTicket],
+    *,
+    customer_name: str | None,
+    currency_exponent: int,
+) -> tuple[list[str], list[str]]:
+    """KEYS and ARGV of restore_order.lua for one order."""
+    keys = runtime.keys
+    open_states = [s.value for s in OPEN_STATES]
+    fields = order_fields(order, customer_name=customer_name, currency_exponent=currency_exponent)
+    # A scheduled order's tickets reach the kitchen when it is released (and announced then), not before.
+    own = [] if order.state == State.SCHEDULED else tickets
+    ticket_keys: list[str] = []
+    ticket_args: list[str] = []
+    for ticket in own:
+        ticket_keys += [
+            keys.ticket(order.branch_id, str(ticket.id)),
+            keys.station_tickets(order.branch_id, ticket.station_code),
+        ]
+        ticket_args += [
+            str(ticket.id),
+            str(_ms(ticket.created_at)),
+            "0" if ticket.state == "bumped" else "1",
+            _encoder.encode(ticket_fields(order, order.lines, ticket)).decode(),
+        ]
+    return (
+        [
+            keys.order(order.branch_id, str(order.id)),
+            *(keys.state_index(order.branch_id, s) for s in open_states),
+            *ticket_keys,
+        ],
+        [
+            str(order.id),
+            str(order.version),
+            str(open_states.index(order.state) + 1),
+            str(len(open_states)),
+            fields["updated_ms"],
+            _encoder.encode(fields).decode(),
+            _encoder.encode([f for f in _OPTIONAL_FIELDS if f not in fields]).decode(),
+            *ticket_args,
+        ],
+    )
+
+
+async def _customer_names(session: Any, orders: Sequence[Order]) -> dict[int | None, str]:
+    ids = {o.customer_id for o in orders if o.customer_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
+    return {row.id: row.name for row in rows}
+
+
+async def _tickets(session: Any, orders: Sequence[Order]) -> dict[uuid.UUID, list[KitchenTicket]]:
+    rows = await session.scalars(
+        select(KitchenTicket)
+        .where(KitchenTicket.order_id.in_([o.id for o in orders]))
+        .order_by(KitchenTicket.order_id, KitchenTicket.station_code)
+    )
+    out: dict[uuid.UUID, list[KitchenTicket]] = {}
+    for ticket in rows:
+        out.setdefault(ticket.order_id, []).append(ticket)
+    return out
