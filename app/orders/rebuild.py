@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Branch, Customer, KitchenTicket, Order, OrderLine
+from app.orders import events as ev
 from app.orders.machine import script_source
 from app.orders.persister import ensure_branch_streams
 from app.orders.pricing import money
@@ -94,24 +95,22 @@ def _qty(value: Decimal) -> str:
 
 
 def card_json(order: Order, *, customer_name: str | None, currency_exponent: int) -> str:
-    """The kanban card, shaped like `app.orders.events.Card` (None-valued optional keys omitted)."""
-    card: dict[str, Any] = {
-        "token": order.token,
-        "channel": order.channel,
-        "total": str(money(order.total, currency_exponent)),
-        "payment_status": order.payment_status,
-        "created_at": _iso(order.created_at),
-    }
-    optional = {
-        "customer_name": customer_name,
-        "table_label": order.table_label,
-        "slot_start": _iso(order.slot_start),
-        "slot_end": _iso(order.slot_end),
-        "territory_id": order.territory_id,
-        "courier_id": order.courier_id,
-    }
-    card.update({k: v for k, v in optional.items() if v is not None})
-    return _encoder.encode(card).decode()
+    """The kanban card the order service puts in the hash (`events.Card`), from the PostgreSQL row."""
+    card = ev.Card(
+        token=order.token,
+        channel=order.channel,
+        total=str(money(order.total, currency_exponent)),
+        payment_status=order.payment_status,
+        created_at=_iso(order.created_at) or "",
+        customer_name=customer_name,
+        table_label=order.table_label,
+        slot_start=_iso(order.slot_start),
+        slot_end=_iso(order.slot_end),
+        territory_id=order.territory_id,
+        # Not on the card at creation (no courier yet); the board shows it once PostgreSQL knows it.
+        courier_id=order.courier_id,
+    )
+    return ev.encoder.encode(card).decode()
 
 
 def order_fields(order: Order, *, customer_name: str | None, currency_exponent: int) -> dict[str, str]:
@@ -136,29 +135,25 @@ def order_fields(order: Order, *, customer_name: str | None, currency_exponent: 
 
 
 def ticket_data(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> str:
-    """The ticket's `data`, shaped like `app.orders.events.TicketCreated`."""
-    data = {
-        "ticket_id": str(ticket.id),
-        "order_id": str(order.id),
-        "station_code": ticket.station_code,
-        "token": order.token,
-        "channel": order.channel,
-        "table_label": order.table_label,
-        "rush": ticket.rush,
-        "items": [
-            {
-                "line_no": line.line_no,
-                "name": line.name,
-                "qty": _qty(line.qty),
-                "unit": line.unit,
-                "note": line.note,
-            }
+    """The ticket's `data` (`events.TicketCreated`), as the order service wrote it."""
+    data = ev.TicketCreated(
+        ticket_id=str(ticket.id),
+        order_id=str(order.id),
+        station_code=ticket.station_code,
+        token=order.token,
+        channel=order.channel,
+        table_label=order.table_label,
+        rush=ticket.rush,
+        items=[
+            ev.TicketItem(
+                line_no=line.line_no, name=line.name, qty=_qty(line.qty), unit=line.unit, note=line.note
+            )
             for line in lines
             if line.station_code == ticket.station_code
         ],
-        "note": order.note,
-    }
-    return _encoder.encode(data).decode()
+        note=order.note,
+    )
+    return ev.encoder.encode(data).decode()
 
 
 def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> dict[str, str]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import REDIS_PREFIX
+from tests.conftest import REDIS_PREFIX, Factory, login
 from tests.integration._order_rows import make_order, move, product
 
 
@@ -243,3 +245,66 @@ async def test_the_rebuild_command_prints_its_counts(
     assert "orders restored:   1" in out
     assert "tickets restored:  2" in out
     assert await runtime.redis.exists(runtime.keys.order(shop["branch"].id, str(order.id))) == 1
+
+
+async def test_rebuilt_state_matches_what_the_order_service_wrote(
+    client: httpx.AsyncClient, runtime: Any, factory: Factory
+) -> None:
+    """Hash, card, board and tickets come back as the service made them (only the Redis-clock stamps
+    `created_ms`/`updated_ms` are PostgreSQL's instead)."""
+    from app.orders.rebuild import rebuild
+
+    branch = await factory.branch(code="RB", name="Rebuild")
+    burger = await factory.product("Burger", price="57.00", station="grill")
+    cola = await factory.product("Cola", price="10.00", station="drinks")
+    cheese = await factory.product("Cheese", price="180.00", station="cold", base_unit="kg")
+    territory = await factory.territory()
+    customer = await factory.customer("Dina Customer", phone="+201000000001")
+    await factory.user("boss", roles=("manager",), branches=(branch,))
+    await factory.commit()
+    await login(client, "boss")
+    bodies = [
+        {"channel": "dine_in", "table_label": "T9", "lines": [{"product_id": burger.id, "qty": "2"}]},
+        {
+            "channel": "delivery",
+            "customer_id": customer.id,
+            "delivery": {"address": "3 Nile St", "territory_id": territory.id},
+            "lines": [
+                {"product_id": cheese.id, "qty": "0.25"},
+                {"product_id": cola.id, "qty": "3", "note": "cold"},
+            ],
+        },
+    ]
+    orders = []
+    for body in bodies:
+        response = await client.post(
+            "/api/v1/orders", json={"id": str(uuid.uuid4()), "branch_id": branch.id, **body}
+        )
+        assert response.status_code == 201, response.text
+        orders.append(response.json())
+    keys = runtime.keys
+    hashes = [keys.order(branch.id, o["id"]) for o in orders]
+    hashes += [keys.ticket(branch.id, t["id"]) for o in orders for t in o["tickets"]]
+    before = {key: await _hash(runtime, key) for key in hashes}
+    board = (await client.get(f"/api/v1/branches/{branch.id}/board")).json()
+
+    await _lose_redis(runtime)
+    report = await rebuild(runtime)
+    assert (report.orders_restored, report.tickets_restored) == (2, 3)
+    stamps = {"created_ms", "updated_ms"}
+    for key, fields in before.items():
+        after = await _hash(runtime, key)
+        assert {k: v for k, v in after.items() if k not in stamps} == {
+            k: v for k, v in fields.items() if k not in stamps
+        }, key
+    # Sessions lived in Redis too: sign in again.
+    await login(client, "boss")
+    rebuilt = (await client.get(f"/api/v1/branches/{branch.id}/board")).json()
+    assert len(board["columns"]["received"]) == 2
+    assert [_card(c) for c in rebuilt["columns"]["received"]] == [
+        _card(c) for c in board["columns"]["received"]
+    ]
+
+
+def _card(card: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in card.items() if k != "entered_ms"}
