@@ -18,6 +18,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from app.auth.controllers import AuthController
 from app.auth.middleware import SessionMiddleware
 from app.branches.controllers import BranchController
+from app.catalog import CatalogController
+from app.customers import CustomerController
 from app.health.controllers import HealthController
 from app.lib.deps import DEPENDENCIES
 from app.lib.errors import EXCEPTION_HANDLERS
@@ -57,6 +59,8 @@ def create_litestar(
             BranchController,
             OrderController,
             BoardController,
+            CatalogController,
+            CustomerController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],
