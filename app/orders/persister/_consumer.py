@@ -60,6 +60,13 @@ _INSERT_EVENTS = text(
     """
 )
 
+_PRESENT = text(
+    """
+    SELECT ARRAY(SELECT id FROM orders WHERE id = ANY(CAST(:order_ids AS uuid[]))),
+           ARRAY(SELECT id FROM branches WHERE id = ANY(CAST(:branch_ids AS bigint[])))
+    """
+)
+
 # Monotonic: the row moves only forward in version, so a re-delivered or late old event is a no-op.
 _UPDATE_ORDERS = text(
     """
@@ -198,18 +205,17 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
         return out
 
     async with runtime.sessionmaker() as session, session.begin():
-        order_ids = list({o for _, o, _ in candidates if o is not None})
-        branch_ids = list({e.branch_id for e, _, _ in candidates})
-        present_orders: set[uuid.UUID] = set()
-        if order_ids:
-            rows = await session.scalars(
-                text("SELECT id FROM orders WHERE id = ANY(:ids)"), {"ids": order_ids}
-            )
-            present_orders = set(rows.all())
-        rows = await session.scalars(
-            text("SELECT id FROM branches WHERE id = ANY(:ids)"), {"ids": branch_ids}
+        # One round trip for both checks: what is missing is dead-lettered with a plain reason instead of
+        # failing the batch on a foreign key.
+        present = await session.execute(
+            _PRESENT,
+            {
+                "order_ids": list({o for _, o, _ in candidates if o is not None}),
+                "branch_ids": list({e.branch_id for e, _, _ in candidates}),
+            },
         )
-        present_branches = set(rows.all())
+        orders_found, branches_found = present.one()
+        present_orders, present_branches = set(orders_found), set(branches_found)
 
         # The newest state change per order in this batch is the only one the row needs.
         newest: dict[uuid.UUID, tuple[int, str, int | None, dt.datetime]] = {}
@@ -342,11 +348,18 @@ class Persister:
         self.branches: list[int] = []
         self.stats = PersisterStats()
         self._discovered_at = float("-inf")
+        # Start by re-reading this consumer's pending entries (none for a fresh name, but cheap to ask).
+        self._own_pending = True
 
     async def discover(self, *, force: bool = False) -> list[int]:
+        """The branches to follow, refreshed every DISCOVER_EVERY_SECONDS; a branch seen for the first time
+        gets its group (a group lost later shows up as NOGROUP and forces a full pass)."""
         now = time.monotonic()
         if force or now - self._discovered_at >= DISCOVER_EVERY_SECONDS:
-            self.branches = await discover_branches(self.runtime)
+            branches = await known_branches(self.runtime)
+            new = set(branches) if force else set(branches) - set(self.branches)
+            await ensure_branch_streams(self.runtime, new)
+            self.branches = branches
             self._discovered_at = now
         return self.branches
 
@@ -354,67 +367,83 @@ class Persister:
         """Take over entries another consumer was given and never acknowledged; they are then this
         consumer's pending entries, which the next `step` processes first."""
         redis, keys = self.runtime.redis, self.runtime.keys
+        group = keys.persister_group()
         claimed = 0
-        for branch_id in await self.discover():
-            start = "0-0"
-            while True:
-                try:
-                    reply = await redis.xautoclaim(
+        # Every branch's first page in one round trip; a branch with more pages goes on alone.
+        cursors = dict.fromkeys(await self.discover(), "0-0")
+        while cursors:
+            async with redis.pipeline(transaction=False) as pipe:
+                for branch_id, start in cursors.items():
+                    pipe.xautoclaim(
                         keys.events(branch_id),
-                        keys.persister_group(),
+                        group,
                         self.consumer,
                         min_idle_time=min_idle_ms,
                         start_id=start,
                         count=self.count,
                     )
-                except ResponseError as exc:
-                    if "NOGROUP" not in str(exc):
-                        raise
+                replies = await pipe.execute(raise_on_error=False)
+            more = {}
+            for branch_id, reply in zip(cursors, replies, strict=True):
+                if isinstance(reply, ResponseError) and "NOGROUP" in str(reply):
                     self._discovered_at = float("-inf")
-                    break
+                    continue
+                if isinstance(reply, Exception):
+                    raise reply
                 claimed += len(reply[1])
-                start = _s(reply[0])
-                if start == "0-0":
-                    break
+                if _s(reply[0]) != "0-0":
+                    more[branch_id] = _s(reply[0])
+            cursors = more
         if claimed:
+            self._own_pending = True
             log.info("persister claimed stale entries", extra={"entries": claimed, "consumer": self.consumer})
         self.stats.claimed += claimed
         return claimed
 
-    async def _read(self, block_ms: int | None) -> _Batch:
+    async def _read(self, block_ms: int | None) -> tuple[_Batch, bool]:
+        """(batch, whether it came from this consumer's own pending entries)."""
         redis, keys = self.runtime.redis, self.runtime.keys
         branches = await self.discover()
         if not branches:
             if block_ms:
                 await asyncio.sleep(block_ms / 1000)
-            return _Batch()
+            return _Batch(), False
         by_key = {keys.events(b).encode(): b for b in branches}
         group = keys.persister_group()
-        # Own pending entries first (a batch whose transaction failed, or entries just claimed); reading
-        # them again does not block and hands out nothing new.
-        own = await redis.xreadgroup(group, self.consumer, dict.fromkeys(by_key, "0"), count=self.count)
-        batch = _to_batch(own, by_key)
-        if len(batch):
-            return batch
+        if self._own_pending:
+            # Entries delivered to this consumer and not acknowledged: a batch whose write failed, a read
+            # whose reply was lost, entries just claimed. Reading them again hands out nothing new.
+            own = await redis.xreadgroup(group, self.consumer, dict.fromkeys(by_key, "0"), count=self.count)
+            batch = _to_batch(own, by_key)
+            if len(batch):
+                return batch, True
+            self._own_pending = False
+        # Until the reply is in hand, entries may have been delivered that only a re-read would find.
+        self._own_pending = True
         fresh = await redis.xreadgroup(
             group, self.consumer, dict.fromkeys(by_key, ">"), count=self.count, block=block_ms
         )
-        return _to_batch(fresh, by_key)
+        self._own_pending = False
+        return _to_batch(fresh, by_key), False
 
     async def step(self, *, block_ms: int | None = BLOCK_MS) -> int:
         """One read + write + acknowledge cycle; the number of entries stored (new or already there)."""
         try:
-            batch = await self._read(block_ms)
+            batch, own = await self._read(block_ms)
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
             # A stream or group vanished (Redis lost its data, or the keys were deleted): recreate them.
             await self.discover(force=True)
-            batch = await self._read(None)
+            batch, own = await self._read(None)
         if not len(batch):
             return 0
+        # Until acknowledged, the batch is this consumer's pending work (retried first if this fails).
+        self._own_pending = True
         written = await _write_isolating(self.runtime, batch.entries) if batch.entries else _Written()
         await _finish(self.runtime, batch, written)
+        # A batch of own pending entries may not have been all of them: look again next time.
+        self._own_pending = own
         self.stats.batches += 1
         self.stats.persisted += len(written.stored)
         self.stats.inserted += written.inserted
