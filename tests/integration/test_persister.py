@@ -124,6 +124,23 @@ async def test_order_state_only_moves_forward(runtime: Any, db_session: Any, fac
     assert len(await _events(db_session, order.id)) == 5
 
 
+async def test_a_batch_collapses_to_the_newest_state_and_keeps_the_courier(
+    runtime: Any, db_session: Any, factory: Any
+) -> None:
+    from app.orders.persister import persist_once
+
+    branch, grill, _ = await _setup(db_session, factory)
+    courier = await _courier(db_session, branch)
+    order = await make_order(
+        db_session, runtime, branch=branch, products=[grill], channel="delivery", token=None
+    )
+    await move(runtime, order, "out_for_delivery", courier_id=courier, settle_mode="now")
+    await move(runtime, order, "delivered")  # names no courier
+    assert await persist_once(runtime, consumer="one", block_ms=None) == 4
+    row = await _order_row(db_session, order.id)
+    assert (row.state, row.version, row.courier_id) == ("delivered", 3, courier)
+
+
 async def _courier(session: Any, branch: Any) -> int:
     from app.db.models import Courier
 

@@ -15,8 +15,8 @@ anywhere repeats work and never loses or doubles it.
   missed.
 - Entries delivered to a consumer that died (a crashed worker) are claimed with XAUTOCLAIM once they have
   been idle for `CLAIM_MIN_IDLE_MS`, at start-up and periodically.
-- Each cycle first re-reads this consumer's own pending entries (a batch whose transaction failed), then
-  blocks for new ones.
+- A cycle re-reads this consumer's own pending entries when there may be some (at start, after a failed
+  batch or a claim), else blocks for new ones.
 """
 
 from app.orders.persister._consumer import (

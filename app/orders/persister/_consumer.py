@@ -67,16 +67,18 @@ _PRESENT = text(
     """
 )
 
-# Monotonic: the row moves only forward in version, so a re-delivered or late old event is a no-op.
+# Monotonic: the row moves only forward in version, so a re-delivered or late old event is a no-op. The
+# courier comes from the newest event of the batch that names one (`delivered` does not), and only if
+# that event is itself newer than the row.
 _UPDATE_ORDERS = text(
     """
     UPDATE orders AS o
-    SET state = v.state, version = v.version, courier_id = COALESCE(v.courier_id, o.courier_id),
-        updated_at = v.ts
+    SET state = v.state, version = v.version, updated_at = v.ts,
+        courier_id = CASE WHEN v.courier_version > o.version THEN v.courier_id ELSE o.courier_id END
     FROM unnest(
-        CAST(:ids AS uuid[]), CAST(:states AS text[]), CAST(:versions AS integer[]),
-        CAST(:courier_ids AS bigint[]), CAST(:ts AS timestamptz[])
-    ) AS v(id, state, version, courier_id, ts)
+        CAST(:ids AS uuid[]), CAST(:states AS text[]), CAST(:versions AS integer[]), CAST(:ts AS timestamptz[]),
+        CAST(:courier_ids AS bigint[]), CAST(:courier_versions AS integer[])
+    ) AS v(id, state, version, ts, courier_id, courier_version)
     WHERE o.id = v.id AND o.version < v.version
     """
 )
@@ -197,6 +199,33 @@ def _decode(
     return candidates
 
 
+@dataclass(slots=True)
+class _Change:
+    order_id: uuid.UUID
+    version: int
+    state: str
+    ts: dt.datetime
+    courier_id: int | None = None
+    courier_version: int = 0
+
+
+def _collapse(
+    newest: dict[uuid.UUID, _Change], order_id: uuid.UUID, entry: StreamEntry, data: dict[str, Any]
+) -> None:
+    version = entry.version if entry.version is not None else data.get("version")
+    state = data.get("to")
+    if not isinstance(version, int) or not isinstance(state, str):
+        return
+    change = newest.get(order_id)
+    if change is None:
+        change = newest[order_id] = _Change(order_id, version, state, _ts(entry))
+    elif version > change.version:
+        change.version, change.state, change.ts = version, state, _ts(entry)
+    courier = data.get("courier_id")
+    if isinstance(courier, int) and not isinstance(courier, bool) and version > change.courier_version:
+        change.courier_id, change.courier_version = courier, version
+
+
 async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
     """Store entries in one transaction; entries that cannot be stored are returned as dead, not raised."""
     out = _Written()
@@ -218,7 +247,7 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
         present_orders, present_branches = set(orders_found), set(branches_found)
 
         # The newest state change per order in this batch is the only one the row needs.
-        newest: dict[uuid.UUID, tuple[int, str, int | None, dt.datetime]] = {}
+        newest: dict[uuid.UUID, _Change] = {}
         rows_in: list[tuple[StreamEntry, uuid.UUID | None]] = []
         for entry, order_id, data in candidates:
             if entry.branch_id not in present_branches:
@@ -229,14 +258,7 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
                 continue
             rows_in.append((entry, order_id))
             if entry.type == STATE_CHANGED and order_id is not None:
-                version = entry.version if entry.version is not None else data.get("version")
-                state = data.get("to")
-                if not isinstance(version, int) or not isinstance(state, str):
-                    continue
-                courier = data.get("courier_id")
-                courier_id = courier if isinstance(courier, int) and not isinstance(courier, bool) else None
-                if order_id not in newest or newest[order_id][0] < version:
-                    newest[order_id] = (version, state, courier_id, _ts(entry))
+                _collapse(newest, order_id, entry, data)
 
         if rows_in:
             result = await session.execute(
@@ -254,15 +276,17 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
             )
             out.inserted = int(getattr(result, "rowcount", 0) or 0)
         if newest:
-            ids = sorted(newest)
+            # In id order, so two workers updating the same orders take their row locks in one order.
+            changes = [newest[i] for i in sorted(newest)]
             await session.execute(
                 _UPDATE_ORDERS,
                 {
-                    "ids": ids,
-                    "states": [newest[i][1] for i in ids],
-                    "versions": [newest[i][0] for i in ids],
-                    "courier_ids": [newest[i][2] for i in ids],
-                    "ts": [newest[i][3] for i in ids],
+                    "ids": [c.order_id for c in changes],
+                    "states": [c.state for c in changes],
+                    "versions": [c.version for c in changes],
+                    "ts": [c.ts for c in changes],
+                    "courier_ids": [c.courier_id for c in changes],
+                    "courier_versions": [c.courier_version for c in changes],
                 },
             )
         out.stored = [e for e, _ in rows_in]
