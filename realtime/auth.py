@@ -1,8 +1,12 @@
-"""Authenticating a Socket.IO connect from the same session cookie the pages use."""
+"""Authenticating a Socket.IO connect: the session cookie the pages use, and the `auth` object the client
+sends (which branch, which station, where to resume from)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import msgspec
+import socketio
 
 from app.auth.middleware import read_cookie
 from app.auth.sessions import SessionStore, SessionUser
@@ -21,3 +25,50 @@ async def session_from_environ(runtime: Runtime, environ: dict[str, Any]) -> Ses
         runtime.redis, runtime.keys, ttl_seconds=runtime.settings.security.session_ttl_seconds
     )
     return await store.get(token)
+
+
+def refuse(code: str, detail: str) -> socketio.exceptions.ConnectionRefusedError:
+    """A refusal the client can show (`message`) and act on (`data.code`).
+
+    Codes: unauthorized, forbidden, bad_request, bad_event_id, unknown_branch, unknown_station,
+    unknown_courier, unavailable.
+    """
+    return socketio.exceptions.ConnectionRefusedError(f"{code}: {detail}", {"code": code})
+
+
+_BranchId = Annotated[int, msgspec.Meta(ge=1)]
+_Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class ConnectAuth(msgspec.Struct, kw_only=True, frozen=True):
+    """The client's connect `auth` object; every field optional, unknown fields ignored.
+
+    Strict types: a page that sends `"1"` for a branch id has a bug worth hearing about.
+    """
+
+    branch_id: _BranchId | None = None
+    branch_ids: Annotated[list[_BranchId], msgspec.Meta(max_length=200)] | None = None
+    station: _Code | None = None
+    stations: Annotated[list[_Code], msgspec.Meta(max_length=50)] | None = None
+    courier_id: _BranchId | None = None
+    # Resume points; the format is checked by replay.parse_resume so the refusal can say which one is bad.
+    last_event_id: Any = None
+    last_event_ids: Any = None
+
+    def requested_branches(self) -> tuple[int, ...] | None:
+        if self.branch_id is None and self.branch_ids is None:
+            return None
+        ids = {*(self.branch_ids or ()), *((self.branch_id,) if self.branch_id is not None else ())}
+        return tuple(sorted(ids))
+
+
+def parse_auth(auth: Any) -> ConnectAuth:
+    if auth is None:
+        return ConnectAuth()
+    if not isinstance(auth, dict):
+        raise refuse("bad_request", "auth must be an object")
+    try:
+        return msgspec.convert(auth, ConnectAuth)
+    except msgspec.ValidationError as exc:
+        # msgspec names the field: "Expected `int`, got `str` - at `$.branch_id`".
+        raise refuse("bad_request", f"auth: {exc}") from None

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from app.db.models import Station
+from realtime.auth import refuse
+from realtime.namespaces.base import LiveNamespace, Subscription, one_branch
+from realtime.projection import KDS, kds_room, station_room
+
+if TYPE_CHECKING:
+    from app.auth.sessions import SessionUser
+    from realtime.auth import ConnectAuth
+
+
+class KdsNamespace(LiveNamespace):
+    """Kitchen screens: tickets of the chosen stations, plus order-level changes of their branch.
+
+    `auth = {"station": "grill", "branch_id": 1}` or `{"stations": [...], "branch_id": 1}` picks stations
+    (the branch may be omitted by a user of one branch); without one the screen is an expo and follows
+    every station of its branches, as configured in the `stations` table.
+    """
+
+    name = KDS
+    roles = ("kitchen", "manager")
+
+    async def subscribe(self, user: SessionUser, request: ConnectAuth) -> Subscription:
+        branches = await self.visible_branches(user, request)
+        wanted = sorted({*(request.stations or ()), *((request.station,) if request.station else ())})
+        if wanted:
+            branches = (one_branch(branches, "a station screen"),)
+        stmt = select(Station.branch_id, Station.code).where(Station.branch_id.in_(branches))
+        if wanted:
+            stmt = stmt.where(Station.code.in_(wanted))
+        async with self.runtime.sessionmaker() as session:
+            stations = sorted((b, code) for b, code in (await session.execute(stmt)).all())
+        missing = sorted(set(wanted) - {code for _, code in stations})
+        if missing:
+            raise refuse("unknown_station", f"no station {missing[0]!r} in branch {branches[0]}")
+        rooms = [station_room(b, code) for b, code in stations]
+        rooms.extend(kds_room(b) for b in branches)
+        return Subscription(branches, tuple(rooms))
