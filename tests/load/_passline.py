@@ -1,0 +1,225 @@
+"""Passline under load: a scratch shop (database migrated and seeded, Redis prefix), its web process and
+worker started with the CLI exactly as an operator would, demo logins, and a few reads of its state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from redis import Redis
+
+from tests.load._harness import HOST, PYTHON, ROOT, Child, free_port, log, scratch_database, scratch_prefix
+
+DEMO_PASSWORD = "passline-demo"
+# Three stations, so an order makes three kitchen tickets.
+ORDER_STATIONS = ("grill", "fryer", "drinks")
+
+
+@dataclass
+class Shop:
+    database_url: str
+    redis_url: str
+    prefix: str
+    port: int
+    env: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def dsn(self) -> str:
+        return self.database_url
+
+    @property
+    def database(self) -> str:
+        return self.database_url.rsplit("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    cookie: str  # the Cookie header value
+    csrf: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
+
+
+def run_cli(shop: Shop, command: str) -> None:
+    done = subprocess.run(
+        [PYTHON, "-m", "app.cli", command],
+        cwd=ROOT,
+        env=shop.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"passline {command} failed:\n{done.stdout}\n{done.stderr}")
+
+
+@contextlib.contextmanager
+def scratch_shop(
+    pg_url: str, redis_url: str, *, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Shop]:
+    """A demo shop in a new database `passline_bench_<random>` and Redis prefix, both removed afterwards."""
+    with (
+        scratch_database(pg_url, "passline_bench") as database_url,
+        scratch_prefix(redis_url, "plbench") as prefix,
+    ):
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "PASSLINE_REDIS_PREFIX": prefix,
+            "PASSLINE_HOST": HOST,
+            "PASSLINE_PORT": str(port),
+            "PASSLINE_DATA_DIR": str(log_dir / "data"),
+            "PASSLINE_WEB_WORKERS": "1",
+            **(extra_env or {}),
+        }
+        shop = Shop(database_url=database_url, redis_url=redis_url, prefix=prefix, port=port, env=env)
+        log("migrating and seeding the demo shop")
+        run_cli(shop, "migrate")
+        run_cli(shop, "seed-demo")
+        yield shop
+
+
+def web(shop: Shop, log_dir: Path) -> Child:
+    return Child(
+        "passline-web",
+        [PYTHON, "-m", "app.cli", "web"],
+        env=shop.env,
+        log_dir=log_dir,
+        ready_url=f"{shop.base_url}/health/ready",
+    )
+
+
+def worker(shop: Shop, log_dir: Path) -> Child:
+    return Child("passline-worker", [PYTHON, "-m", "app.cli", "worker"], env=shop.env, log_dir=log_dir)
+
+
+def wait_idle(base_url: str, timeout: float = 15) -> None:
+    """Wait until the server has no request in flight but the scrape itself. wrk drops its connections at
+    the end of a run and the server finishes what it had started, so the next run must not begin (nor the
+    orders' states be read) before that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = httpx.get(f"{base_url}/metrics", timeout=5).text
+        match = re.search(r"^passline_http_requests_in_flight(?:\{\})? ([\d.]+)$", text, re.MULTILINE)
+        if match is None or float(match.group(1)) <= 1:
+            return
+        time.sleep(0.1)
+
+
+def login(base_url: str, username: str, password: str = DEMO_PASSWORD) -> Login:
+    response = httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"username": username, "password": password}, timeout=10
+    )
+    response.raise_for_status()
+    cookie = "; ".join(f"{name}={value}" for name, value in response.cookies.items())
+    return Login(username=username, cookie=cookie, csrf=str(response.json()["csrf_token"]))
+
+
+# --------------------------------------------------------------------------- reads of the scratch shop
+
+
+async def _fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    return asyncio.run(_fetch(dsn, sql, *args))
+
+
+def branch_id(shop: Shop, code: str = "DT") -> int:
+    return int(fetch(shop.dsn, "SELECT id FROM branches WHERE code = $1", code)[0]["id"])
+
+
+def order_products(shop: Shop) -> list[int]:
+    """One product per station of ORDER_STATIONS, sold by its base unit at an all-branch counter price."""
+    rows = fetch(
+        shop.dsn,
+        """
+        SELECT DISTINCT ON (p.station_code) p.id, p.station_code
+        FROM products p
+        JOIN product_prices pp ON pp.product_id = p.id AND pp.unit = p.base_unit
+            AND pp.price_list = 'counter' AND pp.branch_id IS NULL
+        WHERE p.active AND p.station_code = ANY($1::text[])
+        ORDER BY p.station_code, p.id
+        """,
+        list(ORDER_STATIONS),
+    )
+    by_station = {row["station_code"]: int(row["id"]) for row in rows}
+    missing = [s for s in ORDER_STATIONS if s not in by_station]
+    if missing:
+        raise RuntimeError(f"the demo shop has no priced product for station(s) {missing}")
+    return [by_station[s] for s in ORDER_STATIONS]
+
+
+def order_body(order_id: uuid.UUID | str, branch: int, products: Sequence[int]) -> dict[str, Any]:
+    """The same three-line counter sale as wrk/create_order.lua."""
+    return {
+        "id": str(order_id),
+        "branch_id": branch,
+        "channel": "counter",
+        "lines": [
+            {"product_id": products[0], "qty": "1"},
+            {"product_id": products[1], "qty": "2"},
+            {"product_id": products[2], "qty": "1", "note": "no ice"},
+        ],
+    }
+
+
+async def create_orders(
+    base_url: str, session: Login, branches: Sequence[int], products: Sequence[int], count: int
+) -> list[tuple[int, str]]:
+    """`count` orders spread round robin over `branches`, 16 at a time; returns (branch, order id)."""
+    made: list[tuple[int, str]] = []
+    limiter = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(base_url=base_url, headers=session.headers, timeout=30) as client:
+
+        async def one(index: int) -> None:
+            branch = branches[index % len(branches)]
+            order_id = str(uuid.uuid4())
+            async with limiter:
+                response = await client.post("/api/v1/orders", json=order_body(order_id, branch, products))
+            if response.status_code != 201:
+                raise RuntimeError(f"order creation answered {response.status_code}: {response.text[:300]}")
+            made.append((branch, order_id))
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return made
+
+
+def hot_states(shop: Shop, orders: Sequence[tuple[int, str]]) -> list[str]:
+    """Each order's live state, from its Redis hash (the key layout is app.lib.redis.Keys's)."""
+    from app.lib.redis import Keys
+
+    keys = Keys(shop.prefix)
+    client = Redis.from_url(shop.redis_url)
+    pipe = client.pipeline(transaction=False)
+    for branch, order_id in orders:
+        pipe.hget(keys.order(branch, order_id), "state")
+    states = [(value or b"").decode() for value in pipe.execute()]
+    client.close()
+    return states
