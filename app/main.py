@@ -28,6 +28,7 @@ from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
 from app.orders.controllers import BoardController, OrderController
+from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
@@ -40,9 +41,12 @@ if TYPE_CHECKING:
 def create_litestar(
     runtime: Runtime, registry: Registry, sio: socketio.AsyncServer | None = None
 ) -> Litestar:
+    journal = EventJournal(runtime)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
+        journal.start()
         if sio is not None:
             await realtime_bridge.start(runtime, sio, registry=registry)
         try:
@@ -50,6 +54,7 @@ def create_litestar(
         finally:
             if sio is not None:
                 await realtime_bridge.stop(sio)
+            await journal.stop()
             await runtime.close()
 
     return Litestar(
@@ -68,7 +73,7 @@ def create_litestar(
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        state=_state(runtime, registry),
+        state=State({"runtime": runtime, "metrics": registry, "journal": journal}),
         template_config=template_config(),
         request_max_body_size=runtime.settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -80,10 +85,6 @@ def create_litestar(
         ),
         logging_config=None,
     )
-
-
-def _state(runtime: Runtime, registry: Registry) -> State:
-    return State({"runtime": runtime, "metrics": registry})
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ObserveRequests:

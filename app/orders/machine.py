@@ -14,6 +14,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.orders.states import OPEN_STATES, TRANSITIONS, State
+from app.orders.streams import StreamEntry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -65,6 +66,7 @@ class TransitionReply:
     version: int | None = None
     stream_id: str | None = None
     detail: str | None = None  # why: stale_version / illegal / unpaid / the missing field / channel
+    event: StreamEntry | None = None  # the appended order.state_changed (ok only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,16 @@ class OrderMachine:
             return TransitionReply(outcome)
         state, version = _text(reply[1]), int(reply[2])
         if outcome == "ok":
-            return TransitionReply(outcome, state, version, stream_id=_text(reply[3]))
+            stream_id = _text(reply[3])
+            event = StreamEntry(
+                id=stream_id,
+                branch_id=branch_id,
+                type="order.state_changed",
+                order_id=order_id,
+                version=version,
+                ts_ms=int(reply[5]),
+                raw_data=bytes(reply[4]) if not isinstance(reply[4], str) else reply[4].encode(),
+            )
+            return TransitionReply(outcome, state, version, stream_id=stream_id, event=event)
         detail = _text(reply[3]) if len(reply) > 3 else None
         return TransitionReply(outcome, state, version, detail=detail)

@@ -65,6 +65,8 @@ if guard.reason ~= nil then data.reason = guard.reason end
 if guard.courier_id ~= nil then data.courier_id = guard.courier_id end
 if guard.settle_mode ~= nil then data.settle_mode = guard.settle_mode end
 if rule.correction then data.correction = true end
+local encoded = cjson.encode(data)
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
-  'type', 'order.state_changed', 'order', order_id, 'v', version, 'ts', now, 'data', cjson.encode(data))
-return {'ok', from, version, id}
+  'type', 'order.state_changed', 'order', order_id, 'v', version, 'ts', now, 'data', encoded)
+-- The event itself comes back too, so the caller can journal it to PostgreSQL without reading the stream.
+return {'ok', from, version, id, encoded, now}

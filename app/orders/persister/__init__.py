@@ -33,6 +33,7 @@ from app.orders.persister._consumer import (
     known_branches,
     persist_once,
     run_persister,
+    write_entries,
 )
 from app.orders.persister._lag import BranchLag, persister_lag, register_persister_metrics
 
@@ -53,4 +54,5 @@ __all__ = [
     "persister_lag",
     "register_persister_metrics",
     "run_persister",
+    "write_entries",
 ]

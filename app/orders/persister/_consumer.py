@@ -293,7 +293,7 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
     return out
 
 
-async def _write_isolating(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
+async def write_entries(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
     """Write the batch; if PostgreSQL rejects it for its content, write entry by entry so only the entries
     it rejects are dead-lettered. Connection errors propagate: the batch stays pending and is retried."""
     try:
@@ -304,7 +304,7 @@ async def _write_isolating(runtime: Runtime, entries: list[StreamEntry]) -> _Wri
         log.warning("persister batch rejected; retrying entry by entry", extra={"entries": len(entries)})
     out = _Written()
     for entry in entries:
-        one = await _write_isolating(runtime, [entry])
+        one = await write_entries(runtime, [entry])
         out.stored.extend(one.stored)
         out.dead.extend(one.dead)
         out.inserted += one.inserted
@@ -464,7 +464,7 @@ class Persister:
             return 0
         # Until acknowledged, the batch is this consumer's pending work (retried first if this fails).
         self._own_pending = True
-        written = await _write_isolating(self.runtime, batch.entries) if batch.entries else _Written()
+        written = await write_entries(self.runtime, batch.entries) if batch.entries else _Written()
         await _finish(self.runtime, batch, written)
         # A batch of own pending entries may not have been all of them: look again next time.
         self._own_pending = own

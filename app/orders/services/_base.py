@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
     from app.auth.sessions import SessionUser
     from app.lib.redis import Keys
+    from app.orders.journal import EventJournal
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,21 @@ def _iso(value: dt.datetime | None) -> str | None:
 class OrderServiceBase:
     """State and helpers shared by the order service's parts."""
 
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys, machine: OrderMachine) -> None:
+    def __init__(
+        self,
+        *,
+        session: AsyncSession,
+        redis: Redis,
+        keys: Keys,
+        machine: OrderMachine,
+        journal: EventJournal | None = None,
+    ) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
         self.machine = machine
+        # Without a journal (worker, CLI) transitions reach PostgreSQL through the persister only.
+        self.journal = journal
 
     async def _customer(self, customer_id: int | None) -> tuple[Customer, str | None] | None:
         """The customer and their primary phone (the card and the kanban show both)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -36,6 +37,29 @@ LIST_LIMIT = 100
 _order_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
+class _BoundedMap:
+    """A small LRU of immutable facts (order -> branch)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[uuid.UUID, int] = OrderedDict()
+
+    def get(self, key: uuid.UUID) -> int | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def remember(self, key: uuid.UUID, value: int) -> int:
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
+
+
+_ORDER_BRANCH = _BoundedMap(100_000)
+
+
 class TransitionMixin(OrderServiceBase):
     # ------------------------------------------------------------------ transitions
 
@@ -47,6 +71,9 @@ class TransitionMixin(OrderServiceBase):
             await self._check_courier(request.courier_id, branch_id)
         if actor.roles == ("courier",):
             await self._check_own_delivery(order_id, branch_id, actor)
+        # Give the connection back before waiting on Redis and the journal: the journal's own commit needs
+        # one from the same pool, and a request holding one while it waits could starve it.
+        await self.session.rollback()
         guard = {
             "courier_id": request.courier_id,
             "settle_mode": request.settle_mode,
@@ -62,6 +89,9 @@ class TransitionMixin(OrderServiceBase):
             guard=guard,
         )
         if reply.outcome == "ok":
+            assert reply.event is not None
+            if self.journal is not None:
+                await self.journal.record(reply.event)
             assert reply.state is not None
             assert reply.version is not None
             assert reply.stream_id is not None
@@ -112,10 +142,17 @@ class TransitionMixin(OrderServiceBase):
         )
 
     async def _branch_of(self, order_id: uuid.UUID, actor: SessionUser) -> int:
-        branch_id = await self.session.scalar(select(Order.branch_id).where(Order.id == order_id))
-        if branch_id is None or not actor.can_see_branch(branch_id):
+        # An order never changes branch, so each process remembers the answer (transfers between branches,
+        # when they come, create a new order).
+        branch_id = _ORDER_BRANCH.get(order_id)
+        if branch_id is None:
+            found = await self.session.scalar(select(Order.branch_id).where(Order.id == order_id))
+            if found is None:
+                raise NotFoundException(detail="Order not found")
+            branch_id = _ORDER_BRANCH.remember(order_id, int(found))
+        if not actor.can_see_branch(branch_id):
             raise NotFoundException(detail="Order not found")
-        return int(branch_id)
+        return branch_id
 
     async def _check_courier(self, courier_id: int, branch_id: int) -> None:
         courier = await self.session.get(Courier, courier_id)
