@@ -14,8 +14,9 @@ from app.lib.runtime import Runtime
 from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from workers.jobs.heartbeat import heartbeat
+from workers.jobs.release import release_scheduled
 
-FUNCTIONS = [heartbeat]
+FUNCTIONS = [heartbeat, release_scheduled]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -49,7 +50,16 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "functions": FUNCTIONS,
         # Cron job ids are global in Redis; naming them with the prefix keeps two shops (or test runs)
         # sharing one Redis from swallowing each other's runs.
-        "cron_jobs": [cron(heartbeat, name=f"{prefix}heartbeat", second={0, 30}, run_at_startup=True)],
+        "cron_jobs": [
+            cron(heartbeat, name=f"{prefix}heartbeat", second={0, 30}, run_at_startup=True),
+            # Every 15 s: a slot released a little early is fine, one released late is a cold meal.
+            cron(
+                release_scheduled,
+                name=f"{prefix}release-scheduled",
+                second={5, 20, 35, 50},
+                run_at_startup=True,
+            ),
+        ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),
         "health_check_key": f"{prefix}arq:health-check",

@@ -30,4 +30,21 @@ async def test_heartbeat_job_runs_through_the_queue(settings: Any, runtime: Any,
 
 def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
     cron_jobs = worker_options(settings)["cron_jobs"]
-    assert [job.name for job in cron_jobs] == [f"{settings.redis.prefix}heartbeat"]
+    assert [job.name for job in cron_jobs] == [
+        f"{settings.redis.prefix}heartbeat",
+        f"{settings.redis.prefix}release-scheduled",
+    ]
+
+
+async def test_release_job_runs_through_the_queue(settings: Any, runtime: Any, clean_state: None) -> None:
+    pool = await create_pool(redis_settings(settings), default_queue_name=queue_name(settings))
+    try:
+        job = await pool.enqueue_job("release_scheduled", _job_id=f"{settings.redis.prefix}release-test")
+        assert job is not None
+        options = worker_options(settings) | {"burst": True, "handle_signals": False, "cron_jobs": []}
+        worker = Worker(**options)
+        await worker.main()
+        await worker.close()
+        assert await job.result(timeout=5) == {"released": 0}
+    finally:
+        await pool.aclose()
