@@ -19,7 +19,6 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -28,9 +27,9 @@ from sqlalchemy.orm import selectinload
 
 from app.db.models import Branch, Customer, KitchenTicket, Order, OrderLine
 from app.orders import events as ev
+from app.orders import hot
 from app.orders.machine import script_source
 from app.orders.persister import ensure_branch_streams
-from app.orders.pricing import money
 from app.orders.states import OPEN_STATES, TERMINAL, State
 
 if TYPE_CHECKING:
@@ -85,37 +84,9 @@ def _ms(value: dt.datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _qty(value: Decimal) -> str:
-    # PostgreSQL pads to the column's scale (2.000); the order service sends the quantity as it was entered.
-    return f"{value.normalize():f}"
-
-
-def card_json(order: Order, *, customer_name: str | None, currency_exponent: int) -> str:
-    """The kanban card the order service puts in the hash (`events.Card`), from the PostgreSQL row."""
-    card = ev.Card(
-        token=order.token,
-        channel=order.channel,
-        total=str(money(order.total, currency_exponent)),
-        payment_status=order.payment_status,
-        created_at=_iso(order.created_at) or "",
-        customer_name=customer_name,
-        table_label=order.table_label,
-        slot_start=_iso(order.slot_start),
-        slot_end=_iso(order.slot_end),
-        territory_id=order.territory_id,
-        # Not on the card at creation (no courier yet); the board shows it once PostgreSQL knows it.
-        courier_id=order.courier_id,
-    )
-    return ev.encoder.encode(card).decode()
-
-
 def order_fields(order: Order, *, customer_name: str | None, currency_exponent: int) -> dict[str, str]:
     """The order hash as `init_order` + `transition` leave it, from the PostgreSQL row."""
-    fields = {
+    return {
         "order_id": str(order.id),
         "state": order.state,
         "version": str(order.version),
@@ -123,37 +94,8 @@ def order_fields(order: Order, *, customer_name: str | None, currency_exponent: 
         # The service stamps created_at in Python, PostgreSQL stamps updated_at at transaction start, so a
         # new order's updated_at can precede its created_at by milliseconds.
         "updated_ms": str(max(_ms(order.created_at), _ms(order.updated_at))),
-        "branch_id": str(order.branch_id),
-        "channel": order.channel,
-        "token": "" if order.token is None else str(order.token),
-        "payment_status": order.payment_status,
-        "card": card_json(order, customer_name=customer_name, currency_exponent=currency_exponent),
+        **hot.hash_fields(order, customer_name=customer_name, exponent=currency_exponent),
     }
-    if order.courier_id is not None:
-        fields["courier_id"] = str(order.courier_id)
-    return fields
-
-
-def ticket_data(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> str:
-    """The ticket's `data` (`events.TicketCreated`), as the order service wrote it."""
-    data = ev.TicketCreated(
-        ticket_id=str(ticket.id),
-        order_id=str(order.id),
-        station_code=ticket.station_code,
-        token=order.token,
-        channel=order.channel,
-        table_label=order.table_label,
-        rush=ticket.rush,
-        items=[
-            ev.TicketItem(
-                line_no=line.line_no, name=line.name, qty=_qty(line.qty), unit=line.unit, note=line.note
-            )
-            for line in lines
-            if line.station_code == ticket.station_code
-        ],
-        note=order.note,
-    )
-    return ev.encoder.encode(data).decode()
 
 
 def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> dict[str, str]:
@@ -162,7 +104,7 @@ def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicke
         "order_id": str(order.id),
         "state": ticket.state,
         "created_ms": str(_ms(ticket.created_at)),
-        "data": ticket_data(order, lines, ticket),
+        "data": ev.encoder.encode(hot.ticket_created(order, lines, ticket)).decode(),
     }
 
 

@@ -163,6 +163,9 @@ async def test_a_courier_moves_only_their_own_delivery(
     assert (await client.get(f"/api/v1/orders/{order['id']}")).status_code == 200
     delivered = await move(client, order["id"], to="delivered")
     assert delivered.status_code == 200 and delivered.json()["state"] == "delivered"
+    # The event names the courier even though the request did not, so their page sees it.
+    last = (await read_after(runtime.redis, runtime.keys, shop["branch"].id, "0-0"))[-1]
+    assert msgspec.json.decode(last.raw_data, type=ev.StateChanged).courier_id == shop["courier"].id
 
 
 async def test_role_that_may_not_move_is_403(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:

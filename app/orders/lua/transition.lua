@@ -15,7 +15,8 @@
 --@TABLE@
 
 local to = ARGV[1]
-local h = redis.call('HMGET', KEYS[1], 'state', 'version', 'channel', 'payment_status', 'token', 'order_id')
+local h = redis.call('HMGET', KEYS[1], 'state', 'version', 'channel', 'payment_status', 'token', 'order_id',
+  'courier_id')
 local from, version = h[1], tonumber(h[2])
 if not from then return {'notfound'} end
 if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= version then
@@ -62,7 +63,12 @@ local data = {
   token = tonumber(h[5]) or cjson.null, actor = guard.actor or cjson.null,
 }
 if guard.reason ~= nil then data.reason = guard.reason end
-if guard.courier_id ~= nil then data.courier_id = guard.courier_id end
+if guard.courier_id ~= nil then
+  data.courier_id = guard.courier_id
+elseif h[7] then
+  -- The assigned courier's page follows the order to delivered / returned.
+  data.courier_id = tonumber(h[7])
+end
 if guard.settle_mode ~= nil then data.settle_mode = guard.settle_mode end
 if rule.correction then data.correction = true end
 local encoded = cjson.encode(data)

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import selectinload
 
 from app.db.models import (
+    Branch,
     Courier,
     Customer,
     CustomerPhone,
@@ -33,7 +34,7 @@ from app.db.models import (
 from app.lib.errors import unprocessable
 from app.lib.redis import hget, hmget
 from app.orders import events as ev
-from app.orders import pricing
+from app.orders import hot, pricing
 from app.orders.machine import OrderMachine, TicketSpec
 from app.orders.schemas import (
     DeliveryOut,
@@ -74,10 +75,6 @@ def request_hash(request: OrderCreate) -> str:
     plain = msgspec.to_builtins(request, builtin_types=(Decimal,))
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=lambda d: str(d.normalize()))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 class OrderServiceBase:
@@ -202,6 +199,11 @@ class OrderServiceBase:
 
     # ------------------------------------------------------------------ announce (Redis, after commit)
 
+    async def _exponent(self, branch_id: int) -> int:
+        """The branch currency's decimals (from the session's identity map when already loaded)."""
+        branch = await self.session.get(Branch, branch_id)
+        return branch.currency_exponent if branch is not None else 2
+
     async def _announce(
         self,
         order: Order,
@@ -213,73 +215,18 @@ class OrderServiceBase:
         if customer is None and order.customer_id is not None:
             customer = await self._customer(order.customer_id)
         who, phone = customer if customer is not None else (None, None)
-        created_at = _iso(order.created_at) or dt.datetime.now(dt.UTC).isoformat()
-        created = ev.OrderCreated(
-            order_id=str(order.id),
-            branch_id=order.branch_id,
-            channel=order.channel,
-            state=order.state,
-            version=1,
-            token=order.token,
-            table_label=order.table_label,
-            note=order.note,
-            payment_status=order.payment_status,
-            totals=ev.Totals(
-                subtotal=str(order.subtotal),
-                tax=str(order.tax_total),
-                delivery_charge=str(order.delivery_charge),
-                total=str(order.total),
-            ),
+        exponent = await self._exponent(order.branch_id)
+        created = hot.order_created(
+            order,
+            lines,
             customer=ev.CustomerRef(id=who.id, name=who.name, phone=phone) if who else None,
-            delivery=(
-                ev.Delivery(
-                    address=order.delivery_address or "",
-                    territory_id=order.territory_id or 0,
-                    slot_start=_iso(order.slot_start),
-                    slot_end=_iso(order.slot_end),
-                )
-                if order.delivery_address is not None
-                else None
-            ),
-            lines=[
-                ev.Line(
-                    line_no=line.line_no,
-                    product_id=line.product_id,
-                    name=line.name,
-                    qty=str(line.qty),
-                    unit=line.unit,
-                    station_code=line.station_code,
-                    note=line.note,
-                    line_total=str(line.line_total),
-                )
-                for line in lines
-            ],
-            created_at=created_at,
+            exponent=exponent,
         )
-        card = ev.Card(
-            token=order.token,
-            channel=order.channel,
-            total=str(order.total),
-            payment_status=order.payment_status,
-            created_at=created_at,
-            customer_name=who.name if who else None,
-            table_label=order.table_label,
-            slot_start=_iso(order.slot_start),
-            slot_end=_iso(order.slot_end),
-            territory_id=order.territory_id,
-        )
-        fields = {
-            "branch_id": str(order.branch_id),
-            "channel": order.channel,
-            "token": "" if order.token is None else str(order.token),
-            "payment_status": order.payment_status,
-            "card": ev.encoder.encode(card).decode(),
-        }
         await self.machine.init_order(
             branch_id=order.branch_id,
             order_id=str(order.id),
             state=State(order.state),
-            fields=fields,
+            fields=hot.hash_fields(order, customer_name=who.name if who else None, exponent=exponent),
             created=ev.encoder.encode(created).decode(),
             tickets=self.ticket_specs(order, lines, tickets),
         )
@@ -288,31 +235,14 @@ class OrderServiceBase:
     def ticket_specs(
         order: Order, lines: Sequence[OrderLine], tickets: Sequence[KitchenTicket]
     ) -> list[TicketSpec]:
-        specs = []
-        for ticket in tickets:
-            data = ev.TicketCreated(
-                ticket_id=str(ticket.id),
-                order_id=str(order.id),
-                station_code=ticket.station_code,
-                token=order.token,
-                channel=order.channel,
-                table_label=order.table_label,
-                rush=ticket.rush,
-                items=[
-                    ev.TicketItem(
-                        line_no=line.line_no,
-                        name=line.name,
-                        qty=str(line.qty),
-                        unit=line.unit,
-                        note=line.note,
-                    )
-                    for line in lines
-                    if line.station_code == ticket.station_code
-                ],
-                note=order.note,
+        return [
+            TicketSpec(
+                str(ticket.id),
+                ticket.station_code,
+                ev.encoder.encode(hot.ticket_created(order, lines, ticket)).decode(),
             )
-            specs.append(TicketSpec(str(ticket.id), ticket.station_code, ev.encoder.encode(data).decode()))
-        return specs
+            for ticket in tickets
+        ]
 
     async def _tickets(self, order_id: uuid.UUID) -> list[KitchenTicket]:
         return list(
@@ -335,11 +265,11 @@ class OrderServiceBase:
         return out
 
     def _out(
-        self,
-        order: Order,
-        lines: Sequence[OrderLine],
-        tickets: Sequence[KitchenTicket],
+        self, order: Order, lines: Sequence[OrderLine], tickets: Sequence[KitchenTicket], *, exponent: int
     ) -> OrderOut:
+        def cash(value: Decimal) -> Decimal:
+            return pricing.money(value, exponent)
+
         return OrderOut(
             id=order.id,
             branch_id=order.branch_id,
@@ -350,10 +280,10 @@ class OrderServiceBase:
             business_date=order.business_date,
             payment_status=order.payment_status,
             totals=TotalsOut(
-                subtotal=order.subtotal,
-                tax=order.tax_total,
-                delivery_charge=order.delivery_charge,
-                total=order.total,
+                subtotal=cash(order.subtotal),
+                tax=cash(order.tax_total),
+                delivery_charge=cash(order.delivery_charge),
+                total=cash(order.total),
             ),
             customer_id=order.customer_id,
             table_label=order.table_label,
@@ -378,12 +308,12 @@ class OrderServiceBase:
                     unit=line.unit,
                     unit_factor=line.unit_factor,
                     price_list=line.price_list,
-                    unit_price=line.unit_price,
+                    unit_price=cash(line.unit_price),
                     tax_rate=line.tax_rate,
-                    discount=line.discount,
-                    line_subtotal=line.line_subtotal,
-                    line_tax=line.line_tax,
-                    line_total=line.line_total,
+                    discount=cash(line.discount),
+                    line_subtotal=cash(line.line_subtotal),
+                    line_tax=cash(line.line_tax),
+                    line_total=cash(line.line_total),
                     station_code=line.station_code,
                     note=line.note,
                 )

@@ -68,7 +68,7 @@ class CreateMixin(OrderServiceBase):
                 raise
             return existing, False
         await self._announce(order, lines, tickets, customer=customer)
-        return self._out(order, lines, tickets), True
+        return self._out(order, lines, tickets, exponent=await self._exponent(order.branch_id)), True
 
     async def _existing(self, request: OrderCreate, digest: str, actor: SessionUser) -> OrderOut | None:
         order = await self.session.get(Order, request.id, options=[selectinload(Order.lines)])
@@ -82,7 +82,8 @@ class CreateMixin(OrderServiceBase):
         if order.state not in TERMINAL:
             # The first attempt may have committed and then lost Redis or its connection: finish it now.
             await self._announce(order, list(order.lines), tickets)
-        return await self._with_hot_state(self._out(order, list(order.lines), tickets))
+        exponent = await self._exponent(order.branch_id)
+        return await self._with_hot_state(self._out(order, list(order.lines), tickets, exponent=exponent))
 
     async def _insert(
         self, request: OrderCreate, digest: str, actor: SessionUser

@@ -18,6 +18,7 @@ from app.db.models import (
     Order,
     OrderEvent,
 )
+from app.orders import pricing
 from app.orders.schemas import (
     BoardCard,
     BoardOut,
@@ -58,7 +59,7 @@ class ReadMixin(OrderServiceBase):
                 select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
             )
         ).all()
-        out = self._out(order, list(order.lines), tickets)
+        out = self._out(order, list(order.lines), tickets, exponent=await self._exponent(order.branch_id))
         out.events = [
             EventOut(id=e.stream_id, type=e.type, version=e.version, ts=e.ts, data=e.data) for e in events
         ]
@@ -87,6 +88,7 @@ class ReadMixin(OrderServiceBase):
         if since is not None:
             stmt = stmt.where(Order.created_at > since)
         rows = (await self.session.scalars(stmt)).all()
+        exponents = {branch_id: await self._exponent(branch_id) for branch_id in {o.branch_id for o in rows}}
         items = [
             OrderSummary(
                 id=o.id,
@@ -96,7 +98,7 @@ class ReadMixin(OrderServiceBase):
                 version=o.version,
                 token=o.token,
                 payment_status=o.payment_status,
-                total=o.total,
+                total=pricing.money(o.total, exponents[o.branch_id]),
                 customer_id=o.customer_id,
                 created_at=o.created_at,
             )

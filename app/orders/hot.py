@@ -1,0 +1,125 @@
+"""What the hot state and the events say about an order, built from its rows.
+
+The order service uses these when it announces an order; `passline rebuild` uses them when it restores
+one from PostgreSQL. One definition, so a rebuilt hash or ticket is exactly what the service wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from app.db.models import KitchenTicket, Order, OrderLine
+from app.orders import events as ev
+from app.orders.pricing import money
+
+
+def qty_text(value: Decimal) -> str:
+    # PostgreSQL pads to the column's scale (2.000); "2" and "0.25" are what a cook reads.
+    return f"{value.normalize():f}"
+
+
+def money_text(value: Decimal, exponent: int) -> str:
+    return str(money(value, exponent))
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def card(order: Order, *, customer_name: str | None, exponent: int) -> ev.Card:
+    return ev.Card(
+        token=order.token,
+        channel=order.channel,
+        total=money_text(order.total, exponent),
+        payment_status=order.payment_status,
+        created_at=iso(order.created_at) or "",
+        customer_name=customer_name,
+        table_label=order.table_label,
+        slot_start=iso(order.slot_start),
+        slot_end=iso(order.slot_end),
+        territory_id=order.territory_id,
+        courier_id=order.courier_id,
+    )
+
+
+def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> dict[str, str]:
+    """The order hash fields besides those the Lua scripts own (state, version, timestamps)."""
+    fields = {
+        "branch_id": str(order.branch_id),
+        "channel": order.channel,
+        "token": "" if order.token is None else str(order.token),
+        "payment_status": order.payment_status,
+        "card": ev.encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
+    }
+    if order.courier_id is not None:
+        fields["courier_id"] = str(order.courier_id)
+    return fields
+
+
+def order_created(
+    order: Order, lines: Sequence[OrderLine], *, customer: ev.CustomerRef | None, exponent: int
+) -> ev.OrderCreated:
+    return ev.OrderCreated(
+        order_id=str(order.id),
+        branch_id=order.branch_id,
+        channel=order.channel,
+        state=order.state,
+        version=1,
+        token=order.token,
+        table_label=order.table_label,
+        note=order.note,
+        payment_status=order.payment_status,
+        totals=ev.Totals(
+            subtotal=money_text(order.subtotal, exponent),
+            tax=money_text(order.tax_total, exponent),
+            delivery_charge=money_text(order.delivery_charge, exponent),
+            total=money_text(order.total, exponent),
+        ),
+        customer=customer,
+        delivery=(
+            ev.Delivery(
+                address=order.delivery_address,
+                territory_id=order.territory_id or 0,
+                slot_start=iso(order.slot_start),
+                slot_end=iso(order.slot_end),
+            )
+            if order.delivery_address is not None
+            else None
+        ),
+        lines=[
+            ev.Line(
+                line_no=line.line_no,
+                product_id=line.product_id,
+                name=line.name,
+                qty=qty_text(line.qty),
+                unit=line.unit,
+                station_code=line.station_code,
+                note=line.note,
+                line_total=money_text(line.line_total, exponent),
+            )
+            for line in sorted(lines, key=lambda item: item.line_no)
+        ],
+        created_at=iso(order.created_at) or "",
+    )
+
+
+def ticket_created(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> ev.TicketCreated:
+    return ev.TicketCreated(
+        ticket_id=str(ticket.id),
+        order_id=str(order.id),
+        station_code=ticket.station_code,
+        token=order.token,
+        channel=order.channel,
+        table_label=order.table_label,
+        rush=ticket.rush,
+        items=[
+            ev.TicketItem(
+                line_no=line.line_no, name=line.name, qty=qty_text(line.qty), unit=line.unit, note=line.note
+            )
+            for line in sorted(lines, key=lambda item: item.line_no)
+            if line.station_code == ticket.station_code
+        ],
+        note=order.note,
+    )
