@@ -151,7 +151,7 @@ async def test_dispatch_rules(client: httpx.AsyncClient, shop: dict[str, Any]) -
 
 
 async def test_a_courier_moves_only_their_own_delivery(
-    client: httpx.AsyncClient, shop: dict[str, Any]
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
 ) -> None:
     await login(client, "boss")
     order = await new_order(client, shop, channel="delivery")
