@@ -6,7 +6,7 @@ from app.db.models.branches import Branch, BranchTaxNumber, Station
 from app.db.models.catalog import Category, CustomerPrice, Product, ProductPrice, ProductUnit
 from app.db.models.customers import Customer, CustomerAddress, CustomerPhone
 from app.db.models.delivery import Courier, Territory
-from app.db.models.kitchen import KitchenTicket
+from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
 from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
 from app.db.models.payments import Payment
 from app.db.models.staff import BranchMembership, User, UserRole
@@ -22,6 +22,7 @@ __all__ = [
     "CustomerAddress",
     "CustomerPhone",
     "CustomerPrice",
+    "Device",
     "KitchenTicket",
     "Order",
     "OrderEvent",
@@ -31,6 +32,8 @@ __all__ = [
     "Product",
     "ProductPrice",
     "ProductUnit",
+    "ServiceTicket",
+    "ServiceTicketCounter",
     "Station",
     "Territory",
     "User",

@@ -47,6 +47,10 @@ class Branch(Base):
     cash_rounding: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
     # Orders for a slot further ahead than this start as `scheduled` and are released by the worker.
     schedule_lead_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("45"))
+    # The queue TV: the language its announcements are spoken in (BCP 47, for the browser's speech
+    # synthesis), and how long a ready token stays on screen when nobody marks it handed over.
+    announce_language: Mapped[str] = mapped_column(Text, server_default="en-GB")
+    queue_ready_seconds: Mapped[int] = mapped_column(Integer, server_default=text("600"))
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
     text,
 )
@@ -84,6 +86,8 @@ class Order(Base):
     delivery_charge: Mapped[Decimal] = mapped_column(server_default=text("0"))
     total: Mapped[Decimal] = mapped_column(server_default=text("0"))
     table_label: Mapped[str | None] = mapped_column(Text)
+    # Set from the POS or the kanban: its tickets go to the top of every station.
+    rush: Mapped[bool] = mapped_column(Boolean, server_default=false())
     note: Mapped[str] = mapped_column(Text, server_default="")
     # A snapshot of the address text: later edits to the customer's address book do not move old orders.
     delivery_address: Mapped[str | None] = mapped_column(Text)
