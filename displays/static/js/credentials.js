@@ -1,0 +1,2 @@
+export function apiHeaders() { return {}; }
+export function socketAuth(base) { return base; }
