@@ -6,22 +6,35 @@ from app.db.models.branches import Branch, BranchTaxNumber, Station
 from app.db.models.catalog import Category, CustomerPrice, Product, ProductPrice, ProductUnit
 from app.db.models.customers import Customer, CustomerAddress, CustomerPhone
 from app.db.models.delivery import Courier, Territory
+from app.db.models.dispatch import (
+    Alert,
+    BranchCashMovement,
+    CourierTransaction,
+    Delivery,
+    Settlement,
+    Trip,
+    UserPreference,
+)
 from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
 from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
 from app.db.models.payments import Payment
 from app.db.models.staff import BranchMembership, User, UserRole
 
 __all__ = [
+    "Alert",
     "AuditLog",
     "Branch",
+    "BranchCashMovement",
     "BranchMembership",
     "BranchTaxNumber",
     "Category",
     "Courier",
+    "CourierTransaction",
     "Customer",
     "CustomerAddress",
     "CustomerPhone",
     "CustomerPrice",
+    "Delivery",
     "Device",
     "KitchenTicket",
     "Order",
@@ -34,8 +47,11 @@ __all__ = [
     "ProductUnit",
     "ServiceTicket",
     "ServiceTicketCounter",
+    "Settlement",
     "Station",
     "Territory",
+    "Trip",
     "User",
+    "UserPreference",
     "UserRole",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -51,6 +52,12 @@ class Branch(Base):
     # synthesis), and how long a ready token stays on screen when nobody marks it handed over.
     announce_language: Mapped[str] = mapped_column(Text, server_default="en-GB")
     queue_ready_seconds: Mapped[int] = mapped_column(Integer, server_default=text("600"))
+    # Seconds an order may sit in a state before the board raises an alert, per state.
+    state_limits: Mapped[dict[str, Any]] = mapped_column(
+        server_default=text(
+            """'{"received": 600, "preparing": 1200, "ready": 600, "out_for_delivery": 2700, "returned": 900}'::jsonb"""
+        )
+    )
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
