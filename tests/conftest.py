@@ -201,6 +201,36 @@ async def client(runtime: Any, clean_state: None) -> AsyncIterator[httpx.AsyncCl
         yield http
 
 
+# ---------------------------------------------------------------- headless Debian Chromium (never a downloaded one)
+
+CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
+# Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    if not HAVE_CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
+
+
 # ---------------------------------------------------------------- a real uvicorn server
 
 

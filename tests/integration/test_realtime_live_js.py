@@ -4,7 +4,6 @@ reload on `resync` — with the official socket.io-client the pages use."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,33 +13,7 @@ from tests.integration.test_realtime_events import make_shop, move, new_order, s
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-HAVE_CHROMIUM = CHROMIUM.exists()
-# Same flags as tests/e2e: without them Chromium keeps dialling Google, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-async def chromium() -> AsyncIterator[Any]:
-    if not HAVE_CHROMIUM:
-        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
@@ -49,8 +22,8 @@ async def shop(factory: Factory) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def page(chromium: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Any]:
-    context = await chromium.new_context()
+async def page(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Any]:
+    context = await browser.new_context()
     cookie = (await session_cookie(live_server, "mia")).split("=", 1)[1]
     await context.add_cookies([{"name": "passline_session", "value": cookie, "url": live_server.url}])
     page = await context.new_page()
