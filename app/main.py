@@ -21,6 +21,12 @@ from app.branches.controllers import BranchController
 from app.catalog import CatalogController
 from app.customers import CustomerController
 from app.health.controllers import HealthController
+from app.kitchen.controllers import (
+    KdsController,
+    KitchenMetricsController,
+    KitchenOrderController,
+    TicketController,
+)
 from app.lib.deps import DEPENDENCIES
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
@@ -66,6 +72,10 @@ def create_litestar(
             BoardController,
             CatalogController,
             CustomerController,
+            TicketController,
+            KdsController,
+            KitchenOrderController,
+            KitchenMetricsController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

@@ -91,6 +91,11 @@ KDS_TICKET_FIELDS = (
     "bumped_at",
     "recalled_at",
     "reason",
+    # Ticket timers (ms, Redis clock) as the station snapshot carries them, and when a change happened.
+    "created_ms",
+    "started_ms",
+    "bumped_ms",
+    "at",
 )
 KDS_ITEM_FIELDS = ("line_no", "name", "qty", "unit", "note", "course")
 # Order-level changes the kitchen reacts to (a cancelled or recalled order); no actor, courier or settle mode.
@@ -105,14 +110,39 @@ def _kds_ticket(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A ticket's progress also reaches the branch's kitchen room: the expo follows every ticket of an order,
+# including a station configured after it connected. A new ticket goes to its station only.
+KDS_PROGRESS = frozenset({"ticket.started", "ticket.bumped", "ticket.recalled"})
+# A rush toggle (`order.updated` carrying `rush`): which order, its token and tickets, and the flag.
+KDS_RUSH_FIELDS = ("order_id", "token", "rush")
+
+
+def _kds_rush(data: Mapping[str, Any]) -> dict[str, Any]:
+    out = _pick(data, KDS_RUSH_FIELDS)
+    ticket_ids = data.get("ticket_ids")
+    if isinstance(ticket_ids, list):
+        out["ticket_ids"] = [t for t in ticket_ids if isinstance(t, str)]
+    return out
+
+
+def _is_rush_change(event_type: str, data: Mapping[str, Any]) -> bool:
+    # `order.updated` is a general event; only its rush form carries a boolean `rush`.
+    return event_type == "order.updated" and isinstance(data.get("rush"), bool)
+
+
 def kds(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
     if event_type.startswith("ticket."):
         station = data.get("station_code")
         if not isinstance(station, str) or not station:
             return []
-        return [Route((station_room(branch_id, station),), _kds_ticket(data))]
+        rooms: tuple[str, ...] = (station_room(branch_id, station),)
+        if event_type in KDS_PROGRESS:
+            rooms = (*rooms, kds_room(branch_id))
+        return [Route(rooms, _kds_ticket(data))]
     if event_type == "order.state_changed":
         return [Route((kds_room(branch_id),), _pick(data, KDS_ORDER_FIELDS))]
+    if _is_rush_change(event_type, data):
+        return [Route((kds_room(branch_id),), _kds_rush(data))]
     return []
 
 
@@ -125,10 +155,12 @@ QUEUE_FIELDS: dict[str, tuple[str, ...]] = {
     "order.state_changed": ("order_id", "token", "from", "to", "channel"),
     "token.called": ("order_id", "token", "channel"),
 }
+# A rush toggle is token-level news (the board may flag the number); nothing else of `order.updated` is.
+QUEUE_RUSH_FIELDS = ("order_id", "token", "channel", "rush")
 
 
 def queue(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
-    fields = QUEUE_FIELDS.get(event_type)
+    fields = QUEUE_RUSH_FIELDS if _is_rush_change(event_type, data) else QUEUE_FIELDS.get(event_type)
     if fields is None:
         return []
     channel = data.get("channel")

@@ -108,3 +108,49 @@ class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 encoder = msgspec.json.Encoder()
+
+
+# Kitchen events: tickets moved by app/kitchen, rush and token calls by the order service.
+
+
+class TicketChanged(msgspec.Struct, kw_only=True):
+    """`ticket.started`, `ticket.bumped`, `ticket.recalled`: the whole ticket as the station snapshot shows
+    it after the change, so a screen can upsert it from the event alone (a recalled ticket reappears with
+    its items). Times are Redis server milliseconds, the same clock as the snapshot's."""
+
+    ticket_id: str
+    order_id: str
+    station_code: str
+    token: int | None
+    channel: str
+    table_label: str | None
+    rush: bool
+    items: list[TicketItem]
+    note: str
+    state: str  # after the change: started / bumped
+    created_ms: int
+    started_ms: int | None
+    bumped_ms: int | None
+    at: int  # when the change happened
+    actor: int | None = None
+
+
+class RushChanged(msgspec.Struct, kw_only=True):
+    """`order.updated` for a rush toggle. Carries no version: rush is not a state change, so it never
+    makes a client's `expected_version` stale."""
+
+    order_id: str
+    rush: bool
+    token: int | None
+    channel: str
+    ticket_ids: list[str]
+    actor: int | None = None
+
+
+class TokenCalled(msgspec.Struct, kw_only=True):
+    """`token.called`: the pass calls a ready order's token (again) on the queue TV."""
+
+    order_id: str
+    token: int
+    channel: str
+    actor: int | None = None
