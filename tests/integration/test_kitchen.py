@@ -21,6 +21,11 @@ from tests.conftest import Factory, login
 
 @pytest.fixture
 async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
+
+async def make_shop(factory: Factory) -> dict[str, Any]:
+    """Two branches with stations, two products on two stations, one user per role that matters."""
     from app.db.models import Station
 
     branch = await factory.branch(code="KT", name="Kitchen")
@@ -524,3 +529,68 @@ async def test_call_a_ready_orders_token(
     delivery = await new_order(client, shop, products=("burger",), channel="delivery")
     no_token = await client.post(f"/api/v1/orders/{delivery['id']}/call")
     assert no_token.status_code == 422 and no_token.json()["field"] == "token"
+
+
+# --------------------------------------------------------------------------- what each audience sees
+
+
+def test_projection_of_kitchen_events() -> None:
+    from realtime.projection import KANBAN, KDS, QUEUE, Route, project
+    from tests.integration.test_realtime_events import KDS_FORBIDDEN, QUEUE_FORBIDDEN, keys_in
+
+    ticket = {
+        "ticket_id": "t1",
+        "order_id": "o1",
+        "station_code": "grill",
+        "token": 12,
+        "channel": "pickup",
+        "table_label": None,
+        "rush": True,
+        "items": [{"line_no": 1, "name": "Tea", "qty": "1", "unit": "piece", "note": "hot"}],
+        "note": "",
+        "state": "bumped",
+        "created_ms": 1,
+        "started_ms": 2,
+        "bumped_ms": 3,
+        "at": 3,
+        "actor": 9,
+        "customer": {"phone": "+20 1"},
+    }
+    for event_type in ("ticket.started", "ticket.bumped", "ticket.recalled"):
+        (route,) = project(KDS, event_type, 3, ticket)
+        # The station and the branch's kitchen room (the expo); a socket in both gets it once.
+        assert route.rooms == ("station:3:grill", "kds:3")
+        assert route.data is not None
+        assert {k: v for k, v in route.data.items() if k != "items"} == {
+            k: v for k, v in ticket.items() if k not in ("items", "actor", "customer")
+        }
+        assert not set(keys_in(route.data)) & KDS_FORBIDDEN
+        assert project(QUEUE, event_type, 3, ticket) == []
+        assert project(KANBAN, event_type, 3, ticket) == [Route(("branch:3",), None)]
+    (created,) = project(KDS, "ticket.created", 3, ticket)
+    assert created.rooms == ("station:3:grill",)
+
+    rush = {
+        "order_id": "o1",
+        "rush": True,
+        "token": 12,
+        "channel": "pickup",
+        "ticket_ids": ["t1", 5],
+        "actor": 9,
+    }
+    assert project(KDS, "order.updated", 3, rush) == [
+        Route(("kds:3",), {"order_id": "o1", "token": 12, "rush": True, "ticket_ids": ["t1"]})
+    ]
+    assert project(QUEUE, "order.updated", 3, rush) == [
+        Route(("branch:3",), {"order_id": "o1", "token": 12, "channel": "pickup", "rush": True})
+    ]
+    # Another kind of order.updated (no boolean rush) is nobody's business on the TV or in the kitchen.
+    assert project(QUEUE, "order.updated", 3, {**rush, "rush": "yes"}) == []
+    assert project(KDS, "order.updated", 3, {"order_id": "o1", "note": "x"}) == []
+    assert project(QUEUE, "order.updated", 3, {**rush, "channel": "delivery"}) == []
+
+    called = {"order_id": "o1", "token": 12, "channel": "pickup", "actor": 9, "customer": {"name": "Sam"}}
+    (route,) = project(QUEUE, "token.called", 3, called)
+    assert route.data == {"order_id": "o1", "token": 12, "channel": "pickup"}
+    assert not set(keys_in(route.data)) & QUEUE_FORBIDDEN
+    assert project(KDS, "token.called", 3, called) == []
