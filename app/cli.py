@@ -24,6 +24,8 @@ SCREENS = (
     ("Health", "/health/ready"),
     ("Metrics", "/metrics"),
     ("OpenAPI", "/schema"),
+    ("Kitchen displays (pick a station)", "/kds"),
+    ("Kitchen expo (the pass)", "/kds/expo"),
 )
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.router import Router
@@ -13,6 +16,10 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app.auth.sessions import SessionUser
+from app.branches.services import BranchService
+from app.catalog.services import CatalogService
+from app.db.models import Branch
+from app.lib.deps import DbSession
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -25,6 +32,8 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("API schema", "/schema", ("admin", "manager")),
     ("Health", "/health/ready", ("admin", "manager")),
     ("Metrics", "/metrics", ("admin",)),
+    ("Kitchen displays", "/kds", ("kitchen", "manager")),
+    ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
 )
 
 
@@ -61,7 +70,130 @@ async def login_page(request: Request[Any, Any, Any]) -> Template | Redirect:
     return Template(template_name="login.html", context={"next": target or ""})
 
 
-DISPLAY_ROUTES = [index, login_page]
+# ----------------------------------------------------------------------------- kitchen displays
+
+KITCHEN_ROLES = ("kitchen", "manager")
+
+
+def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path=f"/login?{urlencode({'next': target})}")
+
+
+def _kitchen_problem(status: int, message: str, **context: Any) -> Template:
+    return Template(template_name="kds.html", context={"problem": message, **context}, status_code=status)
+
+
+async def _kitchen_links(
+    user: SessionUser, db_session: DbSession, *, station: str | None = None, expo: bool = False
+) -> list[dict[str, Any]]:
+    """Per visible branch: its name and its kitchen screens (all of them, only `station`, or the expo)."""
+    catalog = CatalogService(db_session)
+    out = []
+    for b in await BranchService(db_session).list_visible(user):
+        if not b.active:
+            continue
+        stations = [
+            {"code": s.code, "name": s.name, "url": f"/kds/{s.code}?branch={b.id}"}
+            for s in await catalog.stations(user=user, branch_id=b.id)
+            if (station is None and not expo) or s.code == station
+        ]
+        if station is not None and not stations:
+            continue
+        out.append(
+            {
+                "id": b.id,
+                "name": b.name,
+                "stations": stations,
+                "expo_url": f"/kds/expo?branch={b.id}" if station is None else None,
+            }
+        )
+    return out
+
+
+@get("/kds", include_in_schema=False)
+async def kds_index(request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+    """Which kitchen screen this tablet shows: every station and expo of the user's branches."""
+    gate = await _kitchen_gate(request, db_session, None)
+    if not isinstance(gate, tuple):
+        return gate
+    user, _ = gate
+    links = await _kitchen_links(user, db_session)
+    return Template(
+        template_name="kds.html", context={"user": user, "pick": links, "heading": "Kitchen displays"}
+    )
+
+
+async def _kitchen_gate(
+    request: Request[Any, Any, Any], db_session: DbSession, branch: int | None
+) -> Template | Redirect | tuple[SessionUser, Branch | None]:
+    """Who is asking and for which branch: `?branch=`, or the user's only active one (None: they must pick).
+
+    A refusal comes back as the page to answer with: sign in first, a role problem, or an unknown branch.
+    """
+    user = _user(request)
+    if user is None:
+        return _login_redirect(request)
+    if not user.has_role(*KITCHEN_ROLES):
+        return _kitchen_problem(403, "Kitchen screens need the kitchen or manager role.", user=user)
+    service = BranchService(db_session)
+    if branch is not None:
+        try:
+            return user, await service.get_visible(user, branch)
+        except NotFoundException:
+            # Another branch's id answers like a missing one, as in the API.
+            return _kitchen_problem(404, "No such branch among yours.", user=user)
+    visible = [b for b in await service.list_visible(user) if b.active]
+    return user, (visible[0] if len(visible) == 1 else None)
+
+
+@get("/kds/expo", include_in_schema=False)
+async def kds_expo_page(
+    request: Request[Any, Any, Any], db_session: DbSession, branch: FromQuery[int | None] = None
+) -> Template | Redirect:
+    gate = await _kitchen_gate(request, db_session, branch)
+    if not isinstance(gate, tuple):
+        return gate
+    user, chosen = gate
+    if chosen is None:
+        links = await _kitchen_links(user, db_session, expo=True)
+        return Template(
+            template_name="kds.html",
+            context={"user": user, "pick": links, "heading": "Expo: pick a branch"},
+        )
+    # Chip labels on the expo, in the kitchen's own station order.
+    stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
+    names = [[s.code, s.name] for s in stations]
+    return Template(template_name="expo.html", context={"user": user, "branch": chosen, "stations": names})
+
+
+@get("/kds/{station:str}", include_in_schema=False)
+async def kds_station_page(
+    request: Request[Any, Any, Any],
+    station: FromPath[str],
+    db_session: DbSession,
+    branch: FromQuery[int | None] = None,
+) -> Template | Redirect:
+    gate = await _kitchen_gate(request, db_session, branch)
+    if not isinstance(gate, tuple):
+        return gate
+    user, chosen = gate
+    if chosen is None:
+        links = await _kitchen_links(user, db_session, station=station)
+        if not links:
+            return _kitchen_problem(404, f"No station {station!r} in your branches.", user=user)
+        return Template(
+            template_name="kds.html",
+            context={"user": user, "pick": links, "heading": f"Station {station}: pick a branch"},
+        )
+    stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
+    found = next((s for s in stations if s.code == station), None)
+    if found is None:
+        return _kitchen_problem(404, f"No station {station!r} in {chosen.name}.", user=user)
+    return Template(template_name="kds.html", context={"user": user, "branch": chosen, "station": found})
+
+
+DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page]
 
 
 def static_files_routers() -> list[Router]:
