@@ -7,6 +7,7 @@ Nothing here asserts on timing: the drivers print what they measured.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
 import contextlib
@@ -86,7 +87,7 @@ def _output(*argv: str) -> str:
     return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
 
 
-def machine_facts(pg_url: str, redis_url: str) -> dict[str, str]:
+def machine_facts(pg_url: str, redis_url: str, root: Path = ROOT) -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     mem_kb = int(_first(r"^MemTotal:\s+(\d+)", meminfo, "0"))
@@ -110,9 +111,10 @@ def machine_facts(pg_url: str, redis_url: str) -> dict[str, str]:
     wrk_version = _first(r"^(wrk \S+)", _output(wrk, "-v")) if wrk else "missing"
     node = shutil.which("node")
     node_version = _output(node, "--version") if node else ""
-    revision = _output("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD").strip() or "?"
-    if _output("git", "-C", str(ROOT), "status", "--porcelain", "--", "app", "realtime", "workers").strip():
+    revision = _output("git", "-C", str(root), "rev-parse", "--short", "HEAD").strip() or "?"
+    if _output("git", "-C", str(root), "status", "--porcelain", "--", "app", "realtime", "workers").strip():
         revision += " + uncommitted changes in app/, realtime/ or workers/"
+    revision += f" ({root})"
     return {
         "passline": revision,
         "cpu": _first(r"^model name\s*:\s*(.+)$", cpuinfo, platform.processor() or "?"),
@@ -261,6 +263,11 @@ class Child:
         status = Path(f"/proc/{self.pid}/status").read_text()
         return int(_first(r"^VmRSS:\s+(\d+)", status, "0"))
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         process = self.process
         if process is None or process.poll() is not None:
@@ -300,6 +307,15 @@ def uvicorn_argv(target: str, port: int, *, app_dir: Path = CEILINGS) -> list[st
     ]
 
 
+def add_checkout_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        default=ROOT,
+        help="the Passline checkout to run (default: this one), e.g. a `git worktree` of a commit to compare",
+    )
+
+
 @contextlib.contextmanager
 def log_directory(keep: bool) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="passline-bench-"))
@@ -326,6 +342,13 @@ class WrkResult:
     p99_ms: float = 0.0
     non_2xx: int = 0
     socket_errors: str = ""
+    # CPU time the server process used during the run (set by the driver), whatever else ran on the box.
+    server_cpu_s: float = float("nan")
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.server_cpu_s * 1000 / self.requests if self.requests else float("nan")
+
     raw: str = field(default="", repr=False)
 
 
@@ -508,20 +531,27 @@ PROFILE_GROUPS = {
 }
 
 
+# py-spy counts a pool thread blocked on its work queue as active; it is waiting for work.
+IDLE_LEAVES = frozenset({"_worker (concurrent/futures/thread.py:81)"})
+
+
 def summarise_profile(raw: str, top: int = 15) -> str:
     """py-spy's collapsed stacks ('frame;frame;frame count') -> shares by library, the hottest frames of
     our own code (app/, realtime/, inclusive) and the hottest frames overall (own time)."""
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     groups: collections.Counter[str] = collections.Counter()
-    total = 0
+    total = idle = 0
     for line in raw.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        total += count
         frames = stack.split(";")
+        if frames[-1] in IDLE_LEAVES:
+            idle += count
+            continue
+        total += count
         for frame in set(frames):
             inclusive[frame] += count
         own[frames[-1]] += count
@@ -532,7 +562,7 @@ def summarise_profile(raw: str, top: int = 15) -> str:
         return "  (no samples)"
     ours = [(f, n) for f, n in inclusive.most_common() if re.search(r"\((?:app|realtime|workers)/", f)]
     ours = [(f, n) for f, n in ours if not re.search(r"app/cli\.py", f)]
-    out = [f"  {total} samples; by library (inclusive):"]
+    out = [f"  {total} samples ({idle} more of idle pool threads left out); by library (inclusive):"]
     out += [f"  {n / total:6.1%}  {name}" for name, n in groups.most_common()]
     out.append("  our code, inclusive:")
     out += [f"  {n / total:6.1%}  {frame[:150]}" for frame, n in ours[:top]]

@@ -33,6 +33,8 @@ class Shop:
     prefix: str
     port: int
     env: dict[str, str]
+    # The Passline checkout that runs: this repository, or another worktree (`--checkout`).
+    root: Path = ROOT
 
     @property
     def base_url(self) -> str:
@@ -61,7 +63,7 @@ class Login:
 def run_cli(shop: Shop, command: str) -> None:
     done = subprocess.run(
         [PYTHON, "-m", "app.cli", command],
-        cwd=ROOT,
+        cwd=shop.root,
         env=shop.env,
         capture_output=True,
         text=True,
@@ -74,7 +76,12 @@ def run_cli(shop: Shop, command: str) -> None:
 
 @contextlib.contextmanager
 def scratch_shop(
-    pg_url: str, redis_url: str, *, log_dir: Path, extra_env: dict[str, str] | None = None
+    pg_url: str,
+    redis_url: str,
+    *,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    root: Path | None = None,
 ) -> Iterator[Shop]:
     """A demo shop in a new database `passline_bench_<random>` and Redis prefix, both removed afterwards."""
     with (
@@ -93,7 +100,14 @@ def scratch_shop(
             "PASSLINE_WEB_WORKERS": "1",
             **(extra_env or {}),
         }
-        shop = Shop(database_url=database_url, redis_url=redis_url, prefix=prefix, port=port, env=env)
+        shop = Shop(
+            database_url=database_url,
+            redis_url=redis_url,
+            prefix=prefix,
+            port=port,
+            env=env,
+            root=root or ROOT,
+        )
         log("migrating and seeding the demo shop")
         run_cli(shop, "migrate")
         run_cli(shop, "seed-demo")
@@ -107,11 +121,14 @@ def web(shop: Shop, log_dir: Path) -> Child:
         env=shop.env,
         log_dir=log_dir,
         ready_url=f"{shop.base_url}/health/ready",
+        cwd=shop.root,
     )
 
 
 def worker(shop: Shop, log_dir: Path) -> Child:
-    return Child("passline-worker", [PYTHON, "-m", "app.cli", "worker"], env=shop.env, log_dir=log_dir)
+    return Child(
+        "passline-worker", [PYTHON, "-m", "app.cli", "worker"], env=shop.env, log_dir=log_dir, cwd=shop.root
+    )
 
 
 def wait_idle(base_url: str, timeout: float = 15) -> None:
@@ -153,6 +170,46 @@ def fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
 
 def branch_id(shop: Shop, code: str = "DT") -> int:
     return int(fetch(shop.dsn, "SELECT id FROM branches WHERE code = $1", code)[0]["id"])
+
+
+def add_branches(shop: Shop, total: int) -> list[int]:
+    """Bring the shop to `total` branches (copies of Downtown with its stations), the manager in all."""
+    extra = max(total - 2, 0)
+
+    async def run() -> list[int]:
+        conn = await asyncpg.connect(shop.dsn)
+        try:
+            async with conn.transaction():
+                await conn.execute(
+                    """
+                    INSERT INTO branches (code, name, timezone, currency, currency_exponent,
+                                          prices_include_tax, cash_rounding, address, phone)
+                    SELECT 'BX' || lpad(g::text, 4, '0'), 'Bench branch ' || g, timezone, currency,
+                           currency_exponent, prices_include_tax, cash_rounding, address, phone
+                    FROM branches, generate_series(1, $1::int) AS g WHERE code = 'DT'
+                    """,
+                    extra,
+                )
+                await conn.execute(
+                    """
+                    INSERT INTO stations (branch_id, code, name, warn_after_seconds, late_after_seconds, sort_order)
+                    SELECT b.id, s.code, s.name, s.warn_after_seconds, s.late_after_seconds, s.sort_order
+                    FROM stations s JOIN branches dt ON dt.id = s.branch_id AND dt.code = 'DT'
+                    CROSS JOIN branches b WHERE b.code LIKE 'BX%'
+                    """
+                )
+                await conn.execute(
+                    """
+                    INSERT INTO branch_memberships (user_id, branch_id)
+                    SELECT u.id, b.id FROM users u CROSS JOIN branches b WHERE u.username = 'manager'
+                    ON CONFLICT DO NOTHING
+                    """
+                )
+            return [int(r["id"]) for r in await conn.fetch("SELECT id FROM branches ORDER BY id")]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
 
 
 def order_products(shop: Shop) -> list[int]:

@@ -1,6 +1,6 @@
 """HTTP throughput of Passline against the bare ceilings of its own stack, in one run on one box (DESIGN §10).
 
-    .venv/bin/python -m tests.load.run_http            # everything, ~3 minutes
+    .venv/bin/python -m tests.load.run_http            # everything, ~1.5 minutes
     .venv/bin/python -m tests.load.run_http --only create,insert --seconds 10
 
 Each server runs as one uvicorn process on a free 127.0.0.1 port and gets `wrk -t1 -c32` (a short
@@ -40,6 +40,7 @@ from tests.load._harness import (
     Child,
     WaitSampler,
     WrkResult,
+    add_checkout_argument,
     ensure_wrk,
     finish_py_spy,
     free_port,
@@ -86,7 +87,8 @@ class Bench:
         script: Path | None = None,
         env: Callable[[], dict[str, str]] | None = None,
         settle: Callable[[], None] | None = None,
-        profile_pid: int | None = None,
+        server: Child,
+        profile: bool = False,
         database: str | None = None,
     ) -> WrkResult:
         """A warm-up then the measured wrk run. `env` is called before each (fresh ids, current states);
@@ -104,7 +106,9 @@ class Bench:
             if settle:
                 settle()
         run_env = env() if env else None
-        profiler = self._start_profile(key, profile_pid)
+        profiler = self._start_profile(key, server.pid if profile else None)
+        cpu_before = server.cpu_seconds()
+        sessions_before = _sessions(args.pg, database) if database else 0
         log(f"measuring {key}: wrk -t1 -c{args.connections} -d{args.seconds:.0f}s {url}")
         with WaitSampler(args.pg, database or "-") as waits:
             result = run_wrk(
@@ -115,8 +119,12 @@ class Bench:
                 script=script,
                 env=run_env,
             )
+        result.server_cpu_s = server.cpu_seconds() - cpu_before
         if database:
-            self.notes.append(f"{key}: PostgreSQL {waits.summary()}")
+            opened = _sessions(args.pg, database) - sessions_before
+            self.notes.append(
+                f"{key}: PostgreSQL {waits.summary()}; {opened:,} new connections during the run"
+            )
         self._finish_profile(key, profiler)
         if settle:
             settle()
@@ -159,9 +167,9 @@ class Bench:
                     env=env,
                     log_dir=self.log_dir,
                     ready_url=ready,
-                ):
+                ) as server:
                     script = None if key == "json" else WRK_SCRIPTS / "post.lua"
-                    self.measure(key, url, script=script)
+                    self.measure(key, url, script=script, server=server)
 
     # ------------------------------------------------------------------ Passline
 
@@ -171,7 +179,11 @@ class Bench:
             return
         with (
             _passline.scratch_shop(
-                self.args.pg, self.args.redis, log_dir=self.log_dir, extra_env=self.args.passline_env
+                self.args.pg,
+                self.args.redis,
+                log_dir=self.log_dir,
+                extra_env=self.args.passline_env,
+                root=self.args.checkout.resolve(),
             ) as shop,
             _passline.web(shop, self.log_dir) as server,
         ):
@@ -192,30 +204,44 @@ class Bench:
                 f"{len(check.json()['tickets'])} kitchen tickets"
             )
             if "create" in wanted:
-                self._create(shop, server, cashier, branch, products)
+                if self.args.create_branches > 1:
+                    # The demo cashier works in Downtown only; the manager belongs to every branch.
+                    branches = _passline.add_branches(shop, self.args.create_branches)
+                    seller = _passline.login(shop.base_url, "manager")
+                else:
+                    branches, seller = [branch], cashier
+                self._create(shop, server, seller, branches, products)
             if "transitions" in wanted:
                 self._transitions(shop, server, cashier, manager, branch, products)
 
     def _create(
-        self, shop: _passline.Shop, server: Child, cashier: _passline.Login, branch: int, products: list[int]
+        self,
+        shop: _passline.Shop,
+        server: Child,
+        cashier: _passline.Login,
+        branches: list[int],
+        products: list[int],
     ) -> None:
         def env() -> dict[str, str]:
             return {
                 "PL_COOKIE": cashier.cookie,
                 "PL_CSRF": cashier.csrf,
-                "PL_BRANCH_ID": str(branch),
+                "PL_BRANCH_IDS": ",".join(map(str, branches)),
                 "PL_PRODUCTS": ",".join(map(str, products)),
                 "PL_UUID_PREFIX": _uuid_prefix(),
             }
 
         before = _order_count(shop)
+        if self.args.create_branches > 1:
+            log(f"order creation spread over {len(branches)} branches, as the manager (a member of all)")
         result = self.measure(
             "create",
             f"{shop.base_url}/api/v1/orders",
             script=WRK_SCRIPTS / "create_order.lua",
             env=env,
             settle=lambda: _passline.wait_idle(shop.base_url),
-            profile_pid=server.pid,
+            server=server,
+            profile=True,
             database=shop.database,
         )
         after = _order_count(shop)
@@ -267,7 +293,8 @@ class Bench:
             script=WRK_SCRIPTS / "transitions.lua",
             env=env,
             settle=lambda: _passline.wait_idle(shop.base_url),
-            profile_pid=server.pid,
+            server=server,
+            profile=True,
             database=shop.database,
         )
         counts = collections.Counter(_passline.hot_states(shop, orders))
@@ -293,17 +320,24 @@ class Bench:
             f"\nwrk -t1 -c{self.args.connections}, {self.args.seconds:.0f} s per run after a "
             f"{self.args.warmup:.0f} s warm-up; one uvicorn process per server; all on this box\n"
         )
-        header = f"{'measure':<46} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  DESIGN §10"
+        header = (
+            f"{'measure':<46} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+            f"{'srv CPU':>8} {'CPU ms/req':>10}  DESIGN §10"
+        )
         print(header)
         print("-" * len(header))
         for key in ALL:
             result = self.results.get(key)
             if result is None:
                 continue
+            busy = result.server_cpu_s / result.seconds if result.seconds else float("nan")
             print(
                 f"{LABELS[key]:<46} {result.rps:>9,.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
-                f"{result.non_2xx:>8}  {DESIGN_FIGURES.get(key, '')}"
+                f"{result.non_2xx:>8} {busy:>8.0%} {result.cpu_ms_per_request:>10.2f}  {DESIGN_FIGURES.get(key, '')}"
             )
+        print(
+            "srv CPU: the server process's CPU time over the run's length (100 % = one core); CPU ms/req: per request"
+        )
         print()
         for key, (ceiling, target) in TARGETS.items():
             mine, bare = self.results.get(key), self.results.get(ceiling)
@@ -311,7 +345,13 @@ class Bench:
                 continue
             ratio = mine.rps / bare.rps
             verdict = "meets" if ratio >= target else "BELOW"
-            print(f"{LABELS[key]} / {LABELS[ceiling]}: {ratio:.0%} (target >= {target:.0%}: {verdict})")
+            print(
+                f"{LABELS[key]} / {LABELS[ceiling]}: {ratio:.0%} of req/s (target >= {target:.0%}: {verdict})"
+            )
+            print(
+                f"  server CPU per request: {mine.cpu_ms_per_request:.2f} ms vs {bare.cpu_ms_per_request:.2f} ms "
+                f"({mine.cpu_ms_per_request / bare.cpu_ms_per_request:.1f}x)"
+            )
         for note in self.notes:
             print(f"note: {note}")
 
@@ -319,6 +359,16 @@ class Bench:
 def _uuid_prefix() -> str:
     raw = secrets.token_hex(8)
     return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-8{secrets.token_hex(2)[1:]}-"
+
+
+def _sessions(pg_url: str, database: str) -> int:
+    """Connections ever opened to `database` (pg_stat_database.sessions, PostgreSQL 14+; 0 before)."""
+    rows = _passline.fetch(
+        pg_url,
+        "SELECT coalesce((to_jsonb(d) ->> 'sessions')::bigint, 0) AS n FROM pg_stat_database d WHERE datname = $1",
+        database,
+    )
+    return int(rows[0]["n"]) if rows else 0
 
 
 def _order_count(shop: _passline.Shop) -> int:
@@ -334,9 +384,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--orders", type=int, default=1000, help="orders the transition run cycles through")
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
+    add_checkout_argument(parser)
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server (a maintenance database URL)")
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     parser.add_argument("--py-spy", metavar="DIR", help="sample the Passline web process with py-spy")
+    parser.add_argument(
+        "--create-branches",
+        type=int,
+        default=1,
+        metavar="N",
+        help="spread order creation over N branches (default 1: Downtown, as its cashier); shows what the "
+        "per-branch token counter costs",
+    )
     parser.add_argument(
         "--passline-env",
         action="append",
@@ -352,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown measure(s) {unknown}")
     args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
     ensure_wrk()
-    facts = machine_facts(args.pg, args.redis)
+    facts = machine_facts(args.pg, args.redis, args.checkout.resolve())
     started = time.monotonic()
     with log_directory(args.keep_logs) as log_dir:
         bench = Bench(args, log_dir)

@@ -1,7 +1,7 @@
 """Event latency, fan-out and memory per socket: Passline's /kanban against a bare python-socketio server, in
 one run on one box (DESIGN §10).
 
-    .venv/bin/python -m tests.load.run_latency                  # the 100-branch shape, ~3 minutes
+    .venv/bin/python -m tests.load.run_latency                  # the 100-branch shape, ~1.5 minutes
     .venv/bin/python -m tests.load.run_latency --clients 2000 --branches 50 --rate 100
 
 Passline (web + worker, started with the CLI against a scratch database `passline_bench_<random>` and
@@ -52,6 +52,8 @@ from tests.load._harness import (
     HOST,
     LOAD,
     Child,
+    WaitSampler,
+    add_checkout_argument,
     finish_py_spy,
     free_port,
     log,
@@ -140,6 +142,8 @@ class Figures:
     burst: dict[str, Any] = field(default_factory=dict)
     lag_ms: list[float] = field(default_factory=list)
     lag_gauge_max_s: float | None = None
+    shape_cpu_s: float = float("nan")
+    pg_waits: str = ""
 
     @property
     def kib_per_socket(self) -> float:
@@ -202,46 +206,6 @@ class LagSampler:
 # --------------------------------------------------------------------------- the two servers
 
 
-def add_branches(shop: _passline.Shop, total: int) -> list[int]:
-    """Bring the shop to `total` branches (copies of Downtown with its stations), the manager in all."""
-    extra = max(total - 2, 0)
-
-    async def run() -> list[int]:
-        conn = await asyncpg.connect(shop.dsn)
-        try:
-            async with conn.transaction():
-                await conn.execute(
-                    """
-                    INSERT INTO branches (code, name, timezone, currency, currency_exponent,
-                                          prices_include_tax, cash_rounding, address, phone)
-                    SELECT 'BX' || lpad(g::text, 4, '0'), 'Bench branch ' || g, timezone, currency,
-                           currency_exponent, prices_include_tax, cash_rounding, address, phone
-                    FROM branches, generate_series(1, $1::int) AS g WHERE code = 'DT'
-                    """,
-                    extra,
-                )
-                await conn.execute(
-                    """
-                    INSERT INTO stations (branch_id, code, name, warn_after_seconds, late_after_seconds, sort_order)
-                    SELECT b.id, s.code, s.name, s.warn_after_seconds, s.late_after_seconds, s.sort_order
-                    FROM stations s JOIN branches dt ON dt.id = s.branch_id AND dt.code = 'DT'
-                    CROSS JOIN branches b WHERE b.code LIKE 'BX%'
-                    """
-                )
-                await conn.execute(
-                    """
-                    INSERT INTO branch_memberships (user_id, branch_id)
-                    SELECT u.id, b.id FROM users u CROSS JOIN branches b WHERE u.username = 'manager'
-                    ON CONFLICT DO NOTHING
-                    """
-                )
-            return [int(r["id"]) for r in await conn.fetch("SELECT id FROM branches ORDER BY id")]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
 def interleave(orders: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Round robin over branches: the first order of every branch, then the second of every branch, …"""
     by_branch: dict[int, list[str]] = {}
@@ -266,6 +230,7 @@ def measure(
     fan_targets: list[dict[str, Any]],
     args: argparse.Namespace,
     lag: LagSampler | None = None,
+    database: str | None = None,
 ) -> None:
     figures.clients = len(shape_sockets)
     time.sleep(1.0)
@@ -280,17 +245,17 @@ def measure(
     log(f"{figures.name}: {args.rate} moves/s for {args.seconds:.0f} s")
     spy_out = Path(args.py_spy or ".") / f"{figures.name.split()[0].lower()}-shape.txt"
     profiler = start_py_spy(server.pid, args.seconds, spy_out, []) if args.py_spy else None
-    if lag is not None:
-        with lag:
-            figures.shape = probe.call(
-                {"cmd": "shape", "rate": args.rate, "seconds": args.seconds, "targets": shape_targets}
-            )
-        figures.lag_ms = lag.lags_ms
-        figures.lag_gauge_max_s = lag.gauge_max
-    else:
+    with lag or contextlib.nullcontext(), WaitSampler(args.pg, database or "-") as waits:
+        cpu_before = server.cpu_seconds()
         figures.shape = probe.call(
             {"cmd": "shape", "rate": args.rate, "seconds": args.seconds, "targets": shape_targets}
         )
+        figures.shape_cpu_s = server.cpu_seconds() - cpu_before
+    if database:
+        figures.pg_waits = waits.summary()
+    if lag is not None:
+        figures.lag_ms = lag.lags_ms
+        figures.lag_gauge_max_s = lag.gauge_max
     if profiler is not None:
         finish_py_spy(profiler, spy_out, f"{figures.name}, the shape")
     probe.call({"cmd": "disconnect"})
@@ -305,8 +270,10 @@ def measure(
 
 def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
     figures = Figures("Passline /kanban")
-    with _passline.scratch_shop(args.pg, args.redis, log_dir=log_dir) as shop:
-        branches = add_branches(shop, args.branches)
+    with _passline.scratch_shop(
+        args.pg, args.redis, log_dir=log_dir, extra_env=args.passline_env, root=args.checkout.resolve()
+    ) as shop:
+        branches = _passline.add_branches(shop, args.branches)
         with _passline.web(shop, log_dir) as server, _passline.worker(shop, log_dir):
             manager = _passline.login(shop.base_url, "manager")
             products = _passline.order_products(shop)
@@ -347,6 +314,7 @@ def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
                     ],
                     args=args,
                     lag=LagSampler(shop.dsn, f"{shop.base_url}/metrics"),
+                    database=shop.database,
                 )
     return figures
 
@@ -416,12 +384,23 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
     for key, label in (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("max", "max")):
         row(f"shape: send -> receipt {label} (ms)", [_ms(f.shape["send_to_receipt_ms"], key) for f in runs])
     row(
+        "shape: HTTP answer -> receipt p50 / p99 (ms)",
+        [
+            f"{_ms(f.shape['answer_to_receipt_ms'], 'p50')} / {_ms(f.shape['answer_to_receipt_ms'], 'p99')}"
+            for f in runs
+        ],
+    )
+    row(
         "shape: HTTP answer p50 / p99 (ms)",
         [f"{_ms(f.shape['http_ms'], 'p50')} / {_ms(f.shape['http_ms'], 'p99')}" for f in runs],
     )
     row("shape: received / expected", [f"{f.shape['got']:,} / {f.shape['expected']:,}" for f in runs])
     row("shape: deliveries/s", [f"{f.shape['deliveries_per_s']:,.0f}" for f in runs])
     row("shape: failed moves", [str(f.shape["failed"]) for f in runs])
+    row(
+        "shape: server CPU (100 % = one core)",
+        [f"{f.shape_cpu_s / f.shape.get('send_seconds', args.seconds):.0%}" for f in runs],
+    )
     row(
         "fan-out, 1 event: receipt p50 / p99 (ms)",
         [
@@ -452,6 +431,8 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
             f"p50 {percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms, max {max(lags):.0f} ms; "
             f"largest passline_persister_lag_seconds in /metrics: {passline.lag_gauge_max_s or 0:.3f} s"
         )
+    if passline is not None and passline.pg_waits:
+        print(f"PostgreSQL during the shape, {passline.pg_waits}")
     bare = next((f for f in runs if f.name.startswith("bare")), None)
     if passline and bare:
         print()
@@ -480,12 +461,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15, help="length of the shape")
     parser.add_argument("--burst", type=int, default=20, help="events sent at once in the fan-out burst")
     parser.add_argument("--only", choices=("passline", "bare"), help="run one side only")
+    add_checkout_argument(parser)
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--redis", default=DEFAULT_REDIS)
+    parser.add_argument(
+        "--passline-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for Passline's processes (repeatable)",
+    )
     parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the shape")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
-    facts = machine_facts(args.pg, args.redis)
+    args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
+    facts = machine_facts(args.pg, args.redis, args.checkout.resolve())
     started = time.monotonic()
     runs: list[Figures] = []
     with log_directory(args.keep_logs) as log_dir:

@@ -1,8 +1,9 @@
 -- wrk: POST /api/v1/orders, a counter sale of three lines (three stations, so three kitchen tickets) with a
 -- fresh client UUID per request, as the user whose session run_http.py logged in beforehand.
 --
--- Environment: PL_COOKIE (Cookie header), PL_CSRF (X-CSRF-Token), PL_BRANCH_ID, PL_PRODUCTS ("12,57,103"),
--- PL_UUID_PREFIX ("xxxxxxxx-xxxx-4xxx-8xxx-", random per wrk run: ids never repeat across runs).
+-- Environment: PL_COOKIE (Cookie header), PL_CSRF (X-CSRF-Token), PL_BRANCH_IDS ("3" or "3,4,5": orders go
+-- round robin over them), PL_PRODUCTS ("12,57,103"), PL_UUID_PREFIX ("xxxxxxxx-xxxx-4xxx-8xxx-", random per wrk
+-- run: ids never repeat across runs).
 
 local threads = {}
 
@@ -15,9 +16,14 @@ local products = {}
 for id in string.gmatch(os.getenv("PL_PRODUCTS") or "", "%d+") do
   table.insert(products, id)
 end
+local branches = {}
+for id in string.gmatch(os.getenv("PL_BRANCH_IDS") or "", "%d+") do
+  table.insert(branches, id)
+end
 local prefix = os.getenv("PL_UUID_PREFIX")
 local head = '{"id":"'
-local tail = '","branch_id":' .. os.getenv("PL_BRANCH_ID") .. ',"channel":"counter","lines":['
+local middle = '","branch_id":'
+local tail = ',"channel":"counter","lines":['
   .. '{"product_id":' .. products[1] .. ',"qty":"1"},'
   .. '{"product_id":' .. products[2] .. ',"qty":"2"},'
   .. '{"product_id":' .. products[3] .. ',"qty":"1","note":"no ice"}]}'
@@ -33,5 +39,6 @@ local counter = 0
 function request()
   counter = counter + 1
   local id = prefix .. string.format("%02x%010x", tid or 0, counter)
-  return wrk.format(nil, nil, nil, head .. id .. tail)
+  local branch = branches[counter % #branches + 1]
+  return wrk.format(nil, nil, nil, head .. id .. middle .. branch .. tail)
 end
