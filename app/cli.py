@@ -98,6 +98,8 @@ def cmd_web(_: argparse.Namespace) -> int:
             port=server.port,
             workers=server.web_workers if server.web_workers > 1 else None,
             ws="websockets-sansio",
+            # Events are small JSON; compressing each one once per socket costs CPU and ~memory per socket.
+            ws_per_message_deflate=False,
             proxy_headers=True,
             log_config=None,
             access_log=False,

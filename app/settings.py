@@ -39,7 +39,8 @@ def _env_int(name: str, default: int) -> int:
 
 class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str
-    pool_size: int = 10
+    # Sized for ~32 concurrent requests per web process without opening and closing connections.
+    pool_size: int = 20
     max_overflow: int = 10
     echo: bool = False
 
@@ -112,7 +113,7 @@ def load_settings() -> Settings:
     return Settings(
         database=DatabaseSettings(
             url=_env("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/passline"),
-            pool_size=_env_int("PASSLINE_DB_POOL_SIZE", 10),
+            pool_size=_env_int("PASSLINE_DB_POOL_SIZE", 20),
             max_overflow=_env_int("PASSLINE_DB_MAX_OVERFLOW", 10),
             echo=_env_bool("PASSLINE_DB_ECHO", default=False),
         ),

@@ -26,19 +26,19 @@ def _user(*roles: str) -> SessionUser:
     ("roles", "allowed"),
     [(("manager",), True), (("admin",), True), (("cashier",), False), (("courier", "hr"), False)],
 )
-def test_requires_roles(roles: tuple[str, ...], allowed: bool) -> None:
+async def test_requires_roles(roles: tuple[str, ...], allowed: bool) -> None:
     guard = requires_roles("manager")
     connection: Any = FakeConnection(_user(*roles))
     if allowed:
-        guard(connection, None)  # type: ignore[arg-type]
+        await guard(connection, None)  # type: ignore[arg-type]
     else:
         with pytest.raises(PermissionDeniedException, match="manager"):
-            guard(connection, None)  # type: ignore[arg-type]
+            await guard(connection, None)  # type: ignore[arg-type]
 
 
-def test_anonymous_is_401_not_403() -> None:
+async def test_anonymous_is_401_not_403() -> None:
     with pytest.raises(NotAuthorizedException):
-        requires_roles("cashier")(FakeConnection(None), None)  # type: ignore[arg-type]
+        await requires_roles("cashier")(FakeConnection(None), None)  # type: ignore[arg-type]
 
 
 def test_unknown_role_is_a_programming_error() -> None:
