@@ -26,6 +26,10 @@ SCREENS = (
     ("OpenAPI", "/schema"),
     ("Kitchen displays (pick a station)", "/kds"),
     ("Kitchen expo (the pass)", "/kds/expo"),
+    ("Queue TV (branch 1)", "/queue/1"),
+    ("Walk-in kiosk (branch 1)", "/queue/1/kiosk"),
+    ("Pair a display", "/pair"),
+    ("Displays (managers)", "/admin/devices"),
 )
 
 
@@ -66,9 +70,12 @@ async def _seed_demo() -> bool:
     from app.demo.seed import seed_demo
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
+    from app.orders.catalog_cache import bump_catalog_epoch
 
     async with open_runtime() as runtime, provide_services(runtime) as services:
         report = await seed_demo(services.session)
+        if report.created:
+            await bump_catalog_epoch(services.redis, services.keys)
     return report.created
 
 

@@ -297,8 +297,9 @@ class Factory:
     # argon2 is slow on purpose; tests hash each distinct password once per run.
     _hashes: dict[str, str] = {}
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, runtime: Any = None) -> None:
         self.session = session
+        self.runtime = runtime
         self._n = 0
 
     def _next(self) -> int:
@@ -452,11 +453,16 @@ class Factory:
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self.runtime is not None:
+            # Catalog rows changed behind the services' backs: drop every process's cached copy.
+            from app.orders.catalog_cache import bump_catalog_epoch
+
+            await bump_catalog_epoch(self.runtime.redis, self.runtime.keys)
 
 
 @pytest.fixture
-async def factory(db_session: Any) -> Factory:
-    return Factory(db_session)
+async def factory(db_session: Any, runtime: Any) -> Factory:
+    return Factory(db_session, runtime)
 
 
 async def login(http: httpx.AsyncClient, username: str, password: str = Factory.PASSWORD) -> dict[str, Any]:

@@ -82,11 +82,27 @@ class Keys:
     def station_tickets(self, branch_id: int, station_code: str) -> str:
         return f"{self.branch_tag(branch_id)}:station:{station_code}"
 
+    def service_tickets(self, branch_id: int) -> str:
+        """The walk-in service queue's open tickets (waiting, called, serving): ticket id -> JSON."""
+        return f"{self.branch_tag(branch_id)}:service"
+
+    def courier_locations(self, branch_id: int) -> str:
+        """Last known position of the branch's couriers: courier id -> JSON {lat, lng, accuracy, at}."""
+        return f"{self.branch_tag(branch_id)}:courier-locations"
+
     # --- across branches
+
+    def catalog_epoch(self) -> str:
+        """Changes whenever the catalog does; processes drop their cached catalog when it moves."""
+        return f"{self.prefix}catalog-epoch"
 
     def event_branches(self) -> str:
         """Branches that have an event stream, for the readers that follow every stream."""
         return f"{self.prefix}event-branches"
+
+    def device_pairing(self, device_id: str) -> str:
+        """A display waiting to be paired: the digest of its poll secret, then its token until picked up."""
+        return f"{self.prefix}device-pairing:{device_id}"
 
     def persister_group(self) -> str:
         return "persister"

@@ -19,7 +19,6 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import selectinload
 
 from app.db.models import (
-    Branch,
     Courier,
     Customer,
     CustomerPhone,
@@ -29,12 +28,12 @@ from app.db.models import (
     OrderLine,
     Product,
     ProductPrice,
-    Territory,
 )
 from app.lib.errors import unprocessable
 from app.lib.redis import hget, hmget
 from app.orders import events as ev
 from app.orders import hot, pricing
+from app.orders.catalog_cache import CATALOG, TerritoryInfo
 from app.orders.machine import OrderMachine, TicketSpec
 from app.orders.schemas import (
     DeliveryOut,
@@ -111,10 +110,10 @@ class OrderServiceBase:
         )
         return customer, phone
 
-    async def _territory(self, request: OrderCreate) -> Territory | None:
+    async def _territory(self, request: OrderCreate) -> TerritoryInfo | None:
         if request.delivery is None:
             return None
-        territory = await self.session.get(Territory, request.delivery.territory_id)
+        territory = await CATALOG.territory(self.session, request.delivery.territory_id)
         if territory is None or not territory.active:
             raise unprocessable("delivery.territory_id", f"unknown territory {request.delivery.territory_id}")
         return territory
@@ -200,8 +199,8 @@ class OrderServiceBase:
     # ------------------------------------------------------------------ announce (Redis, after commit)
 
     async def _exponent(self, branch_id: int) -> int:
-        """The branch currency's decimals (from the session's identity map when already loaded)."""
-        branch = await self.session.get(Branch, branch_id)
+        """The branch currency's decimals."""
+        branch = await CATALOG.branch(self.session, branch_id)
         return branch.currency_exponent if branch is not None else 2
 
     async def _announce(

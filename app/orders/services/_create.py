@@ -15,15 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.db.models import (
-    Branch,
     Customer,
     KitchenTicket,
     Order,
     OrderLine,
 )
-from app.lib import audit
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders import pricing
+from app.orders.catalog_cache import CATALOG
 from app.orders.schemas import (
     OrderCreate,
     OrderOut,
@@ -31,9 +30,11 @@ from app.orders.schemas import (
     SyncResult,
 )
 from app.orders.services._base import OrderServiceBase, request_hash
+from app.orders.services._sql import insert_order
 from app.orders.states import (
     DISPATCH_CHANNELS,
     TERMINAL,
+    TOKEN_CHANNELS,
     Channel,
     State,
 )
@@ -88,7 +89,8 @@ class CreateMixin(OrderServiceBase):
     async def _insert(
         self, request: OrderCreate, digest: str, actor: SessionUser
     ) -> tuple[Order, list[OrderLine], list[KitchenTicket], tuple[Customer, str | None] | None]:
-        branch = await self.session.get(Branch, request.branch_id)
+        await CATALOG.check(self.redis, self.keys)
+        branch = await CATALOG.branch(self.session, request.branch_id)
         if branch is None or not branch.active or not actor.can_see_branch(branch.id):
             raise unprocessable("branch_id", f"unknown branch {request.branch_id}")
         self._check_channel_fields(request)
@@ -99,7 +101,9 @@ class CreateMixin(OrderServiceBase):
 
         customer = await self._customer(request.customer_id)
         territory = await self._territory(request)
-        products = await self._products(request, branch.id)
+        products = await CATALOG.products(
+            self.session, branch.id, {line.product_id for line in request.lines}
+        )
         customer_prices = await self._customer_prices(request)
         try:
             priced = pricing.price_lines(
@@ -129,14 +133,16 @@ class CreateMixin(OrderServiceBase):
         totals = pricing.totals(priced, delivery_charge=charge, currency_exponent=branch.currency_exponent)
 
         now = dt.datetime.now(dt.UTC)
-        zone = ZoneInfo(branch.timezone)
         slot_start = request.delivery.slot_start if request.delivery else None
         scheduled = slot_start is not None and slot_start - now > dt.timedelta(
             minutes=branch.schedule_lead_minutes
         )
-        business_date = (slot_start if scheduled and slot_start else now).astimezone(zone).date()
+        business_date = (
+            (slot_start if scheduled and slot_start else now).astimezone(ZoneInfo(branch.timezone)).date()
+        )
         state = State.SCHEDULED if scheduled else State.RECEIVED
 
+        # Plain objects for the response and the announcement; the rows are written by one statement.
         order = Order(
             id=request.id,
             branch_id=branch.id,
@@ -152,13 +158,17 @@ class CreateMixin(OrderServiceBase):
             delivery_charge=totals.delivery_charge,
             total=totals.total,
             table_label=request.table_label,
+            rush=False,
             note=request.note,
             delivery_address=request.delivery.address if request.delivery else None,
             territory_id=territory.id if territory else None,
             slot_start=slot_start,
             slot_end=request.delivery.slot_end if request.delivery else None,
+            courier_id=None,
             request_hash=digest,
             created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
         )
         lines = [
             OrderLine(
@@ -181,29 +191,16 @@ class CreateMixin(OrderServiceBase):
             )
             for p in priced
         ]
-        self.session.add(order)
-        self.session.add_all(lines)
-        tickets: list[KitchenTicket] = []
-        if not scheduled:
-            order.token = await self._next_token(branch.id, business_date, request.channel)
-            tickets = self._split_tickets(order, lines)
-        # Tickets have no ORM relationship to their order, so the order row must be written first.
-        await self.session.flush()
-        self.session.add_all(tickets)
-        order.created_at = now
-        audit.record(
+        tickets = [] if scheduled else self._split_tickets(order, lines)
+        for ticket in tickets:
+            ticket.created_at = now
+        order.token = await insert_order(
             self.session,
-            action="order.create",
-            entity_type="order",
-            entity_id=order.id,
-            actor_user_id=actor.user_id,
-            branch_id=branch.id,
-            data={
-                "total": str(totals.total),
-                "state": state.value,
-                "channel": order.channel,
-                "token": order.token,
-            },
+            order=order,
+            lines=lines,
+            tickets=tickets,
+            needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
+            created_at=now,
         )
         await self.session.commit()
         return order, lines, tickets, customer

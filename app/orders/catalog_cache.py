@@ -1,0 +1,167 @@
+"""What pricing needs from the catalog, kept in each web process.
+
+Ringing up an order reads a branch, a few products with their units and prices, maybe a territory: rows
+that change a few times a day and are read on every sale. Each process keeps them, checked against a
+catalog epoch in Redis: whoever changes the catalog calls `bump_catalog_epoch` and every process drops
+its copy at its next sale. If the epoch key vanishes (Redis lost its data, a test wiped its keys), the
+next reader sets a new one, which also drops every copy. A time limit bounds staleness should a writer
+forget to bump.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+
+from app.db.models import Branch, Product, ProductPrice, ProductUnit, Territory
+from app.orders.pricing import ProductInfo
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.lib.redis import Keys
+
+MAX_AGE_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    id: int
+    active: bool
+    timezone: str
+    currency_exponent: int
+    prices_include_tax: bool
+    schedule_lead_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryInfo:
+    id: int
+    active: bool
+    delivery_charge: Decimal
+    courier_fee: Decimal
+
+
+async def bump_catalog_epoch(redis: Redis, keys: Keys) -> None:
+    await redis.set(keys.catalog_epoch(), secrets.token_hex(8))
+
+
+class CatalogCache:
+    def __init__(self, *, max_age: float = MAX_AGE_SECONDS) -> None:
+        self._max_age = max_age
+        self._epoch: bytes | None = None
+        self._filled_at = 0.0
+        self._branches: dict[int, BranchInfo | None] = {}
+        self._territories: dict[int, TerritoryInfo | None] = {}
+        self._products: dict[tuple[int, int], ProductInfo | None] = {}
+
+    def clear(self) -> None:
+        self._branches.clear()
+        self._territories.clear()
+        self._products.clear()
+        self._filled_at = time.monotonic()
+
+    async def check(self, redis: Redis, keys: Keys) -> None:
+        """Drop everything if the catalog changed (or is too old). One Redis GET per sale."""
+        epoch = await redis.get(keys.catalog_epoch())
+        if epoch is None:
+            fresh = secrets.token_hex(8).encode()
+            await redis.set(keys.catalog_epoch(), fresh, nx=True)
+            epoch = await redis.get(keys.catalog_epoch()) or fresh
+        if epoch != self._epoch or time.monotonic() - self._filled_at > self._max_age:
+            self.clear()
+            self._epoch = epoch
+
+    async def branch(self, session: AsyncSession, branch_id: int) -> BranchInfo | None:
+        if branch_id not in self._branches:
+            row = await session.get(Branch, branch_id)
+            self._branches[branch_id] = (
+                BranchInfo(
+                    id=row.id,
+                    active=row.active,
+                    timezone=row.timezone,
+                    currency_exponent=row.currency_exponent,
+                    prices_include_tax=row.prices_include_tax,
+                    schedule_lead_minutes=row.schedule_lead_minutes,
+                )
+                if row is not None
+                else None
+            )
+        return self._branches[branch_id]
+
+    async def territory(self, session: AsyncSession, territory_id: int) -> TerritoryInfo | None:
+        if territory_id not in self._territories:
+            row = await session.get(Territory, territory_id)
+            self._territories[territory_id] = (
+                TerritoryInfo(
+                    id=row.id,
+                    active=row.active,
+                    delivery_charge=row.delivery_charge,
+                    courier_fee=row.courier_fee,
+                )
+                if row is not None
+                else None
+            )
+        return self._territories[territory_id]
+
+    async def products(self, session: AsyncSession, branch_id: int, ids: set[int]) -> dict[int, ProductInfo]:
+        missing = [i for i in ids if (branch_id, i) not in self._products]
+        if missing:
+            for product_id, info in (await _load_products(session, branch_id, missing)).items():
+                self._products[(branch_id, product_id)] = info
+            for product_id in missing:
+                self._products.setdefault((branch_id, product_id), None)
+        found = {i: self._products[(branch_id, i)] for i in ids}
+        return {i: info for i, info in found.items() if info is not None}
+
+
+async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) -> dict[int, ProductInfo]:
+    products = (await session.execute(select(Product).where(Product.id.in_(ids)))).scalars().all()
+    units = await session.execute(
+        select(ProductUnit.product_id, ProductUnit.unit, ProductUnit.factor).where(
+            ProductUnit.product_id.in_(ids)
+        )
+    )
+    prices = await session.execute(
+        select(
+            ProductPrice.product_id,
+            ProductPrice.price_list,
+            ProductPrice.unit,
+            ProductPrice.price,
+            ProductPrice.branch_id,
+        )
+        .where(
+            ProductPrice.product_id.in_(ids),
+            or_(ProductPrice.branch_id == branch_id, ProductPrice.branch_id.is_(None)),
+        )
+        # All-branch prices first, then this branch's own, which overwrite them.
+        .order_by(ProductPrice.branch_id.is_not(None))
+    )
+    unit_map: dict[int, dict[str, Decimal]] = {}
+    for product_id, unit, factor in units:
+        unit_map.setdefault(product_id, {})[unit] = factor
+    price_map: dict[int, dict[tuple[str, str], Decimal]] = {}
+    for product_id, price_list, unit, price, _ in prices:
+        price_map.setdefault(product_id, {})[(price_list, unit)] = price
+    return {
+        p.id: ProductInfo(
+            id=p.id,
+            name=p.name,
+            base_unit=p.base_unit,
+            tax_rate=p.tax_rate,
+            station_code=p.station_code,
+            active=p.active,
+            units=unit_map.get(p.id, {}),
+            prices=price_map.get(p.id, {}),
+        )
+        for p in products
+    }
+
+
+CATALOG = CatalogCache()
