@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from litestar.exceptions import NotFoundException
 from sqlalchemy import or_, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
 from app.db.models import (
@@ -94,6 +95,12 @@ class OrderServiceBase:
         self.machine = machine
         # Without a journal (worker, CLI) transitions reach PostgreSQL through the persister only.
         self.journal = journal
+
+    @property
+    def engine(self) -> AsyncEngine:
+        bind = self.session.bind
+        assert isinstance(bind, AsyncEngine)
+        return bind
 
     async def _customer(self, customer_id: int | None) -> tuple[Customer, str | None] | None:
         """The customer and their primary phone (the card and the kanban show both)."""

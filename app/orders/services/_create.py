@@ -194,15 +194,17 @@ class CreateMixin(OrderServiceBase):
         tickets = [] if scheduled else self._split_tickets(order, lines)
         for ticket in tickets:
             ticket.created_at = now
+        # Hand the read transaction's connection back before taking one for the write (commit, not
+        # rollback: a rollback would expire the customer row read above).
+        await self.session.commit()
         order.token = await insert_order(
-            self.session,
+            self.engine,
             order=order,
             lines=lines,
             tickets=tickets,
             needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
             created_at=now,
         )
-        await self.session.commit()
         return order, lines, tickets, customer
 
     def _check_channel_fields(self, request: OrderCreate) -> None:
