@@ -20,6 +20,7 @@ from app.auth.middleware import SessionMiddleware
 from app.branches.controllers import BranchController
 from app.catalog import CatalogController
 from app.customers import CustomerController
+from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
 from app.kitchen.controllers import (
     KdsController,
@@ -76,6 +77,7 @@ def create_litestar(
             KdsController,
             KitchenOrderController,
             KitchenMetricsController,
+            DispatchController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

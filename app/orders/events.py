@@ -154,3 +154,60 @@ class TokenCalled(msgspec.Struct, kw_only=True):
     token: int
     channel: str
     actor: int | None = None
+
+
+# --------------------------------------------------------------------------- dispatch and courier cash
+
+
+class CourierAssigned(msgspec.Struct, kw_only=True):
+    """`courier.assigned`: an order handed to a courier (DESIGN §6). Passes unchanged to that courier's
+    page, which needs where to go, whom to call and what to collect; money as strings."""
+
+    order_id: str
+    courier_id: int
+    delivery_id: str
+    trip_id: str | None
+    amount_to_collect: str
+    courier_fee: str
+    settle_mode: str
+    address: str | None
+    slot_start: str | None
+    slot_end: str | None
+    token: int | None
+    channel: str
+    customer_name: str | None = None
+    customer_phone: str | None = None
+    version: int  # the order's version after the dispatch
+    actor: int | None = None
+
+
+class DeliveryChanged(msgspec.Struct, kw_only=True):
+    """`courier.updated` for a delivery the courier accepted (delivered and returned are the order's own
+    `order.state_changed`, which names the courier)."""
+
+    delivery_id: str
+    order_id: str
+    courier_id: int
+    state: str
+    cash_collected: str | None = None
+    return_reason: str | None = None
+    actor: int | None = None
+
+
+class SettlementCompleted(msgspec.Struct, kw_only=True):
+    """`settlement.completed`: cash squared between a courier and the branch. `net` > 0: the courier paid
+    the branch; < 0: the branch paid the courier (`owed_by` says who paid)."""
+
+    settlement_id: str
+    courier_id: int
+    branch_id: int
+    kind: str  # dispatch / single / bulk
+    net: str
+    owed_by: str  # courier / branch / none
+    collections: str
+    fees: str
+    transactions: int
+    transaction_ids: list[int]
+    note: str
+    order_id: str | None = None  # a settlement made by a dispatch or a return names its order
+    actor: int | None = None

@@ -58,6 +58,9 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
     courier_id: PositiveId | None = None
     settle_mode: Literal["now", "later"] | None = None
+    # `delivered` only: the cash the courier took (default: what they were to collect). Text or a number,
+    # checked by the dispatch service so a bad amount is a 422 naming this field.
+    cash_collected: Annotated[str, msgspec.Meta(max_length=32)] | int | float | None = None
 
 
 class TotalsOut(msgspec.Struct, kw_only=True):

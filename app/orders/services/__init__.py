@@ -6,13 +6,14 @@ it, so a persisted event never points at a missing order. It is one class assemb
 
 from app.orders.services._base import OrderServiceBase, request_hash, ticket_id_for
 from app.orders.services._create import CreateMixin
+from app.orders.services._dispatch import DispatchMixin
 from app.orders.services._kitchen import KitchenMixin
 from app.orders.services._reads import ReadMixin
 from app.orders.services._release import ReleaseMixin
 from app.orders.services._transitions import TransitionMixin
 
 
-class OrderService(CreateMixin, TransitionMixin, ReadMixin, ReleaseMixin, KitchenMixin, OrderServiceBase):
+class OrderService(CreateMixin, DispatchMixin, TransitionMixin, ReadMixin, ReleaseMixin, KitchenMixin, OrderServiceBase):
     pass
 
 

@@ -1,0 +1,237 @@
+"""Courier cash (DESIGN §6): what a dispatch charges a courier, and squaring it up.
+
+Shared by the order service's dispatch (settle now, returns) and the dispatch service (single and bulk
+settlements), so every settlement is written the same way: one `settlements` row, its transactions marked
+settled, one branch cash movement for the cash that changed hands, one audit row, and the
+`settlement.completed` event built from what was written.
+
+Rules (where DESIGN §6 is silent, the choice is ours; see also app/dispatch/__init__.py):
+- What the courier collects: nothing for a `paid` order or a partner order (the partner collects from its
+  customer and pays the branch through its own routing); otherwise the order's outstanding total, i.e.
+  the total less captured payments, so a partially paid order collects the rest on delivery.
+- What the courier earns: the order territory's `courier_fee` (0 without a territory).
+- A transaction is written only for an amount above zero: a paid order has no collection row.
+- A settlement's `net` is the cash that changed hands, + when the courier paid the branch. For an ordinary
+  settlement it is Σ collections - Σ fees of its transactions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import func, select
+
+from app.db.models import (
+    BranchCashMovement,
+    CourierTransaction,
+    Delivery,
+    Order,
+    Payment,
+    Settlement,
+    Territory,
+)
+from app.lib import audit
+from app.orders import events as ev
+from app.orders.pricing import money
+from app.orders.states import Channel, PaymentStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+OwedBy = Literal["courier", "branch", "none"]
+SettleMode = Literal["now", "later"]
+ZERO = Decimal(0)
+CASH_REASON = "courier_settlement"
+# Settlements the dispatch flow makes itself get ids derived from the delivery, so a retry cannot double them.
+_SETTLEMENT_NAMESPACE = uuid.UUID("0b9d5c3e-6f2a-4d8b-9e1c-7a4f3b2d1c60")
+
+
+def owed_by(net: Decimal) -> OwedBy:
+    if net > 0:
+        return "courier"
+    if net < 0:
+        return "branch"
+    return "none"
+
+
+def derived_settlement_id(kind: str, delivery_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(_SETTLEMENT_NAMESPACE, f"{kind}:{delivery_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What one dispatch means in cash, at the branch currency's decimals."""
+
+    amount_to_collect: Decimal
+    courier_fee: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount_to_collect - self.courier_fee
+
+    @property
+    def owed_by(self) -> OwedBy:
+        return owed_by(self.net)
+
+
+async def charge_for(session: AsyncSession, order: Order, *, exponent: int) -> Charge:
+    fee = ZERO
+    if order.territory_id is not None:
+        fee = (
+            await session.scalar(select(Territory.courier_fee).where(Territory.id == order.territory_id))
+            or ZERO
+        )
+    collect = ZERO
+    if order.channel != Channel.PARTNER and order.payment_status != PaymentStatus.PAID:
+        captured = await session.scalar(
+            select(func.coalesce(func.sum(Payment.amount), ZERO)).where(
+                Payment.order_id == order.id, Payment.status == "captured"
+            )
+        )
+        collect = max(order.total - (captured or ZERO), ZERO)
+    return Charge(amount_to_collect=money(collect, exponent), courier_fee=money(fee, exponent))
+
+
+def transactions_for(delivery: Delivery) -> list[CourierTransaction]:
+    """The collection (courier owes the branch) and the fee (branch owes the courier) of one delivery."""
+    rows = []
+    for kind, amount in (("collection", delivery.amount_to_collect), ("fee", delivery.courier_fee)):
+        if amount > 0:
+            rows.append(
+                CourierTransaction(
+                    courier_id=delivery.courier_id,
+                    branch_id=delivery.branch_id,
+                    delivery_id=delivery.id,
+                    order_id=delivery.order_id,
+                    kind=kind,
+                    amount=amount,
+                    status="open",
+                )
+            )
+    return rows
+
+
+def totals(transactions: Sequence[CourierTransaction]) -> tuple[Decimal, Decimal]:
+    """(Σ collections, Σ fees)."""
+    collections = sum((t.amount for t in transactions if t.kind == "collection"), ZERO)
+    fees = sum((t.amount for t in transactions if t.kind == "fee"), ZERO)
+    return collections, fees
+
+
+async def record_settlement(
+    session: AsyncSession,
+    *,
+    settlement_id: uuid.UUID,
+    courier_id: int,
+    branch_id: int,
+    kind: str,
+    transactions: Sequence[CourierTransaction],
+    cash: Decimal,
+    note: str,
+    actor: int | None,
+    exponent: int,
+    order_id: uuid.UUID | None = None,
+) -> ev.SettlementCompleted:
+    """Write a settlement in the caller's transaction: the row, its transactions settled, the till's cash
+    movement (`cash`: + into the till) and the audit row. Returns the event to emit once committed."""
+    cash = money(cash, exponent)
+    session.add(
+        Settlement(
+            id=settlement_id,
+            courier_id=courier_id,
+            branch_id=branch_id,
+            kind=kind,
+            net=cash,
+            transactions=len(transactions),
+            note=note,
+            created_by=actor,
+        )
+    )
+    # The settlement row must exist before the transactions point at it.
+    await session.flush()
+    now = dt.datetime.now(dt.UTC)
+    for transaction in transactions:
+        transaction.status = "settled"
+        transaction.settlement_id = settlement_id
+        transaction.settled_at = now
+    if cash != 0:
+        session.add(
+            BranchCashMovement(
+                branch_id=branch_id,
+                amount=cash,
+                reason=CASH_REASON,
+                settlement_id=settlement_id,
+                order_id=order_id,
+                created_by=actor,
+            )
+        )
+    collections, fees = totals(transactions)
+    event = ev.SettlementCompleted(
+        settlement_id=str(settlement_id),
+        courier_id=courier_id,
+        branch_id=branch_id,
+        kind=kind,
+        net=str(cash),
+        owed_by=owed_by(cash),
+        collections=str(money(collections, exponent)),
+        fees=str(money(fees, exponent)),
+        transactions=len(transactions),
+        transaction_ids=sorted(t.id for t in transactions),
+        note=note,
+        order_id=None if order_id is None else str(order_id),
+        actor=actor,
+    )
+    audit.record(
+        session,
+        action="settlement.completed",
+        entity_type="settlement",
+        entity_id=settlement_id,
+        actor_user_id=actor,
+        branch_id=branch_id,
+        data={
+            "courier_id": courier_id,
+            "kind": kind,
+            "net": event.net,
+            "collections": event.collections,
+            "fees": event.fees,
+            "transaction_ids": event.transaction_ids,
+            "order_id": event.order_id,
+            "note": note,
+        },
+    )
+    return event
+
+
+async def settle(
+    session: AsyncSession,
+    *,
+    settlement_id: uuid.UUID,
+    courier_id: int,
+    branch_id: int,
+    kind: str,
+    transactions: Sequence[CourierTransaction],
+    note: str,
+    actor: int | None,
+    exponent: int,
+    order_id: uuid.UUID | None = None,
+) -> ev.SettlementCompleted:
+    """An ordinary settlement: the courier hands over what they collected less what they earned."""
+    collections, fees = totals(transactions)
+    return await record_settlement(
+        session,
+        settlement_id=settlement_id,
+        courier_id=courier_id,
+        branch_id=branch_id,
+        kind=kind,
+        transactions=transactions,
+        cash=collections - fees,
+        note=note,
+        actor=actor,
+        exponent=exponent,
+        order_id=order_id,
+    )

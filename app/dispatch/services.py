@@ -1,0 +1,695 @@
+"""The dispatch service: previews, trips and deliveries (through the order service), courier balances,
+single and bulk settlements, and the settlement history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from litestar.exceptions import NotFoundException
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.guards import ensure_branch_visible
+from app.db.models import Branch, BranchCashMovement, Courier, CourierTransaction, Delivery, Order, Settlement
+from app.dispatch import ledger
+from app.dispatch.schemas import (
+    BalanceOut,
+    BulkSettleIn,
+    BulkSettleOut,
+    DeliveryOut,
+    DispatchIn,
+    DispatchOut,
+    PreviewOut,
+    SettleIn,
+    SettlementOut,
+    SettlementPage,
+    SettlementPreviewOut,
+    TransactionOut,
+)
+from app.lib import audit
+from app.lib.errors import ApiError, conflict, unprocessable
+from app.orders import events as ev
+from app.orders.pricing import money
+from app.orders.services._dispatch import ACTIVE_DELIVERY
+from app.orders.states import State
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.auth.sessions import SessionUser
+    from app.lib.redis import Keys
+    from app.orders.services import OrderService
+
+log = logging.getLogger(__name__)
+
+BULK_JOB = "settle_couriers"
+HISTORY_LIMIT = 50
+DELIVERY_LIMIT = 100
+_BULK_NAMESPACE = uuid.UUID("5d2f8c1a-3e4b-4a6f-9c7d-2b1e0f9a8d34")
+
+
+def bulk_job_id(keys: Keys, bulk_id: uuid.UUID) -> str:
+    # Named with the prefix like the cron jobs: arq's job keys are global in Redis.
+    return f"{keys.prefix}settle-bulk:{bulk_id}"
+
+
+def bulk_settlement_id(bulk_id: uuid.UUID, courier_id: int) -> uuid.UUID:
+    return uuid.uuid5(_BULK_NAMESPACE, f"{bulk_id}:{courier_id}")
+
+
+class DispatchService:
+    def __init__(self, *, orders: OrderService) -> None:
+        self.orders = orders
+        self.session: AsyncSession = orders.session
+        self.redis: Redis = orders.redis
+        self.keys: Keys = orders.keys
+
+    # ------------------------------------------------------------------ dispatch (the order service's moves)
+
+    async def preview(
+        self,
+        *,
+        order_id: uuid.UUID,
+        courier_id: int | None,
+        settle_mode: ledger.SettleMode,
+        actor: SessionUser,
+    ) -> PreviewOut:
+        order, charge, exponent = await self.orders.settlement_preview(
+            order_id=order_id, courier_id=courier_id, actor=actor
+        )
+        return PreviewOut(
+            order_id=order.id,
+            courier_id=courier_id,
+            settle_mode=settle_mode,
+            channel=order.channel,
+            payment_status=order.payment_status,
+            order_total=money(order.total, exponent),
+            amount_to_collect=charge.amount_to_collect,
+            courier_fee=charge.courier_fee,
+            net=charge.net,
+            owed_by=charge.owed_by,
+        )
+
+    async def dispatch(self, *, request: DispatchIn, actor: SessionUser) -> DispatchOut:
+        return await self.orders.dispatch(
+            order_ids=request.order_ids,
+            courier_id=request.courier_id,
+            settle_mode=request.settle_mode,
+            trip_id=request.trip_id,
+            expected_version=None,
+            actor=actor,
+        )
+
+    async def delivery(self, *, delivery_id: uuid.UUID, actor: SessionUser) -> DeliveryOut:
+        return await self._delivery_out(await self._visible_delivery(delivery_id, actor, lock=False))
+
+    async def accept(self, *, delivery_id: uuid.UUID, actor: SessionUser) -> DeliveryOut:
+        """The courier takes the delivery (idempotent); `courier.updated` tells the board."""
+        delivery = await self._visible_delivery(delivery_id, actor, lock=True)
+        if delivery.state not in ACTIVE_DELIVERY:
+            raise conflict(
+                f"This delivery is already {delivery.state}", state=delivery.state, reason="finished"
+            )
+        event_id = None
+        if delivery.state == "assigned":
+            delivery.state, delivery.accepted_at = "accepted", dt.datetime.now(dt.UTC)
+            audit.record(
+                self.session,
+                action="delivery.accepted",
+                entity_type="delivery",
+                entity_id=delivery.id,
+                actor_user_id=actor.user_id,
+                branch_id=delivery.branch_id,
+                data={"order_id": str(delivery.order_id), "courier_id": delivery.courier_id},
+            )
+            await self.session.commit()
+            changed = ev.DeliveryChanged(
+                delivery_id=str(delivery.id),
+                order_id=str(delivery.order_id),
+                courier_id=delivery.courier_id,
+                state="accepted",
+                actor=actor.user_id,
+            )
+            event_id = await self.orders.append_event(
+                delivery.branch_id, "courier.updated", changed, order_id=delivery.order_id
+            )
+        return await self._delivery_out(delivery, event_id=event_id)
+
+    async def finish(
+        self,
+        *,
+        delivery_id: uuid.UUID,
+        to: State,
+        cash_collected: object | None,
+        reason: str | None,
+        expected_version: int | None,
+        actor: SessionUser,
+    ) -> DeliveryOut:
+        """`POST /deliveries/{id}/delivered|returned`: the order's move, addressed by its delivery."""
+        delivery = await self._visible_delivery(delivery_id, actor, lock=False)
+        if delivery.state not in ACTIVE_DELIVERY:
+            raise conflict(
+                f"This delivery is already {delivery.state}", state=delivery.state, reason="finished"
+            )
+        order_id = delivery.order_id
+        # The order service locks and re-reads everything it changes, in its own transaction.
+        await self.session.rollback()
+        _, finished = await self.orders.finish_delivery(
+            order_id=order_id,
+            to=to,
+            cash_collected=cash_collected,
+            reason=reason,
+            expected_version=expected_version,
+            actor=actor,
+        )
+        if finished is None or finished.id != delivery_id:
+            raise NotFoundException(detail="Delivery not found")
+        return await self._delivery_out(finished)
+
+    async def _visible_delivery(self, delivery_id: uuid.UUID, actor: SessionUser, *, lock: bool) -> Delivery:
+        """A delivery the actor may see: a courier their own only, staff their branches'; else 404."""
+        stmt = select(Delivery).where(Delivery.id == delivery_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        delivery = (await self.session.scalars(stmt)).first()
+        if delivery is None or not actor.can_see_branch(delivery.branch_id):
+            raise NotFoundException(detail="Delivery not found")
+        if not actor.has_role("manager"):
+            mine = await self.session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
+            if mine is None or delivery.courier_id != mine:
+                raise NotFoundException(detail="Delivery not found")
+        return delivery
+
+    async def _delivery_out(self, delivery: Delivery, *, event_id: str | None = None) -> DeliveryOut:
+        order = await self.session.get(Order, delivery.order_id)
+        assert order is not None
+        customer = await self.orders._customer(order.customer_id)
+        exponent = await self.orders._exponent(order.branch_id)
+        return DeliveryOut(
+            id=delivery.id,
+            order_id=delivery.order_id,
+            branch_id=delivery.branch_id,
+            courier_id=delivery.courier_id,
+            trip_id=delivery.trip_id,
+            state=delivery.state,
+            settle_mode=delivery.settle_mode,  # type: ignore[arg-type]  # the table's CHECK holds it to now/later
+            amount_to_collect=money(delivery.amount_to_collect, exponent),
+            courier_fee=money(delivery.courier_fee, exponent),
+            cash_collected=None
+            if delivery.cash_collected is None
+            else money(delivery.cash_collected, exponent),
+            return_reason=delivery.return_reason,
+            created_at=delivery.created_at,
+            accepted_at=delivery.accepted_at,
+            delivered_at=delivery.delivered_at,
+            returned_at=delivery.returned_at,
+            token=order.token,
+            channel=order.channel,
+            order_total=money(order.total, exponent),
+            payment_status=order.payment_status,
+            address=order.delivery_address,
+            slot_start=order.slot_start,
+            slot_end=order.slot_end,
+            customer_name=customer[0].name if customer else None,
+            customer_phone=customer[1] if customer else None,
+            event_id=event_id,
+        )
+
+    async def deliveries(
+        self, *, courier_id: int, active: bool, actor: SessionUser, limit: int = DELIVERY_LIMIT
+    ) -> list[DeliveryOut]:
+        """A courier's deliveries: those on the road (`active`), else the latest ones, newest first."""
+        await self._visible_courier(courier_id, actor)
+        stmt = select(Delivery).where(Delivery.courier_id == courier_id)
+        if active:
+            stmt = stmt.where(Delivery.state.in_(ACTIVE_DELIVERY)).order_by(Delivery.created_at, Delivery.id)
+        else:
+            stmt = stmt.order_by(Delivery.created_at.desc(), Delivery.id).limit(limit)
+        rows = (await self.session.scalars(stmt)).all()
+        return [await self._delivery_out(d) for d in rows]
+
+    # ------------------------------------------------------------------ balances
+
+    async def balance(self, *, courier_id: int, actor: SessionUser) -> BalanceOut:
+        courier = await self._visible_courier(courier_id, actor)
+        return (await self._balances([courier]))[0]
+
+    async def balances(self, *, branch_id: int, actor: SessionUser) -> list[BalanceOut]:
+        """Every courier of a branch with their cash and load (the dispatch dialog, bulk settlement)."""
+        await self._visible_branch(branch_id, actor)
+        couriers = (
+            await self.session.scalars(
+                select(Courier).where(Courier.branch_id == branch_id).order_by(Courier.name, Courier.id)
+            )
+        ).all()
+        return await self._balances(list(couriers))
+
+    async def _balances(self, couriers: Sequence[Courier]) -> list[BalanceOut]:
+        if not couriers:
+            return []
+        ids = [c.id for c in couriers]
+        branches = {c.branch_id for c in couriers}
+        exponents = {b: await self.orders._exponent(b) for b in branches}
+        day_start = {b: await self._day_start(b) for b in branches}
+        # Branch-local "today" differs per branch; the earliest start bounds the queries, rows are then
+        # counted against their own courier's branch.
+        since = min(day_start.values())
+        open_rows = await self.session.execute(
+            select(
+                CourierTransaction.courier_id,
+                CourierTransaction.kind,
+                func.count(),
+                func.coalesce(func.sum(CourierTransaction.amount), ledger.ZERO),
+            )
+            .where(CourierTransaction.courier_id.in_(ids), CourierTransaction.status == "open")
+            .group_by(CourierTransaction.courier_id, CourierTransaction.kind)
+        )
+        open_sums: dict[tuple[int, str], tuple[int, Decimal]] = {
+            (courier_id, kind): (count, total) for courier_id, kind, count, total in open_rows
+        }
+        load = dict(
+            (
+                await self.session.execute(
+                    select(Delivery.courier_id, func.count())
+                    .where(Delivery.courier_id.in_(ids), Delivery.state.in_(ACTIVE_DELIVERY))
+                    .group_by(Delivery.courier_id)
+                )
+            ).all()
+        )
+        collected = (
+            await self.session.execute(
+                select(Delivery.courier_id, Delivery.delivered_at, Delivery.cash_collected).where(
+                    Delivery.courier_id.in_(ids), Delivery.delivered_at >= since
+                )
+            )
+        ).all()
+        fees = (
+            await self.session.execute(
+                select(
+                    CourierTransaction.courier_id, CourierTransaction.created_at, CourierTransaction.amount
+                ).where(
+                    CourierTransaction.courier_id.in_(ids),
+                    CourierTransaction.kind == "fee",
+                    CourierTransaction.created_at >= since,
+                )
+            )
+        ).all()
+        out = []
+        for courier in couriers:
+            start, exponent = day_start[courier.branch_id], exponents[courier.branch_id]
+            owes_count, owes = open_sums.get((courier.id, "collection"), (0, ledger.ZERO))
+            fee_count, owed = open_sums.get((courier.id, "fee"), (0, ledger.ZERO))
+            cash_today = sum(
+                (
+                    cash or ledger.ZERO
+                    for cid, at, cash in collected
+                    if cid == courier.id and at is not None and at >= start
+                ),
+                ledger.ZERO,
+            )
+            fees_today = sum(
+                (amount for cid, at, amount in fees if cid == courier.id and at >= start), ledger.ZERO
+            )
+            net = money(owes - owed, exponent)
+            out.append(
+                BalanceOut(
+                    courier_id=courier.id,
+                    branch_id=courier.branch_id,
+                    name=courier.name,
+                    active=courier.active,
+                    owes_branch=money(owes, exponent),
+                    branch_owes=money(owed, exponent),
+                    net=net,
+                    owed_by=ledger.owed_by(net),
+                    open_transactions=owes_count + fee_count,
+                    active_deliveries=int(load.get(courier.id, 0)),
+                    cash_in_hand_today=money(cash_today, exponent),
+                    fees_earned_today=money(fees_today, exponent),
+                )
+            )
+        return out
+
+    async def _day_start(self, branch_id: int) -> dt.datetime:
+        branch = await self.session.get(Branch, branch_id)
+        try:
+            zone = zoneinfo.ZoneInfo(branch.timezone if branch is not None else "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("UTC")
+        today = dt.datetime.now(zone).date()
+        return dt.datetime.combine(today, dt.time(0), tzinfo=zone)
+
+    # ------------------------------------------------------------------ settlements
+
+    async def settlement_preview(
+        self, *, courier_id: int, transaction_ids: Sequence[int] | None, actor: SessionUser
+    ) -> SettlementPreviewOut:
+        courier = await self._visible_courier(courier_id, actor, managers_only=True)
+        rows = await self._transactions(courier.id, transaction_ids, lock=False)
+        self._check_selection(rows, transaction_ids)
+        exponent = await self.orders._exponent(courier.branch_id)
+        collections, fees = ledger.totals(rows)
+        net = money(collections - fees, exponent)
+        return SettlementPreviewOut(
+            courier_id=courier.id,
+            collections=money(collections, exponent),
+            fees=money(fees, exponent),
+            net=net,
+            owed_by=ledger.owed_by(net),
+            transactions=[self._transaction_out(t, exponent) for t in rows],
+        )
+
+    async def settle(
+        self, *, courier_id: int, request: SettleIn, actor: SessionUser
+    ) -> tuple[SettlementOut, bool]:
+        """Settle a courier's open transactions (all, or the ones named). Returns (settlement, created)."""
+        courier = await self._visible_courier(courier_id, actor, managers_only=True)
+        return await self._settle(
+            courier_id=courier.id,
+            branch_id=courier.branch_id,
+            settlement_id=request.id,
+            transaction_ids=request.transaction_ids,
+            kind="single",
+            note=request.note,
+            actor=actor.user_id,
+        )
+
+    async def _settle(
+        self,
+        *,
+        courier_id: int,
+        branch_id: int,
+        settlement_id: uuid.UUID,
+        transaction_ids: Sequence[int] | None,
+        kind: str,
+        note: str,
+        actor: int | None,
+    ) -> tuple[SettlementOut, bool]:
+        """One PostgreSQL transaction: lock the rows, settle them, move the cash, audit; then the event.
+
+        A retry or a double click with the same id answers the settlement already made: the twin that waited
+        on our row locks looks for it only once it holds them, so it sees our commit.
+        """
+        existing = await self._existing(settlement_id, courier_id)
+        if existing is not None:
+            return existing, False
+        exponent = await self.orders._exponent(branch_id)
+        rows = await self._transactions(courier_id, transaction_ids, lock=True)
+        existing = await self._existing(settlement_id, courier_id)
+        if existing is not None:
+            await self.session.rollback()
+            return existing, False
+        self._check_selection(rows, transaction_ids)
+        if not rows:
+            raise conflict("This courier has nothing open to settle", reason="nothing_open")
+        event = await ledger.settle(
+            self.session,
+            settlement_id=settlement_id,
+            courier_id=courier_id,
+            branch_id=branch_id,
+            kind=kind,
+            transactions=rows,
+            note=note,
+            actor=actor,
+            exponent=exponent,
+        )
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            # The same id, committed by a twin settling other rows: it is that settlement.
+            await self.session.rollback()
+            existing = await self._existing(settlement_id, courier_id)
+            if existing is None:
+                raise
+            return existing, False
+        await self.orders.append_event(branch_id, "settlement.completed", event, order_id=None)
+        out = await self._existing(settlement_id, courier_id)
+        assert out is not None
+        await self.session.rollback()
+        return out, True
+
+    async def _transactions(
+        self, courier_id: int, transaction_ids: Sequence[int] | None, *, lock: bool
+    ) -> list[CourierTransaction]:
+        stmt = select(CourierTransaction).where(CourierTransaction.courier_id == courier_id)
+        if transaction_ids is None:
+            stmt = stmt.where(CourierTransaction.status == "open")
+        else:
+            stmt = stmt.where(CourierTransaction.id.in_(transaction_ids))
+        stmt = stmt.order_by(CourierTransaction.id)
+        if lock:
+            # In id order, so two settlements of overlapping rows queue instead of deadlocking. A row
+            # settled by the one we waited for drops out of "all open" (PostgreSQL re-checks the WHERE).
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.scalars(stmt)).all())
+
+    @staticmethod
+    def _check_selection(rows: Sequence[CourierTransaction], transaction_ids: Sequence[int] | None) -> None:
+        if transaction_ids is None:
+            return
+        unknown = sorted(set(transaction_ids) - {t.id for t in rows})
+        if unknown:
+            raise unprocessable("transaction_ids", f"no open transaction {unknown[0]} of this courier")
+        settled = sorted(t.id for t in rows if t.status != "open")
+        if settled:
+            raise ApiError(
+                409,
+                f"Transaction {settled[0]} is already settled",
+                reason="already_settled",
+                transaction_ids=settled,
+            )
+
+    async def _existing(self, settlement_id: uuid.UUID, courier_id: int) -> SettlementOut | None:
+        settlement = await self.session.get(Settlement, settlement_id, populate_existing=True)
+        if settlement is None:
+            return None
+        if settlement.courier_id != courier_id:
+            raise conflict("This settlement id was already used for another courier", reason="id_reused")
+        return (await self._settlements_out([settlement]))[0]
+
+    async def _settlements_out(self, settlements: Sequence[Settlement]) -> list[SettlementOut]:
+        ids = [s.id for s in settlements]
+        rows = await self.session.execute(
+            select(
+                CourierTransaction.settlement_id,
+                CourierTransaction.kind,
+                CourierTransaction.amount,
+                CourierTransaction.id,
+                CourierTransaction.order_id,
+            )
+            .where(CourierTransaction.settlement_id.in_(ids))
+            .order_by(CourierTransaction.id)
+        )
+        sums: dict[uuid.UUID, dict[str, Decimal]] = {}
+        members: dict[uuid.UUID, list[int]] = {}
+        orders: dict[uuid.UUID, uuid.UUID] = {}
+        for settlement_id, kind, amount, transaction_id, order_id in rows:
+            if settlement_id is None:
+                continue
+            sums.setdefault(settlement_id, {}).setdefault(kind, ledger.ZERO)
+            sums[settlement_id][kind] += amount
+            members.setdefault(settlement_id, []).append(transaction_id)
+            orders.setdefault(settlement_id, order_id)
+        # A return's refund settles no transaction; its cash movement names the order.
+        refunds = [s.id for s in settlements if s.kind == "dispatch" and s.id not in orders]
+        if refunds:
+            moved = await self.session.execute(
+                select(BranchCashMovement.settlement_id, BranchCashMovement.order_id).where(
+                    BranchCashMovement.settlement_id.in_(refunds)
+                )
+            )
+            for refund_id, refund_order in moved:
+                if refund_id is not None and refund_order is not None:
+                    orders.setdefault(refund_id, refund_order)
+        out = []
+        for s in settlements:
+            exponent = await self.orders._exponent(s.branch_id)
+            net = money(s.net, exponent)
+            kinds = sums.get(s.id, {})
+            out.append(
+                SettlementOut(
+                    id=s.id,
+                    courier_id=s.courier_id,
+                    branch_id=s.branch_id,
+                    kind=s.kind,
+                    net=net,
+                    owed_by=ledger.owed_by(net),
+                    collections=money(kinds.get("collection", ledger.ZERO), exponent),
+                    fees=money(kinds.get("fee", ledger.ZERO), exponent),
+                    transactions=s.transactions,
+                    transaction_ids=members.get(s.id, []),
+                    note=s.note,
+                    order_id=orders.get(s.id) if s.kind == "dispatch" else None,
+                    created_by=s.created_by,
+                    created_at=s.created_at,
+                )
+            )
+        return out
+
+    async def history(
+        self, *, courier_id: int, before: dt.datetime | None, actor: SessionUser, limit: int = HISTORY_LIMIT
+    ) -> SettlementPage:
+        """A courier's settlements, newest first; page on with `before`."""
+        await self._visible_courier(courier_id, actor)
+        stmt = (
+            select(Settlement)
+            .where(Settlement.courier_id == courier_id)
+            .order_by(Settlement.created_at.desc(), Settlement.id)
+            .limit(limit)
+        )
+        if before is not None:
+            stmt = stmt.where(Settlement.created_at < before)
+        rows = list((await self.session.scalars(stmt)).all())
+        return SettlementPage(
+            items=await self._settlements_out(rows),
+            next_before=rows[-1].created_at if len(rows) == limit else None,
+        )
+
+    # ------------------------------------------------------------------ bulk
+
+    async def enqueue_bulk(self, *, request: BulkSettleIn, actor: SessionUser) -> BulkSettleOut:
+        """Queue the settlement of many couriers as one arq job, named after the request's id."""
+        await self._visible_branch(request.branch_id, actor)
+        if request.courier_ids is not None:
+            known = set(
+                (
+                    await self.session.scalars(
+                        select(Courier.id).where(
+                            Courier.id.in_(request.courier_ids), Courier.branch_id == request.branch_id
+                        )
+                    )
+                ).all()
+            )
+            unknown = sorted(set(request.courier_ids) - known)
+            if unknown:
+                raise unprocessable("courier_ids", f"courier {unknown[0]} does not work for this branch")
+        await self.session.rollback()
+        job_id = bulk_job_id(self.keys, request.id)
+        queue = self._queue()
+        job = await queue.enqueue_job(
+            BULK_JOB,
+            str(request.id),
+            request.branch_id,
+            request.courier_ids,
+            request.note,
+            actor.user_id,
+            _job_id=job_id,
+        )
+        if job is None:
+            # Already queued, running or done under this id: a retry, not a second run.
+            return await self.bulk_status(bulk_id=request.id, branch_id=request.branch_id, actor=actor)
+        return BulkSettleOut(
+            id=request.id,
+            branch_id=request.branch_id,
+            job_id=job_id,
+            status="queued",
+            courier_ids=request.courier_ids,
+        )
+
+    async def bulk_status(self, *, bulk_id: uuid.UUID, branch_id: int, actor: SessionUser) -> BulkSettleOut:
+        await self._visible_branch(branch_id, actor)
+        job_id = bulk_job_id(self.keys, bulk_id)
+        job = Job(job_id, self._queue(), _queue_name=self.keys.arq_queue())
+        status = await job.status()
+        result: dict[str, Any] | None = None
+        if status == JobStatus.complete:
+            info = await job.result_info()
+            if info is not None and isinstance(info.result, dict):
+                result = info.result
+        mapped = {
+            JobStatus.deferred: "queued",
+            JobStatus.queued: "queued",
+            JobStatus.in_progress: "in_progress",
+            JobStatus.complete: "complete",
+            JobStatus.not_found: "not_found",
+        }[status]
+        if mapped == "not_found":
+            raise NotFoundException(detail="Bulk settlement not found")
+        return BulkSettleOut(id=bulk_id, branch_id=branch_id, job_id=job_id, status=mapped, result=result)  # type: ignore[arg-type]
+
+    def _queue(self) -> ArqRedis:
+        # arq's client on our Redis pool: enqueueing needs no connection of its own.
+        return ArqRedis(self.redis.connection_pool, default_queue_name=self.keys.arq_queue())
+
+    async def settle_bulk(
+        self,
+        *,
+        bulk_id: uuid.UUID,
+        branch_id: int,
+        courier_ids: Sequence[int] | None,
+        note: str,
+        actor: int | None,
+    ) -> dict[str, int]:
+        """The bulk job's work: settle every courier's open transactions, each in its own transaction.
+
+        Each courier's settlement id is derived from the bulk id, so a re-run (a retried job) finds the ones
+        already made and settles only what is left. A courier with nothing open is skipped.
+        """
+        stmt = select(Courier).where(Courier.branch_id == branch_id).order_by(Courier.id)
+        if courier_ids is not None:
+            stmt = stmt.where(Courier.id.in_(courier_ids))
+        couriers = [(c.id, c.branch_id) for c in (await self.session.scalars(stmt)).all()]
+        await self.session.rollback()
+        counts = {"settled": 0, "already_settled": 0, "nothing_open": 0}
+        for courier_id, courier_branch in couriers:
+            try:
+                _, created = await self._settle(
+                    courier_id=courier_id,
+                    branch_id=courier_branch,
+                    settlement_id=bulk_settlement_id(bulk_id, courier_id),
+                    transaction_ids=None,
+                    kind="bulk",
+                    note=note,
+                    actor=actor,
+                )
+            except ApiError as exc:
+                await self.session.rollback()
+                if exc.fields.get("reason") != "nothing_open":
+                    raise
+                counts["nothing_open"] += 1
+                continue
+            counts["settled" if created else "already_settled"] += 1
+        return counts
+
+    # ------------------------------------------------------------------ access
+
+    async def _visible_courier(
+        self, courier_id: int, actor: SessionUser, *, managers_only: bool = False
+    ) -> Courier:
+        """A courier the actor may see: managers their branches' couriers, a courier only themself; else 404."""
+        courier = await self.session.get(Courier, courier_id)
+        if courier is None or not actor.can_see_branch(courier.branch_id):
+            raise NotFoundException(detail="Courier not found")
+        if not actor.has_role("manager"):
+            if managers_only and actor.has_role("courier") and courier.user_id == actor.user_id:
+                raise ApiError(403, "Settling needs the manager role")
+            if courier.user_id != actor.user_id:
+                raise NotFoundException(detail="Courier not found")
+        return courier
+
+    async def _visible_branch(self, branch_id: int, actor: SessionUser) -> None:
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        if await self.session.get(Branch, branch_id) is None:
+            raise NotFoundException(detail="Branch not found")
+
+    @staticmethod
+    def _transaction_out(t: CourierTransaction, exponent: int) -> TransactionOut:
+        return TransactionOut(
+            id=t.id,
+            kind=t.kind,  # type: ignore[arg-type]
+            amount=money(t.amount, exponent),
+            status=t.status,  # type: ignore[arg-type]
+            delivery_id=t.delivery_id,
+            order_id=t.order_id,
+            settlement_id=t.settlement_id,
+            created_at=t.created_at,
+            settled_at=t.settled_at,
+        )
