@@ -12,7 +12,10 @@ def make_engine(settings: DatabaseSettings) -> AsyncEngine:
         settings.async_url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
-        pool_pre_ping=True,
+        # No ping per checkout: it is a round trip on every request. Connections are recycled instead, and
+        # a dead one (PostgreSQL restarted) fails that one request and is replaced.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         echo=settings.echo,
     )
 

@@ -54,15 +54,16 @@ class CreateMixin(OrderServiceBase):
     # ------------------------------------------------------------------ create
 
     async def create(self, *, request: OrderCreate, actor: SessionUser) -> tuple[OrderOut, bool]:
-        """Returns (the order, whether this call created it)."""
+        """Returns (the order, whether this call created it).
+
+        The new order is attempted first; only when that fails — a duplicate id, or a request that no
+        longer validates because the catalog changed since an offline sale — is the id looked up, so a
+        replay still gets its order back and the common case pays for no extra read.
+        """
         digest = request_hash(request)
-        existing = await self._existing(request, digest, actor)
-        if existing is not None:
-            return existing, False
         try:
             order, lines, tickets, customer = await self._insert(request, digest, actor)
-        except IntegrityError:
-            # Two replays of one offline sale raced; the loser answers like a retry.
+        except (IntegrityError, ApiError, PermissionDeniedException):
             await self.session.rollback()
             existing = await self._existing(request, digest, actor)
             if existing is None:
