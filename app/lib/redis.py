@@ -92,6 +92,11 @@ class Keys:
 
     # --- across branches
 
+    def order_branch(self, order_id: str) -> str:
+        """Which branch an order belongs to, so a transition finds its hot state without PostgreSQL.
+        Deliberately outside the branch hash tag: it is read before the branch is known."""
+        return f"{self.prefix}order-branch:{order_id}"
+
     def catalog_epoch(self) -> str:
         """Changes whenever the catalog does; processes drop their cached catalog when it moves."""
         return f"{self.prefix}catalog-epoch"

@@ -28,6 +28,8 @@ Outcome = Literal["ok", "notfound", "conflict", "forbidden", "invalid", "missing
 # Events of one branch kept in Redis. At 60 events/s a day is ~5 M; shops are far below that, and past
 # the cap a resuming client simply gets `resync` and reloads its snapshot.
 DEFAULT_STREAM_MAXLEN = 1_000_000
+# How long the order -> branch pointer is kept; older orders fall back to one PostgreSQL read.
+ORDER_BRANCH_TTL_SECONDS = 7 * 24 * 3600
 # A finished order's hash lingers so late readers (a courier's page, the TV) still resolve it.
 FINISHED_TTL_SECONDS = 24 * 3600
 
@@ -125,6 +127,7 @@ class OrderMachine:
             if tickets:
                 await self._queue_tickets(pipe, branch_id, order_id, tickets)
             pipe.sadd(self.keys.event_branches(), branch_id)
+            pipe.set(self.keys.order_branch(order_id), branch_id, ex=ORDER_BRANCH_TTL_SECONDS)
             replies = await pipe.execute()
         order_reply = replies[0]
         created_new = _text(order_reply[0]) == "ok"

@@ -146,7 +146,12 @@ class TransitionMixin(OrderServiceBase):
         # when they come, create a new order).
         branch_id = _ORDER_BRANCH.get(order_id)
         if branch_id is None:
-            found = await self.session.scalar(select(Order.branch_id).where(Order.id == order_id))
+            pointer = await self.redis.get(self.keys.order_branch(str(order_id)))
+            found = (
+                int(pointer)
+                if pointer is not None
+                else await self.session.scalar(select(Order.branch_id).where(Order.id == order_id))
+            )
             if found is None:
                 raise NotFoundException(detail="Order not found")
             branch_id = _ORDER_BRANCH.remember(order_id, int(found))
