@@ -29,7 +29,7 @@ from app.kitchen.schemas import (
     StationSnapshot,
     TicketActionOut,
 )
-from app.kitchen.services import KitchenService
+from app.kitchen.services import KitchenActor, KitchenService
 from app.kitchen.services._tickets import RECENT_DEFAULT, RECENT_MAX
 from app.orders.deps import provide_order_service
 from app.orders.services import OrderService
@@ -51,6 +51,11 @@ OrderPath = FromPath[uuid.UUID]
 _KITCHEN = {"kitchen_service": Provide(provide_kitchen_service, sync_to_thread=False)}
 
 
+def cook(request: AnyRequest) -> KitchenActor:
+    """Who works the kitchen screen making this request."""
+    return KitchenActor.staff(current_user(request))
+
+
 class TicketController(Controller):
     path = "/api/v1/tickets"
     tags = ["kitchen"]
@@ -61,19 +66,19 @@ class TicketController(Controller):
     async def start(
         self, request: AnyRequest, ticket_id: TicketPath, kitchen_service: Kitchen
     ) -> TicketActionOut:
-        return await kitchen_service.act(ticket_id=ticket_id, action="start", actor=current_user(request))
+        return await kitchen_service.act(ticket_id=ticket_id, action="start", actor=cook(request))
 
     @post("/{ticket_id:uuid}/bump", status_code=HTTP_200_OK)
     async def bump(
         self, request: AnyRequest, ticket_id: TicketPath, kitchen_service: Kitchen
     ) -> TicketActionOut:
-        return await kitchen_service.act(ticket_id=ticket_id, action="bump", actor=current_user(request))
+        return await kitchen_service.act(ticket_id=ticket_id, action="bump", actor=cook(request))
 
     @post("/{ticket_id:uuid}/recall", status_code=HTTP_200_OK)
     async def recall(
         self, request: AnyRequest, ticket_id: TicketPath, kitchen_service: Kitchen
     ) -> TicketActionOut:
-        return await kitchen_service.act(ticket_id=ticket_id, action="recall", actor=current_user(request))
+        return await kitchen_service.act(ticket_id=ticket_id, action="recall", actor=cook(request))
 
 
 class KdsController(Controller):
@@ -87,14 +92,14 @@ class KdsController(Controller):
         self, request: AnyRequest, branch_id: BranchPath, kitchen_service: Kitchen
     ) -> ExpoSnapshot:
         """Open orders the kitchen works on, with each ticket's state, current to `stream_id`."""
-        return await kitchen_service.expo(branch_id=branch_id, actor=current_user(request))
+        return await kitchen_service.expo(branch_id=branch_id, actor=cook(request))
 
     @get("/{branch_id:int}/{station:str}")
     async def station(
         self, request: AnyRequest, branch_id: BranchPath, station: StationPath, kitchen_service: Kitchen
     ) -> StationSnapshot:
         """A station's tickets (rush first, then oldest), current to `stream_id`."""
-        return await kitchen_service.station(branch_id=branch_id, code=station, actor=current_user(request))
+        return await kitchen_service.station(branch_id=branch_id, code=station, actor=cook(request))
 
     @get("/{branch_id:int}/{station:str}/recent")
     async def recent(
@@ -107,7 +112,7 @@ class KdsController(Controller):
     ) -> RecentOut:
         """Recently bumped tickets that can still be recalled, newest bump first."""
         return await kitchen_service.recent(
-            branch_id=branch_id, code=station, limit=limit, actor=current_user(request)
+            branch_id=branch_id, code=station, limit=limit, actor=cook(request)
         )
 
 

@@ -594,3 +594,20 @@ def test_projection_of_kitchen_events() -> None:
     assert route.data == {"order_id": "o1", "token": 12, "channel": "pickup"}
     assert not set(keys_in(route.data)) & QUEUE_FORBIDDEN
     assert project(KDS, "token.called", 3, called) == []
+
+
+def test_kitchen_target_never_steps_an_order_back_except_on_recall() -> None:
+    from app.orders.services._kitchen import kitchen_target
+
+    assert kitchen_target("received", ["queued", "queued"], recalled=False) is None
+    assert kitchen_target("received", ["started", "queued"], recalled=False) == "preparing"
+    assert kitchen_target("received", ["bumped", "queued"], recalled=False) == "preparing"
+    assert kitchen_target("received", ["bumped", "bumped"], recalled=False) == "ready"
+    assert kitchen_target("preparing", ["bumped", "bumped"], recalled=False) == "ready"
+    # A late "work begun" after a concurrent bump made the order ready must not reopen it.
+    assert kitchen_target("ready", ["started", "bumped"], recalled=False) is None
+    assert kitchen_target("ready", ["started", "bumped"], recalled=True) == "preparing"
+    for closed in ("cancelled", "completed", "out_for_delivery", "scheduled"):
+        assert kitchen_target(closed, ["bumped"], recalled=False) is None
+        assert kitchen_target(closed, ["started"], recalled=True) is None
+    assert kitchen_target("received", [], recalled=False) is None

@@ -4,7 +4,7 @@ The rules live here; order moves the tickets cause are made by the order service
 order events), which this service is given.
 """
 
-from app.kitchen.services._base import KitchenServiceBase
+from app.kitchen.services._base import KitchenActor, KitchenServiceBase
 from app.kitchen.services._metrics import MetricsMixin
 from app.kitchen.services._tickets import TicketMixin
 
@@ -13,4 +13,4 @@ class KitchenService(TicketMixin, MetricsMixin, KitchenServiceBase):
     pass
 
 
-__all__ = ["KitchenService"]
+__all__ = ["KitchenActor", "KitchenService"]

@@ -1,16 +1,42 @@
-"""What the kitchen service's parts share: the session, Redis, the kitchen scripts and the order service."""
+"""What the kitchen service's parts share: the session, Redis, the kitchen scripts and the order service,
+and who is working the kitchen screen."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.auth.sessions import SessionUser
     from app.kitchen.machine import KitchenMachine
     from app.lib.redis import Keys
     from app.orders.services import OrderService
+
+
+@dataclass(frozen=True, slots=True)
+class KitchenActor:
+    """Who works a kitchen screen: a member of staff (their branches), or a paired station display, which
+    sees and moves the tickets of its own station only. Whatever it may not see is a 404, like another
+    branch's record."""
+
+    user_id: int | None
+    branch_ids: tuple[int, ...]
+    all_branches: bool = False
+    station_code: str | None = None
+    device_id: str | None = None
+
+    @classmethod
+    def staff(cls, user: SessionUser) -> KitchenActor:
+        return cls(user_id=user.user_id, branch_ids=user.branch_ids, all_branches=user.all_branches)
+
+    def sees(self, branch_id: int, station_code: str | None = None) -> bool:
+        """The branch (and station); a station display sees no screen but its station's (no expo)."""
+        if not (self.all_branches or branch_id in self.branch_ids):
+            return False
+        return self.station_code is None or station_code == self.station_code
 
 
 class KitchenServiceBase:

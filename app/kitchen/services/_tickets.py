@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import TYPE_CHECKING
 
 import msgspec
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from sqlalchemy import Select, select
 
-from app.auth.guards import ensure_branch_visible, found_in_branch
 from app.db.models import KitchenTicket, Order, Station
 from app.kitchen.machine import EVENT_TYPES, KITCHEN_STATES, Candidate, TicketAction
 from app.kitchen.schemas import (
@@ -30,14 +28,11 @@ from app.kitchen.schemas import (
     StationSnapshot,
     TicketActionOut,
 )
-from app.kitchen.services._base import KitchenServiceBase
+from app.kitchen.services._base import KitchenActor, KitchenServiceBase
 from app.lib import audit
 from app.lib.errors import conflict
 from app.orders import events as ev
 from app.orders.states import TERMINAL
-
-if TYPE_CHECKING:
-    from app.auth.sessions import SessionUser
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +95,16 @@ def _queue_order(rush: bool, created_ms: int | None) -> tuple[bool, int]:
 class TicketMixin(KitchenServiceBase):
     # ------------------------------------------------------------------ ticket moves
 
-    async def act(self, *, ticket_id: uuid.UUID, action: TicketAction, actor: SessionUser) -> TicketActionOut:
+    async def act(
+        self, *, ticket_id: uuid.UUID, action: TicketAction, actor: KitchenActor
+    ) -> TicketActionOut:
         # The row lock serialises moves of one ticket across web processes, so the Redis decision and the
         # row written after it always agree.
-        ticket = found_in_branch(
-            await self.session.scalar(
-                select(KitchenTicket).where(KitchenTicket.id == ticket_id).with_for_update()
-            ),
-            lambda t: t.branch_id,
-            actor,
-            what="Ticket",
+        ticket = await self.session.scalar(
+            select(KitchenTicket).where(KitchenTicket.id == ticket_id).with_for_update()
         )
+        if ticket is None or not actor.sees(ticket.branch_id, ticket.station_code):
+            raise NotFoundException(detail="Ticket not found")
         branch_id, order_id, station = ticket.branch_id, ticket.order_id, ticket.station_code
         reply = await self.machine.ticket(
             branch_id=branch_id,
@@ -154,6 +148,7 @@ class TicketMixin(KitchenServiceBase):
                     "station_code": station,
                     "from": reply.previous,
                     "to": reply.state,
+                    **({"device_id": actor.device_id} if actor.device_id else {}),
                 },
             )
         siblings = list(
@@ -163,7 +158,7 @@ class TicketMixin(KitchenServiceBase):
         )
         await self.session.commit()
 
-        moved = await self.orders.kitchen_progress(
+        order_state = await self.orders.kitchen_progress(
             branch_id=branch_id,
             order_id=order_id,
             ticket_ids=siblings,
@@ -179,13 +174,14 @@ class TicketMixin(KitchenServiceBase):
             event_id=reply.event.id if reply.event is not None else None,
             started_ms=reply.started_ms,
             bumped_ms=reply.bumped_ms,
-            order_state=moved.value if moved is not None else reply.order_state,
+            order_state=order_state,
         )
 
     # ------------------------------------------------------------------ snapshots
 
-    async def _station(self, branch_id: int, code: str, actor: SessionUser) -> Station:
-        ensure_branch_visible(actor, branch_id, what="Station")
+    async def _station(self, branch_id: int, code: str, actor: KitchenActor) -> Station:
+        if not actor.sees(branch_id, code):
+            raise NotFoundException(detail="Station not found")
         station = await self.session.scalar(
             select(Station).where(Station.branch_id == branch_id, Station.code == code)
         )
@@ -193,7 +189,7 @@ class TicketMixin(KitchenServiceBase):
             raise NotFoundException(detail="Station not found")
         return station
 
-    async def station(self, *, branch_id: int, code: str, actor: SessionUser) -> StationSnapshot:
+    async def station(self, *, branch_id: int, code: str, actor: KitchenActor) -> StationSnapshot:
         station = await self._station(branch_id, code, actor)
         stream_id, rows = await self.machine.station(branch_id=branch_id, station_code=code)
         tickets = []
@@ -222,7 +218,7 @@ class TicketMixin(KitchenServiceBase):
             tickets=tickets,
         )
 
-    async def recent(self, *, branch_id: int, code: str, limit: int, actor: SessionUser) -> RecentOut:
+    async def recent(self, *, branch_id: int, code: str, limit: int, actor: KitchenActor) -> RecentOut:
         """Bumped tickets of the station whose order the kitchen still works on, newest bump first."""
         await self._station(branch_id, code, actor)
         since = dt.datetime.now(dt.UTC) - RECENT_WINDOW
@@ -278,8 +274,9 @@ class TicketMixin(KitchenServiceBase):
         tickets.sort(key=lambda t: t.bumped_ms or 0, reverse=True)
         return RecentOut(branch_id=branch_id, station=code, tickets=tickets[:limit])
 
-    async def expo(self, *, branch_id: int, actor: SessionUser) -> ExpoSnapshot:
-        ensure_branch_visible(actor, branch_id, what="Branch")
+    async def expo(self, *, branch_id: int, actor: KitchenActor) -> ExpoSnapshot:
+        if not actor.sees(branch_id):
+            raise NotFoundException(detail="Branch not found")
         # Tickets are committed to PostgreSQL before Redis hears of their order, so every order in the
         # kitchen's indexes has its tickets here, unless it was created after this read: the script names
         # those, and they are looked up and the snapshot taken again.

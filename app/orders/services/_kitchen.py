@@ -72,14 +72,16 @@ class KitchenMixin(OrderServiceBase):
         ticket_ids: Sequence[uuid.UUID],
         recalled: bool,
         actor: int | None,
-    ) -> State | None:
+    ) -> str | None:
         """Move the order to where its tickets say it should be, through the state machine as `system`.
 
         Each try reads the order and its tickets in one MULTI and moves with that read's version, so a move
         decided on a stale read is refused (stale_version) and decided again; an illegal move (the order is
-        already ready, cancelled, out for delivery) is nothing to do. Returns the state moved to, if any.
+        already ready, cancelled, out for delivery) is nothing to do. Returns the order's state as it leaves it
+        (None if Redis does not hold the order).
         """
         order_key = self.keys.order(branch_id, str(order_id))
+        current: str | None = None
         for _ in range(MAX_KITCHEN_TRIES):
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hmget(order_key, ["state", "version"])
@@ -91,9 +93,10 @@ class KitchenMixin(OrderServiceBase):
                 return None
             # A ticket missing from Redis (lost, not rebuilt yet) neither blocks nor makes a move.
             states = [s.decode() for s in replies[1:] if s is not None]
-            target = kitchen_target(state.decode(), states, recalled=recalled)
+            current = state.decode()
+            target = kitchen_target(current, states, recalled=recalled)
             if target is None:
-                return None
+                return current
             reply = await self.machine.transition(
                 branch_id=branch_id,
                 order_id=str(order_id),
@@ -106,14 +109,14 @@ class KitchenMixin(OrderServiceBase):
                 assert reply.event is not None
                 if self.journal is not None:
                     await self.journal.record(reply.event)
-                return target
+                return target.value
             if reply.outcome != "conflict" or reply.detail != "stale_version":
-                return None
+                return reply.state
         log.warning(
             "kitchen move kept losing races; left to the next ticket change",
             extra={"order_id": str(order_id)},
         )
-        return None
+        return current
 
     # ------------------------------------------------------------------ rush
 
