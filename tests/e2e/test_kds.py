@@ -249,6 +249,45 @@ async def test_a_dropped_connection_misses_nothing_and_doubles_nothing(
     assert await grill.inner_text("#kds-count") == str(len(expected))
 
 
+async def test_a_gap_the_server_cannot_replay_reloads_the_snapshot(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    pos: httpx.AsyncClient,
+    kitchen_api: httpx.AsyncClient,
+    cook: Cook,
+    runtime: Any,
+) -> None:
+    grill = await open_screen(cook, live_server, "/kds/grill")
+    snapshot_path = f"/api/v1/kds/{shop['branch']}/grill"
+    snapshots: list[str] = []
+    grill.on("response", lambda r: snapshots.append(r.url) if r.url.endswith(snapshot_path) else None)
+    kept = await new_order(pos, shop, "burger")
+    gone = await new_order(pos, shop, "burger")
+    for order in (kept, gone):
+        await card(grill, ticket_of(order, "grill")).wait_for(timeout=WAIT_MS)
+
+    await cook.set_offline(True)
+    await grill.evaluate("window.kds.follow.live().socket.io.engine.close()")
+    await grill.locator('#conn[data-status="offline"]').wait_for(timeout=WAIT_MS)
+    # While the tablet is away: one ticket bumped on another screen, two new ones, and the stream trimmed
+    # past everything the tablet has seen, so the server cannot replay the gap.
+    bumped = await kitchen_api.post(f"/api/v1/tickets/{ticket_of(gone, 'grill')}/bump")
+    assert bumped.status_code == 200, bumped.text
+    missed = [await new_order(pos, shop, "burger"), await new_order(pos, shop, "burger")]
+    await runtime.redis.xtrim(runtime.keys.events(shop["branch"]), maxlen=1, approximate=False)
+
+    await cook.set_offline(False)
+    expected = [ticket_of(o, "grill") for o in (kept, *missed)]
+    for ticket in expected:
+        await card(grill, ticket).wait_for(timeout=WAIT_MS)
+    await card(grill, ticket_of(gone, "grill")).wait_for(state="detached", timeout=WAIT_MS)
+    assert snapshots, "the page should have reloaded its snapshot on resync"
+    after = await new_order(pos, shop, "burger")
+    expected.append(ticket_of(after, "grill"))
+    await card(grill, expected[-1]).wait_for(timeout=WAIT_MS)
+    assert sorted(await ticket_ids(grill)) == sorted(expected)
+
+
 async def test_a_failed_bump_puts_the_ticket_back_and_says_why(
     live_server: LiveServer,
     shop: dict[str, Any],

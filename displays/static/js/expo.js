@@ -32,6 +32,7 @@ const STATE_LABELS = {
   returned: "Returned",
 };
 const CHIP_MARK = { queued: "·", started: "…", bumped: "✓" };
+const OK_NOTE_MS = 8000;
 
 function expoPage(root) {
   const branchId = Number(root.dataset.branchId);
@@ -197,10 +198,10 @@ function expoPage(root) {
     }
     const parts = [head, chips];
     if (actions.childElementCount) parts.push(actions);
-    const note = notes.get(order.order_id);
-    if (note) {
-      const msg = h("p", `order-msg order-msg-${note.kind}`, note.text);
-      msg.setAttribute("role", note.kind === "error" ? "alert" : "status");
+    const said = notes.get(order.order_id);
+    if (said) {
+      const msg = h("p", `order-msg order-msg-${said.kind}`, said.text);
+      msg.setAttribute("role", said.kind === "error" ? "alert" : "status");
       parts.push(msg);
     }
     el.replaceChildren(...parts);
@@ -268,6 +269,20 @@ function expoPage(root) {
     return `Cannot ${what}: ${error.message}`;
   }
 
+  // A success note fades after a while; a refusal stays until the next press, so nobody misses why.
+  function note(orderId, text, kind) {
+    const entry = { text, kind };
+    notes.set(orderId, entry);
+    if (kind === "ok") {
+      setTimeout(() => {
+        if (notes.get(orderId) === entry) {
+          notes.delete(orderId);
+          render();
+        }
+      }, OK_NOTE_MS);
+    }
+  }
+
   async function press(orderId, action) {
     const order = orders.get(orderId);
     if (!order || busy.has(orderId)) return;
@@ -280,14 +295,14 @@ function expoPage(root) {
           to: "completed",
         });
         // The order.state_changed event takes the card off the pass, on every expo screen at once.
-        notes.set(orderId, { text: "Handed over", kind: "ok" });
+        note(orderId, "Handed over", "ok");
       } else {
         await kitchenApi("POST", `/api/v1/orders/${encodeURIComponent(orderId)}/call`);
-        notes.set(orderId, { text: `Called ${title(order)} again`, kind: "ok" });
+        note(orderId, `Called ${title(order)} again`, "ok");
       }
     } catch (error) {
       if (error.status === 401) toast("Signed out: sign in again.");
-      notes.set(orderId, { text: refusal(error, action === "handover" ? "hand over" : "call"), kind: "error" });
+      note(orderId, refusal(error, action === "handover" ? "hand over" : "call"), "error");
     } finally {
       busy.delete(orderId);
       render();

@@ -421,6 +421,7 @@ function stationPage(root) {
       if (state !== "bumped") list.push({ t, state, busy: inFlight || cooling(id) });
     }
     for (const id of pending.keys()) if (!tickets.has(id)) pending.delete(id);
+    for (const id of lastTap.keys()) if (!tickets.has(id)) lastTap.delete(id);
     // Rush first, then oldest first: what the cook should pick up next is always top left.
     list.sort(
       (a, b) =>
