@@ -74,6 +74,8 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Serve HTTPS directly (the POS service worker needs HTTPS off localhost); see docs/tls.md.
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    # How often a web process asks Redis whether the catalog changed (seconds; 0 = on every sale).
+    catalog_check_seconds: float = 1.0
 
 
 class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -130,6 +132,7 @@ def load_settings() -> Settings:
             log_json=_env_bool("PASSLINE_LOG_JSON", default=True),
             ssl_certfile=os.environ.get("PASSLINE_SSL_CERTFILE") or None,
             ssl_keyfile=os.environ.get("PASSLINE_SSL_KEYFILE") or None,
+            catalog_check_seconds=float(_env("PASSLINE_CATALOG_CHECK_SECONDS", "1")),
         ),
         security=SecuritySettings(
             session_ttl_seconds=_env_int("PASSLINE_SESSION_TTL", 12 * 3600),

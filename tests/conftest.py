@@ -81,6 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "PASSLINE_REDIS_PREFIX": REDIS_PREFIX,
             "PASSLINE_LOG_LEVEL": "WARNING",
             "PASSLINE_LOGIN_RATE": "1000",
+            # Tests rewrite the catalog between requests; production checks for changes once a second.
+            "PASSLINE_CATALOG_CHECK_SECONDS": "0",
         }
     )
     from app.settings import get_settings

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 
 from app.db.models import Branch, Product, ProductPrice, ProductUnit, Territory
 from app.orders.pricing import ProductInfo
+from app.settings import get_settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -57,6 +58,7 @@ class CatalogCache:
         self._max_age = max_age
         self._epoch: bytes | None = None
         self._filled_at = 0.0
+        self._checked_at = float("-inf")
         self._branches: dict[int, BranchInfo | None] = {}
         self._territories: dict[int, TerritoryInfo | None] = {}
         self._products: dict[tuple[int, int], ProductInfo | None] = {}
@@ -68,7 +70,12 @@ class CatalogCache:
         self._filled_at = time.monotonic()
 
     async def check(self, redis: Redis, keys: Keys) -> None:
-        """Drop everything if the catalog changed (or is too old). One Redis GET per sale."""
+        """Drop everything if the catalog changed (or is too old). At most one Redis GET a second: a
+        price change reaches the tills within a second, and a rush of sales costs no extra round trips."""
+        now = time.monotonic()
+        if now - self._checked_at < get_settings().server.catalog_check_seconds:
+            return
+        self._checked_at = now
         epoch = await redis.get(keys.catalog_epoch())
         if epoch is None:
             fresh = secrets.token_hex(8).encode()
