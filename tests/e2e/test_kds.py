@@ -288,6 +288,39 @@ async def test_a_gap_the_server_cannot_replay_reloads_the_snapshot(
     assert sorted(await ticket_ids(grill)) == sorted(expected)
 
 
+async def test_a_rush_order_jumps_to_the_top_and_shows_its_flag(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    pos: httpx.AsyncClient,
+    kitchen_api: httpx.AsyncClient,
+    cook: Cook,
+) -> None:
+    grill = await open_screen(cook, live_server, "/kds/grill")
+    first = await new_order(pos, shop, "burger")
+    body = {
+        "id": str(uuid.uuid4()),
+        "branch_id": shop["branch"],
+        "channel": "dine_in",
+        "table_label": "T7",
+        "lines": [{"product_id": shop["burger"], "qty": "2", "note": "no onions"}],
+    }
+    response = await pos.post("/api/v1/orders", json=body)
+    assert response.status_code == 201, response.text
+    second = response.json()
+    older, newer = ticket_of(first, "grill"), ticket_of(second, "grill")
+    await card(grill, newer).wait_for(timeout=WAIT_MS)
+    assert await ticket_ids(grill) == [older, newer]  # oldest first
+    newer_card = card(grill, newer)
+    assert await newer_card.locator(".table").inner_text() == "T7"
+    assert await newer_card.locator(".item-note").inner_text() == "no onions"
+    assert await newer_card.locator(".flag-rush").count() == 0
+
+    rushed = await pos.post(f"/api/v1/orders/{second['id']}/rush", json={"rush": True})
+    assert rushed.status_code == 200, rushed.text
+    await newer_card.locator(".flag-rush").wait_for(timeout=WAIT_MS)
+    assert await ticket_ids(grill) == [newer, older]
+
+
 async def test_a_failed_bump_puts_the_ticket_back_and_says_why(
     live_server: LiveServer,
     shop: dict[str, Any],

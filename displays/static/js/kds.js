@@ -156,6 +156,8 @@ export function followKitchen({ branchId, snapshotPath, auth, applySnapshot, app
   let queued = null; // a reload that has been asked for and not started: later requests join it
   let chain = Promise.resolve();
   let live = null;
+  let socketStatus = "connecting"; // what the socket last said, to show again once the API is back
+  let apiTrouble = false;
 
   function deliver(event) {
     if (held) {
@@ -180,6 +182,7 @@ export function followKitchen({ branchId, snapshotPath, auth, applySnapshot, app
           throw error;
         }
         if (error.status && error.status < 500 && error.status !== 429) throw error;
+        apiTrouble = true;
         onStatus("offline", error);
         await sleep(Math.min(10_000, 500 * 2 ** attempt));
       }
@@ -190,6 +193,11 @@ export function followKitchen({ branchId, snapshotPath, auth, applySnapshot, app
     held = held || [];
     try {
       const snapshot = await fetchSnapshot();
+      if (apiTrouble) {
+        // The indicator said "offline" while the API was unreachable; the socket may have stayed up.
+        apiTrouble = false;
+        onStatus(socketStatus);
+      }
       applied = isStreamId(snapshot.stream_id) ? snapshot.stream_id : null;
       applySnapshot(snapshot, reason);
       return snapshot;
@@ -226,6 +234,7 @@ export function followKitchen({ branchId, snapshotPath, auth, applySnapshot, app
           signInAgain();
           return;
         }
+        socketStatus = status;
         onStatus(status, detail);
       },
     });
