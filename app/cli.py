@@ -30,6 +30,8 @@ SCREENS = (
     ("Walk-in kiosk (branch 1)", "/queue/1/kiosk"),
     ("Pair a display", "/pair"),
     ("Displays (managers)", "/admin/devices"),
+    ("Orders board (managers)", "/kanban"),
+    ("My deliveries (couriers' phones)", "/courier"),
 )
 
 

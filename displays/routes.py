@@ -14,12 +14,15 @@ from litestar.response import Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy import select
 
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.catalog.services import CatalogService
-from app.db.models import Branch
-from app.lib.deps import DbSession
+from app.db.models import Branch, Courier
+from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.orders import streams
+from app.orders.states import OPEN_STATES, TRANSITIONS
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -34,6 +37,8 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Metrics", "/metrics", ("admin",)),
     ("Kitchen displays", "/kds", ("kitchen", "manager")),
     ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
+    ("Orders board", "/kanban", ("manager",)),
+    ("My deliveries", "/courier", ("courier",)),
 )
 
 
@@ -193,7 +198,91 @@ async def kds_station_page(
     return Template(template_name="kds.html", context={"user": user, "branch": chosen, "station": found})
 
 
-DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page]
+# ----------------------------------------------------------------------------- kanban board and courier phone
+
+MANAGER_ROLES = ("manager",)
+
+
+def _transition_table() -> list[dict[str, Any]]:
+    """The state machine's table as the board needs it to say where a card may be dropped.
+
+    Only a hint for the drag (the Lua script decides): a stale page still gets the server's 409/403/422.
+    """
+    return [
+        {
+            "from": origin.value,
+            "to": target.value,
+            "roles": sorted(rule.roles),
+            "channels": sorted(rule.channels) if rule.channels is not None else None,
+            "requires": list(rule.requires),
+            "requires_paid": rule.requires_paid,
+        }
+        for (origin, target), rule in TRANSITIONS.items()
+    ]
+
+
+def _page_problem(template: str, status: int, message: str, user: SessionUser | None) -> Template:
+    return Template(template_name=template, context={"problem": message, "user": user}, status_code=status)
+
+
+@get("/kanban", include_in_schema=False)
+async def kanban_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+    """The managers' live board: the page carries who is looking and which branches they may pick; the
+    script loads each branch's board snapshot and follows /kanban from the stream ids it is current to."""
+    user = _user(request)
+    if user is None:
+        return _login_redirect(request)
+    if not user.has_role(*MANAGER_ROLES):
+        return _page_problem("kanban.html", 403, "The board is for managers.", user)
+    branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
+    if not branches:
+        return _page_problem("kanban.html", 404, "You belong to no active branch.", user)
+    boot = {
+        "user": {"id": user.user_id, "name": user.full_name or user.username, "roles": list(user.roles)},
+        "branches": [
+            {"id": b.id, "code": b.code, "name": b.name, "currency": b.currency, "timezone": b.timezone}
+            for b in branches
+        ],
+        "open_states": [s.value for s in OPEN_STATES],
+        "transitions": _transition_table(),
+    }
+    return Template(template_name="kanban.html", context={"user": user, "boot": boot})
+
+
+@get("/courier", include_in_schema=False)
+async def courier_page(
+    request: Request[Any, Any, Any], db_session: DbSession, redis: RedisClient, keys: RedisKeys
+) -> Template | Redirect:
+    """A courier's phone: who they are, and the stream id their deliveries list will be at least current to.
+
+    The script asks the API for the courier's own deliveries and balance only, then follows /courier from
+    this id: the id is read before the list, so a change in between is replayed (and applied idempotently)
+    rather than missed.
+    """
+    user = _user(request)
+    if user is None:
+        return _login_redirect(request)
+    courier = await db_session.scalar(select(Courier).where(Courier.user_id == user.user_id))
+    if courier is None:
+        message = (
+            "This login is not linked to a courier."
+            if user.has_role("courier")
+            else "The courier page is for couriers."
+        )
+        return _page_problem("courier.html", 403, message, user)
+    branch = await db_session.get(Branch, courier.branch_id)
+    if branch is None or not user.can_see_branch(branch.id):
+        return _page_problem("courier.html", 403, "Your courier record is not in one of your branches.", user)
+    boot = {
+        "user": {"id": user.user_id, "name": user.full_name or user.username},
+        "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
+        "branch": {"id": branch.id, "name": branch.name, "currency": branch.currency},
+        "stream_id": await streams.last_id(redis, keys, branch.id),
+    }
+    return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})
+
+
+DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page, kanban_page, courier_page]
 
 
 def static_files_routers() -> list[Router]:

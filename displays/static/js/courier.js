@@ -1,0 +1,445 @@
+// A courier's phone (/courier): my deliveries, live over /courier, with accept / delivered / returned,
+// my cash today, and an optional location share.
+//
+// Snapshot -> subscribe -> apply (DESIGN §5): the page was rendered with the branch stream id its
+// deliveries list is at least current to (read before the list). live.js connects from that id, so a
+// change made while the list loaded is replayed; every event is applied by delivery and order, so a
+// replayed one changes nothing twice. If the server cannot replay (`resync`), the page reloads itself.
+//
+// A courier sees only their own deliveries: the page asks for its own courier's list and the server
+// enforces it (another courier's delivery is a 404; the /courier room carries only this courier's events).
+
+import { connectLive } from "./live.js";
+import {
+  ApiError,
+  describeError,
+  h,
+  money,
+  request,
+  serverClock,
+  signInAgain,
+  slotText,
+} from "./kanban/util.js";
+
+const boot = JSON.parse(document.getElementById("courier-boot").textContent);
+const me = boot.courier.id;
+const currency = boot.branch.currency;
+
+const deliveries = new Map(); // delivery id -> delivery
+const busy = new Set(); // delivery ids with a request in flight
+
+const listEl = document.getElementById("deliveries");
+const emptyEl = document.getElementById("empty");
+const countEl = document.getElementById("delivery-count");
+const toastEl = document.getElementById("toast");
+
+// ---------------------------------------------------------------------------------------- furniture
+
+let toastTimer = null;
+function toast(message, kind = "error") {
+  toastEl.textContent = message;
+  toastEl.dataset.kind = kind;
+  toastEl.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toastEl.hidden = true;
+  }, 8000);
+}
+toastEl.addEventListener("click", () => {
+  toastEl.hidden = true;
+});
+
+const STATUS_TEXT = { connecting: "Connecting…", live: "Live", offline: "Offline · reconnecting…", refused: "Refused" };
+const conn = document.getElementById("conn");
+function setStatus(status, detail) {
+  conn.dataset.status = status;
+  conn.querySelector("span").textContent = STATUS_TEXT[status] || status;
+  if (status === "refused" && detail && detail.data && detail.data.code === "unauthorized") signInAgain();
+}
+
+function label(d) {
+  return d.token !== null && d.token !== undefined ? `#${d.token}` : `№ ${String(d.order_id).slice(0, 6).toUpperCase()}`;
+}
+
+function mapLink(address) {
+  return `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`;
+}
+
+/** A phone number as a tel: URI (digits and a leading +; spaces and dashes are for people). */
+function telLink(phone) {
+  return `tel:${String(phone).replace(/[^\d+]/g, "")}`;
+}
+
+function failed(error, what) {
+  if (error instanceof ApiError && error.status === 401) {
+    signInAgain();
+    return;
+  }
+  toast(`${what}: ${describeError(error)}`);
+}
+
+// ---------------------------------------------------------------------------------------- deliveries
+
+function upsert(d) {
+  const id = String(d.id ?? d.delivery_id);
+  const held = deliveries.get(id) || {};
+  deliveries.set(id, { ...held, ...d, id, order_id: String(d.order_id ?? held.order_id) });
+}
+
+function removeOrder(orderId) {
+  for (const [id, d] of deliveries) if (d.order_id === String(orderId)) deliveries.delete(id);
+}
+
+function draw() {
+  const items = [...deliveries.values()].sort(
+    (a, b) => String(a.slot_start || a.created_at || "").localeCompare(String(b.slot_start || b.created_at || "")) || a.id.localeCompare(b.id),
+  );
+  emptyEl.hidden = items.length > 0;
+  countEl.textContent = items.length ? `(${items.length})` : "";
+  listEl.replaceChildren(...items.map(drawDelivery));
+}
+
+function drawDelivery(d) {
+  const collect = Number(d.amount_to_collect) > 0;
+  const accepted = d.state === "accepted";
+  const wait = busy.has(d.id);
+  return h(
+    "li",
+    { class: `cr-delivery cr-${d.state}`, dataset: { delivery: d.id, order: d.order_id } },
+    h(
+      "header",
+      null,
+      h("strong", { class: "cr-token", text: label(d) }),
+      h("span", { class: `cr-badge cr-badge-${d.state}`, text: accepted ? "Accepted" : "New" }),
+      d.slot_start || d.slot_end ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end)}` }) : null,
+    ),
+    h(
+      "p",
+      { class: `cr-collect${collect ? "" : " cr-collect-none"}`, dataset: { collect: String(d.amount_to_collect ?? "") } },
+      collect ? `Collect ${money(d.amount_to_collect, currency)}` : "Nothing to collect",
+    ),
+    d.customer_name ? h("p", { class: "cr-customer", text: d.customer_name }) : null,
+    d.address
+      ? h("a", { class: "cr-address", href: mapLink(d.address), target: "_blank", rel: "noopener", text: `📍 ${d.address}` })
+      : null,
+    h(
+      "div",
+      { class: "cr-actions" },
+      d.customer_phone ? h("a", { class: "cr-button cr-call", href: telLink(d.customer_phone), text: `📞 Call ${d.customer_phone}` }) : null,
+      accepted
+        ? null
+        : h("button", { type: "button", class: "cr-button cr-primary", dataset: { act: "accept" }, disabled: wait, text: "Accept" }),
+      h("button", { type: "button", class: "cr-button cr-ok", dataset: { act: "delivered" }, disabled: wait, text: "Delivered" }),
+      h("button", { type: "button", class: "cr-button cr-danger", dataset: { act: "returned" }, disabled: wait, text: "Returned" }),
+    ),
+  );
+}
+
+async function loadDeliveries() {
+  const list = await request("GET", `/api/v1/couriers/${me}/deliveries?active=true`);
+  for (const d of list) upsert(d);
+  draw();
+}
+
+// ---------------------------------------------------------------------------------------- balance
+
+async function loadBalance() {
+  try {
+    const b = await request("GET", `/api/v1/couriers/${me}/balance`);
+    document.getElementById("cash-in-hand").textContent = money(b.cash_in_hand_today, currency);
+    document.getElementById("fees-today").textContent = money(b.fees_earned_today, currency);
+    const parts = [];
+    if (Number(b.owes_branch)) parts.push(`You hold ${money(b.owes_branch, currency)} for the branch`);
+    if (Number(b.branch_owes)) parts.push(`the branch owes you ${money(b.branch_owes, currency)}`);
+    document.getElementById("cash-balance").textContent = parts.length ? `${parts.join("; ")}.` : "All settled.";
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+  }
+}
+
+let balanceTimer = null;
+function balanceSoon() {
+  // Several events of one dispatch or settlement arrive together: one read after them.
+  clearTimeout(balanceTimer);
+  balanceTimer = setTimeout(loadBalance, 300);
+}
+
+// ---------------------------------------------------------------------------------------- actions
+
+async function act(id, action) {
+  const d = deliveries.get(id);
+  if (!d || busy.has(id)) return;
+  if (action === "accept") {
+    busy.add(id);
+    draw();
+    try {
+      upsert(await request("POST", `/api/v1/deliveries/${id}/accept`));
+    } catch (error) {
+      failed(error, `${label(d)} not accepted`);
+    } finally {
+      busy.delete(id);
+      draw();
+    }
+  } else if (action === "delivered") {
+    openDelivered(d);
+  } else if (action === "returned") {
+    openReturned(d);
+  }
+}
+
+listEl.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-act]");
+  if (!button) return;
+  const item = button.closest("[data-delivery]");
+  act(item.dataset.delivery, button.dataset.act);
+});
+
+async function finish(d, path, body, errorEl, dialog) {
+  busy.add(d.id);
+  draw();
+  errorEl.hidden = true;
+  try {
+    await request("POST", `/api/v1/deliveries/${d.id}/${path}`, body);
+    deliveries.delete(d.id);
+    dialog.close();
+    toast(path === "delivered" ? `${label(d)} delivered.` : `${label(d)} on its way back.`, "ok");
+    balanceSoon();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+    // Stays open with the server's words (a bad amount is a 422 naming the field).
+    errorEl.textContent = describeError(error);
+    errorEl.hidden = false;
+  } finally {
+    busy.delete(d.id);
+    draw();
+  }
+}
+
+const deliveredDialog = document.getElementById("delivered-dialog");
+const deliveredForm = document.getElementById("delivered-form");
+const cashInput = document.getElementById("cash-collected");
+const deliveredError = document.getElementById("delivered-error");
+let deliveredFor = null;
+
+function openDelivered(d) {
+  deliveredFor = d;
+  document.getElementById("delivered-order").textContent = label(d);
+  // Prefilled with what the courier was to collect: usually one tap to confirm.
+  cashInput.value = d.amount_to_collect ?? "0";
+  document.getElementById("delivered-hint").textContent = Number(d.amount_to_collect)
+    ? `Expected ${money(d.amount_to_collect, currency)}.`
+    : "Paid already: nothing to collect.";
+  deliveredError.hidden = true;
+  deliveredDialog.showModal();
+  cashInput.select();
+}
+deliveredForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!deliveredFor) return;
+  const cash = cashInput.value.trim().replace(",", ".");
+  if (!/^\d+(\.\d{1,4})?$/.test(cash)) {
+    deliveredError.textContent = "Enter the amount like 77.50.";
+    deliveredError.hidden = false;
+    return;
+  }
+  finish(deliveredFor, "delivered", { cash_collected: cash }, deliveredError, deliveredDialog);
+});
+deliveredDialog.querySelector("[data-close]").addEventListener("click", () => deliveredDialog.close());
+
+const returnedDialog = document.getElementById("returned-dialog");
+const returnedForm = document.getElementById("returned-form");
+const reasonPick = document.getElementById("return-reason-pick");
+const reasonText = document.getElementById("return-reason");
+const returnedError = document.getElementById("returned-error");
+let returnedFor = null;
+
+function openReturned(d) {
+  returnedFor = d;
+  document.getElementById("returned-order").textContent = label(d);
+  returnedForm.reset();
+  returnedError.hidden = true;
+  returnedDialog.showModal();
+}
+reasonPick.addEventListener("change", () => {
+  if (reasonPick.value && reasonPick.value !== "other") reasonText.value = reasonPick.value;
+  else if (reasonPick.value === "other") {
+    reasonText.value = "";
+    reasonText.focus();
+  }
+});
+returnedForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!returnedFor) return;
+  const reason = reasonText.value.trim();
+  if (!reason) {
+    returnedError.textContent = "Say why it comes back.";
+    returnedError.hidden = false;
+    return;
+  }
+  finish(returnedFor, "returned", { reason }, returnedError, returnedDialog);
+});
+returnedDialog.querySelector("[data-close]").addEventListener("click", () => returnedDialog.close());
+
+// ---------------------------------------------------------------------------------------- location
+
+// At most one ping every 30 s, and only while the courier has it switched on (DESIGN §8: nothing is
+// tracked without them asking). The server throttles too; a 429 says when to try again.
+const PING_EVERY_MS = 30_000;
+const locationToggle = document.getElementById("location-toggle");
+const locationStatus = document.getElementById("location-status");
+let watchId = null;
+let latest = null;
+let lastSent = 0;
+let pingTimer = null;
+let notBefore = 0;
+
+function locationText(text) {
+  locationStatus.textContent = text;
+}
+
+async function sendLocation() {
+  pingTimer = null;
+  if (watchId === null || !latest) return;
+  const wait = Math.max(lastSent + PING_EVERY_MS, notBefore) - Date.now();
+  if (wait > 0) {
+    pingTimer = setTimeout(sendLocation, wait);
+    return;
+  }
+  const position = latest;
+  latest = null;
+  lastSent = Date.now();
+  try {
+    await request("POST", "/api/v1/couriers/me/location", position);
+    locationText(`On · sent at ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 429) {
+      const retry = error.retryAfter || 15;
+      notBefore = Date.now() + retry * 1000;
+      latest = latest || position;
+      pingTimer = setTimeout(sendLocation, retry * 1000);
+    } else if (error instanceof ApiError && error.status === 404) {
+      locationText("This server does not take locations.");
+      stopLocation();
+    } else {
+      locationText(`On · not sent: ${describeError(error)}`);
+    }
+  }
+}
+
+function startLocation() {
+  if (!("geolocation" in navigator)) {
+    locationText("This phone cannot share its location.");
+    return;
+  }
+  locationToggle.setAttribute("aria-pressed", "true");
+  locationText("On · finding you…");
+  watchId = navigator.geolocation.watchPosition(
+    (pos) => {
+      latest = {
+        lat: pos.coords.latitude,
+        lng: pos.coords.longitude,
+        accuracy: Number.isFinite(pos.coords.accuracy) ? pos.coords.accuracy : undefined,
+      };
+      if (!pingTimer) sendLocation();
+    },
+    (error) => {
+      locationText(error.code === 1 ? "Location permission was refused." : `No location: ${error.message}`);
+      if (error.code === 1) stopLocation();
+    },
+    { enableHighAccuracy: true, maximumAge: 15_000, timeout: 60_000 },
+  );
+}
+
+function stopLocation() {
+  if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+  watchId = null;
+  latest = null;
+  clearTimeout(pingTimer);
+  pingTimer = null;
+  locationToggle.setAttribute("aria-pressed", "false");
+  if (!locationStatus.textContent.startsWith("Location permission") && !locationStatus.textContent.startsWith("This")) {
+    locationText("Off.");
+  }
+}
+
+locationToggle.addEventListener("click", () => {
+  if (watchId === null) startLocation();
+  else stopLocation();
+});
+
+// ---------------------------------------------------------------------------------------- live
+
+const HANDLERS = {
+  "courier.assigned"(data) {
+    if (Number(data.courier_id) !== me) {
+      removeOrder(data.order_id); // reassigned to someone else
+      return;
+    }
+    removeOrder(data.order_id); // a re-dispatch replaces the earlier delivery of the order
+    upsert({
+      id: data.delivery_id,
+      order_id: data.order_id,
+      state: "assigned",
+      amount_to_collect: data.amount_to_collect,
+      courier_fee: data.courier_fee,
+      settle_mode: data.settle_mode,
+      address: data.address,
+      slot_start: data.slot_start,
+      slot_end: data.slot_end,
+      token: data.token,
+      channel: data.channel,
+      customer_name: data.customer_name ?? null,
+      customer_phone: data.customer_phone ?? null,
+    });
+    balanceSoon();
+  },
+  "courier.updated"(data) {
+    if (!data.delivery_id) return;
+    const d = deliveries.get(String(data.delivery_id));
+    if (!d) return;
+    if (data.state === "delivered" || data.state === "returned") deliveries.delete(d.id);
+    else if (data.state) d.state = data.state;
+  },
+  "order.state_changed"(data) {
+    // Off the road (delivered, returned, cancelled, or taken back by the branch): off the list.
+    if (data.to !== "out_for_delivery") removeOrder(data.order_id);
+    balanceSoon();
+  },
+  "settlement.completed"() {
+    balanceSoon();
+  },
+  "payment.collected"() {
+    balanceSoon();
+  },
+};
+
+function onEvent(event) {
+  serverClock.observeEvent(event.id);
+  const handler = HANDLERS[event.type];
+  if (!handler) return;
+  handler(event.data || {});
+  draw();
+}
+
+async function start() {
+  setStatus("connecting");
+  try {
+    await Promise.all([loadDeliveries(), loadBalance()]);
+  } catch (error) {
+    failed(error, "Deliveries not loaded");
+  }
+  connectLive({
+    namespace: "/courier",
+    branchIds: [boot.branch.id],
+    lastIds: { [String(boot.branch.id)]: boot.stream_id },
+    onEvent,
+    // The server cannot replay what this page missed: a fresh page is the simplest whole snapshot.
+    onResync: async () => {
+      window.location.reload();
+      return null;
+    },
+    onStatus: setStatus,
+  });
+}
+
+start();

@@ -1,0 +1,443 @@
+// The managers' live board (/kanban): every open order of the followed branches as a card in its state's
+// column, moved by drag and drop (mouse and touch) or from the card's menu, live over /kanban.
+//
+// Snapshot -> subscribe -> apply (DESIGN §5, STYLE 9): each followed branch's board snapshot says which
+// stream id it is current to; live.js connects with those ids, the server replays what the page missed,
+// then sends live events; an event is applied once (ids at or below the last applied one are dropped), and
+// an order's version only grows (store.js). There is no refresh button: a `resync` reloads the snapshot.
+//
+// A move is optimistic: the card goes to its new column at once, the server's answer confirms it, and a
+// refusal (409 stale or illegal, 422 missing data, 403) puts it back and says what the server said.
+
+import { connectLive } from "./live.js";
+import { CardMenu, askBranch, askReason } from "./kanban/actions.js";
+import { Couriers } from "./kanban/couriers.js";
+import { DispatchDialog } from "./kanban/dispatch.js";
+import { enableDrag } from "./kanban/drag.js";
+import { FilterBar, matches } from "./kanban/filters.js";
+import { Renderer, orderLabel } from "./kanban/render.js";
+import { Board } from "./kanban/store.js";
+import {
+  ApiError,
+  STATE_LABELS,
+  TERMINAL,
+  describeError,
+  h,
+  optional,
+  request,
+  serverClock,
+  signInAgain,
+} from "./kanban/util.js";
+
+const boot = JSON.parse(document.getElementById("kanban-boot").textContent);
+const root = document.getElementById("kanban");
+const roles = new Set(boot.user.roles);
+const branchById = new Map(boot.branches.map((b) => [b.id, b]));
+
+const board = new Board();
+const couriers = new Couriers({ board });
+let live = null;
+let generation = 0;
+let followed = [];
+let transfersAvailable = true;
+
+// ---------------------------------------------------------------------------------------- the rules
+
+/** Where this user may move an order, by the server's transition table (the server still decides). */
+function legalTargets(order) {
+  const out = [];
+  for (const rule of boot.transitions) {
+    if (rule.from !== order.state) continue;
+    const roleOk = roles.has("admin") || rule.roles.some((r) => roles.has(r));
+    const channelOk = !rule.channels || rule.channels.includes(order.channel);
+    if (roleOk && channelOk) out.push(rule.to);
+  }
+  return out;
+}
+
+function ruleFor(from, to) {
+  return boot.transitions.find((r) => r.from === from && r.to === to);
+}
+
+/** The drop zones a card may land on: open columns, and the done tail for completed/delivered. */
+function dropKeys(order) {
+  const keys = new Set();
+  for (const to of legalTargets(order)) {
+    if (to === "completed" || to === "delivered") keys.add("done");
+    else if (!TERMINAL.has(to)) keys.add(to);
+  }
+  return keys;
+}
+
+// ---------------------------------------------------------------------------------------- page furniture
+
+const toastEl = document.getElementById("toast");
+let toastTimer = null;
+
+function toast(message, { kind = "error", ms = 10_000 } = {}) {
+  toastEl.textContent = message;
+  toastEl.dataset.kind = kind;
+  toastEl.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toastEl.hidden = true;
+  }, ms);
+}
+toastEl.addEventListener("click", () => {
+  toastEl.hidden = true;
+});
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  offline: "Offline · reconnecting…",
+  refused: "Refused",
+};
+const conn = document.getElementById("conn");
+
+function setStatus(status, detail) {
+  conn.dataset.status = status;
+  conn.querySelector("span").textContent =
+    status === "refused" && detail && detail.message ? `Refused: ${detail.message}` : STATUS_TEXT[status] || status;
+  if (status === "refused" && detail && detail.data && detail.data.code === "unauthorized") signInAgain();
+}
+
+function flash(orderId) {
+  const el = root.querySelector(`.kb-card[data-id="${orderId}"]`);
+  if (!el) return;
+  el.classList.remove("kb-flash");
+  void el.offsetWidth; // restart the animation
+  el.classList.add("kb-flash");
+}
+
+// ---------------------------------------------------------------------------------------- filters + render
+
+const filterBar = new FilterBar({
+  userId: boot.user.id,
+  branches: boot.branches,
+  onChange: (filters, { branchesChanged }) => {
+    if (branchesChanged) follow(filters.branches);
+    else renderer.refilter();
+  },
+});
+
+const renderer = new Renderer({
+  board,
+  openStates: boot.open_states,
+  branches: boot.branches,
+  couriers: couriers.byId,
+  isDragging: () => dnd.isDragging(),
+  matches: (order) => matches(order, filterBar.filters),
+});
+renderer.afterRender = () => {
+  filterBar.showCount(renderer.shown, renderer.total);
+  couriers.draw();
+  drawAlerts();
+};
+couriers.onChange((list) => {
+  filterBar.setCouriers(list);
+  renderer.invalidate(board.orders.keys()); // courier names on the cards
+});
+
+// ---------------------------------------------------------------------------------------- moving cards
+
+const dispatch = new DispatchDialog({
+  board,
+  couriersOf: (branchId) => couriers.of(branchId),
+  branchOf: (branchId) => branchById.get(branchId),
+});
+
+/** One move, through whatever the target needs first (dispatch dialog, a reason), then optimistic. */
+async function move(order, to, { expectedVersion = order.version, extra = {} } = {}) {
+  const label = orderLabel(order);
+  const rule = ruleFor(order.state, to);
+  const body = { to, expected_version: expectedVersion, ...extra };
+  if (to === "out_for_delivery") {
+    const choice = await dispatch.open(order, { label });
+    if (!choice) return;
+    Object.assign(body, choice);
+  } else if (rule && rule.requires.includes("reason") && !body.reason) {
+    const answer = await askReason({
+      title: `${label}: ${STATE_LABELS[to] || to}`,
+      summary: to === "returned" ? "Why did the delivery come back?" : "",
+      refundChoice: false,
+    });
+    if (!answer) return;
+    body.reason = answer.reason;
+  }
+  const token = board.optimistic(order.id, to, { courier_id: body.courier_id });
+  try {
+    const reply = await request("POST", `/api/v1/orders/${order.id}/transitions`, body);
+    board.confirm(order.id, token, reply);
+  } catch (error) {
+    board.rollback(order.id, token, error instanceof ApiError ? error.body : null);
+    renderer.render(); // the card is back before the message shows
+    flash(order.id);
+    toast(`${label} was not moved to ${STATE_LABELS[to] || to}: ${describeError(error)}`);
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+  }
+}
+
+/** The answer to "is this endpoint on this server?": Litestar's own 404 for an unknown route. */
+function missingRoute(error) {
+  return error instanceof ApiError && (error.status === 405 || (error.status === 404 && error.body && error.body.detail === "Not Found"));
+}
+
+/** Cancel through the card action, which also answers for money already taken (refund or keep). */
+async function cancelOrder(order) {
+  const label = orderLabel(order);
+  const expectedVersion = order.version;
+  const paid = order.payment_status === "paid" || order.payment_status === "partially_paid";
+  const answer = await askReason({
+    title: `Cancel ${label}`,
+    summary: paid ? "This order is paid: say whether the money goes back." : "",
+    refundChoice: paid,
+  });
+  if (!answer) return;
+  const body = { reason: answer.reason, expected_version: expectedVersion };
+  if (paid) body.refund = answer.refund;
+  const token = board.optimistic(order.id, "cancelled");
+  try {
+    let reply;
+    try {
+      reply = await request("POST", `/api/v1/orders/${order.id}/cancel`, body);
+    } catch (error) {
+      if (!missingRoute(error)) throw error;
+      // A server without the card action: the plain state machine move (no money decision to carry).
+      reply = await request("POST", `/api/v1/orders/${order.id}/transitions`, {
+        to: "cancelled",
+        expected_version: expectedVersion,
+        reason: answer.reason,
+      });
+    }
+    board.confirm(order.id, token, reply);
+  } catch (error) {
+    board.rollback(order.id, token, error instanceof ApiError ? error.body : null);
+    renderer.render();
+    flash(order.id);
+    toast(`${label} was not cancelled: ${describeError(error)}`);
+  }
+}
+
+async function transferOrder(order) {
+  const label = orderLabel(order);
+  const expectedVersion = order.version;
+  const targets = boot.branches.filter((b) => b.id !== order.branch_id);
+  const branchId = await askBranch({ label, branches: targets });
+  if (!branchId) return;
+  try {
+    const out = await request("POST", `/api/v1/orders/${order.id}/transfer`, {
+      branch_id: branchId,
+      expected_version: expectedVersion,
+    });
+    const token = out.token !== null && out.token !== undefined ? ` as #${out.token}` : "";
+    toast(`${label} transferred to ${branchById.get(branchId).name}${token}.`, { kind: "ok", ms: 6000 });
+  } catch (error) {
+    if (missingRoute(error)) {
+      transfersAvailable = false;
+      toast("Transfers between branches are not available on this server.");
+      return;
+    }
+    flash(order.id);
+    toast(`${label} was not transferred: ${describeError(error)}`);
+  }
+}
+
+const dnd = enableDrag(root, {
+  canDrag: (el) => {
+    const order = board.get(el.dataset.id);
+    return Boolean(order && !TERMINAL.has(order.state) && !order.pending && dropKeys(order).size);
+  },
+  targetsFor: (el) => dropKeys(board.get(el.dataset.id)),
+  onDrop: (el, key) => {
+    const order = board.get(el.dataset.id);
+    if (!order) return;
+    // The version the manager saw when they picked the card up: anything newer is a conflict.
+    const expectedVersion = Number(el.dataset.version);
+    let to = key;
+    if (key === "done") to = legalTargets(order).includes("completed") ? "completed" : "delivered";
+    move(order, to, { expectedVersion });
+  },
+  onRefused: (el, key) => {
+    const order = board.get(el.dataset.id);
+    if (!order) return;
+    const where = key === "done" ? "done" : STATE_LABELS[key] || key;
+    flash(order.id);
+    toast(`${orderLabel(order)} cannot move from ${STATE_LABELS[order.state]} to ${where}.`);
+  },
+  onEnd: () => renderer.refilter(),
+});
+
+new CardMenu({
+  root,
+  board,
+  branches: boot.branches,
+  legalTargets,
+  label: orderLabel,
+  onMove: (order, to) => move(order, to),
+  onCancel: (order) => cancelOrder(order),
+  onTransfer: (order) => (transfersAvailable ? transferOrder(order) : toast("Transfers are not available on this server.")),
+  toast,
+});
+
+// ---------------------------------------------------------------------------------------- alerts
+
+const alertsToggle = document.getElementById("alerts-toggle");
+const alertsPanel = document.getElementById("alerts-panel");
+const alertsList = document.getElementById("alerts-list");
+
+function drawAlerts() {
+  const alerts = [...board.alerts.values()].sort((a, b) => (b.raised_ms || 0) - (a.raised_ms || 0));
+  alertsToggle.hidden = alerts.length === 0;
+  document.getElementById("alerts-count").textContent = String(alerts.length);
+  if (!alerts.length) alertsPanel.hidden = true;
+  alertsList.replaceChildren(
+    ...alerts.map((alert) => {
+      const order = board.get(alert.order_id);
+      return h(
+        "li",
+        { dataset: { alert: alert.key } },
+        h("strong", { text: order ? orderLabel(order) : alert.token ? `#${alert.token}` : "Order" }),
+        " ",
+        h("span", { text: alert.message || alert.kind }),
+        alert.alert_id !== undefined && alert.alert_id !== null
+          ? h("button", { type: "button", class: "kb-link", dataset: { ack: alert.key }, text: "Acknowledge" })
+          : null,
+      );
+    }),
+  );
+}
+
+alertsToggle.addEventListener("click", () => {
+  alertsPanel.hidden = !alertsPanel.hidden;
+  alertsToggle.setAttribute("aria-expanded", String(!alertsPanel.hidden));
+});
+alertsPanel.addEventListener("click", async (event) => {
+  if (event.target.closest("[data-close]")) {
+    alertsPanel.hidden = true;
+    alertsToggle.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const ack = event.target.closest("[data-ack]");
+  if (!ack) return;
+  try {
+    await request("POST", `/api/v1/alerts/${ack.dataset.ack}/ack`);
+    board.acknowledge(ack.dataset.ack);
+  } catch (error) {
+    toast(`Alert not acknowledged: ${describeError(error)}`);
+  }
+});
+
+async function loadAlerts(branchId) {
+  const answer = await optional(`/api/v1/alerts?branch_id=${branchId}&open=true`);
+  const items = Array.isArray(answer) ? answer : answer && Array.isArray(answer.items) ? answer.items : [];
+  for (const item of items) {
+    if (item.acknowledged_at) continue;
+    board.addAlert({
+      ...item,
+      alert_id: item.alert_id ?? item.id,
+      state: item.state ?? item.order_state,
+      branch_id: Number(item.branch_id ?? branchId),
+      raised_ms: Date.parse(item.raised_at || "") || 0,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------- live
+
+/** Today's finished orders of a branch, for the done tail (since local midnight). */
+async function loadDone(branchId) {
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const since = encodeURIComponent(midnight.toISOString());
+  const pages = await Promise.all(
+    ["completed", "delivered", "cancelled"].map((state) =>
+      request("GET", `/api/v1/orders?branch_id=${branchId}&state=${state}&since=${since}`).catch(() => ({ items: [] })),
+    ),
+  );
+  board.loadDone(branchId, pages.flatMap((p) => p.items || []));
+}
+
+async function snapshot(branchId) {
+  const snap = await request("GET", `/api/v1/branches/${branchId}/board`);
+  board.loadSnapshot(branchId, snap);
+  return snap;
+}
+
+const fetching = new Set();
+
+async function fetchUnknown(orderId) {
+  // An event about an order the board never saw (restored after a rebuild, or an older page).
+  if (fetching.has(orderId)) return;
+  fetching.add(orderId);
+  try {
+    board.adopt(await request("GET", `/api/v1/orders/${orderId}`));
+  } catch (error) {
+    console.warn("order", orderId, error);
+  } finally {
+    fetching.delete(orderId);
+  }
+}
+
+function onEvent(event) {
+  serverClock.observeEvent(event.id);
+  couriers.apply(event);
+  const unknown = board.apply(event);
+  if (unknown) fetchUnknown(unknown);
+}
+
+/** Follow these branches: their snapshots first, then one /kanban connection resuming from them. */
+async function follow(branchIds) {
+  const gen = ++generation;
+  followed = [...branchIds];
+  if (live) {
+    live.close();
+    live = null;
+  }
+  board.dropBranches(new Set(followed));
+  delete root.dataset.ready;
+  setStatus("connecting");
+  const lastIds = {};
+  for (;;) {
+    try {
+      const snaps = await Promise.all(followed.map((b) => snapshot(b)));
+      snaps.forEach((snap, i) => {
+        lastIds[String(followed[i])] = snap.stream_id;
+      });
+      break;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        signInAgain();
+        return;
+      }
+      setStatus("offline", error);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      if (gen !== generation) return;
+    }
+  }
+  if (gen !== generation) return;
+  for (const b of followed) {
+    loadDone(b).catch((error) => console.warn("done", error));
+    loadAlerts(b).catch((error) => console.warn("alerts", error));
+  }
+  couriers
+    .follow(followed)
+    .catch((error) => console.warn("couriers", error))
+    .finally(() => {
+      // Everything that changes the layout has arrived (tests and people can aim at a card now).
+      if (gen === generation) root.dataset.ready = "true";
+    });
+  live = connectLive({
+    namespace: "/kanban",
+    branchIds: followed,
+    lastIds,
+    auth: { branch_ids: followed },
+    onEvent,
+    onResync: async ({ branch_id: branchId }) => snapshot(branchId),
+    onStatus: (status, detail) => {
+      if (gen === generation) setStatus(status, detail);
+    },
+  });
+}
+
+filterBar.load().then((filters) => follow(filters.branches));

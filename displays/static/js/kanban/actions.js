@@ -1,0 +1,230 @@
+// A card's actions menu (⋯): move to a column without dragging (keyboards, screen readers), print an
+// order summary, cancel with a reason, transfer to another branch. The board is a managers' screen, so
+// every action is offered; the server still decides (403/409/422 come back as a message).
+
+import { CHANNEL_LABELS, PAYMENT_LABELS, STATE_LABELS, clockTime, describeError, h, money, request, slotText } from "./util.js";
+
+export class CardMenu {
+  constructor({ root, board, branches, legalTargets, label, onMove, onCancel, onTransfer, toast }) {
+    this.root = root;
+    this.board = board;
+    this.branches = branches;
+    this.legalTargets = legalTargets;
+    this.label = label;
+    this.onMove = onMove;
+    this.onCancel = onCancel;
+    this.onTransfer = onTransfer;
+    this.toast = toast;
+    this.menu = document.getElementById("card-menu");
+    this.anchor = null;
+
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-menu]");
+      if (button) {
+        event.stopPropagation();
+        if (this.anchor === button && !this.menu.hidden) this.close();
+        else this.open(button);
+        return;
+      }
+      if (!event.target.closest("#card-menu")) this.close();
+    });
+    root.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !this.menu.hidden) {
+        this.close();
+        if (this.anchor) this.anchor.focus();
+      }
+      // Enter or the context-menu key on a focused card opens its menu.
+      if ((event.key === "Enter" || event.key === "ContextMenu") && event.target.classList.contains("kb-card")) {
+        const button = event.target.querySelector("[data-menu]");
+        if (button) {
+          event.preventDefault();
+          this.open(button);
+        }
+      }
+    });
+    this.menu.addEventListener("click", (event) => {
+      const item = event.target.closest("[data-action]");
+      if (!item) return;
+      const order = this.board.get(this.menu.dataset.order);
+      this.close();
+      if (order) this.run(item.dataset.action, item.dataset.to, order);
+    });
+  }
+
+  open(button) {
+    const order = this.board.get(button.dataset.menu);
+    if (!order) return;
+    this.anchor = button;
+    const items = [];
+    for (const to of this.legalTargets(order)) {
+      if (to === "cancelled") continue;
+      items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "move", to }, text: `Move to ${STATE_LABELS[to] || to}` }));
+    }
+    items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "print" }, text: "Print summary" }));
+    if (this.legalTargets(order).includes("cancelled")) {
+      items.push(h("button", { type: "button", role: "menuitem", class: "kb-danger", dataset: { action: "cancel" }, text: "Cancel order…" }));
+    }
+    if (this.branches.length > 1 && ["scheduled", "received"].includes(order.state)) {
+      items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "transfer" }, text: "Transfer to branch…" }));
+    }
+    this.menu.replaceChildren(h("p", { class: "kb-menu-title", text: this.label(order) }), ...items);
+    this.menu.dataset.order = order.id;
+    this.menu.hidden = false;
+    const rect = button.getBoundingClientRect();
+    const width = this.menu.offsetWidth;
+    const left = Math.max(8, Math.min(window.innerWidth - width - 8, rect.right - width));
+    this.menu.style.left = `${left + window.scrollX}px`;
+    this.menu.style.top = `${rect.bottom + window.scrollY + 4}px`;
+    const first = this.menu.querySelector("[data-action]");
+    if (first) first.focus();
+  }
+
+  close() {
+    this.menu.hidden = true;
+  }
+
+  run(action, to, order) {
+    if (action === "move") this.onMove(order, to);
+    else if (action === "print") this.print(order).catch((error) => this.toast(describeError(error)));
+    else if (action === "cancel") this.onCancel(order);
+    else if (action === "transfer") this.onTransfer(order);
+  }
+
+  /** A printable summary of the order (its lines from the API), then the browser's print dialog. */
+  async print(order) {
+    const full = await request("GET", `/api/v1/orders/${order.id}`);
+    const branch = this.branches.find((b) => b.id === full.branch_id) || {};
+    const c = branch.currency || "";
+    const card = order.card || {};
+    const delivery = full.delivery || {};
+    const area = document.getElementById("print-area");
+    area.replaceChildren(
+      h("h1", { text: `${branch.name || "Order"} · ${this.label(order)}` }),
+      h(
+        "p",
+        null,
+        `${CHANNEL_LABELS[full.channel] || full.channel} · ${STATE_LABELS[full.state] || full.state} · `,
+        `${PAYMENT_LABELS[full.payment_status] || full.payment_status} · ordered ${clockTime(full.created_at)}`,
+      ),
+      card.customer_name ? h("p", { text: `Customer: ${card.customer_name}` }) : null,
+      full.table_label ? h("p", { text: `Table: ${full.table_label}` }) : null,
+      delivery.address ? h("p", { text: `Deliver to: ${delivery.address}` }) : null,
+      delivery.slot_start || delivery.slot_end ? h("p", { text: `Slot: ${slotText(delivery.slot_start, delivery.slot_end)}` }) : null,
+      h(
+        "table",
+        null,
+        h("thead", null, h("tr", null, h("th", { text: "Qty" }), h("th", { text: "Item" }), h("th", { text: "Amount" }))),
+        h(
+          "tbody",
+          null,
+          (full.lines || []).map((line) =>
+            h(
+              "tr",
+              null,
+              h("td", { text: `${line.qty} ${line.unit}` }),
+              h("td", null, line.name, line.note ? h("small", { text: ` — ${line.note}` }) : null),
+              h("td", { class: "num", text: money(line.line_total, "") }),
+            ),
+          ),
+        ),
+        h(
+          "tfoot",
+          null,
+          h("tr", null, h("td"), h("td", { text: "Subtotal" }), h("td", { class: "num", text: money(full.totals.subtotal, "") })),
+          h("tr", null, h("td"), h("td", { text: "Tax" }), h("td", { class: "num", text: money(full.totals.tax, "") })),
+          Number(full.totals.delivery_charge)
+            ? h("tr", null, h("td"), h("td", { text: "Delivery" }), h("td", { class: "num", text: money(full.totals.delivery_charge, "") }))
+            : null,
+          h("tr", { class: "total" }, h("td"), h("td", { text: "Total" }), h("td", { class: "num", text: money(full.totals.total, c) })),
+        ),
+      ),
+      full.note ? h("p", { text: `Note: ${full.note}` }) : null,
+    );
+    area.dataset.order = order.id;
+    window.print();
+  }
+}
+
+/** The reason dialog (returned, cancelled): resolves with {reason, refund} or null when dismissed. */
+export function askReason({ title, summary, refundChoice }) {
+  const dialog = document.getElementById("reason");
+  const form = document.getElementById("reason-form");
+  const text = document.getElementById("reason-text");
+  const refundRow = document.getElementById("reason-refund-row");
+  const refund = document.getElementById("reason-refund");
+  document.getElementById("reason-title").textContent = title;
+  document.getElementById("reason-summary").textContent = summary || "";
+  document.getElementById("reason-error").hidden = true;
+  form.reset();
+  refundRow.hidden = !refundChoice;
+  return new Promise((resolve) => {
+    let answered = false;
+    const done = (value) => {
+      if (answered) return;
+      answered = true;
+      form.onsubmit = null;
+      dialog.onclose = null;
+      resolve(value);
+    };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const reason = text.value.trim();
+      if (!reason) {
+        const error = document.getElementById("reason-error");
+        error.textContent = "Say why.";
+        error.hidden = false;
+        text.focus();
+        return;
+      }
+      done({ reason, refund: refundChoice ? refund.checked : undefined });
+      dialog.close();
+    };
+    dialog.onclose = () => done(null);
+    dialog.querySelector("[data-close]").onclick = () => dialog.close();
+    dialog.showModal();
+    text.focus();
+  });
+}
+
+/** The transfer dialog: resolves with the chosen branch id, or null. */
+export function askBranch({ label, branches }) {
+  const dialog = document.getElementById("transfer");
+  const form = document.getElementById("transfer-form");
+  const list = document.getElementById("transfer-branches");
+  const confirm = document.getElementById("transfer-confirm");
+  document.getElementById("transfer-order").textContent = label;
+  document.getElementById("transfer-error").hidden = true;
+  list.replaceChildren(
+    ...branches.map((b) =>
+      h(
+        "li",
+        null,
+        h("label", { class: "kb-option" }, h("input", { type: "radio", name: "branch_id", value: String(b.id) }), h("span", { text: b.name })),
+      ),
+    ),
+  );
+  confirm.disabled = true;
+  form.onchange = () => {
+    confirm.disabled = !form.querySelector("input[name=branch_id]:checked");
+  };
+  return new Promise((resolve) => {
+    let answered = false;
+    const done = (value) => {
+      if (answered) return;
+      answered = true;
+      form.onsubmit = null;
+      dialog.onclose = null;
+      resolve(value);
+    };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const picked = form.querySelector("input[name=branch_id]:checked");
+      if (!picked) return;
+      done(Number(picked.value));
+      dialog.close();
+    };
+    dialog.onclose = () => done(null);
+    dialog.querySelector("[data-close]").onclick = () => dialog.close();
+    dialog.showModal();
+  });
+}

@@ -1,0 +1,107 @@
+// The couriers of the followed branches: names for the cards and the filter, each one's load (cards out
+// for delivery with their name) and their last location ping, when they share it from /courier.
+
+import { formatAge, h, idMs, optional, request, serverClock, toMs } from "./util.js";
+
+const STALE_LOCATION_MS = 10 * 60 * 1000;
+
+export class Couriers {
+  constructor({ board }) {
+    this.board = board;
+    this.byId = new Map();
+    this.byBranch = new Map(); // branch id -> Promise<courier[]>
+    this.locations = new Map(); // courier id -> {lat, lng, at_ms}
+    this.el = document.getElementById("couriers");
+    this.listeners = new Set();
+    setInterval(() => this.draw(), 15_000);
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+
+  /** The couriers of a branch (asked once per page; the dispatch dialog and the filter share it). */
+  of(branchId) {
+    const key = Number(branchId);
+    if (!this.byBranch.has(key)) {
+      const loading = request("GET", `/api/v1/couriers?branch_id=${key}`).then((list) => {
+        for (const c of list) this.byId.set(c.id, c);
+        return list;
+      });
+      loading.catch(() => this.byBranch.delete(key));
+      this.byBranch.set(key, loading);
+    }
+    return this.byBranch.get(key);
+  }
+
+  async follow(branchIds) {
+    const lists = await Promise.all(branchIds.map((b) => this.of(b).catch(() => [])));
+    this.followed = lists.flat();
+    await Promise.all(branchIds.map((b) => this.loadLocations(b)));
+    this.draw();
+    for (const listener of this.listeners) listener(this.followed);
+    return this.followed;
+  }
+
+  async loadLocations(branchId) {
+    let answer = null;
+    try {
+      answer = await optional(`/api/v1/couriers/locations?branch_id=${branchId}`);
+    } catch {
+      return; // locations are a nicety; the board works without them
+    }
+    const items = Array.isArray(answer) ? answer : (answer && (answer.couriers || answer.items)) || [];
+    for (const item of items) this.setLocation(item);
+  }
+
+  setLocation(item) {
+    if (!item || item.courier_id === undefined || item.lat === undefined || item.lng === undefined) return false;
+    const at = toMs(item.at) ?? serverClock.now();
+    const held = this.locations.get(Number(item.courier_id));
+    if (held && held.at_ms > at) return false;
+    this.locations.set(Number(item.courier_id), { lat: Number(item.lat), lng: Number(item.lng), at_ms: at });
+    return true;
+  }
+
+  /** `courier.updated` with a position moves the courier's pin. */
+  apply(event) {
+    if (event.type !== "courier.updated") return;
+    const data = event.data || {};
+    if (data.lat === undefined || data.lng === undefined) return;
+    if (this.setLocation({ ...data, at: data.at ?? idMs(event.id) })) this.draw();
+  }
+
+  draw() {
+    const couriers = (this.followed || []).filter((c) => c.active !== false);
+    const now = serverClock.now();
+    // The strip keeps its height when empty, so cards do not jump when the couriers arrive.
+    const none = this.followed && !couriers.length;
+    this.el.replaceChildren(
+      h("h2", { class: "sr", text: "Couriers" }),
+      ...(none ? [h("span", { class: "kb-muted", text: "No couriers in these branches." })] : []),
+      ...couriers.map((c) => {
+        const load = this.board.loadOf(c.id);
+        const spot = this.locations.get(c.id);
+        let where = null;
+        if (spot) {
+          const age = now - spot.at_ms;
+          where = h("a", {
+            class: `kb-where${age > STALE_LOCATION_MS ? " kb-where-stale" : ""}`,
+            href: `https://www.openstreetmap.org/?mlat=${spot.lat}&mlon=${spot.lng}#map=17/${spot.lat}/${spot.lng}`,
+            target: "_blank",
+            rel: "noopener",
+            title: `Last seen ${formatAge(age)} ago`,
+            text: `📍 ${formatAge(age)} ago`,
+          });
+        }
+        return h(
+          "span",
+          { class: "kb-courier-chip", dataset: { courier: String(c.id) } },
+          h("strong", { text: c.name }),
+          h("span", { class: "kb-load", text: load ? `${load} out` : "free" }),
+          where,
+        );
+      }),
+    );
+  }
+}

@@ -1,0 +1,195 @@
+// The dispatch dialog: dropping a card on "Out for delivery" asks which courier takes it and whether the
+// cash is squared now or later, and shows the settlement preview (what the courier collects, their fee,
+// and who owes whom) from the server before anything is confirmed (DESIGN §6).
+//
+// Each courier row shows their cash in hand (the balance endpoint) and their current load: how many of
+// the board's out-for-delivery cards carry their name.
+
+import { ApiError, describeError, h, money, optional, request } from "./util.js";
+
+const OWED_TEXT = {
+  courier: "The courier owes the branch",
+  branch: "The branch owes the courier",
+  none: "Nothing changes hands",
+};
+
+export class DispatchDialog {
+  constructor({ board, couriersOf, branchOf }) {
+    this.board = board;
+    this.couriersOf = couriersOf; // branch id -> Promise<courier[]>
+    this.branchOf = branchOf; // branch id -> {currency, …}
+    this.dialog = document.getElementById("dispatch");
+    this.form = document.getElementById("dispatch-form");
+    this.list = document.getElementById("dispatch-couriers");
+    this.none = document.getElementById("dispatch-no-couriers");
+    this.preview = document.getElementById("dispatch-preview");
+    this.error = document.getElementById("dispatch-error");
+    this.confirm = document.getElementById("dispatch-confirm");
+    this.title = document.getElementById("dispatch-order");
+    this.summary = document.getElementById("dispatch-summary");
+    this.seq = 0;
+    this.previewAvailable = true;
+    this.resolve = null;
+
+    this.form.addEventListener("change", () => this.refreshPreview());
+    this.dialog.addEventListener("close", () => this.settle(null));
+    this.dialog.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const choice = this.choice();
+      if (!choice || this.confirm.disabled) return;
+      this.settle(choice);
+      this.dialog.close();
+    });
+  }
+
+  choice() {
+    const courier = this.form.querySelector("input[name=courier_id]:checked");
+    const mode = this.form.querySelector("input[name=settle_mode]:checked");
+    if (!courier || !mode) return null;
+    return { courier_id: Number(courier.value), settle_mode: mode.value };
+  }
+
+  settle(value) {
+    const resolve = this.resolve;
+    this.resolve = null;
+    if (resolve) resolve(value);
+  }
+
+  /** Opens the dialog for an order; resolves with {courier_id, settle_mode} or null when dismissed. */
+  async open(order, { label }) {
+    if (this.resolve) this.settle(null);
+    this.order = order;
+    this.currency = (this.branchOf(order.branch_id) || {}).currency || "";
+    this.title.textContent = label;
+    const card = order.card || {};
+    this.summary.textContent = [
+      card.customer_name,
+      card.address,
+      card.total ? `total ${money(card.total, this.currency)}` : null,
+      order.payment_status ? order.payment_status.replace("_", " ") : null,
+    ]
+      .filter(Boolean)
+      .join(" · ");
+    this.form.reset();
+    this.error.hidden = true;
+    this.confirm.disabled = true;
+    this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Pick a courier and when to settle to see the settlement." }));
+    this.list.replaceChildren(h("li", { class: "kb-muted", text: "Loading couriers…" }));
+    this.none.hidden = true;
+    const result = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.dialog.showModal();
+    this.loadCouriers(order).catch((error) => this.fail(describeError(error)));
+    return result;
+  }
+
+  async loadCouriers(order) {
+    const couriers = (await this.couriersOf(order.branch_id)).filter((c) => c.active !== false);
+    if (this.order !== order) return;
+    this.none.hidden = couriers.length > 0;
+    const rows = couriers.map((c) => {
+      const load = this.board.loadOf(c.id);
+      const cash = h("span", { class: "kb-cash", dataset: { courierCash: String(c.id) }, text: "cash …" });
+      return h(
+        "li",
+        null,
+        h(
+          "label",
+          { class: "kb-option kb-courier-option" },
+          h("input", { type: "radio", name: "courier_id", value: String(c.id) }),
+          h("span", { class: "kb-courier-name", text: c.name }),
+          h("span", { class: "kb-load", dataset: { courierLoad: String(c.id) }, text: `${load} on the road` }),
+          cash,
+        ),
+      );
+    });
+    this.list.replaceChildren(...rows);
+    // One read for the whole branch; a server without balances shows a dash.
+    let balances = null;
+    try {
+      balances = await optional(`/api/v1/couriers/balances?branch_id=${order.branch_id}`);
+    } catch {
+      balances = null;
+    }
+    if (this.order !== order) return;
+    const byCourier = new Map((balances || []).map((b) => [Number(b.courier_id), b]));
+    for (const c of couriers) {
+      const el = this.list.querySelector(`[data-courier-cash="${c.id}"]`);
+      const b = byCourier.get(c.id);
+      if (!el) continue;
+      if (!b) {
+        el.textContent = "cash —";
+        continue;
+      }
+      // Cash taken from customers today, and what is still open between them and the branch.
+      const open =
+        b.owed_by === "courier"
+          ? ` · owes ${money(b.net, this.currency)}`
+          : b.owed_by === "branch"
+            ? ` · owed ${money(String(b.net).replace(/^-/, ""), this.currency)}`
+            : "";
+      el.textContent = `cash in hand ${money(b.cash_in_hand_today, this.currency)}${open}`;
+    }
+  }
+
+  async refreshPreview() {
+    const choice = this.choice();
+    this.error.hidden = true;
+    if (!choice) {
+      this.confirm.disabled = true;
+      return;
+    }
+    const seq = ++this.seq;
+    this.confirm.disabled = true;
+    this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Working out the settlement…" }));
+    const query = new URLSearchParams({ courier_id: String(choice.courier_id), settle_mode: choice.settle_mode });
+    try {
+      const preview = await request("GET", `/api/v1/orders/${this.order.id}/settlement-preview?${query}`);
+      if (seq !== this.seq) return; // a later pick is on its way
+      this.showPreview(preview);
+      this.confirm.disabled = false;
+    } catch (error) {
+      if (seq !== this.seq) return;
+      if (error instanceof ApiError && error.status === 404 && error.body && error.body.detail === "Not Found") {
+        // A server without the preview endpoint: dispatch still works, the numbers come with the event.
+        this.preview.replaceChildren(h("p", { class: "kb-muted", text: "No settlement preview on this server." }));
+        this.confirm.disabled = false;
+        return;
+      }
+      this.preview.replaceChildren();
+      this.fail(describeError(error));
+    }
+  }
+
+  showPreview(p) {
+    const c = this.currency;
+    const owed = p.owed_by || (Number(p.net) > 0 ? "courier" : Number(p.net) < 0 ? "branch" : "none");
+    const net = String(p.net ?? "");
+    this.preview.replaceChildren(
+      h(
+        "dl",
+        { class: "kb-preview-grid" },
+        h("dt", { text: "Courier collects" }),
+        h("dd", { dataset: { preview: "amount_to_collect" }, text: money(p.amount_to_collect, c) }),
+        h("dt", { text: "Courier fee" }),
+        h("dd", { dataset: { preview: "courier_fee" }, text: money(p.courier_fee, c) }),
+        h("dt", { text: "Net" }),
+        h("dd", { dataset: { preview: "net" }, text: money(net, c) }),
+      ),
+      h("p", {
+        class: `kb-owed kb-owed-${owed}`,
+        dataset: { preview: "owed_by", owedBy: owed },
+        text: `${OWED_TEXT[owed] || owed}${owed === "none" ? "" : ` ${money(net.replace(/^-/, ""), c)}`}${
+          p.settle_mode === "now" ? " — settled at dispatch" : p.settle_mode === "later" ? " — added to the balance" : ""
+        }`,
+      }),
+    );
+  }
+
+  fail(message) {
+    this.error.textContent = message;
+    this.error.hidden = false;
+  }
+}

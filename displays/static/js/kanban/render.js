@@ -1,0 +1,244 @@
+// Drawing the board: one column per open state, one element per card (kept across updates, so focus and
+// a running drag survive an event), the done-today tail, and the live ages that tick every second.
+
+import {
+  CHANNEL_LABELS,
+  PAYMENT_LABELS,
+  STATE_LABELS,
+  TERMINAL,
+  clockTime,
+  formatAge,
+  h,
+  money,
+  serverClock,
+  slotText,
+} from "./util.js";
+
+export function orderLabel(order) {
+  if (order.token !== null && order.token !== undefined) return `#${order.token}`;
+  // Delivery and partner orders carry no token: the start of the id is what staff read out.
+  return `№ ${order.id.slice(0, 6).toUpperCase()}`;
+}
+
+export class Renderer {
+  constructor({ board, openStates, branches, couriers, isDragging, matches }) {
+    this.board = board;
+    this.openStates = openStates;
+    this.branches = new Map(branches.map((b) => [b.id, b]));
+    this.couriers = couriers; // Map id -> courier
+    this.isDragging = isDragging;
+    this.matches = matches;
+    this.cards = new Map(); // order id -> element
+    this.lists = new Map(); // state -> <ol>
+    this.counts = new Map(); // state -> count element
+    this.boardEl = document.getElementById("board");
+    this.doneList = document.getElementById("done-list");
+    this.doneCount = document.getElementById("done-count");
+    this.dirty = new Set();
+    this.placeAll = true;
+    this.frame = 0;
+    this.showBranch = branches.length > 1;
+    this.afterRender = () => {};
+    this.buildColumns();
+    board.onChange((ids) => this.invalidate(ids));
+    setInterval(() => this.tick(), 1000);
+  }
+
+  buildColumns() {
+    const columns = this.openStates.map((state) => {
+      const list = h("ol", { class: "kb-cards", "aria-label": STATE_LABELS[state] || state });
+      const count = h("span", { class: "kb-col-count", text: "0" });
+      this.lists.set(state, list);
+      this.counts.set(state, count);
+      return h(
+        "section",
+        { class: `kb-col kb-col-${state}`, dataset: { drop: state, state }, "aria-label": STATE_LABELS[state] },
+        h("header", { class: "kb-col-head" }, h("h2", { text: STATE_LABELS[state] || state }), count),
+        list,
+      );
+    });
+    this.boardEl.replaceChildren(...columns);
+  }
+
+  /** Something changed: redraw those cards, and re-place every card, at the next frame. */
+  invalidate(ids) {
+    for (const id of ids) this.dirty.add(id);
+    this.placeAll = true;
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  /** The filters changed: every card may have to appear or vanish. */
+  refilter() {
+    this.placeAll = true;
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  render() {
+    this.frame = 0;
+    if (this.isDragging()) {
+      // Moving the dragged element would break the drag: try again after the drop.
+      return;
+    }
+    for (const id of this.dirty) {
+      const order = this.board.get(id);
+      const el = this.cards.get(id);
+      if (!order) {
+        if (el) el.remove();
+        this.cards.delete(id);
+        continue;
+      }
+      this.cards.set(id, this.drawCard(order, el));
+    }
+    this.dirty.clear();
+    if (this.placeAll) this.place();
+    this.placeAll = false;
+    this.afterRender();
+  }
+
+  /** Puts every card in its column (or the done tail), oldest first; filtered-out cards leave the DOM. */
+  place() {
+    const perState = new Map(this.openStates.map((s) => [s, []]));
+    const done = [];
+    let total = 0;
+    let shown = 0;
+    for (const order of this.board.orders.values()) {
+      const terminal = TERMINAL.has(order.state);
+      if (!terminal) total += 1;
+      if (!this.matches(order)) {
+        const el = this.cards.get(order.id);
+        if (el && el.isConnected) el.remove();
+        continue;
+      }
+      if (terminal) done.push(order);
+      else if (perState.has(order.state)) {
+        perState.get(order.state).push(order);
+        shown += 1;
+      }
+    }
+    for (const [state, orders] of perState) {
+      orders.sort((a, b) => (a.entered_ms ?? Infinity) - (b.entered_ms ?? Infinity) || a.id.localeCompare(b.id));
+      this.fill(this.lists.get(state), orders);
+      this.counts.get(state).textContent = String(orders.length);
+    }
+    done.sort((a, b) => (b.entered_ms ?? b.created_ms ?? 0) - (a.entered_ms ?? a.created_ms ?? 0));
+    this.fill(this.doneList, done);
+    this.doneCount.textContent = String(done.length);
+    this.shown = shown;
+    this.total = total;
+  }
+
+  fill(list, orders) {
+    // Only touch the DOM where the order differs, so an unchanged column does not reflow.
+    let cursor = list.firstElementChild;
+    for (const order of orders) {
+      let el = this.cards.get(order.id);
+      if (!el) {
+        el = this.drawCard(order, null);
+        this.cards.set(order.id, el);
+      }
+      if (el !== cursor) list.insertBefore(el, cursor);
+      else cursor = cursor.nextElementSibling;
+    }
+    while (cursor) {
+      const next = cursor.nextElementSibling;
+      cursor.remove();
+      cursor = next;
+    }
+  }
+
+  courierName(id) {
+    if (id === null || id === undefined || id === "") return null;
+    const courier = this.couriers.get(Number(id));
+    return courier ? courier.name : `Courier ${id}`;
+  }
+
+  drawCard(order, existing) {
+    const el = existing || h("li", { class: "kb-card", tabindex: "0" });
+    const card = order.card || {};
+    const terminal = TERMINAL.has(order.state);
+    el.dataset.id = order.id;
+    el.dataset.state = order.state;
+    el.dataset.version = String(order.version);
+    el.dataset.channel = order.channel || "";
+    el.dataset.branch = String(order.branch_id);
+    el.classList.toggle("kb-done-card", terminal);
+    el.classList.toggle("kb-pending", Boolean(order.pending));
+    el.classList.toggle("kb-rush", Boolean(order.rush));
+    el.classList.toggle("kb-alerted", order.alerts.size > 0);
+    el.setAttribute(
+      "aria-label",
+      `${orderLabel(order)} ${CHANNEL_LABELS[order.channel] || order.channel}, ${STATE_LABELS[order.state] || order.state}`,
+    );
+    const branch = this.branches.get(order.branch_id);
+    const currency = branch ? branch.currency : "";
+    const courier = this.courierName(card.courier_id);
+    const slot = slotText(card.slot_start, card.slot_end);
+    const who = card.customer_name || (card.table_label ? `Table ${card.table_label}` : "");
+    const payment = order.payment_status || card.payment_status || "";
+
+    const top = h(
+      "div",
+      { class: "kb-card-top" },
+      terminal ? null : h("span", { class: "kb-grip", title: "Drag to move", "aria-hidden": "true", text: "⠿" }),
+      h("strong", { class: "kb-token", text: orderLabel(order) }),
+      h("span", { class: `kb-badge kb-ch-${order.channel}`, text: CHANNEL_LABELS[order.channel] || order.channel }),
+      payment ? h("span", { class: `kb-badge kb-pay-${payment}`, text: PAYMENT_LABELS[payment] || payment }) : null,
+      order.rush ? h("span", { class: "kb-badge kb-rush-badge", text: "Rush" }) : null,
+      h("button", {
+        type: "button",
+        class: "kb-more",
+        title: "Actions",
+        "aria-haspopup": "menu",
+        "aria-label": `Actions for ${orderLabel(order)}`,
+        dataset: { menu: order.id },
+        text: "⋯",
+      }),
+    );
+    const rows = [
+      top,
+      who ? h("p", { class: "kb-who", text: who }) : null,
+      h(
+        "p",
+        { class: "kb-line" },
+        h("span", { class: "kb-total", text: money(card.total, currency) }),
+        slot ? h("span", { class: "kb-slot", title: "Delivery slot", text: `⏱ ${slot}` }) : null,
+      ),
+      courier || order.delivery
+        ? h(
+            "p",
+            { class: "kb-courier" },
+            h("span", { text: `🛵 ${courier || "—"}` }),
+            order.delivery && order.delivery.state
+              ? h("span", { class: `kb-badge kb-dl-${order.delivery.state}`, text: order.delivery.state })
+              : null,
+          )
+        : null,
+      h(
+        "p",
+        { class: "kb-line kb-times" },
+        terminal
+          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at)}` })
+          : h("span", {
+              class: "kb-age",
+              title: "Time in this column",
+              dataset: { entered: order.entered_ms ?? "" },
+              text: order.entered_ms ? formatAge(serverClock.now() - order.entered_ms) : "—",
+            }),
+        this.showBranch && branch ? h("span", { class: "kb-branch", text: branch.name }) : null,
+      ),
+    ];
+    for (const alert of order.alerts.values()) {
+      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alert.message || alert.kind}` }));
+    }
+    el.replaceChildren(...rows.filter(Boolean));
+    return el;
+  }
+
+  tick() {
+    const now = serverClock.now();
+    for (const age of this.boardEl.querySelectorAll(".kb-age[data-entered]")) {
+      const entered = Number(age.dataset.entered);
+      if (entered) age.textContent = formatAge(now - entered);
+    }
+  }
+}

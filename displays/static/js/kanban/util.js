@@ -1,0 +1,199 @@
+// Small helpers the board's modules share: API calls that keep the server's clock, element building
+// (text only: names and notes come from customers and are never parsed as HTML), labels and formats.
+
+import { ApiError, csrfToken } from "../api.js";
+
+export { ApiError };
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The server's clock as seen from this screen. Ages are measured against Redis timestamps (when an order
+ * entered its column) and a tablet's clock can be minutes off: the HTTP `Date` header gives the offset to
+ * within a second, and every event id (stamped by Redis before it arrived) is a lower bound.
+ */
+export const serverClock = {
+  offset: 0,
+  now() {
+    return Date.now() + this.offset;
+  },
+  observeDate(header) {
+    const ms = Date.parse(header || "");
+    if (!Number.isNaN(ms)) this.offset = ms + 500 - Date.now();
+  },
+  observeEvent(id) {
+    const lower = idMs(id) - Date.now();
+    if (Number.isFinite(lower) && lower > this.offset) this.offset = lower;
+  },
+};
+
+/** JSON API call with the CSRF token on writes; throws ApiError (status, body) on 4xx/5xx. */
+export async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (!SAFE.has(method)) headers["X-CSRF-Token"] = csrfToken();
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  serverClock.observeDate(response.headers.get("Date"));
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text.slice(0, 200) };
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    error.retryAfter = Number(response.headers.get("Retry-After")) || null;
+    throw error;
+  }
+  return data;
+}
+
+/**
+ * A GET that may name an endpoint this server does not have yet: null on 404/405 instead of an error,
+ * so a control built on it can hide itself.
+ */
+export async function optional(path) {
+  try {
+    return await request("GET", path);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
+  }
+}
+
+/** What the server said, for a person: its `detail`, plus the messages of a validation error's `extra`. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return error && error.message ? error.message : String(error);
+  const body = error.body || {};
+  let text = typeof body.detail === "string" && body.detail ? body.detail : `HTTP ${error.status}`;
+  if (Array.isArray(body.extra)) {
+    const parts = body.extra
+      .map((item) => (item && item.message ? `${item.key ? `${item.key}: ` : ""}${item.message}` : ""))
+      .filter(Boolean);
+    if (parts.length) text = `${text} (${parts.join("; ")})`;
+  }
+  return text;
+}
+
+export function signInAgain() {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
+/** Milliseconds of a stream id ("ms-seq"): when Redis appended the event, in server time. */
+export function idMs(id) {
+  return Number(String(id).split("-")[0]);
+}
+
+/** A time from the API: epoch ms or an ISO string; null when absent or unreadable. */
+export function toMs(value) {
+  if (value === null || value === undefined || value === "") return null;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (/^\d+$/.test(String(value))) return Number(value);
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? null : parsed;
+}
+
+export function formatAge(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** "14:30" in the screen's local time. */
+export function clockTime(value) {
+  const ms = toMs(value);
+  if (ms === null) return "";
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+export function slotText(start, end) {
+  const a = clockTime(start);
+  const b = clockTime(end);
+  if (a && b) return `${a}–${b}`;
+  return a || b;
+}
+
+/** Money arrives as a decimal string at the currency's decimals; shown as given (never through floats). */
+export function money(amount, currency) {
+  if (amount === null || amount === undefined || amount === "") return "—";
+  return currency ? `${amount} ${currency}` : String(amount);
+}
+
+export const CHANNEL_LABELS = {
+  counter: "Counter",
+  pickup: "Pickup",
+  dine_in: "Dine-in",
+  delivery: "Delivery",
+  partner: "Partner",
+};
+
+export const STATE_LABELS = {
+  scheduled: "Scheduled",
+  received: "Received",
+  preparing: "Preparing",
+  ready: "Ready",
+  out_for_delivery: "Out for delivery",
+  returned: "Returned",
+  completed: "Completed",
+  delivered: "Delivered",
+  cancelled: "Cancelled",
+};
+
+export const PAYMENT_LABELS = {
+  unpaid: "Unpaid",
+  partially_paid: "Part paid",
+  paid: "Paid",
+  refunded: "Refunded",
+};
+
+export const TERMINAL = new Set(["completed", "delivered", "cancelled"]);
+
+/** A small element builder: `text` becomes textContent, never markup. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = String(value);
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Calls `fn` at most once per `ms`, with the latest arguments (trailing call kept). */
+export function debounce(fn, ms) {
+  let timer = null;
+  let lastArgs = [];
+  const run = () => {
+    timer = null;
+    fn(...lastArgs);
+  };
+  const wrapped = (...args) => {
+    lastArgs = args;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  wrapped.flush = () => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      run();
+    }
+  };
+  return wrapped;
+}

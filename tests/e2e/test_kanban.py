@@ -1,0 +1,493 @@
+"""The managers' board (/kanban) in headless Chromium against a real server.
+
+A manager drags cards with the mouse and with a finger (touch events through the DevTools protocol, the
+way a tablet sends them), a drop on "out for delivery" goes through the dispatch dialog with the server's
+settlement preview, and the courier sees the delivery arrive on their phone page. A drop with a stale
+version is rolled back with the server's 409 message; filters are remembered for the next visit.
+
+Orders are made the way a POS makes them (`POST /api/v1/orders`); everything after that is done on the
+pages. Every wait is for something to appear or change, with a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Factory, LiveServer, login
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 15_000
+
+
+# --------------------------------------------------------------------------- data and clients
+
+
+async def make_shop(factory: Factory) -> dict[str, Any]:
+    """Two branches (one manager in both), a burger, a territory, a customer, two couriers with logins."""
+    branch = await factory.branch(code="KB", name="Board Branch")
+    second = await factory.branch(code="KB2", name="Second Branch")
+    await factory.station(branch, "grill")
+    await factory.station(second, "grill")
+    # 50.00 + 14 % tax on top (the branch prices exclude tax) + 20.00 delivery = 77.00 for one burger.
+    burger = await factory.product("Burger", price="50.00", station="grill")
+    territory = await factory.territory(delivery_charge="20.00", courier_fee="15.00")
+    customer = await factory.customer("Nadia Noor", phone="+201005550199")
+    await factory.user("mona", roles=("manager",), branches=(branch, second))
+    await factory.user("cashier", roles=("cashier",), branches=(branch,))
+    rider = await factory.user("rami", roles=("courier",), branches=(branch,))
+    other_rider = await factory.user("sara", roles=("courier",), branches=(branch,))
+    rami = await factory.courier(branch, user=rider, name="Rami Rider")
+    sara = await factory.courier(branch, user=other_rider, name="Sara Scooter")
+    await factory.commit()
+    return {
+        "branch": branch.id,
+        "second": second.id,
+        "burger": burger.id,
+        "territory": territory.id,
+        "customer": customer.id,
+        "rami": rami.id,
+        "sara": sara.id,
+    }
+
+
+@asynccontextmanager
+async def api_as(server: LiveServer, username: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Someone's own API client: orders come in as a POS sends them, and "another tablet" acts."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        await login(http, username)
+        yield http
+
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
+
+@pytest.fixture
+async def manager_api(live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_as(live_server, "mona") as http:
+        yield http
+
+
+async def api_paths(http: httpx.AsyncClient) -> set[str]:
+    response = await http.get("/schema/openapi.json")
+    return set(response.json().get("paths", {})) if response.status_code == 200 else set()
+
+
+async def new_order(
+    http: httpx.AsyncClient, shop: dict[str, Any], *, channel: str = "delivery", branch: str = "branch"
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "branch_id": shop[branch],
+        "channel": channel,
+        "lines": [{"product_id": shop["burger"], "qty": "1"}],
+    }
+    if channel == "delivery":
+        body["customer_id"] = shop["customer"]
+        body["delivery"] = {"address": "12 Corniche Rd, Apt 4", "territory_id": shop["territory"]}
+    response = await http.post("/api/v1/orders", json=body)
+    assert response.status_code == 201, response.text
+    order: dict[str, Any] = response.json()
+    return order
+
+
+class Person:
+    """A signed-in browser context (session and CSRF cookies as the login page leaves them) and the script
+    errors of every page opened in it."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.errors: list[str] = []
+
+    async def open(self, server: LiveServer, path: str) -> Any:
+        page = await self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        await page.goto(f"{server.url}{path}")
+        await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+        if path.startswith("/kanban"):
+            await page.locator("#kanban[data-ready]").wait_for(timeout=WAIT_MS)
+        return page
+
+
+async def signed_in(browser: Any, server: LiveServer, username: str, **options: Any) -> Person:
+    context = await browser.new_context(**options)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.post(
+            "/api/v1/auth/login", json={"username": username, "password": Factory.PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        await context.add_cookies(
+            [
+                {"name": name, "value": response.cookies[name], "url": server.url}
+                for name in ("passline_session", "passline_csrf")
+            ]
+        )
+    return Person(context)
+
+
+@pytest.fixture
+async def manager(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Person]:
+    person = await signed_in(browser, live_server, "mona", viewport={"width": 1600, "height": 1000})
+    yield person
+    await person.context.close()
+    assert not person.errors, person.errors
+
+
+def card(page: Any, order_id: str) -> Any:
+    return page.locator(f'.kb-card[data-id="{order_id}"]')
+
+
+def in_column(page: Any, state: str, order_id: str) -> Any:
+    return page.locator(f'.kb-col[data-drop="{state}"] .kb-card[data-id="{order_id}"]')
+
+
+async def settled(page: Any, state: str, order_id: str) -> None:
+    """The card sits in `state`'s column and the server has answered (no move pending)."""
+    await (
+        in_column(page, state, order_id)
+        .and_(page.locator(".kb-card:not(.kb-pending)"))
+        .wait_for(timeout=WAIT_MS)
+    )
+
+
+async def mouse_drag(page: Any, order_id: str, state: str) -> None:
+    """Press on the card, move across in steps (pointer events all the way), release over the column."""
+    source = await card(page, order_id).bounding_box()
+    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
+    assert source and target
+    await page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 12)
+    await page.mouse.down()
+    await page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 80, steps=12)
+    await page.mouse.up()
+
+
+async def touch_drag(page: Any, order_id: str, state: str) -> None:
+    """A finger on the card's grip, dragged to the column: real touch events, as a tablet sends them."""
+    grip = await card(page, order_id).locator(".kb-grip").bounding_box()
+    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
+    assert grip and target
+    x0, y0 = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    x1, y1 = target["x"] + target["width"] / 2, target["y"] + 80
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    steps = 12
+    for i in range(1, steps + 1):
+        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+        await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    await cdp.detach()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+async def test_the_board_shows_open_orders_and_new_ones_arrive_live(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    before = await new_order(manager_api, shop)
+    page = await manager.open(live_server, "/kanban")
+    first = in_column(page, "received", before["id"])
+    await first.wait_for(timeout=WAIT_MS)
+    assert "Nadia Noor" in await first.inner_text()
+    assert "77.00" in await first.inner_text()
+    assert "Unpaid" in (await first.text_content() or "")
+
+    after = await new_order(manager_api, shop, channel="counter")
+    arrived = in_column(page, "received", after["id"])
+    await arrived.wait_for(timeout=WAIT_MS)
+    assert f"#{after['token']}" in await arrived.inner_text()
+    assert await page.locator("#f-count").inner_text() == "2 open"
+
+
+async def test_a_mouse_drag_moves_the_card_and_the_server_agrees(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    order = await new_order(manager_api, shop, channel="counter")
+    page = await manager.open(live_server, "/kanban")
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+
+    await mouse_drag(page, order["id"], "preparing")
+    await settled(page, "preparing", order["id"])
+    response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+    assert (response.json()["state"], response.json()["version"]) == ("preparing", 2)
+    assert await card(page, order["id"]).get_attribute("data-version") == "2"
+
+
+async def test_a_touch_drag_on_the_grip_moves_the_card(
+    browser: Any, live_server: LiveServer, shop: dict[str, Any], manager_api: httpx.AsyncClient
+) -> None:
+    tablet = await signed_in(
+        browser, live_server, "mona", has_touch=True, viewport={"width": 1600, "height": 1000}
+    )
+    try:
+        order = await new_order(manager_api, shop, channel="counter")
+        page = await tablet.open(live_server, "/kanban")
+        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+        await touch_drag(page, order["id"], "ready")
+        await settled(page, "ready", order["id"])
+        response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+        assert response.json()["state"] == "ready"
+    finally:
+        await tablet.context.close()
+    assert not tablet.errors, tablet.errors
+
+
+async def test_a_drop_with_a_stale_version_rolls_back_with_the_servers_409_message(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    order = await new_order(manager_api, shop, channel="counter")
+    page = await manager.context.new_page()
+    page.on("pageerror", lambda error: manager.errors.append(str(error)))
+
+    # The board's socket goes through this relay, which can hold back what the server sends: the board
+    # then still shows the order as received after another tablet moved it on.
+    holding: dict[str, Any] = {"on": False, "held": []}
+
+    def relay(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            # Engine.IO pings ("2") pass, so the connection stays up; Socket.IO events ("42…") wait.
+            if holding["on"] and isinstance(message, str) and message.startswith("42"):
+                holding["held"].append(message)
+            else:
+                ws.send(message)
+
+        server.on_message(from_server)
+
+    await page.route_web_socket(re.compile(r".*/socket\.io/.*"), relay)
+    await page.goto(f"{live_server.url}/kanban")
+    await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+    await page.locator("#kanban[data-ready]").wait_for(timeout=WAIT_MS)
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+
+    holding["on"] = True
+    moved = await manager_api.post(
+        f"/api/v1/orders/{order['id']}/transitions", json={"to": "preparing", "expected_version": 1}
+    )
+    assert moved.status_code == 200, moved.text
+
+    await mouse_drag(page, order["id"], "ready")
+    toast = page.locator("#toast")
+    await toast.wait_for(state="visible", timeout=WAIT_MS)
+    message = await toast.inner_text()
+    assert "The order changed meanwhile: it is now preparing, version 2" in message
+    # Not left in the column it was dropped on: back, and where the server says the order really is.
+    await settled(page, "preparing", order["id"])
+    assert await in_column(page, "ready", order["id"]).count() == 0
+    assert await card(page, order["id"]).get_attribute("data-version") == "2"
+
+    response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+    assert (response.json()["state"], response.json()["version"]) == ("preparing", 2)
+
+
+async def test_an_illegal_drop_is_refused_on_the_page(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    order = await new_order(manager_api, shop, channel="counter")
+    page = await manager.open(live_server, "/kanban")
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+    await mouse_drag(page, order["id"], "returned")
+    toast = page.locator("#toast")
+    await toast.wait_for(state="visible", timeout=WAIT_MS)
+    assert "cannot move from Received to Returned" in await toast.inner_text()
+    await settled(page, "received", order["id"])
+
+
+async def test_filters_narrow_the_board_and_are_remembered(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    delivery = await new_order(manager_api, shop)
+    counter = await new_order(manager_api, shop, channel="counter")
+    page = await manager.open(live_server, "/kanban")
+    await card(page, delivery["id"]).wait_for(timeout=WAIT_MS)
+    await card(page, counter["id"]).wait_for(timeout=WAIT_MS)
+
+    await page.click('#channel-filter [data-channel="delivery"]')
+    await card(page, counter["id"]).wait_for(state="detached", timeout=WAIT_MS)
+    assert await card(page, delivery["id"]).is_visible()
+    await page.fill("#f-search", "nadia")
+    assert await page.locator("#f-count").inner_text() == "1 of 2 open"
+
+    # Saved (to the server when it has preferences, else this browser) and back on the next visit.
+    await page.wait_for_function(
+        "() => Object.keys(localStorage).some((k) => k.includes('kanban.filters')"
+        " && localStorage.getItem(k).includes('nadia'))",
+        timeout=WAIT_MS,
+    )
+    again = await manager.open(live_server, "/kanban")
+    await card(again, delivery["id"]).wait_for(timeout=WAIT_MS)
+    assert await again.locator("#f-search").input_value() == "nadia"
+    assert (
+        await again.locator('#channel-filter [data-channel="delivery"]').get_attribute("aria-pressed")
+        == "true"
+    )
+    assert await card(again, counter["id"]).count() == 0
+    saved = json.loads(
+        await again.evaluate(
+            "() => localStorage.getItem(Object.keys(localStorage).find((k) => k.includes('kanban.filters')))"
+        )
+    )
+    assert saved["channels"] == ["delivery"]
+
+
+async def test_a_page_for_managers_only(live_server: LiveServer, shop: dict[str, Any], browser: Any) -> None:
+    cashier = await signed_in(browser, live_server, "cashier")
+    try:
+        page = await cashier.context.new_page()
+        response = await page.goto(f"{live_server.url}/kanban")
+        assert response is not None and response.status == 403
+        assert "for managers" in await page.inner_text(".problem")
+    finally:
+        await cashier.context.close()
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+async def dispatch_through_dialog(page: Any, courier: str, settle_mode: str) -> dict[str, str]:
+    """Pick the courier and the settle mode, wait for the server's preview, confirm; the preview's text."""
+    dialog = page.locator("#dispatch")
+    await dialog.wait_for(state="visible", timeout=WAIT_MS)
+    await dialog.locator(".kb-courier-option", has_text=courier).click()
+    await dialog.locator(f'input[name="settle_mode"][value="{settle_mode}"]').check()
+    await dialog.locator('[data-preview="net"]').wait_for(timeout=WAIT_MS)
+    shown = {
+        key: (await dialog.locator(f'[data-preview="{key}"]').text_content() or "").strip()
+        for key in ("amount_to_collect", "courier_fee", "net", "owed_by")
+    }
+    shown["owed_by_key"] = (
+        await dialog.locator('[data-preview="owed_by"]').get_attribute("data-owed-by") or ""
+    )
+    confirm = dialog.locator("#dispatch-confirm")
+    assert await confirm.is_enabled()
+    await confirm.click()
+    await dialog.wait_for(state="hidden", timeout=WAIT_MS)
+    return shown
+
+
+async def test_dragging_to_out_for_delivery_dispatches_through_the_dialog_to_the_couriers_phone(
+    browser: Any,
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    manager: Person,
+    manager_api: httpx.AsyncClient,
+) -> None:
+    if "/api/v1/orders/{order_id}/settlement-preview" not in await api_paths(manager_api):
+        pytest.skip("the dispatch backend (settlement preview) is not there yet")
+    order = await new_order(manager_api, shop)
+    rider = await signed_in(
+        browser, live_server, "rami", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        # The courier's phone is open before the dispatch: the delivery must arrive on it live.
+        phone = await rider.open(live_server, "/courier")
+        await phone.locator("#empty").wait_for(timeout=WAIT_MS)
+
+        page = await manager.open(live_server, "/kanban")
+        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+        await mouse_drag(page, order["id"], "out_for_delivery")
+        # Nothing moves before the manager confirms.
+        await page.locator("#dispatch").wait_for(state="visible", timeout=WAIT_MS)
+        assert await in_column(page, "received", order["id"]).count() == 1
+        await page.locator(
+            f'[data-courier-cash="{shop["rami"]}"]', has_text="cash in hand 0.00 EGP"
+        ).wait_for(timeout=WAIT_MS)
+        assert "0 on the road" in (
+            await page.locator(f'[data-courier-load="{shop["rami"]}"]').text_content() or ""
+        )
+
+        shown = await dispatch_through_dialog(page, "Rami Rider", "later")
+        # Unpaid, settle later (DESIGN §6): the courier collects the total, earns the territory's fee.
+        assert shown["amount_to_collect"] == "77.00 EGP"
+        assert shown["courier_fee"] == "15.00 EGP"
+        assert shown["net"] == "62.00 EGP"
+        assert shown["owed_by_key"] == "courier"
+        assert "owes the branch 62.00 EGP" in shown["owed_by"]
+
+        await settled(page, "out_for_delivery", order["id"])
+        assert "Rami Rider" in await card(page, order["id"]).inner_text()
+        response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+        assert response.json()["state"] == "out_for_delivery"
+        on_the_road = await manager_api.get(f"/api/v1/couriers/{shop['rami']}/deliveries")
+        [delivery_row] = on_the_road.json()
+        assert (delivery_row["order_id"], delivery_row["settle_mode"]) == (order["id"], "later")
+
+        delivery = phone.locator(f'.cr-delivery[data-order="{order["id"]}"]')
+        await delivery.wait_for(timeout=WAIT_MS)
+        text = await delivery.inner_text()
+        assert "Collect 77.00 EGP" in text
+        assert "Nadia Noor" in text
+        assert "12 Corniche Rd, Apt 4" in text
+        assert await delivery.locator(".cr-call").get_attribute("href") == "tel:+201005550199"
+        assert (await delivery.locator(".cr-address").get_attribute("href") or "").startswith(
+            "https://www.openstreetmap.org/search?query=12%20Corniche"
+        )
+        assert await phone.locator("#empty").is_hidden()
+    finally:
+        await rider.context.close()
+    assert not rider.errors, rider.errors
+
+
+async def test_a_finger_drags_a_delivery_out_and_settles_now(
+    browser: Any, live_server: LiveServer, shop: dict[str, Any], manager_api: httpx.AsyncClient
+) -> None:
+    if "/api/v1/orders/{order_id}/settlement-preview" not in await api_paths(manager_api):
+        pytest.skip("the dispatch backend (settlement preview) is not there yet")
+    tablet = await signed_in(
+        browser, live_server, "mona", has_touch=True, viewport={"width": 1600, "height": 1000}
+    )
+    try:
+        order = await new_order(manager_api, shop)
+        page = await tablet.open(live_server, "/kanban")
+        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+        await touch_drag(page, order["id"], "out_for_delivery")
+        shown = await dispatch_through_dialog(page, "Sara Scooter", "now")
+        assert (shown["amount_to_collect"], shown["courier_fee"], shown["net"]) == (
+            "77.00 EGP",
+            "15.00 EGP",
+            "62.00 EGP",
+        )
+        assert "settled at dispatch" in shown["owed_by"]
+        await settled(page, "out_for_delivery", order["id"])
+        balance = await manager_api.get(f"/api/v1/couriers/{shop['sara']}/balance")
+        # Settled now: nothing stays open between Sara and the branch.
+        assert balance.json()["net"] == "0.00"
+    finally:
+        await tablet.context.close()
+    assert not tablet.errors, tablet.errors
+
+
+async def test_a_refused_dispatch_rolls_back_with_the_servers_message(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    if "/api/v1/orders/{order_id}/settlement-preview" not in await api_paths(manager_api):
+        pytest.skip("the dispatch backend (settlement preview) is not there yet")
+    order = await new_order(manager_api, shop)
+    page = await manager.open(live_server, "/kanban")
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+    await mouse_drag(page, order["id"], "out_for_delivery")
+    dialog = page.locator("#dispatch")
+    await dialog.wait_for(state="visible", timeout=WAIT_MS)
+    # Another manager moves the order while this one is still choosing.
+    moved = await manager_api.post(
+        f"/api/v1/orders/{order['id']}/transitions", json={"to": "preparing", "expected_version": 1}
+    )
+    assert moved.status_code == 200, moved.text
+    await dispatch_through_dialog(page, "Rami Rider", "later")
+    toast = page.locator("#toast")
+    await toast.wait_for(state="visible", timeout=WAIT_MS)
+    assert "it is now preparing, version 2" in await toast.inner_text()
+    await settled(page, "preparing", order["id"])
+    response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+    assert response.json()["state"] == "preparing"
