@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, created_at_column
-from app.db.models._columns import fk_column, id_column, one_of
+from app.db.models._columns import fk_column, one_of
 
 TICKET_STATES = ("queued", "started", "bumped")
 DEVICE_ROLES = ("queue_tv", "station")
@@ -48,7 +48,12 @@ class Device(Base):
         CheckConstraint(one_of("status", DEVICE_STATES), name="status_known"),
         CheckConstraint(f"role IS NULL OR {one_of('role', DEVICE_ROLES)}", name="role_known"),
         CheckConstraint("role <> 'station' OR station_code IS NOT NULL", name="station_needs_code"),
-        Index("uq_devices_pairing_code_pending", "pairing_code", unique=True, postgresql_where="status = 'pending'"),
+        Index(
+            "uq_devices_pairing_code_pending",
+            "pairing_code",
+            unique=True,
+            postgresql_where="status = 'pending'",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
