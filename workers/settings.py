@@ -15,8 +15,9 @@ from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.release import release_scheduled
+from workers.jobs.settlement import settle_couriers
 
-FUNCTIONS = [heartbeat, release_scheduled]
+FUNCTIONS = [heartbeat, release_scheduled, settle_couriers]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:

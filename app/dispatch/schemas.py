@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -193,10 +193,14 @@ class BulkSettleIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: Note = ""
 
 
+BulkStatus = Literal["queued", "in_progress", "complete"]
+
+
 class BulkSettleOut(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     branch_id: int
     job_id: str
-    status: Literal["queued", "in_progress", "complete", "not_found"]
+    status: BulkStatus
     courier_ids: list[int] | None = None
-    result: dict[str, object] | None = None
+    # Once complete: couriers settled, already settled by an earlier run of the job, with nothing open.
+    result: dict[str, Any] | None = None

@@ -24,6 +24,7 @@ from app.dispatch.schemas import (
     BalanceOut,
     BulkSettleIn,
     BulkSettleOut,
+    BulkStatus,
     DeliveryOut,
     DispatchIn,
     DispatchOut,
@@ -55,6 +56,12 @@ BULK_JOB = "settle_couriers"
 HISTORY_LIMIT = 50
 DELIVERY_LIMIT = 100
 _BULK_NAMESPACE = uuid.UUID("5d2f8c1a-3e4b-4a6f-9c7d-2b1e0f9a8d34")
+_BULK_STATUS: dict[JobStatus, BulkStatus] = {
+    JobStatus.deferred: "queued",
+    JobStatus.queued: "queued",
+    JobStatus.in_progress: "in_progress",
+    JobStatus.complete: "complete",
+}
 
 
 def bulk_job_id(keys: Keys, bulk_id: uuid.UUID) -> str:
@@ -576,11 +583,11 @@ class DispatchService:
         queue = self._queue()
         job = await queue.enqueue_job(
             BULK_JOB,
-            str(request.id),
-            request.branch_id,
-            request.courier_ids,
-            request.note,
-            actor.user_id,
+            bulk_id=str(request.id),
+            branch_id=request.branch_id,
+            courier_ids=request.courier_ids,
+            note=request.note,
+            actor=actor.user_id,
             _job_id=job_id,
         )
         if job is None:
@@ -604,16 +611,11 @@ class DispatchService:
             info = await job.result_info()
             if info is not None and isinstance(info.result, dict):
                 result = info.result
-        mapped = {
-            JobStatus.deferred: "queued",
-            JobStatus.queued: "queued",
-            JobStatus.in_progress: "in_progress",
-            JobStatus.complete: "complete",
-            JobStatus.not_found: "not_found",
-        }[status]
-        if mapped == "not_found":
+        if status == JobStatus.not_found:
             raise NotFoundException(detail="Bulk settlement not found")
-        return BulkSettleOut(id=bulk_id, branch_id=branch_id, job_id=job_id, status=mapped, result=result)  # type: ignore[arg-type]
+        return BulkSettleOut(
+            id=bulk_id, branch_id=branch_id, job_id=job_id, status=_BULK_STATUS[status], result=result
+        )
 
     def _queue(self) -> ArqRedis:
         # arq's client on our Redis pool: enqueueing needs no connection of its own.

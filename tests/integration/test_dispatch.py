@@ -131,7 +131,9 @@ async def ledger_rows(runtime: Any, order_id: str) -> dict[str, Any]:
         ).all()
         cash = (
             await session.execute(
-                text("SELECT amount, settlement_id FROM branch_cash_movements WHERE order_id = :id ORDER BY id"),
+                text(
+                    "SELECT amount, settlement_id FROM branch_cash_movements WHERE order_id = :id ORDER BY id"
+                ),
                 {"id": order_id},
             )
         ).all()
@@ -184,7 +186,11 @@ async def test_unpaid_settle_now_courier_prepays_the_net(
     order = await new_order(client, shop)
     assert D(order["totals"]["total"]) == D("134.00")
     shown = await preview(client, order["id"], shop["rider"], "now")
-    assert money_of(shown, "amount_to_collect", "courier_fee", "net") == (D("134.00"), D("15.00"), D("119.00"))
+    assert money_of(shown, "amount_to_collect", "courier_fee", "net") == (
+        D("134.00"),
+        D("15.00"),
+        D("119.00"),
+    )
     assert shown["owed_by"] == "courier" and shown["settle_mode"] == "now"
     assert shown["amount_to_collect"] == "134.00"  # at the currency's decimals, as a string
 
@@ -194,8 +200,18 @@ async def test_unpaid_settle_now_courier_prepays_the_net(
 
     rows = await ledger_rows(runtime, order["id"])
     [(_, state, mode, collect, fee, cash, courier_id)] = rows["deliveries"]
-    assert (state, mode, collect, fee, cash, courier_id) == ("assigned", "now", D("134"), D("15"), None, shop["rider"].id)
-    assert rows["transactions"] == [("collection", D("134"), "settled", True), ("fee", D("15"), "settled", True)]
+    assert (state, mode, collect, fee, cash, courier_id) == (
+        "assigned",
+        "now",
+        D("134"),
+        D("15"),
+        None,
+        shop["rider"].id,
+    )
+    assert rows["transactions"] == [
+        ("collection", D("134"), "settled", True),
+        ("fee", D("15"), "settled", True),
+    ]
     assert rows["settlements"] == [("dispatch", D("119"), 2)]
     assert rows["cash"] == [D("119")]
     # The event is in PostgreSQL with the move, not only in Redis.
@@ -210,7 +226,11 @@ async def test_unpaid_settle_now_with_a_fee_above_the_total_branch_pays(
     order = await new_order(client, shop, territory="far")
     assert D(order["totals"]["total"]) == D("119.00")
     shown = await preview(client, order["id"], shop["rider"], "now")
-    assert money_of(shown, "amount_to_collect", "courier_fee", "net") == (D("119.00"), D("150.00"), D("-31.00"))
+    assert money_of(shown, "amount_to_collect", "courier_fee", "net") == (
+        D("119.00"),
+        D("150.00"),
+        D("-31.00"),
+    )
     assert shown["owed_by"] == "branch"
     assert (await dispatch(client, order["id"], shop["rider"], "now")).status_code == 200
     rows = await ledger_rows(runtime, order["id"])
@@ -373,7 +393,8 @@ async def test_preview_and_dispatch_access(client: httpx.AsyncClient, shop: dict
 
 async def preview_status(client: httpx.AsyncClient, order_id: str, courier: Any) -> int:
     response = await client.get(
-        f"/api/v1/orders/{order_id}/settlement-preview", params={"courier_id": courier.id, "settle_mode": "now"}
+        f"/api/v1/orders/{order_id}/settlement-preview",
+        params={"courier_id": courier.id, "settle_mode": "now"},
     )
     return response.status_code
 
@@ -406,10 +427,16 @@ async def test_two_managers_dispatch_one_order_exactly_one_wins(
     mode = rows["deliveries"][0][2]
     # Only the winner's money was written.
     if mode == "now":
-        assert rows["transactions"] == [("collection", D("134"), "settled", True), ("fee", D("15"), "settled", True)]
+        assert rows["transactions"] == [
+            ("collection", D("134"), "settled", True),
+            ("fee", D("15"), "settled", True),
+        ]
         assert rows["cash"] == [D("119")]
     else:
-        assert rows["transactions"] == [("collection", D("134"), "open", False), ("fee", D("15"), "open", False)]
+        assert rows["transactions"] == [
+            ("collection", D("134"), "open", False),
+            ("fee", D("15"), "open", False),
+        ]
         assert rows["cash"] == []
     assigned = [e for e in await stream(runtime, shop) if e.type == "courier.assigned"]
     assert len(assigned) == 1 and winner.json()["version"] == 2
@@ -444,7 +471,9 @@ async def test_a_refused_move_writes_nothing(
             text("SELECT count(*) FROM audit_log WHERE action = 'order.dispatched'")
         )
     assert audited == 0
-    assert [e.type for e in await stream(runtime, shop) if e.type.startswith(("courier.", "settlement."))] == []
+    assert [
+        e.type for e in await stream(runtime, shop) if e.type.startswith(("courier.", "settlement."))
+    ] == []
 
 
 # --------------------------------------------------------------------------- events
@@ -462,10 +491,18 @@ async def test_dispatch_events_in_the_stream(
     assert types[at:] == ["order.state_changed", "courier.assigned", "settlement.completed"]
     assert events[at].id == moved["event_id"]
     changed = msgspec.json.decode(events[at].raw_data, type=ev.StateChanged)
-    assert (changed.to, changed.courier_id, changed.settle_mode) == ("out_for_delivery", shop["rider"].id, "now")
+    assert (changed.to, changed.courier_id, changed.settle_mode) == (
+        "out_for_delivery",
+        shop["rider"].id,
+        "now",
+    )
     assigned = msgspec.json.decode(events[at + 1].raw_data, type=ev.CourierAssigned)
     assert assigned.order_id == order["id"] and assigned.courier_id == shop["rider"].id
-    assert (assigned.amount_to_collect, assigned.courier_fee, assigned.settle_mode) == ("134.00", "15.00", "now")
+    assert (assigned.amount_to_collect, assigned.courier_fee, assigned.settle_mode) == (
+        "134.00",
+        "15.00",
+        "now",
+    )
     assert assigned.address == "3 Nile St, Zamalek" and assigned.trip_id is None
     assert (assigned.customer_name, assigned.customer_phone) == ("Nadia", "+201001234567")
     assert assigned.version == 2 and events[at + 1].order_id == order["id"]
@@ -535,7 +572,9 @@ async def test_trip_dispatches_several_orders_each_settling_on_its_own(
     assert reused.status_code == 409
 
 
-async def test_a_trip_is_all_or_nothing(client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any) -> None:
+async def test_a_trip_is_all_or_nothing(
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
+) -> None:
     await login(client, "boss")
     delivery = await new_order(client, shop)
     pickup = await new_order(client, shop, channel="pickup")
@@ -550,14 +589,18 @@ async def test_a_trip_is_all_or_nothing(client: httpx.AsyncClient, shop: dict[st
     # One order already on the road: the other must not go either.
     second = await new_order(client, shop)
     assert (await dispatch(client, second["id"], shop["rider2"], "later")).status_code == 200
-    response = await client.post("/api/v1/dispatch", json=body | {"order_ids": [delivery["id"], second["id"]]})
+    response = await client.post(
+        "/api/v1/dispatch", json=body | {"order_ids": [delivery["id"], second["id"]]}
+    )
     assert response.status_code == 409
     # An order the Redis step refuses (cancelled meanwhile) stops the whole trip before anything moves.
     cancelled = await new_order(client, shop)
     await client.post(
         f"/api/v1/orders/{cancelled['id']}/transitions", json={"to": "cancelled", "reason": "customer left"}
     )
-    response = await client.post("/api/v1/dispatch", json=body | {"order_ids": [delivery["id"], cancelled["id"]]})
+    response = await client.post(
+        "/api/v1/dispatch", json=body | {"order_ids": [delivery["id"], cancelled["id"]]}
+    )
     assert response.status_code == 409 and response.json()["reason"] == "illegal"
     rows = await ledger_rows(runtime, delivery["id"])
     assert rows["deliveries"] == [] and rows["transactions"] == []
@@ -573,9 +616,19 @@ async def test_a_trip_is_all_or_nothing(client: httpx.AsyncClient, shop: dict[st
     [
         {"order_ids": [], "courier_id": 1, "settle_mode": "now", "trip_id": str(uuid.uuid4())},
         {"order_ids": ["nope"], "courier_id": 1, "settle_mode": "now", "trip_id": str(uuid.uuid4())},
-        {"order_ids": [str(uuid.uuid4())], "courier_id": 1, "settle_mode": "soon", "trip_id": str(uuid.uuid4())},
+        {
+            "order_ids": [str(uuid.uuid4())],
+            "courier_id": 1,
+            "settle_mode": "soon",
+            "trip_id": str(uuid.uuid4()),
+        },
         {"order_ids": [str(uuid.uuid4())], "courier_id": 1, "settle_mode": "now"},
-        {"order_ids": [str(uuid.uuid4())] * 51, "courier_id": 1, "settle_mode": "now", "trip_id": str(uuid.uuid4())},
+        {
+            "order_ids": [str(uuid.uuid4())] * 51,
+            "courier_id": 1,
+            "settle_mode": "now",
+            "trip_id": str(uuid.uuid4()),
+        },
     ],
 )
 async def test_bad_trip_bodies(client: httpx.AsyncClient, shop: dict[str, Any], body: dict[str, Any]) -> None:
@@ -622,7 +675,9 @@ async def test_courier_accepts_and_delivers_with_the_cash_taken(
     assert again.status_code == 200 and again.json()["event_id"] is None
 
     for bad in ("-1", "abc", "1.234", "NaN", "1e30"):
-        refused = await client.post(f"/api/v1/deliveries/{mine['id']}/delivered", json={"cash_collected": bad})
+        refused = await client.post(
+            f"/api/v1/deliveries/{mine['id']}/delivered", json={"cash_collected": bad}
+        )
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.json()["field"] == "cash_collected"
     done = await client.post(f"/api/v1/deliveries/{mine['id']}/delivered", json={"cash_collected": "130.5"})
@@ -630,7 +685,11 @@ async def test_courier_accepts_and_delivers_with_the_cash_taken(
     assert done.json()["state"] == "delivered" and done.json()["cash_collected"] == "130.50"
     owed = await balance(client, shop["rider"])
     # The transactions stay as charged; the shortfall is in the audit log for the manager.
-    assert money_of(owed, "owes_branch", "branch_owes", "cash_in_hand_today") == (D("134.00"), D("15.00"), D("130.50"))
+    assert money_of(owed, "owes_branch", "branch_owes", "cash_in_hand_today") == (
+        D("134.00"),
+        D("15.00"),
+        D("130.50"),
+    )
     assert owed["active_deliveries"] == 0
     async with runtime.sessionmaker() as session:
         difference = await session.scalar(
@@ -652,7 +711,8 @@ async def test_delivered_by_transition_defaults_cash_to_the_amount(
     )
     assert wrong.status_code == 422 and wrong.json()["field"] == "cash_collected"
     misplaced = await client.post(
-        f"/api/v1/orders/{order['id']}/transitions", json={"to": "returned", "reason": "x", "cash_collected": "5"}
+        f"/api/v1/orders/{order['id']}/transitions",
+        json={"to": "returned", "reason": "x", "cash_collected": "5"},
     )
     assert misplaced.status_code == 422 and misplaced.json()["field"] == "cash_collected"
     done = await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "delivered"})
@@ -676,13 +736,18 @@ async def test_returned_settle_later_voids_the_collection_keeps_the_fee(
     assert back.status_code == 200, back.text
     rows = await ledger_rows(runtime, order["id"])
     assert rows["deliveries"][0][1] == "returned"
-    assert rows["transactions"] == [("collection", D("134"), "settled", True), ("fee", D("15"), "open", False)]
+    assert rows["transactions"] == [
+        ("collection", D("134"), "settled", True),
+        ("fee", D("15"), "open", False),
+    ]
     assert rows["settlements"] == [("dispatch", D("0"), 1)]
     assert rows["cash"] == []
     owed = await balance(client, shop["rider"])
     assert money_of(owed, "owes_branch", "branch_owes", "net") == (D("0.00"), D("15.00"), D("-15.00"))
     # Back to ready and out again with another courier: a new delivery, charged afresh.
-    assert (await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "ready"})).status_code == 200
+    assert (
+        await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "ready"})
+    ).status_code == 200
     assert (await dispatch(client, order["id"], shop["rider2"], "later")).status_code == 200
     rows = await ledger_rows(runtime, order["id"])
     assert [d[1] for d in rows["deliveries"]] == ["returned", "assigned"]
@@ -697,6 +762,10 @@ async def test_returned_settle_now_hands_the_prepaid_collection_back(
     await dispatch(client, order["id"], shop["rider"], "now")
     await login(client, "rider")
     [mine] = (await client.get(f"/api/v1/couriers/{shop['rider'].id}/deliveries")).json()
+    with_cash = await client.post(
+        f"/api/v1/deliveries/{mine['id']}/returned", json={"reason": "wrong address", "cash_collected": "1"}
+    )
+    assert with_cash.status_code == 422 and with_cash.json()["field"] == "cash_collected"
     back = await client.post(f"/api/v1/deliveries/{mine['id']}/returned", json={"reason": "wrong address"})
     assert back.status_code == 200 and back.json()["return_reason"] == "wrong address"
     rows = await ledger_rows(runtime, order["id"])
@@ -770,8 +839,12 @@ async def test_event_write_gives_way_to_a_persister_holding_it(shop: dict[str, A
     )
     async with runtime.sessionmaker() as session:
         keys: Keys = runtime.keys
-        service = OrderService(session=session, redis=runtime.redis, keys=keys, machine=OrderMachine(runtime.redis, keys))
-        order = (await session.scalars(select(Order).where(Order.id == order_id).with_for_update(key_share=True))).one()
+        service = OrderService(
+            session=session, redis=runtime.redis, keys=keys, machine=OrderMachine(runtime.redis, keys)
+        )
+        order = (
+            await session.scalars(select(Order).where(Order.id == order_id).with_for_update(key_share=True))
+        ).one()
 
         async def persister_twin() -> None:
             async with runtime.engine.connect() as conn:
@@ -783,14 +856,18 @@ async def test_event_write_gives_way_to_a_persister_holding_it(shop: dict[str, A
                     {"b": shop["branch"].id, "s": entry.id, "o": order_id},
                 )
                 # Waits on our lock, holding its event row.
-                await conn.execute(text("UPDATE orders SET version = 4 WHERE id = :o AND version < 4"), {"o": order_id})
+                await conn.execute(
+                    text("UPDATE orders SET version = 4 WHERE id = :o AND version < 4"), {"o": order_id}
+                )
                 await conn.commit()
 
         twin = asyncio.create_task(persister_twin())
         for _ in range(200):
             async with runtime.engine.connect() as probe:
                 waiting = await probe.scalar(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    )
                 )
             if waiting:
                 break
@@ -799,7 +876,11 @@ async def test_event_write_gives_way_to_a_persister_holding_it(shop: dict[str, A
         await session.commit()
         await asyncio.wait_for(twin, 5)
     async with runtime.sessionmaker() as check:
-        stored = await check.scalar(text("SELECT count(*) FROM order_events WHERE stream_id = :s"), {"s": entry.id})
-        row = (await check.execute(text("SELECT state, version FROM orders WHERE id = :o"), {"o": order_id})).one()
+        stored = await check.scalar(
+            text("SELECT count(*) FROM order_events WHERE stream_id = :s"), {"s": entry.id}
+        )
+        row = (
+            await check.execute(text("SELECT state, version FROM orders WHERE id = :o"), {"o": order_id})
+        ).one()
     assert stored == 1
     assert tuple(row) == ("out_for_delivery", 4)

@@ -13,7 +13,9 @@ from app.orders.services._release import ReleaseMixin
 from app.orders.services._transitions import TransitionMixin
 
 
-class OrderService(CreateMixin, DispatchMixin, TransitionMixin, ReadMixin, ReleaseMixin, KitchenMixin, OrderServiceBase):
+class OrderService(
+    CreateMixin, DispatchMixin, TransitionMixin, ReadMixin, ReleaseMixin, KitchenMixin, OrderServiceBase
+):
     pass
 
 

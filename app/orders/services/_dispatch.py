@@ -712,6 +712,8 @@ class DispatchMixin(TransitionMixin):
         settlement: ev.SettlementCompleted | None = None
         if to is State.RETURNED and not reason:
             raise unprocessable("reason", "moving to returned needs reason")
+        if to is State.RETURNED and cash_collected is not None:
+            raise unprocessable("cash_collected", "only a delivered order records the cash collected")
         if delivery is not None:
             now = dt.datetime.now(dt.UTC)
             if to is State.DELIVERED:
