@@ -16,11 +16,12 @@ Decisions (DESIGN §6 leaves them open):
 - Delivered records `cash_collected` on the delivery (default: the amount to collect). A different amount
   is kept and audited with the difference; the courier's transactions stay as charged, and squaring the
   difference is the manager's decision.
-- Returned: the customer paid nothing, so the collection goes; the fee stays (the ride was made). Settled
-  later: the open collection is voided by a `dispatch` settlement that moves no cash (net 0, note
-  "returned…"). Settled now: the courier prepaid the collection, so the branch hands it back at once
-  (a `dispatch` settlement of -collection, no transactions, cash out of the till). So a settlement's `net`
-  is always the cash that changed hands, + when the courier paid the branch.
+- Returned: the customer paid nothing, so the collection goes; the fee stays (the ride was made). A
+  collection still open (settled later) is voided by a `dispatch` settlement that moves no cash (net 0,
+  note "returned…"). One already settled (settle now, or a settlement since) was paid by the courier, so
+  the branch hands it back at once (a `dispatch` settlement of -collection, no transactions, cash out of
+  the till). So a settlement's `net` is always the cash that changed hands, + when the courier paid the
+  branch.
 - An order out for delivery is returned before it can be cancelled (the transition table).
 - Settlement ids: client-generated for single settlements (a retry answers 200 with the same settlement);
   derived from the delivery for dispatch and return settlements, and from the bulk id and the courier for

@@ -884,3 +884,23 @@ async def test_event_write_gives_way_to_a_persister_holding_it(shop: dict[str, A
         ).one()
     assert stored == 1
     assert tuple(row) == ("out_for_delivery", 4)
+
+
+async def test_returned_after_the_courier_settled_hands_the_collection_back(
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
+) -> None:
+    await login(client, "boss")
+    order = await new_order(client, shop)
+    await dispatch(client, order["id"], shop["rider"], "later")
+    settled = await client.post(
+        f"/api/v1/couriers/{shop['rider'].id}/settlements", json={"id": str(uuid.uuid4())}
+    )
+    assert settled.status_code == 201 and settled.json()["net"] == "119.00"
+    back = await client.post(
+        f"/api/v1/orders/{order['id']}/transitions", json={"to": "returned", "reason": "refused at the door"}
+    )
+    assert back.status_code == 200
+    rows = await ledger_rows(runtime, order["id"])
+    assert rows["settlements"][-1] == ("dispatch", D("-134"), 0)
+    assert rows["cash"] == [D("-134")]
+    assert (await balance(client, shop["rider"]))["net"] == "0.00"

@@ -784,9 +784,9 @@ class DispatchMixin(TransitionMixin):
         """The money of a returned delivery (policy in app/dispatch/__init__.py): the courier collected
         nothing, so the collection goes; the fee stays, the ride was made.
 
-        Settled later: the open collection is voided by a return settlement that moves no cash. Settled now:
-        the courier prepaid the collection at dispatch, so the branch hands it back (a return settlement
-        of -collection, cash out of the till)."""
+        Still open (settled later): the collection is voided by a return settlement that moves no cash.
+        Already settled (at dispatch, or by a settlement since): the courier paid it to the branch, so the
+        branch hands it back (a return settlement of -collection, cash out of the till)."""
         collection = (
             await self.session.scalars(
                 select(CourierTransaction)
@@ -796,30 +796,19 @@ class DispatchMixin(TransitionMixin):
         ).first()
         if collection is None:
             return None
-        settlement_id = ledger.derived_settlement_id("return", delivery.id)
         if collection.status == "open":
-            return await ledger.record_settlement(
-                self.session,
-                settlement_id=settlement_id,
-                courier_id=delivery.courier_id,
-                branch_id=delivery.branch_id,
-                kind="dispatch",
-                transactions=[collection],
-                cash=ledger.ZERO,
-                note=f"returned, collection voided: {delivery.return_reason}",
-                actor=actor,
-                exponent=exponent,
-                order_id=delivery.order_id,
-            )
+            voided, cash, note = [collection], ledger.ZERO, "returned, collection voided"
+        else:
+            voided, cash, note = [], -collection.amount, "returned, prepaid collection handed back"
         return await ledger.record_settlement(
             self.session,
-            settlement_id=settlement_id,
+            settlement_id=ledger.derived_settlement_id("return", delivery.id),
             courier_id=delivery.courier_id,
             branch_id=delivery.branch_id,
             kind="dispatch",
-            transactions=[],
-            cash=-collection.amount,
-            note=f"returned, prepaid collection handed back: {delivery.return_reason}",
+            transactions=voided,
+            cash=cash,
+            note=f"{note}: {delivery.return_reason}",
             actor=actor,
             exponent=exponent,
             order_id=delivery.order_id,
