@@ -15,10 +15,12 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from app.alerts import AlertController, StateLimitController
 from app.auth.controllers import AuthController
 from app.auth.middleware import SessionMiddleware
 from app.branches.controllers import BranchController
 from app.catalog import CatalogController
+from app.couriers import CourierLocationController
 from app.customers import CustomerController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
@@ -34,9 +36,11 @@ from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
+from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
+from app.preferences import PreferenceController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -77,6 +81,11 @@ def create_litestar(
             KdsController,
             KitchenOrderController,
             KitchenMetricsController,
+            OrderActionController,
+            AlertController,
+            StateLimitController,
+            PreferenceController,
+            CourierLocationController,
             DispatchController,
             *DISPLAY_ROUTES,
             *static_files_routers(),

@@ -63,13 +63,25 @@ def _pick(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- staff boards
 
 
+# Managers' news only: late-order alerts and where the couriers are. The POS gets everything else in full;
+# the TV, the kitchen and the couriers' pages get neither (their allow-lists below do not name them).
+MANAGER_ONLY = frozenset({"alert.raised", "alert.acknowledged"})
+
+
+def is_courier_location(event_type: str, data: Mapping[str, Any]) -> bool:
+    # `courier.updated` also reports a delivery's progress (app/dispatch); only a location ping has `lat`.
+    return event_type == "courier.updated" and "lat" in data
+
+
 def kanban(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
     """Managers: full envelopes, every type (a new event type shows up on the board without a change here)."""
     return [Route((branch_room(branch_id),), None)]
 
 
 def pos(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
-    """Cashiers: their branch's orders and payments, in full."""
+    """Cashiers: their branch's orders and payments, in full; not the managers' alerts and courier map."""
+    if event_type in MANAGER_ONLY or is_courier_location(event_type, data):
+        return []
     return [Route((branch_room(branch_id),), None)]
 
 
@@ -210,7 +222,8 @@ def courier(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Ro
         return []
     if event_type == "order.state_changed":
         return [Route((courier_room(courier_id),), _pick(data, COURIER_ORDER_FIELDS))]
-    if event_type not in COURIER_PASS_THROUGH:
+    # A courier's own position is for the board; their phone already knows where it is.
+    if event_type not in COURIER_PASS_THROUGH or is_courier_location(event_type, data):
         return []
     rooms = [courier_room(courier_id)]
     # A reassignment tells the courier who lost the order too, so it leaves their list at once.

@@ -13,11 +13,12 @@ from arq.connections import RedisSettings
 from app.lib.runtime import Runtime
 from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
+from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.release import release_scheduled
 from workers.jobs.settlement import settle_couriers
 
-FUNCTIONS = [heartbeat, release_scheduled, settle_couriers]
+FUNCTIONS = [heartbeat, release_scheduled, raise_alerts, settle_couriers]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -60,6 +61,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 second={5, 20, 35, 50},
                 run_at_startup=True,
             ),
+            # Every 30 s (issue 6): limits are minutes long, so an alert is at most half a minute late.
+            cron(raise_alerts, name=f"{prefix}raise-alerts", second={10, 40}, run_at_startup=True),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

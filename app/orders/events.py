@@ -40,7 +40,9 @@ class Line(msgspec.Struct, kw_only=True):
     line_total: str
 
 
-class OrderCreated(msgspec.Struct, kw_only=True):
+class OrderCreated(msgspec.Struct, kw_only=True, omit_defaults=True):
+    # omit_defaults drops only the transfer link below when it is unset; every other field has no default,
+    # so an ordinary order.created keeps exactly its shape.
     order_id: str
     branch_id: int
     channel: str
@@ -55,6 +57,9 @@ class OrderCreated(msgspec.Struct, kw_only=True):
     delivery: Delivery | None
     lines: list[Line]
     created_at: str
+    # A copy made by a transfer between branches names the order it replaces (cancelled in its branch).
+    transferred_from: str | None = None
+    transferred_from_branch: int | None = None
 
 
 class TicketItem(msgspec.Struct, kw_only=True):
@@ -211,3 +216,58 @@ class SettlementCompleted(msgspec.Struct, kw_only=True):
     note: str
     order_id: str | None = None  # a settlement made by a dispatch or a return names its order
     actor: int | None = None
+
+
+# --------------------------------------------------------------------------- board: card actions, alerts, couriers
+
+
+class CancelDecided(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """`order.updated` right after a cancel made through the card action, when there is more to say than the
+    `order.state_changed` the state machine wrote: what happens to money already taken, and where a
+    transferred order went. Carries no version (like a rush toggle) so no client's expected_version goes
+    stale."""
+
+    order_id: str
+    state: str  # always "cancelled"
+    reason: str
+    payment_status: str
+    # None: nothing was paid, so there was nothing to decide.
+    refund: bool | None = None
+    transferred_to: str | None = None
+    transferred_to_branch: int | None = None
+    actor: int | None = None
+
+
+class AlertRaised(msgspec.Struct, kw_only=True):
+    """`alert.raised`: an order over its state's time limit (`state_overdue`) or a delivery past its slot
+    (`slot_missed`). Managers only (kanban)."""
+
+    alert_id: int
+    order_id: str
+    kind: str
+    state: str
+    message: str
+    token: int | None
+    channel: str
+    version: int
+    raised_at: str
+
+
+class AlertAcknowledged(msgspec.Struct, kw_only=True):
+    """`alert.acknowledged`: a manager dealt with an alert; every board drops it."""
+
+    alert_id: int
+    order_id: str
+    acknowledged_by: int
+    acknowledged_at: str
+
+
+class CourierLocation(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """`courier.updated` for a location ping: where a courier is. Kanban only (never the TV, the kitchen,
+    or other couriers)."""
+
+    courier_id: int
+    lat: float
+    lng: float
+    at: str
+    accuracy: float | None = None

@@ -85,7 +85,9 @@ TRANSITIONS: dict[tuple[State, State], Rule] = {
     (State.READY, State.RECEIVED): Rule(roles=_MANAGER, correction=True),
     # A recall at the pass after `ready` reopens the order (issue: kitchen displays).
     (State.READY, State.PREPARING): Rule(roles=frozenset({"manager", SYSTEM}), correction=True),
-    **{(origin, State.CANCELLED): _CANCEL for origin in OPEN_STATES},
+    # Cancel from any open state but `out_for_delivery`: the food and maybe the cash are with a courier, so
+    # the order must come back (`returned`) before it can be given up (issue 6, card actions).
+    **{(origin, State.CANCELLED): _CANCEL for origin in OPEN_STATES if origin != State.OUT_FOR_DELIVERY},
 }
 
 SETTLE_MODES = ("now", "later")

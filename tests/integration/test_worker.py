@@ -33,6 +33,7 @@ def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
     assert [job.name for job in cron_jobs] == [
         f"{settings.redis.prefix}heartbeat",
         f"{settings.redis.prefix}release-scheduled",
+        f"{settings.redis.prefix}raise-alerts",
     ]
 
 

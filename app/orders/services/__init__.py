@@ -4,6 +4,7 @@ Only this service writes orders, and it announces a change in Redis only after P
 it, so a persisted event never points at a missing order. It is one class assembled from its parts.
 """
 
+from app.orders.services._actions import ActionsMixin
 from app.orders.services._base import OrderServiceBase, request_hash, ticket_id_for
 from app.orders.services._create import CreateMixin
 from app.orders.services._dispatch import DispatchMixin
@@ -13,8 +14,18 @@ from app.orders.services._release import ReleaseMixin
 from app.orders.services._transitions import TransitionMixin
 
 
+# ActionsMixin comes first: it wraps `transition` so a cancel answers for money taken on the order.
+# DispatchMixin extends TransitionMixin: the road moves (out_for_delivery, delivered, returned) go through
+# its PostgreSQL + Redis dispatch path.
 class OrderService(
-    CreateMixin, DispatchMixin, TransitionMixin, ReadMixin, ReleaseMixin, KitchenMixin, OrderServiceBase
+    ActionsMixin,
+    CreateMixin,
+    DispatchMixin,
+    TransitionMixin,
+    ReadMixin,
+    ReleaseMixin,
+    KitchenMixin,
+    OrderServiceBase,
 ):
     pass
 
