@@ -22,6 +22,7 @@ from app.branches.controllers import BranchController
 from app.catalog import CatalogController
 from app.couriers import CourierLocationController
 from app.customers import CustomerController
+from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
 from app.kitchen.controllers import (
@@ -41,6 +42,7 @@ from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
 from app.preferences import PreferenceController
+from app.queue import QueueController, ServiceTicketController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -87,6 +89,9 @@ def create_litestar(
             PreferenceController,
             CourierLocationController,
             DispatchController,
+            DeviceController,
+            QueueController,
+            ServiceTicketController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

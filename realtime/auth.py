@@ -1,5 +1,6 @@
-"""Authenticating a Socket.IO connect: the session cookie the pages use, and the `auth` object the client
-sends (which branch, which station, where to resume from)."""
+"""Authenticating a Socket.IO connect: the session cookie the pages use, or the device token of a paired
+display (`auth.device_token`), and the `auth` object the client sends (which branch, which station, where
+to resume from)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 import socketio
 
+from app.auth.devices import REFUSALS, DevicePrincipal, authenticate_device, still_approved
 from app.auth.middleware import read_cookie
 from app.auth.sessions import SessionStore, SessionUser
 
@@ -31,7 +33,8 @@ def refuse(code: str, detail: str) -> socketio.exceptions.ConnectionRefusedError
     """A refusal the client can show (`message`) and act on (`data.code`).
 
     Codes: unauthorized, forbidden, bad_request, bad_event_id, unknown_branch, unknown_station,
-    unknown_courier, unavailable.
+    unknown_courier, unavailable; for displays, device_unknown (a token nobody paired: pair again) and
+    device_revoked (a manager unpaired it).
     """
     return socketio.exceptions.ConnectionRefusedError(f"{code}: {detail}", {"code": code})
 
@@ -51,6 +54,8 @@ class ConnectAuth(msgspec.Struct, kw_only=True, frozen=True):
     station: _Code | None = None
     stations: Annotated[list[_Code], msgspec.Meta(max_length=50)] | None = None
     courier_id: _BranchId | None = None
+    # A paired display authenticates with its token instead of a session cookie.
+    device_token: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
     # Resume points; the format is checked by replay.parse_resume so the refusal can say which one is bad.
     last_event_id: Any = None
     last_event_ids: Any = None
@@ -72,3 +77,19 @@ def parse_auth(auth: Any) -> ConnectAuth:
     except msgspec.ValidationError as exc:
         # msgspec names the field: "Expected `int`, got `str` - at `$.branch_id`".
         raise refuse("bad_request", f"auth: {exc}") from None
+
+
+async def device_from_token(runtime: Runtime, token: str) -> DevicePrincipal:
+    """The approved device holding `token`; a refusal saying why not otherwise."""
+    async with runtime.sessionmaker() as session:
+        found = await authenticate_device(session, token)
+    if isinstance(found, str):
+        raise refuse(f"device_{found}", REFUSALS[found])
+    return found
+
+
+async def ensure_device_approved(runtime: Runtime, device: DevicePrincipal) -> None:
+    async with runtime.sessionmaker() as session:
+        approved = await still_approved(session, device.device_id)
+    if not approved:
+        raise refuse("device_revoked", REFUSALS["revoked"])

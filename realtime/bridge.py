@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from app.lib.metrics import Counter, Gauge, Histogram, Registry
@@ -43,6 +43,10 @@ BLOCK_MS = 1000
 COUNT = 500
 REFRESH_SECONDS = 1.0
 LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+# Acts on a server-side control event after it has been delivered (e.g. `device.revoked` ends the sockets
+# of that display: realtime/devices.py).
+Control = Callable[[StreamEntry, dict[str, Any]], Awaitable[None]]
 
 
 class BridgeMetrics:
@@ -98,6 +102,7 @@ class Bridge:
         self._new_branch_cursor = "0-0"
         self._refreshed_at = 0.0
         self._registered = False
+        self.controls: dict[str, Control] = {}
 
     # ------------------------------------------------------------------ state shared with replay
 
@@ -291,6 +296,13 @@ class Bridge:
                 self.metrics.lag.observe(max(0.0, time.time() - entry.ts_ms / 1000))
             for eio_sid, packet in sends:
                 await self.send(eio_sid, packet)
+            control = self.controls.get(entry.type)
+            if control is not None:
+                try:
+                    await control(entry, data)
+                except Exception:
+                    self.metrics.errors.inc("control")
+                    log.exception("control event %s of branch %s failed", entry.id, branch_id)
             dispatched += 1
         return dispatched
 

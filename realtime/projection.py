@@ -169,9 +169,19 @@ QUEUE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # A rush toggle is token-level news (the board may flag the number); nothing else of `order.updated` is.
 QUEUE_RUSH_FIELDS = ("order_id", "token", "channel", "rush")
+# The walk-in service queue (app/queue): a number, the counter it is called to, and its state. No service,
+# no ticket id: "number 12 to counter 3" is all the room needs.
+QUEUE_SERVICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "service.ticket_created": ("number", "counter", "state"),
+    "service.ticket_called": ("number", "counter", "state"),
+    "service.ticket_updated": ("number", "counter", "state"),
+}
 
 
 def queue(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
+    service_fields = QUEUE_SERVICE_FIELDS.get(event_type)
+    if service_fields is not None:
+        return [Route((branch_room(branch_id),), _pick(data, service_fields))]
     fields = QUEUE_RUSH_FIELDS if _is_rush_change(event_type, data) else QUEUE_FIELDS.get(event_type)
     if fields is None:
         return []

@@ -4,18 +4,23 @@ CSRF is a double submit bound to the session: login returns a per-session token 
 (`passline_csrf`) and in the login response; pages send it back in the `X-CSRF-Token` header on every
 POST/PUT/PATCH/DELETE. A cross-site form can make the browser send the session cookie, but it cannot
 read the token, so it cannot forge the header.
+
+A paired display sends `Authorization: Device <token>` instead (app/auth/devices.py): the device it names
+goes in `scope["device"]`, or why it was refused in `scope["device_refusal"]`. Such a request needs no
+CSRF token: browsers never attach that header by themselves.
 """
 
 from __future__ import annotations
 
 import hmac
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 
+from app.auth.devices import authenticate_device, device_token_from_header
 from app.auth.sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -64,6 +69,13 @@ class SessionMiddleware(ASGIMiddleware):
             user = await store.get(token)
         scope["user"] = user
         scope["auth"] = token if user is not None else None
+        extra = cast("dict[str, Any]", scope)
+        extra["device"] = extra["device_refusal"] = None
+        device_token = device_token_from_header(_header(scope, b"authorization"))
+        if device_token is not None:
+            async with self.runtime.sessionmaker() as session:
+                found = await authenticate_device(session, device_token)
+            extra["device_refusal" if isinstance(found, str) else "device"] = found
         if user is not None and cast("HTTPScope", scope)["method"] not in SAFE_METHODS:
             handler = scope.get("route_handler")
             exempt = handler is not None and handler.opt.get(CSRF_EXEMPT_OPT, False)

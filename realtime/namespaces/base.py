@@ -2,6 +2,9 @@
 
 A connect goes: session cookie -> role -> `auth` object -> subscription (branches and rooms, always
 within the user's branches) -> resume points -> hold for replay -> join rooms -> `hello` -> replay task.
+A paired display sends `auth.device_token` instead of a cookie: its device's role and branch decide the
+subscription (`subscribe_device`; refused unless the namespace accepts displays), and it also joins
+`device:{id}`, the room a revoke disconnects (realtime/devices.py).
 Every refusal is a ConnectionRefusedError whose message starts with a code (see realtime.auth.refuse).
 """
 
@@ -14,10 +17,19 @@ import socketio
 from sqlalchemy import select
 
 from app.db.models import Branch
-from realtime.auth import ConnectAuth, parse_auth, refuse, session_from_environ
+from realtime.auth import (
+    ConnectAuth,
+    device_from_token,
+    ensure_device_approved,
+    parse_auth,
+    refuse,
+    session_from_environ,
+)
+from realtime.devices import device_room, install_device_controls
 from realtime.replay import parse_resume, replay
 
 if TYPE_CHECKING:
+    from app.auth.devices import DevicePrincipal
     from app.auth.sessions import SessionUser
     from app.lib.runtime import Runtime
     from realtime.bridge import Bridge
@@ -41,8 +53,12 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         super().__init__(self.name)
         self.runtime = runtime
         self.bridge = bridge
+        install_device_controls(bridge)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        if isinstance(auth, dict) and auth.get("device_token") is not None:
+            await self._connect_device(sid, auth)
+            return
         try:
             user = await session_from_environ(self.runtime, environ)
         except Exception:
@@ -61,9 +77,47 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.exception("subscription failed on %s connect", self.name)
             raise refuse("unavailable", "try again shortly") from None
         points = parse_resume(request, subscription.branches)
-
         # Handlers of later issues (a bump from the KDS) authorise against these without a lookup.
-        await self.save_session(sid, {"user": user, "branches": subscription.branches})
+        session = {"user": user, "device": None, "branches": subscription.branches}
+        await self._start(sid, session, subscription, points, {"user": user.username})
+
+    async def _connect_device(self, sid: str, auth: dict[str, Any]) -> None:
+        """A paired display: its token instead of a session, and only what its role and branch allow."""
+        request = parse_auth(auth)
+        assert request.device_token is not None
+        try:
+            device = await device_from_token(self.runtime, request.device_token)
+            subscription = await self.subscribe_device(device, request)
+        except socketio.exceptions.ConnectionRefusedError:
+            raise
+        except Exception:
+            log.exception("device connect failed on %s", self.name)
+            raise refuse("unavailable", "try again shortly") from None
+        points = parse_resume(request, subscription.branches)
+        # In the device's room before checking once more that it is still approved: a revoke committed
+        # after this check is announced after it, and the announcement finds the socket in the room
+        # (realtime/devices.py); one committed before it is refused here.
+        await self.enter_room(sid, device_room(device.device_id))
+        try:
+            await ensure_device_approved(self.runtime, device)
+        except socketio.exceptions.ConnectionRefusedError:
+            raise
+        except Exception:
+            log.exception("device check failed on %s", self.name)
+            raise refuse("unavailable", "try again shortly") from None
+        session = {"user": None, "device": device, "branches": subscription.branches}
+        hello = {"device": device.name, "device_id": device.device_id}
+        await self._start(sid, session, subscription, points, hello)
+
+    async def _start(
+        self,
+        sid: str,
+        session: dict[str, Any],
+        subscription: Subscription,
+        points: dict[int, str],
+        hello: dict[str, Any],
+    ) -> None:
+        await self.save_session(sid, session)
         for branch_id in subscription.branches:
             self.bridge.follow(branch_id)
         # Held before joining any room, so no live event of a resumed branch can overtake the replay.
@@ -72,7 +126,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             for room in subscription.rooms:
                 await self.enter_room(sid, room)
-            await self.emit("hello", {"user": user.username, "rooms": list(subscription.rooms)}, to=sid)
+            await self.emit("hello", {**hello, "rooms": list(subscription.rooms)}, to=sid)
         except BaseException:
             self.bridge.forget(sid)
             raise
@@ -86,6 +140,10 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def subscribe(self, user: SessionUser, request: ConnectAuth) -> Subscription:
         raise NotImplementedError
+
+    async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
+        """What a paired display may follow here; displays are refused unless the namespace says so."""
+        raise refuse("forbidden", f"a paired display cannot open {self.name}")
 
     # ------------------------------------------------------------------ helpers for subclasses
 

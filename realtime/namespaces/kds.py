@@ -4,12 +4,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from app.auth.devices import STATION
 from app.db.models import Station
 from realtime.auth import refuse
 from realtime.namespaces.base import LiveNamespace, Subscription, one_branch
 from realtime.projection import KDS, kds_room, station_room
 
 if TYPE_CHECKING:
+    from app.auth.devices import DevicePrincipal
     from app.auth.sessions import SessionUser
     from realtime.auth import ConnectAuth
 
@@ -20,6 +22,8 @@ class KdsNamespace(LiveNamespace):
     `auth = {"station": "grill", "branch_id": 1}` or `{"stations": [...], "branch_id": 1}` picks stations
     (the branch may be omitted by a user of one branch); without one the screen is an expo and follows
     every station of its branches, as configured in the `stations` table.
+
+    A paired station screen connects with `auth.device_token` and gets its own station only.
     """
 
     name = KDS
@@ -41,3 +45,22 @@ class KdsNamespace(LiveNamespace):
         rooms = [station_room(b, code) for b, code in stations]
         rooms.extend(kds_room(b) for b in branches)
         return Subscription(branches, tuple(rooms))
+
+    async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
+        if device.role != STATION or device.station_code is None:
+            raise refuse("forbidden", "this display is paired as a queue TV, not a station screen")
+        branch = device.branch_id
+        requested = request.requested_branches()
+        if requested and requested != (branch,):
+            other = next(b for b in requested if b != branch)
+            raise refuse("unknown_branch", f"no branch {other} for this display")
+        wanted = {*(request.stations or ()), *((request.station,) if request.station else ())}
+        if wanted - {device.station_code}:
+            raise refuse("forbidden", f"this display shows station {device.station_code!r} only")
+        async with self.runtime.sessionmaker() as session:
+            found = await session.scalar(
+                select(Station.id).where(Station.branch_id == branch, Station.code == device.station_code)
+            )
+        if found is None:
+            raise refuse("unknown_station", f"no station {device.station_code!r} in branch {branch}")
+        return Subscription((branch,), (station_room(branch, device.station_code), kds_room(branch)))

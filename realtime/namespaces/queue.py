@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.auth.devices import QUEUE_TV
+from realtime.auth import refuse
 from realtime.namespaces.base import LiveNamespace, Subscription, one_branch
 from realtime.projection import QUEUE, branch_room
 
 if TYPE_CHECKING:
+    from app.auth.devices import DevicePrincipal
     from app.auth.sessions import SessionUser
     from realtime.auth import ConnectAuth
 
@@ -13,8 +16,9 @@ if TYPE_CHECKING:
 class QueueNamespace(LiveNamespace):
     """The token TV of one branch: tokens and their state only (projection.queue).
 
-    Any logged-in staff session may open it for now; a paired display token replaces the session when
-    device pairing lands. `auth.branch_id` picks the branch; a user of a single branch may omit it.
+    A paired queue TV connects with `auth.device_token` and follows its own branch only. Any logged-in
+    staff session may open it too (a manager checking the screen); `auth.branch_id` picks the branch, and
+    a user of a single branch may omit it.
     """
 
     name = QUEUE
@@ -23,3 +27,13 @@ class QueueNamespace(LiveNamespace):
     async def subscribe(self, user: SessionUser, request: ConnectAuth) -> Subscription:
         branch = one_branch(await self.visible_branches(user, request), "a queue display")
         return Subscription((branch,), (branch_room(branch),))
+
+    async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
+        if device.role != QUEUE_TV:
+            raise refuse("forbidden", "this display is paired as a station screen, not a queue TV")
+        requested = request.requested_branches()
+        if requested and requested != (device.branch_id,):
+            other = next(b for b in requested if b != device.branch_id)
+            # Like a user asking for another branch: answered as if it did not exist.
+            raise refuse("unknown_branch", f"no branch {other} for this display")
+        return Subscription((device.branch_id,), (branch_room(device.branch_id),))

@@ -1,0 +1,408 @@
+"""The queue TV's board and the walk-in service queue.
+
+The board is one Lua read (lua/board.lua) over the order state indexes, the order hashes' tokens and the
+branch's open service tickets, with the stream id it is current to.
+
+Walk-in tickets live in PostgreSQL (`service_tickets`, numbers from a counter row per branch and business
+day, like order tokens). Each change is committed first, then announced: the ticket's open state goes in a
+Redis hash the board reads (`Keys.service_tickets`), then the event goes on the branch stream
+(`service.ticket_created`, `service.ticket_called`, `service.ticket_updated`). Hash before stream: a board
+read between the two sees the new state with an older stream id, and the event that follows sets the same
+state again, which is harmless — the other order could lose a change. Every event carries the ticket's
+whole state (number, counter, state), so applying one twice changes nothing.
+
+Changes to one ticket are serialised by its row lock and answered 409 when they no longer apply (done
+twice). Two counters calling the next number at once get different tickets (SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Awaitable
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar.exceptions import NotFoundException
+from sqlalchemy import and_, func, or_, select, text
+
+from app.auth.devices import DevicePrincipal, ensure_viewer_sees_branch
+from app.auth.guards import ensure_branch_visible
+from app.db.models import Branch, ServiceTicket
+from app.lib import audit, ratelimit
+from app.lib.errors import conflict, unprocessable
+from app.lib.redis import hset
+from app.orders import streams
+from app.orders.machine import DEFAULT_STREAM_MAXLEN
+from app.orders.states import TOKEN_CHANNELS, State
+from app.queue.schemas import (
+    PreparingToken,
+    QueueBoardOut,
+    ReadyToken,
+    ServiceNumber,
+    ServiceOption,
+    ServiceTicketOut,
+    TicketTaken,
+)
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.auth.sessions import SessionUser
+    from app.lib.redis import Keys
+
+log = logging.getLogger(__name__)
+
+# What the kiosk offers. A shop that needs others adds them here (a table when a shop asks for it).
+SERVICES: dict[str, str] = {
+    "general": "General enquiries",
+    "collection": "Order collection",
+    "returns": "Returns and refunds",
+}
+OPEN_STATES = ("waiting", "called", "serving")
+# A kiosk is one device at a door: a ticket every three seconds is already no customer. A flood from many
+# addresses still meets the branch's own limit. Both are counted before any database work.
+TICKETS_PER_MINUTE_PER_IP = 20
+TICKETS_PER_MINUTE_PER_BRANCH = 60
+# Estimated wait: waiting ahead x the average time a counter spent on the last N finished tickets.
+RECENT_DONE = 20
+DEFAULT_SERVICE_SECONDS = 180
+
+CREATED = "service.ticket_created"
+CALLED = "service.ticket_called"
+UPDATED = "service.ticket_updated"
+
+# (action, states it may start from, state it ends in)
+MOVES: dict[str, tuple[tuple[str, ...], str]] = {
+    "recall": (("called", "no_show"), "called"),
+    "serve": (("called",), "serving"),
+    "done": (("called", "serving"), "done"),
+    "no_show": (("called",), "no_show"),
+}
+
+_json = msgspec.json.Encoder()
+_hash_value = msgspec.json.Decoder(dict[str, Any])
+
+
+@cache
+def _board_source() -> str:
+    return resources.files("app.queue").joinpath("lua/board.lua").read_text()
+
+
+def service_options() -> list[ServiceOption]:
+    return [ServiceOption(code=code, title=title) for code, title in SERVICES.items()]
+
+
+def ticket_out(ticket: ServiceTicket) -> ServiceTicketOut:
+    return ServiceTicketOut(
+        id=ticket.id,
+        branch_id=ticket.branch_id,
+        business_date=ticket.business_date,
+        number=ticket.number,
+        service=ticket.service,
+        state=ticket.state,
+        counter=ticket.counter,
+        created_at=ticket.created_at,
+        called_at=ticket.called_at,
+        served_at=ticket.served_at,
+        done_at=ticket.done_at,
+    )
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class QueueService:
+    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+        self.session = session
+        self.redis = redis
+        self.keys = keys
+
+    # ------------------------------------------------------------------ the TV
+
+    async def board(self, *, branch_id: int, viewer: SessionUser | DevicePrincipal) -> QueueBoardOut:
+        ensure_viewer_sees_branch(viewer, branch_id, what="Branch")
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None:
+            raise NotFoundException(detail="Branch not found")
+        await self._restore_open_tickets(branch_id)
+        script = self.redis.register_script(_board_source())
+        reply = await script(
+            keys=[
+                self.keys.events(branch_id),
+                self.keys.state_index(branch_id, State.RECEIVED),
+                self.keys.state_index(branch_id, State.PREPARING),
+                self.keys.state_index(branch_id, State.READY),
+                self.keys.service_tickets(branch_id),
+            ],
+            args=[self.keys.order(branch_id, ""), branch.queue_ready_seconds * 1000],
+        )
+        stream_id, now_ms, received, preparing, ready, service = reply
+
+        def rows(column: list[list[Any]]) -> list[tuple[str, int, int]]:
+            out = []
+            for order_id, score, channel, token in column:
+                if _text(channel) in TOKEN_CHANNELS:
+                    out.append((_text(order_id), int(float(_text(score))), int(_text(token))))
+            return out
+
+        waiting = sorted([*rows(received), *rows(preparing)], key=lambda row: row[1])
+        numbers = [_hash_value.decode(raw) for raw in service]
+        # Numbers at a counter first, the latest call first (the strip's lead); then the queue in order.
+        numbers.sort(key=lambda t: (t["state"] == "waiting", -(t.get("called_ms") or 0), t["number"]))
+        return QueueBoardOut(
+            branch_id=branch_id,
+            stream_id=_text(stream_id),
+            now_ms=int(now_ms),
+            preparing=[PreparingToken(order_id=o, token=t) for o, _, t in waiting],
+            ready=[ReadyToken(order_id=o, token=t, ready_at_ms=ms) for o, ms, t in rows(ready)],
+            service=[
+                ServiceNumber(number=t["number"], counter=t.get("counter"), state=t["state"]) for t in numbers
+            ],
+            language=branch.announce_language,
+            ready_seconds=branch.queue_ready_seconds,
+        )
+
+    async def _restore_open_tickets(self, branch_id: int) -> None:
+        """Put PostgreSQL's open tickets back into a Redis hash that is gone (Redis lost its data), so the
+        TV shows them again without waiting for each one to change. HSETNX: a change announced meanwhile
+        is newer than what was read here and is kept."""
+        key = self.keys.service_tickets(branch_id)
+        if await self.redis.exists(key):
+            return
+        rows = (
+            await self.session.scalars(
+                select(ServiceTicket).where(
+                    ServiceTicket.branch_id == branch_id, ServiceTicket.state.in_(OPEN_STATES)
+                )
+            )
+        ).all()
+        if not rows:
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for ticket in rows:
+                pipe.hsetnx(key, str(ticket.id), _hash_json(ticket))
+            await pipe.execute()
+        log.info("walk-in queue restored in Redis", extra={"branch_id": branch_id, "tickets": len(rows)})
+
+    # ------------------------------------------------------------------ the kiosk
+
+    async def take_ticket(self, *, branch_id: int, service: str, client_ip: str) -> TicketTaken:
+        await ratelimit.enforce(
+            self.redis, self.keys, bucket="kiosk-ip", subject=client_ip, limit=TICKETS_PER_MINUTE_PER_IP
+        )
+        await ratelimit.enforce(
+            self.redis,
+            self.keys,
+            bucket="kiosk-branch",
+            subject=str(branch_id),
+            limit=TICKETS_PER_MINUTE_PER_BRANCH,
+        )
+        if service not in SERVICES:
+            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None or not branch.active:
+            raise NotFoundException(detail="Branch not found")
+        business_date = dt.datetime.now(ZoneInfo(branch.timezone)).date()
+        number = await self.session.scalar(
+            text(
+                "INSERT INTO service_ticket_counters (branch_id, business_date, last_number) "
+                "VALUES (:branch_id, :business_date, 1) "
+                "ON CONFLICT (branch_id, business_date) "
+                "DO UPDATE SET last_number = service_ticket_counters.last_number + 1 "
+                "RETURNING last_number"
+            ),
+            {"branch_id": branch_id, "business_date": business_date},
+        )
+        ticket = ServiceTicket(
+            id=uuid.uuid4(),
+            branch_id=branch_id,
+            business_date=business_date,
+            number=int(number or 0),
+            service=service,
+            state="waiting",
+        )
+        self.session.add(ticket)
+        audit.record(
+            self.session,
+            action="service_ticket.created",
+            entity_type="service_ticket",
+            entity_id=ticket.id,
+            branch_id=branch_id,
+            data={"number": ticket.number, "service": service, "ip": client_ip},
+        )
+        await self.session.flush()
+        ahead = await self._waiting_ahead(ticket)
+        average = await self._average_service_seconds(branch_id)
+        await self.session.commit()
+        await self.session.refresh(ticket)
+        await self._announce(ticket, CREATED)
+        return TicketTaken(
+            id=ticket.id,
+            branch_id=branch_id,
+            number=ticket.number,
+            service=service,
+            waiting_ahead=ahead,
+            estimated_wait_seconds=round(ahead * average),
+            created_at=ticket.created_at,
+        )
+
+    async def _waiting_ahead(self, ticket: ServiceTicket) -> int:
+        ahead = await self.session.scalar(
+            select(func.count())
+            .select_from(ServiceTicket)
+            .where(
+                ServiceTicket.branch_id == ticket.branch_id,
+                ServiceTicket.state == "waiting",
+                ServiceTicket.id != ticket.id,
+                or_(
+                    ServiceTicket.business_date < ticket.business_date,
+                    and_(
+                        ServiceTicket.business_date == ticket.business_date,
+                        ServiceTicket.number < ticket.number,
+                    ),
+                ),
+            )
+        )
+        return int(ahead or 0)
+
+    async def _average_service_seconds(self, branch_id: int) -> float:
+        """Mean time from call to done of the branch's last RECENT_DONE finished tickets."""
+        recent = (
+            select((func.extract("epoch", ServiceTicket.done_at - ServiceTicket.called_at)).label("seconds"))
+            .where(
+                ServiceTicket.branch_id == branch_id,
+                ServiceTicket.state == "done",
+                ServiceTicket.called_at.is_not(None),
+                ServiceTicket.done_at.is_not(None),
+            )
+            .order_by(ServiceTicket.done_at.desc())
+            .limit(RECENT_DONE)
+            .subquery()
+        )
+        average = await self.session.scalar(select(func.avg(recent.c.seconds)))
+        return float(average) if average is not None else float(DEFAULT_SERVICE_SECONDS)
+
+    # ------------------------------------------------------------------ the counters
+
+    async def open_tickets(self, *, branch_id: int, actor: SessionUser) -> list[ServiceTicketOut]:
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        rows = await self.session.scalars(
+            select(ServiceTicket)
+            .where(ServiceTicket.branch_id == branch_id, ServiceTicket.state.in_(OPEN_STATES))
+            .order_by(ServiceTicket.business_date, ServiceTicket.number)
+        )
+        return [ticket_out(t) for t in rows.all()]
+
+    async def call_next(
+        self, *, branch_id: int, counter: str, service: str | None, actor: SessionUser
+    ) -> ServiceTicketOut:
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        if service is not None and service not in SERVICES:
+            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+        if await self.session.get(Branch, branch_id) is None:
+            raise NotFoundException(detail="Branch not found")
+        stmt = (
+            select(ServiceTicket)
+            .where(ServiceTicket.branch_id == branch_id, ServiceTicket.state == "waiting")
+            .order_by(ServiceTicket.business_date, ServiceTicket.number)
+            .limit(1)
+            # Two counters pressing "next" together each get a different customer.
+            .with_for_update(skip_locked=True)
+        )
+        if service is not None:
+            stmt = stmt.where(ServiceTicket.service == service)
+        ticket = await self.session.scalar(stmt)
+        if ticket is None:
+            raise conflict("Nobody is waiting", reason="queue_empty")
+        ticket.state = "called"
+        ticket.counter = counter
+        ticket.called_at = dt.datetime.now(dt.UTC)
+        ticket.called_by = actor.user_id
+        return await self._commit_change(ticket, actor, action="called", event=CALLED)
+
+    async def move(
+        self, *, ticket_id: uuid.UUID, action: str, actor: SessionUser, counter: str | None = None
+    ) -> ServiceTicketOut:
+        origins, target = MOVES[action]
+        ticket = await self.session.scalar(
+            select(ServiceTicket).where(ServiceTicket.id == ticket_id).with_for_update()
+        )
+        if ticket is None or not actor.can_see_branch(ticket.branch_id):
+            raise NotFoundException(detail="Ticket not found")
+        if ticket.state not in origins:
+            raise conflict(
+                f"Ticket {ticket.number} is {ticket.state}; it cannot be moved to {target}",
+                state=ticket.state,
+                reason="illegal",
+            )
+        now = dt.datetime.now(dt.UTC)
+        ticket.state = target
+        if action == "recall":
+            ticket.called_at = now
+            ticket.called_by = actor.user_id
+            ticket.counter = counter or ticket.counter
+            ticket.done_at = None
+        elif action == "serve":
+            ticket.served_at = now
+        else:
+            ticket.done_at = now
+        return await self._commit_change(
+            ticket, actor, action=action, event=CALLED if action == "recall" else UPDATED
+        )
+
+    async def _commit_change(
+        self, ticket: ServiceTicket, actor: SessionUser, *, action: str, event: str
+    ) -> ServiceTicketOut:
+        audit.record(
+            self.session,
+            action=f"service_ticket.{action}",
+            entity_type="service_ticket",
+            entity_id=ticket.id,
+            actor_user_id=actor.user_id,
+            branch_id=ticket.branch_id,
+            data={"number": ticket.number, "state": ticket.state, "counter": ticket.counter},
+        )
+        await self.session.commit()
+        await self.session.refresh(ticket)
+        await self._announce(ticket, event, recall=action == "recall")
+        return ticket_out(ticket)
+
+    # ------------------------------------------------------------------ announcing (after commit)
+
+    async def _announce(self, ticket: ServiceTicket, event: str, *, recall: bool = False) -> None:
+        data = _event_data(ticket)
+        if event == CALLED:
+            data["recall"] = recall
+        key = self.keys.service_tickets(ticket.branch_id)
+        if ticket.state in OPEN_STATES:
+            await hset(self.redis, key, {str(ticket.id): _hash_json(ticket)})
+        else:
+            await cast("Awaitable[int]", self.redis.hdel(key, str(ticket.id)))
+        await streams.append(
+            self.redis, self.keys, ticket.branch_id, type=event, data=data, maxlen=DEFAULT_STREAM_MAXLEN
+        )
+
+
+def _event_data(ticket: ServiceTicket) -> dict[str, Any]:
+    """The whole ticket, as the staff boards get it (the TV gets number, counter and state: projection)."""
+    return {
+        "ticket_id": str(ticket.id),
+        "number": ticket.number,
+        "service": ticket.service,
+        "state": ticket.state,
+        "counter": ticket.counter,
+        "business_date": ticket.business_date.isoformat(),
+    }
+
+
+def _hash_json(ticket: ServiceTicket) -> str:
+    """An open ticket as the board reads it from the Redis hash."""
+    called_ms = int(ticket.called_at.timestamp() * 1000) if ticket.called_at else None
+    return _json.encode({**_event_data(ticket), "called_ms": called_ms}).decode()

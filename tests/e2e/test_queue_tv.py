@@ -1,0 +1,221 @@
+"""The queue TV, the walk-in kiosk and display pairing in headless Chromium against a real server."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Factory, LiveServer, login
+
+pytestmark = pytest.mark.browser
+
+# The TV must show a ready token within a second of the change being acknowledged.
+WITHIN_MS = 1000
+WAIT_MS = 10_000
+
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    branch = await factory.branch(code="TV", name="TV Branch", announce_language="en-GB")
+    burger = await factory.product("Burger", price="50.00", station="grill")
+    shake = await factory.product("Shake", price="20.00", station="bar")
+    await factory.station(branch, "grill")
+    await factory.station(branch, "bar")
+    customer = await factory.customer("Sam Secret", phone="+201005550101")
+    await factory.user("mia", roles=("manager",), branches=(branch,))
+    await factory.commit()
+    return {"branch": branch.id, "burger": burger.id, "shake": shake.id, "customer": customer.id}
+
+
+@pytest.fixture
+async def manager(live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        await login(http, "mia")
+        yield http
+
+
+async def new_order(
+    manager: httpx.AsyncClient, shop: dict[str, Any], channel: str = "counter"
+) -> dict[str, Any]:
+    response = await manager.post(
+        "/api/v1/orders",
+        json={
+            "id": str(uuid.uuid4()),
+            "branch_id": shop["branch"],
+            "channel": channel,
+            "customer_id": shop["customer"],
+            "lines": [{"product_id": shop["burger"], "qty": "1"}, {"product_id": shop["shake"], "qty": "1"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def bump(manager: httpx.AsyncClient, ticket: dict[str, Any]) -> None:
+    response = await manager.post(f"/api/v1/tickets/{ticket['id']}/bump")
+    assert response.status_code == 200, response.text
+
+
+async def make_ready(manager: httpx.AsyncClient, order: dict[str, Any]) -> None:
+    """The kitchen bumps every ticket of the order; the last bump makes the order ready."""
+    for ticket in order["tickets"]:
+        await bump(manager, ticket)
+
+
+async def browser_login(page: Any, server: LiveServer, username: str, next_path: str) -> None:
+    await page.goto(f"{server.url}/login?next={next_path}")
+    await page.fill("#username", username)
+    await page.fill("#password", Factory.PASSWORD)
+    async with page.expect_navigation(url=f"{server.url}{next_path}"):
+        await page.click("#login-submit")
+
+
+async def wait_live(page: Any) -> None:
+    await page.wait_for_selector('#queue-status[data-status="live"]', timeout=WAIT_MS)
+
+
+async def test_a_token_appears_under_ready_within_a_second(
+    live_server: LiveServer, shop: dict[str, Any], manager: httpx.AsyncClient, page: Any
+) -> None:
+    branch = shop["branch"]
+    waiting = await new_order(manager, shop)  # on the board before the page loads: from the snapshot
+    await browser_login(page, live_server, "mia", f"/queue/{branch}")
+    await wait_live(page)
+    await page.wait_for_selector(f'#preparing [data-token="{waiting["token"]}"]', timeout=WAIT_MS)
+
+    order = await new_order(manager, shop)
+    await page.wait_for_selector(f'#preparing [data-token="{order["token"]}"]', timeout=WAIT_MS)
+    grill, bar = sorted(order["tickets"], key=lambda t: t["station_code"] != "grill")
+    await bump(manager, grill)
+    # One station done is not the order done.
+    assert (await manager.get(f"/api/v1/orders/{order['id']}")).json()["state"] in {"received", "preparing"}
+    started = time.monotonic()
+    await bump(manager, bar)
+    await page.wait_for_selector(f'#ready [data-token="{order["token"]}"]', timeout=WITHIN_MS)
+    assert (time.monotonic() - started) * 1000 < WITHIN_MS
+    assert await page.locator(f'#preparing [data-token="{order["token"]}"]').count() == 0
+    # Chimed and spoken in the branch's language.
+    await page.wait_for_function(
+        "expected => document.body.dataset.lastAnnouncement === expected",
+        arg=f"Order {order['token']} is ready",
+        timeout=WAIT_MS,
+    )
+    assert await page.locator("#ready-column h1").inner_text() == "Ready"
+    # Called again at the pass (token.called): announced again.
+    called = await manager.post(f"/api/v1/orders/{order['id']}/call")
+    assert called.status_code == 200, called.text
+    await page.wait_for_function(
+        "token => window.passlineQueue.announcements.filter(a => a.text === `Order ${token} is ready`).length === 2",
+        arg=order["token"],
+        timeout=WAIT_MS,
+    )
+    # Nothing about the customer reaches the TV, in the page or in what it was sent.
+    html = await page.content()
+    assert "Sam Secret" not in html and "1005550101" not in html
+
+    # Handed over (cancelled here: completion needs a payment, which another screen takes): it leaves.
+    cancelled = await manager.post(
+        f"/api/v1/orders/{order['id']}/transitions", json={"to": "cancelled", "reason": "test"}
+    )
+    assert cancelled.status_code == 200
+    await page.wait_for_selector(f'#ready [data-token="{order["token"]}"]', state="detached", timeout=WAIT_MS)
+
+
+async def test_walk_in_numbers_show_in_the_now_serving_strip(
+    live_server: LiveServer, shop: dict[str, Any], manager: httpx.AsyncClient, page: Any
+) -> None:
+    branch = shop["branch"]
+    await browser_login(page, live_server, "mia", f"/queue/{branch}")
+    await wait_live(page)
+    assert await page.locator("#service-strip").is_hidden()
+
+    kiosk = await page.context.new_page()
+    await kiosk.goto(f"{live_server.url}/queue/{branch}/kiosk")
+    await kiosk.click('button[data-service="returns"]')
+    await kiosk.wait_for_selector("#kiosk-ticket:not([hidden])", timeout=WAIT_MS)
+    number = await kiosk.inner_text("#ticket-number")
+    assert number == "1"
+    assert await kiosk.inner_text("#ticket-wait") == "You are next"
+    await page.wait_for_selector("#waiting:text('1 waiting')", timeout=WAIT_MS)
+
+    called = await manager.post(f"/api/v1/queue/{branch}/call-next", json={"counter": "3"})
+    assert called.status_code == 200, called.text
+    await page.wait_for_selector('#serving [data-number="1"]', timeout=WAIT_MS)
+    assert "Counter 3" in await page.inner_text('#serving [data-number="1"]')
+    await page.wait_for_function(
+        "() => document.body.dataset.lastAnnouncement === 'Number 1, please go to counter 3'", timeout=WAIT_MS
+    )
+    done = await manager.post(f"/api/v1/queue/tickets/{called.json()['id']}/done")
+    assert done.status_code == 200
+    await page.wait_for_selector('#serving [data-number="1"]', state="detached", timeout=WAIT_MS)
+
+
+async def test_a_display_pairs_shows_the_board_without_a_session_and_is_unpaired(
+    live_server: LiveServer, shop: dict[str, Any], manager: httpx.AsyncClient, page: Any
+) -> None:
+    branch = shop["branch"]
+    # A fresh TV opens its screen: no session, no token -> it shows a pairing code.
+    await page.goto(f"{live_server.url}/queue/{branch}")
+    await page.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
+    await page.wait_for_function(
+        "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
+    )
+    code = await page.inner_text("#pair-code")
+
+    approved = await manager.post(
+        "/api/v1/devices/approve",
+        json={"code": code, "branch_id": shop["branch"], "role": "queue_tv", "name": "Window"},
+    )
+    assert approved.status_code == 200, approved.text
+    # The pairing page picks the token up and opens the screen it came from.
+    await page.wait_for_url(f"{live_server.url}/queue/{branch}", timeout=WAIT_MS)
+    await wait_live(page)
+    assert not [c for c in await page.context.cookies() if c["name"] == "passline_session"]
+    stored = await page.evaluate("() => JSON.parse(localStorage.getItem('passline_device'))")
+    assert stored["device_id"] == approved.json()["id"] and stored["token"]
+
+    order = await new_order(manager, shop, channel="pickup")
+    await make_ready(manager, order)
+    await page.wait_for_selector(f'#ready [data-token="{order["token"]}"]', timeout=WAIT_MS)
+
+    # Unpaired by the manager: the live connection ends, the token is refused, the TV asks to pair again.
+    revoked = await manager.post(f"/api/v1/devices/{approved.json()['id']}/revoke")
+    assert revoked.status_code == 200
+    await page.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
+    assert await page.evaluate("() => localStorage.getItem('passline_device')") is None
+
+
+async def test_the_manager_pairs_and_revokes_in_admin_devices(
+    live_server: LiveServer, shop: dict[str, Any], page: Any, browser: Any
+) -> None:
+    tv_context = await browser.new_context()
+    try:
+        tv = await tv_context.new_page()
+        await tv.goto(f"{live_server.url}/pair")
+        await tv.wait_for_function(
+            "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
+        )
+        code = await tv.inner_text("#pair-code")
+
+        await browser_login(page, live_server, "mia", "/admin/devices")
+        await page.fill("#code", code.lower())
+        await page.fill("#name", "Door TV")
+        await page.click("#approve")
+        await page.wait_for_selector("#approve-done:not([hidden])", timeout=WAIT_MS)
+        await tv.wait_for_url(f"{live_server.url}/queue/{shop['branch']}", timeout=WAIT_MS)
+        row = page.locator('#devices tr[data-status="approved"]')
+        await row.wait_for(timeout=WAIT_MS)
+        assert "Door TV" in await row.inner_text()
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        await row.locator("button.revoke").click()
+        await page.wait_for_selector('#devices tr[data-status="revoked"]', timeout=WAIT_MS)
+        await tv.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
+    finally:
+        await tv_context.close()
