@@ -39,8 +39,9 @@ class ApproveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
     branch_id: PositiveId
     role: DeviceRole
-    station_code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | None = None
-    name: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    # The stations table's own format: anything else is no station (and never reaches a query).
+    station_code: Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    name: Annotated[str, msgspec.Meta(max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
 
 
 class DeviceOut(msgspec.Struct, kw_only=True):

@@ -196,7 +196,7 @@ class DeviceService:
 
         code = normalise_code(request.code)
         not_showing = ApiError(404, f"code: no display is showing {code or request.code!r}", field="code")
-        if len(code) != CODE_LENGTH:
+        if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
             raise not_showing
         device = await self.session.scalar(
             select(Device).where(Device.status == "pending", Device.pairing_code == code).with_for_update()

@@ -189,6 +189,8 @@ async def test_a_display_pairs_shows_the_board_without_a_session_and_is_unpaired
     assert revoked.status_code == 200
     await page.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
     assert await page.evaluate("() => localStorage.getItem('passline_device')") is None
+    # Stop the pairing page asking for codes, so nothing of this display is in flight into the next test.
+    await page.goto("about:blank")
 
 
 async def test_the_manager_pairs_and_revokes_in_admin_devices(
@@ -217,5 +219,6 @@ async def test_the_manager_pairs_and_revokes_in_admin_devices(
         await row.locator("button.revoke").click()
         await page.wait_for_selector('#devices tr[data-status="revoked"]', timeout=WAIT_MS)
         await tv.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
+        await tv.goto("about:blank")
     finally:
         await tv_context.close()
