@@ -56,7 +56,7 @@ async def rami(
         **PHONE,
     )
     yield person
-    await person.context.close()
+    await person.close()
     assert not person.errors, person.errors
 
 
@@ -220,4 +220,4 @@ async def test_the_page_is_for_couriers(
         finally:
             await anonymous.close()
     finally:
-        await cashier.context.close()
+        await cashier.close()

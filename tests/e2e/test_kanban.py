@@ -118,6 +118,14 @@ class Person:
             await page.locator("#kanban[data-ready]").wait_for(timeout=WAIT_MS)
         return page
 
+    async def close(self) -> None:
+        """Close the browser once the boards saved their filters: a save still on its way would reach the
+        server during the next test's clean-up."""
+        for page in self.context.pages:
+            if await page.locator("#kanban").count():
+                await page.locator("#kanban:not([data-saving])").wait_for(state="attached", timeout=WAIT_MS)
+        await self.context.close()
+
 
 async def signed_in(browser: Any, server: LiveServer, username: str, **options: Any) -> Person:
     context = await browser.new_context(**options)
@@ -139,7 +147,7 @@ async def signed_in(browser: Any, server: LiveServer, username: str, **options: 
 async def manager(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Person]:
     person = await signed_in(browser, live_server, "mona", viewport={"width": 1600, "height": 1000})
     yield person
-    await person.context.close()
+    await person.close()
     assert not person.errors, person.errors
 
 
@@ -238,7 +246,7 @@ async def test_a_touch_drag_on_the_grip_moves_the_card(
         response = await manager_api.get(f"/api/v1/orders/{order['id']}")
         assert response.json()["state"] == "ready"
     finally:
-        await tablet.context.close()
+        await tablet.close()
     assert not tablet.errors, tablet.errors
 
 
@@ -341,6 +349,49 @@ async def test_filters_narrow_the_board_and_are_remembered(
     assert saved["channels"] == ["delivery"]
 
 
+async def test_filters_follow_the_manager_to_another_device(
+    browser: Any,
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    manager: Person,
+    manager_api: httpx.AsyncClient,
+) -> None:
+    if "/api/v1/me/preferences/{key}" not in await api_paths(manager_api):
+        pytest.skip("preferences are not there yet")
+    delivery = await new_order(manager_api, shop)
+    counter = await new_order(manager_api, shop, channel="counter")
+    page = await manager.open(live_server, "/kanban")
+    await page.click('#channel-filter [data-channel="counter"]')
+    await card(page, delivery["id"]).wait_for(state="detached", timeout=WAIT_MS)
+    search = f"#{counter['token']}"
+
+    def saves_search(response: Any) -> bool:
+        request = response.request
+        return (
+            request.method == "PUT"
+            and request.url.endswith("/api/v1/me/preferences/kanban.filters")
+            and search in (request.post_data or "")
+        )
+
+    # Saved on the server (a short debounce after the last change), per user.
+    async with page.expect_response(saves_search, timeout=WAIT_MS) as put:
+        await page.fill("#f-search", search)
+    assert (await put.value).status == 200
+    saved = (await manager_api.get("/api/v1/me/preferences/kanban.filters")).json()["value"]
+    assert (saved["channels"], saved["q"]) == (["counter"], search)
+
+    # Another tablet: a fresh browser with nothing stored locally gets them from the server.
+    tablet = await signed_in(browser, live_server, "mona", viewport={"width": 1600, "height": 1000})
+    try:
+        other = await tablet.open(live_server, "/kanban")
+        await card(other, counter["id"]).wait_for(timeout=WAIT_MS)
+        assert await card(other, delivery["id"]).count() == 0
+        assert await other.locator("#f-search").input_value() == search
+    finally:
+        await tablet.close()
+    assert not tablet.errors, tablet.errors
+
+
 async def test_a_page_for_managers_only(live_server: LiveServer, shop: dict[str, Any], browser: Any) -> None:
     cashier = await signed_in(browser, live_server, "cashier")
     try:
@@ -349,7 +400,7 @@ async def test_a_page_for_managers_only(live_server: LiveServer, shop: dict[str,
         assert response is not None and response.status == 403
         assert "for managers" in await page.inner_text(".problem")
     finally:
-        await cashier.context.close()
+        await cashier.close()
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -435,7 +486,7 @@ async def test_dragging_to_out_for_delivery_dispatches_through_the_dialog_to_the
         )
         assert await phone.locator("#empty").is_hidden()
     finally:
-        await rider.context.close()
+        await rider.close()
     assert not rider.errors, rider.errors
 
 
@@ -464,7 +515,7 @@ async def test_a_finger_drags_a_delivery_out_and_settles_now(
         # Settled now: nothing stays open between Sara and the branch.
         assert balance.json()["net"] == "0.00"
     finally:
-        await tablet.context.close()
+        await tablet.close()
     assert not tablet.errors, tablet.errors
 
 

@@ -37,7 +37,10 @@ export class Couriers {
   async follow(branchIds) {
     const lists = await Promise.all(branchIds.map((b) => this.of(b).catch(() => [])));
     this.followed = lists.flat();
-    await Promise.all(branchIds.map((b) => this.loadLocations(b)));
+    await Promise.all([
+      ...branchIds.map((b) => this.loadLocations(b)),
+      ...this.followed.filter((c) => c.active !== false).map((c) => this.loadDeliveries(c.id)),
+    ]);
     this.draw();
     for (const listener of this.listeners) listener(this.followed);
     return this.followed;
@@ -52,6 +55,16 @@ export class Couriers {
     }
     const items = Array.isArray(answer) ? answer : (answer && (answer.couriers || answer.items)) || [];
     for (const item of items) this.setLocation(item);
+  }
+
+  /** Whether each card on the road was accepted on the phone yet (events say so from now on). */
+  async loadDeliveries(courierId) {
+    try {
+      const list = await optional(`/api/v1/couriers/${courierId}/deliveries?active=true`);
+      for (const d of list || []) this.board.noteDelivery(d);
+    } catch {
+      // A badge less on the card; the board works without it.
+    }
   }
 
   setLocation(item) {

@@ -30,11 +30,35 @@ export function sanitize(raw, branchIds) {
   };
 }
 
-function todayAt(hhmm, fallbackMinutes) {
-  const d = new Date();
-  const [hours, minutes] = hhmm ? hhmm.split(":").map(Number) : [0, fallbackMinutes];
-  d.setHours(hours, minutes, 0, 0);
-  return d.getTime();
+const DAY = 24 * 60;
+
+function minutesOfDay(ms) {
+  const d = new Date(ms);
+  return d.getHours() * 60 + d.getMinutes();
+}
+
+function hhmmMinutes(value, fallback) {
+  if (!value) return fallback;
+  const [hours, minutes] = value.split(":").map(Number);
+  return hours * 60 + minutes;
+}
+
+/**
+ * Does a slot overlap the window? Both are times of day in this screen's zone, so "18:00–20:00" means the
+ * evening whatever the date (the board holds today's and the next few orders); a window or a slot that
+ * runs past midnight wraps.
+ */
+export function slotInWindow(startMs, endMs, from, to) {
+  let s = minutesOfDay(startMs);
+  let e = minutesOfDay(endMs);
+  if (e < s) e += DAY;
+  const f = hhmmMinutes(from, 0);
+  let t = hhmmMinutes(to, DAY);
+  if (t < f) t += DAY;
+  for (const shift of [-DAY, 0, DAY]) {
+    if (s + shift <= t && e + shift >= f) return true;
+  }
+  return false;
 }
 
 /** Does an order pass the filters (branches are handled by what the board follows)? */
@@ -46,10 +70,8 @@ export function matches(order, filters) {
   if (filters.slot_from || filters.slot_to) {
     const start = toMs(order.card.slot_start) ?? toMs(order.card.slot_end);
     const end = toMs(order.card.slot_end) ?? start;
-    if (start === null) return false;
-    const from = todayAt(filters.slot_from, 0);
-    const to = filters.slot_to ? todayAt(filters.slot_to, 0) : todayAt("", 24 * 60);
-    if (start > to || end < from) return false;
+    if (start === null) return false; // an order without a slot is in no slot window
+    if (!slotInWindow(start, end, filters.slot_from, filters.slot_to)) return false;
   }
   const q = filters.q.trim().toLowerCase();
   if (q) {
@@ -75,7 +97,10 @@ export class FilterBar {
     this.onChange = onChange;
     this.filters = defaultFilters(this.branchIds);
     this.serverPrefs = true; // until the server says it has no preferences endpoint
-    this.saveLater = debounce(() => this.save(), 600);
+    // `#kanban[data-saving]` while a save waits or is in flight (people leaving the page and tests wait on it).
+    this.saveLater = debounce(() => this.save().finally(() => this.settled()), 600);
+    // A change made just before closing the tab is not lost to the debounce.
+    window.addEventListener("pagehide", () => this.saveLater.flush());
     this.localKey = `passline:${PREFERENCE_KEY}:${userId}`;
     this.el = {
       branches: document.getElementById("branch-filter"),
@@ -121,16 +146,26 @@ export class FilterBar {
     }
     if (!this.serverPrefs) return;
     try {
-      await request("PUT", `/api/v1/me/preferences/${PREFERENCE_KEY}`, value);
+      await request("PUT", `/api/v1/me/preferences/${PREFERENCE_KEY}`, value, { keepalive: true });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 405)) this.serverPrefs = false;
       else console.warn("saving preferences", error);
     }
   }
 
+  queueSave() {
+    document.getElementById("kanban").dataset.saving = "true";
+    this.saveLater();
+  }
+
+  settled() {
+    // One debounced save answers for every change queued before it ran; a later change has its own.
+    if (!this.saveLater.pending()) delete document.getElementById("kanban").dataset.saving;
+  }
+
   set(patch, { branchesChanged = false } = {}) {
     Object.assign(this.filters, patch);
-    this.saveLater();
+    this.queueSave();
     this.onChange(this.filters, { branchesChanged });
   }
 
@@ -203,7 +238,7 @@ export class FilterBar {
       const keep = { branches: this.filters.branches, done_open: this.filters.done_open };
       this.filters = { ...defaultFilters(this.branchIds), ...keep };
       this.build();
-      this.saveLater();
+      this.queueSave();
       this.onChange(this.filters, { branchesChanged: false });
     };
   }

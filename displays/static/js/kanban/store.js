@@ -27,6 +27,8 @@ function cardFromCreated(data) {
   };
 }
 
+const DELIVERY_RANK = { assigned: 0, accepted: 1, delivered: 2, returned: 2 };
+
 export class Board {
   constructor() {
     /** order id -> order (open and done today) */
@@ -231,9 +233,12 @@ export class Board {
     if (!order) return;
     if (order.pending === token) {
       order.pending = null;
-      order.state = token.prevState;
-      order.entered_ms = token.prevEntered;
-      order.card = { ...order.card, courier_id: token.prevCourier };
+      // Only if nothing newer arrived meanwhile (a lost answer to a move that did happen, say).
+      if (order.version === token.baseVersion) {
+        order.state = token.prevState;
+        order.entered_ms = token.prevEntered;
+        order.card = { ...order.card, courier_id: token.prevCourier };
+      }
     }
     if (body && typeof body.version === "number" && typeof body.state === "string") {
       if (body.version > order.version) {
@@ -243,6 +248,26 @@ export class Board {
         order.stale = true; // its time in the column is unknown until the event or a snapshot
       }
     }
+    this.changed([order.id]);
+  }
+
+  /**
+   * A delivery row read from the API. It may be older than an event already applied, so it only moves a
+   * delivery forward (assigned -> accepted), never back.
+   */
+  noteDelivery(d) {
+    const order = this.get(d.order_id);
+    if (!order || order.state !== "out_for_delivery") return;
+    const held = order.delivery;
+    if (held && held.id === d.id && DELIVERY_RANK[held.state] >= DELIVERY_RANK[d.state]) return;
+    order.delivery = {
+      id: d.id,
+      state: d.state,
+      settle_mode: d.settle_mode,
+      amount_to_collect: d.amount_to_collect,
+      courier_fee: d.courier_fee,
+    };
+    if (!order.card.courier_id) order.card = { ...order.card, courier_id: d.courier_id };
     this.changed([order.id]);
   }
 
@@ -341,12 +366,22 @@ const HANDLERS = {
     const id = String(data.order_id);
     const order = this.orders.get(id);
     if (!order) return id;
+    if (order.stale && data.version === order.version && data.to === order.state) {
+      // The event of a state a refusal already told us about: it brings the time it was entered.
+      order.entered_ms = idMs(event.id);
+      order.stale = false;
+      this.changed([id]);
+      return null;
+    }
     if (typeof data.version === "number" && data.version <= order.version) return null;
+    // Our own move's event usually comes before the HTTP answer (Redis announces, then PostgreSQL
+    // commits): the card stays "saving" until the answer. Anyone else's move ends our hope at once.
+    const ours = order.pending && data.to === order.pending.to && data.version === order.pending.baseVersion + 1;
+    if (!ours) order.pending = null;
     order.version = data.version;
     order.state = data.to;
     order.entered_ms = idMs(event.id);
     order.stale = false;
-    order.pending = null;
     if (data.courier_id !== undefined && data.courier_id !== null) {
       order.card = { ...order.card, courier_id: Number(data.courier_id) };
     }

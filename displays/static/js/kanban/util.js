@@ -28,7 +28,7 @@ export const serverClock = {
 };
 
 /** JSON API call with the CSRF token on writes; throws ApiError (status, body) on 4xx/5xx. */
-export async function request(method, path, body) {
+export async function request(method, path, body, { keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!SAFE.has(method)) headers["X-CSRF-Token"] = csrfToken();
@@ -38,6 +38,7 @@ export async function request(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
     cache: "no-store",
+    keepalive, // a save started as the page goes away still reaches the server
   });
   serverClock.observeDate(response.headers.get("Date"));
   const text = await response.text();
@@ -189,6 +190,7 @@ export function debounce(fn, ms) {
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(run, ms);
   };
+  wrapped.pending = () => timer !== null;
   wrapped.flush = () => {
     if (timer !== null) {
       clearTimeout(timer);
