@@ -13,10 +13,13 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from app.auth.devices import STATION, DevicePrincipal, current_viewer
 from app.auth.guards import current_user, requires_login, requires_roles
 from app.kitchen.deps import provide_kitchen_service
 from app.kitchen.schemas import (
@@ -37,8 +40,8 @@ from app.orders.services import OrderService
 AnyRequest = Request[Any, Any, Any]
 Kitchen = NamedDependency[KitchenService]
 Orders = NamedDependency[OrderService]
-# Admins pass every role guard (SessionUser.has_role).
-COOKS = requires_roles("kitchen", "manager")
+# Admins pass every role check (SessionUser.has_role).
+KITCHEN_ROLES = ("kitchen", "manager")
 MAX_ID = 2**63 - 1
 # Bounded so an id past bigint is a 400, never an overflow inside the database driver.
 BranchPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -52,14 +55,36 @@ _KITCHEN = {"kitchen_service": Provide(provide_kitchen_service, sync_to_thread=F
 
 
 def cook(request: AnyRequest) -> KitchenActor:
-    """Who works the kitchen screen making this request."""
-    return KitchenActor.staff(current_user(request))
+    """Who works the kitchen screen making this request: a paired station display (its station only) or a
+    member of the kitchen staff. A refused device token is a 401 that says why (the display re-pairs)."""
+    viewer = current_viewer(request, device_roles=(STATION,), staff_roles=KITCHEN_ROLES)
+    if isinstance(viewer, DevicePrincipal):
+        return KitchenActor(
+            user_id=None,
+            branch_ids=(viewer.branch_id,),
+            station_code=viewer.station_code,
+            device_id=viewer.device_id,
+        )
+    return KitchenActor.staff(viewer)
+
+
+async def kitchen_screen(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: who may work a station screen, checked before the request is read (as a login guard is)."""
+    current_viewer(connection, device_roles=(STATION,), staff_roles=KITCHEN_ROLES)
+
+
+def expo_staff(request: AnyRequest) -> KitchenActor:
+    """The expo is a staff screen: a station display is told so (403) rather than shown a 404."""
+    viewer = current_viewer(request, device_roles=(), staff_roles=KITCHEN_ROLES)
+    assert not isinstance(viewer, DevicePrincipal)
+    return KitchenActor.staff(viewer)
 
 
 class TicketController(Controller):
     path = "/api/v1/tickets"
     tags = ["kitchen"]
-    guards = [requires_login, COOKS]
+    # Not requires_login: a paired station display has no session.
+    guards = [kitchen_screen]
     dependencies = _KITCHEN
 
     @post("/{ticket_id:uuid}/start", status_code=HTTP_200_OK)
@@ -84,7 +109,8 @@ class TicketController(Controller):
 class KdsController(Controller):
     path = "/api/v1/kds"
     tags = ["kitchen"]
-    guards = [requires_login, COOKS]
+    # Not requires_login: a paired station display has no session (the expo refuses it, in expo_staff).
+    guards = [kitchen_screen]
     dependencies = _KITCHEN
 
     @get("/{branch_id:int}/expo")
@@ -92,7 +118,7 @@ class KdsController(Controller):
         self, request: AnyRequest, branch_id: BranchPath, kitchen_service: Kitchen
     ) -> ExpoSnapshot:
         """Open orders the kitchen works on, with each ticket's state, current to `stream_id`."""
-        return await kitchen_service.expo(branch_id=branch_id, actor=cook(request))
+        return await kitchen_service.expo(branch_id=branch_id, actor=expo_staff(request))
 
     @get("/{branch_id:int}/{station:str}")
     async def station(
