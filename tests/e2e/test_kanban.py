@@ -151,6 +151,17 @@ async def manager(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -
     assert not person.errors, person.errors
 
 
+@pytest.fixture
+async def tablet(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Person]:
+    """The same manager on a touch tablet: fingers, not a mouse."""
+    person = await signed_in(
+        browser, live_server, "mona", has_touch=True, viewport={"width": 1600, "height": 1000}
+    )
+    yield person
+    await person.close()
+    assert not person.errors, person.errors
+
+
 def card(page: Any, order_id: str) -> Any:
     return page.locator(f'.kb-card[data-id="{order_id}"]')
 
@@ -179,21 +190,34 @@ async def mouse_drag(page: Any, order_id: str, state: str) -> None:
     await page.mouse.up()
 
 
-async def touch_drag(page: Any, order_id: str, state: str) -> None:
-    """A finger on the card's grip, dragged to the column: real touch events, as a tablet sends them."""
-    grip = await card(page, order_id).locator(".kb-grip").bounding_box()
-    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
-    assert grip and target
-    x0, y0 = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
-    x1, y1 = target["x"] + target["width"] / 2, target["y"] + 80
+async def touch_path(page: Any, points: list[tuple[float, float]], *, hold_ms: int = 0) -> None:
+    """A finger down on the first point, resting `hold_ms`, moving through the rest, lifted: real touch
+    events through the DevTools protocol, as a tablet sends them."""
     cdp = await page.context.new_cdp_session(page)
+    (x0, y0), rest = points[0], points[1:]
     await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
-    steps = 12
-    for i in range(1, steps + 1):
-        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+    if hold_ms:
+        await page.wait_for_timeout(hold_ms)  # the finger resting on the card, not a wait for a result
+    for x, y in rest:
         await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
     await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     await cdp.detach()
+
+
+def line(a: tuple[float, float], b: tuple[float, float], steps: int = 12) -> list[tuple[float, float]]:
+    return [(a[0] + (b[0] - a[0]) * i / steps, a[1] + (b[1] - a[1]) * i / steps) for i in range(steps + 1)]
+
+
+async def touch_drag(page: Any, order_id: str, state: str, *, hold_ms: int | None = None) -> None:
+    """A finger dragging the card to the column: by its grip, or (with `hold_ms`) by a long press on the
+    card's body first, which is what tells a drag from a scroll."""
+    handle = card(page, order_id).locator(".kb-grip" if hold_ms is None else ".kb-total")
+    box = await handle.bounding_box()
+    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
+    assert box and target
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    end = (target["x"] + target["width"] / 2, target["y"] + 80)
+    await touch_path(page, line(start, end), hold_ms=hold_ms or 0)
 
 
 # --------------------------------------------------------------------------- tests
@@ -232,22 +256,48 @@ async def test_a_mouse_drag_moves_the_card_and_the_server_agrees(
 
 
 async def test_a_touch_drag_on_the_grip_moves_the_card(
-    browser: Any, live_server: LiveServer, shop: dict[str, Any], manager_api: httpx.AsyncClient
+    live_server: LiveServer, shop: dict[str, Any], tablet: Person, manager_api: httpx.AsyncClient
 ) -> None:
-    tablet = await signed_in(
-        browser, live_server, "mona", has_touch=True, viewport={"width": 1600, "height": 1000}
+    order = await new_order(manager_api, shop, channel="counter")
+    page = await tablet.open(live_server, "/kanban")
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+    await touch_drag(page, order["id"], "ready")
+    await settled(page, "ready", order["id"])
+    response = await manager_api.get(f"/api/v1/orders/{order['id']}")
+    assert response.json()["state"] == "ready"
+
+
+async def test_a_long_press_drags_a_card_and_a_quick_swipe_does_not(
+    live_server: LiveServer, shop: dict[str, Any], tablet: Person, manager_api: httpx.AsyncClient
+) -> None:
+    swiped = await new_order(manager_api, shop, channel="counter")
+    held = await new_order(manager_api, shop, channel="counter")
+    page = await tablet.open(live_server, "/kanban")
+    await in_column(page, "received", held["id"]).wait_for(timeout=WAIT_MS)
+
+    # Whether a drag ever started: its ghost copy of the card appears under the finger.
+    await page.evaluate(
+        """() => {
+          window.ghosts = 0;
+          new MutationObserver((changes) => {
+            for (const change of changes)
+              for (const node of change.addedNodes)
+                if (node.classList && node.classList.contains("kb-ghost")) window.ghosts += 1;
+          }).observe(document.body, { childList: true });
+        }"""
     )
-    try:
-        order = await new_order(manager_api, shop, channel="counter")
-        page = await tablet.open(live_server, "/kanban")
-        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
-        await touch_drag(page, order["id"], "ready")
-        await settled(page, "ready", order["id"])
-        response = await manager_api.get(f"/api/v1/orders/{order['id']}")
-        assert response.json()["state"] == "ready"
-    finally:
-        await tablet.close()
-    assert not tablet.errors, tablet.errors
+    # A quick swipe down the card's body is the finger scrolling the column: no drag.
+    box = await card(page, swiped["id"]).locator(".kb-total").bounding_box()
+    assert box
+    await touch_path(page, line((box["x"] + 5, box["y"] + 5), (box["x"] + 5, box["y"] + 250)))
+    assert await page.evaluate("window.ghosts") == 0
+    # A long press, then the same gesture, is a drag.
+    await touch_drag(page, held["id"], "ready", hold_ms=600)
+    await settled(page, "ready", held["id"])
+    assert await page.evaluate("window.ghosts") == 1
+    assert await in_column(page, "received", swiped["id"]).count() == 1
+    response = await manager_api.get(f"/api/v1/orders/{swiped['id']}")
+    assert response.json()["version"] == 1
 
 
 async def test_a_drop_with_a_stale_version_rolls_back_with_the_servers_409_message(
@@ -491,32 +541,25 @@ async def test_dragging_to_out_for_delivery_dispatches_through_the_dialog_to_the
 
 
 async def test_a_finger_drags_a_delivery_out_and_settles_now(
-    browser: Any, live_server: LiveServer, shop: dict[str, Any], manager_api: httpx.AsyncClient
+    live_server: LiveServer, shop: dict[str, Any], tablet: Person, manager_api: httpx.AsyncClient
 ) -> None:
     if "/api/v1/orders/{order_id}/settlement-preview" not in await api_paths(manager_api):
         pytest.skip("the dispatch backend (settlement preview) is not there yet")
-    tablet = await signed_in(
-        browser, live_server, "mona", has_touch=True, viewport={"width": 1600, "height": 1000}
+    order = await new_order(manager_api, shop)
+    page = await tablet.open(live_server, "/kanban")
+    await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+    await touch_drag(page, order["id"], "out_for_delivery")
+    shown = await dispatch_through_dialog(page, "Sara Scooter", "now")
+    assert (shown["amount_to_collect"], shown["courier_fee"], shown["net"]) == (
+        "77.00 EGP",
+        "15.00 EGP",
+        "62.00 EGP",
     )
-    try:
-        order = await new_order(manager_api, shop)
-        page = await tablet.open(live_server, "/kanban")
-        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
-        await touch_drag(page, order["id"], "out_for_delivery")
-        shown = await dispatch_through_dialog(page, "Sara Scooter", "now")
-        assert (shown["amount_to_collect"], shown["courier_fee"], shown["net"]) == (
-            "77.00 EGP",
-            "15.00 EGP",
-            "62.00 EGP",
-        )
-        assert "settled at dispatch" in shown["owed_by"]
-        await settled(page, "out_for_delivery", order["id"])
-        balance = await manager_api.get(f"/api/v1/couriers/{shop['sara']}/balance")
-        # Settled now: nothing stays open between Sara and the branch.
-        assert balance.json()["net"] == "0.00"
-    finally:
-        await tablet.close()
-    assert not tablet.errors, tablet.errors
+    assert "settled at dispatch" in shown["owed_by"]
+    await settled(page, "out_for_delivery", order["id"])
+    balance = await manager_api.get(f"/api/v1/couriers/{shop['sara']}/balance")
+    # Settled now: nothing stays open between Sara and the branch.
+    assert balance.json()["net"] == "0.00"
 
 
 async def test_a_refused_dispatch_rolls_back_with_the_servers_message(
