@@ -178,9 +178,20 @@ def table_names() -> list[str]:
 async def clean_state(runtime: Any, table_names: list[str]) -> None:
     """Empty every table and this run's Redis keys, so each test starts from nothing."""
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
-    async with runtime.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(table_names)} RESTART IDENTITY CASCADE"))
+    # A request the previous test left in flight on a live server (a page saving as its browser closed)
+    # can hold row locks; TRUNCATE then waits, or loses a deadlock. Waiting briefly and retrying is enough.
+    for attempt in range(5):
+        try:
+            async with runtime.engine.begin() as conn:
+                await conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                await conn.execute(text(f"TRUNCATE {', '.join(table_names)} RESTART IDENTITY CASCADE"))
+            break
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
     keys = [key async for key in runtime.redis.scan_iter(match=f"{REDIS_PREFIX}*", count=1000)]
     if keys:
         await runtime.redis.unlink(*keys)
