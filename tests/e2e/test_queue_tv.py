@@ -76,6 +76,23 @@ async def browser_login(page: Any, server: LiveServer, username: str, next_path:
         await page.click("#login-submit")
 
 
+async def wait_for_code(page: Any) -> str:
+    await page.wait_for_function(
+        "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
+    )
+    return str(await page.inner_text("#pair-code"))
+
+
+async def leave_pairing(page: Any) -> None:
+    """Let an unpaired display's request for a new code finish, then stop its polling.
+
+    Otherwise that request (it writes `devices`, whose foreign keys lock `branches` and `users`) can still
+    be running when the next test empties every table, and the two deadlock.
+    """
+    await wait_for_code(page)
+    await page.goto("about:blank")
+
+
 async def wait_live(page: Any) -> None:
     await page.wait_for_selector('#queue-status[data-status="live"]', timeout=WAIT_MS)
 
@@ -163,10 +180,7 @@ async def test_a_display_pairs_shows_the_board_without_a_session_and_is_unpaired
     # A fresh TV opens its screen: no session, no token -> it shows a pairing code.
     await page.goto(f"{live_server.url}/queue/{branch}")
     await page.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
-    await page.wait_for_function(
-        "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
-    )
-    code = await page.inner_text("#pair-code")
+    code = await wait_for_code(page)
 
     approved = await manager.post(
         "/api/v1/devices/approve",
@@ -189,8 +203,7 @@ async def test_a_display_pairs_shows_the_board_without_a_session_and_is_unpaired
     assert revoked.status_code == 200
     await page.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
     assert await page.evaluate("() => localStorage.getItem('passline_device')") is None
-    # Stop the pairing page asking for codes, so nothing of this display is in flight into the next test.
-    await page.goto("about:blank")
+    await leave_pairing(page)
 
 
 async def test_the_manager_pairs_and_revokes_in_admin_devices(
@@ -200,10 +213,7 @@ async def test_the_manager_pairs_and_revokes_in_admin_devices(
     try:
         tv = await tv_context.new_page()
         await tv.goto(f"{live_server.url}/pair")
-        await tv.wait_for_function(
-            "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
-        )
-        code = await tv.inner_text("#pair-code")
+        code = await wait_for_code(tv)
 
         await browser_login(page, live_server, "mia", "/admin/devices")
         await page.fill("#code", code.lower())
@@ -219,6 +229,6 @@ async def test_the_manager_pairs_and_revokes_in_admin_devices(
         await row.locator("button.revoke").click()
         await page.wait_for_selector('#devices tr[data-status="revoked"]', timeout=WAIT_MS)
         await tv.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
-        await tv.goto("about:blank")
+        await leave_pairing(tv)
     finally:
         await tv_context.close()
