@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.catalog.services import CatalogService
-from app.db.models import Branch, Courier
+from app.db.models import Branch, Courier, Station
 from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.orders import streams
 from app.orders.states import OPEN_STATES, TRANSITIONS
@@ -174,6 +174,23 @@ async def kds_expo_page(
     return Template(template_name="expo.html", context={"user": user, "branch": chosen, "stations": names})
 
 
+async def _station_for_display(
+    request: Request[Any, Any, Any], db_session: DbSession, station: str, branch: int | None
+) -> Template | Redirect:
+    """A paired station tablet has no session, only its device token (in the browser, sent by the page's
+    script). The page itself shows nothing private, so it renders; the API and the socket check the token,
+    and a tablet without one is sent to pair."""
+    if branch is None:
+        return Redirect(path=f"/pair?next={quote(request.url.path)}")
+    found = await db_session.scalar(
+        select(Station).where(Station.branch_id == branch, Station.code == station)
+    )
+    shop = await db_session.get(Branch, branch)
+    if found is None or shop is None or not shop.active:
+        return _kitchen_problem(404, f"No station {station!r} here.", user=None)
+    return Template(template_name="kds.html", context={"user": None, "branch": shop, "station": found})
+
+
 @get("/kds/{station:str}", include_in_schema=False)
 async def kds_station_page(
     request: Request[Any, Any, Any],
@@ -181,6 +198,8 @@ async def kds_station_page(
     db_session: DbSession,
     branch: FromQuery[int | None] = None,
 ) -> Template | Redirect:
+    if _user(request) is None:
+        return await _station_for_display(request, db_session, station, branch)
     gate = await _kitchen_gate(request, db_session, branch)
     if not isinstance(gate, tuple):
         return gate

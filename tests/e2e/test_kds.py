@@ -37,6 +37,7 @@ async def shop(factory: Factory) -> dict[str, Any]:
     fries = await factory.product("Fries", price="20.00", station="fryer")
     await factory.user("cook", roles=("kitchen",), branches=(branch,))
     await factory.user("cashier", roles=("cashier",), branches=(branch,))
+    await factory.user("boss", roles=("manager",), branches=(branch,))
     await factory.commit()
     return {"branch": branch.id, "burger": burger.id, "fries": fries.id}
 
@@ -485,9 +486,14 @@ async def test_kitchen_pages_need_a_session_and_pick_a_branch_when_there_are_sev
     await factory.user("till", roles=("cashier",), branches=(one,))
     await factory.commit()
     async with httpx.AsyncClient(base_url=live_server.url) as http:
-        response = await http.get("/kds/grill?branch=2")
-        assert response.status_code in (302, 303)
-        assert response.headers["location"] == "/login?next=%2Fkds%2Fgrill%3Fbranch%3D2"
+        # Without a session the page is a paired tablet's (its script holds the device token, or pairs).
+        response = await http.get(f"/kds/grill?branch={two.id}")
+        assert response.status_code == 200
+        assert 'data-session="0"' in response.text
+        assert (await http.get("/kds/grill?branch=999")).status_code == 404
+        unbranched = await http.get("/kds/grill")
+        assert unbranched.status_code in (302, 303)
+        assert unbranched.headers["location"] == "/pair?next=/kds/grill"
 
         await login(http, "roamer")
         picker = await http.get("/kds/grill")
@@ -508,3 +514,34 @@ async def test_kitchen_pages_need_a_session_and_pick_a_branch_when_there_are_sev
     async with httpx.AsyncClient(base_url=live_server.url) as http:
         await login(http, "till")
         assert (await http.get("/kds/grill")).status_code == 403
+
+
+async def test_a_paired_station_tablet_works_without_a_session(
+    live_server: LiveServer, shop: dict[str, Any], pos: httpx.AsyncClient, page: Any
+) -> None:
+    """A wall tablet opened with no session is sent to pair; once a manager approves it for the grill it
+    shows the grill's tickets with its device token alone."""
+    from tests.e2e.test_queue_tv import leave_pairing, wait_for_code
+
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as manager:
+        # The shop fixture made no manager; the cashier's session is not enough to approve displays.
+        await page.goto(f"{live_server.url}/kds/grill?branch={shop['branch']}")
+        # No device token yet: the page's first API call is refused and the tablet goes to pair.
+        await page.wait_for_url("**/pair?next=*", timeout=WAIT_MS)
+        code = await wait_for_code(page)
+        await login(manager, "boss")
+        approved = await manager.post(
+            "/api/v1/devices/approve",
+            json={"code": code, "branch_id": shop["branch"], "role": "station", "station_code": "grill"},
+        )
+        assert approved.status_code == 200, approved.text
+        await page.wait_for_url(f"**/kds/grill?branch={shop['branch']}", timeout=WAIT_MS)
+        assert not [c for c in await page.context.cookies() if c["name"] == "passline_session"]
+        await page.wait_for_selector('#conn[data-status="live"]', timeout=WAIT_MS)
+        order = await new_order(pos, shop, "burger", "fries")
+        await card(page, ticket_of(order, "grill")).wait_for(timeout=WAIT_MS)
+        assert await card(page, ticket_of(order, "fryer")).count() == 0
+        revoked = await manager.post(f"/api/v1/devices/{approved.json()['id']}/revoke")
+        assert revoked.status_code == 200
+        await page.wait_for_url("**/pair?next=*", timeout=WAIT_MS)
+        await leave_pairing(page)

@@ -12,7 +12,7 @@
 
 import { ApiError, csrfToken } from "./api.js";
 import { createChime } from "./chime.js";
-import { apiHeaders, socketAuth } from "./credentials.js";
+import { DEVICE_REFUSALS, apiHeaders, deviceCredentials, goPair, socketAuth } from "./credentials.js";
 import { compareIds, connectLive, isStreamId } from "./live.js";
 
 // ---------------------------------------------------------------------------------------- shared helpers
@@ -107,6 +107,12 @@ export function h(tag, className, text) {
 
 export function signInAgain() {
   const next = window.location.pathname + window.location.search;
+  // A paired tablet (a device token, or a page served without a session) pairs again; staff sign in.
+  const screen = document.getElementById("kds");
+  if (deviceCredentials() || (screen && screen.dataset.session === "0")) {
+    goPair(next);
+    return;
+  }
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
 
@@ -230,7 +236,8 @@ export function followKitchen({ branchId, snapshotPath, auth, applySnapshot, app
       // The server could not replay what we missed: the snapshot we return is where events resume.
       onResync: ({ reason }) => reload(reason || "resync"),
       onStatus: (status, detail) => {
-        if (status === "refused" && detail && detail.data && detail.data.code === "unauthorized") {
+        const code = detail && detail.data && detail.data.code;
+        if (status === "refused" && (code === "unauthorized" || DEVICE_REFUSALS.has(code))) {
           signInAgain();
           return;
         }
