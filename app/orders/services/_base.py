@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar.exceptions import NotFoundException
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import selectinload
 
 from app.db.models import (
     Courier,
@@ -27,8 +26,6 @@ from app.db.models import (
     KitchenTicket,
     Order,
     OrderLine,
-    Product,
-    ProductPrice,
 )
 from app.lib.errors import unprocessable
 from app.lib.redis import hget, hmget
@@ -124,39 +121,6 @@ class OrderServiceBase:
         if territory is None or not territory.active:
             raise unprocessable("delivery.territory_id", f"unknown territory {request.delivery.territory_id}")
         return territory
-
-    async def _products(self, request: OrderCreate, branch_id: int) -> dict[int, pricing.ProductInfo]:
-        ids = {line.product_id for line in request.lines}
-        rows = (
-            await self.session.scalars(
-                select(Product).where(Product.id.in_(ids)).options(selectinload(Product.units))
-            )
-        ).all()
-        price_rows = (
-            await self.session.scalars(
-                select(ProductPrice).where(
-                    ProductPrice.product_id.in_(ids),
-                    or_(ProductPrice.branch_id == branch_id, ProductPrice.branch_id.is_(None)),
-                )
-            )
-        ).all()
-        prices: dict[int, dict[tuple[str, str], Decimal]] = {}
-        # All-branch prices first, then this branch's own, which overwrite them.
-        for row in sorted(price_rows, key=lambda r: r.branch_id is not None):
-            prices.setdefault(row.product_id, {})[(row.price_list, row.unit)] = row.price
-        return {
-            p.id: pricing.ProductInfo(
-                id=p.id,
-                name=p.name,
-                base_unit=p.base_unit,
-                tax_rate=p.tax_rate,
-                station_code=p.station_code,
-                active=p.active,
-                units={u.unit: u.factor for u in p.units},
-                prices=prices.get(p.id, {}),
-            )
-            for p in rows
-        }
 
     async def _customer_prices(self, request: OrderCreate) -> dict[tuple[int, str], Decimal]:
         if request.customer_id is None or not any(line.price_list == "customer" for line in request.lines):

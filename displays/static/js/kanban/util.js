@@ -2,30 +2,11 @@
 // (text only: names and notes come from customers and are never parsed as HTML), labels and formats.
 
 import { ApiError, csrfToken } from "../api.js";
+import { formatAge, idMs, serverClock, toMs } from "../clock.js";
 
-export { ApiError };
+export { ApiError, formatAge, idMs, serverClock, toMs };
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/**
- * The server's clock as seen from this screen. Ages are measured against Redis timestamps (when an order
- * entered its column) and a tablet's clock can be minutes off: the HTTP `Date` header gives the offset to
- * within a second, and every event id (stamped by Redis before it arrived) is a lower bound.
- */
-export const serverClock = {
-  offset: 0,
-  now() {
-    return Date.now() + this.offset;
-  },
-  observeDate(header) {
-    const ms = Date.parse(header || "");
-    if (!Number.isNaN(ms)) this.offset = ms + 500 - Date.now();
-  },
-  observeEvent(id) {
-    const lower = idMs(id) - Date.now();
-    if (Number.isFinite(lower) && lower > this.offset) this.offset = lower;
-  },
-};
 
 /** JSON API call with the CSRF token on writes; throws ApiError (status, body) on 4xx/5xx. */
 export async function request(method, path, body, { keepalive = false } = {}) {
@@ -86,28 +67,6 @@ export function describeError(error) {
 export function signInAgain() {
   const next = window.location.pathname + window.location.search;
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
-}
-
-/** Milliseconds of a stream id ("ms-seq"): when Redis appended the event, in server time. */
-export function idMs(id) {
-  return Number(String(id).split("-")[0]);
-}
-
-/** A time from the API: epoch ms or an ISO string; null when absent or unreadable. */
-export function toMs(value) {
-  if (value === null || value === undefined || value === "") return null;
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (/^\d+$/.test(String(value))) return Number(value);
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? null : parsed;
-}
-
-export function formatAge(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }
 
 /** "14:30" in the screen's local time. */
