@@ -33,6 +33,7 @@ class Base(DeclarativeBase):
         dt.datetime: DateTime(timezone=True),
         Decimal: Money,
         dict[str, Any]: JSONB,
+        list[dict[str, Any]]: JSONB,
     }
 
 

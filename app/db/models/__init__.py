@@ -3,7 +3,16 @@ Alembic and the test fixtures diff and truncate."""
 
 from app.db.models.audit import AuditLog
 from app.db.models.branches import Branch, BranchTaxNumber, Station
-from app.db.models.catalog import Category, CustomerPrice, Product, ProductPrice, ProductUnit
+from app.db.models.catalog import (
+    BundleGroup,
+    BundleItem,
+    Category,
+    CustomerPrice,
+    Product,
+    ProductPrice,
+    ProductStock,
+    ProductUnit,
+)
 from app.db.models.customers import Customer, CustomerAddress, CustomerPhone
 from app.db.models.delivery import Courier, Territory
 from app.db.models.dispatch import (
@@ -15,9 +24,17 @@ from app.db.models.dispatch import (
     Trip,
     UserPreference,
 )
+from app.db.models.invoices import Invoice, InvoiceCounter
 from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
 from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
-from app.db.models.payments import Payment
+from app.db.models.payments import (
+    Payment,
+    PaymentRefund,
+    PosProfile,
+    Shift,
+    ShiftCashMovement,
+    ShiftCount,
+)
 from app.db.models.staff import BranchMembership, User, UserRole
 
 __all__ = [
@@ -27,6 +44,8 @@ __all__ = [
     "BranchCashMovement",
     "BranchMembership",
     "BranchTaxNumber",
+    "BundleGroup",
+    "BundleItem",
     "Category",
     "Courier",
     "CourierTransaction",
@@ -36,18 +55,26 @@ __all__ = [
     "CustomerPrice",
     "Delivery",
     "Device",
+    "Invoice",
+    "InvoiceCounter",
     "KitchenTicket",
     "Order",
     "OrderEvent",
     "OrderLine",
     "OrderTokenCounter",
     "Payment",
+    "PaymentRefund",
+    "PosProfile",
     "Product",
     "ProductPrice",
+    "ProductStock",
     "ProductUnit",
     "ServiceTicket",
     "ServiceTicketCounter",
     "Settlement",
+    "Shift",
+    "ShiftCashMovement",
+    "ShiftCount",
     "Station",
     "Territory",
     "Trip",

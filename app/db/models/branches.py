@@ -33,6 +33,7 @@ class Branch(Base):
         CheckConstraint("currency_exponent BETWEEN 0 AND 4", name="currency_exponent_range"),
         CheckConstraint("cash_rounding >= 0", name="cash_rounding_non_negative"),
         CheckConstraint("timezone <> ''", name="timezone_not_empty"),
+        CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_year_start_month_range"),
     )
 
     id: Mapped[int] = id_column()
@@ -58,6 +59,8 @@ class Branch(Base):
             """'{"received": 600, "preparing": 1200, "ready": 600, "out_for_delivery": 2700, "returned": 900}'::jsonb"""
         )
     )
+    # Invoice numbers restart every fiscal year; a year named 2026 starts on this month of 2026.
+    fiscal_year_start_month: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())

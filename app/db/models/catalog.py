@@ -27,6 +27,8 @@ from app.db.base import Base, Money, Quantity, Rate
 from app.db.models._columns import fk_column, id_column, one_of
 
 BASE_UNITS = ("piece", "kg", "package")
+PRODUCT_KINDS = ("item", "bundle")
+BUNDLE_GROUP_KINDS = ("fixed", "choice")
 PRICE_LISTS = ("counter", "wholesale")
 STATION_CODE_CHECK = "station_code ~ '^[a-z][a-z0-9_]*$'"
 UNIT_CODE_CHECK = "unit ~ '^[a-z][a-z0-9_]*$'"
@@ -48,6 +50,7 @@ class Product(Base):
         CheckConstraint("tax_rate >= 0 AND tax_rate < 100", name="tax_rate_range"),
         CheckConstraint(STATION_CODE_CHECK, name="station_code_format"),
         CheckConstraint("sku <> ''", name="sku_not_empty"),
+        CheckConstraint(one_of("kind", PRODUCT_KINDS), name="kind_known"),
     )
 
     id: Mapped[int] = id_column()
@@ -61,6 +64,8 @@ class Product(Base):
     # The *kind* of station that prepares it; each branch routes it to its station with this code.
     station_code: Mapped[str] = mapped_column(Text)
     stock_tracked: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # A bundle (combo meal) is sold at its own price and made of the items in its bundle groups.
+    kind: Mapped[str] = mapped_column(Text, server_default="item")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     description: Mapped[str] = mapped_column(Text, server_default="")
 
@@ -133,3 +138,60 @@ class CustomerPrice(Base):
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     unit: Mapped[str] = mapped_column(Text, primary_key=True)
     price: Mapped[Decimal] = mapped_column(Money)
+
+
+class BundleGroup(Base):
+    """One part of a bundle: `fixed` groups put all their items in every bundle sold; `choice` groups
+    ask the cashier to pick `choose` of their items ('pick a drink')."""
+
+    __tablename__ = "bundle_groups"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", BUNDLE_GROUP_KINDS), name="kind_known"),
+        CheckConstraint("choose >= 1", name="choose_positive"),
+        UniqueConstraint("bundle_id", "code"),
+    )
+
+    id: Mapped[int] = id_column()
+    bundle_id: Mapped[int] = fk_column("products.id", ondelete="CASCADE", index=True)
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    choose: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    sort_order: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class BundleItem(Base):
+    __tablename__ = "bundle_items"
+    __table_args__ = (
+        UniqueConstraint("group_id", "product_id", "unit"),
+        ForeignKeyConstraint(
+            ["product_id", "unit"],
+            ["product_units.product_id", "product_units.unit"],
+            ondelete="RESTRICT",
+            onupdate="CASCADE",
+        ),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("extra_price >= 0", name="extra_price_non_negative"),
+    )
+
+    id: Mapped[int] = id_column()
+    group_id: Mapped[int] = fk_column("bundle_groups.id", ondelete="CASCADE", index=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(Text)
+    qty: Mapped[Decimal] = mapped_column(Quantity, server_default=text("1"))
+    # What choosing this item adds to the bundle price (a large drink instead of a regular one).
+    extra_price: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    sort_order: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ProductStock(Base):
+    """Stock on hand of a stock-tracked product in one branch, in the product's base unit. A sale takes
+    it down in the order's own transaction with a guarded UPDATE, so two tills cannot both sell the last
+    one; the CHECK is the backstop."""
+
+    __tablename__ = "product_stock"
+    __table_args__ = (CheckConstraint("qty >= 0", name="qty_non_negative"),)
+
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
+    product_id: Mapped[int] = fk_column("products.id", ondelete="CASCADE", primary_key=True, index=True)
+    qty: Mapped[Decimal] = mapped_column(Quantity)
