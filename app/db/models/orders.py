@@ -92,6 +92,9 @@ class Order(Base):
     discount_reason: Mapped[str | None] = mapped_column(Text)
     # Captured payments minus refunds, kept in the payment's transaction so `payment_status` never drifts.
     paid_total: Mapped[Decimal] = mapped_column(server_default=text("0"))
+    # Grows by one with every payment, void and refund. The Redis copy of `payment_status` is written after
+    # the commit and only by a newer sequence, so two tills' updates cannot land out of order.
+    payment_seq: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # The till and shift that rang the order up (POS orders only).
     pos_profile_id: Mapped[int | None] = fk_column("pos_profiles.id", ondelete="RESTRICT", nullable=True)
     shift_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("shifts.id", ondelete="RESTRICT"))
