@@ -41,6 +41,7 @@ from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
+from app.payments.controllers import PaymentController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
@@ -89,6 +90,7 @@ def create_litestar(
             PreferenceController,
             CourierLocationController,
             DispatchController,
+            PaymentController,
             DeviceController,
             QueueController,
             ServiceTicketController,

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from app.orders.states import Channel, State
+from app.payments.schemas import InvoiceRef, PaymentOut
 
 MAX_LINES = 200
 MAX_SYNC_BATCH = 100
@@ -120,6 +121,9 @@ class OrderOut(msgspec.Struct, kw_only=True):
     business_date: dt.date
     payment_status: str
     totals: TotalsOut
+    # Captured payments less refunds, and what is still to pay (never below zero).
+    paid_total: Decimal
+    balance: Decimal
     customer_id: int | None
     table_label: str | None
     note: str
@@ -128,6 +132,10 @@ class OrderOut(msgspec.Struct, kw_only=True):
     tickets: list[TicketOut]
     created_at: dt.datetime
     events: list[EventOut] | None = None
+    # Filled by the order's own read (GET /orders/{id}); a create answers with none yet.
+    payments: list[PaymentOut] = msgspec.field(default_factory=list)
+    # The original invoice (not its amendments), once issued.
+    invoice: InvoiceRef | None = None
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):
