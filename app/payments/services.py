@@ -217,6 +217,9 @@ class PaymentService:
         )
         await self.session.commit()
 
+        if payment.status != "captured":
+            # A gateway's pending payment is announced when its webhook confirms it (docs/payments.md).
+            return result, True
         await self._announce(
             hot.COLLECTED,
             order,
