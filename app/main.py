@@ -44,6 +44,7 @@ from app.orders.persister import register_persister_metrics
 from app.payments.controllers import PaymentController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
+from app.shifts.controllers import ShiftController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -91,6 +92,7 @@ def create_litestar(
             CourierLocationController,
             DispatchController,
             PaymentController,
+            ShiftController,
             DeviceController,
             QueueController,
             ServiceTicketController,

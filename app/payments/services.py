@@ -493,7 +493,8 @@ class PaymentService:
     async def _refund_shift(
         self, shift_id: uuid.UUID | None, payment: Payment, order: Order
     ) -> uuid.UUID | None:
-        """The drawer a refund is paid from: the named open shift, else (cash) the payment's till's open one."""
+        """The drawer (or terminal) a refund is paid from: the named open shift, else the open shift of the
+        till the payment was taken on, if any."""
         if shift_id is not None:
             shift = await self.session.get(Shift, shift_id)
             if shift is None or shift.branch_id != order.branch_id:
@@ -501,7 +502,7 @@ class PaymentService:
             if shift.status != "open":
                 raise unprocessable("shift_id", "the shift is closed")
             return shift.id
-        if payment.method != "cash" or payment.shift_id is None:
+        if payment.shift_id is None:
             return None
         till = await self.session.scalar(select(Shift.pos_profile_id).where(Shift.id == payment.shift_id))
         return await self.session.scalar(
