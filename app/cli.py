@@ -87,6 +87,7 @@ def print_demo_logins() -> None:
     print("Demo logins (password for all: %s):" % DEMO_PASSWORD)  # noqa: UP031
     for username, roles in DEMO_USERS:
         print(f"  {username:<10} {', '.join(roles)}")
+    print("  (admins also enrol an authenticator app (TOTP) at their first sign-in)")
 
 
 def print_screens(base_url: str) -> None:
