@@ -57,6 +57,9 @@ def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> di
         "channel": order.channel,
         "token": "" if order.token is None else str(order.token),
         "payment_status": order.payment_status,
+        # The payments service's Lua copy of the status only moves forward from this sequence; unset on a
+        # just-created order (the column's default, 0).
+        "payment_seq": str(order.payment_seq or 0),
         "card": ev.encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
     }
     if order.courier_id is not None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from app.orders.states import Channel, State
+from app.payments.schemas import InvoiceRef, PaymentOut
 
 MAX_LINES = 200
 MAX_SYNC_BATCH = 100
@@ -144,6 +145,9 @@ class OrderOut(msgspec.Struct, kw_only=True):
     business_date: dt.date
     payment_status: str
     totals: TotalsOut
+    # Captured payments less refunds, and what is still to pay (never below zero).
+    paid_total: Decimal
+    balance: Decimal
     customer_id: int | None
     table_label: str | None
     note: str
@@ -156,6 +160,10 @@ class OrderOut(msgspec.Struct, kw_only=True):
     pos_profile_id: int | None = None
     shift_id: uuid.UUID | None = None
     events: list[EventOut] | None = None
+    # Filled by the order's own read (GET /orders/{id}); a create answers with none yet.
+    payments: list[PaymentOut] = msgspec.field(default_factory=list)
+    # The original invoice (not its amendments), once issued.
+    invoice: InvoiceRef | None = None
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):

@@ -268,6 +268,9 @@ class OrderServiceBase:
                 delivery_charge=cash(order.delivery_charge),
                 total=cash(order.total),
             ),
+            # A just-created order is a plain object whose server-default columns are unset (None).
+            paid_total=cash(order.paid_total or Decimal(0)),
+            balance=cash(max(order.total - (order.paid_total or Decimal(0)), Decimal(0))),
             customer_id=order.customer_id,
             table_label=order.table_label,
             note=order.note,
