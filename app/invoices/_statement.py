@@ -54,11 +54,10 @@ async def customer_statement(  # noqa: PLR0912 - one pass over three sources, th
     if customer is None or not branches:
         raise NotFoundException(detail="Customer not found")
 
-    exponents = dict(
-        (await session.execute(select(Branch.id, Branch.currency_exponent).where(Branch.id.in_(branches))))
-        .tuples()
-        .all()
+    exponent_rows = await session.execute(
+        select(Branch.id, Branch.currency_exponent).where(Branch.id.in_(branches))
     )
+    exponents: dict[int, int] = {row[0]: row[1] for row in exponent_rows}
     exponent = max(exponents.values())
     entries: list[StatementEntry] = []
     invoices = await session.execute(
