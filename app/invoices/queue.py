@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from arq.connections import ArqRedis
+from app.payments.invoicing import INVOICE_JOB, enqueue_invoice, invoice_job_id
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -20,19 +20,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ISSUE_JOB = "issue_invoice"
-
-
-def issue_job_id(keys: Keys, order_id: uuid.UUID | str) -> str:
-    # Named with the prefix like every other job: arq's job keys are global in Redis.
-    return f"{keys.prefix}invoice:{order_id}"
-
-
-async def enqueue_issue(redis: Redis, keys: Keys, order_id: uuid.UUID | str) -> bool:
-    """Queue `issue_invoice(order_id)`; False when that order's job is already queued or running."""
-    queue = ArqRedis(redis.connection_pool, default_queue_name=keys.arq_queue())
-    job = await queue.enqueue_job(ISSUE_JOB, str(order_id), _job_id=issue_job_id(keys, order_id))
-    return job is not None
+# The payments part queues the job when an order becomes paid; one definition of its name and id serves both.
+ISSUE_JOB = INVOICE_JOB
+issue_job_id = invoice_job_id
+enqueue_issue = enqueue_invoice
 
 
 async def enqueue_issue_quietly(redis: Redis, keys: Keys, order_id: uuid.UUID | str) -> None:
