@@ -765,6 +765,7 @@ class DispatchMixin(TransitionMixin):
         assert reply.version is not None
         await self._store_events([reply.event], [order], courier_id=None)
         await self._commit_after_move([reply.event])
+        await self._queue_invoice(order_id, to)
         out = TransitionOut(
             order_id=order_id,
             from_state=reply.state,
