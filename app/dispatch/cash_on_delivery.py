@@ -72,6 +72,8 @@ async def record(
 ) -> PaymentCollected | None:
     """Write the payment in the caller's transaction (the order row is locked by the caller). Returns the
     event to announce once committed, or None when the cash pays nothing (a paid order, no cash)."""
+    if order.payment_status == "paid":
+        return None
     balance = order.total - order.paid_total
     amount = money(min(cash, balance), exponent)
     if amount <= 0:

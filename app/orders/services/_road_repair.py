@@ -111,7 +111,7 @@ class RoadRepairMixin(DispatchMixin):
             "settle_mode": delivery.settle_mode,
             "actor": delivery.created_by,
         }
-        await self.session.rollback()
+        # The session holds no lock (plain reads), and its rows are needed for the announcement.
         [reply] = await self._move_after_commit(
             order.branch_id, [order.id], to=State.OUT_FOR_DELIVERY, roles=REPAIR_ROLES, guard=guard
         )
@@ -124,7 +124,6 @@ class RoadRepairMixin(DispatchMixin):
         return "moved"
 
     async def _repair_finish(self, order: Order, delivery: Delivery, target: State) -> str | None:
-        await self.session.rollback()
         [reply] = await self._move_after_commit(
             order.branch_id,
             [order.id],
