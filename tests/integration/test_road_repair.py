@@ -190,6 +190,15 @@ async def test_cash_collected_on_delivery_pays_the_order(
     # The cash above the balance (a tip, or change not given) is not a payment.
     assert await payments_of(runtime, order["id"]) == [("cash_on_delivery", D("134"), "captured", rider_user)]
     assert await order_money(runtime, order["id"]) == (D("134"), "paid", 1)
+    await login(client, "boss")
+    shown = (await client.get(f"/api/v1/orders/{order['id']}")).json()
+    assert (shown["payment_status"], D(shown["paid_total"]), D(shown["balance"])) == ("paid", D("134"), D(0))
+    [payment] = shown["payments"]
+    assert (payment["method"], D(payment["amount"]), payment["created_by"]) == (
+        "cash_on_delivery",
+        D("134"),
+        rider_user,
+    )
     [collected] = [e for e in await stream(runtime, shop) if e.type == "payment.collected"]
     data = collected.data()
     assert (data["method"], data["amount"], data["payment_status"], data["balance"], data["seq"]) == (

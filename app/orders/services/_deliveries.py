@@ -22,6 +22,7 @@ from app.orders import events as ev
 from app.orders.schemas import TransitionOut
 from app.orders.services._road import ACTIVE_DELIVERY, DISPATCHERS, ROAD_ROLES, RoadMixin, parse_amount
 from app.orders.states import State
+from app.payments.schemas import PaymentChanged
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -43,7 +44,7 @@ class DeliveryMixin(RoadMixin):
         """Finish the order's delivery. A courier may only finish their own (404 otherwise).
         Returns the move and the delivery it finished (None for an order on the road without one)."""
         settlement: ev.SettlementCompleted | None = None
-        payment: cash_on_delivery.PaymentCollected | None = None
+        payment: PaymentChanged | None = None
         async with self._road_locked([order_id], actor):
             branch_id = await self._branch_of(order_id, actor)
             order, delivery = await self._lock_for_finish(order_id, to=to, actor=actor)
@@ -117,7 +118,7 @@ class DeliveryMixin(RoadMixin):
                 self.redis,
                 self.keys,
                 branch_id=branch_id,
-                event=payment,
+                change=payment,
                 stream_maxlen=self.machine.stream_maxlen,
             )
         return out, delivery
