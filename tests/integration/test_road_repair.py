@@ -252,3 +252,28 @@ async def test_short_cash_part_pays_and_a_paid_order_takes_no_payment(
     ).status_code == 200
     assert await payments_of(runtime, returned["id"]) == []
     assert len([e for e in await stream(runtime, shop) if e.type == "payment.collected"]) == 1
+
+
+async def test_undoing_a_settled_dispatch_gives_the_cash_back(
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
+) -> None:
+    """Settled at dispatch, the courier prepaid the net into the till; an undo hands it back."""
+    await login(client, "boss")
+    order = await new_order(client, shop)
+    assert (await dispatch(client, order["id"], shop["rider"], "now")).status_code == 200
+    [(delivery_id, *_)] = (await ledger_rows(runtime, order["id"]))["deliveries"]
+    async with runtime.sessionmaker() as session:
+        service = OrderService(
+            session=session,
+            redis=runtime.redis,
+            keys=runtime.keys,
+            machine=OrderMachine(runtime.redis, runtime.keys),
+        )
+        await service._undo_dispatch([delivery_id], why="test", actor=None)
+        # A second undo finds nothing on the road: nothing more moves.
+        await service._undo_dispatch([delivery_id], why="test", actor=None)
+    rows = await ledger_rows(runtime, order["id"])
+    assert rows["cash"] == [D("119"), D("-119")]
+    assert rows["settlements"] == [("dispatch", D("119"), 2), ("dispatch", D("-119"), 0)]
+    owed = (await client.get(f"/api/v1/couriers/{shop['rider'].id}/balance")).json()
+    assert (D(owed["owes_branch"]), D(owed["branch_owes"])) == (D(0), D(0))
