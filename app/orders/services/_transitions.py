@@ -135,6 +135,7 @@ class TransitionMixin(OrderServiceBase):
                 "stale_version": f"The order changed meanwhile: it is now {state}, version {version}",
                 "illegal": f"An order cannot move from {state} to {target}",
                 "unpaid": "The order is not fully paid yet",
+                "busy": "The order kept changing while being moved; try again",
             }.get(detail or "", "Conflict")
             return conflict(message, state=state, version=version, reason=detail)
         # The order is in PostgreSQL (we resolved its branch there) but not in Redis.
