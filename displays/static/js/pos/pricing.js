@@ -51,6 +51,8 @@ function rowsOf(line, catalog, branch, priceList) {
   const price = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, priceList, e);
   if (price === null) throw new PriceProblem(`${product.name} has no ${priceList} price`);
   const discount = line.discount ? money(line.discount, e) : Dec.zero();
+  const amount = money(qty.mul(price), e);
+  if (discount.cmp(amount) > 0) throw new PriceProblem(`the discount on ${product.name} is more than the line`);
   const rows = [
     {
       key: line.key,
@@ -60,7 +62,7 @@ function rowsOf(line, catalog, branch, priceList) {
       unit,
       unit_price: price,
       rate: Dec.of(product.tax_rate),
-      gross: money(qty.mul(price).sub(discount), e),
+      gross: amount.sub(discount),
       discount,
       component: false,
     },
@@ -102,18 +104,34 @@ export function bundleItems(product, choices) {
   return out;
 }
 
-/** Spread `discount` over rows in proportion to their gross; the last priced row takes the remainder. */
+/**
+ * Spread `discount` over rows in proportion to what is left of each (rounded per row; the last open row
+ * takes the remainder), then move a cent at a time off any row asked for more than it has, as the server
+ * does, so no row goes below zero.
+ */
 function spread(rows, discount, exponent) {
-  const priced = rows.filter((r) => r.gross.cmp(0) > 0);
-  const base = sum(priced.map((r) => r.gross));
-  if (discount.isZero() || base.isZero()) return;
+  if (discount.isZero()) return;
+  const open = rows.filter((r) => r.gross.cmp(0) > 0);
+  const base = sum(open.map((r) => r.gross));
   if (discount.cmp(base) > 0) throw new PriceProblem("the order discount is more than the order");
-  let left = discount;
-  priced.forEach((row, i) => {
-    const share = i === priced.length - 1 ? left : discount.mulDiv(row.gross, base, exponent);
-    left = left.sub(share);
-    row.gross = row.gross.sub(share);
-    row.discount = row.discount.add(share);
+  const shares = open.map((row) => discount.mulDiv(row.gross, base, exponent));
+  shares[shares.length - 1] = discount.sub(sum(shares.slice(0, -1)));
+  const step = new Dec(1n, exponent);
+  open.forEach((row, i) => {
+    while (shares[i].cmp(row.gross) > 0 || shares[i].cmp(0) < 0) {
+      const move = shares[i].cmp(row.gross) > 0 ? step : step.neg();
+      let j = open.length - 1;
+      for (; j >= 0; j -= 1) {
+        const next = shares[j].add(move);
+        if (j !== i && next.cmp(0) >= 0 && next.cmp(open[j].gross) <= 0) break;
+      }
+      shares[i] = shares[i].sub(move);
+      shares[j] = shares[j].add(move);
+    }
+  });
+  open.forEach((row, i) => {
+    row.gross = row.gross.sub(shares[i]);
+    row.discount = row.discount.add(shares[i]);
   });
 }
 
