@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import Factory, LiveServer, login
-from tests.pos_builders import with_barcode
+from tests.pos_builders import bundle, with_barcode, with_stock
 
 pytestmark = pytest.mark.browser
 
@@ -213,3 +213,58 @@ async def test_offline_sales_replay_once(
         full = (await api.get(f"/api/v1/orders/{order['id']}")).json()
         assert full["payment_status"] == "paid"
         assert len(full["payments"]) == 1
+
+
+async def test_bundle_choice_and_stock_limit(
+    browser: Any, live_server: LiveServer, factory: Factory, api: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """A combo asks which drink; the drink's stock caps what the cart may hold, the combo's included."""
+    from app.db.models import Branch
+
+    branch = await factory.session.get(Branch, shop["branch"])
+    cola = await factory.product("Cola", price="10.00", station="bar")
+    await with_stock(factory, cola, branch, "2")
+    water = await factory.product("Water", price="8.00", station="bar")
+    combo = await factory.product("Burger Combo", price="70.00", station="grill")
+    burger = await factory.session.get(type(combo), shop["burger"])
+    await bundle(factory, combo, code="main", name="Main", kind="fixed", items=[burger])
+    await bundle(factory, combo, code="drink", name="Pick a drink", kind="choice", items=[cola, water])
+    await factory.commit()
+    if (await api.get("/api/v1/pos/catalog", params={"branch_id": shop["branch"]})).status_code == 404:
+        pytest.skip("the POS catalog API (bundles, stock) is not on this branch yet")
+
+    context = await browser.new_context()
+    await context.add_cookies(
+        [{"name": n, "value": v, "url": live_server.url} for n, v in api.cookies.items()]
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(f"{live_server.url}/pos")
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="2 left").wait_for(
+            timeout=WAIT_MS
+        )
+        await page.locator('.pos-product:has-text("Burger Combo")').click()
+        dialog = page.locator("#bundle")
+        await dialog.wait_for(state="visible", timeout=WAIT_MS)
+        await dialog.locator("label", has_text="Cola").click()
+        await dialog.locator('button[type="submit"]').click()
+        line = page.locator("#cart .pos-line", has_text="Burger Combo")
+        await line.wait_for(timeout=WAIT_MS)
+        assert "Cola" in await line.inner_text()
+        assert "Burger" in await line.locator(".pos-parts").inner_text()
+        await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="1 left").wait_for(
+            timeout=WAIT_MS
+        )
+
+        await page.locator('.pos-product:has-text("Cola")').first.click()
+        await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="0 left").wait_for(
+            timeout=WAIT_MS
+        )
+        await page.locator('.pos-product:has-text("Cola")').first.click()
+        await page.locator("#toast", has_text="no Cola left").wait_for(timeout=WAIT_MS)
+        assert await page.locator("#cart .pos-line").count() == 2
+        # 70.00 + 10.00 (+14 % tax on each) for the combo and the cola.
+        assert await page.inner_text("#t-total") == "91.20"
+    finally:
+        await context.close()

@@ -178,8 +178,8 @@ function stockProblem(product, extra, except = null) {
   if (!product || !product.stock_tracked || product.stock === null || product.stock === undefined) return null;
   const left = Dec.of(product.stock).sub(inCart(product.id, except));
   if (left.cmp(extra) >= 0) return null;
-  const shown = left.cmp(0) > 0 ? left.format(left.places()) : "0";
-  return `only ${shown} left of ${product.name}`;
+  if (left.cmp(0) <= 0) return `no ${product.name} left`;
+  return `only ${left.format(left.places())} left of ${product.name}`;
 }
 
 function renderGrid() {
