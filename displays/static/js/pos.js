@@ -253,6 +253,7 @@ $("search").addEventListener("input", (event) => {
 // ---------------------------------------------------------------------------------------- cart
 
 function resetSale() {
+  state.pending = null;
   state.cart = [];
   state.orderDiscount = null;
   state.orderDiscountReason = "";
@@ -644,10 +645,28 @@ const checkout = new Checkout({
   },
 });
 
-$("checkout").addEventListener("click", () => {
+$("checkout").addEventListener("click", async () => {
   const problem = checkBeforePay();
   if (problem) return toast(problem);
-  checkout.open({ total: state.priced.total, body: orderBody, priced: state.priced });
+  if (state.priceList !== "customer") {
+    checkout.open({ total: state.priced.total, body: orderBody, priced: state.priced });
+    return;
+  }
+  // Customer prices live on the server: the order is made first and paid at the server's total.
+  if (!state.customer) return toast("Customer prices need the sale's customer.");
+  // Pay pressed again for the same cart (after Back) is the same order: its id is reused, not a new sale.
+  const signature = JSON.stringify(orderBody(""));
+  if (!state.pending || state.pending.signature !== signature) state.pending = { id: uuid(), signature };
+  const id = state.pending.id;
+  $("checkout").disabled = true;
+  try {
+    const order = await request("POST", "/api/v1/orders", orderBody(id));
+    checkout.open({ total: Dec.of(order.totals.total), body: orderBody, priced: state.priced, orderId: id, order });
+  } catch (error) {
+    toast(error instanceof NetworkError ? "Customer prices need the server: sell on counter prices offline." : describeError(error));
+  } finally {
+    $("checkout").disabled = false;
+  }
 });
 
 const shift = new ShiftPanel({ fmt, methods, toast, onChange: () => renderCart() });

@@ -40,13 +40,14 @@ export class Checkout {
     });
   }
 
-  open({ total, body, priced }) {
+  /** `orderId` and `order` when the order was already made (customer prices: the server priced it). */
+  open({ total, body, priced, orderId = null, order = null }) {
     this.total = total;
     this.priced = priced;
-    this.orderId = uuid();
+    this.orderId = orderId || uuid();
     this.makeBody = body;
     this.tenders = [];
-    this.order = null;
+    this.order = order;
     this.error("");
     $("pay-total").textContent = this.money(total);
     this.renderMethods();

@@ -48,7 +48,10 @@ function rowsOf(line, catalog, branch, priceList) {
   if (!product) throw new PriceProblem(`product ${line.product_id} is no longer sold`);
   const unit = line.unit || product.base_unit;
   const qty = Dec.of(line.qty);
-  const price = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, priceList, e);
+  // Customer prices are negotiated per customer and not in the catalog: the counter price stands in until
+  // the server prices the order (the page creates it before taking payment).
+  const list = priceList === "customer" ? "counter" : priceList;
+  const price = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, list, e);
   if (price === null) throw new PriceProblem(`${product.name} has no ${priceList} price`);
   const discount = line.discount ? money(line.discount, e) : Dec.zero();
   const amount = money(qty.mul(price), e);
