@@ -1,4 +1,4 @@
-"""`passline` command line: run | web | worker | migrate | seed-demo | rebuild | create-admin."""
+"""`passline` command line: run | web | worker | migrate | seed-demo | rebuild | create-admin | reset-totp."""
 
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ def print_demo_logins() -> None:
     print("Demo logins (password for all: %s):" % DEMO_PASSWORD)  # noqa: UP031
     for username, roles in DEMO_USERS:
         print(f"  {username:<10} {', '.join(roles)}")
+    print("  (admins also enrol an authenticator app (TOTP) at their first sign-in)")
 
 
 def print_screens(base_url: str) -> None:
@@ -186,6 +187,20 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_totp(args: argparse.Namespace) -> int:
+    from app.staff.admin import reset_second_factor
+
+    with services_for_this_process():
+        migrate()
+        try:
+            asyncio.run(reset_second_factor(username=args.username))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"{args.username!r} has no second factor now and was signed out; they enrol a new one at sign-in.")
+    return 0
+
+
 def _spawn(command: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "app.cli", command], env=os.environ.copy())
 
@@ -270,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--username", required=True)
     admin.add_argument("--full-name", default="Administrator")
     admin.add_argument("--password", help="omit to be prompted (or set PASSLINE_ADMIN_PASSWORD)")
+    reset = commands.add_parser("reset-totp", help="clear a user's second factor (lost phone)")
+    reset.add_argument("--username", required=True)
     for name, handler in (
         ("run", cmd_run),
         ("web", cmd_web),
@@ -278,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("seed-demo", cmd_seed_demo),
         ("rebuild", cmd_rebuild),
         ("create-admin", cmd_create_admin),
+        ("reset-totp", cmd_reset_totp),
     ):
         commands.choices[name].set_defaults(handler=handler)
     return parser

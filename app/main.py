@@ -20,6 +20,7 @@ from app.auth.controllers import AuthController
 from app.auth.middleware import SessionMiddleware
 from app.branches.controllers import BranchController
 from app.catalog import CatalogController
+from app.catalog.admin_controllers import CatalogAdminController
 from app.couriers import CourierLocationController
 from app.customers import CustomerController
 from app.devices import DeviceController
@@ -41,6 +42,7 @@ from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
+from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
@@ -78,6 +80,8 @@ def create_litestar(
             OrderController,
             BoardController,
             CatalogController,
+            CatalogAdminController,
+            PosController,
             CustomerController,
             TicketController,
             KdsController,

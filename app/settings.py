@@ -86,6 +86,8 @@ class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
     # Secure cookies need HTTPS; localhost development and the test suite run on plain HTTP.
     cookie_secure: bool = False
     login_attempts_per_minute: int = 20
+    # Admins log in with a second factor (DESIGN §8); an admin without one enrols at their next login.
+    admin_totp_required: bool = True
 
 
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,6 +140,7 @@ def load_settings() -> Settings:
             session_ttl_seconds=_env_int("PASSLINE_SESSION_TTL", 12 * 3600),
             cookie_secure=_env_bool("PASSLINE_COOKIE_SECURE", default=False),
             login_attempts_per_minute=_env_int("PASSLINE_LOGIN_RATE", 20),
+            admin_totp_required=_env_bool("PASSLINE_ADMIN_TOTP", default=True),
         ),
         worker=WorkerSettings(
             max_jobs=_env_int("PASSLINE_WORKER_MAX_JOBS", 10),

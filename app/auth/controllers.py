@@ -11,9 +11,11 @@ from litestar.status_codes import HTTP_200_OK
 from app.auth.deps import provide_auth_service
 from app.auth.guards import current_user, requires_login
 from app.auth.middleware import CSRF_EXEMPT_OPT
-from app.auth.schemas import LoginRequest, LoginResponse, Me
+from app.auth.schemas import LoginRequest, LoginResponse, Me, TotpChallenge, TotpLoginRequest
 from app.auth.services import AuthService
+from app.auth.sessions import SessionUser
 from app.lib.deps import AppSettings
+from app.settings import Settings
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -34,35 +36,26 @@ class AuthController(Controller):
         data: JSONBody[LoginRequest],
         auth_service: NamedDependency[AuthService],
         settings: AppSettings,
-    ) -> Response[LoginResponse]:
-        token, user = await auth_service.login(
+    ) -> Response[LoginResponse | TotpChallenge]:
+        outcome = await auth_service.login(
             username=data.username, password=data.password, client_ip=client_ip(request)
         )
-        security = settings.security
-        return Response(
-            LoginResponse(user=await auth_service.me(user), csrf_token=user.csrf),
-            cookies=[
-                Cookie(
-                    key=security.session_cookie,
-                    value=token,
-                    max_age=security.session_ttl_seconds,
-                    httponly=True,
-                    samesite="lax",
-                    secure=security.cookie_secure,
-                    path="/",
-                ),
-                # Readable by page scripts on purpose: they echo it in the X-CSRF-Token header.
-                Cookie(
-                    key=security.csrf_cookie,
-                    value=user.csrf,
-                    max_age=security.session_ttl_seconds,
-                    httponly=False,
-                    samesite="strict",
-                    secure=security.cookie_secure,
-                    path="/",
-                ),
-            ],
+        if isinstance(outcome, TotpChallenge):
+            return Response(outcome)
+        return await _signed_in(outcome, auth_service, settings)
+
+    @post("/login/totp", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True})
+    async def login_totp(
+        self,
+        request: AnyRequest,
+        data: JSONBody[TotpLoginRequest],
+        auth_service: NamedDependency[AuthService],
+        settings: AppSettings,
+    ) -> Response[LoginResponse]:
+        signed_in = await auth_service.login_totp(
+            challenge=data.challenge, code=data.code, client_ip=client_ip(request)
         )
+        return await _signed_in(signed_in, auth_service, settings)
 
     @post("/logout", status_code=HTTP_200_OK, guards=[requires_login])
     async def logout(
@@ -81,3 +74,34 @@ class AuthController(Controller):
     @get("/me", guards=[requires_login])
     async def me(self, request: AnyRequest, auth_service: NamedDependency[AuthService]) -> Me:
         return await auth_service.me(current_user(request))
+
+
+async def _signed_in(
+    signed_in: tuple[str, SessionUser], auth_service: AuthService, settings: Settings
+) -> Response[Any]:
+    token, user = signed_in
+    security = settings.security
+    return Response(
+        LoginResponse(user=await auth_service.me(user), csrf_token=user.csrf),
+        cookies=[
+            Cookie(
+                key=security.session_cookie,
+                value=token,
+                max_age=security.session_ttl_seconds,
+                httponly=True,
+                samesite="lax",
+                secure=security.cookie_secure,
+                path="/",
+            ),
+            # Readable by page scripts on purpose: they echo it in the X-CSRF-Token header.
+            Cookie(
+                key=security.csrf_cookie,
+                value=user.csrf,
+                max_age=security.session_ttl_seconds,
+                httponly=False,
+                samesite="strict",
+                secure=security.cookie_secure,
+                path="/",
+            ),
+        ],
+    )

@@ -13,6 +13,22 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     password: Password
 
 
+class TotpLoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    challenge: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+
+
+class TotpChallenge(msgspec.Struct, kw_only=True):
+    """The password was right; a code from the authenticator app finishes the sign-in. With `enrol`, the
+    account has no second factor yet: add `secret` (or open `otpauth_uri`) in the app, then send a code."""
+
+    totp_required: bool = True
+    challenge: str
+    enrol: bool
+    secret: str | None = None
+    otpauth_uri: str | None = None
+
+
 class BranchRef(msgspec.Struct, kw_only=True):
     id: int
     code: str

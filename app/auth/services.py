@@ -1,20 +1,23 @@
-"""Login, logout and who-am-I."""
+"""Login (password, then a TOTP code where one is needed), logout and who-am-I."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, cast
 
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy import func, select
 
+from app.auth import totp
 from app.auth.guards import scope_to_branches
-from app.auth.schemas import BranchRef, Me
-from app.auth.sessions import SessionStore, SessionUser
+from app.auth.schemas import BranchRef, Me, TotpChallenge
+from app.auth.sessions import SessionStore, SessionUser, token_digest
 from app.db.models import Branch, BranchMembership, User, UserRole
 from app.lib import audit, ratelimit
-from app.lib.security import hash_password, needs_rehash, verify_password
+from app.lib.redis import hmget
+from app.lib.security import hash_password, needs_rehash, new_token, verify_password
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -26,6 +29,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "Wrong username or password"
+WRONG_CODE = "Wrong or already used code"
+CHALLENGE_EXPIRED = "This sign-in has expired: enter your password again"
+# Long enough to open the authenticator app (or, when enrolling, to add the account to it).
+CHALLENGE_TTL_SECONDS = 300
+CHALLENGE_ATTEMPTS = 5
+# Longer than the window a code is accepted in, so a spent step is remembered while it could be replayed.
+SPENT_STEP_TTL_SECONDS = (2 * totp.DRIFT_STEPS + 2) * totp.STEP_SECONDS
 
 
 class AuthService:
@@ -38,7 +48,11 @@ class AuthService:
         self.security = security
         self.sessions = SessionStore(redis, keys, ttl_seconds=security.session_ttl_seconds)
 
-    async def login(self, *, username: str, password: str, client_ip: str) -> tuple[str, SessionUser]:
+    async def login(
+        self, *, username: str, password: str, client_ip: str
+    ) -> tuple[str, SessionUser] | TotpChallenge:
+        """A session (token and user), or, for a user with a second factor (every admin), a challenge to
+        answer with a code through `login_totp`."""
         username = username.strip().lower()
         limit = self.security.login_attempts_per_minute
         await ratelimit.enforce(self.redis, self.keys, bucket="login-ip", subject=client_ip, limit=limit)
@@ -59,9 +73,96 @@ class AuthService:
             await self.session.commit()
             raise NotAuthorizedException(detail=WRONG_CREDENTIALS)
 
-        roles = tuple(
-            sorted(await self.session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        roles = await self._roles(user.id)
+        enrol = user.totp_secret is None and "admin" in roles and self.security.admin_totp_required
+        if user.totp_secret is not None or enrol:
+            await self.session.commit()
+            return await self._challenge(user, enrol=enrol)
+        return await self._open_session(user, roles, client_ip=client_ip, second_factor=False)
+
+    async def login_totp(self, *, challenge: str, code: str, client_ip: str) -> tuple[str, SessionUser]:
+        """The second step: the code from the authenticator app. When the challenge was an enrolment, the
+        code proves the app holds the new secret, which only then is saved on the user."""
+        limit = self.security.login_attempts_per_minute
+        await ratelimit.enforce(self.redis, self.keys, bucket="totp-ip", subject=client_ip, limit=limit)
+        key = self.keys.login_challenge(token_digest(challenge))
+        raw_user, raw_secret = await hmget(self.redis, key, "user", "secret")
+        if raw_user is None:
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+        user = await self.session.get(User, int(raw_user))
+        if user is None or not user.is_active:
+            await self.redis.delete(key)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+        pending = raw_secret.decode() if raw_secret else None
+        secret = pending or user.totp_secret
+        if secret is None:  # the secret was removed since the password step
+            await self.redis.delete(key)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+
+        spent_key = self.keys.totp_last_step(user.id, token_digest(secret)[:16])
+        spent = await self.redis.get(spent_key)
+        step = totp.matching_step(secret, code, after_step=int(spent) if spent else -1)
+        if step is None:
+            attempts = await cast("Awaitable[int]", self.redis.hincrby(key, "attempts", 1))
+            if attempts >= CHALLENGE_ATTEMPTS:
+                await self.redis.delete(key)
+            audit.record(
+                self.session,
+                action="auth.totp_failed",
+                entity_type="user",
+                entity_id=user.id,
+                data={"ip": client_ip, "attempt": attempts},
+            )
+            await self.session.commit()
+            raise NotAuthorizedException(detail=WRONG_CODE)
+
+        # Spend the step and the challenge atomically enough that two requests racing with one code open
+        # one session: SET … GET hands back the step spent before, and only one caller deletes the key.
+        previous = await self.redis.set(spent_key, step, ex=SPENT_STEP_TTL_SECONDS, get=True)
+        if previous is not None and int(previous) >= step:
+            await self.redis.set(spent_key, previous, ex=SPENT_STEP_TTL_SECONDS)
+            raise NotAuthorizedException(detail=WRONG_CODE)
+        if not await self.redis.delete(key):
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+        if pending is not None:
+            user.totp_secret = pending
+            audit.record(
+                self.session,
+                action="auth.totp_enrolled",
+                entity_type="user",
+                entity_id=user.id,
+                actor_user_id=user.id,
+                data={"ip": client_ip},
+            )
+        return await self._open_session(
+            user, await self._roles(user.id), client_ip=client_ip, second_factor=True
         )
+
+    async def _challenge(self, user: User, *, enrol: bool) -> TotpChallenge:
+        token = new_token()
+        key = self.keys.login_challenge(token_digest(token))
+        secret = totp.new_secret() if enrol else None
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"user": user.id, "secret": secret or "", "attempts": 0})
+            pipe.expire(key, CHALLENGE_TTL_SECONDS)
+            await pipe.execute()
+        return TotpChallenge(
+            challenge=token,
+            enrol=enrol,
+            secret=secret,
+            otpauth_uri=None if secret is None else totp.provisioning_uri(secret, account=user.username),
+        )
+
+    async def _roles(self, user_id: int) -> tuple[str, ...]:
+        return tuple(
+            sorted(await self.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+        )
+
+    async def _open_session(
+        self, user: User, roles: tuple[str, ...], *, client_ip: str, second_factor: bool
+    ) -> tuple[str, SessionUser]:
         branch_ids = tuple(
             sorted(
                 await self.session.scalars(
@@ -78,15 +179,13 @@ class AuthService:
             all_branches="admin" in roles,
         )
         user.last_login_at = dt.datetime.now(dt.UTC)
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
         audit.record(
             self.session,
             action="auth.login",
             entity_type="user",
             entity_id=user.id,
             actor_user_id=user.id,
-            data={"ip": client_ip},
+            data={"ip": client_ip, "second_factor": second_factor},
         )
         await self.session.commit()
         log.info("login", extra={"user_id": user.id, "username": user.username})

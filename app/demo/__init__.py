@@ -1,4 +1,4 @@
-"""The demo shop: two branches, a 240-product catalog, customers, couriers and staff logins.
+"""The demo shop: two branches, a 240-product catalog and a combo meal, a till per branch, customers, couriers and staff logins.
 
 `passline run` seeds it on first start so a newcomer has something to click; `passline seed-demo` does it
 on demand. All demo logins share `DEMO_PASSWORD`.

@@ -408,6 +408,7 @@ class ProductSpec:
     package_size: int  # pieces per `package` unit, 0 when the product has none
     package_barcode: str | None
     description: str
+    kind: str = "item"
 
     @property
     def stock_tracked(self) -> bool:
@@ -475,7 +476,41 @@ def _products() -> tuple[ProductSpec, ...]:
     return tuple(out)
 
 
-PRODUCTS = _products()
+_ITEMS = _products()
+
+# The combo meal (a bundle): a beef burger and regular fries, plus a drink of the customer's choice; the
+# one-litre bottle costs extra. The cans are stock-tracked, so selling the combo counts them down.
+COMBO = ProductSpec(
+    sku="CMB-001",
+    barcode=ean13(f"2000000{len(_ITEMS) + 1:05d}"),
+    name="Burger Meal Deal",
+    category="grill",
+    base_unit="piece",
+    tax_rate=Decimal(14),
+    station="grill",
+    counter_price=Decimal("125.00"),
+    package_size=0,
+    package_barcode=None,
+    description="Combo: Beef Burger, Fries and a drink of your choice.",
+    kind="bundle",
+)
+# (group code, name, kind, choose, ((sku, qty, extra price), ...))
+COMBO_GROUPS = (
+    ("main", "Burger and fries", "fixed", 1, (("GRL-001", 1, "0"), ("FRY-002", 1, "0"))),
+    (
+        "drink",
+        "Pick a drink",
+        "choice",
+        1,
+        (("CLD-001", 1, "0"), ("CLD-004", 1, "0"), ("CLD-013", 1, "0"), ("CLD-003", 1, "10.00")),
+    ),
+)
+PRODUCTS = (*_ITEMS, COMBO)
+
+# Each branch has one till that needs an open shift before it sells.
+POS_PROFILES = (("till-1", "Front counter till"),)
+# Stock on hand of every stock-tracked product in every branch, in its base unit (cans and bottles).
+OPENING_STOCK = Decimal(240)
 
 # Riverside charges more for hot drinks than the all-branch list: exercises branch-specific price rows.
 BRANCH_PRICE_OVERRIDES = (("RS", "hot_drinks", Decimal("1.10")),)

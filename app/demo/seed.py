@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -23,14 +24,18 @@ from app.db.models import (
     Branch,
     BranchMembership,
     BranchTaxNumber,
+    BundleGroup,
+    BundleItem,
     Category,
     Courier,
     Customer,
     CustomerAddress,
     CustomerPhone,
     CustomerPrice,
+    PosProfile,
     Product,
     ProductPrice,
+    ProductStock,
     ProductUnit,
     Station,
     Territory,
@@ -65,6 +70,10 @@ class SeedReport(msgspec.Struct, kw_only=True):
     customer_phones: int = 0
     customer_addresses: int = 0
     couriers: int = 0
+    bundle_groups: int = 0
+    bundle_items: int = 0
+    product_stock: int = 0
+    pos_profiles: int = 0
 
 
 async def seed_demo(session: AsyncSession) -> SeedReport:
@@ -80,6 +89,7 @@ async def seed_demo(session: AsyncSession) -> SeedReport:
     await _seed_customer_prices(session, counts, customer_ids)
     user_ids = await _seed_users(session, counts, branch_ids)
     await _seed_couriers(session, counts, branch_ids, user_ids)
+    await _seed_pos(session, counts, branch_ids)
 
     await session.commit()
     return SeedReport(created=any(counts.values()), **counts)
@@ -178,6 +188,7 @@ async def _seed_catalog(session: AsyncSession, counts: dict[str, int], branch_id
             "tax_rate": p.tax_rate,
             "station_code": p.station,
             "stock_tracked": p.stock_tracked,
+            "kind": p.kind,
             "description": p.description,
         }
         for p in _shop.PRODUCTS
@@ -368,3 +379,77 @@ async def _seed_couriers(
         if username in user_ids
     ]
     counts["couriers"] = await _insert(session, Courier, rows, Courier.id)
+
+
+async def _seed_pos(session: AsyncSession, counts: dict[str, int], branch_ids: dict[str, int]) -> None:
+    """Tills, the combo meal's groups and items, and opening stock of the stock-tracked products."""
+    counts["pos_profiles"] = await _insert(
+        session,
+        PosProfile,
+        [
+            {"branch_id": branch_id, "code": code, "name": name}
+            for branch_id in branch_ids.values()
+            for code, name in _shop.POS_PROFILES
+        ],
+        PosProfile.id,
+    )
+    skus = [_shop.COMBO.sku] + [sku for *_, items in _shop.COMBO_GROUPS for sku, _, _ in items]
+    product_ids = await _ids_by(session, Product.sku, Product.id, skus)
+    combo_id = product_ids.get(_shop.COMBO.sku)
+    counts["bundle_groups"] = counts["bundle_items"] = 0
+    if combo_id is not None:
+        counts["bundle_groups"] = await _insert(
+            session,
+            BundleGroup,
+            [
+                {
+                    "bundle_id": combo_id,
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "choose": choose,
+                    "sort_order": i,
+                }
+                for i, (code, name, kind, choose, _) in enumerate(_shop.COMBO_GROUPS)
+            ],
+            BundleGroup.id,
+        )
+        group_ids = dict(
+            (
+                await session.execute(
+                    select(BundleGroup.code, BundleGroup.id).where(BundleGroup.bundle_id == combo_id)
+                )
+            ).all()
+        )
+        units = {p.sku: p.base_unit for p in _shop.PRODUCTS}
+        counts["bundle_items"] = await _insert(
+            session,
+            BundleItem,
+            [
+                {
+                    "group_id": group_ids[code],
+                    "product_id": product_ids[sku],
+                    "unit": units[sku],
+                    "qty": qty,
+                    "extra_price": Decimal(extra),
+                    "sort_order": i,
+                }
+                for code, *_, items in _shop.COMBO_GROUPS
+                for i, (sku, qty, extra) in enumerate(items)
+                if sku in product_ids
+            ],
+            BundleItem.id,
+        )
+    tracked = await session.scalars(
+        select(Product.id).where(Product.sku.in_([p.sku for p in _shop.PRODUCTS if p.stock_tracked]))
+    )
+    counts["product_stock"] = await _insert(
+        session,
+        ProductStock,
+        [
+            {"branch_id": branch_id, "product_id": product_id, "qty": _shop.OPENING_STOCK}
+            for product_id in tracked.all()
+            for branch_id in branch_ids.values()
+        ],
+        ProductStock.product_id,
+    )

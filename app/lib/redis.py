@@ -51,6 +51,15 @@ class Keys:
     def user_sessions(self, user_id: int) -> str:
         return f"{self.prefix}user-sessions:{user_id}"
 
+    def login_challenge(self, token_digest: str) -> str:
+        """A password accepted, waiting for its second factor (or for the enrolment of one)."""
+        return f"{self.prefix}login-challenge:{token_digest}"
+
+    def totp_last_step(self, user_id: int, secret_digest: str) -> str:
+        """The last TOTP time step accepted for a user's secret: that code, and older ones, are spent. Per
+        secret, because a newly enrolled one has spent nothing."""
+        return f"{self.prefix}totp-step:{user_id}:{secret_digest}"
+
     def rate(self, bucket: str, subject: str) -> str:
         return f"{self.prefix}rate:{bucket}:{subject}"
 

@@ -53,6 +53,21 @@ async def bump_catalog_epoch(redis: Redis, keys: Keys) -> None:
     await redis.set(keys.catalog_epoch(), secrets.token_hex(8))
 
 
+async def read_epoch(redis: Redis, keys: Keys) -> bytes:
+    """The current epoch; a vanished key (Redis lost its data) gets a new one, which drops every copy."""
+    epoch = await redis.get(keys.catalog_epoch())
+    if epoch is None:
+        fresh = secrets.token_hex(8).encode()
+        await redis.set(keys.catalog_epoch(), fresh, nx=True)
+        epoch = await redis.get(keys.catalog_epoch()) or fresh
+    return bytes(epoch)
+
+
+async def catalog_epoch(redis: Redis, keys: Keys) -> str:
+    """The epoch as the POS catalog's `catalog_version`."""
+    return (await read_epoch(redis, keys)).decode()
+
+
 class CatalogCache:
     def __init__(self, *, max_age: float = MAX_AGE_SECONDS) -> None:
         self._max_age = max_age
@@ -76,11 +91,7 @@ class CatalogCache:
         if now - self._checked_at < get_settings().server.catalog_check_seconds:
             return
         self._checked_at = now
-        epoch = await redis.get(keys.catalog_epoch())
-        if epoch is None:
-            fresh = secrets.token_hex(8).encode()
-            await redis.set(keys.catalog_epoch(), fresh, nx=True)
-            epoch = await redis.get(keys.catalog_epoch()) or fresh
+        epoch = await read_epoch(redis, keys)
         if epoch != self._epoch or time.monotonic() - self._filled_at > self._max_age:
             self.clear()
             self._epoch = epoch

@@ -1,4 +1,5 @@
-"""Creating the first admin from the command line (a fresh install has no one to log in as)."""
+"""Creating the first admin from the command line (a fresh install has no one to log in as), and clearing
+someone's second factor when their phone is lost (they enrol a new one at their next sign-in)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from app.auth.sessions import SessionStore
 from app.db.models import User, UserRole
 from app.lib import audit
 from app.lib.deps import provide_services
@@ -36,3 +38,18 @@ async def create_admin(*, username: str, password: str, full_name: str) -> int:
         audit.record(session, action="staff.admin_created", entity_type="user", entity_id=user.id)
         await session.commit()
         return user.id
+
+
+async def reset_second_factor(*, username: str) -> None:
+    username = username.strip().lower()
+    async with open_runtime() as runtime, provide_services(runtime) as services:
+        session = services.session
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            msg = f"no user {username!r}"
+            raise ValueError(msg)
+        user.totp_secret = None
+        audit.record(session, action="auth.totp_reset", entity_type="user", entity_id=user.id)
+        await session.commit()
+        # Sessions opened with the old factor end too: whoever holds the lost phone may hold one of them.
+        await SessionStore(runtime.redis, runtime.keys, ttl_seconds=1).revoke_user(user.id)

@@ -65,3 +65,32 @@ async def test_sign_in_lands_on_home_and_sign_out_ends_the_session(
         await page.click("#logout")
     response = await page.request.get(f"{live_server.url}/api/v1/auth/me")
     assert response.status == 401
+
+
+async def test_an_admin_enrols_a_second_factor_on_the_login_page(
+    live_server: LiveServer, factory: Factory, page: Any
+) -> None:
+    from app.auth import totp
+
+    await factory.user("amira", roles=("admin",))
+    await factory.commit()
+    await page.goto(f"{live_server.url}/login?next=/api/v1/auth/me")
+    await page.fill("#username", "amira")
+    await page.fill("#password", Factory.PASSWORD)
+    await page.click("#login-submit")
+    await page.locator("#totp-enrol").wait_for(state="visible", timeout=5000)
+    assert await page.locator("#login-form").is_hidden()
+    secret = (await page.inner_text("#totp-secret")).replace(" ", "")
+    assert (await page.get_attribute("#totp-link", "href") or "").startswith("otpauth://totp/")
+
+    await page.fill(
+        "#totp-code", "000000" if totp.code_at(secret, totp.current_step()) != "000000" else "111111"
+    )
+    await page.click("#totp-submit")
+    await page.locator("#totp-error").wait_for(state="visible", timeout=5000)
+    assert "code" in (await page.inner_text("#totp-error")).lower()
+
+    await page.fill("#totp-code", totp.code_at(secret, totp.current_step()))
+    async with page.expect_navigation(url=f"{live_server.url}/api/v1/auth/me"):
+        await page.click("#totp-submit")
+    assert json.loads(await page.inner_text("body"))["username"] == "amira"

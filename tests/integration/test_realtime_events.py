@@ -19,7 +19,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.conftest import Factory, LiveServer, start_live_server
+from tests.conftest import Factory, LiveServer, login, start_live_server
 
 WAIT = 10.0
 ENVELOPE_KEYS = {"id", "type", "branch_id", "ts", "data"}
@@ -83,11 +83,8 @@ class RefusedError(Exception):
 
 async def session_cookie(server: LiveServer, username: str) -> str:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        response = await http.post(
-            "/api/v1/auth/login", json={"username": username, "password": Factory.PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        return f"passline_session={response.cookies['passline_session']}"
+        await login(http, username)  # answers an admin's second-factor challenge too
+        return f"passline_session={http.cookies['passline_session']}"
 
 
 class LiveClient:
@@ -166,9 +163,13 @@ async def connect(
     namespace: str,
     username: str | None,
     auth: dict[str, Any] | None = None,
+    *,
+    cookie: str | None = None,
 ) -> LiveClient:
+    """A client signed in as `username` (a new session), or on the given session `cookie`."""
     client = LiveClient(namespace)
-    cookie = await session_cookie(server, username) if username else None
+    if cookie is None and username:
+        cookie = await session_cookie(server, username)
     await client.connect(server, cookie, auth)
     clients.append(client)
     name, client.hello = await client.next()

@@ -14,6 +14,7 @@ from tests.integration.test_realtime_events import (
     client_pool,
     connect,
     make_shop,
+    session_cookie,
 )
 
 NAMESPACES = ("/kanban", "/pos", "/kds", "/queue", "/courier")
@@ -31,10 +32,16 @@ async def clients() -> AsyncIterator[list[LiveClient]]:
 
 
 async def refusal(
-    clients: list[LiveClient], server: LiveServer, namespace: str, user: str | None, auth: Any = None
+    clients: list[LiveClient],
+    server: LiveServer,
+    namespace: str,
+    user: str | None,
+    auth: Any = None,
+    *,
+    cookie: str | None = None,
 ) -> dict[str, Any]:
     with pytest.raises(RefusedError) as refused:
-        await connect(clients, server, namespace, user, auth)
+        await connect(clients, server, namespace, user, auth, cookie=cookie)
     reason: dict[str, Any] = refused.value.reason
     return reason
 
@@ -126,12 +133,15 @@ async def test_an_admin_follows_every_active_branch(
     three = await factory.branch(code="A3", active=False)
     await factory.user("ada", roles=("admin",))
     await factory.commit()
-    admin = await connect(clients, live_server, "/kanban", "ada")
+    # One signed-in admin (a second factor each sign-in) opening several sockets.
+    cookie = await session_cookie(live_server, "ada")
+    admin = await connect(clients, live_server, "/kanban", "ada", cookie=cookie)
     assert admin.hello == {"user": "ada", "rooms": [f"branch:{one.id}", f"branch:{two.id}"]}
-    queue = await refusal(clients, live_server, "/queue", "ada")  # several branches: the TV must pick one
+    # Several branches: the TV must pick one.
+    queue = await refusal(clients, live_server, "/queue", "ada", cookie=cookie)
     assert queue["data"] == {"code": "bad_request"}
-    tv = await connect(clients, live_server, "/queue", "ada", {"branch_id": two.id})
+    tv = await connect(clients, live_server, "/queue", "ada", {"branch_id": two.id}, cookie=cookie)
     assert tv.hello["rooms"] == [f"branch:{two.id}"]
     # An admin may name an inactive branch explicitly.
-    old = await connect(clients, live_server, "/kanban", "ada", {"branch_id": three.id})
+    old = await connect(clients, live_server, "/kanban", "ada", {"branch_id": three.id}, cookie=cookie)
     assert old.hello["rooms"] == [f"branch:{three.id}"]

@@ -13,14 +13,18 @@ from app.db.models import (
     Branch,
     BranchMembership,
     BranchTaxNumber,
+    BundleGroup,
+    BundleItem,
     Category,
     Courier,
     Customer,
     CustomerAddress,
     CustomerPhone,
     CustomerPrice,
+    PosProfile,
     Product,
     ProductPrice,
+    ProductStock,
     ProductUnit,
     Station,
     Territory,
@@ -28,6 +32,7 @@ from app.db.models import (
     UserRole,
 )
 from app.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from app.demo import _shop as shop
 from app.lib.security import hash_password, verify_password
 
 EXPECTED_ROLES = {
@@ -56,6 +61,7 @@ async def table_counts(session: AsyncSession) -> dict[str, int]:
     models = (
         Branch, BranchTaxNumber, Station, Category, Product, ProductUnit, ProductPrice, CustomerPrice,
         Territory, Customer, CustomerPhone, CustomerAddress, Courier, User, UserRole, BranchMembership,
+        PosProfile, BundleGroup, BundleItem, ProductStock,
     )  # fmt: skip
     return {model.__tablename__: await count(session, model) for model in models}
 
@@ -72,7 +78,8 @@ def test_ean13_checker_knows_a_real_barcode() -> None:
 async def test_seed_creates_the_demo_shop_once(db_session: AsyncSession) -> None:
     first = await seed_demo(db_session)
     assert first.created
-    assert first.products == 240
+    # 240 menu items and one combo meal (a bundle).
+    assert first.products == 241
     after_first = await table_counts(db_session)
 
     second = await seed_demo(db_session)
@@ -84,11 +91,15 @@ async def test_seed_creates_the_demo_shop_once(db_session: AsyncSession) -> None
     assert after_first["branch_tax_numbers"] == 4
     assert after_first["stations"] == 8
     assert after_first["categories"] == 10
-    assert after_first["products"] == 240
+    assert after_first["products"] == 241
     assert after_first["territories"] == 3
     assert after_first["customers"] == 20
     assert after_first["couriers"] == 6
     assert after_first["users"] == 11
+    assert after_first["pos_profiles"] == 2
+    assert (after_first["bundle_groups"], after_first["bundle_items"]) == (2, 6)
+    tracked = sum(p.stock_tracked for p in shop.PRODUCTS)
+    assert after_first["product_stock"] == 2 * tracked > 0
 
 
 async def test_branches_cover_both_tax_modes_and_change_tax_number_mid_year(db_session: AsyncSession) -> None:
@@ -121,8 +132,9 @@ async def test_branches_cover_both_tax_modes_and_change_tax_number_mid_year(db_s
 async def test_catalog_barcodes_units_and_prices(db_session: AsyncSession) -> None:
     await seed_demo(db_session)
     products = (await db_session.scalars(select(Product))).all()
-    assert len(products) == 240
-    assert len({p.sku for p in products}) == 240
+    assert len(products) == 241
+    assert len({p.sku for p in products}) == 241
+    assert [p.sku for p in products if p.kind == "bundle"] == ["CMB-001"]
 
     unit_barcodes = [b for b in await db_session.scalars(select(ProductUnit.barcode)) if b is not None]
     barcodes = [p.barcode for p in products] + unit_barcodes

@@ -1,0 +1,1 @@
+"""The tills (POS profiles) a branch sells from."""

@@ -1,0 +1,115 @@
+"""Tills of a branch: listed for its cashiers, set up by its managers (audited; the POS catalog document
+carries the profile, so a change bumps the catalog epoch and the tills refresh)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.guards import ensure_branch_visible, found_in_branch
+from app.db.models import Branch, PosProfile
+from app.lib import audit
+from app.lib.errors import conflict
+from app.orders.catalog_cache import bump_catalog_epoch
+from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.auth.sessions import SessionUser
+    from app.lib.redis import Keys
+
+
+def profile_out(profile: PosProfile) -> ProfileOut:
+    return ProfileOut(
+        id=profile.id,
+        branch_id=profile.branch_id,
+        code=profile.code,
+        name=profile.name,
+        require_shift=profile.require_shift,
+        payment_methods=list(profile.payment_methods),
+        default_price_list=profile.default_price_list,
+        active=profile.active,
+    )
+
+
+class ProfileService:
+    def __init__(self, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+        self.session = session
+        self.redis = redis
+        self.keys = keys
+
+    async def list(self, *, user: SessionUser, branch_id: int) -> list[ProfileOut]:
+        await self._branch(user, branch_id)
+        rows = await self.session.scalars(
+            select(PosProfile).where(PosProfile.branch_id == branch_id).order_by(PosProfile.code)
+        )
+        return [profile_out(p) for p in rows]
+
+    async def get(self, *, user: SessionUser, profile_id: int) -> PosProfile:
+        return found_in_branch(
+            await self.session.get(PosProfile, profile_id), lambda p: p.branch_id, user, what="POS profile"
+        )
+
+    async def create(self, *, data: ProfileCreate, actor: SessionUser) -> ProfileOut:
+        await self._branch(actor, data.branch_id)
+        profile = PosProfile(
+            branch_id=data.branch_id,
+            code=data.code,
+            name=data.name,
+            require_shift=data.require_shift,
+            payment_methods=sorted(set(data.payment_methods), key=data.payment_methods.index),
+            default_price_list=data.default_price_list,
+            active=data.active,
+        )
+        self.session.add(profile)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise conflict(f"branch {data.branch_id} already has a till with code {data.code!r}") from exc
+        audit.record(
+            self.session,
+            action="pos_profile.create",
+            entity_type="pos_profile",
+            entity_id=profile.id,
+            actor_user_id=actor.user_id,
+            branch_id=profile.branch_id,
+            data=msgspec.to_builtins(data),
+        )
+        out = profile_out(profile)
+        await self.session.commit()
+        await bump_catalog_epoch(self.redis, self.keys)
+        return out
+
+    async def update(self, *, profile_id: int, data: ProfileUpdate, actor: SessionUser) -> ProfileOut:
+        profile = await self.get(user=actor, profile_id=profile_id)
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        if "payment_methods" in changes:
+            methods = changes["payment_methods"]
+            changes["payment_methods"] = sorted(set(methods), key=methods.index)
+        before = {key: msgspec.to_builtins(getattr(profile, key)) for key in changes}
+        for key, value in changes.items():
+            setattr(profile, key, value)
+        audit.record(
+            self.session,
+            action="pos_profile.update",
+            entity_type="pos_profile",
+            entity_id=profile.id,
+            actor_user_id=actor.user_id,
+            branch_id=profile.branch_id,
+            data={"before": before, "after": msgspec.to_builtins(changes)},
+        )
+        await self.session.flush()
+        out = profile_out(profile)
+        await self.session.commit()
+        await bump_catalog_epoch(self.redis, self.keys)
+        return out
+
+    async def _branch(self, user: SessionUser, branch_id: int) -> Branch:
+        ensure_branch_visible(user, branch_id, what="Branch")
+        return found_in_branch(await self.session.get(Branch, branch_id), lambda b: b.id, user, what="Branch")
