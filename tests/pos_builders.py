@@ -38,3 +38,14 @@ async def bundle(
     )
     await factory.session.flush()
     return group
+
+
+async def till_profile(
+    factory: Factory, branch: Any, *, code: str = "front", require_shift: bool = True
+) -> Any:
+    from app.db.models import PosProfile
+
+    profile = PosProfile(branch_id=branch.id, code=code, name=code.title(), require_shift=require_shift)
+    factory.session.add(profile)
+    await factory.session.flush()
+    return profile

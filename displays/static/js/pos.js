@@ -641,7 +641,19 @@ const checkout = new Checkout({
       }
     }
     resetSale();
-    if (sale.queued) queue.replay().catch(() => null);
+    if (sale.queued) {
+      queue.replay().catch(() => null);
+      return;
+    }
+    // The server's stock after this sale (and other tills' sales) for the next one.
+    const { branch, profile } = state;
+    loadCatalog(branch, profile && profile.id)
+      .then((fresh) => {
+        if (state.branch !== branch) return;
+        state.catalog = fresh;
+        renderCart();
+      })
+      .catch(() => null);
   },
 });
 

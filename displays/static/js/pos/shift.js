@@ -88,10 +88,12 @@ export class ShiftPanel {
   async summary() {
     try {
       const data = await request("GET", `/api/v1/shifts/${this.current.id}/summary`);
-      const expected = data.expected || {};
-      const parts = Object.entries(expected).map(([m, v]) => `${LABELS[m] || m} ${this.fmt(v)}`);
+      const parts = (data.methods || []).map((m) => `${LABELS[m.method] || m.method} ${this.fmt(m.expected)}`);
+      if (data.cash && !(data.methods || []).some((m) => m.method === "cash")) {
+        parts.unshift(`Cash ${this.fmt(data.cash.expected)}`);
+      }
       $("shift-summary").textContent = parts.length ? `Expected so far: ${parts.join(" · ")}` : "";
-    } catch (error) {
+    } catch {
       $("shift-summary").textContent = "";
     }
   }
@@ -140,10 +142,13 @@ export class ShiftPanel {
   async close() {
     this.error("");
     const counted = {};
+    // Cash is always counted; a method left blank counts as what the server expects (its terminal total).
     for (const input of $("close-counts").querySelectorAll("input")) {
-      const value = input.value.trim() || "0";
-      if (!isDecimal(value)) return this.error(`${LABELS[input.dataset.method]}: enter the amount counted.`);
-      counted[input.dataset.method] = value;
+      const value = input.value.trim();
+      const method = input.dataset.method;
+      if (!value && method !== "cash") continue;
+      if (!isDecimal(value)) return this.error(`${LABELS[method] || method}: enter the amount counted.`);
+      counted[method] = value;
     }
     try {
       const result = await request("POST", `/api/v1/shifts/${this.current.id}/close`, {
@@ -160,11 +165,9 @@ export class ShiftPanel {
     }
   }
 
-  /** Expected / counted / over-short per method, from whichever list the close answer carries them in. */
+  /** Expected / counted / over-short per method: the close answer's `counts`. */
   renderClose(result) {
-    const rows = Array.isArray(result)
-      ? result
-      : Object.values(result || {}).find((v) => Array.isArray(v) && v.length && v[0] && "method" in v[0]) || [];
+    const rows = (result && result.counts) || [];
     $("close-result").replaceChildren(
       ...rows.map((r) => {
         const diff = Dec.of(r.difference ?? "0");
