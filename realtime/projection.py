@@ -63,6 +63,11 @@ def _pick(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- staff boards
 
 
+# Money taken, voided or given back on an order (app/payments): the staff boards only. Never the kitchen,
+# the TV or a courier's page, whatever the event carries (the allow-lists below do not name them, and the
+# courier projection refuses them by type so a `courier_id` in the data cannot route one there).
+PAYMENT_EVENTS = frozenset({"payment.collected", "payment.voided", "payment.refunded"})
+
 # Managers' news only: late-order alerts and where the couriers are. The POS gets everything else in full;
 # the TV, the kitchen and the couriers' pages get neither (their allow-lists below do not name them).
 MANAGER_ONLY = frozenset({"alert.raised", "alert.acknowledged"})
@@ -199,9 +204,7 @@ def queue(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Rout
 # Courier events are about the courier they name; they pass unchanged (the courier needs the address to
 # deliver and sees their own cash). An order's state change reaches a courier only stripped, and only when
 # it names them (dispatch, delivered, returned carry `courier_id`).
-COURIER_PASS_THROUGH = frozenset(
-    {"courier.assigned", "courier.updated", "settlement.completed", "payment.collected"}
-)
+COURIER_PASS_THROUGH = frozenset({"courier.assigned", "courier.updated", "settlement.completed"})
 COURIER_ORDER_FIELDS = (
     "order_id",
     "from",

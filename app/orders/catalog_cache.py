@@ -18,8 +18,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from app.db.models import Branch, Product, ProductPrice, ProductUnit, Territory
-from app.orders.pricing import ProductInfo
+from app.db.models import (
+    Branch,
+    BundleGroup,
+    BundleItem,
+    PosProfile,
+    Product,
+    ProductPrice,
+    ProductUnit,
+    Territory,
+)
+from app.orders.pricing import BundleGroupInfo, BundleItemInfo, ProductInfo
 from app.settings import get_settings
 
 if TYPE_CHECKING:
@@ -47,6 +56,14 @@ class TerritoryInfo:
     active: bool
     delivery_charge: Decimal
     courier_fee: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PosProfileInfo:
+    id: int
+    branch_id: int
+    active: bool
+    require_shift: bool
 
 
 async def bump_catalog_epoch(redis: Redis, keys: Keys) -> None:
@@ -77,8 +94,10 @@ class CatalogCache:
         self._branches: dict[int, BranchInfo | None] = {}
         self._territories: dict[int, TerritoryInfo | None] = {}
         self._products: dict[tuple[int, int], ProductInfo | None] = {}
+        self._profiles: dict[int, PosProfileInfo | None] = {}
 
     def clear(self) -> None:
+        self._profiles.clear()
         self._branches.clear()
         self._territories.clear()
         self._products.clear()
@@ -128,7 +147,29 @@ class CatalogCache:
             )
         return self._territories[territory_id]
 
+    async def pos_profile(self, session: AsyncSession, profile_id: int) -> PosProfileInfo | None:
+        if profile_id not in self._profiles:
+            row = await session.get(PosProfile, profile_id)
+            self._profiles[profile_id] = (
+                PosProfileInfo(
+                    id=row.id, branch_id=row.branch_id, active=row.active, require_shift=row.require_shift
+                )
+                if row is not None
+                else None
+            )
+        return self._profiles[profile_id]
+
     async def products(self, session: AsyncSession, branch_id: int, ids: set[int]) -> dict[int, ProductInfo]:
+        """The products asked for, and the components of any bundle among them."""
+        found = await self._products_by_id(session, branch_id, ids)
+        components = {c for info in found.values() for c in info.component_ids} - found.keys()
+        if components:
+            found |= await self._products_by_id(session, branch_id, components)
+        return found
+
+    async def _products_by_id(
+        self, session: AsyncSession, branch_id: int, ids: set[int]
+    ) -> dict[int, ProductInfo]:
         missing = [i for i in ids if (branch_id, i) not in self._products]
         if missing:
             for product_id, info in (await _load_products(session, branch_id, missing)).items():
@@ -167,6 +208,8 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
     price_map: dict[int, dict[tuple[str, str], Decimal]] = {}
     for product_id, price_list, unit, price, _ in prices:
         price_map.setdefault(product_id, {})[(price_list, unit)] = price
+    bundle_ids = [p.id for p in products if p.kind == "bundle"]
+    bundles = await _load_bundles(session, bundle_ids) if bundle_ids else {}
     return {
         p.id: ProductInfo(
             id=p.id,
@@ -177,8 +220,43 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
             active=p.active,
             units=unit_map.get(p.id, {}),
             prices=price_map.get(p.id, {}),
+            kind=p.kind,
+            stock_tracked=p.stock_tracked,
+            bundle=bundles.get(p.id, ()),
         )
         for p in products
+    }
+
+
+async def _load_bundles(
+    session: AsyncSession, bundle_ids: list[int]
+) -> dict[int, tuple[BundleGroupInfo, ...]]:
+    rows = await session.execute(
+        select(BundleGroup, BundleItem)
+        .join(BundleItem, BundleItem.group_id == BundleGroup.id)
+        .where(BundleGroup.bundle_id.in_(bundle_ids))
+        .order_by(
+            BundleGroup.bundle_id,
+            BundleGroup.sort_order,
+            BundleGroup.id,
+            BundleItem.sort_order,
+            BundleItem.id,
+        )
+    )
+    groups: dict[int, dict[int, tuple[BundleGroup, list[BundleItemInfo]]]] = {}
+    for group, item in rows:
+        _, items = groups.setdefault(group.bundle_id, {}).setdefault(group.id, (group, []))
+        items.append(
+            BundleItemInfo(
+                product_id=item.product_id, unit=item.unit, qty=item.qty, extra_price=item.extra_price
+            )
+        )
+    return {
+        bundle_id: tuple(
+            BundleGroupInfo(code=g.code, name=g.name, kind=g.kind, choose=g.choose, items=tuple(items))
+            for g, items in by_group.values()
+        )
+        for bundle_id, by_group in groups.items()
     }
 
 

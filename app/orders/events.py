@@ -29,7 +29,7 @@ class Delivery(msgspec.Struct, kw_only=True):
     slot_end: str | None
 
 
-class Line(msgspec.Struct, kw_only=True):
+class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
     line_no: int
     product_id: int
     name: str
@@ -38,6 +38,8 @@ class Line(msgspec.Struct, kw_only=True):
     station_code: str
     note: str
     line_total: str
+    # A bundle's component names the bundle's line (left out for every other line).
+    parent_line_no: int | None = None
 
 
 class OrderCreated(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -62,12 +64,15 @@ class OrderCreated(msgspec.Struct, kw_only=True, omit_defaults=True):
     transferred_from_branch: int | None = None
 
 
-class TicketItem(msgspec.Struct, kw_only=True):
+class TicketItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     line_no: int
     name: str
     qty: str
     unit: str
     note: str
+    # The bundle (combo meal) this item is part of, so the KDS shows it under the bundle's name; left out
+    # for items sold on their own.
+    bundle: str | None = None
 
 
 class TicketCreated(msgspec.Struct, kw_only=True):

@@ -28,6 +28,12 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def kitchen_lines(lines: Sequence[OrderLine]) -> list[OrderLine]:
+    """The lines the kitchen makes, by line number: a bundle's own line is not made, its components are."""
+    bundles = {line.parent_line_no for line in lines if line.parent_line_no is not None}
+    return sorted((line for line in lines if line.line_no not in bundles), key=lambda item: item.line_no)
+
+
 def card(order: Order, *, customer_name: str | None, exponent: int) -> ev.Card:
     return ev.Card(
         token=order.token,
@@ -51,6 +57,9 @@ def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> di
         "channel": order.channel,
         "token": "" if order.token is None else str(order.token),
         "payment_status": order.payment_status,
+        # The payments service's Lua copy of the status only moves forward from this sequence; unset on a
+        # just-created order (the column's default, 0).
+        "payment_seq": str(order.payment_seq or 0),
         "card": ev.encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
     }
     if order.courier_id is not None:
@@ -98,6 +107,7 @@ def order_created(
                 station_code=line.station_code,
                 note=line.note,
                 line_total=money_text(line.line_total, exponent),
+                parent_line_no=line.parent_line_no,
             )
             for line in sorted(lines, key=lambda item: item.line_no)
         ],
@@ -106,6 +116,7 @@ def order_created(
 
 
 def ticket_created(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> ev.TicketCreated:
+    names = {line.line_no: line.name for line in lines}
     return ev.TicketCreated(
         ticket_id=str(ticket.id),
         order_id=str(order.id),
@@ -116,9 +127,14 @@ def ticket_created(order: Order, lines: Sequence[OrderLine], ticket: KitchenTick
         rush=ticket.rush,
         items=[
             ev.TicketItem(
-                line_no=line.line_no, name=line.name, qty=qty_text(line.qty), unit=line.unit, note=line.note
+                line_no=line.line_no,
+                name=line.name,
+                qty=qty_text(line.qty),
+                unit=line.unit,
+                note=line.note,
+                bundle=names.get(line.parent_line_no) if line.parent_line_no is not None else None,
             )
-            for line in sorted(lines, key=lambda item: item.line_no)
+            for line in kitchen_lines(lines)
             if line.station_code == ticket.station_code
         ],
         note=order.note,

@@ -4,9 +4,16 @@ Rules, in the order they apply to a line:
 - the unit price comes from the line's price list for that unit (a branch's own price wins over the
   all-branches one); with no price for the unit, the base-unit price times the unit's factor; a customer
   price list uses the customer's negotiated rate; a manual price (permission checked by the caller) wins;
-- line gross = qty * unit price - discount, rounded half-up to the currency;
-- tax per line at the product's rate: extracted from the gross when the branch's prices include tax,
-  added on top when they do not; rounded per line, so receipts add up line by line;
+- a bundle (combo meal) line is priced like any product; each of its components (fixed groups' items and
+  the chosen items) follows it as its own line, `parent_line_no` pointing at it, qty = bundle qty x item
+  qty, unit price = the item's extra price (usually 0), taxed at the component's own rate;
+- line amount = qty * unit price, rounded half-up to the currency; discounts are amounts in the same terms
+  as the prices (tax included in a tax-inclusive branch, before tax otherwise): the line's own discount,
+  then its share of the order discount, spread over the lines in proportion to what is left of each (the
+  last line takes the rounding remainder), so each line's tax is computed on what it really sells for and
+  the tax per rate adds up exactly;
+- tax per line at the product's rate on (amount - discount): extracted when the branch's prices include
+  tax, added on top when they do not; rounded per line, so receipts add up line by line;
 - order totals are sums of the rounded line figures, plus the territory's delivery charge (untaxed).
 """
 
@@ -31,6 +38,23 @@ class PricingError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class BundleItemInfo:
+    product_id: int
+    unit: str
+    qty: Decimal
+    extra_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BundleGroupInfo:
+    code: str
+    name: str
+    kind: str  # fixed | choice
+    choose: int
+    items: tuple[BundleItemInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ProductInfo:
     id: int
     name: str
@@ -40,6 +64,20 @@ class ProductInfo:
     active: bool
     units: dict[str, Decimal]  # unit -> factor (base unit included, factor 1)
     prices: dict[tuple[str, str], Decimal]  # (price list, unit) -> price, branch override already applied
+    kind: str = "item"
+    stock_tracked: bool = False
+    bundle: tuple[BundleGroupInfo, ...] = ()
+
+    @property
+    def component_ids(self) -> set[int]:
+        return {item.product_id for group in self.bundle for item in group.items}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    group: str
+    product_id: int
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +88,9 @@ class LineRequest:
     price_list: str
     unit_price: Decimal | None
     note: str
+    discount: Decimal | None = None
+    discount_reason: str | None = None
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +110,29 @@ class PricedLine:
     line_total: Decimal
     station_code: str
     note: str
+    parent_line_no: int | None = None
+    discount_reason: str | None = None
+    # Which request line it came from (a bundle's components share their bundle's), for error fields.
+    request_index: int = 0
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A line before discounts and tax: its amount is qty x unit price, rounded."""
+
+    line_no: int
+    request_index: int
+    product: ProductInfo
+    qty: Decimal
+    unit: str
+    factor: Decimal
+    price_list: str
+    unit_price: Decimal
+    amount: Decimal
+    note: str
+    parent_line_no: int | None = None
+    discount: Decimal = Decimal(0)
+    discount_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +164,12 @@ def price_lines(
     currency_exponent: int,
     prices_include_tax: bool,
     customer_prices: dict[tuple[int, str], Decimal] | None = None,
+    order_discount: Decimal | None = None,
+    order_discount_reason: str | None = None,
 ) -> list[PricedLine]:
-    priced = []
+    """Price every line; `products` must hold the components of any bundle sold (the catalog cache loads
+    them with the bundle)."""
+    drafts: list[_Draft] = []
     for index, request in enumerate(requests):
         where = f"lines[{index}]"
         product = products.get(request.product_id)
@@ -111,7 +179,7 @@ def price_lines(
         factor = product.units.get(unit)
         if factor is None:
             raise PricingError(f"{where}.unit", f"{product.name} is not sold in unit {unit!r}")
-        _check_qty(request.qty, unit, where)
+        _check_qty(request.qty, unit, f"{where}.qty")
         unit_price = _unit_price(
             request,
             product,
@@ -121,34 +189,173 @@ def price_lines(
             exponent=currency_exponent,
             where=where,
         )
-        discount = Decimal(0)
-        gross = money(request.qty * unit_price - discount, currency_exponent)
-        if prices_include_tax:
-            tax = money(gross * product.tax_rate / (HUNDRED + product.tax_rate), currency_exponent)
-            subtotal, total = gross - tax, gross
-        else:
-            tax = money(gross * product.tax_rate / HUNDRED, currency_exponent)
-            subtotal, total = gross, gross + tax
-        priced.append(
-            PricedLine(
-                line_no=index + 1,
-                product_id=product.id,
-                name=product.name,
-                qty=request.qty,
-                unit=unit,
-                unit_factor=factor,
-                price_list=request.price_list,
-                unit_price=unit_price,
-                tax_rate=product.tax_rate,
-                discount=discount,
-                line_subtotal=subtotal,
-                line_tax=tax,
-                line_total=total,
-                station_code=product.station_code,
-                note=request.note,
-            )
+        head = _Draft(
+            line_no=len(drafts) + 1,
+            request_index=index,
+            product=product,
+            qty=request.qty,
+            unit=unit,
+            factor=factor,
+            price_list=request.price_list,
+            unit_price=unit_price,
+            amount=money(request.qty * unit_price, currency_exponent),
+            note=request.note,
         )
-    return priced
+        if request.discount is not None:
+            head.discount = _amount(request.discount, currency_exponent, f"{where}.discount")
+            if head.discount > head.amount:
+                raise PricingError(f"{where}.discount", f"the discount is more than the line ({head.amount})")
+            head.discount_reason = request.discount_reason if head.discount else None
+        drafts.append(head)
+        if product.kind == "bundle":
+            drafts += _components(request, head, products, exponent=currency_exponent, where=where)
+        elif request.choices:
+            raise PricingError(f"{where}.choices", f"{product.name} is not a bundle and has no choices")
+    if order_discount is not None:
+        _spread(
+            drafts,
+            _amount(order_discount, currency_exponent, "discount"),
+            order_discount_reason,
+            currency_exponent,
+        )
+    return [_priced(d, exponent=currency_exponent, prices_include_tax=prices_include_tax) for d in drafts]
+
+
+def _components(
+    request: LineRequest,
+    head: _Draft,
+    products: dict[int, ProductInfo],
+    *,
+    exponent: int,
+    where: str,
+) -> list[_Draft]:
+    """The bundle's component lines: every fixed group's items, then the chosen items of each choice group
+    (exactly `choose` distinct items per group)."""
+    bundle = head.product
+    groups = {group.code: group for group in bundle.bundle}
+    picked: dict[str, list[BundleItemInfo]] = {}
+    for choice in request.choices:
+        group = groups.get(choice.group)
+        if group is None or group.kind != "choice":
+            raise PricingError(f"{where}.choices", f"{bundle.name} has no choice group {choice.group!r}")
+        item = next(
+            (
+                i
+                for i in group.items
+                if i.product_id == choice.product_id and (choice.unit is None or choice.unit == i.unit)
+            ),
+            None,
+        )
+        if item is None:
+            raise PricingError(
+                f"{where}.choices", f"product {choice.product_id} is not a choice of {group.name!r}"
+            )
+        chosen = picked.setdefault(group.code, [])
+        if item in chosen:
+            raise PricingError(
+                f"{where}.choices", f"product {choice.product_id} is chosen twice in {group.name!r}"
+            )
+        chosen.append(item)
+    out: list[_Draft] = []
+    for group in bundle.bundle:
+        if group.kind == "fixed":
+            items = list(group.items)
+        else:
+            items = picked.get(group.code, [])
+            if len(items) != group.choose:
+                raise PricingError(
+                    f"{where}.choices", f"choose {group.choose} from {group.name!r} ({len(items)} chosen)"
+                )
+        for item in items:
+            component = products.get(item.product_id)
+            factor = component.units.get(item.unit) if component is not None else None
+            if component is None or not component.active or factor is None:
+                raise PricingError(f"{where}.product_id", f"{bundle.name} includes an item no longer sold")
+            qty = head.qty * item.qty
+            _check_qty(qty, item.unit, f"{where}.qty")
+            extra = money(item.extra_price, exponent)
+            out.append(
+                _Draft(
+                    line_no=head.line_no + len(out) + 1,
+                    request_index=head.request_index,
+                    product=component,
+                    qty=qty,
+                    unit=item.unit,
+                    factor=factor,
+                    price_list=head.price_list,
+                    unit_price=extra,
+                    amount=money(qty * extra, exponent),
+                    note="",
+                    parent_line_no=head.line_no,
+                )
+            )
+    return out
+
+
+def _spread(drafts: list[_Draft], discount: Decimal, reason: str | None, exponent: int) -> None:
+    """Share an order discount over the lines in proportion to what is left of each, rounded per line; the
+    last line takes the remainder, and a share a line cannot take moves to the lines before it."""
+    if not discount:
+        return
+    left = [d.amount - d.discount for d in drafts]
+    base = sum(left, Decimal(0))
+    if discount > base:
+        raise PricingError("discount", f"the discount is more than the order ({base})")
+    open_lines = [i for i, value in enumerate(left) if value > 0]
+    shares = {i: money(discount * left[i] / base, exponent) for i in open_lines[:-1]}
+    shares[open_lines[-1]] = discount - sum(shares.values(), Decimal(0))
+    # Rounding up several earlier shares can ask the last line for more than it has (or less than zero);
+    # move the difference a cent at a time to lines with room, so no line goes below zero.
+    step = quantum(exponent)
+    for i in open_lines:
+        while shares[i] > left[i] or shares[i] < 0:
+            move = step if shares[i] > left[i] else -step
+            other = next(j for j in reversed(open_lines) if j != i and 0 <= shares[j] + move <= left[j])
+            shares[i] -= move
+            shares[other] += move
+    for i, share in shares.items():
+        if share:
+            drafts[i].discount += share
+            drafts[i].discount_reason = drafts[i].discount_reason or reason
+
+
+def _priced(draft: _Draft, *, exponent: int, prices_include_tax: bool) -> PricedLine:
+    product = draft.product
+    net = draft.amount - draft.discount
+    if prices_include_tax:
+        tax = money(net * product.tax_rate / (HUNDRED + product.tax_rate), exponent)
+        subtotal, total = net - tax, net
+    else:
+        tax = money(net * product.tax_rate / HUNDRED, exponent)
+        subtotal, total = net, net + tax
+    return PricedLine(
+        line_no=draft.line_no,
+        product_id=product.id,
+        name=product.name,
+        qty=draft.qty,
+        unit=draft.unit,
+        unit_factor=draft.factor,
+        price_list=draft.price_list,
+        unit_price=draft.unit_price,
+        tax_rate=product.tax_rate,
+        discount=draft.discount,
+        line_subtotal=subtotal,
+        line_tax=tax,
+        line_total=total,
+        station_code=product.station_code,
+        note=draft.note,
+        parent_line_no=draft.parent_line_no,
+        discount_reason=draft.discount_reason,
+        request_index=draft.request_index,
+    )
+
+
+def _amount(value: Decimal, exponent: int, field: str) -> Decimal:
+    if not value.is_finite() or value < 0:
+        raise PricingError(field, "a discount must be zero or more")
+    if places(value) > exponent:
+        raise PricingError(field, f"a discount may have at most {exponent} decimal places")
+    return value
 
 
 def totals(lines: list[PricedLine], *, delivery_charge: Decimal, currency_exponent: int) -> Totals:
@@ -167,15 +374,15 @@ def totals(lines: list[PricedLine], *, delivery_charge: Decimal, currency_expone
     )
 
 
-def _check_qty(qty: Decimal, unit: str, where: str) -> None:
+def _check_qty(qty: Decimal, unit: str, field: str) -> None:
     if not qty.is_finite() or qty <= 0:
-        raise PricingError(f"{where}.qty", "quantity must be greater than zero")
+        raise PricingError(field, "quantity must be greater than zero")
     if qty > MAX_QTY:
-        raise PricingError(f"{where}.qty", f"quantity above {MAX_QTY} is not a plausible sale")
+        raise PricingError(field, f"quantity above {MAX_QTY} is not a plausible sale")
     if places(qty) > QTY_PLACES:
-        raise PricingError(f"{where}.qty", f"quantity may have at most {QTY_PLACES} decimal places")
+        raise PricingError(field, f"quantity may have at most {QTY_PLACES} decimal places")
     if unit in WHOLE_UNITS and qty != qty.to_integral_value():
-        raise PricingError(f"{where}.qty", f"{unit} items are sold in whole numbers")
+        raise PricingError(field, f"{unit} items are sold in whole numbers")
 
 
 def _unit_price(

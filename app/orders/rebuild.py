@@ -99,13 +99,22 @@ def order_fields(order: Order, *, customer_name: str | None, currency_exponent: 
 
 
 def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> dict[str, str]:
-    return {
+    fields = {
         "ticket_id": str(ticket.id),
         "order_id": str(order.id),
         "state": ticket.state,
         "created_ms": str(_ms(ticket.created_at)),
         "data": ev.encoder.encode(hot.ticket_created(order, lines, ticket)).decode(),
     }
+    # The station timers and the recall drawer read these; without them a rebuilt started ticket would
+    # look as if nobody had touched it.
+    if ticket.rush:
+        fields["rush"] = "1"
+    if ticket.started_at is not None:
+        fields["started_ms"] = str(_ms(ticket.started_at))
+    if ticket.bumped_at is not None:
+        fields["bumped_ms"] = str(_ms(ticket.bumped_at))
+    return fields
 
 
 # ---------------------------------------------------------------- the rebuild

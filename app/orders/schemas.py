@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from app.orders.states import Channel, State
+from app.payments.schemas import InvoiceRef, PaymentOut
 
 MAX_LINES = 200
 MAX_SYNC_BATCH = 100
@@ -17,16 +18,31 @@ MAX_SYNC_BATCH = 100
 Note = Annotated[str, msgspec.Meta(max_length=500)]
 PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 PriceList = Literal["counter", "wholesale", "customer"]
+Reason = Annotated[str, msgspec.Meta(max_length=200)]
+UnitCode = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+
+
+class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One pick of a bundle's choice group: `group` is the group's code."""
+
+    group: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    product_id: PositiveId
+    unit: UnitCode | None = None
 
 
 class LineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     product_id: PositiveId
     qty: Decimal
-    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
+    unit: UnitCode | None = None
     price_list: PriceList = "counter"
     # A manual rate (customer-specific deals); needs the manager role.
     unit_price: Decimal | None = None
     note: Note = ""
+    # An amount off this line (in the prices' terms); needs the manager role and a reason.
+    discount: Decimal | None = None
+    discount_reason: Reason | None = None
+    # A bundle's picks for its choice groups.
+    choices: Annotated[list[ChoiceIn], msgspec.Meta(max_length=20)] | None = None
 
 
 class DeliveryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -45,6 +61,12 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     delivery: DeliveryIn | None = None
     table_label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     note: Note = ""
+    # An amount off the whole order, spread over its lines; needs the manager role and a reason.
+    discount: Decimal | None = None
+    discount_reason: Reason | None = None
+    # A till's sale: the till, and the cashier's shift (required when the till's profile says so).
+    pos_profile_id: PositiveId | None = None
+    shift_id: uuid.UUID | None = None
 
 
 class OrderSync(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -86,6 +108,9 @@ class LineOut(msgspec.Struct, kw_only=True):
     line_total: Decimal
     station_code: str
     note: str
+    # A bundle's component points at the bundle's line.
+    parent_line_no: int | None = None
+    discount_reason: str | None = None
 
 
 class DeliveryOut(msgspec.Struct, kw_only=True):
@@ -120,6 +145,9 @@ class OrderOut(msgspec.Struct, kw_only=True):
     business_date: dt.date
     payment_status: str
     totals: TotalsOut
+    # Captured payments less refunds, and what is still to pay (never below zero).
+    paid_total: Decimal
+    balance: Decimal
     customer_id: int | None
     table_label: str | None
     note: str
@@ -127,7 +155,15 @@ class OrderOut(msgspec.Struct, kw_only=True):
     lines: list[LineOut]
     tickets: list[TicketOut]
     created_at: dt.datetime
+    discount: Decimal = Decimal(0)
+    discount_reason: str | None = None
+    pos_profile_id: int | None = None
+    shift_id: uuid.UUID | None = None
     events: list[EventOut] | None = None
+    # Filled by the order's own read (GET /orders/{id}); a create answers with none yet.
+    payments: list[PaymentOut] = msgspec.field(default_factory=list)
+    # The original invoice (not its amendments), once issued.
+    invoice: InvoiceRef | None = None
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):

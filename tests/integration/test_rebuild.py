@@ -308,3 +308,52 @@ async def test_rebuilt_state_matches_what_the_order_service_wrote(
 
 def _card(card: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in card.items() if k != "entered_ms"}
+
+
+async def test_rebuilt_tickets_keep_their_kitchen_timers_and_bumped_ones_expire(
+    client: httpx.AsyncClient, runtime: Any, factory: Factory
+) -> None:
+    """A started ticket comes back started at the same moment (the station's timer and colours depend on
+    it), a bumped one comes back bumped, for the recall drawer, and goes a day later like a live one."""
+    from app.orders.rebuild import rebuild
+
+    branch = await factory.branch(code="RT", name="Rebuild Timers")
+    burger = await factory.product("Burger", price="57.00", station="grill")
+    cola = await factory.product("Cola", price="10.00", station="drinks")
+    await factory.user("boss", roles=("manager",), branches=(branch,))
+    await factory.commit()
+    await login(client, "boss")
+    response = await client.post(
+        "/api/v1/orders",
+        json={
+            "id": str(uuid.uuid4()),
+            "branch_id": branch.id,
+            "channel": "counter",
+            "lines": [{"product_id": burger.id, "qty": "1"}, {"product_id": cola.id, "qty": "1"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    tickets = {t["station_code"]: t["id"] for t in response.json()["tickets"]}
+    assert (await client.post(f"/api/v1/tickets/{tickets['grill']}/start")).status_code == 200
+    assert (await client.post(f"/api/v1/tickets/{tickets['drinks']}/bump")).status_code == 200
+    grill_key = runtime.keys.ticket(branch.id, tickets["grill"])
+    drinks_key = runtime.keys.ticket(branch.id, tickets["drinks"])
+    started_before = int((await _hash(runtime, grill_key))["started_ms"])
+    bumped_before = int((await _hash(runtime, drinks_key))["bumped_ms"])
+    assert 0 < await runtime.redis.ttl(drinks_key) <= 86400  # a bumped ticket does not live forever
+    assert await runtime.redis.ttl(grill_key) == -1
+
+    # Ticket moves are mirrored to PostgreSQL in their own request, so nothing needs to catch up.
+    await _lose_redis(runtime)
+    report = await rebuild(runtime)
+    assert report.tickets_restored == 2
+
+    grill, drinks = await _hash(runtime, grill_key), await _hash(runtime, drinks_key)
+    assert grill["state"] == "started"
+    assert abs(int(grill["started_ms"]) - started_before) < 1000
+    assert drinks["state"] == "bumped"
+    assert abs(int(drinks["bumped_ms"]) - bumped_before) < 1000
+    assert 0 < await runtime.redis.ttl(drinks_key) <= 86400
+    assert await runtime.redis.ttl(grill_key) == -1
+    assert await _members(runtime, runtime.keys.station_tickets(branch.id, "grill")) == [tickets["grill"]]
+    assert await _members(runtime, runtime.keys.station_tickets(branch.id, "drinks")) == []

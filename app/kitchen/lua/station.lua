@@ -25,6 +25,10 @@ for i = 1, #ids, 2 do
   local order_state = h[2] and redis.call('HGET', ARGV[2] .. h[2], 'state')
   if not h[1] or h[1] == 'bumped' or not order_state or FINISHED[order_state] then
     redis.call('ZREM', KEYS[2], ticket_id)
+    -- Nobody will work on it again: let its hash go with its order's (a day; see ticket.lua).
+    if h[1] and redis.call('TTL', ARGV[1] .. ticket_id) == -1 then
+      redis.call('EXPIRE', ARGV[1] .. ticket_id, 86400)
+    end
   elseif SHOWN[order_state] then
     rows[#rows + 1] = {ticket_id, ids[i + 1], h[1], h[3] or '', h[4] or '', h[5] or '', h[6] or '{}'}
   end

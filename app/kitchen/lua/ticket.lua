@@ -64,6 +64,9 @@ elseif action == 'bump' then
   bumped_ms = tostring(now)
   redis.call('HSET', KEYS[1], 'state', target, 'bumped_ms', bumped_ms)
   redis.call('ZREM', KEYS[2], ticket_id)
+  -- A bumped ticket is only kept for the recall drawer; it goes a day later, like a finished order's hash
+  -- (FINISHED_TTL_SECONDS in app/orders/machine.py). A recall makes it live again.
+  redis.call('EXPIRE', KEYS[1], 86400)
 else
   -- Back on the screen where it was (its age keeps counting from creation), still started: the cook
   -- already worked on it. A ticket bumped without ever being started counts as started from now.
@@ -71,6 +74,7 @@ else
   bumped_ms = ''
   redis.call('HSET', KEYS[1], 'state', target, 'started_ms', started_ms, 'recalled_ms', now)
   redis.call('HDEL', KEYS[1], 'bumped_ms')
+  redis.call('PERSIST', KEYS[1])
   redis.call('ZADD', KEYS[2], rush and (created - tonumber(ARGV[4])) or created, ticket_id)
 end
 

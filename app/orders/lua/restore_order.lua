@@ -51,7 +51,11 @@ for i = 8, #ARGV, 4 do
       fields[#fields + 1] = v
     end
     redis.call('HSET', hash, unpack(fields))
-    if ARGV[i + 2] == '1' then redis.call('ZADD', station, ARGV[i + 1], ARGV[i]) end
+    if ARGV[i + 2] == '1' then
+      redis.call('ZADD', station, ARGV[i + 1], ARGV[i])
+    else
+      redis.call('EXPIRE', hash, 86400)  -- bumped: kept a day for the recall drawer, as ticket.lua does
+    end
     restored = restored + 1
   end
 end

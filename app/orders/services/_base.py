@@ -67,9 +67,22 @@ def ticket_id_for(order_id: uuid.UUID, station_code: str) -> uuid.UUID:
     return uuid.uuid5(TICKET_NAMESPACE, f"{order_id}:{station_code}")
 
 
+# Fields added after orders were first stored: left out of the digest while unset, so a replay of an
+# order created before they existed still matches its stored hash.
+_LATER_ORDER_FIELDS = ("discount", "discount_reason", "pos_profile_id", "shift_id")
+_LATER_LINE_FIELDS = ("discount", "discount_reason", "choices")
+
+
 def request_hash(request: OrderCreate) -> str:
     """A digest of what the client asked for; equal numbers hash equal ("1.50" and "1.5")."""
     plain = msgspec.to_builtins(request, builtin_types=(Decimal,))
+    for key in _LATER_ORDER_FIELDS:
+        if plain.get(key) is None:
+            plain.pop(key, None)
+    for line in plain["lines"]:
+        for key in _LATER_LINE_FIELDS:
+            if not line.get(key):
+                line.pop(key, None)
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=lambda d: str(d.normalize()))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -152,7 +165,7 @@ class OrderServiceBase:
     @staticmethod
     def _split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicket]:
         stations: list[str] = []
-        for line in lines:
+        for line in hot.kitchen_lines(lines):
             if line.station_code not in stations:
                 stations.append(line.station_code)
         return [
@@ -255,6 +268,9 @@ class OrderServiceBase:
                 delivery_charge=cash(order.delivery_charge),
                 total=cash(order.total),
             ),
+            # A just-created order is a plain object whose server-default columns are unset (None).
+            paid_total=cash(order.paid_total or Decimal(0)),
+            balance=cash(max(order.total - (order.paid_total or Decimal(0)), Decimal(0))),
             customer_id=order.customer_id,
             table_label=order.table_label,
             note=order.note,
@@ -286,11 +302,17 @@ class OrderServiceBase:
                     line_total=cash(line.line_total),
                     station_code=line.station_code,
                     note=line.note,
+                    parent_line_no=line.parent_line_no,
+                    discount_reason=line.discount_reason,
                 )
                 for line in sorted(lines, key=lambda item: item.line_no)
             ],
             tickets=[TicketOut(id=t.id, station_code=t.station_code, state=t.state) for t in tickets],
             created_at=order.created_at,
+            discount=cash(order.discount),
+            discount_reason=order.discount_reason,
+            pos_profile_id=order.pos_profile_id,
+            shift_id=order.shift_id,
         )
 
     async def _check_own_delivery(self, order_id: uuid.UUID, branch_id: int, actor: SessionUser) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,9 +20,10 @@ from app.db.models import (
     KitchenTicket,
     Order,
     OrderLine,
+    ProductStock,
 )
 from app.lib.errors import ApiError, conflict, unprocessable
-from app.orders import pricing
+from app.orders import hot, pricing
 from app.orders.catalog_cache import CATALOG
 from app.orders.schemas import (
     OrderCreate,
@@ -30,7 +32,7 @@ from app.orders.schemas import (
     SyncResult,
 )
 from app.orders.services._base import OrderServiceBase, request_hash
-from app.orders.services._sql import insert_order
+from app.orders.services._sql import GateRefusedError, insert_order
 from app.orders.states import (
     DISPATCH_CHANNELS,
     TERMINAL,
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
 MANUAL_PRICE_ROLES = ("manager",)
+DISCOUNT_ROLES = ("manager",)
 LIST_LIMIT = 100
 _order_decoder = msgspec.json.Decoder(dict[str, Any])
 
@@ -99,6 +102,8 @@ class CreateMixin(OrderServiceBase):
             *MANUAL_PRICE_ROLES
         ):
             raise PermissionDeniedException(detail="A manual unit_price needs the manager role")
+        _check_discounts(request, actor)
+        await self._check_till(request, branch.id)
 
         customer = await self._customer(request.customer_id)
         territory = await self._territory(request)
@@ -116,6 +121,12 @@ class CreateMixin(OrderServiceBase):
                         price_list=line.price_list,
                         unit_price=line.unit_price,
                         note=line.note,
+                        discount=line.discount,
+                        discount_reason=line.discount_reason,
+                        choices=tuple(
+                            pricing.Choice(group=c.group, product_id=c.product_id, unit=c.unit)
+                            for c in line.choices or ()
+                        ),
                     )
                     for line in request.lines
                 ],
@@ -123,6 +134,8 @@ class CreateMixin(OrderServiceBase):
                 currency_exponent=branch.currency_exponent,
                 prices_include_tax=branch.prices_include_tax,
                 customer_prices=customer_prices,
+                order_discount=request.discount,
+                order_discount_reason=request.discount_reason,
             )
         except pricing.PricingError as exc:
             raise unprocessable(exc.field, exc.message) from exc
@@ -158,6 +171,10 @@ class CreateMixin(OrderServiceBase):
             tax_total=totals.tax,
             delivery_charge=totals.delivery_charge,
             total=totals.total,
+            discount=request.discount or Decimal(0),
+            discount_reason=request.discount_reason if request.discount else None,
+            pos_profile_id=request.pos_profile_id,
+            shift_id=request.shift_id,
             table_label=request.table_label,
             rush=False,
             note=request.note,
@@ -189,24 +206,72 @@ class CreateMixin(OrderServiceBase):
                 line_total=p.line_total,
                 station_code=p.station_code,
                 note=p.note,
+                parent_line_no=p.parent_line_no,
+                discount_reason=p.discount_reason,
             )
             for p in priced
         ]
+        stock = _stock_needs(priced, products)
         tickets = [] if scheduled else self._split_tickets(order, lines)
         for ticket in tickets:
             ticket.created_at = now
         # Hand the read transaction's connection back before taking one for the write (commit, not
         # rollback: a rollback would expire the customer row read above).
         await self.session.commit()
-        order.token = await insert_order(
-            self.engine,
-            order=order,
-            lines=lines,
-            tickets=tickets,
-            needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
-            created_at=now,
-        )
+        try:
+            order.token = await insert_order(
+                self.engine,
+                order=order,
+                lines=lines,
+                tickets=tickets,
+                needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
+                created_at=now,
+                stock={product_id: need for product_id, (need, _) in stock.items()},
+            )
+        except GateRefusedError:
+            raise await self._why_not_written(request, branch.id, stock, products) from None
         return order, lines, tickets, customer
+
+    async def _check_till(self, request: OrderCreate, branch_id: int) -> None:
+        """The till must be this branch's; the shift, when the till needs one, must be given. Whether the
+        shift is the till's is checked by the insert itself (no extra round trip)."""
+        if request.pos_profile_id is None:
+            if request.shift_id is not None:
+                raise unprocessable("pos_profile_id", "a shift belongs to a till: name the till")
+            return
+        profile = await CATALOG.pos_profile(self.session, request.pos_profile_id)
+        if profile is None or profile.branch_id != branch_id or not profile.active:
+            raise unprocessable("pos_profile_id", f"unknown till {request.pos_profile_id} for this branch")
+        if profile.require_shift and request.shift_id is None:
+            raise unprocessable("shift_id", "this till needs an open shift")
+
+    async def _why_not_written(
+        self,
+        request: OrderCreate,
+        branch_id: int,
+        stock: dict[int, tuple[Decimal, int]],
+        products: dict[int, pricing.ProductInfo],
+    ) -> ApiError:
+        """Why the insert's gate said no: a product short of stock (named, with what is left), else a
+        shift that is not this till's."""
+        await self.session.rollback()
+        if stock:
+            rows = await self.session.execute(
+                select(ProductStock.product_id, ProductStock.qty).where(
+                    ProductStock.branch_id == branch_id, ProductStock.product_id.in_(stock)
+                )
+            )
+            on_hand = dict(rows.all())
+            for product_id, (need, index) in sorted(stock.items(), key=lambda kv: kv[1][1]):
+                left = on_hand.get(product_id, Decimal(0))
+                if left < need:
+                    product = products[product_id]
+                    amount = hot.qty_text(left) + (" kg" if product.base_unit == "kg" else "")
+                    return unprocessable(f"lines[{index}].qty", f"only {amount} left of {product.name}")
+        if request.shift_id is not None:
+            return unprocessable("shift_id", "not a shift of this till")
+        # Stock came back between the refusal and this read: the caller may simply try again.
+        return conflict("stock changed while the order was written; try again")
 
     def _check_channel_fields(self, request: OrderCreate) -> None:
         if request.channel == Channel.DELIVERY and request.delivery is None:
@@ -250,6 +315,35 @@ class CreateMixin(OrderServiceBase):
                     )
                 )
         return SyncOut(results=results)
+
+
+def _check_discounts(request: OrderCreate, actor: SessionUser) -> None:
+    """Any discount needs the manager role (403) and a reason (422)."""
+    discounted = [
+        (f"lines[{i}]", line.discount, line.discount_reason) for i, line in enumerate(request.lines)
+    ]
+    discounted.append(("", request.discount, request.discount_reason))
+    given = [(where, reason) for where, amount, reason in discounted if amount is not None and amount != 0]
+    if not given:
+        return
+    if not actor.has_role(*DISCOUNT_ROLES):
+        raise PermissionDeniedException(detail="A discount needs the manager role")
+    for where, reason in given:
+        if reason is None or not reason.strip():
+            field = f"{where}.discount_reason" if where else "discount_reason"
+            raise unprocessable(field, "a discount needs a reason")
+
+
+def _stock_needs(
+    priced: list[pricing.PricedLine], products: dict[int, pricing.ProductInfo]
+) -> dict[int, tuple[Decimal, int]]:
+    """Base units each stock-tracked product loses to this order, with the first request line selling it."""
+    needs: dict[int, tuple[Decimal, int]] = {}
+    for line in priced:
+        if products[line.product_id].stock_tracked:
+            need, index = needs.get(line.product_id, (Decimal(0), line.request_index))
+            needs[line.product_id] = (need + line.qty * line.unit_factor, index)
+    return needs
 
 
 def _rejected(index: int, raw_id: Any, status: int, reason: str) -> SyncResult:

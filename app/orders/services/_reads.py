@@ -32,6 +32,7 @@ from app.orders.states import (
     Channel,
     State,
 )
+from app.payments.reads import order_payments, original_invoice
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -59,7 +60,10 @@ class ReadMixin(OrderServiceBase):
                 select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
             )
         ).all()
-        out = self._out(order, list(order.lines), tickets, exponent=await self._exponent(order.branch_id))
+        exponent = await self._exponent(order.branch_id)
+        out = self._out(order, list(order.lines), tickets, exponent=exponent)
+        out.payments = await order_payments(self.session, order.id, exponent=exponent)
+        out.invoice = await original_invoice(self.session, order.id)
         out.events = [
             EventOut(id=e.stream_id, type=e.type, version=e.version, ts=e.ts, data=e.data) for e in events
         ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from app.lib.logging import request_id_var
 
@@ -21,41 +22,48 @@ if TYPE_CHECKING:
 
     from app.db.models import KitchenTicket, Order, OrderLine
 
-_INSERT_ORDER = text(
-    """
-WITH tok AS (
+# `{stock}` and `{gate}` are filled per variant below. A stock-tracked sale adds the guarded decrement `stk`
+# and only writes the order when every product's row was taken down (`gate`); a till's shift must belong
+# to the till and branch. When the gate says no, nothing but `stk` runs, and that path runs in a
+# transaction the caller rolls back, so no stock is lost either.
+_INSERT_TEMPLATE = """
+WITH {stock}tok AS (
     INSERT INTO order_token_counters AS c (branch_id, business_date, last_token)
-    SELECT :branch_id, :business_date, 1 WHERE :needs_token
+    SELECT :branch_id, :business_date, 1 WHERE :needs_token AND {gate}
     ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1
     RETURNING last_token
 ), ord AS (
     INSERT INTO orders (
         id, branch_id, channel, state, version, token, business_date, customer_id, payment_status,
-        subtotal, tax_total, delivery_charge, total, table_label, note, delivery_address, territory_id,
-        slot_start, slot_end, request_hash, created_by, created_at, updated_at
-    ) VALUES (
-        :id, :branch_id, :channel, :state, 1, (SELECT last_token FROM tok), :business_date, :customer_id,
-        'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :table_label, :note, :delivery_address,
-        :territory_id, :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
+        subtotal, tax_total, delivery_charge, total, discount, discount_reason, pos_profile_id, shift_id,
+        table_label, note, delivery_address, territory_id, slot_start, slot_end, request_hash, created_by,
+        created_at, updated_at
     )
+    SELECT
+        :id, :branch_id, :channel, :state, 1, (SELECT last_token FROM tok), :business_date, :customer_id,
+        'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :discount, :discount_reason,
+        :pos_profile_id, CAST(:shift_id AS uuid), :table_label, :note, :delivery_address, :territory_id,
+        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
+    WHERE {gate}
     RETURNING id, token
 ), lines AS (
     INSERT INTO order_lines (
         order_id, line_no, product_id, name, qty, unit, unit_factor, price_list, unit_price, tax_rate,
-        discount, line_subtotal, line_tax, line_total, station_code, note
+        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason
     )
-    SELECT (SELECT id FROM ord), l.*
-    FROM unnest(
+    SELECT o.id, l.*
+    FROM ord AS o CROSS JOIN unnest(
         CAST(:line_nos AS integer[]), CAST(:product_ids AS bigint[]), CAST(:names AS text[]),
         CAST(:qtys AS numeric[]), CAST(:units AS text[]), CAST(:factors AS numeric[]),
         CAST(:price_lists AS text[]), CAST(:unit_prices AS numeric[]), CAST(:tax_rates AS numeric[]),
         CAST(:discounts AS numeric[]), CAST(:subtotals AS numeric[]), CAST(:taxes AS numeric[]),
-        CAST(:totals AS numeric[]), CAST(:stations AS text[]), CAST(:line_notes AS text[])
+        CAST(:totals AS numeric[]), CAST(:stations AS text[]), CAST(:line_notes AS text[]),
+        CAST(:parents AS integer[]), CAST(:reasons AS text[])
     ) AS l
 ), tickets AS (
     INSERT INTO kitchen_tickets (id, order_id, branch_id, station_code, state, rush, created_at)
-    SELECT t.id, (SELECT id FROM ord), :branch_id, t.station, 'queued', false, :created_at
-    FROM unnest(CAST(:ticket_ids AS uuid[]), CAST(:ticket_stations AS text[])) AS t(id, station)
+    SELECT t.id, o.id, :branch_id, t.station, 'queued', false, :created_at
+    FROM ord AS o CROSS JOIN unnest(CAST(:ticket_ids AS uuid[]), CAST(:ticket_stations AS text[])) AS t(id, station)
 ), audited AS (
     INSERT INTO audit_log (action, entity_type, entity_id, actor_user_id, branch_id, request_id, data)
     SELECT 'order.create', 'order', CAST(:id AS text), :created_by, :branch_id, :request_id,
@@ -64,7 +72,32 @@ WITH tok AS (
 )
 SELECT token FROM ord
 """
+# Sorted product ids lock the stock rows in one order, so two sales of the same products cannot deadlock.
+_STOCK_CTE = """stk AS (
+    UPDATE product_stock AS s SET qty = s.qty - n.need
+    FROM unnest(CAST(:stock_ids AS bigint[]), CAST(:stock_needs AS numeric[])) AS n(product_id, need)
+    WHERE s.branch_id = :branch_id AND s.product_id = n.product_id AND s.qty >= n.need
+    RETURNING s.product_id
+), """
+_STOCK_GATE = "(SELECT count(*) FROM stk) = :stock_count"
+_SHIFT_GATE = (
+    "EXISTS (SELECT 1 FROM shifts WHERE id = CAST(:shift_id AS uuid) "
+    "AND pos_profile_id = :pos_profile_id AND branch_id = :branch_id)"
 )
+
+
+def _variant(*, stock: bool, shift: bool) -> TextClause:
+    gates = [g for g, on in ((_STOCK_GATE, stock), (_SHIFT_GATE, shift)) if on] or ["true"]
+    return text(_INSERT_TEMPLATE.format(stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates)))
+
+
+_INSERT_ORDER = {
+    (stock, shift): _variant(stock=stock, shift=shift) for stock in (False, True) for shift in (False, True)
+}
+
+
+class GateRefusedError(Exception):
+    """The gate refused the order: a stock row short (or missing), or a shift that is not the till's."""
 
 
 async def insert_order(
@@ -75,8 +108,11 @@ async def insert_order(
     tickets: Sequence[KitchenTicket],
     needs_token: bool,
     created_at: dt.datetime,
+    stock: dict[int, Decimal] | None = None,
 ) -> int | None:
-    """Write the order; returns its token. A duplicate id raises IntegrityError like any insert."""
+    """Write the order; returns its token. A duplicate id raises IntegrityError like any insert; a refused
+    gate (see `GateRefusedError`) raises GateRefusedError with nothing written. `stock` is what the order takes off
+    each stock-tracked product, in base units."""
     params: dict[str, Any] = {
         "needs_token": needs_token,
         "id": order.id,
@@ -89,6 +125,10 @@ async def insert_order(
         "tax_total": order.tax_total,
         "delivery_charge": order.delivery_charge,
         "total": order.total,
+        "discount": order.discount,
+        "discount_reason": order.discount_reason,
+        "pos_profile_id": order.pos_profile_id,
+        "shift_id": str(order.shift_id) if order.shift_id is not None else None,
         "table_label": order.table_label,
         "note": order.note,
         "delivery_address": order.delivery_address,
@@ -113,14 +153,30 @@ async def insert_order(
         "totals": [line.line_total for line in lines],
         "stations": [line.station_code for line in lines],
         "line_notes": [line.note for line in lines],
+        "parents": [line.parent_line_no for line in lines],
+        "reasons": [line.discount_reason for line in lines],
         "ticket_ids": [ticket.id for ticket in tickets],
         "ticket_stations": [ticket.station_code for ticket in tickets],
         "request_id": request_id_var.get(),
         "audit_data": json.dumps({"total": str(order.total), "state": order.state, "channel": order.channel}),
     }
-    # Autocommit: the statement is its own transaction, so the branch's token row is locked for exactly as
-    # long as the statement runs, and BEGIN/COMMIT cost no extra round trips.
-    async with engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        token = await autocommit.scalar(_INSERT_ORDER, params)
+    statement = _INSERT_ORDER[(bool(stock), order.shift_id is not None)]
+    if stock:
+        ids = sorted(stock)
+        params |= {"stock_ids": ids, "stock_needs": [stock[i] for i in ids], "stock_count": len(ids)}
+        # A transaction: when a later product is short, the decrements already made must be undone.
+        async with engine.connect() as conn, conn.begin() as tx:
+            row = (await conn.execute(statement, params)).first()
+            if row is None:
+                await tx.rollback()
+                raise GateRefusedError
+    else:
+        # Autocommit: the statement is its own transaction, so the branch's token row is locked for exactly
+        # as long as the statement runs, and BEGIN/COMMIT cost no extra round trips.
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            row = (await autocommit.execute(statement, params)).first()
+        if row is None:
+            raise GateRefusedError
+    token = row[0]
     return int(token) if token is not None else None

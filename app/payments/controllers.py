@@ -1,0 +1,69 @@
+"""Payment endpoints: thin; every rule is in PaymentService.
+
+POST /api/v1/orders/{order_id}/payments      cashier, manager   take a tender (idempotent on its id)
+POST /api/v1/payments/{payment_id}/void      cashier (own, during the shift), manager
+POST /api/v1/payments/{payment_id}/refund    manager            (idempotent on the refund's id)
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from app.auth.guards import current_user, requires_login, requires_roles
+from app.payments.deps import provide_payment_service
+from app.payments.schemas import PaymentIn, PaymentResult, RefundIn, RefundResult, VoidIn
+from app.payments.services import PaymentService
+
+AnyRequest = Request[Any, Any, Any]
+Service = NamedDependency[PaymentService]
+TILL = requires_roles("cashier", "manager")
+MANAGERS = requires_roles("manager")
+
+
+class PaymentController(Controller):
+    path = "/api/v1"
+    tags = ["payments"]
+    guards = [requires_login]
+    dependencies = {"payment_service": Provide(provide_payment_service, sync_to_thread=False)}
+
+    @post("/orders/{order_id:uuid}/payments", guards=[TILL])
+    async def collect(
+        self,
+        request: AnyRequest,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[PaymentIn],
+        payment_service: Service,
+    ) -> Response[PaymentResult]:
+        result, created = await payment_service.collect(
+            order_id=order_id, request=data, actor=current_user(request)
+        )
+        return Response(result, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @post("/payments/{payment_id:uuid}/void", guards=[TILL], status_code=HTTP_200_OK)
+    async def void(
+        self,
+        request: AnyRequest,
+        payment_id: FromPath[uuid.UUID],
+        data: JSONBody[VoidIn],
+        payment_service: Service,
+    ) -> PaymentResult:
+        return await payment_service.void(payment_id=payment_id, request=data, actor=current_user(request))
+
+    @post("/payments/{payment_id:uuid}/refund", guards=[MANAGERS])
+    async def refund(
+        self,
+        request: AnyRequest,
+        payment_id: FromPath[uuid.UUID],
+        data: JSONBody[RefundIn],
+        payment_service: Service,
+    ) -> Response[RefundResult]:
+        result, created = await payment_service.refund(
+            payment_id=payment_id, request=data, actor=current_user(request)
+        )
+        return Response(result, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
