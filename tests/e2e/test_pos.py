@@ -328,3 +328,40 @@ async def test_shift_open_sell_cash_out_close_short(
     order = (await api.get(f"/api/v1/orders/{order_id}")).json()
     assert order["pos_profile_id"] == profile.id
     assert order["payment_status"] == "paid"
+
+
+async def test_weighed_item_and_cashier_limits(
+    browser: Any, live_server: LiveServer, factory: Factory, api: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """A kg item asks for its weight (priced to the cent); wholesale prices and discounts are a manager's."""
+    await factory.product("Cheese", price="120.00", base_unit="kg", tax_rate="5", station="deli")
+    await factory.commit()
+    context = await browser.new_context()
+    await context.add_cookies(
+        [{"name": n, "value": v, "url": live_server.url} for n, v in api.cookies.items()]
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(f"{live_server.url}/pos")
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        assert await page.is_disabled("#price-list")
+        assert await page.locator("#order-discount").is_hidden()
+
+        await page.fill("#search", "chee")
+        await page.press("#search", "Enter")
+        await page.locator("#line").wait_for(state="visible", timeout=WAIT_MS)
+        assert "Weight" in await page.inner_text("#line-qty-label")
+        assert await page.locator("#line-discount-row").is_hidden()
+        await page.fill("#line-qty", "0.1234")
+        await page.locator("#line-form button[type=submit]").click()
+        await page.locator("#line-error", has_text="3 decimal places").wait_for(timeout=WAIT_MS)
+        await page.fill("#line-qty", "0.355")
+        await page.locator("#line-form button[type=submit]").click()
+        line = page.locator("#cart .pos-line", has_text="Cheese")
+        await line.wait_for(timeout=WAIT_MS)
+        assert "0.355 kg" in await line.inner_text()
+        # 0.355 kg x 120.00 = 42.60, + 5 % tax 2.13 = 44.73.
+        assert await page.inner_text("#t-subtotal") == "42.60"
+        assert await page.inner_text("#t-total") == "44.73"
+    finally:
+        await context.close()

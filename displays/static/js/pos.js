@@ -249,6 +249,18 @@ $("search").addEventListener("input", (event) => {
   state.query = event.target.value;
   renderGrid();
 });
+// Keyboard selling: Enter on a search with a single match adds it.
+$("search").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !state.catalog) return;
+  event.preventDefault();
+  const found = state.catalog.filter({ query: state.query });
+  if (found.length === 1) {
+    addProduct(found[0], null);
+    event.target.value = "";
+    state.query = "";
+    renderGrid();
+  }
+});
 
 // ---------------------------------------------------------------------------------------- cart
 
