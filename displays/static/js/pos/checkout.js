@@ -221,6 +221,8 @@ export class Checkout {
           "li",
           { dataset: { method: t.method } },
           `${LABELS[t.method]} ${Dec.of(result.amount || t.amount).format(e)}`,
+          t.tendered ? ` · tendered ${t.tendered.format(e)}` : "",
+          !t.rounding.isZero() ? ` · rounding ${t.rounding.format(e)}` : "",
           reference ? ` · ref ${reference}` : "",
           result.id || t.id ? h("small", {}, ` · ${String(result.id || t.id).slice(0, 8)}`) : "",
         );
