@@ -266,8 +266,26 @@ async def test_bundle_choice_and_stock_limit(
         assert await page.locator("#cart .pos-line").count() == 2
         # 70.00 + 10.00 (+14 % tax on each) for the combo and the cola.
         assert await page.inner_text("#t-total") == "91.20"
+
+        await page.click("#checkout")
+        await tender(page, "cash", "91.20", tendered="100.00")
+        await page.click("#pay-confirm")
+        await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
+        assert "8.80" in await page.inner_text("#s-change")
+        order_id = await page.locator("#success").get_attribute("data-order-id")
+        # Both colas are gone from the till's stock.
+        await page.click("#s-new")
+        await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="0 left").wait_for(
+            timeout=WAIT_MS
+        )
     finally:
         await context.close()
+
+    order = (await api.get(f"/api/v1/orders/{order_id}")).json()
+    lines = {(line["name"], line["parent_line_no"]) for line in order["lines"]}
+    assert lines == {("Burger Combo", None), ("Burger", 1), ("Cola", 1), ("Cola", None)}
+    assert order["totals"]["total"] == "91.20"
+    assert order["payment_status"] == "paid"
 
 
 async def test_shift_open_sell_cash_out_close_short(
