@@ -271,7 +271,8 @@ def _components(
             factor = component.units.get(item.unit) if component is not None else None
             if component is None or not component.active or factor is None:
                 raise PricingError(f"{where}.product_id", f"{bundle.name} includes an item no longer sold")
-            qty = head.qty * item.qty
+            # "2", not "2.000": the cook reads it, and it is what a plain line of 2 would say.
+            qty = Decimal(f"{(head.qty * item.qty).normalize():f}")
             _check_qty(qty, item.unit, f"{where}.qty")
             extra = money(item.extra_price, exponent)
             out.append(

@@ -29,6 +29,7 @@ from app.orders.machine import TransitionReply
 from app.orders.schemas import DeliveryIn, LineIn, OrderCreate, TransitionIn, TransitionOut
 from app.orders.services._base import request_hash
 from app.orders.services._create import CreateMixin
+from app.orders.services._sql import give_back_stock
 from app.orders.services._transitions import TransitionMixin
 from app.orders.states import SYSTEM, TERMINAL, Channel, State, rule_for
 
@@ -229,6 +230,10 @@ class ActionsMixin(CreateMixin, TransitionMixin):
         if transferred_to is not None:
             data["transferred_to"] = str(transferred_to[0])
             data["transferred_to_branch"] = transferred_to[1]
+        # The cancel succeeded exactly once (the state machine refuses a second), so stock goes back once.
+        returned = await give_back_stock(self.session, order_id=order_id, branch_id=branch_id)
+        if returned:
+            data["stock_returned"] = returned
         audit.record(
             self.session,
             action="order.cancel",

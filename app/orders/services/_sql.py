@@ -18,7 +18,9 @@ from sqlalchemy import TextClause, text
 from app.lib.logging import request_id_var
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    import uuid
+
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from app.db.models import KitchenTicket, Order, OrderLine
 
@@ -180,3 +182,25 @@ async def insert_order(
             raise GateRefusedError
     token = row[0]
     return int(token) if token is not None else None
+
+
+_GIVE_BACK_STOCK = text(
+    """
+UPDATE product_stock AS s SET qty = s.qty + r.qty
+FROM (
+    SELECT l.product_id, sum(l.qty * l.unit_factor) AS qty
+    FROM order_lines AS l JOIN products AS p ON p.id = l.product_id
+    WHERE l.order_id = :order_id AND p.stock_tracked
+    GROUP BY l.product_id
+) AS r
+WHERE s.branch_id = :branch_id AND s.product_id = r.product_id
+RETURNING s.product_id, r.qty
+"""
+)
+
+
+async def give_back_stock(session: AsyncSession, *, order_id: uuid.UUID, branch_id: int) -> dict[str, str]:
+    """Put a cancelled order's stock-tracked items back on the shelf, in the caller's transaction; returns
+    what went back (product id -> base units) for its audit entry."""
+    rows = await session.execute(_GIVE_BACK_STOCK, {"order_id": order_id, "branch_id": branch_id})
+    return {str(product_id): f"{qty.normalize():f}" for product_id, qty in rows}

@@ -258,6 +258,8 @@ function itemLine(item) {
   const li = h("li", "item");
   const unit = item.unit && item.unit !== "piece" ? ` ${item.unit}` : "";
   li.append(h("span", "qty", `${item.qty}${unit}`), h("span", "name", item.name));
+  // A combo's component says which combo it belongs to, so the cook plates it with the rest of the meal.
+  if (item.bundle) li.append(h("span", "item-bundle", `in ${item.bundle}`));
   if (item.note) li.append(h("span", "item-note", item.note));
   return li;
 }
