@@ -383,3 +383,51 @@ async def test_weighed_item_and_cashier_limits(
         assert await page.inner_text("#t-total") == "44.73"
     finally:
         await context.close()
+
+
+async def test_manager_discounts_with_reasons(
+    browser: Any, live_server: LiveServer, factory: Factory, shop: dict[str, Any]
+) -> None:
+    """A manager takes 5.00 off a line and 5.00 off the order, each with its reason; the server agrees."""
+    from app.db.models import Branch
+
+    branch = await factory.session.get(Branch, shop["branch"])
+    await factory.user("mona", roles=("manager",), branches=(branch,))
+    await factory.commit()
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as manager:
+        await login(manager, "mona")
+        context = await browser.new_context()
+        await context.add_cookies(
+            [{"name": n, "value": v, "url": live_server.url} for n, v in manager.cookies.items()]
+        )
+        try:
+            page = await context.new_page()
+            await page.goto(f"{live_server.url}/pos")
+            await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+            await add_burger(page)
+            await page.locator("#cart .pos-line-name").click()
+            await page.fill("#line-discount", "5.00")
+            await page.locator("#line-form button[type=submit]").click()
+            await page.locator("#line-error", has_text="needs a reason").wait_for(timeout=WAIT_MS)
+            await page.fill("#line-discount-reason", "dented box")
+            await page.locator("#line-form button[type=submit]").click()
+            await page.click("#order-discount")
+            await page.fill("#discount-amount", "5.00")
+            await page.fill("#discount-reason", "regular")
+            await page.locator("#discount-form button[type=submit]").click()
+            # (50.00 - 5.00 - 5.00) + 14 % tax = 45.60.
+            await page.locator("#t-total", has_text="45.60").wait_for(timeout=WAIT_MS)
+
+            await page.click("#checkout")
+            await tender(page, "cash", "45.60", tendered="50.00")
+            await page.click("#pay-confirm")
+            await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
+            order_id = await page.locator("#success").get_attribute("data-order-id")
+        finally:
+            await context.close()
+        order = (await manager.get(f"/api/v1/orders/{order_id}")).json()
+    assert order["totals"]["total"] == "45.60"
+    assert order["discount"] == "5.00"
+    assert order["discount_reason"] == "regular"
+    assert order["lines"][0]["discount"] == "10.00"
+    assert order["lines"][0]["discount_reason"] == "dented box"
