@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -42,25 +43,34 @@ async def api(live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[ht
         yield http
 
 
-@pytest.fixture
-async def till(browser: Any, live_server: LiveServer, api: httpx.AsyncClient) -> AsyncIterator[Any]:
-    """The cashier's tablet: a signed-in context and the /pos page, ready to sell; no script errors."""
+@asynccontextmanager
+async def tablet(browser: Any, server: LiveServer, http: httpx.AsyncClient) -> AsyncIterator[Any]:
+    """A signed-in tablet (the cookies of `http`'s login) on /pos; fails on any script error."""
     context = await browser.new_context()
     await context.add_cookies(
         [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in api.cookies.items()
+            {"name": name, "value": value, "url": server.url}
+            for name, value in http.cookies.items()
             if name in ("passline_session", "passline_csrf")
         ]
     )
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    await page.goto(f"{live_server.url}/pos")
-    await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
-    yield page
-    await context.close()
+    try:
+        await page.goto(f"{server.url}/pos")
+        yield page
+    finally:
+        await context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+async def till(browser: Any, live_server: LiveServer, api: httpx.AsyncClient) -> AsyncIterator[Any]:
+    """The cashier's tablet on /pos, ready to sell."""
+    async with tablet(browser, live_server, api) as page:
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        yield page
 
 
 async def orders_of(api: httpx.AsyncClient, branch: int) -> list[dict[str, Any]]:
@@ -233,13 +243,7 @@ async def test_bundle_choice_and_stock_limit(
     if (await api.get("/api/v1/pos/catalog", params={"branch_id": shop["branch"]})).status_code == 404:
         pytest.skip("the POS catalog API (bundles, stock) is not on this branch yet")
 
-    context = await browser.new_context()
-    await context.add_cookies(
-        [{"name": n, "value": v, "url": live_server.url} for n, v in api.cookies.items()]
-    )
-    try:
-        page = await context.new_page()
-        await page.goto(f"{live_server.url}/pos")
+    async with tablet(browser, live_server, api) as page:
         await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
         await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="2 left").wait_for(
             timeout=WAIT_MS
@@ -278,8 +282,6 @@ async def test_bundle_choice_and_stock_limit(
         await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="0 left").wait_for(
             timeout=WAIT_MS
         )
-    finally:
-        await context.close()
 
     order = (await api.get(f"/api/v1/orders/{order_id}")).json()
     lines = {(line["name"], line["parent_line_no"]) for line in order["lines"]}
@@ -300,13 +302,7 @@ async def test_shift_open_sell_cash_out_close_short(
     if (await api.post("/api/v1/shifts", json={})).status_code in (404, 405):
         pytest.skip("the shifts API is not on this branch yet")
 
-    context = await browser.new_context()
-    await context.add_cookies(
-        [{"name": n, "value": v, "url": live_server.url} for n, v in api.cookies.items()]
-    )
-    try:
-        page = await context.new_page()
-        await page.goto(f"{live_server.url}/pos")
+    async with tablet(browser, live_server, api) as page:
         dialog = page.locator("#shift")
         await dialog.wait_for(state="visible", timeout=WAIT_MS)
         await page.fill("#shift-opening", "100.00")
@@ -340,8 +336,6 @@ async def test_shift_open_sell_cash_out_close_short(
         assert report is not None
         assert (await api.get(report)).status_code == 200
         await page.locator('#shift-state[data-state="none"]').wait_for(timeout=WAIT_MS)
-    finally:
-        await context.close()
 
     order = (await api.get(f"/api/v1/orders/{order_id}")).json()
     assert order["pos_profile_id"] == profile.id
@@ -354,17 +348,12 @@ async def test_weighed_item_and_cashier_limits(
     """A kg item asks for its weight (priced to the cent); wholesale prices and discounts are a manager's."""
     await factory.product("Cheese", price="120.00", base_unit="kg", tax_rate="5", station="deli")
     await factory.commit()
-    context = await browser.new_context()
-    await context.add_cookies(
-        [{"name": n, "value": v, "url": live_server.url} for n, v in api.cookies.items()]
-    )
-    try:
-        page = await context.new_page()
-        await page.goto(f"{live_server.url}/pos")
+    async with tablet(browser, live_server, api) as page:
         await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
         assert await page.is_disabled("#price-list")
         assert await page.locator("#order-discount").is_hidden()
 
+        await page.locator('.pos-product:has-text("Cheese")').wait_for(timeout=WAIT_MS)
         await page.fill("#search", "chee")
         await page.press("#search", "Enter")
         await page.locator("#line").wait_for(state="visible", timeout=WAIT_MS)
@@ -381,8 +370,6 @@ async def test_weighed_item_and_cashier_limits(
         # 0.355 kg x 120.00 = 42.60, + 5 % tax 2.13 = 44.73.
         assert await page.inner_text("#t-subtotal") == "42.60"
         assert await page.inner_text("#t-total") == "44.73"
-    finally:
-        await context.close()
 
 
 async def test_manager_discounts_with_reasons(
@@ -396,13 +383,7 @@ async def test_manager_discounts_with_reasons(
     await factory.commit()
     async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as manager:
         await login(manager, "mona")
-        context = await browser.new_context()
-        await context.add_cookies(
-            [{"name": n, "value": v, "url": live_server.url} for n, v in manager.cookies.items()]
-        )
-        try:
-            page = await context.new_page()
-            await page.goto(f"{live_server.url}/pos")
+        async with tablet(browser, live_server, manager) as page:
             await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
             await add_burger(page)
             await page.locator("#cart .pos-line-name").click()
@@ -423,8 +404,6 @@ async def test_manager_discounts_with_reasons(
             await page.click("#pay-confirm")
             await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
             order_id = await page.locator("#success").get_attribute("data-order-id")
-        finally:
-            await context.close()
         order = (await manager.get(f"/api/v1/orders/{order_id}")).json()
     assert order["totals"]["total"] == "45.60"
     assert order["discount"] == "5.00"
