@@ -26,6 +26,7 @@ from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
+from app.invoices import InvoiceController
 from app.kitchen.controllers import (
     KdsController,
     KitchenMetricsController,
@@ -101,6 +102,7 @@ def create_litestar(
             DeviceController,
             QueueController,
             ServiceTicketController,
+            InvoiceController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],
