@@ -26,6 +26,7 @@ from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
+from app.invoices import InvoiceController
 from app.kitchen.controllers import (
     KdsController,
     KitchenMetricsController,
@@ -46,6 +47,7 @@ from app.payments.controllers import PaymentController
 from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
+from app.shifts.controllers import ShiftController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -95,9 +97,11 @@ def create_litestar(
             CourierLocationController,
             DispatchController,
             PaymentController,
+            ShiftController,
             DeviceController,
             QueueController,
             ServiceTicketController,
+            InvoiceController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from app.lib.runtime import Runtime
@@ -15,10 +15,21 @@ from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
+from workers.jobs.invoices import issue_invoice
 from workers.jobs.release import release_scheduled
+from workers.jobs.road import repair_road
 from workers.jobs.settlement import settle_couriers
 
-FUNCTIONS = [heartbeat, release_scheduled, raise_alerts, settle_couriers]
+FUNCTIONS = [
+    heartbeat,
+    release_scheduled,
+    raise_alerts,
+    settle_couriers,
+    repair_road,
+    # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
+    # run, and find the invoice issued). See app/invoices/queue.py.
+    func(issue_invoice, name="issue_invoice", keep_result=0),
+]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -63,6 +74,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             ),
             # Every 30 s (issue 6): limits are minutes long, so an alert is at most half a minute late.
             cron(raise_alerts, name=f"{prefix}raise-alerts", second={10, 40}, run_at_startup=True),
+            # Once a minute: a road move committed in PostgreSQL but lost before Redis (a crash between).
+            cron(repair_road, name=f"{prefix}repair-road", second={25}, run_at_startup=True),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -1,8 +1,9 @@
 """Dispatch and courier cash (DESIGN §6): previews, trips, deliveries, courier balances and settlements.
 
 The moves of an order (out for delivery, delivered, returned) are the order service's
-(`app/orders/services/_dispatch.py`); this package holds the API around them and the courier ledger
-(`ledger.py`). It imports nothing eagerly: the order service imports `ledger` and `schemas`, and main.py
+(`app/orders/services/_road.py` explains their order of steps; `_dispatch.py`, `_deliveries.py`); this
+package holds the API around them, the courier ledger (`ledger.py`) and the cash-on-delivery payment
+(`cash_on_delivery.py`). It imports nothing eagerly: the order service imports `ledger` and `schemas`, and main.py
 imports `app.dispatch.controllers`.
 
 Decisions (DESIGN §6 leaves them open):

@@ -39,7 +39,7 @@ from app.lib import audit
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders import events as ev
 from app.orders.pricing import money
-from app.orders.services._dispatch import ACTIVE_DELIVERY
+from app.orders.services._road import ACTIVE_DELIVERY
 from app.orders.states import State
 
 if TYPE_CHECKING:

@@ -95,6 +95,10 @@ class Keys:
         """The walk-in service queue's open tickets (waiting, called, serving): ticket id -> JSON."""
         return f"{self.branch_tag(branch_id)}:service"
 
+    def road_lock(self, branch_id: int, order_id: str) -> str:
+        """Held while an order goes onto or off the road, from its PostgreSQL commit to its Redis move."""
+        return f"{self.branch_tag(branch_id)}:road-lock:{order_id}"
+
     def courier_locations(self, branch_id: int) -> str:
         """Last known position of the branch's couriers: courier id -> JSON {lat, lng, accuracy, at}."""
         return f"{self.branch_tag(branch_id)}:courier-locations"

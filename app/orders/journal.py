@@ -22,6 +22,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from app.lib.runtime import Runtime
     from app.orders.streams import StreamEntry
 
@@ -116,16 +120,21 @@ class EventJournal:
                     waiter.set_result(None)
 
     async def _write(self, entries: list[StreamEntry]) -> None:
-        params = {
-            "branch_ids": [e.branch_id for e in entries],
-            "stream_ids": [e.id for e in entries],
-            "order_ids": [uuid.UUID(e.order_id) if e.order_id else None for e in entries],
-            "types": [e.type for e in entries],
-            "versions": [e.version for e in entries],
-            # Straight from Redis: PostgreSQL parses it once; nothing is re-encoded here.
-            "data": [e.raw_data.decode() for e in entries],
-            "ts": [dt.datetime.fromtimestamp(e.ts_ms / 1000, tz=dt.UTC) for e in entries],
-        }
-        async with self._runtime.engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(_JOURNAL, params)
+        await store(self._runtime.engine, entries)
+
+
+async def store(engine: AsyncEngine, entries: Sequence[StreamEntry]) -> None:
+    """Write events and their orders' newest state now, in one autocommit statement (idempotent)."""
+    params = {
+        "branch_ids": [e.branch_id for e in entries],
+        "stream_ids": [e.id for e in entries],
+        "order_ids": [uuid.UUID(e.order_id) if e.order_id else None for e in entries],
+        "types": [e.type for e in entries],
+        "versions": [e.version for e in entries],
+        # Straight from Redis: PostgreSQL parses it once; nothing is re-encoded here.
+        "data": [e.raw_data.decode() for e in entries],
+        "ts": [dt.datetime.fromtimestamp(e.ts_ms / 1000, tz=dt.UTC) for e in entries],
+    }
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(_JOURNAL, params)

@@ -13,7 +13,10 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.orders.states import OPEN_STATES, TRANSITIONS, State
+from redis.exceptions import WatchError
+
+from app.lib.redis import hmget
+from app.orders.states import OPEN_STATES, TRANSITIONS, State, rule_for
 from app.orders.streams import StreamEntry
 
 if TYPE_CHECKING:
@@ -32,6 +35,8 @@ DEFAULT_STREAM_MAXLEN = 1_000_000
 ORDER_BRANCH_TTL_SECONDS = 7 * 24 * 3600
 # A finished order's hash lingers so late readers (a courier's page, the TV) still resolve it.
 FINISHED_TTL_SECONDS = 24 * 3600
+# `transition_many` re-reads and retries when one of its orders changed under it (a kitchen bump).
+MAX_MANY_TRIES = 5
 
 
 def _lua_set(values: Any) -> str:
@@ -80,6 +85,73 @@ class TicketSpec:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def parse_reply(branch_id: int, order_id: str, raw: Any) -> TransitionReply:
+    """The transition script's reply, as the caller answers it."""
+    outcome: Outcome = _text(raw[0])  # type: ignore[assignment]
+    if outcome == "notfound":
+        return TransitionReply(outcome)
+    state, version = _text(raw[1]), int(raw[2])
+    if outcome != "ok":
+        return TransitionReply(outcome, state, version, detail=_text(raw[3]) if len(raw) > 3 else None)
+    stream_id = _text(raw[3])
+    event = StreamEntry(
+        id=stream_id,
+        branch_id=branch_id,
+        type="order.state_changed",
+        order_id=order_id,
+        version=version,
+        ts_ms=int(raw[5]),
+        raw_data=raw[4] if isinstance(raw[4], bytes) else str(raw[4]).encode(),
+    )
+    return TransitionReply(outcome, state, version, stream_id=stream_id, event=event)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOrder:
+    """The fields of an order's hash that decide whether a move is allowed."""
+
+    state: str | None
+    version: int | None
+    channel: str | None
+    payment_status: str | None
+
+
+def precheck(  # noqa: PLR0911  # one early answer per rule, as in the script
+    live: LiveOrder,
+    *,
+    to: State,
+    expected_version: int | None,
+    roles: tuple[str, ...],
+    guard: dict[str, Any],
+) -> TransitionReply | None:
+    """What transition.lua would refuse, checked in Python on a read of the hash (None: it would move).
+
+    Mirrors the script rule for rule and in the same order, so a caller can refuse before it writes
+    anything of its own, and a refusal reads exactly like the script's.
+    """
+    if live.state is None or live.version is None:
+        return TransitionReply("notfound")
+    current, version = live.state, live.version
+    if expected_version is not None and expected_version != version:
+        return TransitionReply("conflict", current, version, detail="stale_version")
+    try:
+        rule = rule_for(State(current), to)
+    except ValueError:
+        rule = None
+    if rule is None:
+        return TransitionReply("conflict", current, version, detail="illegal")
+    if "admin" not in roles and not rule.roles.intersection(roles):
+        return TransitionReply("forbidden", current, version)
+    if rule.channels is not None and live.channel not in rule.channels:
+        return TransitionReply("invalid", current, version, detail="channel")
+    for field in rule.requires:
+        if guard.get(field) in (None, ""):
+            return TransitionReply("missing", current, version, detail=field)
+    if rule.requires_paid and live.payment_status != "paid":
+        return TransitionReply("conflict", current, version, detail="unpaid")
+    return None
 
 
 class OrderMachine:
@@ -181,11 +253,7 @@ class OrderMachine:
         roles: tuple[str, ...],
         guard: dict[str, Any],
     ) -> TransitionReply:
-        keys = [
-            self.keys.order(branch_id, order_id),
-            self.keys.events(branch_id),
-            *(self.keys.state_index(branch_id, s) for s in OPEN_STATES),
-        ]
+        keys = self._transition_keys(branch_id, self.keys.order(branch_id, order_id))
         args = [
             to.value,
             "" if expected_version is None else str(expected_version),
@@ -194,22 +262,88 @@ class OrderMachine:
             self.stream_maxlen,
             self.finished_ttl,
         ]
-        reply = await self._transition(keys=keys, args=args)
-        outcome: Outcome = _text(reply[0])  # type: ignore[assignment]
-        if outcome == "notfound":
-            return TransitionReply(outcome)
-        state, version = _text(reply[1]), int(reply[2])
-        if outcome == "ok":
-            stream_id = _text(reply[3])
-            event = StreamEntry(
-                id=stream_id,
-                branch_id=branch_id,
-                type="order.state_changed",
-                order_id=order_id,
-                version=version,
-                ts_ms=int(reply[5]),
-                raw_data=bytes(reply[4]) if not isinstance(reply[4], str) else reply[4].encode(),
-            )
-            return TransitionReply(outcome, state, version, stream_id=stream_id, event=event)
-        detail = _text(reply[3]) if len(reply) > 3 else None
-        return TransitionReply(outcome, state, version, detail=detail)
+        return parse_reply(branch_id, order_id, await self._transition(keys=keys, args=args))
+
+    async def read_live(self, branch_id: int, order_ids: list[str]) -> list[LiveOrder]:
+        """The deciding fields of several orders' hashes, for `precheck`."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for order_id in order_ids:
+                pipe.hmget(self.keys.order(branch_id, order_id), list(_LIVE_FIELDS))
+            rows = await pipe.execute()
+        return [_live(row) for row in rows]
+
+    async def transition_many(
+        self,
+        *,
+        branch_id: int,
+        order_ids: list[str],
+        to: State,
+        roles: tuple[str, ...],
+        guard: dict[str, Any],
+        expected_versions: list[int | None] | None = None,
+    ) -> list[TransitionReply]:
+        """Move several orders of one branch to `to` in one MULTI, all or none.
+
+        The hashes are WATCHed and read, every move is prechecked against the table the script enforces,
+        then every script runs in one MULTI at the version just read. A hash that changes in between (a
+        kitchen bump) aborts the EXEC as a whole and the read is repeated, so inside the MULTI the scripts
+        can only all succeed. A refusal is returned for every order (the refused one's, repeated) and
+        nothing is applied.
+        """
+        order_keys = [self.keys.order(branch_id, o) for o in order_ids]
+        expected = expected_versions or [None] * len(order_ids)
+        encoded_guard = json.dumps({k: v for k, v in guard.items() if v is not None})
+        for _ in range(MAX_MANY_TRIES):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(*order_keys)
+                    versions = []
+                    for key, wanted in zip(order_keys, expected, strict=True):
+                        live = _live(await hmget(pipe, key, *_LIVE_FIELDS))
+                        refusal = precheck(live, to=to, expected_version=wanted, roles=roles, guard=guard)
+                        if refusal is not None:
+                            # Leaving the pipeline's block unwatches.
+                            return [refusal] * len(order_ids)
+                        versions.append(live.version)
+                    pipe.multi()  # type: ignore[no-untyped-call]  # unannotated in redis-py
+                    for key, version in zip(order_keys, versions, strict=True):
+                        await self._transition(
+                            keys=self._transition_keys(branch_id, key),
+                            args=[
+                                to.value,
+                                str(version),
+                                ",".join(roles),
+                                encoded_guard,
+                                self.stream_maxlen,
+                                self.finished_ttl,
+                            ],
+                            client=pipe,
+                        )
+                    raw_replies = await pipe.execute()
+                except WatchError:
+                    continue
+            return [
+                parse_reply(branch_id, order_id, raw)
+                for order_id, raw in zip(order_ids, raw_replies, strict=True)
+            ]
+        return [TransitionReply("conflict", detail="busy")] * len(order_ids)
+
+    def _transition_keys(self, branch_id: int, order_key: str) -> list[str]:
+        return [
+            order_key,
+            self.keys.events(branch_id),
+            *(self.keys.state_index(branch_id, s) for s in OPEN_STATES),
+        ]
+
+
+_LIVE_FIELDS = ("state", "version", "channel", "payment_status")
+
+
+def _live(row: list[Any]) -> LiveOrder:
+    state, version, channel, payment = row
+    return LiveOrder(
+        state=None if state is None else _text(state),
+        version=None if version is None else int(version),
+        channel=None if channel is None else _text(channel),
+        payment_status=None if payment is None else _text(payment),
+    )

@@ -470,30 +470,33 @@ class PaymentService:
         """The shift a tender belongs to, and whether that shift is already closed.
 
         A named shift must be this branch's; a closed one is accepted (a sale made offline and replayed
-        after the close is still that shift's money; the audit row flags it). Without one, cash on a till
-        that needs shifts goes to that till's open shift, and is refused when there is none.
+        after the close is still that shift's money; the audit row flags it). Without one, a tender on an
+        order rung up on a till goes to that till's open shift, so its card and wallet totals count there
+        too; cash on a till that needs shifts is refused when none is open.
         """
         if request.shift_id is not None:
             shift = await self.session.get(Shift, request.shift_id)
             if shift is None or shift.branch_id != order.branch_id:
                 raise unprocessable("shift_id", "unknown shift for this branch")
             return shift.id, shift.status != "open"
-        if request.method != "cash" or order.pos_profile_id is None:
-            return None, False
-        profile = await self.session.get(PosProfile, order.pos_profile_id)
-        if profile is None or not profile.require_shift:
+        if order.pos_profile_id is None:
             return None, False
         open_shift = await self.session.scalar(
-            select(Shift.id).where(Shift.pos_profile_id == profile.id, Shift.status == "open")
+            select(Shift.id).where(Shift.pos_profile_id == order.pos_profile_id, Shift.status == "open")
         )
-        if open_shift is None:
-            raise unprocessable("shift_id", "this till needs an open shift to take cash")
-        return open_shift, False
+        if open_shift is not None:
+            return open_shift, False
+        if request.method == "cash":
+            profile = await self.session.get(PosProfile, order.pos_profile_id)
+            if profile is not None and profile.require_shift:
+                raise unprocessable("shift_id", "this till needs an open shift to take cash")
+        return None, False
 
     async def _refund_shift(
         self, shift_id: uuid.UUID | None, payment: Payment, order: Order
     ) -> uuid.UUID | None:
-        """The drawer a refund is paid from: the named open shift, else (cash) the payment's till's open one."""
+        """The drawer (or terminal) a refund is paid from: the named open shift, else the open shift of the
+        till the payment was taken on, if any."""
         if shift_id is not None:
             shift = await self.session.get(Shift, shift_id)
             if shift is None or shift.branch_id != order.branch_id:
@@ -501,7 +504,7 @@ class PaymentService:
             if shift.status != "open":
                 raise unprocessable("shift_id", "the shift is closed")
             return shift.id
-        if payment.method != "cash" or payment.shift_id is None:
+        if payment.shift_id is None:
             return None
         till = await self.session.scalar(select(Shift.pos_profile_id).where(Shift.id == payment.shift_id))
         return await self.session.scalar(

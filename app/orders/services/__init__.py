@@ -7,20 +7,20 @@ it, so a persisted event never points at a missing order. It is one class assemb
 from app.orders.services._actions import ActionsMixin
 from app.orders.services._base import OrderServiceBase, request_hash, ticket_id_for
 from app.orders.services._create import CreateMixin
-from app.orders.services._dispatch import DispatchMixin
 from app.orders.services._kitchen import KitchenMixin
 from app.orders.services._reads import ReadMixin
 from app.orders.services._release import ReleaseMixin
+from app.orders.services._road_repair import RoadRepairMixin
 from app.orders.services._transitions import TransitionMixin
 
 
 # ActionsMixin comes first: it wraps `transition` so a cancel answers for money taken on the order.
-# DispatchMixin extends TransitionMixin: the road moves (out_for_delivery, delivered, returned) go through
-# its PostgreSQL + Redis dispatch path.
+# RoadRepairMixin brings the road moves (out_for_delivery, delivered, returned: _dispatch.py, _deliveries.py
+# over _road.py) and their repair; it extends TransitionMixin, whose `transition` it routes.
 class OrderService(
     ActionsMixin,
     CreateMixin,
-    DispatchMixin,
+    RoadRepairMixin,
     TransitionMixin,
     ReadMixin,
     ReleaseMixin,

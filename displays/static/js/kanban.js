@@ -17,6 +17,7 @@ import { enableDrag } from "./kanban/drag.js";
 import { FilterBar, matches } from "./kanban/filters.js";
 import { Renderer, orderLabel } from "./kanban/render.js";
 import { Board } from "./kanban/store.js";
+import { TripPicker, uuid4 } from "./kanban/trip.js";
 import {
   ApiError,
   STATE_LABELS,
@@ -128,6 +129,7 @@ const renderer = new Renderer({
   couriers: couriers.byId,
   isDragging: () => dnd.isDragging(),
   matches: (order) => matches(order, filterBar.filters),
+  trip: { offered: (order) => TripPicker.offered(order), isPicked: (id) => trips.isPicked(id) },
 });
 renderer.afterRender = () => {
   filterBar.showCount(renderer.shown, renderer.total);
@@ -174,6 +176,37 @@ async function move(order, to, { expectedVersion = order.version, extra = {} } =
     renderer.render(); // the card is back before the message shows
     flash(order.id);
     toast(`${label} was not moved to ${STATE_LABELS[to] || to}: ${describeError(error)}`);
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+  }
+}
+
+const trips = new TripPicker({ root, board, label: orderLabel, toast, onDispatch: (orders) => dispatchTrip(orders) });
+
+/** Several picked delivery orders out with one courier in one request: all go, or none (a refusal says
+ * which order and why, and every card goes back). */
+async function dispatchTrip(orders) {
+  const labels = orders.map(orderLabel).join(", ");
+  const choice = await dispatch.openTrip(orders, { label: `trip: ${labels}`, labelOf: orderLabel });
+  if (!choice) return;
+  // The trip's id is made once per confirmation, so a retried request cannot dispatch it twice.
+  const body = { order_ids: orders.map((o) => o.id), trip_id: uuid4(), ...choice };
+  const tokens = new Map(orders.map((o) => [o.id, board.optimistic(o.id, "out_for_delivery", { courier_id: choice.courier_id })]));
+  trips.clear();
+  try {
+    const out = await request("POST", "/api/v1/dispatch", body);
+    for (const moved of out.orders || []) {
+      board.confirm(moved.order_id, tokens.get(moved.order_id), {
+        version: moved.version,
+        state: moved.state,
+        event_id: moved.event_id,
+      });
+    }
+    toast(`Trip of ${orders.length} on the road: ${labels}.`, { kind: "ok", ms: 6000 });
+  } catch (error) {
+    for (const [id, token] of tokens) board.rollback(id, token, null);
+    renderer.render();
+    for (const o of orders) flash(o.id);
+    toast(`The trip (${labels}) was not dispatched: ${describeError(error)}`);
     if (error instanceof ApiError && error.status === 401) signInAgain();
   }
 }

@@ -4,8 +4,11 @@
 //
 // Each courier row shows their cash in hand (the balance endpoint) and their current load: how many of
 // the board's out-for-delivery cards carry their name.
+//
+// A trip (several delivery orders for one courier) uses the same dialog: every order's own settlement
+// preview (each still settles on its own, DESIGN §6), and the trip's total beneath them.
 
-import { ApiError, describeError, h, money, optional, request } from "./util.js";
+import { ApiError, describeError, h, money, optional, request, sumMoney } from "./util.js";
 
 const OWED_TEXT = {
   courier: "The courier owes the branch",
@@ -58,12 +61,9 @@ export class DispatchDialog {
 
   /** Opens the dialog for an order; resolves with {courier_id, settle_mode} or null when dismissed. */
   async open(order, { label }) {
-    if (this.resolve) this.settle(null);
-    this.order = order;
-    this.currency = (this.branchOf(order.branch_id) || {}).currency || "";
-    this.title.textContent = label;
     const card = order.card || {};
-    this.summary.textContent = [
+    this.currency = (this.branchOf(order.branch_id) || {}).currency || "";
+    const summary = [
       card.customer_name,
       card.address,
       card.total ? `total ${money(card.total, this.currency)}` : null,
@@ -71,9 +71,27 @@ export class DispatchDialog {
     ]
       .filter(Boolean)
       .join(" · ");
+    return this.show([order], { label, summary });
+  }
+
+  /** The same for several orders of one branch going out together as a trip. */
+  async openTrip(orders, { label, labelOf }) {
+    this.currency = (this.branchOf(orders[0].branch_id) || {}).currency || "";
+    this.labelOf = labelOf;
+    return this.show(orders, { label, summary: `${orders.length} orders as one trip for one courier` });
+  }
+
+  async show(orders, { label, summary }) {
+    if (this.resolve) this.settle(null);
+    this.orders = orders;
+    this.order = orders[0];
+    this.dialog.dataset.mode = orders.length > 1 ? "trip" : "order";
+    this.title.textContent = label;
+    this.summary.textContent = summary;
     this.form.reset();
     this.error.hidden = true;
     this.confirm.disabled = true;
+    this.confirm.textContent = orders.length > 1 ? `Dispatch ${orders.length} orders` : "Confirm dispatch";
     this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Pick a courier and when to settle to see the settlement." }));
     this.list.replaceChildren(h("li", { class: "kb-muted", text: "Loading couriers…" }));
     this.none.hidden = true;
@@ -81,7 +99,7 @@ export class DispatchDialog {
       this.resolve = resolve;
     });
     this.dialog.showModal();
-    this.loadCouriers(order).catch((error) => this.fail(describeError(error)));
+    this.loadCouriers(this.order).catch((error) => this.fail(describeError(error)));
     return result;
   }
 
@@ -146,9 +164,12 @@ export class DispatchDialog {
     this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Working out the settlement…" }));
     const query = new URLSearchParams({ courier_id: String(choice.courier_id), settle_mode: choice.settle_mode });
     try {
-      const preview = await request("GET", `/api/v1/orders/${this.order.id}/settlement-preview?${query}`);
+      const previews = await Promise.all(
+        this.orders.map((o) => request("GET", `/api/v1/orders/${o.id}/settlement-preview?${query}`)),
+      );
       if (seq !== this.seq) return; // a later pick is on its way
-      this.showPreview(preview);
+      if (this.orders.length > 1) this.showTripPreview(previews, choice.settle_mode);
+      else this.showPreview(previews[0]);
       this.confirm.disabled = false;
     } catch (error) {
       if (seq !== this.seq) return;
@@ -161,6 +182,61 @@ export class DispatchDialog {
       this.preview.replaceChildren();
       this.fail(describeError(error));
     }
+  }
+
+  owedText(owed, net, settleMode) {
+    const c = this.currency;
+    return `${OWED_TEXT[owed] || owed}${owed === "none" ? "" : ` ${money(String(net).replace(/^-/, ""), c)}`}${
+      settleMode === "now" ? " — settled at dispatch" : settleMode === "later" ? " — added to the balance" : ""
+    }`;
+  }
+
+  /** One row per order (each settles on its own), then the trip's total. */
+  showTripPreview(previews, settleMode) {
+    const c = this.currency;
+    const rows = previews.map((p, i) =>
+      h(
+        "tr",
+        { dataset: { tripOrder: this.orders[i].id } },
+        h("th", { scope: "row", text: this.labelOf ? this.labelOf(this.orders[i]) : this.orders[i].id }),
+        h("td", { class: "num", text: money(p.amount_to_collect, c) }),
+        h("td", { class: "num", text: money(p.courier_fee, c) }),
+        h("td", { class: "num", text: money(p.net, c) }),
+      ),
+    );
+    const collect = sumMoney(previews.map((p) => p.amount_to_collect));
+    const fee = sumMoney(previews.map((p) => p.courier_fee));
+    const net = sumMoney(previews.map((p) => p.net));
+    const owed = Number(net) > 0 ? "courier" : Number(net) < 0 ? "branch" : "none";
+    this.preview.replaceChildren(
+      h(
+        "table",
+        { class: "kb-trip-table" },
+        h(
+          "thead",
+          null,
+          h("tr", null, h("th", { text: "Order" }), h("th", { text: "Collects" }), h("th", { text: "Fee" }), h("th", { text: "Net" })),
+        ),
+        h("tbody", null, rows),
+        h(
+          "tfoot",
+          null,
+          h(
+            "tr",
+            null,
+            h("th", { scope: "row", text: "Trip total" }),
+            h("td", { class: "num", dataset: { preview: "amount_to_collect" }, text: money(collect, c) }),
+            h("td", { class: "num", dataset: { preview: "courier_fee" }, text: money(fee, c) }),
+            h("td", { class: "num", dataset: { preview: "net" }, text: money(net, c) }),
+          ),
+        ),
+      ),
+      h("p", {
+        class: `kb-owed kb-owed-${owed}`,
+        dataset: { preview: "owed_by", owedBy: owed },
+        text: this.owedText(owed, net, settleMode),
+      }),
+    );
   }
 
   showPreview(p) {
@@ -181,9 +257,7 @@ export class DispatchDialog {
       h("p", {
         class: `kb-owed kb-owed-${owed}`,
         dataset: { preview: "owed_by", owedBy: owed },
-        text: `${OWED_TEXT[owed] || owed}${owed === "none" ? "" : ` ${money(net.replace(/^-/, ""), c)}`}${
-          p.settle_mode === "now" ? " — settled at dispatch" : p.settle_mode === "later" ? " — added to the balance" : ""
-        }`,
+        text: this.owedText(owed, net, p.settle_mode),
       }),
     );
   }

@@ -21,13 +21,14 @@ export function orderLabel(order) {
 }
 
 export class Renderer {
-  constructor({ board, openStates, branches, couriers, isDragging, matches }) {
+  constructor({ board, openStates, branches, couriers, isDragging, matches, trip = null }) {
     this.board = board;
     this.openStates = openStates;
     this.branches = new Map(branches.map((b) => [b.id, b]));
     this.couriers = couriers; // Map id -> courier
     this.isDragging = isDragging;
     this.matches = matches;
+    this.trip = trip; // {offered(order), isPicked(id)}: the trip tick box on waiting cards
     this.cards = new Map(); // order id -> element
     this.lists = new Map(); // state -> <ol>
     this.counts = new Map(); // state -> count element
@@ -176,10 +177,24 @@ export class Renderer {
     const who = card.customer_name || (card.table_label ? `Table ${card.table_label}` : "");
     const payment = order.payment_status || card.payment_status || "";
 
+    const pick =
+      this.trip && this.trip.offered(order)
+        ? h(
+            "label",
+            { class: "kb-pick", title: "Pick for a trip" },
+            h("input", {
+              type: "checkbox",
+              dataset: { pick: order.id },
+              checked: this.trip.isPicked(order.id),
+              "aria-label": `Pick ${orderLabel(order)} for a trip`,
+            }),
+          )
+        : null;
     const top = h(
       "div",
       { class: "kb-card-top" },
       terminal ? null : h("span", { class: "kb-grip", title: "Drag to move", "aria-hidden": "true", text: "⠿" }),
+      pick,
       h("strong", { class: "kb-token", text: orderLabel(order) }),
       h("span", { class: `kb-badge kb-ch-${order.channel}`, text: CHANNEL_LABELS[order.channel] || order.channel }),
       payment ? h("span", { class: `kb-badge kb-pay-${payment}`, text: PAYMENT_LABELS[payment] || payment }) : null,

@@ -374,8 +374,8 @@ const HANDLERS = {
       return null;
     }
     if (typeof data.version === "number" && data.version <= order.version) return null;
-    // Our own move's event usually comes before the HTTP answer (Redis announces, then PostgreSQL
-    // commits): the card stays "saving" until the answer. Anyone else's move ends our hope at once.
+    // Our own move's event may come before the HTTP answer (the server announces once it has committed,
+    // then answers): the card stays "saving" until the answer. Anyone else's move ends our hope at once.
     const ours = order.pending && data.to === order.pending.to && data.version === order.pending.baseVersion + 1;
     if (!ours) order.pending = null;
     order.version = data.version;

@@ -89,6 +89,25 @@ export function money(amount, currency) {
   return currency ? `${amount} ${currency}` : String(amount);
 }
 
+/**
+ * The sum of decimal strings ("12.50", "-3.00"), exact (scaled integers, never floats), written with as
+ * many decimals as the most precise term.
+ */
+export function sumMoney(amounts) {
+  const parts = amounts.map((a) => String(a ?? "0").trim());
+  const places = Math.max(0, ...parts.map((a) => (a.includes(".") ? a.split(".")[1].length : 0)));
+  let total = 0n;
+  for (const a of parts) {
+    const negative = a.startsWith("-");
+    const [whole, frac = ""] = a.replace(/^[-+]/, "").split(".");
+    const scaled = BigInt(whole || "0") * 10n ** BigInt(places) + BigInt((frac + "0".repeat(places)).slice(0, places) || "0");
+    total += negative ? -scaled : scaled;
+  }
+  const sign = total < 0n ? "-" : "";
+  const digits = (total < 0n ? -total : total).toString().padStart(places + 1, "0");
+  return places ? `${sign}${digits.slice(0, -places)}.${digits.slice(-places)}` : `${sign}${digits}`;
+}
+
 export const CHANNEL_LABELS = {
   counter: "Counter",
   pickup: "Pickup",
