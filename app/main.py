@@ -43,7 +43,7 @@ from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
-from app.payments.controllers import PaymentController
+from app.payments.controllers import PaymentController, PaymentWebhookController
 from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
@@ -97,6 +97,7 @@ def create_litestar(
             CourierLocationController,
             DispatchController,
             PaymentController,
+            PaymentWebhookController,
             ShiftController,
             DeviceController,
             QueueController,

@@ -124,6 +124,9 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     assert order["totals"]["total"] == "114.00"
     assert order["payment_status"] == "paid"
     assert sorted(p["method"] for p in order["payments"]) == ["card", "cash"]
+    receipt = await api.get(await page.get_attribute("#s-receipt", "href"))
+    assert receipt.status_code == 200, receipt.text
+    assert "Burger" in receipt.text
 
 
 async def test_unknown_barcode_adds_nothing(till: Any) -> None:
