@@ -166,6 +166,29 @@ async def test_discounts_are_stored_per_line_and_taxed_after(
     assert again.status_code == 200 and again.json()["id"] == order["id"]
 
 
+async def test_a_fully_discounted_order_is_paid_from_the_start_and_can_be_handed_over(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """No tender can be taken on a zero total, and `completed` needs the order paid: it starts paid."""
+    await login(client, "boss")
+    payload = body(
+        shop, [{"product_id": shop["burger"].id, "qty": "1"}], discount="57.00", discount_reason="staff meal"
+    )
+    response = await post(client, payload)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["totals"]["total"] == "0.00"
+    assert order["payment_status"] == "paid"
+    for state in ("ready", "completed"):
+        moved = await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": state})
+        assert moved.status_code == 200, moved.text
+    refused = await client.post(
+        f"/api/v1/orders/{order['id']}/payments",
+        json={"id": str(uuid.uuid4()), "method": "card", "amount": "1.00", "reference": "T1"},
+    )
+    assert refused.status_code in (409, 422), refused.text
+
+
 # ---------------------------------------------------------------- bundles
 
 

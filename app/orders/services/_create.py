@@ -166,7 +166,9 @@ class CreateMixin(OrderServiceBase):
             token=None,
             business_date=business_date,
             customer_id=request.customer_id,
-            payment_status="unpaid",
+            # Nothing to pay (a fully discounted order, a free staff meal) is paid from the start: no
+            # tender can be taken on it, and `completed` needs it paid.
+            payment_status="paid" if totals.total == 0 else "unpaid",
             subtotal=totals.subtotal,
             tax_total=totals.tax,
             delivery_charge=totals.delivery_charge,
