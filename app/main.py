@@ -26,6 +26,7 @@ from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
+from app.invoices import InvoiceController
 from app.kitchen.controllers import (
     KdsController,
     KitchenMetricsController,
@@ -42,10 +43,11 @@ from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
-from app.payments.controllers import PaymentController
+from app.payments.controllers import PaymentController, PaymentWebhookController
 from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
+from app.shifts.controllers import ShiftController
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -95,9 +97,12 @@ def create_litestar(
             CourierLocationController,
             DispatchController,
             PaymentController,
+            PaymentWebhookController,
+            ShiftController,
             DeviceController,
             QueueController,
             ServiceTicketController,
+            InvoiceController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

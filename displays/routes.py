@@ -23,6 +23,7 @@ from app.db.models import Branch, Courier, Station
 from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.orders import streams
 from app.orders.states import OPEN_STATES, TRANSITIONS
+from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
 
 HERE = Path(__file__).parent
@@ -40,6 +41,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
     ("Orders board", "/kanban", ("manager",)),
     ("My deliveries", "/courier", ("courier",)),
+    ("Till (POS)", "/pos", ("cashier", "manager")),
     *QUEUE_SCREENS,
 )
 
@@ -305,6 +307,7 @@ async def courier_page(
 
 DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page, kanban_page, courier_page]
 DISPLAY_ROUTES += QUEUE_PAGES
+DISPLAY_ROUTES += POS_PAGES
 
 
 def static_files_routers() -> list[Router]:

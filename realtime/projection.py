@@ -78,6 +78,12 @@ def is_courier_location(event_type: str, data: Mapping[str, Any]) -> bool:
     return event_type == "courier.updated" and "lat" in data
 
 
+# An invoice was issued (or amended): {order_id, invoice_id, number, total[, kind, amends]}. News for the
+# staff boards only: the kanban's card offers the invoice, the till prints it. The kitchen, the TV and the
+# couriers never see it (not on their allow-lists; tests/integration/test_invoice_projection.py).
+INVOICE_EVENTS = frozenset({"invoice.issued"})
+
+
 def kanban(event_type: str, branch_id: int, data: Mapping[str, Any]) -> list[Route]:
     """Managers: full envelopes, every type (a new event type shows up on the board without a change here)."""
     return [Route((branch_room(branch_id),), None)]

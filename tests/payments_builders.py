@@ -110,3 +110,60 @@ async def hot_payment(runtime: Any, branch_id: int, order_id: str) -> tuple[str,
     key = runtime.keys.order(branch_id, order_id)
     status, seq, card = await runtime.redis.hmget(key, ["payment_status", "payment_seq", "card"])
     return status.decode(), seq.decode(), json.loads(card)["payment_status"]
+
+
+class FakeGateway:
+    """A stand-in for a redirect-and-webhook gateway (a third party we cannot reach): it hands out
+    checkout URLs, signs its notices with HMAC-SHA256 over the raw body like real gateways do, and keeps
+    the refunds it was asked for. An amount of 6.66 is refused, as a gateway declines a payment."""
+
+    name = "fakepay"
+    SIGNATURE = "x-fakepay-signature"
+
+    def __init__(self, secret: bytes = b"whsec_test") -> None:
+        self.secret = secret
+        self.refunds: list[tuple[str, Any]] = []
+
+    def sign(self, body: bytes) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+
+    def notice(self, payment_id: str, status: str) -> tuple[bytes, dict[str, str]]:
+        import json
+
+        body = json.dumps(
+            {"type": f"payment.{status}", "merchant_reference": payment_id, "id": "fp_evt"}
+        ).encode()
+        return body, {self.SIGNATURE: self.sign(body), "content-type": "application/json"}
+
+    async def start(self, payment: Any) -> Any:
+        from app.payments.providers import ProviderError, ProviderStart
+
+        if payment.amount == Decimal("6.66"):
+            msg = "card declined"
+            raise ProviderError(msg)
+        ref = f"fp_{payment.payment_id.hex[:12]}"
+        return ProviderStart(status="pending", provider_ref=ref, redirect_url=f"https://pay.example/c/{ref}")
+
+    async def handle_webhook(self, body: bytes, headers: Any) -> Any:
+        import hmac
+        import json
+
+        from app.payments.providers import ProviderError, ProviderEvent
+
+        if not hmac.compare_digest(headers.get(self.SIGNATURE, ""), self.sign(body)):
+            msg = "bad signature"
+            raise ProviderError(msg)
+        notice = json.loads(body)
+        kind = {"payment.succeeded": "captured", "payment.failed": "failed"}[notice["type"]]
+        return ProviderEvent(
+            payment_id=uuid.UUID(notice["merchant_reference"]), kind=kind, provider_ref=notice["id"]
+        )
+
+    async def refund(self, *, payment: Any, provider_ref: Any, refund_id: Any, amount: Any) -> Any:
+        from app.payments.providers import ProviderRefund
+
+        self.refunds.append((str(refund_id), amount))
+        return ProviderRefund(provider_ref=f"fp_re_{len(self.refunds)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from app.lib.runtime import Runtime
@@ -15,11 +15,21 @@ from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
+from workers.jobs.invoices import issue_invoice
 from workers.jobs.release import release_scheduled
 from workers.jobs.road import repair_road
 from workers.jobs.settlement import settle_couriers
 
-FUNCTIONS = [heartbeat, release_scheduled, raise_alerts, settle_couriers, repair_road]
+FUNCTIONS = [
+    heartbeat,
+    release_scheduled,
+    raise_alerts,
+    settle_couriers,
+    repair_road,
+    # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
+    # run, and find the invoice issued). See app/invoices/queue.py.
+    func(issue_invoice, name="issue_invoice", keep_result=0),
+]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:

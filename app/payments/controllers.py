@@ -3,6 +3,7 @@
 POST /api/v1/orders/{order_id}/payments      cashier, manager   take a tender (idempotent on its id)
 POST /api/v1/payments/{payment_id}/void      cashier (own, during the shift), manager
 POST /api/v1/payments/{payment_id}/refund    manager            (idempotent on the refund's id)
+POST /api/v1/payments/webhooks/{provider}     the gateway        (no session; the provider checks its signature)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
 from app.payments.deps import provide_payment_service
-from app.payments.schemas import PaymentIn, PaymentResult, RefundIn, RefundResult, VoidIn
+from app.payments.schemas import PaymentIn, PaymentResult, RefundIn, RefundResult, VoidIn, WebhookOut
 from app.payments.services import PaymentService
 
 AnyRequest = Request[Any, Any, Any]
@@ -67,3 +68,19 @@ class PaymentController(Controller):
             payment_id=payment_id, request=data, actor=current_user(request)
         )
         return Response(result, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+class PaymentWebhookController(Controller):
+    """Notices from payment gateways. No session: the provider verifies the gateway's signature."""
+
+    path = "/api/v1/payments/webhooks"
+    tags = ["payments"]
+    dependencies = {"payment_service": Provide(provide_payment_service, sync_to_thread=False)}
+
+    @post("/{provider:str}", status_code=HTTP_200_OK)
+    async def webhook(
+        self, request: AnyRequest, provider: FromPath[str], payment_service: Service
+    ) -> WebhookOut:
+        return await payment_service.webhook(
+            provider=provider, body=await request.body(), headers=request.headers
+        )

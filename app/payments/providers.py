@@ -14,8 +14,9 @@ webhook implements the same `PaymentProvider` protocol:
 3. `refund(...)` asks the gateway to give money back; it is called before the refund row commits, so a
    refused refund leaves nothing behind.
 
-Only `manual` exists today. Providers hold no state of their own between calls; anything they need to
-remember goes in `payments.provider_ref`.
+Only `manual` ships; a gateway is added with `register(...)` (its webhooks arrive at
+`POST /api/v1/payments/webhooks/{name}`). Providers keep no per-payment state between calls; anything they
+need to remember goes in `payments.provider_ref`.
 """
 
 from __future__ import annotations
@@ -98,9 +99,18 @@ class ManualProvider:
 
 
 MANUAL = ManualProvider()
+# Registered providers by name (the webhook route's `{provider}`), and which one takes each method. With
+# no gateway configured every method is keyed in at the till (`manual`).
 PROVIDERS: dict[str, PaymentProvider] = {MANUAL.name: MANUAL}
+METHOD_PROVIDERS: dict[str, str] = {}
+
+
+def register(provider: PaymentProvider, *, methods: tuple[str, ...] = ()) -> None:
+    """Make a gateway known (for its webhooks) and, for `methods`, the one that takes them."""
+    PROVIDERS[provider.name] = provider
+    for method in methods:
+        METHOD_PROVIDERS[method] = provider.name
 
 
 def provider_for(method: str) -> PaymentProvider:
-    """The provider that handles a method; every method is keyed in at the till for now."""
-    return MANUAL
+    return PROVIDERS[METHOD_PROVIDERS.get(method, MANUAL.name)]

@@ -89,9 +89,19 @@ class OrderMoney(msgspec.Struct, kw_only=True):
     payment_seq: int
 
 
-class PaymentResult(msgspec.Struct, kw_only=True):
+class PaymentResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     payment: PaymentOut
     order: OrderMoney
+    # A gateway's pending payment: where to send the customer (first answer only; not stored).
+    redirect_url: str | None = None
+
+
+class WebhookOut(msgspec.Struct, kw_only=True):
+    """What a provider's webhook did: `applied` is false for a repeat or an outdated notice."""
+
+    payment_id: uuid.UUID
+    status: str
+    applied: bool
 
 
 class RefundResult(msgspec.Struct, kw_only=True):

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +36,13 @@ from app.db.models import (
     Shift,
 )
 from app.lib import audit
-from app.lib.errors import conflict, unprocessable
+from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.redis import hget
 from app.orders.pricing import money
 from app.payments import hot
 from app.payments.invoicing import enqueue_invoice
 from app.payments.money import ZERO, parse_amount, payment_status, round_cash
-from app.payments.providers import PaymentRequest, provider_for
+from app.payments.providers import MANUAL, PROVIDERS, PaymentRequest, ProviderError, provider_for
 from app.payments.reads import payment_out, refund_out
 from app.payments.schemas import (
     OrderMoney,
@@ -51,6 +52,7 @@ from app.payments.schemas import (
     RefundIn,
     RefundResult,
     VoidIn,
+    WebhookOut,
 )
 
 if TYPE_CHECKING:
@@ -145,17 +147,20 @@ class PaymentService:
         )
 
         provider = provider_for(request.method)
-        started = await provider.start(
-            PaymentRequest(
-                payment_id=request.id,
-                order_id=order.id,
-                branch_id=order.branch_id,
-                method=request.method,
-                amount=tender.amount,
-                currency=branch.currency,
-                reference=request.reference,
+        try:
+            started = await provider.start(
+                PaymentRequest(
+                    payment_id=request.id,
+                    order_id=order.id,
+                    branch_id=order.branch_id,
+                    method=request.method,
+                    amount=tender.amount,
+                    currency=branch.currency,
+                    reference=request.reference,
+                )
             )
-        )
+        except ProviderError as exc:
+            raise ApiError(502, f"The payment provider refused: {exc}", reason="provider") from None
         payment = Payment(
             id=request.id,
             order_id=order.id,
@@ -213,7 +218,9 @@ class PaymentService:
             return await self._replayed_payment(again, digest, actor), False
         await self.session.refresh(payment)
         result = PaymentResult(
-            payment=payment_out(payment, [], exponent=exponent), order=self._money(order, exponent)
+            payment=payment_out(payment, [], exponent=exponent),
+            order=self._money(order, exponent),
+            redirect_url=started.redirect_url,
         )
         await self.session.commit()
 
@@ -341,21 +348,26 @@ class PaymentService:
             )
         shift_id = await self._refund_shift(request.shift_id, payment, order)
 
-        provider = provider_for(payment.method)
-        given_back = await provider.refund(
-            payment=PaymentRequest(
-                payment_id=payment.id,
-                order_id=order.id,
-                branch_id=order.branch_id,
-                method=payment.method,
-                amount=payment.amount,
-                currency=branch.currency,
-                reference=payment.reference,
-            ),
-            provider_ref=payment.provider_ref,
-            refund_id=request.id,
-            amount=amount,
-        )
+        provider = PROVIDERS.get(payment.provider, MANUAL)
+        try:
+            given_back = await provider.refund(
+                payment=PaymentRequest(
+                    payment_id=payment.id,
+                    order_id=order.id,
+                    branch_id=order.branch_id,
+                    method=payment.method,
+                    amount=payment.amount,
+                    currency=branch.currency,
+                    reference=payment.reference,
+                ),
+                provider_ref=payment.provider_ref,
+                refund_id=request.id,
+                amount=amount,
+            )
+        except ProviderError as exc:
+            raise ApiError(
+                502, f"The payment provider refused the refund: {exc}", reason="provider"
+            ) from None
         refund = PaymentRefund(
             id=request.id,
             payment_id=payment.id,
@@ -428,6 +440,77 @@ class PaymentService:
             refund=refund_out(refund, exponent=exponent), payment=result.payment, order=result.order
         )
 
+    # ------------------------------------------------------------------ provider webhooks
+
+    async def webhook(self, *, provider: str, body: bytes, headers: Mapping[str, str]) -> WebhookOut:
+        """A gateway tells us what became of a pending payment (docs/payments.md). The provider verifies
+        the notice; the change is then made under the order's row lock like any other. Gateways retry
+        webhooks, so a notice that changes nothing answers 200 with `applied: false`."""
+        gateway = PROVIDERS.get(provider)
+        if gateway is None or gateway is MANUAL:
+            raise NotFoundException(detail="Unknown payment provider")
+        try:
+            event = await gateway.handle_webhook(body, headers)
+        except ProviderError as exc:
+            raise ApiError(400, f"webhook refused: {exc}") from None
+        payment = await self.session.get(Payment, event.payment_id)
+        if payment is None or payment.provider != provider:
+            raise NotFoundException(detail="Payment not found")
+        order = await self.session.scalar(
+            select(Order)
+            .where(Order.id == payment.order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert order is not None  # payments.order_id is a RESTRICT foreign key
+        payment = await self._reload_payment(payment.id)
+        if payment.status != "pending" or event.kind == "refunded":
+            # Captured and failed are final; a refund made on the gateway's side is not taken from
+            # notices yet (a manager records it with POST /payments/{id}/refund).
+            return WebhookOut(payment_id=payment.id, status=payment.status, applied=False)
+        exponent = (await self._branch(order.branch_id)).currency_exponent
+        before = order.payment_status
+        if event.kind == "captured":
+            payment.status = "captured"
+            payment.provider_ref = event.provider_ref or payment.provider_ref
+            order.paid_total += payment.amount
+        else:
+            payment.status = "voided"
+            payment.void_reason = f"{provider}: payment failed"
+            payment.voided_at = dt.datetime.now(dt.UTC)
+        await self._restate(order)
+        audit.record(
+            self.session,
+            action="payment.capture" if event.kind == "captured" else "payment.fail",
+            entity_type="payment",
+            entity_id=payment.id,
+            branch_id=order.branch_id,
+            data={
+                "order_id": str(order.id),
+                "provider": provider,
+                "provider_ref": payment.provider_ref,
+                "amount": str(payment.amount),
+                # Two pending payments confirmed after each other can pay more than the total; the money
+                # is taken, so it is recorded, and the manager refunds the difference.
+                "overpaid": order.paid_total > order.total,
+                "paid_total": str(order.paid_total),
+                "payment_status": order.payment_status,
+                "payment_seq": order.payment_seq,
+            },
+        )
+        await self.session.commit()
+        await self._announce(
+            hot.COLLECTED if event.kind == "captured" else hot.VOIDED,
+            order,
+            payment,
+            amount=payment.amount,
+            exponent=exponent,
+            actor=None,
+        )
+        if before != "paid" and order.payment_status == "paid":
+            await self._queue_invoice(order.id)
+        return WebhookOut(payment_id=payment.id, status=payment.status, applied=True)
+
     # ------------------------------------------------------------------ rules
 
     async def _lock_order(self, order_id: uuid.UUID, actor: SessionUser) -> Order:
@@ -470,30 +553,33 @@ class PaymentService:
         """The shift a tender belongs to, and whether that shift is already closed.
 
         A named shift must be this branch's; a closed one is accepted (a sale made offline and replayed
-        after the close is still that shift's money; the audit row flags it). Without one, cash on a till
-        that needs shifts goes to that till's open shift, and is refused when there is none.
+        after the close is still that shift's money; the audit row flags it). Without one, a tender on an
+        order rung up on a till goes to that till's open shift, so its card and wallet totals count there
+        too; cash on a till that needs shifts is refused when none is open.
         """
         if request.shift_id is not None:
             shift = await self.session.get(Shift, request.shift_id)
             if shift is None or shift.branch_id != order.branch_id:
                 raise unprocessable("shift_id", "unknown shift for this branch")
             return shift.id, shift.status != "open"
-        if request.method != "cash" or order.pos_profile_id is None:
-            return None, False
-        profile = await self.session.get(PosProfile, order.pos_profile_id)
-        if profile is None or not profile.require_shift:
+        if order.pos_profile_id is None:
             return None, False
         open_shift = await self.session.scalar(
-            select(Shift.id).where(Shift.pos_profile_id == profile.id, Shift.status == "open")
+            select(Shift.id).where(Shift.pos_profile_id == order.pos_profile_id, Shift.status == "open")
         )
-        if open_shift is None:
-            raise unprocessable("shift_id", "this till needs an open shift to take cash")
-        return open_shift, False
+        if open_shift is not None:
+            return open_shift, False
+        if request.method == "cash":
+            profile = await self.session.get(PosProfile, order.pos_profile_id)
+            if profile is not None and profile.require_shift:
+                raise unprocessable("shift_id", "this till needs an open shift to take cash")
+        return None, False
 
     async def _refund_shift(
         self, shift_id: uuid.UUID | None, payment: Payment, order: Order
     ) -> uuid.UUID | None:
-        """The drawer a refund is paid from: the named open shift, else (cash) the payment's till's open one."""
+        """The drawer (or terminal) a refund is paid from: the named open shift, else the open shift of the
+        till the payment was taken on, if any."""
         if shift_id is not None:
             shift = await self.session.get(Shift, shift_id)
             if shift is None or shift.branch_id != order.branch_id:
@@ -501,7 +587,7 @@ class PaymentService:
             if shift.status != "open":
                 raise unprocessable("shift_id", "the shift is closed")
             return shift.id
-        if payment.method != "cash" or payment.shift_id is None:
+        if payment.shift_id is None:
             return None
         till = await self.session.scalar(select(Shift.pos_profile_id).where(Shift.id == payment.shift_id))
         return await self.session.scalar(
@@ -603,7 +689,7 @@ class PaymentService:
         *,
         amount: Decimal,
         exponent: int,
-        actor: SessionUser,
+        actor: SessionUser | None,
         change_due: Decimal | None = None,
         rounding: Decimal = ZERO,
         refund_id: uuid.UUID | None = None,
@@ -623,7 +709,7 @@ class PaymentService:
             rounding=str(money(rounding, exponent)),
             change_due=None if change_due is None else str(money(change_due, exponent)),
             refund_id=None if refund_id is None else str(refund_id),
-            actor=actor.user_id,
+            actor=None if actor is None else actor.user_id,
         )
         try:
             await hot.announce(

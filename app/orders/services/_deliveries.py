@@ -100,6 +100,7 @@ class DeliveryMixin(RoadMixin):
                 log.error("a finished delivery was refused in Redis", extra={"order_id": str(order_id)})
                 raise await self._refusal(reply, order_id=order_id, target=to.value)
         await self._journal([reply])
+        await self._queue_invoice(order_id, to)
         assert reply.state is not None
         assert reply.version is not None
         out = TransitionOut(

@@ -15,6 +15,7 @@ from app.db.models import (
     Courier,
     Order,
 )
+from app.invoices.queue import enqueue_issue_quietly
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders.machine import TransitionReply
 from app.orders.schemas import (
@@ -24,6 +25,7 @@ from app.orders.schemas import (
 from app.orders.services._base import OrderServiceBase
 from app.orders.states import (
     TERMINAL,
+    State,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
 MANUAL_PRICE_ROLES = ("manager",)
 LIST_LIMIT = 100
 _order_decoder = msgspec.json.Decoder(dict[str, Any])
+INVOICE_ON = frozenset({State.DELIVERED, State.COMPLETED})
 
 
 class _BoundedMap:
@@ -95,6 +98,7 @@ class TransitionMixin(OrderServiceBase):
             assert reply.state is not None
             assert reply.version is not None
             assert reply.stream_id is not None
+            await self._queue_invoice(order_id, request.to)
             return TransitionOut(
                 order_id=order_id,
                 from_state=reply.state,
@@ -103,6 +107,12 @@ class TransitionMixin(OrderServiceBase):
                 event_id=reply.stream_id,
             )
         raise await self._refusal(reply, order_id=order_id, target=request.to.value)
+
+    async def _queue_invoice(self, order_id: uuid.UUID, to: State) -> None:
+        """Pay-later orders are invoiced when handed over (issue 5): one enqueue, after the move succeeded.
+        The job skips an order already invoiced (paid orders usually are)."""
+        if to in INVOICE_ON:
+            await enqueue_issue_quietly(self.redis, self.keys, order_id)
 
     async def _refusal(self, reply: TransitionReply, *, order_id: uuid.UUID, target: str) -> Exception:
         outcome, state, version, detail = reply.outcome, reply.state, reply.version, reply.detail

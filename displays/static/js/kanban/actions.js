@@ -61,6 +61,7 @@ export class CardMenu {
       items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "move", to }, text: `Move to ${STATE_LABELS[to] || to}` }));
     }
     items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "print" }, text: "Print summary" }));
+    items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "invoice" }, text: "Invoice / receipt" }));
     if (this.legalTargets(order).includes("cancelled")) {
       items.push(h("button", { type: "button", role: "menuitem", class: "kb-danger", dataset: { action: "cancel" }, text: "Cancel order…" }));
     }
@@ -86,8 +87,45 @@ export class CardMenu {
   run(action, to, order) {
     if (action === "move") this.onMove(order, to);
     else if (action === "print") this.print(order).catch((error) => this.toast(describeError(error)));
+    else if (action === "invoice") this.printReceipt(order);
     else if (action === "cancel") this.onCancel(order);
     else if (action === "transfer") this.onTransfer(order);
+  }
+
+  /** The order's invoice receipt, or its pro-forma ("not an invoice") while it has none, in a print window.
+   * The window opens inside the click (a popup opened after an await is blocked), then gets its address. */
+  printReceipt(order) {
+    const win = window.open("", "_blank", "popup,width=420,height=720");
+    if (!win) {
+      this.toast("The browser blocked the receipt window: allow pop-ups for this page.");
+      return;
+    }
+    win.document.title = "Receipt…";
+    request("GET", `/api/v1/invoices?order_id=${encodeURIComponent(order.id)}`)
+      .then((found) => {
+        const original = (found.items || []).find((invoice) => invoice.kind === "invoice");
+        const path = original ? `/api/v1/invoices/${original.id}/receipt` : `/api/v1/orders/${order.id}/receipt`;
+        win.location.href = path;
+        // Print once the receipt (not the blank page the window started with) has loaded.
+        const started = Date.now();
+        const timer = setInterval(() => {
+          let loaded = false;
+          try {
+            loaded = win.location.pathname === path && win.document.readyState === "complete";
+          } catch {
+            loaded = false;
+          }
+          if (loaded) {
+            clearInterval(timer);
+            win.focus();
+            win.print();
+          } else if (win.closed || Date.now() - started > 20000) clearInterval(timer);
+        }, 100);
+      })
+      .catch((error) => {
+        win.close();
+        this.toast(describeError(error));
+      });
   }
 
   /** A printable summary of the order (its lines from the API), then the browser's print dialog. */

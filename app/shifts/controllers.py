@@ -1,0 +1,101 @@
+"""Shift endpoints (cashier, manager): thin; every rule is in ShiftService.
+
+GET  /api/v1/pos/profiles/{id}/shift          the till's open shift, or 404
+POST /api/v1/shifts                           open (409 when the till already has one)
+POST /api/v1/shifts/{id}/cash-movements       cash in / out with a reason
+GET  /api/v1/shifts/{id}/summary              expected per method so far
+POST /api/v1/shifts/{id}/close                counted per method -> expected / counted / over-short
+GET  /api/v1/shifts/{id}/report               the Z report: HTML for an 80 mm printer, ?format=json
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from app.auth.guards import current_user, requires_login, requires_roles
+from app.shifts.deps import provide_shift_service
+from app.shifts.report import TEMPLATE, report_context
+from app.shifts.schemas import (
+    CashMovementIn,
+    MovementOut,
+    ShiftCloseIn,
+    ShiftOpenIn,
+    ShiftOut,
+    ShiftReport,
+    ShiftSummary,
+)
+from app.shifts.services import ShiftService
+
+AnyRequest = Request[Any, Any, Any]
+Service = NamedDependency[ShiftService]
+TILL = requires_roles("cashier", "manager")
+ProfileId = Annotated[int, PathParameter(ge=1, le=2**62)]
+
+
+class ShiftController(Controller):
+    path = "/api/v1"
+    tags = ["shifts"]
+    guards = [requires_login, TILL]
+    dependencies = {"shift_service": Provide(provide_shift_service, sync_to_thread=False)}
+
+    @get("/pos/profiles/{pos_profile_id:int}/shift")
+    async def current(
+        self, request: AnyRequest, pos_profile_id: ProfileId, shift_service: Service
+    ) -> ShiftOut:
+        return await shift_service.current(pos_profile_id=pos_profile_id, actor=current_user(request))
+
+    @post("/shifts")
+    async def open_shift(
+        self, request: AnyRequest, data: JSONBody[ShiftOpenIn], shift_service: Service
+    ) -> Response[ShiftOut]:
+        out, created = await shift_service.open(request=data, actor=current_user(request))
+        return Response(out, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @post("/shifts/{shift_id:uuid}/cash-movements")
+    async def cash_movement(
+        self,
+        request: AnyRequest,
+        shift_id: FromPath[uuid.UUID],
+        data: JSONBody[CashMovementIn],
+        shift_service: Service,
+    ) -> Response[MovementOut]:
+        out, created = await shift_service.move_cash(
+            shift_id=shift_id, request=data, actor=current_user(request)
+        )
+        return Response(out, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/shifts/{shift_id:uuid}/summary")
+    async def summary(
+        self, request: AnyRequest, shift_id: FromPath[uuid.UUID], shift_service: Service
+    ) -> ShiftSummary:
+        return await shift_service.summary(shift_id=shift_id, actor=current_user(request))
+
+    @post("/shifts/{shift_id:uuid}/close", status_code=HTTP_200_OK)
+    async def close(
+        self,
+        request: AnyRequest,
+        shift_id: FromPath[uuid.UUID],
+        data: JSONBody[ShiftCloseIn],
+        shift_service: Service,
+    ) -> ShiftSummary:
+        return await shift_service.close(shift_id=shift_id, request=data, actor=current_user(request))
+
+    @get("/shifts/{shift_id:uuid}/report")
+    async def report(
+        self,
+        request: AnyRequest,
+        shift_id: FromPath[uuid.UUID],
+        shift_service: Service,
+        report_format: Annotated[Literal["html", "json"], QueryParameter(name="format")] = "html",
+    ) -> Template | Response[ShiftReport]:
+        report = await shift_service.report(shift_id=shift_id, actor=current_user(request))
+        if report_format == "json":
+            return Response(report)
+        return Template(template_name=TEMPLATE, context=report_context(report))

@@ -1,0 +1,791 @@
+// The cashier's till (/pos): pick a till, build a cart from the grid, the search or the barcode scanner,
+// pick the customer and channel, take a split payment, show the sale's token and change.
+//
+// Prices are worked out here exactly as the server does (pos/pricing.js) so the totals are live; the
+// server's figures win once the order exists. Sales go straight to the API when it answers; when it does
+// not, they go into an IndexedDB queue (pos/queue.js) that replays through /orders/sync. A service worker
+// (/pos-sw.js) keeps this page, its scripts and the last catalog, so an offline reload still sells.
+
+import { connectLive } from "./live.js";
+import { loadCatalog } from "./pos/catalog.js";
+import { Checkout } from "./pos/checkout.js";
+import { CustomerPicker } from "./pos/customers.js";
+import { Dec, isDecimal } from "./pos/decimal.js";
+import { checkQty, priceCart } from "./pos/pricing.js";
+import { SaleQueue } from "./pos/queue.js";
+import { ShiftPanel } from "./pos/shift.js";
+import { ApiError, NetworkError, describeError, h, request, uuid } from "./pos/util.js";
+
+const boot = JSON.parse(document.getElementById("pos-boot").textContent);
+const root = document.getElementById("pos");
+const $ = (id) => document.getElementById(id);
+const roles = new Set(boot.user.roles);
+const isManager = roles.has("manager") || roles.has("admin");
+const TILL_KEY = "passline_pos_till";
+const TILLS_KEY = "passline_pos_tills";
+const ALL_METHODS = ["cash", "card", "wallet", "bank_transfer", "on_account"];
+
+const state = {
+  branch: null,
+  profile: null,
+  catalog: null,
+  cart: [],
+  priceList: "counter",
+  orderDiscount: null,
+  orderDiscountReason: "",
+  customer: null,
+  category: null,
+  query: "",
+  priced: null,
+};
+const queue = new SaleQueue();
+let live = null;
+
+// ---------------------------------------------------------------------------------------- furniture
+
+let toastTimer = null;
+function toast(message, { kind = "error", ms = 8000 } = {}) {
+  const el = $("toast");
+  el.textContent = message;
+  el.dataset.kind = kind;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), ms);
+}
+
+function setConn(status) {
+  const labels = { connecting: "Connecting…", live: "Live", offline: "Offline", refused: "Signed out" };
+  $("conn").dataset.status = status;
+  $("conn").querySelector("span").textContent = labels[status] || status;
+}
+
+function fmt(value) {
+  const e = state.branch ? state.branch.currency_exponent : 2;
+  return Dec.of(value).format(e);
+}
+
+function money(value) {
+  return `${fmt(value)} ${state.branch ? state.branch.currency : ""}`.trim();
+}
+
+// ---------------------------------------------------------------------------------------- tills
+
+async function loadTills() {
+  const options = [];
+  const known = JSON.parse(localStorage.getItem(TILLS_KEY) || "{}");
+  for (const branch of boot.branches) {
+    let profiles = [];
+    try {
+      profiles = (await request("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`)) || [];
+      known[branch.id] = profiles;
+    } catch (error) {
+      // A server without tills (404) sells from the branch; offline, from the tills it listed last time.
+      if (error instanceof NetworkError) profiles = known[branch.id] || [];
+      else if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    }
+    profiles = profiles.filter((p) => p.active !== false);
+    if (!profiles.length) options.push({ value: `${branch.id}:`, label: branch.name, branch, profile: null });
+    for (const profile of profiles) {
+      options.push({ value: `${branch.id}:${profile.id}`, label: `${branch.name} · ${profile.name}`, branch, profile });
+    }
+  }
+  localStorage.setItem(TILLS_KEY, JSON.stringify(known));
+  const select = $("till");
+  select.replaceChildren(...options.map((o) => h("option", { value: o.value }, o.label)));
+  select.tills = options;
+  const saved = localStorage.getItem(TILL_KEY);
+  select.value = options.some((o) => o.value === saved) ? saved : options[0].value;
+  return options;
+}
+
+async function chooseTill(value) {
+  const till = $("till").tills.find((o) => o.value === value);
+  if (!till) return;
+  localStorage.setItem(TILL_KEY, value);
+  root.removeAttribute("data-ready");
+  state.branch = till.branch;
+  state.profile = till.profile;
+  state.catalog = await loadCatalog(till.branch, till.profile && till.profile.id);
+  // The catalog document's branch carries the server's current money rules; the boot copy is a fallback.
+  state.branch = { ...till.branch, ...(state.catalog.branch || {}) };
+  state.profile = state.catalog.profile || till.profile;
+  state.priceList = (state.profile && state.profile.default_price_list) || "counter";
+  $("price-list").value = state.priceList;
+  state.category = null;
+  resetSale();
+  renderTabs();
+  renderGrid();
+  fillTerritories();
+  await shift.load(state.profile);
+  followBranch(state.branch.id);
+  root.dataset.ready = "";
+}
+
+function methods() {
+  return (state.profile && state.profile.payment_methods) || ALL_METHODS;
+}
+
+// ---------------------------------------------------------------------------------------- catalog
+
+function renderTabs() {
+  const tabs = [{ code: null, name: "All" }, ...state.catalog.categories];
+  $("cat-tabs").replaceChildren(
+    ...tabs.map((c) =>
+      h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          class: "pos-tab",
+          "aria-selected": String(state.category === c.code),
+          onclick: () => {
+            state.category = c.code;
+            renderTabs();
+            renderGrid();
+          },
+        },
+        c.name,
+      ),
+    ),
+  );
+}
+
+/** Base units of `product` already in the cart (its own lines and bundle components). */
+function inCart(productId, except = null) {
+  let total = Dec.zero();
+  for (const line of state.cart) {
+    if (line === except) continue;
+    const product = state.catalog.product(line.product_id);
+    if (!product) continue;
+    if (product.id === productId) total = total.add(Dec.of(line.qty).mul(unitFactor(product, line.unit)));
+    for (const group of product.bundle_groups || []) {
+      for (const item of group.items) {
+        if (item.product_id !== productId) continue;
+        const chosen = group.kind === "fixed" || (line.choices || []).some((c) => c.group === group.code && c.product_id === item.product_id);
+        if (chosen) total = total.add(Dec.of(line.qty).mul(item.qty));
+      }
+    }
+  }
+  return total;
+}
+
+function unitFactor(product, unit) {
+  return Dec.of((product.units.find((u) => u.unit === (unit || product.base_unit)) || { factor: "1" }).factor);
+}
+
+/** null when `extra` base units of product fit in its stock, else the message to show. */
+function stockProblem(product, extra, except = null) {
+  if (!product || !product.stock_tracked || product.stock === null || product.stock === undefined) return null;
+  const left = Dec.of(product.stock).sub(inCart(product.id, except));
+  if (left.cmp(extra) >= 0) return null;
+  if (left.cmp(0) <= 0) return `no ${product.name} left`;
+  return `only ${left.format(left.places())} left of ${product.name}`;
+}
+
+function renderGrid() {
+  const products = state.catalog.filter({ category: state.category, query: state.query });
+  const e = state.branch.currency_exponent;
+  $("grid").replaceChildren(
+    ...products.map((p) => {
+      const price = p.prices.find((x) => x.price_list === state.priceList && x.unit === p.base_unit) ||
+        p.prices.find((x) => x.unit === p.base_unit);
+      const stock = p.stock_tracked && p.stock !== null && p.stock !== undefined
+        ? Dec.of(p.stock).sub(inCart(p.id))
+        : null;
+      return h(
+        "button",
+        {
+          type: "button",
+          class: `pos-product${p.kind === "bundle" ? " is-bundle" : ""}${stock && stock.cmp(0) <= 0 ? " is-out" : ""}`,
+          dataset: { productId: p.id },
+          onclick: () => addProduct(p, null),
+        },
+        h("strong", {}, p.name),
+        h("span", { class: "pos-price" }, price ? Dec.of(price.price).format(e) : "—", p.base_unit === "kg" ? "/kg" : ""),
+        stock ? h("small", { class: "pos-stock" }, `${stock.cmp(0) > 0 ? stock.format(stock.places()) : 0} left`) : null,
+      );
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------- scanner and search
+
+function scanMessage(text) {
+  const el = $("scan-msg");
+  el.textContent = text || "";
+  el.hidden = !text;
+}
+
+function onScan(code) {
+  const trimmed = code.trim();
+  if (!trimmed) return;
+  const found = state.catalog && state.catalog.scan(trimmed);
+  if (!found) {
+    scanMessage(`Unknown barcode ${trimmed}: nothing was added.`);
+    return;
+  }
+  scanMessage("");
+  addProduct(found.product, found.unit);
+}
+
+$("barcode").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  const code = event.target.value;
+  event.target.value = "";
+  onScan(code);
+});
+
+// A USB scanner types like a keyboard wherever the focus is: keys typed outside any field go to the
+// barcode field, so a scan works without touching it first.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (target && (target.closest("input, textarea, select, dialog[open]") || target.isContentEditable)) return;
+  if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
+  $("barcode").focus();
+});
+
+$("search").addEventListener("input", (event) => {
+  state.query = event.target.value;
+  renderGrid();
+});
+// Keyboard selling: Enter on a search with a single match adds it.
+$("search").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !state.catalog) return;
+  event.preventDefault();
+  const found = state.catalog.filter({ query: state.query });
+  if (found.length === 1) {
+    addProduct(found[0], null);
+    event.target.value = "";
+    state.query = "";
+    renderGrid();
+  }
+});
+
+// ---------------------------------------------------------------------------------------- cart
+
+function resetSale() {
+  state.pending = null;
+  state.cart = [];
+  state.orderDiscount = null;
+  state.orderDiscountReason = "";
+  state.customer = null;
+  $("customer-name").textContent = "walk-in";
+  $("channel").value = "counter";
+  $("table").value = "";
+  $("address").value = "";
+  $("slot-start").value = "";
+  $("slot-end").value = "";
+  $("order-note").value = "";
+  showChannel();
+  renderCart();
+}
+
+function addProduct(product, unit) {
+  scanMessage("");
+  if (product.kind === "bundle" && (product.bundle_groups || []).some((g) => g.kind === "choice")) {
+    chooseBundle(product);
+    return;
+  }
+  const chosenUnit = unit || product.base_unit;
+  if (chosenUnit === "kg" || product.base_unit === "kg") {
+    const line = { key: uuid(), product_id: product.id, qty: "", unit: chosenUnit, note: "", choices: [] };
+    editLine(line, { isNew: true });
+    return;
+  }
+  pushLine({ product_id: product.id, qty: "1", unit: chosenUnit, choices: [] });
+}
+
+function pushLine(line) {
+  const product = state.catalog.product(line.product_id);
+  const same = state.cart.find(
+    (l) => l.product_id === line.product_id && l.unit === line.unit && !l.note && !l.discount &&
+      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger(),
+  );
+  const extra = Dec.of(line.qty).mul(unitFactor(product, line.unit));
+  const problem = stockProblem(product, extra) || componentStockProblem(product, line.choices, Dec.of(line.qty));
+  if (problem) {
+    toast(`Cannot add: ${problem}.`);
+    return false;
+  }
+  if (same) same.qty = Dec.of(same.qty).add(line.qty).format(0);
+  else state.cart.push({ key: uuid(), note: "", ...line });
+  renderCart();
+  return true;
+}
+
+function componentStockProblem(product, choices, qty) {
+  for (const group of product.bundle_groups || []) {
+    for (const item of group.items) {
+      const used = group.kind === "fixed" || (choices || []).some((c) => c.group === group.code && c.product_id === item.product_id);
+      if (!used) continue;
+      const problem = stockProblem(state.catalog.product(item.product_id), qty.mul(item.qty));
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+function setQty(line, qty) {
+  const product = state.catalog.product(line.product_id);
+  const next = Dec.of(qty);
+  if (next.cmp(0) <= 0) {
+    state.cart = state.cart.filter((l) => l !== line);
+  } else {
+    const problem = stockProblem(product, next.mul(unitFactor(product, line.unit)), line) ||
+      componentStockProblem(product, line.choices, next.sub(line.qty));
+    if (problem) {
+      toast(`Cannot add: ${problem}.`);
+      return;
+    }
+    line.qty = next.format(next.places());
+  }
+  renderCart();
+}
+
+function lineView(line, rows) {
+  const own = rows.find((r) => r.key === line.key);
+  const parts = rows.filter((r) => r.component && r.key.startsWith(`${line.key}:`));
+  const product = state.catalog.product(line.product_id);
+  const whole = !product || product.base_unit !== "kg";
+  return h(
+    "li",
+    { class: "pos-line", dataset: { line: line.key, productId: line.product_id } },
+    h(
+      "button",
+      { type: "button", class: "pos-line-name", onclick: () => editLine(line) },
+      h("strong", {}, product ? product.name : `#${line.product_id}`),
+      line.unit && product && line.unit !== product.base_unit ? ` (${line.unit})` : "",
+      line.note ? h("small", {}, ` · ${line.note}`) : null,
+      line.discount ? h("small", { class: "pos-disc" }, ` −${fmt(line.discount)} (${line.discount_reason})`) : null,
+    ),
+    h(
+      "span",
+      { class: "pos-qty" },
+      whole ? h("button", { type: "button", "aria-label": "Less", onclick: () => setQty(line, Dec.of(line.qty).sub(1)) }, "−") : null,
+      h("output", { class: "pos-qty-value" }, `${line.qty}${product && product.base_unit === "kg" ? " kg" : ""}`),
+      whole ? h("button", { type: "button", "aria-label": "More", onclick: () => setQty(line, Dec.of(line.qty).add(1)) }, "+") : null,
+    ),
+    h("span", { class: "pos-line-total" }, own ? fmt(own.gross) : "—"),
+    parts.length
+      ? h("ul", { class: "pos-parts" }, ...parts.map((p) => h("li", {}, `${p.qty.format(p.qty.places())} × ${p.name}`, p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")))
+      : null,
+  );
+}
+
+function deliveryCharge() {
+  if ($("channel").value !== "delivery") return "0";
+  const territory = state.catalog && state.catalog.territory($("territory").value);
+  return territory ? territory.delivery_charge : "0";
+}
+
+function renderCart() {
+  if (!state.catalog) return;
+  const priced = priceCart(state.cart, {
+    catalog: state.catalog,
+    branch: state.branch,
+    priceList: state.priceList,
+    orderDiscount: state.orderDiscount,
+    deliveryCharge: deliveryCharge(),
+  });
+  state.priced = priced;
+  $("cart").replaceChildren(...state.cart.map((line) => lineView(line, priced.rows)));
+  $("cart-empty").hidden = state.cart.length > 0;
+  $("t-subtotal").textContent = fmt(priced.subtotal);
+  $("t-discount-label").hidden = $("t-discount").hidden = priced.discount.isZero();
+  $("t-discount").textContent = `−${fmt(priced.discount)} (${state.orderDiscountReason})`;
+  $("t-taxes").replaceChildren(
+    ...priced.taxByRate.flatMap(([rate, tax]) => [h("dt", {}, `Tax ${rate} %`), h("dd", {}, fmt(tax))]),
+  );
+  $("t-delivery-label").hidden = $("t-delivery").hidden = priced.delivery.isZero();
+  $("t-delivery").textContent = fmt(priced.delivery);
+  $("t-total").textContent = fmt(priced.total);
+  $("checkout").disabled = !state.cart.length || Boolean(priced.problem);
+  if (priced.problem) toast(priced.problem);
+  renderGrid();
+}
+
+// ---------------------------------------------------------------------------------------- dialogs
+
+function closeOn(dialog) {
+  for (const button of dialog.querySelectorAll("[data-close]")) button.onclick = () => dialog.close();
+}
+
+function fieldError(id, text) {
+  $(id).textContent = text || "";
+  $(id).hidden = !text;
+}
+
+function editLine(line, { isNew = false } = {}) {
+  const dialog = $("line");
+  const product = state.catalog.product(line.product_id);
+  $("line-title").textContent = product.name;
+  $("line-qty-label").textContent = line.unit === "kg" ? "Weight (kg)" : "Quantity";
+  $("line-qty").value = line.qty;
+  $("line-unit").replaceChildren(...product.units.map((u) => h("option", { value: u.unit }, u.unit)));
+  $("line-unit").value = line.unit || product.base_unit;
+  $("line-note").value = line.note || "";
+  $("line-discount-row").hidden = !isManager;
+  $("line-discount").value = line.discount || "";
+  $("line-discount-reason").value = line.discount_reason || "";
+  dialog.querySelector("[data-remove]").hidden = isNew;
+  dialog.querySelector("[data-remove]").onclick = () => {
+    state.cart = state.cart.filter((l) => l !== line);
+    dialog.close();
+    renderCart();
+  };
+  fieldError("line-error", "");
+  closeOn(dialog);
+  $("line-form").onsubmit = (event) => {
+    event.preventDefault();
+    const unit = $("line-unit").value;
+    const qty = checkQty($("line-qty").value, unit);
+    if (qty.error) return fieldError("line-error", qty.error);
+    const discount = $("line-discount").value.trim();
+    const reason = $("line-discount-reason").value.trim();
+    if (discount && (!isDecimal(discount) || Dec.of(discount).cmp(0) < 0)) return fieldError("line-error", "Discount must be an amount");
+    if (discount && !reason) return fieldError("line-error", "A discount needs a reason");
+    const problem = stockProblem(product, Dec.of(qty.qty).mul(unitFactor(product, unit)), isNew ? null : line);
+    if (problem) return fieldError("line-error", `Cannot sell: ${problem}.`);
+    Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim() });
+    line.discount = discount && !Dec.of(discount).isZero() ? Dec.of(discount).format(state.branch.currency_exponent) : null;
+    line.discount_reason = line.discount ? reason : null;
+    if (isNew) state.cart.push(line);
+    dialog.close();
+    renderCart();
+  };
+  dialog.showModal();
+  $("line-qty").focus();
+  $("line-qty").select();
+}
+
+function chooseBundle(product) {
+  const dialog = $("bundle");
+  $("bundle-title").textContent = product.name;
+  const groups = product.bundle_groups.filter((g) => g.kind === "choice");
+  $("bundle-groups").replaceChildren(
+    ...groups.map((group) =>
+      h(
+        "fieldset",
+        { dataset: { group: group.code } },
+        h("legend", {}, group.choose > 1 ? `${group.name} (pick ${group.choose})` : group.name),
+        ...group.items.map((item) => {
+          const part = state.catalog.product(item.product_id);
+          const out = stockProblem(part, Dec.of(item.qty));
+          return h(
+            "label",
+            { class: "pos-option" },
+            h("input", {
+              type: group.choose > 1 ? "checkbox" : "radio",
+              name: `g-${group.code}`,
+              value: String(item.product_id),
+              disabled: Boolean(out),
+            }),
+            ` ${item.name}`,
+            Dec.of(item.extra_price).cmp(0) > 0 ? ` +${fmt(item.extra_price)}` : "",
+            out ? h("small", {}, ` (${out})`) : null,
+          );
+        }),
+      ),
+    ),
+  );
+  fieldError("bundle-error", "");
+  closeOn(dialog);
+  $("bundle-form").onsubmit = (event) => {
+    event.preventDefault();
+    const choices = [];
+    for (const group of groups) {
+      const picked = [...dialog.querySelectorAll(`input[name="g-${group.code}"]:checked`)];
+      if (picked.length !== group.choose) {
+        return fieldError("bundle-error", `${group.name}: pick ${group.choose}`);
+      }
+      for (const input of picked) {
+        const item = group.items.find((i) => i.product_id === Number(input.value));
+        choices.push({ group: group.code, product_id: item.product_id, unit: item.unit });
+      }
+    }
+    if (pushLine({ product_id: product.id, qty: "1", unit: product.base_unit, choices })) dialog.close();
+  };
+  dialog.showModal();
+}
+
+function orderDiscountDialog() {
+  const dialog = $("discount");
+  $("discount-amount").value = state.orderDiscount || "";
+  $("discount-reason").value = state.orderDiscountReason || "";
+  fieldError("discount-error", "");
+  closeOn(dialog);
+  dialog.querySelector("[data-clear]").onclick = () => {
+    state.orderDiscount = null;
+    state.orderDiscountReason = "";
+    dialog.close();
+    renderCart();
+  };
+  $("discount-form").onsubmit = (event) => {
+    event.preventDefault();
+    const amount = $("discount-amount").value.trim();
+    const reason = $("discount-reason").value.trim();
+    if (!isDecimal(amount) || Dec.of(amount).cmp(0) <= 0) return fieldError("discount-error", "Enter the amount off");
+    if (!reason) return fieldError("discount-error", "A discount needs a reason");
+    if (state.priced && Dec.of(amount).cmp(state.priced.subtotal.add(state.priced.tax)) > 0) {
+      return fieldError("discount-error", "The discount is more than the order");
+    }
+    state.orderDiscount = Dec.of(amount).format(state.branch.currency_exponent);
+    state.orderDiscountReason = reason;
+    dialog.close();
+    renderCart();
+  };
+  dialog.showModal();
+}
+
+// ---------------------------------------------------------------------------------------- customer and channel
+
+function showChannel() {
+  const channel = $("channel").value;
+  $("table-row").hidden = channel !== "dine_in";
+  $("delivery-row").hidden = channel !== "delivery";
+}
+
+function fillTerritories() {
+  const options = [h("option", { value: "" }, "—"), ...state.catalog.territories.map((t) => h("option", { value: t.id }, `${t.name} (+${fmt(t.delivery_charge)})`))];
+  $("territory").replaceChildren(...options);
+  $("cn-territory").replaceChildren(...options.map((o) => o.cloneNode(true)));
+}
+
+const customers = new CustomerPicker({
+  onPick(customer) {
+    state.customer = customer;
+    $("customer-name").textContent = customer ? customer.name : "walk-in";
+    const address = customer && (customer.addresses.find((a) => a.is_default) || customer.addresses[0]);
+    if (address) {
+      $("address").value = address.address;
+      if (address.territory_id) $("territory").value = String(address.territory_id);
+    }
+    renderCart();
+  },
+  territories: () => (state.catalog ? state.catalog.territories : []),
+});
+
+$("customer-button").addEventListener("click", () => customers.open());
+$("channel").addEventListener("change", () => {
+  showChannel();
+  renderCart();
+});
+$("territory").addEventListener("change", renderCart);
+$("price-list").addEventListener("change", (event) => {
+  state.priceList = event.target.value;
+  renderCart();
+});
+// Wholesale and customer prices are a manager's call; the server checks the same.
+$("price-list").disabled = !isManager;
+$("order-discount").hidden = !isManager;
+$("order-discount").addEventListener("click", orderDiscountDialog);
+$("clear").addEventListener("click", resetSale);
+
+/** ISO time today in the tablet's zone for an <input type=time> value, or undefined. */
+function slotTime(value) {
+  if (!value) return undefined;
+  const [hours, minutes] = value.split(":").map(Number);
+  const at = new Date();
+  at.setHours(hours, minutes, 0, 0);
+  return at.toISOString();
+}
+
+/** The order body as POST /api/v1/orders takes it; fields a plain server does not know are left out. */
+function orderBody(id) {
+  const channel = $("channel").value;
+  const body = {
+    id,
+    branch_id: state.branch.id,
+    channel,
+    lines: state.cart.map((line) => {
+      const out = { product_id: line.product_id, qty: line.qty, unit: line.unit, price_list: state.priceList };
+      if (line.note) out.note = line.note;
+      if (line.unit_price != null) out.unit_price = line.unit_price;
+      if (line.discount) Object.assign(out, { discount: line.discount, discount_reason: line.discount_reason });
+      if (line.choices && line.choices.length) out.choices = line.choices;
+      return out;
+    }),
+  };
+  if (state.customer) body.customer_id = state.customer.id;
+  const note = $("order-note").value.trim();
+  if (note) body.note = note;
+  if (channel === "dine_in" && $("table").value.trim()) body.table_label = $("table").value.trim();
+  if (channel === "delivery") {
+    body.delivery = { address: $("address").value.trim(), territory_id: Number($("territory").value) || null };
+    const start = slotTime($("slot-start").value);
+    const end = slotTime($("slot-end").value);
+    if (start) body.delivery.slot_start = start;
+    if (end) body.delivery.slot_end = end;
+  }
+  if (state.orderDiscount) Object.assign(body, { discount: state.orderDiscount, discount_reason: state.orderDiscountReason });
+  if (state.profile) body.pos_profile_id = state.profile.id;
+  if (shift.current && shift.current.id) body.shift_id = shift.current.id;
+  return body;
+}
+
+function checkBeforePay() {
+  const channel = $("channel").value;
+  if (channel === "delivery") {
+    if (!state.customer) return "A delivery needs a customer.";
+    if (!$("address").value.trim()) return "A delivery needs an address.";
+    if (!$("territory").value) return "A delivery needs a territory.";
+  }
+  if (state.profile && state.profile.require_shift && !shift.current) return "Open a shift on this till first.";
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------- checkout
+
+const checkout = new Checkout({
+  queue,
+  money,
+  fmt,
+  methods,
+  branch: () => state.branch,
+  customer: () => state.customer,
+  shiftId: () => (shift.current ? shift.current.id : null),
+  onSold(sale) {
+    // What was sold leaves the shelf at once; the next catalog load brings the server's count.
+    for (const row of state.priced.rows) {
+      if (row.product && row.product.stock_tracked && row.product.stock != null) {
+        row.product.stock = Dec.of(row.product.stock).sub(row.qty.mul(unitFactor(row.product, row.unit))).format(3);
+      }
+    }
+    resetSale();
+    if (sale.queued) {
+      queue.replay().catch(() => null);
+      return;
+    }
+    // The server's stock after this sale (and other tills' sales) for the next one.
+    const { branch, profile } = state;
+    loadCatalog(branch, profile && profile.id)
+      .then((fresh) => {
+        if (state.branch !== branch) return;
+        state.catalog = fresh;
+        renderCart();
+      })
+      .catch(() => null);
+  },
+});
+
+$("checkout").addEventListener("click", async () => {
+  const problem = checkBeforePay();
+  if (problem) return toast(problem);
+  if (state.priceList !== "customer") {
+    checkout.open({ total: state.priced.total, body: orderBody, priced: state.priced });
+    return;
+  }
+  // Customer prices live on the server: the order is made first and paid at the server's total.
+  if (!state.customer) return toast("Customer prices need the sale's customer.");
+  // Pay pressed again for the same cart (after Back) is the same order: its id is reused, not a new sale.
+  const signature = JSON.stringify(orderBody(""));
+  if (!state.pending || state.pending.signature !== signature) state.pending = { id: uuid(), signature };
+  const id = state.pending.id;
+  $("checkout").disabled = true;
+  try {
+    const order = await request("POST", "/api/v1/orders", orderBody(id));
+    checkout.open({ total: Dec.of(order.totals.total), body: orderBody, priced: state.priced, orderId: id, order });
+  } catch (error) {
+    toast(error instanceof NetworkError ? "Customer prices need the server: sell on counter prices offline." : describeError(error));
+  } finally {
+    $("checkout").disabled = false;
+  }
+});
+
+const shift = new ShiftPanel({ fmt, methods, toast, onChange: () => renderCart() });
+
+// ---------------------------------------------------------------------------------------- queue
+
+function renderQueue(entries) {
+  const waiting = entries.filter((e) => e.state === "queued").length;
+  const refused = entries.filter((e) => e.state === "refused");
+  $("queue-count").textContent = String(waiting);
+  $("queue-refused").textContent = refused.length ? ` · ${refused.length} refused` : "";
+  $("queue-badge").hidden = !waiting && !refused.length;
+  $("queue-badge").dataset.count = String(waiting);
+  root.dataset.queued = String(waiting);
+  $("queue-badge").title = refused.length
+    ? `Refused by the server: ${refused.map((e) => e.reason).join("; ")}`
+    : "Sales waiting to reach the server";
+}
+
+queue.onChange(renderQueue);
+$("queue-badge").addEventListener("click", async () => {
+  const entries = await queue.all();
+  const refused = entries.filter((e) => e.state === "refused");
+  if (refused.length && window.confirm(`Discard ${refused.length} refused sale(s)?\n${refused.map((e) => e.reason).join("\n")}`)) {
+    for (const entry of refused) await queue.remove(entry.id);
+  }
+  replayNow();
+});
+
+function replayNow() {
+  return queue
+    .replay()
+    .then((summary) => {
+      if (summary && summary.sent) toast(`${summary.sent} saved sale(s) reached the server.`, { kind: "info", ms: 4000 });
+      if (summary && summary.refused) toast(`${summary.refused} saved sale(s) were refused: see the queue.`);
+    })
+    .catch((error) => toast(describeError(error)));
+}
+
+window.addEventListener("online", replayNow);
+setInterval(async () => {
+  const entries = await queue.all();
+  if (entries.some((e) => e.state === "queued")) replayNow();
+}, 10_000);
+
+// ---------------------------------------------------------------------------------------- live and offline shell
+
+function followBranch(branchId) {
+  if (live) live.close();
+  live = connectLive({
+    namespace: "/pos",
+    branchIds: [branchId],
+    auth: { branch_id: branchId },
+    onStatus(status) {
+      setConn(status);
+      if (status === "live") replayNow();
+    },
+    onEvent() {},
+  });
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("/pos-sw.js", { scope: "/pos" });
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    }
+    root.dataset.sw = "ready";
+  } catch (error) {
+    console.warn("no offline support:", error);
+  }
+}
+
+$("till").addEventListener("change", (event) => chooseTill(event.target.value).catch((e) => toast(describeError(e))));
+
+(async () => {
+  setConn(navigator.onLine ? "connecting" : "offline");
+  const worker = registerWorker();
+  renderQueue(await queue.all());
+  try {
+    await loadTills();
+    await chooseTill($("till").value);
+  } catch (error) {
+    toast(`The till could not start: ${describeError(error)}`);
+  }
+  await worker;
+  // The worker keeps what it fetched itself; the catalog and tills fetched before it took control are
+  // fetched again now, through it, so an offline reload finds them.
+  if (navigator.serviceWorker && navigator.serviceWorker.controller && state.branch) {
+    await loadCatalog(state.branch, state.profile && state.profile.id).catch(() => null);
+    for (const branch of boot.branches) await request("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`).catch(() => null);
+    if (state.profile) await request("GET", `/api/v1/pos/profiles/${state.profile.id}/shift`).catch(() => null);
+    root.dataset.offlineReady = "";
+  }
+  $("barcode").focus();
+})();

@@ -1,0 +1,103 @@
+// The till's catalog: one document (GET /api/v1/pos/catalog) with the branch's money rules, the till's
+// profile, categories, products (prices, units, barcodes, stock, bundle groups) and territories. The
+// service worker keeps the last copy, so an offline reload still has it. Barcode lookup happens here, from
+// that document: a scanner's code is matched without a round trip.
+//
+// A server without the POS catalog endpoint (404) gets the same document assembled from the plain
+// catalog reads (/products, /categories, /territories): no bundles, no stock counts.
+
+import { ApiError, NetworkError, request } from "./util.js";
+
+export class Catalog {
+  constructor(doc) {
+    this.doc = doc;
+    this.branch = doc.branch;
+    this.profile = doc.profile || null;
+    this.categories = [...(doc.categories || [])].sort(
+      (a, b) => (a.sort_order || 0) - (b.sort_order || 0) || a.name.localeCompare(b.name),
+    );
+    this.territories = (doc.territories || []).filter((t) => t.active !== false);
+    this.products = doc.products || [];
+    this.byId = new Map(this.products.map((p) => [p.id, p]));
+    this.byCode = new Map();
+    for (const product of this.products) {
+      for (const code of product.barcodes || []) this.byCode.set(code.code, { product, unit: code.unit });
+    }
+  }
+
+  product(id) {
+    return this.byId.get(Number(id)) || null;
+  }
+
+  /** {product, unit} for a scanned code, or null. */
+  scan(code) {
+    return this.byCode.get(String(code).trim()) || null;
+  }
+
+  /** Products of a category (all with none), whose name or sku contains every word of `query`. */
+  filter({ category = null, query = "" } = {}) {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    return this.products.filter((p) => {
+      if (category && p.category !== category && !words.length) return false;
+      const text = `${p.name} ${p.sku}`.toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+  }
+
+  territory(id) {
+    return this.territories.find((t) => t.id === Number(id)) || null;
+  }
+}
+
+/** The document for a branch and till, from the POS endpoint or assembled from the plain reads. */
+export async function loadCatalog(branch, profileId) {
+  const query = new URLSearchParams({ branch_id: branch.id });
+  if (profileId) query.set("pos_profile_id", profileId);
+  try {
+    return new Catalog(await request("GET", `/api/v1/pos/catalog?${query}`));
+  } catch (error) {
+    // Offline with no saved POS document: the plain reads may still have saved copies.
+    const missing = error instanceof ApiError && error.status === 404;
+    if (!missing && !(error instanceof NetworkError)) throw error;
+  }
+  return new Catalog(await assemble(branch));
+}
+
+async function assemble(branch) {
+  const products = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await request("GET", `/api/v1/products?branch_id=${branch.id}&page_size=200&page=${page}`);
+    products.push(...answer.items);
+    if (products.length >= answer.total || !answer.items.length) break;
+  }
+  const [categories, territories] = await Promise.all([
+    request("GET", "/api/v1/categories"),
+    request("GET", "/api/v1/territories"),
+  ]);
+  return {
+    catalog_version: "",
+    branch,
+    profile: null,
+    categories,
+    territories,
+    products: products.map((p) => ({
+      id: p.id,
+      sku: p.sku,
+      name: p.name,
+      kind: "item",
+      category: p.category.code,
+      base_unit: p.base_unit,
+      barcodes: [
+        ...(p.barcode ? [{ code: p.barcode, unit: p.base_unit }] : []),
+        ...p.units.filter((u) => u.barcode).map((u) => ({ code: u.barcode, unit: u.unit })),
+      ],
+      units: p.units,
+      prices: p.prices,
+      tax_rate: p.tax_rate,
+      station_code: p.station_code,
+      stock_tracked: p.stock_tracked,
+      stock: null,
+      bundle_groups: [],
+    })),
+  };
+}

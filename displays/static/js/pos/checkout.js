@@ -1,0 +1,250 @@
+// Paying for the sale: tenders of several methods until the total is covered (cash with what was handed
+// over → change, card with the terminal's reference, wallet, bank transfer, on account), then the order
+// and its payments go to the server — or, when it cannot be reached, into the offline queue — and the
+// success screen shows the token, what was paid, the change and the items.
+//
+// The order's UUID is made when the pay dialog opens and each tender's when it is keyed in; a retry (the
+// cashier pressing again after an error, or the queue's replay) sends the same ids, so the server never
+// takes a sale or a tender twice.
+
+import { Dec, isDecimal, sum } from "./decimal.js";
+import { cashDue } from "./pricing.js";
+import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.js";
+
+const $ = (id) => document.getElementById(id);
+const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
+const REFERENCED = new Set(["card", "wallet", "bank_transfer"]);
+
+export class Checkout {
+  constructor(options) {
+    Object.assign(this, options);
+    this.dialog = $("pay");
+    this.method = "cash";
+    for (const button of this.dialog.querySelectorAll("[data-close]")) button.onclick = () => this.dialog.close();
+    $("pay-add").addEventListener("click", () => this.addTender());
+    $("pay-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.complete();
+    });
+    for (const id of ["pay-amount", "pay-tendered"]) {
+      $(id).addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          this.addTender();
+        }
+      });
+    }
+    $("s-new").addEventListener("click", () => {
+      $("success").hidden = true;
+      document.getElementById("barcode").focus();
+    });
+  }
+
+  /** `orderId` and `order` when the order was already made (customer prices: the server priced it). */
+  open({ total, body, priced, orderId = null, order = null }) {
+    this.total = total;
+    this.priced = priced;
+    this.orderId = orderId || uuid();
+    this.makeBody = body;
+    this.tenders = [];
+    this.order = order;
+    this.error("");
+    $("pay-total").textContent = this.money(total);
+    this.renderMethods();
+    this.pick(this.methods()[0] || "cash");
+    this.render();
+    this.dialog.showModal();
+  }
+
+  error(text) {
+    $("pay-error").textContent = text || "";
+    $("pay-error").hidden = !text;
+  }
+
+  paid() {
+    return sum(this.tenders.map((t) => t.amount));
+  }
+
+  remaining() {
+    const left = Dec.of(this.total).sub(this.paid());
+    return left.cmp(0) > 0 ? left : Dec.zero();
+  }
+
+  renderMethods() {
+    $("pay-methods").replaceChildren(
+      ...this.methods().map((m) =>
+        h("button", { type: "button", class: "pos-method", dataset: { method: m }, onclick: () => this.pick(m) }, LABELS[m] || m),
+      ),
+    );
+  }
+
+  pick(method) {
+    this.method = method;
+    for (const button of $("pay-methods").children) button.setAttribute("aria-pressed", String(button.dataset.method === method));
+    $("pay-tendered-row").hidden = method !== "cash";
+    $("pay-reference-row").hidden = !REFERENCED.has(method);
+    const left = this.remaining();
+    $("pay-amount").value = left.isZero() ? "" : (method === "cash" ? cashDue(left, this.branch()) : left).format(this.branch().currency_exponent);
+    $("pay-tendered").value = "";
+    $("pay-reference").value = "";
+    $("pay-amount").focus();
+    $("pay-amount").select();
+  }
+
+  addTender() {
+    this.error("");
+    const e = this.branch().currency_exponent;
+    const method = this.method;
+    const left = this.remaining();
+    if (left.isZero()) return this.error("The sale is already covered.");
+    const amountText = $("pay-amount").value.trim();
+    if (!isDecimal(amountText) || Dec.of(amountText).cmp(0) <= 0) return this.error("Enter the amount of this tender.");
+    let amount = Dec.of(amountText).round(e);
+    if (method === "on_account" && !this.customer()) return this.error("On account needs the sale's customer.");
+    const tender = { id: uuid(), method, amount, rounding: Dec.zero(), change: Dec.zero(), tendered: null, reference: null };
+    if (method === "cash") {
+      const due = cashDue(left, this.branch());
+      const tenderedText = $("pay-tendered").value.trim() || amountText;
+      if (!isDecimal(tenderedText)) return this.error("Cash tendered must be an amount.");
+      const tendered = Dec.of(tenderedText).round(e);
+      if (tendered.cmp(due) >= 0) {
+        // This cash settles the sale: it pays the balance itself, rounded for the drawer, and the rest is change.
+        amount = left;
+        tender.rounding = due.sub(left);
+        tender.change = tendered.sub(due);
+        tender.tendered = tendered;
+      } else {
+        if (amount.cmp(tendered) > 0) amount = tendered;
+        tender.tendered = tendered;
+      }
+      tender.amount = amount;
+    } else {
+      if (amount.cmp(left) > 0) return this.error(`${LABELS[method]} cannot pay more than the ${this.fmt(left)} left.`);
+      tender.reference = $("pay-reference").value.trim() || null;
+      if (method === "card" && !tender.reference) return this.error("Enter the card terminal's reference.");
+    }
+    this.tenders.push(tender);
+    this.render();
+    this.pick(this.remaining().isZero() ? this.method : this.method);
+  }
+
+  render() {
+    $("pay-list").replaceChildren(
+      ...this.tenders.map((t) =>
+        h(
+          "li",
+          { class: "pos-tender", dataset: { method: t.method } },
+          `${LABELS[t.method]} ${this.fmt(t.amount)}`,
+          t.tendered ? ` (tendered ${this.fmt(t.tendered)})` : "",
+          t.reference ? ` · ref ${t.reference}` : "",
+          !t.rounding.isZero() ? ` · rounding ${this.fmt(t.rounding)}` : "",
+          t.done
+            ? h("small", {}, " ✓")
+            : h("button", { type: "button", class: "pos-link", onclick: () => this.drop(t) }, "Remove"),
+        ),
+      ),
+    );
+    const left = this.remaining();
+    $("pay-remaining").textContent = this.fmt(left);
+    const change = sum(this.tenders.map((t) => t.change));
+    $("pay-change-row").hidden = change.isZero();
+    $("pay-change").textContent = this.fmt(change);
+    $("pay-confirm").disabled = !left.isZero() || !this.tenders.length;
+  }
+
+  drop(tender) {
+    this.tenders = this.tenders.filter((t) => t !== tender);
+    this.render();
+  }
+
+  paymentBody(t) {
+    const e = this.branch().currency_exponent;
+    const body = { id: t.id, method: t.method, amount: t.amount.format(e) };
+    if (t.tendered) body.tendered = t.tendered.format(e);
+    if (t.reference) body.reference = t.reference;
+    const shiftId = this.shiftId();
+    if (shiftId) body.shift_id = shiftId;
+    return body;
+  }
+
+  async complete() {
+    this.error("");
+    $("pay-confirm").disabled = true;
+    const body = this.makeBody(this.orderId);
+    const payments = this.tenders.map((t) => ({ id: t.id, body: this.paymentBody(t), tender: t }));
+    try {
+      if (!navigator.onLine) throw new NetworkError("offline");
+      if (!this.order) {
+        this.order = await request("POST", "/api/v1/orders", body);
+      }
+      for (const p of payments) {
+        if (p.tender.done) continue;
+        const answer = await request("POST", `/api/v1/orders/${this.orderId}/payments`, p.body);
+        p.tender.done = true;
+        p.tender.result = answer.payment;
+        this.render();
+      }
+      this.finish({ queued: false, body, order: this.order });
+    } catch (error) {
+      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500 && this.order)) {
+        await this.queue.add({
+          id: this.orderId,
+          body,
+          order_done: Boolean(this.order),
+          payments: payments.map((p) => ({ id: p.id, body: p.body, done: Boolean(p.tender.done) })),
+          summary: { total: this.total.format(this.branch().currency_exponent), items: body.lines.length },
+        });
+        this.finish({ queued: true, body, order: this.order });
+        return;
+      }
+      this.error(describeError(error));
+      $("pay-confirm").disabled = false;
+      this.render();
+    }
+  }
+
+  finish({ queued, body, order }) {
+    this.dialog.close();
+    const e = this.branch().currency_exponent;
+    $("s-token").textContent = order && order.token != null ? String(order.token) : "pending";
+    $("s-offline").hidden = !queued;
+    $("s-total").textContent = this.money(order ? order.totals.total : this.total);
+    const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
+    const change = sum(this.tenders.map((t) => (t.result && t.result.change_due != null ? Dec.of(t.result.change_due) : t.change)));
+    $("s-paid").textContent = this.money(paid);
+    $("s-change").textContent = this.money(change);
+    $("s-payments").replaceChildren(
+      ...this.tenders.map((t) => {
+        const result = t.result || {};
+        const reference = result.reference || result.provider_ref || t.reference;
+        return h(
+          "li",
+          { dataset: { method: t.method } },
+          `${LABELS[t.method]} ${Dec.of(result.amount || t.amount).format(e)}`,
+          t.tendered ? ` · tendered ${t.tendered.format(e)}` : "",
+          !t.rounding.isZero() ? ` · rounding ${t.rounding.format(e)}` : "",
+          reference ? ` · ref ${reference}` : "",
+          result.id || t.id ? h("small", {}, ` · ${String(result.id || t.id).slice(0, 8)}`) : "",
+        );
+      }),
+    );
+    const lines = order ? order.lines : this.priced.rows.map((r) => ({ name: r.name, qty: r.qty, line_total: r.total, parent_line_no: r.component ? 1 : null }));
+    $("s-items").replaceChildren(
+      ...lines.map((l) =>
+        h(
+          "tr",
+          { class: l.parent_line_no ? "pos-part" : "" },
+          h("td", {}, l.parent_line_no ? `↳ ${l.name}` : l.name),
+          h("td", {}, Dec.of(l.qty).format(Dec.of(l.qty).places())),
+          h("td", {}, Dec.of(l.line_total).format(e)),
+        ),
+      ),
+    );
+    const receipt = $("s-receipt");
+    receipt.hidden = queued;
+    receipt.href = `/api/v1/orders/${body.id}/receipt`;
+    $("success").hidden = false;
+    $("success").dataset.orderId = body.id;
+    this.onSold({ queued, order });
+  }
+}

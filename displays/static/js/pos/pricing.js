@@ -1,0 +1,205 @@
+// The cart's live totals, priced the way app/orders/pricing.py prices an order, so what the cashier sees
+// before paying is what the server will charge. The server's figures still win: after a create the page
+// shows the order's own totals.
+//
+// Per line: unit price from the price list for that unit (else the base-unit price × the unit's factor),
+// rounded to the currency; gross = qty × unit price − discount, rounded half-up; tax per line at the
+// product's rate, extracted from the gross when the branch's prices include tax, added on top when not.
+// A bundle is one line at its own price; each component is a line at its extra price × (bundle qty × item
+// qty), taxed at its own rate. An order discount is spread over the priced lines in proportion to their
+// gross, the last line taking the remainder. Totals are sums of the rounded line figures plus the
+// territory's delivery charge (untaxed).
+
+import { Dec, sum } from "./decimal.js";
+
+const HUNDRED = Dec.of(100);
+export const WHOLE_UNITS = new Set(["piece", "package"]);
+
+export class PriceProblem extends Error {}
+
+export function money(value, exponent) {
+  return Dec.of(value).round(exponent);
+}
+
+/** Price of one `unit` of `product` on `priceList`, or null when the list has none. */
+export function unitPrice(product, unit, priceList, exponent) {
+  const listed = product.prices.find((p) => p.price_list === priceList && p.unit === unit);
+  if (listed) return money(listed.price, exponent);
+  const base = product.prices.find((p) => p.price_list === priceList && p.unit === product.base_unit);
+  if (!base) return null;
+  const factor = (product.units.find((u) => u.unit === unit) || { factor: "1" }).factor;
+  return money(Dec.of(base.price).mul(factor), exponent);
+}
+
+function taxOf(gross, rate, branch) {
+  const e = branch.currency_exponent;
+  if (branch.prices_include_tax) {
+    const tax = gross.mulDiv(rate, HUNDRED.add(rate), e);
+    return { tax, subtotal: gross.sub(tax), total: gross };
+  }
+  const tax = gross.mulDiv(rate, HUNDRED, e);
+  return { tax, subtotal: gross, total: gross.add(tax) };
+}
+
+/** The priced rows of one cart line: the line itself, then its bundle components. */
+function rowsOf(line, catalog, branch, priceList) {
+  const e = branch.currency_exponent;
+  const product = catalog.product(line.product_id);
+  if (!product) throw new PriceProblem(`product ${line.product_id} is no longer sold`);
+  const unit = line.unit || product.base_unit;
+  const qty = Dec.of(line.qty);
+  // Customer prices are negotiated per customer and not in the catalog: the counter price stands in until
+  // the server prices the order (the page creates it before taking payment).
+  const list = priceList === "customer" ? "counter" : priceList;
+  const price = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, list, e);
+  if (price === null) throw new PriceProblem(`${product.name} has no ${priceList} price`);
+  const discount = line.discount ? money(line.discount, e) : Dec.zero();
+  const amount = money(qty.mul(price), e);
+  if (discount.cmp(amount) > 0) throw new PriceProblem(`the discount on ${product.name} is more than the line`);
+  const rows = [
+    {
+      key: line.key,
+      product,
+      name: product.name,
+      qty,
+      unit,
+      unit_price: price,
+      rate: Dec.of(product.tax_rate),
+      gross: amount.sub(discount),
+      discount,
+      component: false,
+    },
+  ];
+  for (const item of bundleItems(product, line.choices || [])) {
+    const part = catalog.product(item.product_id);
+    const partQty = qty.mul(item.qty);
+    const extra = money(item.extra_price, e);
+    rows.push({
+      key: `${line.key}:${item.group}:${item.product_id}`,
+      product: part,
+      name: item.name,
+      qty: partQty,
+      unit: item.unit,
+      unit_price: extra,
+      rate: Dec.of(part ? part.tax_rate : "0"),
+      gross: money(partQty.mul(extra), e),
+      discount: Dec.zero(),
+      component: true,
+      group: item.group,
+    });
+  }
+  return rows;
+}
+
+/** A bundle's components for the given choices: every `fixed` group's items, then the chosen ones. */
+export function bundleItems(product, choices) {
+  const out = [];
+  for (const group of product.bundle_groups || []) {
+    if (group.kind === "fixed") {
+      for (const item of group.items) out.push({ ...item, group: group.code });
+      continue;
+    }
+    for (const choice of choices.filter((c) => c.group === group.code)) {
+      const item = group.items.find((i) => i.product_id === choice.product_id);
+      if (item) out.push({ ...item, group: group.code });
+    }
+  }
+  return out;
+}
+
+/**
+ * Spread `discount` over rows in proportion to what is left of each (rounded per row; the last open row
+ * takes the remainder), then move a cent at a time off any row asked for more than it has, as the server
+ * does, so no row goes below zero.
+ */
+function spread(rows, discount, exponent) {
+  if (discount.isZero()) return;
+  const open = rows.filter((r) => r.gross.cmp(0) > 0);
+  const base = sum(open.map((r) => r.gross));
+  if (discount.cmp(base) > 0) throw new PriceProblem("the order discount is more than the order");
+  const shares = open.map((row) => discount.mulDiv(row.gross, base, exponent));
+  shares[shares.length - 1] = discount.sub(sum(shares.slice(0, -1)));
+  const step = new Dec(1n, exponent);
+  open.forEach((row, i) => {
+    while (shares[i].cmp(row.gross) > 0 || shares[i].cmp(0) < 0) {
+      const move = shares[i].cmp(row.gross) > 0 ? step : step.neg();
+      let j = open.length - 1;
+      for (; j >= 0; j -= 1) {
+        const next = shares[j].add(move);
+        if (j !== i && next.cmp(0) >= 0 && next.cmp(open[j].gross) <= 0) break;
+      }
+      shares[i] = shares[i].sub(move);
+      shares[j] = shares[j].add(move);
+    }
+  });
+  open.forEach((row, i) => {
+    row.gross = row.gross.sub(shares[i]);
+    row.discount = row.discount.add(shares[i]);
+  });
+}
+
+/**
+ * Totals of a cart: {rows, subtotal, tax, taxByRate: [[rate, tax]], delivery, total, discount, problem}.
+ * A line that cannot be priced gives `problem` (text) and totals of the rest.
+ */
+export function priceCart(lines, { catalog, branch, priceList, orderDiscount, deliveryCharge }) {
+  const e = branch.currency_exponent;
+  const rows = [];
+  let problem = null;
+  for (const line of lines) {
+    try {
+      rows.push(...rowsOf(line, catalog, branch, priceList));
+    } catch (error) {
+      if (!(error instanceof PriceProblem)) throw error;
+      problem = problem || error.message;
+    }
+  }
+  const discount = orderDiscount ? money(orderDiscount, e) : Dec.zero();
+  try {
+    spread(rows, discount, e);
+  } catch (error) {
+    if (!(error instanceof PriceProblem)) throw error;
+    problem = problem || error.message;
+  }
+  const byRate = new Map();
+  for (const row of rows) {
+    Object.assign(row, taxOf(row.gross, row.rate, branch));
+    const rate = row.rate.format(row.rate.places());
+    byRate.set(rate, (byRate.get(rate) || Dec.zero()).add(row.tax));
+  }
+  const subtotal = money(sum(rows.map((r) => r.subtotal)), e);
+  const tax = money(sum(rows.map((r) => r.tax)), e);
+  const delivery = money(deliveryCharge || "0", e);
+  return {
+    rows,
+    subtotal,
+    tax,
+    taxByRate: [...byRate.entries()].filter(([, t]) => !t.isZero()),
+    delivery,
+    discount,
+    total: money(subtotal.add(tax).add(delivery), e),
+    problem,
+  };
+}
+
+/** What a cash tender settling `balance` asks for: the balance rounded half-up to the branch's step. */
+export function cashDue(balance, branch) {
+  const step = Dec.of(branch.cash_rounding || "0");
+  if (step.cmp(0) <= 0) return Dec.of(balance);
+  return Dec.of(balance).mulDiv(1, step, 0).mul(step).round(branch.currency_exponent);
+}
+
+/** A quantity the server will accept for this unit, or a message saying why not. */
+export function checkQty(text, unit) {
+  let qty;
+  try {
+    qty = Dec.of(text);
+  } catch {
+    return { error: "Enter a number" };
+  }
+  if (qty.cmp(0) <= 0) return { error: "Quantity must be more than zero" };
+  if (qty.cmp(10000) > 0) return { error: "Quantity above 10000 is not a plausible sale" };
+  if (qty.places() > 3) return { error: "At most 3 decimal places" };
+  if (WHOLE_UNITS.has(unit) && !qty.isInteger()) return { error: `${unit} items are sold in whole numbers` };
+  return { qty: qty.format(qty.places()) };
+}

@@ -1,0 +1,175 @@
+// Sales made while the server cannot be reached, kept in IndexedDB until the server has acknowledged them.
+//
+// An entry is one sale: the order body (with its client UUID, made when the cashier pressed Pay) and its
+// payments (each with its own client UUID). Replay sends the orders through POST /api/v1/orders/sync, then
+// each payment; an entry is marked step by step as the server acknowledges (order created or existed,
+// payment 201 or 200) and deleted only once everything in it was acknowledged. Every request is
+// idempotent on its UUID, so a replay cut short (a reload, a second tab, the network dropping again) is
+// simply run again: nothing is sent twice into the books, and nothing is dropped before the server has it.
+//
+// A sale the server refuses (4xx: a product withdrawn, stock gone) is kept as "refused" with the reason,
+// shown to the cashier, and not retried by itself.
+
+import { ApiError, NetworkError, request } from "./util.js";
+
+const DB = "passline-pos";
+const STORE = "sales";
+const BATCH = 50;
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx(mode, work) {
+  const db = await open();
+  try {
+    return await new Promise((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const store = t.objectStore(STORE);
+      let result;
+      Promise.resolve(work(store)).then((value) => {
+        result = value;
+      }, reject);
+      t.oncomplete = () => resolve(result);
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function wrap(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export class SaleQueue {
+  constructor() {
+    this.listeners = new Set();
+    this.running = null;
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+
+  async changed() {
+    const entries = await this.all();
+    for (const listener of this.listeners) listener(entries);
+  }
+
+  all() {
+    return tx("readonly", (store) => wrap(store.getAll())).then((rows) =>
+      rows.sort((a, b) => a.created_ms - b.created_ms),
+    );
+  }
+
+  /** Store a sale: {id, body, payments: [{id, body}], summary}. Written before the page says "saved". */
+  async add(sale) {
+    const entry = {
+      ...sale,
+      state: "queued",
+      order_done: Boolean(sale.order_done),
+      payments: sale.payments.map((p) => ({ ...p, done: Boolean(p.done) })),
+      created_ms: sale.created_ms || Date.now(),
+    };
+    await tx("readwrite", (store) => wrap(store.put(entry)));
+    await this.changed();
+    return entry;
+  }
+
+  async put(entry) {
+    await tx("readwrite", (store) => wrap(store.put(entry)));
+  }
+
+  async remove(id) {
+    await tx("readwrite", (store) => wrap(store.delete(id)));
+    await this.changed();
+  }
+
+  /** Send what is waiting; one replay at a time across this tablet's tabs (Web Locks). */
+  replay() {
+    if (this.running) return this.running;
+    const run = () => this._replay();
+    const task = navigator.locks ? navigator.locks.request("passline-pos-replay", run) : run();
+    this.running = task.finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async _replay() {
+    const summary = { sent: 0, refused: 0, offline: false };
+    try {
+      await this._sendOrders(summary);
+      await this._sendPayments(summary);
+    } catch (error) {
+      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
+        summary.offline = true;
+      } else {
+        throw error;
+      }
+    } finally {
+      await this.changed();
+    }
+    return summary;
+  }
+
+  async _sendOrders(summary) {
+    const waiting = (await this.all()).filter((e) => e.state === "queued" && !e.order_done);
+    for (let i = 0; i < waiting.length; i += BATCH) {
+      const batch = waiting.slice(i, i + BATCH);
+      const answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
+      for (const result of answer.results) {
+        const entry = batch[result.index];
+        if (!entry) continue;
+        if (result.result === "created" || result.result === "existed") {
+          entry.order_done = true;
+          entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
+          summary.sent += 1;
+        } else {
+          entry.state = "refused";
+          entry.reason = result.reason || `HTTP ${result.status}`;
+          summary.refused += 1;
+        }
+        await this.put(entry);
+      }
+    }
+  }
+
+  async _sendPayments(summary) {
+    for (const entry of await this.all()) {
+      if (entry.state !== "queued" || !entry.order_done) continue;
+      for (const payment of entry.payments) {
+        if (payment.done) continue;
+        try {
+          await request("POST", `/api/v1/orders/${entry.id}/payments`, payment.body);
+          payment.done = true;
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.status >= 500) throw error;
+          entry.state = "refused";
+          entry.reason = `payment ${payment.body.method} ${payment.body.amount}: ${describe(error)}`;
+          summary.refused += 1;
+        }
+        await this.put(entry);
+        if (entry.state !== "queued") break;
+      }
+      if (entry.state === "queued" && entry.payments.every((p) => p.done)) {
+        await tx("readwrite", (store) => wrap(store.delete(entry.id)));
+      }
+    }
+  }
+}
+
+function describe(error) {
+  const body = error.body || {};
+  return typeof body.detail === "string" ? body.detail : `HTTP ${error.status}`;
+}
