@@ -105,3 +105,37 @@ async def test_two_deliveries_go_out_as_one_trip_to_the_couriers_phone(
     finally:
         await rider.close()
     assert not rider.errors, rider.errors
+
+
+async def test_a_trip_refused_by_the_server_puts_every_card_back(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient
+) -> None:
+    first = await new_order(manager_api, shop)
+    second = await new_order(manager_api, shop)
+    page = await manager.open(live_server, "/kanban")
+    for order in (first, second):
+        await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
+        await card(page, order["id"]).locator("input[data-pick]").check()
+    await page.locator("#trip-dispatch").click()
+    dialog = page.locator("#dispatch")
+    await dialog.wait_for(state="visible", timeout=WAIT_MS)
+    await dialog.locator(".kb-courier-option", has_text="Rami Rider").click()
+    await dialog.locator('input[name="settle_mode"][value="later"]').check()
+    await dialog.locator('[data-preview="net"]').wait_for(timeout=WAIT_MS)
+    # Another manager sends the second order out while the dialog is open.
+    taken = await manager_api.post(
+        f"/api/v1/orders/{second['id']}/transitions",
+        json={"to": "out_for_delivery", "courier_id": shop["sara"], "settle_mode": "later"},
+    )
+    assert taken.status_code == 200, taken.text
+    await settled(page, "out_for_delivery", second["id"])
+    await dialog.locator("#dispatch-confirm").click()
+
+    toast = page.locator("#toast")
+    await toast.wait_for(state="visible", timeout=WAIT_MS)
+    assert "was not dispatched" in (await toast.text_content() or "")
+    # All or nothing: the first order is back where it was, the second stays with Sara.
+    await settled(page, "received", first["id"])
+    assert "Sara Scooter" in await card(page, second["id"]).inner_text()
+    response = await manager_api.get(f"/api/v1/orders/{first['id']}")
+    assert response.json()["state"] == "received"
