@@ -12,18 +12,20 @@ MAX_AMOUNT = Decimal("9999999999")
 ZERO = Decimal(0)
 
 
-def parse_amount(value: str | int | float, *, field: str, exponent: int) -> Decimal:
-    """A positive amount in the branch's currency, at most `exponent` decimals; 422 naming `field`."""
-    if isinstance(value, bool):
+def parse_amount(value: object, *, field: str, exponent: int, allow_zero: bool = False) -> Decimal:
+    """A money amount from a client (text or a number) in the branch's currency: at most `exponent`
+    decimals, above zero (or zero too, for counts and cash collected), else a 422 naming `field`. The one
+    parser of client amounts, so every endpoint answers bad money the same way."""
+    amount: Decimal | None = None
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            amount = None
+    if amount is None or not amount.is_finite():
         raise unprocessable(field, 'must be an amount such as "12.50"')
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise unprocessable(field, 'must be an amount such as "12.50"') from None
-    if not amount.is_finite():
-        raise unprocessable(field, 'must be an amount such as "12.50"')
-    if amount <= 0:
-        raise unprocessable(field, "must be above zero")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise unprocessable(field, "cannot be negative" if allow_zero else "must be above zero")
     if amount > MAX_AMOUNT:
         raise unprocessable(field, "is too large")
     if places(amount) > exponent:

@@ -21,8 +21,8 @@ from app.db.models import Branch, PosProfile, Shift, ShiftCashMovement, ShiftCou
 from app.db.models.payments import METHODS
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
-from app.orders.pricing import money, places
-from app.payments.money import MAX_AMOUNT, parse_amount
+from app.orders.pricing import money
+from app.payments.money import parse_amount
 from app.shifts.schemas import (
     CashDrawer,
     CashMovementIn,
@@ -41,25 +41,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
-
-
-def parse_count(value: str | int | float, *, field: str, exponent: int) -> Decimal:
-    """A counted or opening amount: zero allowed (an empty drawer), never negative."""
-    if isinstance(value, bool):
-        raise unprocessable(field, 'must be an amount such as "12.50"')
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise unprocessable(field, 'must be an amount such as "12.50"') from None
-    if not amount.is_finite():
-        raise unprocessable(field, 'must be an amount such as "12.50"')
-    if amount < 0:
-        raise unprocessable(field, "cannot be negative")
-    if amount > MAX_AMOUNT:
-        raise unprocessable(field, "is too large")
-    if places(amount) > exponent:
-        raise unprocessable(field, f"has more than {exponent} decimals")
-    return amount
 
 
 class ShiftService:
@@ -84,7 +65,7 @@ class ShiftService:
             return await self._replayed_open(existing, request, actor), False
         profile = await self._profile(request.pos_profile_id, actor, field="pos_profile_id")
         exponent = await self._exponent(profile.branch_id)
-        opening = parse_count(request.opening_cash, field="opening_cash", exponent=exponent)
+        opening = parse_amount(request.opening_cash, field="opening_cash", exponent=exponent, allow_zero=True)
         await self._refuse_second_open(profile.id)
         shift = Shift(
             id=request.id,
@@ -218,7 +199,9 @@ class ShiftService:
                 raise unprocessable(
                     f"counted.{method}", f"unknown payment method; one of {', '.join(METHODS)}"
                 )
-            counted[method] = parse_count(value, field=f"counted.{method}", exponent=exponent)
+            counted[method] = parse_amount(
+                value, field=f"counted.{method}", exponent=exponent, allow_zero=True
+            )
         if "cash" not in counted:
             raise unprocessable("counted.cash", "count the cash in the drawer")
         if shift.status != "open":

@@ -20,8 +20,9 @@ from app.lib import audit
 from app.lib.errors import conflict, unprocessable
 from app.orders import events as ev
 from app.orders.schemas import TransitionOut
-from app.orders.services._road import ACTIVE_DELIVERY, DISPATCHERS, ROAD_ROLES, RoadMixin, parse_amount
+from app.orders.services._road import ACTIVE_DELIVERY, DISPATCHERS, ROAD_ROLES, RoadMixin
 from app.orders.states import State
+from app.payments.money import parse_amount
 from app.payments.schemas import PaymentChanged
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class DeliveryMixin(RoadMixin):
             cash = (
                 None
                 if cash_collected is None
-                else parse_amount(cash_collected, field="cash_collected", exponent=exponent)
+                else parse_amount(cash_collected, field="cash_collected", exponent=exponent, allow_zero=True)
             )
             guard = {"reason": reason, "actor": actor.user_id}
             await self._check_moves(

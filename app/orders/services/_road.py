@@ -22,16 +22,13 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from app.lib.errors import unprocessable
 from app.lib.redis import hget, hset
 from app.orders import journal, road_lock, streams
 from app.orders.machine import TransitionReply, precheck
-from app.orders.pricing import money, places
 from app.orders.services._transitions import TransitionMixin
 
 if TYPE_CHECKING:
@@ -44,25 +41,6 @@ ACTIVE_DELIVERY = ("assigned", "accepted")
 DISPATCHERS = ("manager",)
 ROAD_ROLES = ("courier", "manager")
 _json_object = msgspec.json.Decoder(dict[str, Any])
-
-
-def parse_amount(value: object, *, field: str, exponent: int) -> Decimal:
-    """A money amount from a client: a non-negative decimal at most the currency's decimals, else 422."""
-    try:
-        amount = (
-            Decimal(str(value))
-            if isinstance(value, int | float | str) and not isinstance(value, bool)
-            else None
-        )
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise unprocessable(field, "must be a decimal amount such as 12.50")
-    if amount < 0:
-        raise unprocessable(field, "must not be negative")
-    if places(amount) > exponent or amount >= Decimal(10) ** 10:
-        raise unprocessable(field, f"at most {exponent} decimals and below 10000000000")
-    return money(amount, exponent)
 
 
 class RoadMixin(TransitionMixin):
