@@ -28,6 +28,7 @@ SCREENS = (
     ("Kitchen expo (the pass)", "/kds/expo"),
     ("Queue TV (branch 1)", "/queue/1"),
     ("Walk-in kiosk (branch 1)", "/queue/1/kiosk"),
+    ("Till (cashiers' tablets)", "/pos"),
     ("Pair a display", "/pair"),
     ("Displays (managers)", "/admin/devices"),
     ("Orders board (managers)", "/kanban"),
