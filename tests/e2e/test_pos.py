@@ -129,6 +129,61 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     assert "Burger" in receipt.text
 
 
+async def test_refused_tender_then_pay_again_is_one_order(
+    till: Any, api: httpx.AsyncClient, factory: Factory, shop: dict[str, Any]
+) -> None:
+    """The order goes to the kitchen before its tenders: a refused tender leaves the sale bound to that
+    order (cart locked, a banner with its token and balance), and paying again pays it, not a second one."""
+    from decimal import Decimal
+
+    customer = await factory.customer("Acme Canteen", phone="+201000000555")
+    customer.credit_limit = Decimal("20.00")
+    await factory.commit()
+    page = till
+    await page.click("#customer-button")
+    await page.fill("#customer-q", "+201000000555")
+    await page.locator("#customer-results [data-customer-id]").click()
+    await page.locator("#customer-name", has_text="Acme Canteen").wait_for(timeout=WAIT_MS)
+    await add_burger(page)
+    await page.locator("#t-total", has_text="57.00").wait_for(timeout=WAIT_MS)
+
+    await page.click("#checkout")
+    await tender(page, "card", "30.00", reference="TERM-7")
+    await tender(page, "on_account", "27.00")
+    await page.click("#pay-confirm")
+    await page.locator("#pay-error", has_text="credit limit").wait_for(timeout=WAIT_MS)
+    await page.locator("#pay [data-close]").click()
+
+    (order,) = await orders_of(api, shop["branch"])
+    banner = page.locator("#made")
+    await banner.wait_for(state="visible", timeout=WAIT_MS)
+    assert f"token {order['token']}" in await banner.inner_text()
+    assert "27.00" in await banner.inner_text()
+    assert await page.locator("#pos[data-locked]").count() == 1
+    for control in ("#cart .pos-line button >> nth=0", ".pos-product >> nth=0", "#clear", "#channel"):
+        assert await page.is_disabled(control), control
+
+    await page.click("#checkout")
+    await page.locator("#pay-remaining", has_text="27.00").wait_for(timeout=WAIT_MS)
+    assert "TERM-7" in await page.inner_text("#pay-list")
+    await tender(page, "cash", "27.00", tendered="30.00")
+    await page.click("#pay-confirm")
+    await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
+    assert await page.locator("#success").get_attribute("data-order-id") == order["id"]
+    await page.click("#s-new")
+    await banner.wait_for(state="hidden", timeout=WAIT_MS)
+    assert await page.locator("#pos[data-locked]").count() == 0
+
+    (again,) = await orders_of(api, shop["branch"])
+    assert again["id"] == order["id"]
+    paid = (await api.get(f"/api/v1/orders/{order['id']}")).json()
+    assert paid["payment_status"] == "paid"
+    assert sorted((p["method"], p["amount"]) for p in paid["payments"]) == [
+        ("card", "30.00"),
+        ("cash", "27.00"),
+    ]
+
+
 async def test_unknown_barcode_adds_nothing(till: Any) -> None:
     page = till
     await page.fill("#barcode", "4000000000000")

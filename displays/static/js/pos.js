@@ -37,6 +37,9 @@ const state = {
   category: null,
   query: "",
   priced: null,
+  // The order the server already has for this sale ({id, order, tenders, balance}): its tickets are in the
+  // kitchen, so until it is paid or deliberately left unpaid the cart is locked and Pay reopens it.
+  made: null,
 };
 const queue = new SaleQueue();
 let live = null;
@@ -266,6 +269,7 @@ $("search").addEventListener("keydown", (event) => {
 
 function resetSale() {
   state.pending = null;
+  state.made = null;
   state.cart = [];
   state.orderDiscount = null;
   state.orderDiscountReason = "";
@@ -281,8 +285,16 @@ function resetSale() {
   renderCart();
 }
 
+/** True (and says why) when the sale's order is already in the kitchen, so its cart cannot change. */
+function locked() {
+  if (!state.made) return false;
+  toast("This sale is already in the kitchen: take its payment or leave it unpaid before changing it.");
+  return true;
+}
+
 function addProduct(product, unit) {
   scanMessage("");
+  if (locked()) return;
   if (product.kind === "bundle" && (product.bundle_groups || []).some((g) => g.kind === "choice")) {
     chooseBundle(product);
     return;
@@ -327,6 +339,7 @@ function componentStockProblem(product, choices, qty) {
 }
 
 function setQty(line, qty) {
+  if (locked()) return;
   const product = state.catalog.product(line.product_id);
   const next = Dec.of(qty);
   if (next.cmp(0) <= 0) {
@@ -400,10 +413,42 @@ function renderCart() {
   $("t-delivery-label").hidden = $("t-delivery").hidden = priced.delivery.isZero();
   $("t-delivery").textContent = fmt(priced.delivery);
   $("t-total").textContent = fmt(priced.total);
-  $("checkout").disabled = !state.cart.length || Boolean(priced.problem);
-  if (priced.problem) toast(priced.problem);
+  $("checkout").disabled = !state.made && (!state.cart.length || Boolean(priced.problem));
+  if (priced.problem && !state.made) toast(priced.problem);
   renderGrid();
+  renderMade();
 }
+
+// Everything that would change the sale; the order on the server would no longer match it.
+const SALE_FIELDS = ["customer-button", "channel", "price-list", "table", "address", "territory", "slot-start", "slot-end", "order-note", "order-discount", "clear"];
+
+function renderMade() {
+  const made = state.made;
+  root.toggleAttribute("data-locked", Boolean(made));
+  $("made").hidden = !made;
+  for (const id of SALE_FIELDS) $(id).disabled = Boolean(made) || (id === "price-list" && !isManager);
+  for (const button of document.querySelectorAll("#cart button, #grid button")) button.disabled = Boolean(made);
+  if (!made) return;
+  const token = made.order && made.order.token != null ? made.order.token : "pending";
+  $("made-text").textContent = `Sent to the kitchen as token ${token} — ${money(made.balance)} still to pay`;
+}
+
+function takePayment() {
+  const made = state.made;
+  checkout.open({ total: made.balance, body: orderBody, priced: state.priced, orderId: made.id, order: made.order, tenders: made.tenders });
+}
+
+function leaveUnpaid() {
+  const made = state.made;
+  if (!made) return;
+  const token = made.order && made.order.token != null ? `Token ${made.order.token}` : "The order";
+  const text = `Leave this sale unpaid?\n\n${token} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
+  if (!window.confirm(text)) return;
+  resetSale();
+}
+
+$("made-pay").addEventListener("click", takePayment);
+$("made-leave").addEventListener("click", leaveUnpaid);
 
 // ---------------------------------------------------------------------------------------- dialogs
 
@@ -417,6 +462,7 @@ function fieldError(id, text) {
 }
 
 function editLine(line, { isNew = false } = {}) {
+  if (locked()) return;
   const dialog = $("line");
   const product = state.catalog.product(line.product_id);
   $("line-title").textContent = product.name;
@@ -510,6 +556,7 @@ function chooseBundle(product) {
 }
 
 function orderDiscountDialog() {
+  if (locked()) return;
   const dialog = $("discount");
   $("discount-amount").value = state.orderDiscount || "";
   $("discount-reason").value = state.orderDiscountReason || "";
@@ -566,7 +613,7 @@ const customers = new CustomerPicker({
   territories: () => (state.catalog ? state.catalog.territories : []),
 });
 
-$("customer-button").addEventListener("click", () => customers.open());
+$("customer-button").addEventListener("click", () => locked() || customers.open());
 $("channel").addEventListener("change", () => {
   showChannel();
   renderCart();
@@ -645,6 +692,10 @@ const checkout = new Checkout({
   branch: () => state.branch,
   customer: () => state.customer,
   shiftId: () => (shift.current ? shift.current.id : null),
+  onMade(made) {
+    state.made = made;
+    renderMade();
+  },
   onSold(sale) {
     // What was sold leaves the shelf at once; the next catalog load brings the server's count.
     for (const row of state.priced.rows) {
@@ -670,6 +721,8 @@ const checkout = new Checkout({
 });
 
 $("checkout").addEventListener("click", async () => {
+  // Pay pressed again for a sale the server already has reopens that order: never a second one.
+  if (state.made) return takePayment();
   const problem = checkBeforePay();
   if (problem) return toast(problem);
   if (state.priceList !== "customer") {
@@ -685,7 +738,10 @@ $("checkout").addEventListener("click", async () => {
   $("checkout").disabled = true;
   try {
     const order = await request("POST", "/api/v1/orders", orderBody(id));
-    checkout.open({ total: Dec.of(order.totals.total), body: orderBody, priced: state.priced, orderId: id, order });
+    // Made is made: from here the sale is bound to this order, whatever becomes of the pay dialog.
+    state.made = { id, order, tenders: [], balance: Dec.of(order.balance != null ? order.balance : order.totals.total) };
+    renderCart();
+    takePayment();
   } catch (error) {
     toast(error instanceof NetworkError ? "Customer prices need the server: sell on counter prices offline." : describeError(error));
   } finally {

@@ -6,6 +6,10 @@
 // The order's UUID is made when the pay dialog opens and each tender's when it is keyed in; a retry (the
 // cashier pressing again after an error, or the queue's replay) sends the same ids, so the server never
 // takes a sale or a tender twice.
+//
+// Once the server has the order its tickets are in the kitchen, so the sale is bound to it: `onMade` tells
+// the page the order and the tenders the server accepted, and the page reopens this dialog on that same
+// order (those tenders shown as done) rather than ever making a second one.
 
 import { Dec, isDecimal, sum } from "./decimal.js";
 import { cashDue } from "./pricing.js";
@@ -40,13 +44,16 @@ export class Checkout {
     });
   }
 
-  /** `orderId` and `order` when the order was already made (customer prices: the server priced it). */
-  open({ total, body, priced, orderId = null, order = null }) {
-    this.total = total;
+  /**
+   * `orderId` and `order` when the order was already made (customer prices: the server priced it; or an
+   * earlier attempt made it), with `tenders` the server has already accepted for it.
+   */
+  open({ total, body, priced, orderId = null, order = null, tenders = [] }) {
+    this.total = order ? Dec.of(order.totals.total) : total;
     this.priced = priced;
     this.orderId = orderId || uuid();
     this.makeBody = body;
-    this.tenders = [];
+    this.tenders = tenders.filter((t) => t.done);
     this.order = order;
     this.error("");
     $("pay-total").textContent = this.money(total);
@@ -176,12 +183,14 @@ export class Checkout {
       if (!navigator.onLine) throw new NetworkError("offline");
       if (!this.order) {
         this.order = await request("POST", "/api/v1/orders", body);
+        this.made(this.order.balance != null ? this.order.balance : this.order.totals.total);
       }
       for (const p of payments) {
         if (p.tender.done) continue;
         const answer = await request("POST", `/api/v1/orders/${this.orderId}/payments`, p.body);
         p.tender.done = true;
         p.tender.result = answer.payment;
+        this.made(answer.order.balance);
         this.render();
       }
       this.finish({ queued: false, body, order: this.order });
@@ -201,6 +210,16 @@ export class Checkout {
       $("pay-confirm").disabled = false;
       this.render();
     }
+  }
+
+  /** The server has the order (and every tender marked done): the page binds the sale to it. */
+  made(balance) {
+    this.onMade({
+      id: this.orderId,
+      order: this.order,
+      tenders: this.tenders.filter((t) => t.done),
+      balance: Dec.of(balance),
+    });
   }
 
   finish({ queued, body, order }) {
