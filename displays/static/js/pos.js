@@ -822,7 +822,14 @@ async function registerWorker() {
   }
 }
 
-$("till").addEventListener("change", (event) => chooseTill(event.target.value).catch((e) => toast(describeError(e))));
+$("till").addEventListener("change", (event) => {
+  // Another till would start a new sale and silently leave this one's order unpaid in the kitchen.
+  if (locked()) {
+    event.target.value = localStorage.getItem(TILL_KEY);
+    return;
+  }
+  chooseTill(event.target.value).catch((e) => toast(describeError(e)));
+});
 
 (async () => {
   setConn(navigator.onLine ? "connecting" : "offline");
