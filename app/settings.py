@@ -88,6 +88,10 @@ class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
     login_attempts_per_minute: int = 20
     # Admins log in with a second factor (DESIGN §8); an admin without one enrols at their next login.
     admin_totp_required: bool = True
+    # argon2id cost; argon2-cffi's defaults (RFC 9106's low-memory choice) unless tuned for a small box.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
 
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,6 +145,9 @@ def load_settings() -> Settings:
             cookie_secure=_env_bool("PASSLINE_COOKIE_SECURE", default=False),
             login_attempts_per_minute=_env_int("PASSLINE_LOGIN_RATE", 20),
             admin_totp_required=_env_bool("PASSLINE_ADMIN_TOTP", default=True),
+            argon2_time_cost=_env_int("PASSLINE_ARGON2_TIME_COST", 3),
+            argon2_memory_kib=_env_int("PASSLINE_ARGON2_MEMORY_KIB", 65536),
+            argon2_parallelism=_env_int("PASSLINE_ARGON2_PARALLELISM", 4),
         ),
         worker=WorkerSettings(
             max_jobs=_env_int("PASSLINE_WORKER_MAX_JOBS", 10),

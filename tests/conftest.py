@@ -83,6 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "PASSLINE_LOGIN_RATE": "1000",
             # Tests rewrite the catalog between requests; production checks for changes once a second.
             "PASSLINE_CATALOG_CHECK_SECONDS": "0",
+            # argon2 at its cheapest: every test makes users and signs them in, and the production cost
+            # (~0.25 s a hash on this box) was a third of the suite's time. The code path is the same.
+            "PASSLINE_ARGON2_TIME_COST": "1",
+            "PASSLINE_ARGON2_MEMORY_KIB": "1024",
+            "PASSLINE_ARGON2_PARALLELISM": "1",
         }
     )
     from app.settings import get_settings

@@ -77,17 +77,20 @@ async def test_an_enrolled_admin_needs_a_fresh_code_every_time(
 ) -> None:
     first = await password_step(client, "amira")
     secret = first["secret"]
-    assert (await code_step(client, first["challenge"], code(secret))).status_code == 200
+    step = totp.current_step()
+    enrolled_with = totp.code_at(secret, step)
+    assert (await code_step(client, first["challenge"], enrolled_with)).status_code == 200
     client.cookies.clear()
 
     second = await password_step(client, "amira")
     assert second["enrol"] is False
     assert second["secret"] is None and second["otpauth_uri"] is None
-    # The code that enrolled is spent: replaying it within its window is refused.
-    replay = await code_step(client, second["challenge"], code(secret))
+    # The code that enrolled is spent: replaying it, still inside its window, is refused (the same string,
+    # even if the clock has moved on to the next step meanwhile).
+    replay = await code_step(client, second["challenge"], enrolled_with)
     assert replay.status_code == 401
     assert replay.json()["detail"] == "Wrong or already used code"
-    assert (await code_step(client, second["challenge"], code(secret, +1))).status_code == 200
+    assert (await code_step(client, second["challenge"], totp.code_at(secret, step + 1))).status_code == 200
 
 
 async def test_a_challenge_dies_after_five_wrong_codes(client: httpx.AsyncClient, people: None) -> None:
