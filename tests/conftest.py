@@ -179,6 +179,28 @@ def table_names() -> list[str]:
     return [table.name for table in Base.metadata.sorted_tables]
 
 
+_EMPTYING: list[str] = []
+
+
+async def _emptying_statement(conn: Any, table_names: list[str]) -> str:
+    """DELETE every table, children first, and restart every identity: what TRUNCATE … RESTART IDENTITY
+    does, but ~30x faster on a test's handful of rows (TRUNCATE makes new files for every table and index,
+    ~0.25 s a test here)."""
+    from sqlalchemy import text
+
+    if not _EMPTYING:
+        rows = await conn.execute(
+            text(
+                "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) FROM"
+                " information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'"
+            )
+        )
+        sequences = sorted(name for (name,) in rows if name)
+        deletes = [f"DELETE FROM {name}" for name in reversed(table_names)]
+        _EMPTYING.append("; ".join(deletes + [f"ALTER SEQUENCE {name} RESTART" for name in sequences]))
+    return _EMPTYING[0]
+
+
 @pytest.fixture
 async def clean_state(runtime: Any, table_names: list[str]) -> None:
     """Empty every table and this run's Redis keys, so each test starts from nothing."""
@@ -186,14 +208,15 @@ async def clean_state(runtime: Any, table_names: list[str]) -> None:
     from sqlalchemy.exc import DBAPIError
 
     # A request the previous test left in flight on a live server (a page saving as its browser closed)
-    # can hold row locks; TRUNCATE then waits, or loses a deadlock. Waiting briefly and retrying is enough.
+    # can hold row locks; emptying then waits, or loses a deadlock. Waiting briefly and retrying is enough.
     for attempt in range(5):
         try:
             async with runtime.engine.begin() as conn:
                 await conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-                await conn.execute(text(f"TRUNCATE {', '.join(table_names)} RESTART IDENTITY CASCADE"))
+                statement = await _emptying_statement(conn, table_names)
+                await (await conn.get_raw_connection()).driver_connection.execute(statement)
             break
-        except DBAPIError:
+        except (DBAPIError, asyncpg.PostgresError):
             if attempt == 4:
                 raise
             await asyncio.sleep(0.2 * (attempt + 1))
