@@ -39,6 +39,7 @@ browser:
 lint:
 	$(BIN)/ruff check app realtime workers displays migrations tests
 	$(BIN)/ruff format --check app realtime workers displays migrations tests
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy

@@ -70,10 +70,10 @@ def migrate() -> None:
 
 
 async def _seed_demo() -> bool:
+    from app.catalog.cache import bump_catalog_epoch
     from app.demo.seed import seed_demo
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
-    from app.orders.catalog_cache import bump_catalog_epoch
 
     async with open_runtime() as runtime, provide_services(runtime) as services:
         report = await seed_demo(services.session)

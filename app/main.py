@@ -41,13 +41,13 @@ from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
-from app.orders.journal import EventJournal
 from app.orders.persister import register_persister_metrics
 from app.payments.controllers import PaymentController, PaymentWebhookController
 from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
 from app.shifts.controllers import ShiftController
+from app.wiring import wire
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
 from realtime.server import create_sio
@@ -59,12 +59,10 @@ if TYPE_CHECKING:
 def create_litestar(
     runtime: Runtime, registry: Registry, sio: socketio.AsyncServer | None = None
 ) -> Litestar:
-    journal = EventJournal(runtime)
-
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
-        journal.start()
+        runtime.journal.start()
         if sio is not None:
             await realtime_bridge.start(runtime, sio, registry=registry)
         try:
@@ -72,7 +70,6 @@ def create_litestar(
         finally:
             if sio is not None:
                 await realtime_bridge.stop(sio)
-            await journal.stop()
             await runtime.close()
 
     return Litestar(
@@ -110,7 +107,7 @@ def create_litestar(
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        state=State({"runtime": runtime, "metrics": registry, "journal": journal}),
+        state=State({"runtime": runtime, "metrics": registry}),
         template_config=template_config(),
         request_max_body_size=runtime.settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -125,6 +122,7 @@ def create_litestar(
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ObserveRequests:
+    wire()
     runtime = runtime or Runtime(settings)
     configure_logging(level=runtime.settings.server.log_level, json=runtime.settings.server.log_json)
     registry = Registry()

@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
-from app.catalog.params import MAX_ID
 from app.db.models import Branch
 from app.lib.deps import DbSession
+from app.lib.params import MAX_ID
 from app.queue.services import service_options
 
 AnyRequest = Request[Any, Any, Any]

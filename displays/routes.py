@@ -20,8 +20,8 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.catalog.services import CatalogService
 from app.db.models import Branch, Courier, Station
+from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
-from app.orders import streams
 from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -300,7 +300,7 @@ async def courier_page(
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
         "branch": {"id": branch.id, "name": branch.name, "currency": branch.currency},
-        "stream_id": await streams.last_id(redis, keys, branch.id),
+        "stream_id": await last_id(redis, keys, branch.id),
     }
     return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})
 

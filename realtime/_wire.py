@@ -23,7 +23,7 @@ import msgspec
 from engineio import packet as eio_packet
 
 if TYPE_CHECKING:
-    from app.orders.streams import StreamEntry
+    from app.events import StreamEntry
 
 _encoder = msgspec.json.Encoder()
 

@@ -27,8 +27,8 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from app.events import StreamEntry, id_key, parse_entry
 from app.lib.metrics import Counter, Gauge, Histogram, Registry
-from app.orders.streams import StreamEntry, id_key, parse_entry
 from realtime import _wire
 from realtime.projection import NAMESPACES, project
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from app.devices.services import DEVICE_REVOKED
+from app.events.floor import DEVICE_REVOKED
 from realtime.projection import KDS, QUEUE
 
 if TYPE_CHECKING:
-    from app.orders.streams import StreamEntry
+    from app.events import StreamEntry
     from realtime.bridge import Bridge
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def install_device_controls(bridge: Bridge) -> None:
             if ended:
                 log.info("revoked display disconnected", extra={"device_id": device_id, "sockets": ended})
 
-    bridge.controls.setdefault(DEVICE_REVOKED, on_revoked)
+    bridge.controls.setdefault(DEVICE_REVOKED.name, on_revoked)
 
 
 async def disconnect_device(bridge: Bridge, device_id: str) -> int:

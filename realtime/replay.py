@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import ResponseError
 
-from app.orders.streams import id_key, is_stream_id, read_after
+from app.events import id_key, is_stream_id
+from app.events.stream import read_after
 from realtime import _wire
 from realtime.auth import ConnectAuth, refuse
 

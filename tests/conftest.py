@@ -164,7 +164,9 @@ def settings() -> Any:
 @pytest.fixture(scope="session")
 async def runtime(settings: Any) -> AsyncIterator[Any]:
     from app.lib.runtime import Runtime
+    from app.wiring import wire
 
+    wire()
     rt = Runtime(settings)
     await rt.open()
     yield rt
@@ -496,7 +498,7 @@ class Factory:
         await self.session.commit()
         if self.runtime is not None:
             # Catalog rows changed behind the services' backs: drop every process's cached copy.
-            from app.orders.catalog_cache import bump_catalog_epoch
+            from app.catalog.cache import bump_catalog_epoch
 
             await bump_catalog_epoch(self.runtime.redis, self.runtime.keys)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from app.orders.streams import read_after
+from app.events.stream import read_after
 from tests.conftest import Factory
 
 

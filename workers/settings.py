@@ -10,9 +10,11 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from app.lib import jobs
 from app.lib.runtime import Runtime
 from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
+from app.wiring import wire
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.invoices import issue_invoice
@@ -27,14 +29,17 @@ FUNCTIONS = [
     settle_couriers,
     repair_road,
     # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
-    # run, and find the invoice issued). See app/invoices/queue.py.
-    func(issue_invoice, name="issue_invoice", keep_result=0),
+    # run, and find the invoice issued). See app/lib/jobs.py.
+    func(issue_invoice, name=jobs.ISSUE_INVOICE, keep_result=0),
 ]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
+    wire()
     runtime = Runtime(get_settings())
     await runtime.open()
+    # What the jobs append (invoices, alerts, releases, repairs) is stored by this process's journal.
+    runtime.journal.start()
     ctx["runtime"] = runtime
     # Every worker process is one consumer of the persister group: event streams -> PostgreSQL.
     ctx["persister"] = PersisterTask(runtime)

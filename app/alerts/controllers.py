@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from app.alerts.deps import provide_alert_service
 from app.alerts.schemas import AlertOut, AlertPage, StateLimitsOut
 from app.alerts.services import AlertService
 from app.auth.guards import current_user, requires_login, requires_roles
+from app.lib.deps import provide
 
 AnyRequest = Request[Any, Any, Any]
 Alerts = NamedDependency[AlertService]
@@ -26,7 +26,7 @@ MAX_ID = 2**63 - 1
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 # Admins pass every role guard (SessionUser.has_role).
 MANAGERS = requires_roles("manager")
-_DEPS = {"alert_service": Provide(provide_alert_service, sync_to_thread=False)}
+_DEPS = {"alert_service": provide(AlertService)}
 
 
 class AlertController(Controller):

@@ -4,7 +4,7 @@ The scan (an arq cron, every 30 s) reads the kanban's own state indexes: an orde
 time (ms) it entered its state, so "over the limit" is one ZRANGEBYSCORE per state and branch. Each breach
 is one `alerts` row, unique per (order, kind, order version): running the scan again — or two workers at
 once — inserts nothing new, and only the run that inserted a row announces it (`alert.raised`, through the
-order service, after the commit). A later move gives the order a new version, so staying too long in the
+event bus, after the commit). A later move gives the order a new version, so staying too long in the
 next state is a new breach and alerts again. A missed slot is one breach per order, whatever moves follow:
 the slot does not start again when the order moves.
 """
@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,19 +24,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.alerts.schemas import AlertOut, AlertPage, RaiseReport, StateLimitsOut
 from app.auth.guards import ensure_branch_visible, found_in_branch
 from app.db.models import Alert, Branch, Order
+from app.events import floor as ev
+from app.events.stream import last_id
 from app.lib import audit
 from app.lib.errors import unprocessable
-from app.orders import events as ev
-from app.orders import streams
 from app.orders.states import DISPATCH_CHANNELS, TERMINAL, State
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
-    from app.orders.services import OrderService
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +125,15 @@ class _Breach:
 
 
 class AlertService:
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys, orders: OrderService) -> None:
-        self.session = session
-        self.redis = redis
-        self.keys = keys
-        self.orders = orders
+    def __init__(self, scope: Scope) -> None:
+        self.session: Session = scope.session
+        self.redis: Redis = scope.redis
+        self.keys: Keys = scope.keys
+        self.bus = scope.bus
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope)
 
     # ------------------------------------------------------------------ the scan (worker cron)
 
@@ -183,14 +187,13 @@ class AlertService:
             ).first()
             if row is not None:
                 raised.append((breach, int(row[0]), row[1]))
-        await self.session.commit()
         # Announced after the commit, and only by the run whose insert made the row.
         for breach, alert_id, raised_at in raised:
-            await self.orders.emit(
-                branch_id=branch_id,
-                type="alert.raised",
-                order_id=breach.order_id,
-                data=ev.AlertRaised(
+            self.bus.on_commit(
+                self.session,
+                branch_id,
+                ev.ALERT_RAISED,
+                ev.AlertRaised(
                     alert_id=alert_id,
                     order_id=breach.order_id,
                     kind=breach.kind,
@@ -201,7 +204,10 @@ class AlertService:
                     version=breach.version,
                     raised_at=raised_at.isoformat(),
                 ),
+                order_id=breach.order_id,
             )
+        await self.session.commit()
+        for breach, _, _ in raised:
             report.events += 1
             if breach.kind == "state_overdue":
                 report.overdue += 1
@@ -311,7 +317,7 @@ class AlertService:
             branch_ids = list(actor.branch_ids)
         # Stream positions first: an alert raised meanwhile is then both listed and sent as an event,
         # which a board applies idempotently by alert id, instead of neither.
-        stream_ids = {str(b): await streams.last_id(self.redis, self.keys, b) for b in branch_ids}
+        stream_ids = {str(b): await last_id(self.redis, self.keys, b) for b in branch_ids}
         stmt = (
             select(Alert, Order.token, Order.channel)
             .join(Order, Order.id == Alert.order_id)
@@ -355,18 +361,19 @@ class AlertService:
             branch_id=alert.branch_id,
             data={"order_id": str(alert.order_id), "kind": alert.kind, "version": alert.order_version},
         )
-        await self.session.commit()
-        await self.orders.emit(
-            branch_id=alert.branch_id,
-            type="alert.acknowledged",
-            order_id=str(alert.order_id),
-            data=ev.AlertAcknowledged(
+        self.bus.on_commit(
+            self.session,
+            alert.branch_id,
+            ev.ALERT_ACKNOWLEDGED,
+            ev.AlertAcknowledged(
                 alert_id=alert.id,
                 order_id=str(alert.order_id),
                 acknowledged_by=actor.user_id,
                 acknowledged_at=alert.acknowledged_at.isoformat(),
             ),
+            order_id=str(alert.order_id),
         )
+        await self.session.commit()
         return _out(alert, token, channel)
 
     # ------------------------------------------------------------------ limits per branch

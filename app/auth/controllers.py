@@ -4,17 +4,16 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from app.auth.deps import provide_auth_service
 from app.auth.guards import current_user, requires_login
 from app.auth.middleware import CSRF_EXEMPT_OPT
 from app.auth.schemas import LoginRequest, LoginResponse, Me, TotpChallenge, TotpLoginRequest
 from app.auth.services import AuthService
 from app.auth.sessions import SessionUser
-from app.lib.deps import AppSettings
+from app.lib.deps import AppSettings, provide
 from app.settings import Settings
 
 AnyRequest = Request[Any, Any, Any]
@@ -27,7 +26,7 @@ def client_ip(request: AnyRequest) -> str:
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
-    dependencies = {"auth_service": Provide(provide_auth_service, sync_to_thread=False)}
+    dependencies = {"auth_service": provide(AuthService)}
 
     @post("/login", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True})
     async def login(

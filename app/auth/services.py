@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Self, cast
 
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
     from app.settings import SecuritySettings
 
@@ -47,6 +48,12 @@ class AuthService:
         self.keys = keys
         self.security = security
         self.sessions = SessionStore(redis, keys, ttl_seconds=security.session_ttl_seconds)
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(
+            session=scope.session, redis=scope.redis, keys=scope.keys, security=scope.settings.security
+        )
 
     async def login(
         self, *, username: str, password: str, client_ip: str

@@ -25,11 +25,11 @@ from app.catalog.admin_schemas import (
     StockOut,
     StockSet,
 )
+from app.catalog.cache import bump_catalog_epoch
 from app.db.models import Branch, BundleGroup, BundleItem, Product, ProductStock, ProductUnit
 from app.lib import audit
 from app.lib.errors import unprocessable
-from app.orders.catalog_cache import bump_catalog_epoch
-from app.orders.pricing import places
+from app.lib.money import places
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -17,8 +17,8 @@ from litestar.status_codes import HTTP_200_OK
 from app.auth.guards import current_user, requires_roles
 from app.catalog.admin import CatalogAdminService
 from app.catalog.admin_schemas import BundleIn, BundleOut, StockAdjust, StockOut, StockSet
-from app.catalog.params import MAX_ID
 from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.params import MAX_ID
 
 AnyRequest = Request[Any, Any, Any]
 Admin = NamedDependency[CatalogAdminService]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
 from app.auth.guards import current_user, requires_login
-from app.catalog.deps import provide_catalog_service
-from app.catalog.params import (
+from app.catalog.schemas import CategoryOut, CourierOut, ProductPage, StationOut, TerritoryOut
+from app.catalog.services import CatalogService
+from app.lib.deps import provide
+from app.lib.params import (
     DEFAULT_PAGE_SIZE,
     IdQuery,
     PageQuery,
@@ -17,8 +19,6 @@ from app.catalog.params import (
     PageSizeQuery,
     SearchQuery,
 )
-from app.catalog.schemas import CategoryOut, CourierOut, ProductPage, StationOut, TerritoryOut
-from app.catalog.services import CatalogService
 
 AnyRequest = Request[Any, Any, Any]
 Catalog = NamedDependency[CatalogService]
@@ -28,7 +28,7 @@ class CatalogController(Controller):
     path = "/api/v1"
     tags = ["catalog"]
     guards = [requires_login]
-    dependencies = {"catalog": Provide(provide_catalog_service, sync_to_thread=False)}
+    dependencies = {"catalog": provide(CatalogService)}
 
     @get("/products")
     async def list_products(

@@ -7,14 +7,13 @@ their category (units by one selectin query), and one query for the prices of th
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.guards import scope_to_branches
 from app.branches.services import BranchService
-from app.catalog.params import count_rows, search_text
 from app.catalog.schemas import (
     CategoryOut,
     CategoryRef,
@@ -27,6 +26,7 @@ from app.catalog.schemas import (
     UnitOut,
 )
 from app.db.models import Category, Courier, Product, ProductPrice, ProductUnit, Station, Territory
+from app.lib.params import count_rows, search_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
-    from app.catalog.params import PageRequest
+    from app.lib.deps import Scope
+    from app.lib.params import PageRequest
 
 # Territories belong to no branch, hence to no currency; their amounts are shown with two places.
 _TERRITORY_MONEY_EXPONENT = 2
@@ -52,6 +53,10 @@ class CatalogService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.branches = BranchService(session)
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope.session)
 
     async def products(
         self,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.couriers.deps import provide_location_service
 from app.couriers.schemas import LocationIn, LocationOut, LocationsOut
 from app.couriers.services import CourierLocationService
+from app.lib.deps import provide
 
 AnyRequest = Request[Any, Any, Any]
 Locations = NamedDependency[CourierLocationService]
@@ -27,7 +27,7 @@ class CourierLocationController(Controller):
     path = "/api/v1/couriers"
     tags = ["couriers"]
     guards = [requires_login]
-    dependencies = {"location_service": Provide(provide_location_service, sync_to_thread=False)}
+    dependencies = {"location_service": provide(CourierLocationService)}
 
     @post("/me/location", guards=[requires_roles("courier")], status_code=HTTP_200_OK)
     async def ping(

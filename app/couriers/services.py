@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import msgspec
 from litestar.exceptions import PermissionDeniedException, TooManyRequestsException
@@ -22,17 +22,17 @@ from sqlalchemy import select
 from app.auth.guards import found_in_branch
 from app.couriers.schemas import CourierPosition, LocationIn, LocationOut, LocationsOut
 from app.db.models import Branch, Courier
+from app.events import road as ev
+from app.events.stream import last_id
 from app.lib.errors import unprocessable
-from app.orders import events as ev
-from app.orders import streams
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
-    from app.orders.services import OrderService
 
 # At most one accepted ping per courier in this many seconds: enough for a map, and a phone in a pocket
 # cannot flood the branch stream every board listens to.
@@ -55,11 +55,15 @@ def check_location(body: LocationIn) -> None:
 
 
 class CourierLocationService:
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys, orders: OrderService) -> None:
-        self.session = session
-        self.redis = redis
-        self.keys = keys
-        self.orders = orders
+    def __init__(self, scope: Scope) -> None:
+        self.session: AsyncSession = scope.session
+        self.redis: Redis = scope.redis
+        self.keys: Keys = scope.keys
+        self.bus = scope.bus
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope)
 
     async def ping(self, *, body: LocationIn, actor: SessionUser) -> LocationOut:
         check_location(body)
@@ -78,10 +82,11 @@ class CourierLocationService:
             pipe.hset(key, str(courier_id), _encoder.encode(position).decode())
             pipe.expire(key, STALE_AFTER_SECONDS)
             await pipe.execute()
-        event_id = await self.orders.emit(
-            branch_id=branch_id,
-            type="courier.updated",
-            data=ev.CourierLocation(
+        # Nothing of this is in PostgreSQL: the position is live state only, announced as it is kept.
+        entry = await self.bus.append(
+            branch_id,
+            ev.COURIER_LOCATION,
+            ev.CourierLocation(
                 courier_id=courier_id, lat=body.lat, lng=body.lng, accuracy=body.accuracy, at=at.isoformat()
             ),
         )
@@ -92,7 +97,7 @@ class CourierLocationService:
             lng=body.lng,
             accuracy=body.accuracy,
             at=at,
-            event_id=event_id,
+            event_id=entry.id,
         )
 
     async def _throttle(self, courier_id: int) -> None:
@@ -119,7 +124,7 @@ class CourierLocationService:
         )
         # The stream position first: a ping landing in between is then both listed and sent, which a
         # board applies idempotently, instead of neither.
-        stream_id = await streams.last_id(self.redis, self.keys, branch_id)
+        stream_id = await last_id(self.redis, self.keys, branch_id)
         key = self.keys.courier_locations(branch_id)
         raw = await cast("Awaitable[dict[bytes, bytes]]", self.redis.hgetall(key))
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=STALE_AFTER_SECONDS)

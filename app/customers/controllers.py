@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from app.auth.guards import current_user, requires_roles
-from app.catalog.params import DEFAULT_PAGE_SIZE, PageQuery, PageRequest, PageSizeQuery, SearchQuery
-from app.customers.deps import provide_customer_service
 from app.customers.schemas import CustomerCreate, CustomerOut, CustomerPage
 from app.customers.services import CustomerService
+from app.lib.deps import provide
+from app.lib.params import DEFAULT_PAGE_SIZE, PageQuery, PageRequest, PageSizeQuery, SearchQuery
 
 AnyRequest = Request[Any, Any, Any]
 Customers = NamedDependency[CustomerService]
@@ -23,7 +23,7 @@ class CustomerController(Controller):
     tags = ["customers"]
     # Shared by every branch, so not branch-scoped; kitchen, courier and hr accounts have no business here.
     guards = [requires_roles("cashier", "manager", "admin")]
-    dependencies = {"customers": Provide(provide_customer_service, sync_to_thread=False)}
+    dependencies = {"customers": provide(CustomerService)}
 
     @get("/")
     async def search_customers(

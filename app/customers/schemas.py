@@ -12,8 +12,8 @@ from typing import Annotated
 
 import msgspec
 
-from app.catalog.params import MAX_ID
 from app.customers.phones import is_valid_phone, normalise_phone
+from app.lib.params import MAX_ID
 
 MAX_PHONES = 5
 MAX_ADDRESSES = 10

@@ -7,7 +7,7 @@ branch-scoped; the controller restricts the endpoints to staff who serve them.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
@@ -15,11 +15,11 @@ from sqlalchemy import case, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.catalog.params import count_rows, search_text
 from app.customers.phones import normalise_phone, phone_search_digits
 from app.customers.schemas import AddressOut, CustomerCreate, CustomerOut, CustomerPage, PhoneOut
 from app.db.models import Customer, CustomerAddress, CustomerPhone, Territory
 from app.lib import audit
+from app.lib.params import count_rows, search_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
-    from app.catalog.params import PageRequest
+    from app.lib.deps import Scope
+    from app.lib.params import PageRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ MIN_SEARCH_LENGTH = 2
 class CustomerService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope.session)
 
     async def search(self, *, q: str | None, page: PageRequest) -> CustomerPage:
         """Customers whose phone contains the typed digits, or whose name or company contains `q`.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from app.db.session import Session
 from app.settings import DatabaseSettings
 
 
@@ -20,6 +21,6 @@ def make_engine(settings: DatabaseSettings) -> AsyncEngine:
     )
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Session]:
     # expire_on_commit=False: services return ORM rows after commit and controllers serialise them.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=Session, expire_on_commit=False, autoflush=False)

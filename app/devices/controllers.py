@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -15,10 +15,10 @@ from app.auth.controllers import client_ip
 from app.auth.devices import REFUSALS, current_device, device_refusal
 from app.auth.guards import current_user, requires_roles
 from app.auth.middleware import CSRF_EXEMPT_OPT
-from app.catalog.params import MAX_ID
-from app.devices.deps import provide_device_service
 from app.devices.schemas import ApproveIn, DeviceMe, DeviceOut, PairOut, PairStatusOut
 from app.devices.services import DeviceService, device_me
+from app.lib.deps import provide
+from app.lib.params import MAX_ID
 
 AnyRequest = Request[Any, Any, Any]
 Devices = NamedDependency[DeviceService]
@@ -30,7 +30,7 @@ BranchQuery = Annotated[int | None, QueryParameter(name="branch_id", ge=1, le=MA
 class DeviceController(Controller):
     path = "/api/v1/devices"
     tags = ["devices"]
-    dependencies = {"devices": Provide(provide_device_service, sync_to_thread=False)}
+    dependencies = {"devices": provide(DeviceService)}
 
     # Public: a display has nothing to authenticate with yet. CSRF-exempt because it acts on no one's
     # session (a manager's browser opening /pair must not need one either).

@@ -19,7 +19,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Self, cast
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import delete, select
@@ -30,18 +30,19 @@ from app.auth.guards import ensure_branch_visible
 from app.auth.sessions import token_digest
 from app.db.models import Branch, Device, Station
 from app.devices.schemas import ApproveIn, DeviceMe, DeviceOut, PairOut, PairStatusOut
+from app.events import floor
 from app.lib import audit, ratelimit
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.security import new_token
-from app.orders import streams
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.devices import DevicePrincipal
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.events import EventBus
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ PAIRING_TTL_SECONDS = 15 * 60
 FORGET_PENDING_AFTER = dt.timedelta(days=1)
 PAIR_PER_MINUTE_PER_IP = 10
 STATUS_PER_MINUTE_PER_IP = 120
-DEVICE_REVOKED = "device.revoked"
+DEVICE_REVOKED = floor.DEVICE_REVOKED.name
 
 
 def new_code() -> str:
@@ -105,10 +106,15 @@ def device_me(device: DevicePrincipal) -> DeviceMe:
 
 
 class DeviceService:
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+    def __init__(self, *, session: Session, redis: Redis, keys: Keys, bus: EventBus) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
+        self.bus = bus
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(session=scope.session, redis=scope.redis, keys=scope.keys, bus=scope.bus)
 
     # ------------------------------------------------------------------ the display's side
 
@@ -265,23 +271,23 @@ class DeviceService:
             branch_id=device.branch_id,
             data={"role": device.role, "station_code": device.station_code, "name": device.name},
         )
-        # Committed before the announcement: a socket that reconnects on hearing it is refused.
+        assert device.branch_id is not None
+        pairing = self.keys.device_pairing(str(device.id))
+
+        async def forget_pairing() -> None:
+            await self.redis.delete(pairing)
+
+        # Both once committed, in this order: a socket that reconnects on hearing it is refused.
+        self.session.on_commit(forget_pairing)
+        self.bus.on_commit(
+            self.session,
+            device.branch_id,
+            floor.DEVICE_REVOKED,
+            floor.DeviceRevoked(
+                device_id=str(device.id), role=device.role, station_code=device.station_code, name=device.name
+            ),
+        )
         await self.session.commit()
         await self.session.refresh(device)
-        assert device.branch_id is not None
-        await self.redis.delete(self.keys.device_pairing(str(device.id)))
-        await streams.append(
-            self.redis,
-            self.keys,
-            device.branch_id,
-            type=DEVICE_REVOKED,
-            data={
-                "device_id": str(device.id),
-                "role": device.role,
-                "station_code": device.station_code,
-                "name": device.name,
-            },
-            maxlen=DEFAULT_STREAM_MAXLEN,
-        )
         log.info("display unpaired", extra={"device_id": str(device.id), "branch_id": device.branch_id})
         return device_out(device)

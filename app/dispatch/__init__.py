@@ -1,10 +1,9 @@
 """Dispatch and courier cash (DESIGN §6): previews, trips, deliveries, courier balances and settlements.
 
-The moves of an order (out for delivery, delivered, returned) are the order service's
-(`app/orders/services/_road.py` explains their order of steps; `_dispatch.py`, `_deliveries.py`); this
-package holds the API around them, the courier ledger (`ledger.py`) and the cash-on-delivery payment
-(`cash_on_delivery.py`). It imports nothing eagerly: the order service imports `ledger` and `schemas`, and main.py
-imports `app.dispatch.controllers`.
+The moves of an order onto and off the road (out for delivery, delivered, returned) are this domain's
+flows through the orders' door (`flows.py`, with the plan's checks in `_plan.py` and the road lock in
+`road_lock.py`; `repair.py` finishes what a crash interrupted). Around them: the API, the courier ledger
+(`ledger.py`) and the cash-on-delivery payment (`cash_on_delivery.py`).
 
 Decisions (DESIGN §6 leaves them open):
 - Who collects: nothing for a `paid` order or a partner order (the partner collects from its customer and

@@ -5,7 +5,7 @@ writes a `payments` row (method `cash_on_delivery`, by the courier's user) for t
 balance, and moves `paid_total`, `payment_status` and `payment_seq` as every payment does. The payments
 service takes its tenders in its own transaction; this one must be the delivery's, so the row is written
 here and everything after the commit is the payments part's own: `hot.announce` (status into the hash by
-sequence, `payment.collected`) and `enqueue_invoice` for an order that became paid.
+sequence, `payment.collected`) and the invoice job for an order that became paid.
 
 Cash beyond the balance is not a payment: the delivery keeps what was collected and the audit row names
 the difference for the manager. The payment's id is derived from the delivery, so a delivery can pay once.
@@ -20,18 +20,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.db.models import Courier, Delivery, Order, Payment
-from app.lib import audit
-from app.orders.pricing import money
+from app.events.money import PaymentChanged
+from app.lib import audit, jobs
+from app.lib.money import money
 from app.payments import hot
-from app.payments.invoicing import enqueue_invoice
 from app.payments.money import payment_status
-from app.payments.schemas import PaymentChanged
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.lib.redis import Keys
+    from app.lib.deps import Scope
 
 METHOD = "cash_on_delivery"
 ZERO = Decimal(0)
@@ -108,18 +106,11 @@ async def record(
     )
 
 
-async def announce(
-    redis: Redis, keys: Keys, *, branch_id: int, change: PaymentChanged, stream_maxlen: int
-) -> str:
-    """After the commit: the hash's payment status and `payment.collected`, and (paid) the invoice job."""
-    _, stream_id = await hot.announce(
-        redis,
-        keys,
-        branch_id=branch_id,
-        event_type=hot.COLLECTED,
-        change=change,
-        stream_maxlen=stream_maxlen,
+async def announce(scope: Scope, *, branch_id: int, change: PaymentChanged) -> None:
+    """After the commit (and the order's move): the hash's payment status and `payment.collected`, and
+    (paid) the invoice job."""
+    await hot.announce(
+        scope.keys, scope.lua, scope.bus, branch_id=branch_id, event=hot.COLLECTED, change=change
     )
     if change.payment_status == "paid":
-        await enqueue_invoice(redis, keys, change.order_id)
-    return stream_id
+        await jobs.enqueue_quietly(scope.redis, scope.keys, jobs.invoice(scope.keys, change.order_id))

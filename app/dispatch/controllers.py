@@ -1,4 +1,4 @@
-"""Dispatch and courier cash endpoints: thin; every rule is in DispatchService / the order service.
+"""Dispatch and courier cash endpoints: thin; every rule is in DispatchService / the dispatch flows.
 
 GET  /api/v1/orders/{id}/settlement-preview?courier_id=&settle_mode=   manager
 POST /api/v1/dispatch                                 a trip: several orders, one courier   manager
@@ -21,12 +21,11 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.dispatch.deps import provide_dispatch_service
 from app.dispatch.schemas import (
     MAX_SETTLE_TRANSACTIONS,
     BalanceOut,
@@ -44,6 +43,7 @@ from app.dispatch.schemas import (
     SettleMode,
 )
 from app.dispatch.services import DispatchService
+from app.lib.deps import provide
 from app.orders.states import State
 
 AnyRequest = Request[Any, Any, Any]
@@ -59,7 +59,7 @@ class DispatchController(Controller):
     path = "/api/v1"
     tags = ["dispatch"]
     guards = [requires_login]
-    dependencies = {"dispatch_service": Provide(provide_dispatch_service, sync_to_thread=False)}
+    dependencies = {"dispatch_service": provide(DispatchService)}
 
     # ------------------------------------------------------------------ dispatch
 

@@ -35,9 +35,9 @@ from app.db.models import (
     Settlement,
     Territory,
 )
+from app.events import money as ev
 from app.lib import audit
-from app.orders import events as ev
-from app.orders.pricing import money
+from app.lib.money import money
 from app.orders.states import Channel, PaymentStatus
 
 if TYPE_CHECKING:
@@ -234,4 +234,35 @@ async def settle(
         actor=actor,
         exponent=exponent,
         order_id=order_id,
+    )
+
+
+async def settlement_event(
+    session: AsyncSession, settlement_id: uuid.UUID, *, exponent: int, order_id: uuid.UUID | None
+) -> ev.SettlementCompleted | None:
+    """The `settlement.completed` a stored settlement announced (or should have): for the road repair,
+    which announces what a dispatch or a return committed but never said."""
+    settlement = await session.get(Settlement, settlement_id)
+    if settlement is None:
+        return None
+    transactions = (
+        await session.scalars(
+            select(CourierTransaction).where(CourierTransaction.settlement_id == settlement_id)
+        )
+    ).all()
+    collections, fees = totals(transactions)
+    return ev.SettlementCompleted(
+        settlement_id=str(settlement.id),
+        courier_id=settlement.courier_id,
+        branch_id=settlement.branch_id,
+        kind=settlement.kind,
+        net=str(money(settlement.net, exponent)),
+        owed_by=owed_by(settlement.net),
+        collections=str(money(collections, exponent)),
+        fees=str(money(fees, exponent)),
+        transactions=len(transactions),
+        transaction_ids=sorted(t.id for t in transactions),
+        note=settlement.note,
+        order_id=None if order_id is None else str(order_id),
+        actor=settlement.created_by,
     )

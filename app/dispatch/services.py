@@ -9,7 +9,7 @@ import uuid
 import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.guards import ensure_branch_visible
 from app.db.models import Branch, BranchCashMovement, Courier, CourierTransaction, Delivery, Order, Settlement
 from app.dispatch import ledger
+from app.dispatch._plan import ACTIVE_DELIVERY
+from app.dispatch.flows import DispatchFlows
 from app.dispatch.schemas import (
     BalanceOut,
     BulkSettleIn,
@@ -35,24 +37,25 @@ from app.dispatch.schemas import (
     SettlementPreviewOut,
     TransactionOut,
 )
-from app.lib import audit
+from app.events import money as money_events
+from app.events import road as road_events
+from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
-from app.orders import events as ev
-from app.orders.pricing import money
-from app.orders.services._road import ACTIVE_DELIVERY
+from app.lib.money import money
+from app.orders import customer_of, exponent_of
 from app.orders.states import State
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
-    from app.orders.services import OrderService
 
 log = logging.getLogger(__name__)
 
-BULK_JOB = "settle_couriers"
+BULK_JOB = jobs.SETTLE_COURIERS
 HISTORY_LIMIT = 50
 DELIVERY_LIMIT = 100
 _BULK_NAMESPACE = uuid.UUID("5d2f8c1a-3e4b-4a6f-9c7d-2b1e0f9a8d34")
@@ -74,11 +77,16 @@ def bulk_settlement_id(bulk_id: uuid.UUID, courier_id: int) -> uuid.UUID:
 
 
 class DispatchService:
-    def __init__(self, *, orders: OrderService) -> None:
-        self.orders = orders
-        self.session: AsyncSession = orders.session
-        self.redis: Redis = orders.redis
-        self.keys: Keys = orders.keys
+    def __init__(self, scope: Scope) -> None:
+        self.session: Session = scope.session
+        self.redis: Redis = scope.redis
+        self.keys: Keys = scope.keys
+        self.bus = scope.bus
+        self.flows = scope.get(DispatchFlows)
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope)
 
     # ------------------------------------------------------------------ dispatch (the order service's moves)
 
@@ -90,7 +98,7 @@ class DispatchService:
         settle_mode: ledger.SettleMode,
         actor: SessionUser,
     ) -> PreviewOut:
-        order, charge, exponent = await self.orders.settlement_preview(
+        order, charge, exponent = await self.flows.plan.preview(
             order_id=order_id, courier_id=courier_id, actor=actor
         )
         return PreviewOut(
@@ -107,7 +115,7 @@ class DispatchService:
         )
 
     async def dispatch(self, *, request: DispatchIn, actor: SessionUser) -> DispatchOut:
-        return await self.orders.dispatch(
+        return await self.flows.dispatch(
             order_ids=request.order_ids,
             courier_id=request.courier_id,
             settle_mode=request.settle_mode,
@@ -138,17 +146,21 @@ class DispatchService:
                 branch_id=delivery.branch_id,
                 data={"order_id": str(delivery.order_id), "courier_id": delivery.courier_id},
             )
-            await self.session.commit()
-            changed = ev.DeliveryChanged(
-                delivery_id=str(delivery.id),
+            announced = self.bus.on_commit(
+                self.session,
+                delivery.branch_id,
+                road_events.DELIVERY_CHANGED,
+                road_events.DeliveryChanged(
+                    delivery_id=str(delivery.id),
+                    order_id=str(delivery.order_id),
+                    courier_id=delivery.courier_id,
+                    state="accepted",
+                    actor=actor.user_id,
+                ),
                 order_id=str(delivery.order_id),
-                courier_id=delivery.courier_id,
-                state="accepted",
-                actor=actor.user_id,
             )
-            event_id = await self.orders.append_event(
-                delivery.branch_id, "courier.updated", changed, order_id=delivery.order_id
-            )
+            await self.session.commit()
+            event_id = announced.event_id
         return await self._delivery_out(delivery, event_id=event_id)
 
     async def finish(
@@ -170,7 +182,7 @@ class DispatchService:
         order_id = delivery.order_id
         # The order service locks and re-reads everything it changes, in its own transaction.
         await self.session.rollback()
-        _, finished = await self.orders.finish_delivery(
+        _, finished = await self.flows.finish_delivery(
             order_id=order_id,
             to=to,
             cash_collected=cash_collected,
@@ -199,8 +211,8 @@ class DispatchService:
     async def _delivery_out(self, delivery: Delivery, *, event_id: str | None = None) -> DeliveryOut:
         order = await self.session.get(Order, delivery.order_id)
         assert order is not None
-        customer = await self.orders._customer(order.customer_id)
-        exponent = await self.orders._exponent(order.branch_id)
+        customer = await customer_of(self.session, order.customer_id)
+        exponent = await exponent_of(self.session, order.branch_id)
         return DeliveryOut(
             id=delivery.id,
             order_id=delivery.order_id,
@@ -265,7 +277,7 @@ class DispatchService:
             return []
         ids = [c.id for c in couriers]
         branches = {c.branch_id for c in couriers}
-        exponents = {b: await self.orders._exponent(b) for b in branches}
+        exponents = {b: await exponent_of(self.session, b) for b in branches}
         day_start = {b: await self._day_start(b) for b in branches}
         # Branch-local "today" differs per branch; the earliest start bounds the queries, rows are then
         # counted against their own courier's branch.
@@ -362,7 +374,7 @@ class DispatchService:
         courier = await self._visible_courier(courier_id, actor, managers_only=True)
         rows = await self._transactions(courier.id, transaction_ids, lock=False)
         self._check_selection(rows, transaction_ids)
-        exponent = await self.orders._exponent(courier.branch_id)
+        exponent = await exponent_of(self.session, courier.branch_id)
         collections, fees = ledger.totals(rows)
         net = money(collections - fees, exponent)
         return SettlementPreviewOut(
@@ -408,7 +420,7 @@ class DispatchService:
         existing = await self._existing(settlement_id, courier_id)
         if existing is not None:
             return existing, False
-        exponent = await self.orders._exponent(branch_id)
+        exponent = await exponent_of(self.session, branch_id)
         rows = await self._transactions(courier_id, transaction_ids, lock=True)
         existing = await self._existing(settlement_id, courier_id)
         if existing is not None:
@@ -428,6 +440,7 @@ class DispatchService:
             actor=actor,
             exponent=exponent,
         )
+        self.bus.on_commit(self.session, branch_id, money_events.SETTLEMENT_COMPLETED, event)
         try:
             await self.session.commit()
         except IntegrityError:
@@ -437,7 +450,6 @@ class DispatchService:
             if existing is None:
                 raise
             return existing, False
-        await self.orders.append_event(branch_id, "settlement.completed", event, order_id=None)
         out = await self._existing(settlement_id, courier_id)
         assert out is not None
         await self.session.rollback()
@@ -518,7 +530,7 @@ class DispatchService:
                     orders.setdefault(refund_id, refund_order)
         out = []
         for s in settlements:
-            exponent = await self.orders._exponent(s.branch_id)
+            exponent = await exponent_of(self.session, s.branch_id)
             net = money(s.net, exponent)
             kinds = sums.get(s.id, {})
             out.append(

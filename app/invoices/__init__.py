@@ -1,7 +1,6 @@
-"""Invoices (issue 5, DESIGN §7): the invoicing job's rules, gapless numbering, amendments, receipts as HTML
-and ESC/POS, and the customer statement."""
+"""Invoices: issued by the worker when an order is paid or handed over (the `issue_invoice` job, queued
+through app.lib.jobs), amendments, receipts and statements."""
 
 from app.invoices.controllers import InvoiceController
-from app.invoices.queue import enqueue_issue, issue_job_id
 
-__all__ = ["InvoiceController", "enqueue_issue", "issue_job_id"]
+__all__ = ["InvoiceController"]

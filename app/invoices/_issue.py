@@ -27,19 +27,19 @@ from app.db.models import (
     Order,
     OrderLine,
 )
+from app.events import money as money_events
 from app.invoices import _numbering
-from app.invoices.schemas import InvoiceIssued
 from app.lib import audit
+from app.lib.money import money
 from app.lib.redis import hget
-from app.orders import streams
 from app.orders.hot import money_text, qty_text
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
-from app.orders.pricing import money
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.db.session import Session
+    from app.events import EventBus
     from app.lib.redis import Keys
 
 log = logging.getLogger(__name__)
@@ -136,14 +136,14 @@ async def _original_of(session: AsyncSession, order_id: uuid.UUID) -> Invoice | 
 
 
 async def issue_for_order(
-    session: AsyncSession,
+    session: Session,
     redis: Redis,
     keys: Keys,
+    bus: EventBus,
     *,
     order_id: uuid.UUID,
     now: dt.datetime | None = None,
     actor: int | None = None,
-    stream_maxlen: int = DEFAULT_STREAM_MAXLEN,
 ) -> IssueResult:
     """Issue the order's original invoice if it is due and not issued yet; a no-op otherwise.
 
@@ -221,6 +221,7 @@ async def issue_for_order(
         branch_id=branch.id,
         data={"order_id": str(order.id), "number": invoice.number_text, "total": str(invoice.total)},
     )
+    announce(bus, session, invoice)
     try:
         await session.commit()
     except IntegrityError:
@@ -231,7 +232,6 @@ async def issue_for_order(
         if winner is None:
             raise
         return IssueResult(outcome="exists", invoice_id=winner.id, number_text=winner.number_text)
-    await announce(redis, keys, invoice, stream_maxlen=stream_maxlen)
     return IssueResult(outcome="issued", invoice_id=invoice.id, number_text=invoice.number_text)
 
 
@@ -247,24 +247,19 @@ def _check_sums(order: Order, breakdown: list[dict[str, str]], exponent: int) ->
         )
 
 
-async def announce(
-    redis: Redis, keys: Keys, invoice: Invoice, *, stream_maxlen: int = DEFAULT_STREAM_MAXLEN
-) -> str:
-    """`invoice.issued` on the branch stream, after the commit (STYLE 8)."""
-    event = InvoiceIssued(
-        order_id=str(invoice.order_id),
-        invoice_id=str(invoice.id),
-        number=invoice.number_text,
-        total=money_text(invoice.total, invoice.currency_exponent),
-        kind=invoice.kind,
-        amends=None if invoice.amends_id is None else str(invoice.amends_id),
-    )
-    return await streams.append(
-        redis,
-        keys,
+def announce(bus: EventBus, session: Session, invoice: Invoice) -> None:
+    """`invoice.issued` on the branch stream, once the invoice is committed."""
+    bus.on_commit(
+        session,
         invoice.branch_id,
-        type="invoice.issued",
-        data=msgspec.to_builtins(event),
+        money_events.INVOICE_ISSUED,
+        money_events.InvoiceIssued(
+            order_id=str(invoice.order_id),
+            invoice_id=str(invoice.id),
+            number=invoice.number_text,
+            total=money_text(invoice.total, invoice.currency_exponent),
+            kind=invoice.kind,
+            amends=None if invoice.amends_id is None else str(invoice.amends_id),
+        ),
         order_id=str(invoice.order_id),
-        maxlen=stream_maxlen,
     )

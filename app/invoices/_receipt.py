@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.db.models import Branch, Customer, Invoice, Order, OrderLine, Payment, PaymentRefund
 from app.invoices._issue import line_snapshots, seller_tax_number, tax_breakdown
-from app.orders.pricing import money
+from app.lib.money import money
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

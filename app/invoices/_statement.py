@@ -18,7 +18,7 @@ from sqlalchemy import Date, cast, func, or_, select
 from app.db.models import Branch, Customer, Invoice, Order, Payment, PaymentRefund
 from app.invoices.schemas import StatementEntry, StatementOut, StatementTotals
 from app.lib.errors import unprocessable
-from app.orders.pricing import money
+from app.lib.money import money
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -15,7 +15,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -23,10 +23,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from app.auth.guards import current_user, requires_roles
 from app.invoices import _receipt, escpos
 from app.invoices._statement import customer_statement
-from app.invoices.deps import provide_invoice_service
 from app.invoices.schemas import AmendmentIn, InvoiceList, InvoiceOut, StatementOut
 from app.invoices.services import InvoiceService
-from app.lib.deps import DbSession
+from app.lib.deps import DbSession, provide
 
 AnyRequest = Request[Any, Any, Any]
 Service = NamedDependency[InvoiceService]
@@ -50,7 +49,7 @@ class InvoiceController(Controller):
     path = "/api/v1"
     tags = ["invoices"]
     guards = [STAFF]
-    dependencies = {"invoice_service": Provide(provide_invoice_service, sync_to_thread=False)}
+    dependencies = {"invoice_service": provide(InvoiceService)}
 
     @get("/invoices")
     async def list_invoices(

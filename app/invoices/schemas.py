@@ -81,17 +81,6 @@ class AmendmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id: uuid.UUID | None = None
 
 
-class InvoiceIssued(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """`invoice.issued` (boards and tills): an original invoice, or an amendment (`amends` set)."""
-
-    order_id: str
-    invoice_id: str
-    number: str
-    total: str
-    kind: str = "invoice"
-    amends: str | None = None
-
-
 class StatementEntry(msgspec.Struct, kw_only=True):
     at: dt.datetime
     # invoice | payment | refund

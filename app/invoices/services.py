@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
@@ -17,14 +17,15 @@ from app.invoices._issue import IssueResult, announce, issue_for_order, seller_t
 from app.invoices.schemas import AmendmentIn, InvoiceLineOut, InvoiceList, InvoiceOut, TaxRateOut
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
-from app.orders.pricing import money
+from app.lib.money import money
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.events import EventBus
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
 
 __all__ = ["InvoiceService", "IssueResult", "invoice_out", "issue_for_order"]
@@ -73,15 +74,19 @@ class InvoiceService:
     def __init__(
         self,
         *,
-        session: AsyncSession,
+        session: Session,
         redis: Redis,
         keys: Keys,
-        stream_maxlen: int = DEFAULT_STREAM_MAXLEN,
+        bus: EventBus,
     ) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
-        self.stream_maxlen = stream_maxlen
+        self.bus = bus
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(session=scope.session, redis=scope.redis, keys=scope.keys, bus=scope.bus)
 
     # ------------------------------------------------------------------ reads
 
@@ -232,6 +237,7 @@ class InvoiceService:
                 "after": {"buyer_company_name": company, "buyer_tax_number": tax_number},
             },
         )
+        announce(self.bus, self.session, amendment)
         try:
             await self.session.commit()
         except IntegrityError:
@@ -242,7 +248,6 @@ class InvoiceService:
                 if replay is not None:
                     return replay, False
             raise
-        await announce(self.redis, self.keys, amendment, stream_maxlen=self.stream_maxlen)
         return invoice_out(amendment), True
 
     async def _replay(self, request: AmendmentIn, original: Invoice) -> InvoiceOut | None:

@@ -1,4 +1,4 @@
-"""Kitchen endpoints: thin; the rules are in KitchenService and (rush, call) the order service.
+"""Kitchen endpoints: thin; the rules are in KitchenService and (rush, call) the kitchen flows.
 
 - `POST /api/v1/tickets/{id}/start|bump|recall`
 - `GET  /api/v1/kds/{branch_id}/{station}`, `/api/v1/kds/{branch_id}/{station}/recent`, `/api/v1/kds/{branch_id}/expo`
@@ -14,14 +14,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from app.auth.devices import STATION, DevicePrincipal, current_viewer
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.kitchen.deps import provide_kitchen_service
+from app.kitchen.flows import KitchenFlows
 from app.kitchen.schemas import (
     CallOut,
     ExpoSnapshot,
@@ -34,12 +34,11 @@ from app.kitchen.schemas import (
 )
 from app.kitchen.services import KitchenActor, KitchenService
 from app.kitchen.services._tickets import RECENT_DEFAULT, RECENT_MAX
-from app.orders.deps import provide_order_service
-from app.orders.services import OrderService
+from app.lib.deps import provide
 
 AnyRequest = Request[Any, Any, Any]
 Kitchen = NamedDependency[KitchenService]
-Orders = NamedDependency[OrderService]
+Flows = NamedDependency[KitchenFlows]
 # Admins pass every role check (SessionUser.has_role).
 KITCHEN_ROLES = ("kitchen", "manager")
 MAX_ID = 2**63 - 1
@@ -51,7 +50,7 @@ StationPath = Annotated[str, PathParameter(max_length=64)]
 TicketPath = FromPath[uuid.UUID]
 OrderPath = FromPath[uuid.UUID]
 
-_KITCHEN = {"kitchen_service": Provide(provide_kitchen_service, sync_to_thread=False)}
+_KITCHEN = {"kitchen_service": provide(KitchenService)}
 
 
 def cook(request: AnyRequest) -> KitchenActor:
@@ -148,21 +147,21 @@ class KitchenOrderController(Controller):
     path = "/api/v1/orders"
     tags = ["kitchen"]
     guards = [requires_login]
-    dependencies = {"order_service": Provide(provide_order_service, sync_to_thread=False)}
+    dependencies = {"kitchen_flows": provide(KitchenFlows)}
 
     @post("/{order_id:uuid}/rush", guards=[requires_roles("cashier", "manager")], status_code=HTTP_200_OK)
     async def rush(
-        self, request: AnyRequest, order_id: OrderPath, data: JSONBody[RushIn], order_service: Orders
+        self, request: AnyRequest, order_id: OrderPath, data: JSONBody[RushIn], kitchen_flows: Flows
     ) -> RushOut:
-        return await order_service.set_rush(order_id=order_id, rush=data.rush, actor=current_user(request))
+        return await kitchen_flows.rush(order_id=order_id, rush=data.rush, actor=current_user(request))
 
     @post(
         "/{order_id:uuid}/call",
         guards=[requires_roles("kitchen", "cashier", "manager")],
         status_code=HTTP_200_OK,
     )
-    async def call(self, request: AnyRequest, order_id: OrderPath, order_service: Orders) -> CallOut:
-        return await order_service.call_token(order_id=order_id, actor=current_user(request))
+    async def call(self, request: AnyRequest, order_id: OrderPath, kitchen_flows: Flows) -> CallOut:
+        return await kitchen_flows.call_token(order_id=order_id, actor=current_user(request))
 
 
 class KitchenMetricsController(Controller):

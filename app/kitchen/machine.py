@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
+from app.events import StreamEntry
+from app.events import kitchen as kitchen_events
+from app.lib.lua import Script
 from app.orders.states import State
-from app.orders.streams import StreamEntry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from redis.commands.core import AsyncScript
 
+    from app.events import EventBus
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 TicketAction = Literal["start", "bump", "recall"]
@@ -28,9 +28,9 @@ TicketOutcome = Literal["ok", "same", "conflict", "notfound"]
 RushOutcome = Literal["ok", "same", "closed", "notfound"]
 
 EVENT_TYPES: dict[TicketAction, str] = {
-    "start": "ticket.started",
-    "bump": "ticket.bumped",
-    "recall": "ticket.recalled",
+    "start": kitchen_events.TICKET_STARTED.name,
+    "bump": kitchen_events.TICKET_BUMPED.name,
+    "recall": kitchen_events.TICKET_RECALLED.name,
 }
 # Subtracted from a rush ticket's station score (ms since epoch, ~1.7e12): every rush ticket sorts before
 # every other one, and rush tickets among themselves stay oldest first.
@@ -38,9 +38,10 @@ RUSH_OFFSET_MS = 10**12
 KITCHEN_STATES = (State.RECEIVED, State.PREPARING, State.READY)
 
 
-@cache
-def script_source(name: str) -> str:
-    return resources.files("app.kitchen").joinpath(f"lua/{name}.lua").read_text()
+TICKET = Script("app.kitchen", "ticket")
+RUSH = Script("app.kitchen", "rush")
+STATION = Script("app.kitchen", "station")
+EXPO = Script("app.kitchen", "expo")
 
 
 def _text(value: Any) -> str:
@@ -113,14 +114,17 @@ class Candidate:
 
 
 class KitchenMachine:
-    def __init__(self, redis: Redis, keys: Keys, *, stream_maxlen: int = DEFAULT_STREAM_MAXLEN) -> None:
+    """The kitchen scripts over one Redis client (the runtime's); what they append goes to the journal."""
+
+    def __init__(self, redis: Redis, keys: Keys, lua: LuaScripts, bus: EventBus) -> None:
         self.redis = redis
         self.keys = keys
-        self.stream_maxlen = stream_maxlen
-        self._ticket: AsyncScript = redis.register_script(script_source("ticket"))
-        self._rush: AsyncScript = redis.register_script(script_source("rush"))
-        self._station: AsyncScript = redis.register_script(script_source("station"))
-        self._expo: AsyncScript = redis.register_script(script_source("expo"))
+        self.bus = bus
+        self.stream_maxlen = bus.maxlen
+        self._ticket = lua[TICKET]
+        self._rush = lua[RUSH]
+        self._station = lua[STATION]
+        self._expo = lua[EXPO]
 
     async def ticket(
         self,
@@ -136,7 +140,7 @@ class KitchenMachine:
             keys=[
                 self.keys.ticket(branch_id, ticket_id),
                 self.keys.station_tickets(branch_id, station_code),
-                self.keys.events(branch_id),
+                self.bus.stream(branch_id),
                 self.keys.order(branch_id, order_id),
             ],
             args=[action, self.stream_maxlen, "" if actor is None else str(actor), RUSH_OFFSET_MS],
@@ -160,6 +164,7 @@ class KitchenMachine:
                 ts_ms=json.loads(data)["at"],
                 raw_data=data,
             )
+            self.bus.appended([event])
         return TicketReply(
             outcome,
             previous=_text(reply[1]),
@@ -180,7 +185,7 @@ class KitchenMachine:
         actor: int | None,
     ) -> RushReply:
         """`tickets`: (ticket id, station code) of every ticket of the order."""
-        keys = [self.keys.order(branch_id, order_id), self.keys.events(branch_id)]
+        keys = [self.keys.order(branch_id, order_id), self.bus.stream(branch_id)]
         for ticket_id, station in tickets:
             keys.extend(
                 (self.keys.ticket(branch_id, ticket_id), self.keys.station_tickets(branch_id, station))
@@ -200,25 +205,21 @@ class KitchenMachine:
             return RushReply(outcome)
         if outcome != "ok":
             return RushReply(outcome, state=_text(reply[1]))
-        data = _text(reply[3]).encode()
-        stream_id = _text(reply[2])
-        return RushReply(
-            outcome,
-            state=_text(reply[1]),
-            event=StreamEntry(
-                id=stream_id,
-                branch_id=branch_id,
-                type="order.updated",
-                order_id=order_id,
-                version=None,
-                ts_ms=int(reply[4]),
-                raw_data=data,
-            ),
+        event = StreamEntry(
+            id=_text(reply[2]),
+            branch_id=branch_id,
+            type=kitchen_events.RUSH_CHANGED.name,
+            order_id=order_id,
+            version=None,
+            ts_ms=int(reply[4]),
+            raw_data=_text(reply[3]).encode(),
         )
+        self.bus.appended([event])
+        return RushReply(outcome, state=_text(reply[1]), event=event)
 
     async def station(self, *, branch_id: int, station_code: str) -> tuple[str, list[StationRow]]:
         reply = await self._station(
-            keys=[self.keys.events(branch_id), self.keys.station_tickets(branch_id, station_code)],
+            keys=[self.bus.stream(branch_id), self.keys.station_tickets(branch_id, station_code)],
             args=[self.keys.ticket(branch_id, ""), self.keys.order(branch_id, "")],
         )
         rows = [
@@ -244,7 +245,7 @@ class KitchenMachine:
             args.extend((candidate.order_id, candidate.ticket_id, candidate.station_code))
         reply = await self._expo(
             keys=[
-                self.keys.events(branch_id),
+                self.bus.stream(branch_id),
                 *(self.keys.state_index(branch_id, s) for s in KITCHEN_STATES),
                 *(self.keys.ticket(branch_id, c.ticket_id) for c in candidates),
             ],

@@ -1,48 +1,134 @@
-"""Dependency providers: one path from the runtime to a database session, for HTTP and everything else.
+"""The one provider of ready services, for HTTP handlers, arq jobs, the CLI and socket handlers alike.
 
-`provide_services()` is what jobs, the CLI and socket handlers use; Litestar handlers receive the same
-session through `provide_db_session`, one per request, closed (and rolled back if uncommitted) after.
+A `Scope` is one unit of work: its own database session plus the runtime's shared parts (Redis, its Lua
+scripts, the event bus). `scope.get(OrderService)` builds a service once per scope from the service's own
+`from_scope` classmethod, so a service that needs another (the kitchen needs the orders' door) asks the
+scope for it and both share the session. Nothing here knows the domains: each service says how it is
+built, and every entry point builds them the same way.
+
+- HTTP: the scope is the request dependency `services` (one session per request, closed after the answer); a controller
+  declares `dependencies = {"orders": provide(OrderService)}`.
+- Jobs, the CLI, socket handlers: `async with provide_services(runtime) as scope: scope.get(…)`.
+
+A lower domain that needs something only a higher one can do declares a `Port` (the orders' transitions
+endpoint sends moves onto and off the road to dispatch); the process's composition root binds it once
+(app/wiring.py), so the lower domain never imports the higher one.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.session import Session
 from app.lib.redis import Keys
 from app.lib.runtime import Runtime
 from app.settings import Settings
 
+if TYPE_CHECKING:
+    from app.events import EventBus
+    from app.lib.lua import LuaScripts
+
+
+class FromScope(Protocol):
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self: ...
+
+
+S = TypeVar("S", bound=FromScope)
+P = TypeVar("P")
+
+
+class Port(Generic[P]):
+    """Something a domain needs from a domain above it, implemented there and bound at start-up."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Port({self.name!r})"
+
+
+class PortNotBoundError(LookupError):
+    def __init__(self, port: Port[Any]) -> None:
+        super().__init__(f"{port.name} is not bound: the process must call app.wiring.wire() at start-up")
+
+
+_BINDINGS: dict[Port[Any], Callable[[Scope], Any]] = {}
+
+
+def bind(port: Port[P], factory: Callable[[Scope], P]) -> None:
+    _BINDINGS[port] = factory
+
+
+class Scope:
+    """One unit of work's session and services, over the process's shared runtime."""
+
+    __slots__ = ("_services", "runtime", "session")
+
+    def __init__(self, runtime: Runtime, session: Session) -> None:
+        self.runtime = runtime
+        self.session = session
+        self._services: dict[Any, Any] = {}
+
+    @property
+    def redis(self) -> Redis:
+        return self.runtime.redis
+
+    @property
+    def keys(self) -> Keys:
+        return self.runtime.keys
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def bus(self) -> EventBus:
+        return self.runtime.bus
+
+    @property
+    def lua(self) -> LuaScripts:
+        return self.runtime.lua
+
+    def get(self, service: type[S]) -> S:
+        built: S | None = self._services.get(service)
+        if built is None:
+            built = self._services[service] = service.from_scope(self)
+        return built
+
+    def port(self, port: Port[P]) -> P:
+        built: P | None = self._services.get(port)
+        if built is None:
+            factory = _BINDINGS.get(port)
+            if factory is None:
+                raise PortNotBoundError(port)
+            built = self._services[port] = factory(self)
+        return built
+
+
+@asynccontextmanager
+async def provide_services(runtime: Runtime) -> AsyncIterator[Scope]:
+    async with runtime.sessionmaker() as session:
+        yield Scope(runtime, session)
+
+
+# ---------------------------------------------------------------------- Litestar
+
 # Handler and provider parameters are injected by name; Litestar wants that said explicitly.
-DbSession = NamedDependency[AsyncSession]
+DbSession = NamedDependency[Session]
 RedisClient = NamedDependency[Redis]
 RedisKeys = NamedDependency[Keys]
 AppSettings = NamedDependency[Settings]
 AppRuntime = NamedDependency[Runtime]
-
-
-class Services:
-    """What a unit of work outside HTTP needs: its own session, plus the shared Redis and settings."""
-
-    __slots__ = ("keys", "redis", "runtime", "session", "settings")
-
-    def __init__(self, runtime: Runtime, session: AsyncSession) -> None:
-        self.runtime = runtime
-        self.session = session
-        self.redis = runtime.redis
-        self.keys = runtime.keys
-        self.settings = runtime.settings
-
-
-@asynccontextmanager
-async def provide_services(runtime: Runtime) -> AsyncIterator[Services]:
-    async with runtime.sessionmaker() as session:
-        yield Services(runtime, session)
+RequestScope = NamedDependency[Scope]
 
 
 def runtime_from_state(state: State) -> Runtime:
@@ -50,9 +136,13 @@ def runtime_from_state(state: State) -> Runtime:
     return runtime
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
-    async with runtime_from_state(state).sessionmaker() as session:
-        yield session
+async def provide_scope(state: State) -> AsyncIterator[Scope]:
+    async with provide_services(runtime_from_state(state)) as scope:
+        yield scope
+
+
+def provide_db_session(services: RequestScope) -> Session:
+    return services.session
 
 
 def provide_redis(state: State) -> Redis:
@@ -71,8 +161,19 @@ def provide_runtime(state: State) -> Runtime:
     return runtime_from_state(state)
 
 
+def provide(service: type[S]) -> Provide:
+    """A request dependency yielding `service` from the request's scope."""
+
+    def provider(services: RequestScope) -> Any:
+        return services.get(service)
+
+    return Provide(provider, sync_to_thread=False)
+
+
 DEPENDENCIES = {
-    "db_session": Provide(provide_db_session),
+    # Named `services`: Litestar reserves `scope` for the ASGI scope.
+    "services": Provide(provide_scope),
+    "db_session": Provide(provide_db_session, sync_to_thread=False),
     "redis": Provide(provide_redis, sync_to_thread=False),
     "keys": Provide(provide_keys, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

@@ -1,4 +1,4 @@
-"""Order endpoints: thin; every rule is in OrderService."""
+"""Order endpoints: thin; every rule is in OrderService (and every move behind its door)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.orders.deps import provide_order_service
+from app.lib.deps import provide
 from app.orders.schemas import (
     BoardOut,
     OrderCreate,
@@ -23,7 +23,7 @@ from app.orders.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from app.orders.services import OrderService
+from app.orders.service import OrderService
 from app.orders.states import Channel, State
 
 AnyRequest = Request[Any, Any, Any]
@@ -35,7 +35,7 @@ class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
     guards = [requires_login]
-    dependencies = {"order_service": Provide(provide_order_service, sync_to_thread=False)}
+    dependencies = {"order_service": provide(OrderService)}
 
     @post("/", guards=[SELLERS])
     async def create(
@@ -83,7 +83,7 @@ class BoardController(Controller):
     path = "/api/v1/branches"
     tags = ["orders"]
     guards = [requires_login]
-    dependencies = {"order_service": Provide(provide_order_service, sync_to_thread=False)}
+    dependencies = {"order_service": provide(OrderService)}
 
     @get("/{branch_id:int}/board")
     async def board(self, request: AnyRequest, branch_id: FromPath[int], order_service: Service) -> BoardOut:

@@ -10,9 +10,31 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
+import msgspec
+
 from app.db.models import KitchenTicket, Order, OrderLine
-from app.orders import events as ev
-from app.orders.pricing import money
+from app.events import kitchen as kitchen_events
+from app.events import orders as order_events
+from app.lib.money import money
+
+
+class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the kanban card shows besides state and version; kept in the order's hot hash."""
+
+    token: int | None
+    channel: str
+    total: str
+    payment_status: str
+    created_at: str
+    customer_name: str | None = None
+    table_label: str | None = None
+    slot_start: str | None = None
+    slot_end: str | None = None
+    territory_id: int | None = None
+    courier_id: int | None = None
+
+
+_encoder = msgspec.json.Encoder()
 
 
 def qty_text(value: Decimal) -> str:
@@ -34,8 +56,8 @@ def kitchen_lines(lines: Sequence[OrderLine]) -> list[OrderLine]:
     return sorted((line for line in lines if line.line_no not in bundles), key=lambda item: item.line_no)
 
 
-def card(order: Order, *, customer_name: str | None, exponent: int) -> ev.Card:
-    return ev.Card(
+def card(order: Order, *, customer_name: str | None, exponent: int) -> Card:
+    return Card(
         token=order.token,
         channel=order.channel,
         total=money_text(order.total, exponent),
@@ -60,7 +82,7 @@ def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> di
         # The payments service's Lua copy of the status only moves forward from this sequence; unset on a
         # just-created order (the column's default, 0).
         "payment_seq": str(order.payment_seq or 0),
-        "card": ev.encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
+        "card": _encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
     }
     if order.courier_id is not None:
         fields["courier_id"] = str(order.courier_id)
@@ -68,9 +90,9 @@ def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> di
 
 
 def order_created(
-    order: Order, lines: Sequence[OrderLine], *, customer: ev.CustomerRef | None, exponent: int
-) -> ev.OrderCreated:
-    return ev.OrderCreated(
+    order: Order, lines: Sequence[OrderLine], *, customer: order_events.CustomerRef | None, exponent: int
+) -> order_events.OrderCreated:
+    return order_events.OrderCreated(
         order_id=str(order.id),
         branch_id=order.branch_id,
         channel=order.channel,
@@ -80,7 +102,7 @@ def order_created(
         table_label=order.table_label,
         note=order.note,
         payment_status=order.payment_status,
-        totals=ev.Totals(
+        totals=order_events.Totals(
             subtotal=money_text(order.subtotal, exponent),
             tax=money_text(order.tax_total, exponent),
             delivery_charge=money_text(order.delivery_charge, exponent),
@@ -88,7 +110,7 @@ def order_created(
         ),
         customer=customer,
         delivery=(
-            ev.Delivery(
+            order_events.Delivery(
                 address=order.delivery_address,
                 territory_id=order.territory_id or 0,
                 slot_start=iso(order.slot_start),
@@ -98,7 +120,7 @@ def order_created(
             else None
         ),
         lines=[
-            ev.Line(
+            order_events.Line(
                 line_no=line.line_no,
                 product_id=line.product_id,
                 name=line.name,
@@ -115,9 +137,11 @@ def order_created(
     )
 
 
-def ticket_created(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket) -> ev.TicketCreated:
+def ticket_created(
+    order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket
+) -> kitchen_events.TicketCreated:
     names = {line.line_no: line.name for line in lines}
-    return ev.TicketCreated(
+    return kitchen_events.TicketCreated(
         ticket_id=str(ticket.id),
         order_id=str(order.id),
         station_code=ticket.station_code,
@@ -126,7 +150,7 @@ def ticket_created(order: Order, lines: Sequence[OrderLine], ticket: KitchenTick
         table_label=order.table_label,
         rush=ticket.rush,
         items=[
-            ev.TicketItem(
+            kitchen_events.TicketItem(
                 line_no=line.line_no,
                 name=line.name,
                 qty=qty_text(line.qty),

@@ -1,8 +1,9 @@
-"""The Redis side of the order state machine: the two Lua scripts and the replies they give.
+"""The Redis side of the order state machine: its Lua scripts and the replies they give.
 
-Scripts are registered once per process (EVALSHA, with redis-py reloading them after a Redis restart).
-The transition table from `states.py` is rendered into the script source, so the check runs inside Redis
-in the same atomic step as the compare-and-set and the event append.
+The scripts are declared here and loaded once per runtime (app/lib/lua.py). The transition table from
+`states.py` is rendered into the transition script, so the check runs inside Redis in the same atomic step
+as the compare-and-set and the event append. Only the order door (app/orders/door.py) moves orders:
+`transition` and `transition_many` are its tools, and a test fails if anything else calls them.
 """
 
 from __future__ import annotations
@@ -10,27 +11,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from redis.exceptions import WatchError
 
+from app.events import StreamEntry
+from app.lib.lua import Script
 from app.lib.redis import hmget
 from app.orders.states import OPEN_STATES, TRANSITIONS, State, rule_for
-from app.orders.streams import StreamEntry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.client import Pipeline
-    from redis.commands.core import AsyncScript
 
+    from app.events import EventBus
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 Outcome = Literal["ok", "notfound", "conflict", "forbidden", "invalid", "missing"]
-
-# Events of one branch kept in Redis. At 60 events/s a day is ~5 M; shops are far below that, and past
-# the cap a resuming client simply gets `resync` and reloads its snapshot.
-DEFAULT_STREAM_MAXLEN = 1_000_000
 # How long the order -> branch pointer is kept; older orders fall back to one PostgreSQL read.
 ORDER_BRANCH_TTL_SECONDS = 7 * 24 * 3600
 # A finished order's hash lingers so late readers (a courier's page, the TV) still resolve it.
@@ -60,10 +58,15 @@ def render_table() -> str:
     return "local RULES = {\n" + "\n".join(rules) + "\n}\nlocal INDEX = {" + index + "}\n"
 
 
-@cache
-def script_source(name: str) -> str:
-    source = resources.files("app.orders").joinpath(f"lua/{name}.lua").read_text()
+def _with_table(source: str) -> str:
     return source.replace("--@TABLE@", render_table())
+
+
+TRANSITION = Script("app.orders", "transition", render=_with_table)
+INIT_ORDER = Script("app.orders", "init_order")
+ADD_TICKETS = Script("app.orders", "add_tickets")
+BOARD = Script("app.orders", "board")
+RESTORE_ORDER = Script("app.orders", "restore_order")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,22 +158,36 @@ def precheck(  # noqa: PLR0911  # one early answer per rule, as in the script
 
 
 class OrderMachine:
+    """The order scripts over one Redis client; cheap to build (the scripts are the runtime's)."""
+
+    __slots__ = (
+        "_add_tickets",
+        "_board",
+        "_init",
+        "_transition",
+        "finished_ttl",
+        "keys",
+        "redis",
+        "stream_maxlen",
+    )
+
     def __init__(
         self,
         redis: Redis,
         keys: Keys,
+        lua: LuaScripts,
+        bus: EventBus,
         *,
-        stream_maxlen: int = DEFAULT_STREAM_MAXLEN,
         finished_ttl: int = FINISHED_TTL_SECONDS,
     ) -> None:
         self.redis = redis
         self.keys = keys
-        self.stream_maxlen = stream_maxlen
+        self.stream_maxlen = bus.maxlen
         self.finished_ttl = finished_ttl
-        self._transition: AsyncScript = redis.register_script(script_source("transition"))
-        self._init: AsyncScript = redis.register_script(script_source("init_order"))
-        self._add_tickets: AsyncScript = redis.register_script(script_source("add_tickets"))
-        self._board: AsyncScript = redis.register_script(script_source("board"))
+        self._transition = lua[TRANSITION]
+        self._init = lua[INIT_ORDER]
+        self._add_tickets = lua[ADD_TICKETS]
+        self._board = lua[BOARD]
 
     async def init_order(
         self,

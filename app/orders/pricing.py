@@ -20,7 +20,12 @@ Rules, in the order they apply to a line:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from app.catalog.cache import BundleGroupInfo, BundleItemInfo, ProductInfo
+from app.lib.money import money, places, quantum
+
+__all__ = ["BundleGroupInfo", "BundleItemInfo", "ProductInfo", "money", "places", "quantum"]
 
 HUNDRED = Decimal(100)
 MAX_QTY = Decimal(10_000)
@@ -35,42 +40,6 @@ class PricingError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class BundleItemInfo:
-    product_id: int
-    unit: str
-    qty: Decimal
-    extra_price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class BundleGroupInfo:
-    code: str
-    name: str
-    kind: str  # fixed | choice
-    choose: int
-    items: tuple[BundleItemInfo, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProductInfo:
-    id: int
-    name: str
-    base_unit: str
-    tax_rate: Decimal
-    station_code: str
-    active: bool
-    units: dict[str, Decimal]  # unit -> factor (base unit included, factor 1)
-    prices: dict[tuple[str, str], Decimal]  # (price list, unit) -> price, branch override already applied
-    kind: str = "item"
-    stock_tracked: bool = False
-    bundle: tuple[BundleGroupInfo, ...] = ()
-
-    @property
-    def component_ids(self) -> set[int]:
-        return {item.product_id for group in self.bundle for item in group.items}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,19 +111,6 @@ class Totals:
     delivery_charge: Decimal
     total: Decimal
     tax_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
-
-
-def quantum(exponent: int) -> Decimal:
-    return Decimal(1).scaleb(-exponent)
-
-
-def money(value: Decimal, exponent: int) -> Decimal:
-    return value.quantize(quantum(exponent), rounding=ROUND_HALF_UP)
-
-
-def places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def price_lines(

@@ -6,6 +6,10 @@ and its kitchen tickets with their station sets are written back; every branch i
 `event_branches` again and its stream gets the persister group. Nothing is appended to the streams — no
 event happened — so clients holding an older stream id get `resync` and reload their snapshot.
 
+First the rows catch up with the event store: a move the journal stored in `order_events` whose `orders`
+row it skipped (someone held the row) and the persister never got to (Redis lost the stream) is applied
+to the row, so an acknowledged move is what the hot state is rebuilt from.
+
 Idempotent and safe beside live traffic: an order whose Redis hash carries a NEWER version than PostgreSQL
 (the persister has not caught up yet) is left alone, and a ticket hash that exists is live kitchen state and
 is kept. Needs only PostgreSQL and Redis, not the web process.
@@ -22,13 +26,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Branch, Customer, KitchenTicket, Order, OrderLine
-from app.orders import events as ev
 from app.orders import hot
-from app.orders.machine import script_source
+from app.orders.machine import RESTORE_ORDER
 from app.orders.persister import ensure_branch_streams
 from app.orders.states import OPEN_STATES, TERMINAL, State
 
@@ -53,6 +56,7 @@ class RebuildReport:
     orders_kept: int = 0  # Redis holds a newer version: left alone
     tickets_restored: int = 0
     tickets_kept: int = 0
+    orders_caught_up: int = 0  # rows behind the event store, moved forward first
 
     def count(self, reply: Any) -> None:
         """Tally one reply of restore_order.lua."""
@@ -74,6 +78,7 @@ class RebuildReport:
             f"orders kept (Redis newer): {self.orders_kept}",
             f"tickets restored:  {self.tickets_restored}",
             f"tickets kept:      {self.tickets_kept}",
+            f"orders caught up with stored events: {self.orders_caught_up}",
         ]
 
 
@@ -104,7 +109,7 @@ def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicke
         "order_id": str(order.id),
         "state": ticket.state,
         "created_ms": str(_ms(ticket.created_at)),
-        "data": ev.encoder.encode(hot.ticket_created(order, lines, ticket)).decode(),
+        "data": _encoder.encode(hot.ticket_created(order, lines, ticket)).decode(),
     }
     # The station timers and the recall drawer read these; without them a rebuilt started ticket would
     # look as if nobody had touched it.
@@ -120,10 +125,31 @@ def ticket_fields(order: Order, lines: Sequence[OrderLine], ticket: KitchenTicke
 # ---------------------------------------------------------------- the rebuild
 
 
+# Each open order's newest stored state change, where it is newer than the row (the journal's rows are
+# the acknowledged moves). Monotonic like every other write of `orders.state/version`.
+_CATCH_UP = text(
+    """
+    UPDATE orders AS o
+    SET state = e.data ->> 'to', version = e.version, updated_at = e.ts,
+        courier_id = COALESCE(CAST(e.data ->> 'courier_id' AS bigint), o.courier_id)
+    FROM (
+        SELECT DISTINCT ON (ev.order_id) ev.order_id, ev.data, ev.version, ev.ts
+        FROM order_events AS ev JOIN orders AS open ON open.id = ev.order_id
+        WHERE ev.type = 'order.state_changed' AND ev.version > open.version
+        ORDER BY ev.order_id, ev.version DESC
+    ) AS e
+    WHERE o.id = e.order_id AND o.version < e.version
+    """
+)
+
+
 async def rebuild(runtime: Runtime, *, page_size: int = PAGE_SIZE) -> RebuildReport:
-    restore = runtime.redis.register_script(script_source("restore_order"))
+    restore = runtime.lua[RESTORE_ORDER]
     report = RebuildReport()
     async with runtime.sessionmaker() as session:
+        caught_up = await session.execute(_CATCH_UP)
+        report.orders_caught_up = int(getattr(caught_up, "rowcount", 0) or 0)
+        await session.commit()
         branches = {b.id: b for b in (await session.scalars(select(Branch))).all()}
         await ensure_branch_streams(runtime, branches)
         report.branches = len(branches)

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from app.orders.payment_reads import InvoiceRef, PaymentOut
 from app.orders.states import Channel, State
-from app.payments.schemas import InvoiceRef, PaymentOut
 
 MAX_LINES = 200
 MAX_SYNC_BATCH = 100

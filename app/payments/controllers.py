@@ -12,12 +12,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.payments.deps import provide_payment_service
+from app.lib.deps import provide
 from app.payments.schemas import PaymentIn, PaymentResult, RefundIn, RefundResult, VoidIn, WebhookOut
 from app.payments.services import PaymentService
 
@@ -31,7 +31,7 @@ class PaymentController(Controller):
     path = "/api/v1"
     tags = ["payments"]
     guards = [requires_login]
-    dependencies = {"payment_service": Provide(provide_payment_service, sync_to_thread=False)}
+    dependencies = {"payment_service": provide(PaymentService)}
 
     @post("/orders/{order_id:uuid}/payments", guards=[TILL])
     async def collect(
@@ -75,7 +75,7 @@ class PaymentWebhookController(Controller):
 
     path = "/api/v1/payments/webhooks"
     tags = ["payments"]
-    dependencies = {"payment_service": Provide(provide_payment_service, sync_to_thread=False)}
+    dependencies = {"payment_service": provide(PaymentService)}
 
     @post("/{provider:str}", status_code=HTTP_200_OK)
     async def webhook(

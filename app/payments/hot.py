@@ -1,55 +1,54 @@
-"""The Redis side of a payment change: the order hash's payment status and the branch event, after commit."""
+"""The Redis side of a payment change: the order hash's payment status and the branch event, after commit.
+
+One script (lua/payment_status.lua) copies the status into the hash when its sequence is newer and appends
+the event in the same atomic step; the event goes to the journal like every other.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
-import msgspec
-
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
+from app.events import StreamEntry, id_key
+from app.events import money as money_events
+from app.lib.lua import Script
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
+    from app.events import EventBus, EventType
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
-    from app.payments.schemas import PaymentChanged
 
-COLLECTED = "payment.collected"
-VOIDED = "payment.voided"
-REFUNDED = "payment.refunded"
-EVENT_TYPES = (COLLECTED, VOIDED, REFUNDED)
+PAYMENT_STATUS = Script("app.payments", "payment_status")
 
-_encoder = msgspec.json.Encoder()
-
-
-@cache
-def _source() -> str:
-    return resources.files("app.payments").joinpath("lua/payment_status.lua").read_text()
+COLLECTED = money_events.PAYMENT_COLLECTED
+VOIDED = money_events.PAYMENT_VOIDED
+REFUNDED = money_events.PAYMENT_REFUNDED
 
 
 async def announce(
-    redis: Redis,
     keys: Keys,
+    lua: LuaScripts,
+    bus: EventBus,
     *,
     branch_id: int,
-    event_type: str,
-    change: PaymentChanged,
-    stream_maxlen: int = DEFAULT_STREAM_MAXLEN,
-) -> tuple[bool, str]:
+    event: EventType[money_events.PaymentChanged],
+    change: money_events.PaymentChanged,
+) -> tuple[bool, StreamEntry]:
     """Copy the status into the hot hash if `change.seq` is newer, and append the event; returns (whether
-    the hash took the status, the event's stream id)."""
-    script = redis.register_script(_source())
-    applied, stream_id = await script(
-        keys=[keys.order(branch_id, change.order_id), keys.events(branch_id)],
-        args=[
-            change.seq,
-            change.payment_status,
-            event_type,
-            change.order_id,
-            _encoder.encode(change),
-            stream_maxlen,
-        ],
+    the hash took the status, the appended entry)."""
+    data = bus.encode(event, change)
+    applied, raw_id = await lua[PAYMENT_STATUS](
+        keys=[keys.order(branch_id, change.order_id), bus.stream(branch_id)],
+        args=[change.seq, change.payment_status, event.name, change.order_id, data, bus.maxlen],
     )
-    return bool(int(applied)), stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+    stream_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+    entry = StreamEntry(
+        id=stream_id,
+        branch_id=branch_id,
+        type=event.name,
+        order_id=change.order_id,
+        version=None,
+        ts_ms=id_key(stream_id)[0],
+        raw_data=data,
+    )
+    bus.appended([entry])
+    return bool(int(applied)), entry

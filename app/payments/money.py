@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from app.lib.errors import unprocessable
-from app.orders.pricing import places
+from app.lib.money import places
 
 # NUMERIC(14, 4): ten integer digits.
 MAX_AMOUNT = Decimal("9999999999")

@@ -6,12 +6,13 @@ amount is a 422 naming its field rather than a generic decoding error.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
+
+from app.orders.payment_reads import PaymentOut, RefundOut
 
 Method = Literal["cash", "card", "wallet", "bank_transfer", "on_account"]
 MoneyIn = Annotated[str, msgspec.Meta(max_length=32)] | int | float
@@ -44,40 +45,6 @@ class RefundIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     shift_id: uuid.UUID | None = None
 
 
-class RefundOut(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    payment_id: uuid.UUID
-    amount: Decimal
-    reason: str
-    shift_id: uuid.UUID | None
-    created_by: int | None
-    created_at: dt.datetime
-
-
-class PaymentOut(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    order_id: uuid.UUID
-    branch_id: int
-    method: str
-    status: str
-    # What this tender paid off the order's balance.
-    amount: Decimal
-    # Cash rounding: the customer paid `amount + rounding`.
-    rounding: Decimal
-    tendered: Decimal | None
-    change_due: Decimal | None
-    reference: str | None
-    provider: str
-    provider_ref: str | None
-    refunded_amount: Decimal
-    customer_id: int | None
-    shift_id: uuid.UUID | None
-    void_reason: str | None
-    created_by: int | None
-    created_at: dt.datetime
-    refunds: list[RefundOut] = msgspec.field(default_factory=list)
-
-
 class OrderMoney(msgspec.Struct, kw_only=True):
     """The order's money after the change: what the till shows next."""
 
@@ -108,32 +75,3 @@ class RefundResult(msgspec.Struct, kw_only=True):
     refund: RefundOut
     payment: PaymentOut
     order: OrderMoney
-
-
-class InvoiceRef(msgspec.Struct, kw_only=True):
-    """An order's original invoice, as the order's reads show it."""
-
-    id: uuid.UUID
-    number: str
-
-
-class PaymentChanged(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Data of `payment.collected`, `payment.voided` and `payment.refunded` (kanban and POS only).
-
-    `amount` is what moved: the tender (collected), the tender given back (voided), or the refund.
-    `seq` is the order's payment sequence after the change: a page keeps the status of the highest seq.
-    """
-
-    order_id: str
-    payment_id: str
-    method: str
-    amount: str
-    payment_status: str
-    paid_total: str
-    balance: str
-    seq: int
-    token: int | None
-    rounding: str = "0"
-    change_due: str | None = None
-    refund_id: str | None = None
-    actor: int | None = None

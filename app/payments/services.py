@@ -1,9 +1,9 @@
 """Taking, voiding and refunding payments against orders (DESIGN §7).
 
-Every change runs the same way: lock the order row (`SELECT … FOR UPDATE`), check, write the payment (or
-refund), move the order's `paid_total` / `payment_status` / `payment_seq`, audit, commit. Only then is the
-status copied into the hot state and the event appended (`hot.announce`, one Lua call), and the invoice job
-queued when the order has just become paid. The row lock is what keeps two tills from paying one order
+Every change runs the same way: lock the order row (`SELECT … FOR NO KEY UPDATE`), check, write the payment
+(or refund), move the order's `paid_total` / `payment_status` / `payment_seq`, audit, commit. Only once
+committed is the status copied into the hot state and the event appended (`hot.announce`, one Lua call,
+registered with the session's `on_commit`), and the invoice job queued when the order has just become paid. The row lock is what keeps two tills from paying one order
 past its total: the second sees the first's balance.
 """
 
@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -35,18 +35,18 @@ from app.db.models import (
     PosProfile,
     Shift,
 )
-from app.lib import audit
+from app.events import EventType
+from app.events.money import PaymentChanged
+from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.money import money
 from app.lib.redis import hget
-from app.orders.pricing import money
+from app.orders.payment_reads import payment_out, refund_out
 from app.payments import hot
-from app.payments.invoicing import enqueue_invoice
 from app.payments.money import ZERO, parse_amount, payment_status, round_cash
 from app.payments.providers import MANUAL, PROVIDERS, PaymentRequest, ProviderError, provider_for
-from app.payments.reads import payment_out, refund_out
 from app.payments.schemas import (
     OrderMoney,
-    PaymentChanged,
     PaymentIn,
     PaymentResult,
     RefundIn,
@@ -57,9 +57,12 @@ from app.payments.schemas import (
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.events import EventBus
+    from app.lib.deps import Scope
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 log = logging.getLogger(__name__)
@@ -93,10 +96,16 @@ def request_digest(request: msgspec.Struct, **path: object) -> str:
 
 
 class PaymentService:
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+    def __init__(self, *, session: Session, redis: Redis, keys: Keys, lua: LuaScripts, bus: EventBus) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
+        self.lua = lua
+        self.bus = bus
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(session=scope.session, redis=scope.redis, keys=scope.keys, lua=scope.lua, bus=scope.bus)
 
     # ------------------------------------------------------------------ collect
 
@@ -222,23 +231,21 @@ class PaymentService:
             order=self._money(order, exponent),
             redirect_url=started.redirect_url,
         )
+        # A gateway's pending payment is announced when its webhook confirms it (docs/payments.md).
+        if payment.status == "captured":
+            self._announce(
+                hot.COLLECTED,
+                order,
+                payment,
+                amount=tender.amount,
+                exponent=exponent,
+                actor=actor,
+                change_due=tender.change_due,
+                rounding=tender.rounding,
+            )
+            if before != "paid" and order.payment_status == "paid":
+                self._queue_invoice(order.id)
         await self.session.commit()
-
-        if payment.status != "captured":
-            # A gateway's pending payment is announced when its webhook confirms it (docs/payments.md).
-            return result, True
-        await self._announce(
-            hot.COLLECTED,
-            order,
-            payment,
-            amount=tender.amount,
-            exponent=exponent,
-            actor=actor,
-            change_due=tender.change_due,
-            rounding=tender.rounding,
-        )
-        if before != "paid" and order.payment_status == "paid":
-            await self._queue_invoice(order.id)
         return result, True
 
     async def _replayed_payment(self, payment: Payment, digest: str, actor: SessionUser) -> PaymentResult:
@@ -307,10 +314,8 @@ class PaymentService:
         result = PaymentResult(
             payment=payment_out(payment, [], exponent=exponent), order=self._money(order, exponent)
         )
+        self._announce(hot.VOIDED, order, payment, amount=payment.amount, exponent=exponent, actor=actor)
         await self.session.commit()
-        await self._announce(
-            hot.VOIDED, order, payment, amount=payment.amount, exponent=exponent, actor=actor
-        )
         return result
 
     # ------------------------------------------------------------------ refund
@@ -419,10 +424,10 @@ class PaymentService:
             payment=payment_out(payment, refunds, exponent=exponent),
             order=self._money(order, exponent),
         )
-        await self.session.commit()
-        await self._announce(
+        self._announce(
             hot.REFUNDED, order, payment, amount=amount, exponent=exponent, actor=actor, refund_id=refund.id
         )
+        await self.session.commit()
         return result, True
 
     async def _replayed_refund(
@@ -459,7 +464,7 @@ class PaymentService:
         order = await self.session.scalar(
             select(Order)
             .where(Order.id == payment.order_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         assert order is not None  # payments.order_id is a RESTRICT foreign key
@@ -498,8 +503,7 @@ class PaymentService:
                 "payment_seq": order.payment_seq,
             },
         )
-        await self.session.commit()
-        await self._announce(
+        self._announce(
             hot.COLLECTED if event.kind == "captured" else hot.VOIDED,
             order,
             payment,
@@ -508,7 +512,8 @@ class PaymentService:
             actor=None,
         )
         if before != "paid" and order.payment_status == "paid":
-            await self._queue_invoice(order.id)
+            self._queue_invoice(order.id)
+        await self.session.commit()
         return WebhookOut(payment_id=payment.id, status=payment.status, applied=True)
 
     # ------------------------------------------------------------------ rules
@@ -517,7 +522,9 @@ class PaymentService:
         order = await self.session.scalar(
             select(Order)
             .where(Order.id == order_id)
-            .with_for_update()
+            # NO KEY UPDATE: the journal's event inserts reference the row (KEY SHARE) and must not wait
+            # for a payment, which may be waiting on a gateway.
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         if order is None or not actor.can_see_branch(order.branch_id):
@@ -681,9 +688,9 @@ class PaymentService:
 
     # ------------------------------------------------------------------ after commit
 
-    async def _announce(
+    def _announce(
         self,
-        event_type: str,
+        event: EventType[PaymentChanged],
         order: Order,
         payment: Payment,
         *,
@@ -694,8 +701,9 @@ class PaymentService:
         rounding: Decimal = ZERO,
         refund_id: uuid.UUID | None = None,
     ) -> None:
-        # The change is committed: a Redis failure now must not turn it into an error the till retries as
-        # a new payment. The next change of the order carries a newer status; the row is the truth.
+        """Once committed: the status into the hot hash (by sequence) and the event, in one script. A Redis
+        failure then must not turn the change into an error the till retries as a new payment: the next
+        change of the order carries a newer status, and the row is the truth."""
         change = PaymentChanged(
             order_id=str(order.id),
             payment_id=str(payment.id),
@@ -711,18 +719,20 @@ class PaymentService:
             refund_id=None if refund_id is None else str(refund_id),
             actor=None if actor is None else actor.user_id,
         )
-        try:
-            await hot.announce(
-                self.redis, self.keys, branch_id=order.branch_id, event_type=event_type, change=change
-            )
-        except RedisError:
-            log.exception("payment committed but not announced", extra={"order_id": str(order.id)})
+        branch_id = order.branch_id
 
-    async def _queue_invoice(self, order_id: uuid.UUID) -> None:
-        try:
-            await enqueue_invoice(self.redis, self.keys, order_id)
-        except RedisError:
-            log.exception("order paid but its invoice job was not queued", extra={"order_id": str(order_id)})
+        async def announce() -> None:
+            await hot.announce(self.keys, self.lua, self.bus, branch_id=branch_id, event=event, change=change)
+
+        self.session.on_commit(announce)
+
+    def _queue_invoice(self, order_id: uuid.UUID) -> None:
+        job = jobs.invoice(self.keys, order_id)
+
+        async def enqueue() -> None:
+            await jobs.enqueue_quietly(self.redis, self.keys, job)
+
+        self.session.on_commit(enqueue)
 
 
 class Tender(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible, found_in_branch
+from app.catalog.cache import bump_catalog_epoch
 from app.db.models import Branch, PosProfile
 from app.lib import audit
 from app.lib.errors import conflict
-from app.orders.catalog_cache import bump_catalog_epoch
 from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_roles
-from app.catalog.params import MAX_ID, IdQuery
-from app.catalog.pos import PosCatalogService
-from app.catalog.pos_schemas import PosCatalogOut
 from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.params import MAX_ID, IdQuery
+from app.pos.catalog import PosCatalogService
+from app.pos.catalog_schemas import PosCatalogOut
 from app.pos.profiles import ProfileService
 from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -15,8 +15,8 @@ from app.auth.controllers import client_ip
 from app.auth.devices import QUEUE_TV, current_viewer
 from app.auth.guards import current_user, requires_roles
 from app.auth.middleware import CSRF_EXEMPT_OPT
-from app.catalog.params import MAX_ID
-from app.queue.deps import provide_queue_service
+from app.lib.deps import provide
+from app.lib.params import MAX_ID
 from app.queue.schemas import (
     CallNextIn,
     QueueBoardOut,
@@ -37,7 +37,7 @@ COUNTER_STAFF = requires_roles("cashier", "manager")
 class QueueController(Controller):
     path = "/api/v1/queue/{branch_id:int}"
     tags = ["queue"]
-    dependencies = {"queue": Provide(provide_queue_service, sync_to_thread=False)}
+    dependencies = {"queue": provide(QueueService)}
 
     @get("/board")
     async def board(self, request: AnyRequest, queue: Queue, branch_id: BranchPath) -> QueueBoardOut:
@@ -79,7 +79,7 @@ class ServiceTicketController(Controller):
     path = "/api/v1/queue/tickets/{ticket_id:uuid}"
     tags = ["queue"]
     guards = [COUNTER_STAFF]
-    dependencies = {"queue": Provide(provide_queue_service, sync_to_thread=False)}
+    dependencies = {"queue": provide(QueueService)}
 
     @post("/recall", status_code=HTTP_200_OK)
     async def recall(

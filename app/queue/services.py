@@ -21,9 +21,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable
-from functools import cache
-from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -33,11 +31,11 @@ from sqlalchemy import and_, func, or_, select, text
 from app.auth.devices import DevicePrincipal, ensure_viewer_sees_branch
 from app.auth.guards import ensure_branch_visible
 from app.db.models import Branch, ServiceTicket
+from app.events import floor
 from app.lib import audit, ratelimit
 from app.lib.errors import conflict, unprocessable
+from app.lib.lua import Script
 from app.lib.redis import hset
-from app.orders import streams
-from app.orders.machine import DEFAULT_STREAM_MAXLEN
 from app.orders.states import TOKEN_CHANNELS, State
 from app.queue.schemas import (
     PreparingToken,
@@ -51,9 +49,12 @@ from app.queue.schemas import (
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.events import EventBus
+    from app.lib.deps import Scope
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,13 @@ TICKETS_PER_MINUTE_PER_BRANCH = 60
 RECENT_DONE = 20
 DEFAULT_SERVICE_SECONDS = 180
 
-CREATED = "service.ticket_created"
-CALLED = "service.ticket_called"
-UPDATED = "service.ticket_updated"
+CREATED = floor.SERVICE_TICKET_CREATED.name
+CALLED = floor.SERVICE_TICKET_CALLED.name
+UPDATED = floor.SERVICE_TICKET_UPDATED.name
+EVENTS = {
+    event.name: event
+    for event in (floor.SERVICE_TICKET_CREATED, floor.SERVICE_TICKET_CALLED, floor.SERVICE_TICKET_UPDATED)
+}
 
 # (action, states it may start from, state it ends in)
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -89,9 +94,7 @@ _json = msgspec.json.Encoder()
 _hash_value = msgspec.json.Decoder(dict[str, Any])
 
 
-@cache
-def _board_source() -> str:
-    return resources.files("app.queue").joinpath("lua/board.lua").read_text()
+BOARD = Script("app.queue", "board")
 
 
 def service_options() -> list[ServiceOption]:
@@ -119,10 +122,16 @@ def _text(value: Any) -> str:
 
 
 class QueueService:
-    def __init__(self, *, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+    def __init__(self, *, session: Session, redis: Redis, keys: Keys, bus: EventBus, lua: LuaScripts) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
+        self.bus = bus
+        self.lua = lua
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(session=scope.session, redis=scope.redis, keys=scope.keys, bus=scope.bus, lua=scope.lua)
 
     # ------------------------------------------------------------------ the TV
 
@@ -132,8 +141,7 @@ class QueueService:
         if branch is None:
             raise NotFoundException(detail="Branch not found")
         await self._restore_open_tickets(branch_id)
-        script = self.redis.register_script(_board_source())
-        reply = await script(
+        reply = await self.lua[BOARD](
             keys=[
                 self.keys.events(branch_id),
                 self.keys.state_index(branch_id, State.RECEIVED),
@@ -240,9 +248,9 @@ class QueueService:
         await self.session.flush()
         ahead = await self._waiting_ahead(ticket)
         average = await self._average_service_seconds(branch_id)
+        self._announce(ticket, CREATED)
         await self.session.commit()
         await self.session.refresh(ticket)
-        await self._announce(ticket, CREATED)
         return TicketTaken(
             id=ticket.id,
             branch_id=branch_id,
@@ -369,40 +377,44 @@ class QueueService:
             branch_id=ticket.branch_id,
             data={"number": ticket.number, "state": ticket.state, "counter": ticket.counter},
         )
+        self._announce(ticket, event, recall=action == "recall")
         await self.session.commit()
         await self.session.refresh(ticket)
-        await self._announce(ticket, event, recall=action == "recall")
         return ticket_out(ticket)
 
     # ------------------------------------------------------------------ announcing (after commit)
 
-    async def _announce(self, ticket: ServiceTicket, event: str, *, recall: bool = False) -> None:
+    def _announce(self, ticket: ServiceTicket, event: str, *, recall: bool = False) -> None:
+        """Once committed: the board's hash of open tickets, then the event."""
+        key, ticket_id = self.keys.service_tickets(ticket.branch_id), str(ticket.id)
+        open_json = _hash_json(ticket) if ticket.state in OPEN_STATES else None
+
+        async def refresh_board() -> None:
+            if open_json is not None:
+                await hset(self.redis, key, {ticket_id: open_json})
+            else:
+                await cast("Awaitable[int]", self.redis.hdel(key, ticket_id))
+
+        self.session.on_commit(refresh_board)
         data = _event_data(ticket)
         if event == CALLED:
-            data["recall"] = recall
-        key = self.keys.service_tickets(ticket.branch_id)
-        if ticket.state in OPEN_STATES:
-            await hset(self.redis, key, {str(ticket.id): _hash_json(ticket)})
-        else:
-            await cast("Awaitable[int]", self.redis.hdel(key, str(ticket.id)))
-        await streams.append(
-            self.redis, self.keys, ticket.branch_id, type=event, data=data, maxlen=DEFAULT_STREAM_MAXLEN
-        )
+            data.recall = recall
+        self.bus.on_commit(self.session, ticket.branch_id, EVENTS[event], data)
 
 
-def _event_data(ticket: ServiceTicket) -> dict[str, Any]:
+def _event_data(ticket: ServiceTicket) -> floor.ServiceTicketChanged:
     """The whole ticket, as the staff boards get it (the TV gets number, counter and state: projection)."""
-    return {
-        "ticket_id": str(ticket.id),
-        "number": ticket.number,
-        "service": ticket.service,
-        "state": ticket.state,
-        "counter": ticket.counter,
-        "business_date": ticket.business_date.isoformat(),
-    }
+    return floor.ServiceTicketChanged(
+        ticket_id=str(ticket.id),
+        number=ticket.number,
+        service=ticket.service,
+        state=ticket.state,
+        counter=ticket.counter,
+        business_date=ticket.business_date.isoformat(),
+    )
 
 
 def _hash_json(ticket: ServiceTicket) -> str:
     """An open ticket as the board reads it from the Redis hash."""
     called_ms = int(ticket.called_at.timestamp() * 1000) if ticket.called_at else None
-    return _json.encode({**_event_data(ticket), "called_ms": called_ms}).decode()
+    return _json.encode({**msgspec.structs.asdict(_event_data(ticket)), "called_ms": called_ms}).decode()

@@ -14,13 +14,13 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.shifts.deps import provide_shift_service
+from app.lib.deps import provide
 from app.shifts.report import TEMPLATE, report_context
 from app.shifts.schemas import (
     CashMovementIn,
@@ -43,7 +43,7 @@ class ShiftController(Controller):
     path = "/api/v1"
     tags = ["shifts"]
     guards = [requires_login, TILL]
-    dependencies = {"shift_service": Provide(provide_shift_service, sync_to_thread=False)}
+    dependencies = {"shift_service": provide(ShiftService)}
 
     @get("/pos/profiles/{pos_profile_id:int}/shift")
     async def current(

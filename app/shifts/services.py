@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from app.db.models import Branch, PosProfile, Shift, ShiftCashMovement, ShiftCou
 from app.db.models.payments import METHODS
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
-from app.orders.pricing import money
+from app.lib.money import money
 from app.payments.money import parse_amount
 from app.shifts.schemas import (
     CashDrawer,
@@ -41,11 +41,16 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.lib.deps import Scope
 
 
 class ShiftService:
     def __init__(self, *, session: AsyncSession) -> None:
         self.session = session
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(session=scope.session)
 
     # ------------------------------------------------------------------ open
 

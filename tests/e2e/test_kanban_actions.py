@@ -76,8 +76,7 @@ async def test_an_alert_shows_on_its_card_and_is_acknowledged(
     if "/api/v1/alerts" not in await api_paths(manager_api):
         pytest.skip("alerts are not there yet")
     from app.alerts.services import AlertService
-    from app.orders.machine import OrderMachine
-    from app.orders.services import OrderService
+    from app.lib.deps import provide_services
 
     limits = await manager_api.put(f"/api/v1/branches/{shop['branch']}/state-limits", json={"received": 300})
     assert limits.status_code == 200, limits.text
@@ -86,15 +85,8 @@ async def test_an_alert_shows_on_its_card_and_is_acknowledged(
     await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
 
     # The worker's scan, with its clock ten minutes on: the order is over its five minutes in `received`.
-    async with runtime.sessionmaker() as session:
-        orders = OrderService(
-            session=session,
-            redis=runtime.redis,
-            keys=runtime.keys,
-            machine=OrderMachine(runtime.redis, runtime.keys),
-        )
-        alerts = AlertService(session=session, redis=runtime.redis, keys=runtime.keys, orders=orders)
-        report = await alerts.raise_due(now_ms=int(time.time() * 1000) + 600_000)
+    async with provide_services(runtime) as scope:
+        report = await scope.get(AlertService).raise_due(now_ms=int(time.time() * 1000) + 600_000)
     assert report.overdue == 1
 
     flagged = card(page, order["id"]).locator(".kb-alert")

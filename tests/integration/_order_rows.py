@@ -108,7 +108,7 @@ async def make_order(
     session.add_all(tickets)
     await session.commit()
     if announce:
-        machine = OrderMachine(runtime.redis, runtime.keys)
+        machine = OrderMachine(runtime.redis, runtime.keys, runtime.lua, runtime.bus)
         fields = {
             "branch_id": str(branch.id),
             "channel": channel,
@@ -139,17 +139,6 @@ async def make_order(
 
 
 async def move(runtime: Any, order: Any, to: str, **guard: Any) -> Any:
-    from app.orders.machine import OrderMachine
-    from app.orders.states import State
+    from tests.support.moves import door_move
 
-    machine = OrderMachine(runtime.redis, runtime.keys)
-    reply = await machine.transition(
-        branch_id=order.branch_id,
-        order_id=str(order.id),
-        to=State(to),
-        expected_version=None,
-        roles=("manager",),
-        guard={"actor": 1, **guard},
-    )
-    assert reply.outcome == "ok", reply
-    return reply
+    return await door_move(runtime, order.branch_id, order.id, to, **guard)

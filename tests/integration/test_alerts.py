@@ -15,8 +15,8 @@ from arq import create_pool
 from arq.worker import Worker
 from sqlalchemy import select
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from tests.conftest import Factory, LiveServer, login
 from tests.integration.test_realtime_events import LiveClient, client_pool, connect
 from workers.settings import queue_name, redis_settings, worker_options
@@ -67,20 +67,12 @@ async def move(client: httpx.AsyncClient, order_id: str, **body: Any) -> None:
 async def scan(runtime: Any, *, after: float = 0) -> dict[str, int]:
     """One run of the alert scan as if `after` seconds had passed (on Redis's clock, the indexes' clock)."""
     from app.alerts.services import AlertService
-    from app.orders.machine import OrderMachine
-    from app.orders.services import OrderService
+    from app.lib.deps import provide_services
 
     seconds, micros = await runtime.redis.time()
     now_ms = int(seconds) * 1000 + int(micros) // 1000 + int(after * 1000)
-    async with runtime.sessionmaker() as session:
-        orders = OrderService(
-            session=session,
-            redis=runtime.redis,
-            keys=runtime.keys,
-            machine=OrderMachine(runtime.redis, runtime.keys),
-        )
-        service = AlertService(session=session, redis=runtime.redis, keys=runtime.keys, orders=orders)
-        report = await service.raise_due(now_ms=now_ms)
+    async with provide_services(runtime) as scope:
+        report = await scope.get(AlertService).raise_due(now_ms=now_ms)
     return dict(msgspec.to_builtins(report))
 
 

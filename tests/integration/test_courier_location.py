@@ -9,8 +9,8 @@ import httpx
 import msgspec
 import pytest
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from realtime.projection import COURIER, KANBAN, KDS, POS, QUEUE, Route, project
 from tests.conftest import Factory, LiveServer, login
 from tests.integration.test_realtime_events import (

@@ -44,7 +44,9 @@ async def history(factory: Factory, runtime: Any) -> dict[str, Any]:
             factory.session, branch=branch, customer=customer, lines=[priced(burger, unit_price=price)]
         )
         async with runtime.sessionmaker() as session:
-            await issue_for_order(session, runtime.redis, runtime.keys, order_id=order.id, now=when)
+            await issue_for_order(
+                session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id, now=when
+            )
         return order
 
     # 2 May: 114.00 by card. 4 May: 57.00 on account. 6 May: 20.00 of it refunded. 8 May: 11.40 in cash.

@@ -419,7 +419,7 @@ async def test_revoking_one_display_leaves_the_others_connected(
     clients: list[LiveClient],
     runtime: Any,
 ) -> None:
-    from app.orders.streams import read_after
+    from app.events.stream import read_after
 
     branch = shop["branch"]
     front = await pair(live_http, live_manager, branch_id=branch)

@@ -17,8 +17,8 @@ import msgspec
 import pytest
 from sqlalchemy import func, select, text
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from tests.conftest import Factory, login
 
 D = Decimal

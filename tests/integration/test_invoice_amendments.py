@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from app.events.stream import read_after
 from app.invoices.services import issue_for_order
-from app.orders.streams import read_after
 from tests.conftest import Factory, login
 from tests.invoice_builders import order_row, priced
 
@@ -33,7 +33,7 @@ async def issued(factory: Factory, runtime: Any) -> dict[str, Any]:
         factory.session, branch=branch, customer=customer, lines=[priced(burger, unit_price="50.00")]
     )
     async with runtime.sessionmaker() as session:
-        result = await issue_for_order(session, runtime.redis, runtime.keys, order_id=order.id)
+        result = await issue_for_order(session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id)
     return {"branch": branch, "order": order, "invoice_id": result.invoice_id, "number": result.number_text}
 
 

@@ -15,10 +15,10 @@ from arq.worker import Worker
 from sqlalchemy import func, select, text
 
 from app.db.models import AuditLog, Customer, CustomerAddress, Invoice, InvoiceCounter
+from app.events.stream import read_after
 from app.invoices import _issue
-from app.invoices.queue import issue_job_id
 from app.invoices.services import issue_for_order
-from app.orders.streams import read_after
+from app.lib import jobs
 from tests.conftest import Factory, login
 from tests.integration._order_rows import make_order, move
 from tests.invoice_builders import order_row, priced, tax_number
@@ -30,7 +30,9 @@ UTC = dt.UTC
 
 async def issue(runtime: Any, order_id: uuid.UUID, *, now: dt.datetime | None = None) -> Any:
     async with runtime.sessionmaker() as session:
-        return await issue_for_order(session, runtime.redis, runtime.keys, order_id=order_id, now=now)
+        return await issue_for_order(
+            session, runtime.redis, runtime.keys, runtime.bus, order_id=order_id, now=now
+        )
 
 
 async def invoices_of(runtime: Any, branch_id: int) -> list[Any]:
@@ -365,7 +367,7 @@ async def test_completing_an_order_queues_the_job_and_the_worker_issues_it(
     )
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
-    job_key = f"arq:job:{issue_job_id(runtime.keys, order_id)}"
+    job_key = f"arq:job:{jobs.invoice(runtime.keys, order_id).job_id}"
     moved = await client.post(f"/api/v1/orders/{order_id}/transitions", json={"to": "ready"})
     assert moved.status_code == 200, moved.text
     assert not await runtime.redis.exists(job_key)  # ready is not a hand-over
@@ -396,7 +398,7 @@ async def test_completing_an_order_queues_the_job_and_the_worker_issues_it(
     (invoice,) = await invoices_of(runtime, branch.id)
     assert str(invoice.order_id) == order_id
     # No result is kept, so a later enqueue for the order runs again (and finds the invoice).
-    assert not await runtime.redis.exists(f"arq:result:{issue_job_id(runtime.keys, order_id)}")
+    assert not await runtime.redis.exists(f"arq:result:{jobs.invoice(runtime.keys, order_id).job_id}")
 
     listed = await client.get("/api/v1/invoices", params={"order_id": order_id})
     assert listed.status_code == 200

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.projection import COURIER, INVOICE_EVENTS, KANBAN, KDS, POS, QUEUE, Route, project
+from app.events import REGISTRY
+from realtime.projection import COURIER, KANBAN, KDS, POS, QUEUE, Route, project
 
 ISSUED = {"order_id": "o1", "invoice_id": "i1", "number": "DT1-2026-000042", "total": "114.00"}
 AMENDED = {**ISSUED, "kind": "amendment", "amends": "i0", "number": "DT1-AM-2026-000001"}
@@ -16,7 +17,7 @@ SMUGGLED = {**ISSUED, "courier_id": 5, "channel": "counter", "token": 12, "stati
 @pytest.mark.parametrize("namespace", [KANBAN, POS])
 @pytest.mark.parametrize("data", [ISSUED, AMENDED])
 def test_staff_boards_get_invoice_events_unchanged(namespace: str, data: dict[str, object]) -> None:
-    assert "invoice.issued" in INVOICE_EVENTS
+    assert "invoice.issued" in REGISTRY
     assert project(namespace, "invoice.issued", 7, data) == [Route(("branch:7",), None)]
 
 

@@ -13,9 +13,10 @@ import msgspec
 import pytest
 from sqlalchemy import select
 
+from app import events as ev
 from app.db.models import AuditLog, KitchenTicket, Order
-from app.orders import events as ev
-from app.orders.streams import StreamEntry, last_id, read_after
+from app.events import StreamEntry
+from app.events.stream import last_id, read_after
 from tests.conftest import Factory, login
 
 
@@ -597,7 +598,7 @@ def test_projection_of_kitchen_events() -> None:
 
 
 def test_kitchen_target_never_steps_an_order_back_except_on_recall() -> None:
-    from app.orders.services._kitchen import kitchen_target
+    from app.kitchen.flows import kitchen_target
 
     assert kitchen_target("received", ["queued", "queued"], recalled=False) is None
     assert kitchen_target("received", ["started", "queued"], recalled=False) == "preparing"

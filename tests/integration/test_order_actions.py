@@ -11,8 +11,8 @@ import msgspec
 import pytest
 from sqlalchemy import select, text
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from tests.conftest import Factory, login
 
 

@@ -12,8 +12,8 @@ import httpx
 import msgspec
 import pytest
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from tests.conftest import Factory, login
 
 
@@ -167,8 +167,8 @@ async def test_delivery_order_charges_the_territory_and_gets_no_token(
 async def test_far_slot_starts_scheduled_and_the_worker_releases_it(
     client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
 ) -> None:
-    from app.orders.machine import OrderMachine
-    from app.orders.services import OrderService
+    from app.lib.deps import provide_services
+    from app.orders.release import Release
 
     await login(client, "cashier")
     start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
@@ -186,13 +186,8 @@ async def test_far_slot_starts_scheduled_and_the_worker_releases_it(
     assert order["state"] == "scheduled"
     assert order["tickets"] == []
 
-    async with runtime.sessionmaker() as session:
-        service = OrderService(
-            session=session,
-            redis=runtime.redis,
-            keys=runtime.keys,
-            machine=OrderMachine(runtime.redis, runtime.keys),
-        )
+    async with provide_services(runtime) as scope:
+        service = scope.get(Release)
         assert await service.release_due(now=dt.datetime.now(dt.UTC)) == 0
         assert await service.release_due(now=start - dt.timedelta(minutes=30)) == 1
         assert await service.release_due(now=start - dt.timedelta(minutes=30)) == 0

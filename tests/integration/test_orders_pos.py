@@ -14,9 +14,9 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from app import events as ev
 from app.db.models import AuditLog, Order, ProductStock
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app.events.stream import read_after
 from tests import sale_builders as build
 from tests.conftest import Factory, login
 

@@ -10,8 +10,8 @@ import httpx
 import msgspec
 import pytest
 
-from app.orders import events as ev
-from app.orders.streams import read_after
+from app import events as ev
+from app.events.stream import read_after
 from tests.conftest import Factory, login
 
 

@@ -13,8 +13,8 @@ import msgspec
 import pytest
 from sqlalchemy import select, text
 
-from app.payments.invoicing import invoice_job_id
-from app.payments.schemas import PaymentChanged
+from app.events import PaymentChanged
+from app.lib import jobs
 from tests.conftest import Factory, login
 from tests.payments_builders import (
     hot_payment,
@@ -43,7 +43,7 @@ async def audit_actions(runtime: Any, entity_id: str) -> list[str]:
 
 
 async def invoice_queued(runtime: Any, order_id: str) -> bool:
-    return bool(await runtime.redis.exists(f"arq:job:{invoice_job_id(runtime.keys, order_id)}"))
+    return bool(await runtime.redis.exists(f"arq:job:{jobs.invoice(runtime.keys, order_id).job_id}"))
 
 
 async def get_order(client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from app.payments.hot import EVENT_TYPES
+from app.payments import hot
 from realtime.projection import COURIER, KANBAN, KDS, POS, QUEUE, Route, project
 
+EVENT_TYPES = (hot.COLLECTED.name, hot.VOIDED.name, hot.REFUNDED.name)
 PAYMENT = {
     "order_id": "o1",
     "payment_id": "p1",
@@ -57,9 +58,8 @@ async def test_an_older_sequence_never_overwrites_a_newer_status(runtime: Any, c
     events are appended."""
     import json
 
-    from app.orders.streams import read_after
-    from app.payments import hot
-    from app.payments.schemas import PaymentChanged
+    from app.events import PaymentChanged
+    from app.events.stream import read_after
 
     key = runtime.keys.order(3, "o1")
     await runtime.redis.hset(
@@ -86,10 +86,15 @@ async def test_an_older_sequence_never_overwrites_a_newer_status(runtime: Any, c
         )
 
     newer = await hot.announce(
-        runtime.redis, runtime.keys, branch_id=3, event_type=hot.COLLECTED, change=change(2, "paid")
+        runtime.keys, runtime.lua, runtime.bus, branch_id=3, event=hot.COLLECTED, change=change(2, "paid")
     )
     older = await hot.announce(
-        runtime.redis, runtime.keys, branch_id=3, event_type=hot.COLLECTED, change=change(1, "partially_paid")
+        runtime.keys,
+        runtime.lua,
+        runtime.bus,
+        branch_id=3,
+        event=hot.COLLECTED,
+        change=change(1, "partially_paid"),
     )
     assert (newer[0], older[0]) == (True, False)
     status, seq, card = await runtime.redis.hmget(key, ["payment_status", "payment_seq", "card"])
@@ -102,10 +107,11 @@ async def test_an_older_sequence_never_overwrites_a_newer_status(runtime: Any, c
     ]
     # An order whose hash is gone still gets its event, and no hash is made up.
     gone = await hot.announce(
-        runtime.redis,
         runtime.keys,
+        runtime.lua,
+        runtime.bus,
         branch_id=3,
-        event_type=hot.VOIDED,
+        event=hot.VOIDED,
         change=msgspec.structs.replace(change(3, "unpaid"), order_id="o2"),
     )
     assert gone[0] is False

@@ -87,7 +87,7 @@ async def move(http: httpx.AsyncClient, order_id: str, to: str, **extra: Any) ->
 async def test_the_board_shows_tokens_preparing_and_ready_and_nothing_else(
     app: Any, manager: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
 ) -> None:
-    from app.orders.streams import last_id
+    from app.events.stream import last_id
 
     received = await order(manager, shop, "dine_in")
     preparing = await order(manager, shop, "counter")

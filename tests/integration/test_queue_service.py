@@ -187,7 +187,7 @@ async def test_counters_call_the_oldest_waiting_number_first(
 async def test_no_show_recall_serve_and_done(
     kiosk: httpx.AsyncClient, counter: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
 ) -> None:
-    from app.orders.streams import read_after
+    from app.events.stream import read_after
 
     branch = shop["branch"]
     ticket = await take(kiosk, branch)

@@ -282,7 +282,7 @@ async def new_order(
         }
         tickets.append(TicketSpec(ticket_id, str(line["station_code"]), json.dumps(ticket)))
     fields = {"channel": channel, "payment_status": "unpaid", "token": "" if token is None else str(token)}
-    machine = OrderMachine(runtime.redis, runtime.keys)
+    machine = OrderMachine(runtime.redis, runtime.keys, runtime.lua, runtime.bus)
     new, ids = await machine.init_order(
         branch_id=branch_id,
         order_id=order_id,
@@ -297,20 +297,10 @@ async def new_order(
 
 
 async def move(runtime: Any, branch_id: int, order_id: str, to: str, **guard: Any) -> str:
-    from app.orders.machine import OrderMachine
-    from app.orders.states import State
+    from tests.support.moves import door_move
 
-    reply = await OrderMachine(runtime.redis, runtime.keys).transition(
-        branch_id=branch_id,
-        order_id=order_id,
-        to=State(to),
-        expected_version=None,
-        roles=("manager",),
-        guard={"actor": "mia", **guard},
-    )
-    assert reply.outcome == "ok", reply
-    assert reply.stream_id is not None
-    return reply.stream_id
+    moved = await door_move(runtime, branch_id, order_id, to, **guard)
+    return str(moved.event_id)
 
 
 # --------------------------------------------------------------------------- tests
@@ -501,7 +491,7 @@ async def test_an_event_reaches_clients_of_every_web_process(
 async def test_unknown_event_types_reach_boards_but_not_the_tv_or_kitchen(
     live_server: LiveServer, shop: dict[str, Any], runtime: Any, clients: list[LiveClient]
 ) -> None:
-    from app.orders.streams import append
+    from tests.support.streams import append
 
     branch = shop["branch"]
     kanban = await connect(clients, live_server, "/kanban", "mia")

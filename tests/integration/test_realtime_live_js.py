@@ -132,7 +132,7 @@ async def test_live_js_apply_once_rule(page: Any) -> None:
 async def test_live_js_reloads_on_resync_and_keeps_newer_events(
     page: Any, shop: dict[str, Any], runtime: Any
 ) -> None:
-    from app.orders.streams import last_id
+    from app.events.stream import last_id
 
     branch = shop["branch"]
     await page.evaluate(START, {"branch": branch})

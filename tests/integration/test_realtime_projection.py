@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from socketio import packet as sio_packet
 
-from app.orders.streams import StreamEntry
+from app.events import StreamEntry
 from realtime import _wire
 from realtime.projection import COURIER, KANBAN, KDS, NAMESPACES, POS, QUEUE, Route, project
 from realtime.replay import gap_reason, normalise_id

@@ -64,7 +64,8 @@ async def test_resume_hands_over_to_live_events_without_gaps_or_repeats_under_lo
     live_server: LiveServer, shop: dict[str, Any], runtime: Any, clients: list[LiveClient]
 ) -> None:
     """Events keep coming while a client replays several pages: the ids it gets are the stream, once each."""
-    from app.orders.streams import append, read_after
+    from app.events.stream import read_after
+    from tests.support.streams import append
 
     branch = shop["branch"]
     board = await connect(clients, live_server, "/kanban", "mia")

@@ -62,10 +62,10 @@ async def shop(db_session: Any, factory: Any) -> dict[str, Any]:
 async def test_rebuild_restores_open_orders_and_transitions_continue(
     runtime: Any, db_session: Any, shop: dict[str, Any]
 ) -> None:
-    from app.orders.machine import OrderMachine
+    from app.orders import MoveRefusedError
     from app.orders.persister import persist_once
     from app.orders.rebuild import rebuild
-    from app.orders.states import State
+    from tests.support.moves import door_move
 
     keys, branch = runtime.keys, shop["branch"]
     dana = await _customer(db_session, "Dana")
@@ -158,25 +158,11 @@ async def test_rebuild_restores_open_orders_and_transitions_continue(
     assert await runtime.redis.xlen(keys.events(branch.id)) == 0
 
     # The state machine carries on from the restored version.
-    machine = OrderMachine(runtime.redis, keys)
-    stale = await machine.transition(
-        branch_id=branch.id,
-        order_id=str(at_table.id),
-        to=State.READY,
-        expected_version=1,
-        roles=("manager",),
-        guard={},
-    )
-    assert (stale.outcome, stale.detail) == ("conflict", "stale_version")
-    reply = await machine.transition(
-        branch_id=branch.id,
-        order_id=str(at_table.id),
-        to=State.READY,
-        expected_version=2,
-        roles=("manager",),
-        guard={},
-    )
-    assert (reply.outcome, reply.version) == ("ok", 3)
+    with pytest.raises(MoveRefusedError) as stale:
+        await door_move(runtime, branch.id, at_table.id, "ready", expected_version=1)
+    assert (stale.value.reply.outcome, stale.value.reply.detail) == ("conflict", "stale_version")
+    moved = await door_move(runtime, branch.id, at_table.id, "ready", expected_version=2)
+    assert moved.version == 3
     assert await persist_once(runtime, consumer="p", block_ms=None) == 1
     version = await db_session.scalar(text("SELECT version FROM orders WHERE id = :o"), {"o": at_table.id})
     assert version == 3
@@ -199,8 +185,14 @@ async def test_rebuild_never_overwrites_a_newer_redis_version(
 
     keys, branch = runtime.keys, shop["branch"]
     order = await make_order(db_session, runtime, branch=branch, products=[shop["grill"]])
-    # Moved in Redis, not yet persisted: PostgreSQL still says received, version 1.
+    # Moved in Redis, not yet in PostgreSQL (neither the journal nor the persister got to it): the row
+    # still says received, version 1, and no stored event says otherwise.
     await move(runtime, order, "preparing")
+    await db_session.execute(text("DELETE FROM order_events WHERE order_id = :o"), {"o": order.id})
+    await db_session.execute(
+        text("UPDATE orders SET state = 'received', version = 1 WHERE id = :o"), {"o": order.id}
+    )
+    await db_session.commit()
     report = await rebuild(runtime)
     assert (report.orders_restored, report.orders_refreshed, report.orders_kept) == (0, 0, 1)
     hot = await _hash(runtime, keys.order(branch.id, str(order.id)))

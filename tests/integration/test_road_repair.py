@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from app.dispatch.flows import DispatchFlows
+from app.dispatch.repair import RoadRepair
+from app.events import id_key
+from app.lib.deps import provide_services
 from app.lib.redis import hmget
-from app.orders.machine import OrderMachine
-from app.orders.services import OrderService
-from app.orders.streams import id_key
 from tests.conftest import login
 from tests.integration.test_dispatch import dispatch, ledger_rows, new_order, shop, stream
 
@@ -27,14 +28,8 @@ D = Decimal
 
 
 async def repair(runtime: Any) -> dict[str, int]:
-    async with runtime.sessionmaker() as session:
-        service = OrderService(
-            session=session,
-            redis=runtime.redis,
-            keys=runtime.keys,
-            machine=OrderMachine(runtime.redis, runtime.keys),
-        )
-        return await service.repair_road(grace_seconds=0)
+    async with provide_services(runtime) as scope:
+        return await scope.get(RoadRepair).repair_road(grace_seconds=0)
 
 
 async def committed_dispatch(runtime: Any, order_id: str, courier: Any, *, settled: bool = False) -> str:
@@ -262,16 +257,11 @@ async def test_undoing_a_settled_dispatch_gives_the_cash_back(
     order = await new_order(client, shop)
     assert (await dispatch(client, order["id"], shop["rider"], "now")).status_code == 200
     [(delivery_id, *_)] = (await ledger_rows(runtime, order["id"]))["deliveries"]
-    async with runtime.sessionmaker() as session:
-        service = OrderService(
-            session=session,
-            redis=runtime.redis,
-            keys=runtime.keys,
-            machine=OrderMachine(runtime.redis, runtime.keys),
-        )
-        await service._undo_dispatch([delivery_id], why="test", actor=None)
+    async with provide_services(runtime) as scope:
+        flows = scope.get(DispatchFlows)
+        await flows.undo_dispatch([delivery_id], why="test", actor=None)
         # A second undo finds nothing on the road: nothing more moves.
-        await service._undo_dispatch([delivery_id], why="test", actor=None)
+        await flows.undo_dispatch([delivery_id], why="test", actor=None)
     rows = await ledger_rows(runtime, order["id"])
     assert rows["cash"] == [D("119"), D("-119")]
     assert rows["settlements"] == [("dispatch", D("119"), 2), ("dispatch", D("-119"), 0)]

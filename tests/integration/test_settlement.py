@@ -14,7 +14,7 @@ import pytest
 from arq.worker import Worker
 from sqlalchemy import text
 
-from app.orders import events as ev
+from app import events as ev
 from tests.conftest import login
 from tests.integration.test_dispatch import (
     balance,
@@ -306,8 +306,7 @@ async def test_bulk_job_rerun_settles_nothing_twice(
 ) -> None:
     """A retried job (arq re-runs it after a worker dies mid-way) finds each courier's settlement made."""
     from app.dispatch.services import DispatchService
-    from app.orders.machine import OrderMachine
-    from app.orders.services import OrderService
+    from app.lib.deps import provide_services
 
     await login(client, "boss")
     await open_book(client, shop, runtime)
@@ -316,14 +315,8 @@ async def test_bulk_job_rerun_settles_nothing_twice(
         {"settled": 1, "already_settled": 0, "nothing_open": 2},
         {"settled": 0, "already_settled": 1, "nothing_open": 2},
     ):
-        async with runtime.sessionmaker() as session:
-            orders = OrderService(
-                session=session,
-                redis=runtime.redis,
-                keys=runtime.keys,
-                machine=OrderMachine(runtime.redis, runtime.keys),
-            )
-            counts = await DispatchService(orders=orders).settle_bulk(
+        async with provide_services(runtime) as scope:
+            counts = await scope.get(DispatchService).settle_bulk(
                 bulk_id=bulk_id, branch_id=shop["branch"].id, courier_ids=None, note="", actor=None
             )
         assert counts == expected

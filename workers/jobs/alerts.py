@@ -9,22 +9,11 @@ import msgspec
 from app.alerts.services import AlertService
 from app.lib.deps import provide_services
 from app.lib.runtime import Runtime
-from app.orders.machine import OrderMachine
-from app.orders.services import OrderService
 
 
 async def raise_alerts(ctx: dict[str, Any]) -> dict[str, int]:
     runtime: Runtime = ctx["runtime"]
-    async with provide_services(runtime) as services:
-        orders = OrderService(
-            session=services.session,
-            redis=services.redis,
-            keys=services.keys,
-            machine=OrderMachine(services.redis, services.keys),
-        )
-        alerts = AlertService(
-            session=services.session, redis=services.redis, keys=services.keys, orders=orders
-        )
-        report = await alerts.raise_due()
+    async with provide_services(runtime) as scope:
+        report = await scope.get(AlertService).raise_due()
     counts: dict[str, int] = msgspec.to_builtins(report)
     return counts

@@ -13,8 +13,8 @@ from app.lib.runtime import Runtime
 async def issue_invoice(ctx: dict[str, Any], order_id: str) -> dict[str, Any]:
     """Issue the order's original invoice; a no-op when it exists or the order is not due (yet)."""
     runtime: Runtime = ctx["runtime"]
-    async with provide_services(runtime) as services:
+    async with provide_services(runtime) as scope:
         result = await issue_for_order(
-            services.session, services.redis, services.keys, order_id=uuid.UUID(order_id)
+            scope.session, scope.redis, scope.keys, scope.bus, order_id=uuid.UUID(order_id)
         )
     return {"outcome": result.outcome, "number": result.number_text}

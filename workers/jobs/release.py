@@ -6,18 +6,11 @@ from typing import Any
 
 from app.lib.deps import provide_services
 from app.lib.runtime import Runtime
-from app.orders.machine import OrderMachine
-from app.orders.services import OrderService
+from app.orders.release import Release
 
 
 async def release_scheduled(ctx: dict[str, Any]) -> dict[str, int]:
     runtime: Runtime = ctx["runtime"]
-    async with provide_services(runtime) as services:
-        service = OrderService(
-            session=services.session,
-            redis=services.redis,
-            keys=services.keys,
-            machine=OrderMachine(services.redis, services.keys),
-        )
-        released = await service.release_due()
+    async with provide_services(runtime) as scope:
+        released = await scope.get(Release).release_due()
     return {"released": released}

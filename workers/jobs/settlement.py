@@ -8,8 +8,6 @@ from typing import Any
 from app.dispatch.services import DispatchService
 from app.lib.deps import provide_services
 from app.lib.runtime import Runtime
-from app.orders.machine import OrderMachine
-from app.orders.services import OrderService
 
 
 async def settle_couriers(
@@ -22,13 +20,7 @@ async def settle_couriers(
     actor: int | None,
 ) -> dict[str, int]:
     runtime: Runtime = ctx["runtime"]
-    async with provide_services(runtime) as services:
-        orders = OrderService(
-            session=services.session,
-            redis=services.redis,
-            keys=services.keys,
-            machine=OrderMachine(services.redis, services.keys),
-        )
-        return await DispatchService(orders=orders).settle_bulk(
+    async with provide_services(runtime) as scope:
+        return await scope.get(DispatchService).settle_bulk(
             bulk_id=uuid.UUID(bulk_id), branch_id=branch_id, courier_ids=courier_ids, note=note, actor=actor
         )

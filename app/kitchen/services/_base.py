@@ -1,10 +1,12 @@
-"""What the kitchen service's parts share: the session, Redis, the kitchen scripts and the order service,
-and who is working the kitchen screen."""
+"""What the kitchen service's parts share: the session, Redis, the kitchen scripts and flows, and who is
+working the kitchen screen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
+
+from app.kitchen.flows import KitchenFlows
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -12,8 +14,8 @@ if TYPE_CHECKING:
 
     from app.auth.sessions import SessionUser
     from app.kitchen.machine import KitchenMachine
+    from app.lib.deps import Scope
     from app.lib.redis import Keys
-    from app.orders.services import OrderService
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +49,18 @@ class KitchenServiceBase:
         redis: Redis,
         keys: Keys,
         machine: KitchenMachine,
-        orders: OrderService,
+        flows: KitchenFlows,
     ) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
         self.machine = machine
-        # Order moves and order events go through the order service (STYLE 8); it shares this session.
-        self.orders = orders
+        # The order moves tickets cause go through the orders' door (the flows); same session.
+        self.flows = flows
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        flows = scope.get(KitchenFlows)
+        return cls(
+            session=scope.session, redis=scope.redis, keys=scope.keys, machine=flows.machine, flows=flows
+        )

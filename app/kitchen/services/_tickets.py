@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from sqlalchemy import Select, select
 
 from app.db.models import KitchenTicket, Order, Station
+from app.events import kitchen as ev
 from app.kitchen.machine import EVENT_TYPES, KITCHEN_STATES, Candidate, TicketAction
 from app.kitchen.schemas import (
     ExpoOrder,
@@ -31,7 +32,6 @@ from app.kitchen.schemas import (
 from app.kitchen.services._base import KitchenActor, KitchenServiceBase
 from app.lib import audit
 from app.lib.errors import conflict
-from app.orders import events as ev
 from app.orders.states import TERMINAL
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class TicketMixin(KitchenServiceBase):
         )
         await self.session.commit()
 
-        order_state = await self.orders.kitchen_progress(
+        order_state = await self.flows.progress(
             branch_id=branch_id,
             order_id=order_id,
             ticket_ids=siblings,

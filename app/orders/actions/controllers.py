@@ -1,4 +1,4 @@
-"""Card actions on the board: thin; the rules are in the order service.
+"""Card actions on the board: thin; the rules are in OrderActions.
 
 - `POST /api/v1/orders/{id}/cancel`   {reason, refund?, expected_version?}  (manager)
 - `POST /api/v1/orders/{id}/transfer` {branch_id, expected_version?}        (manager of both branches)
@@ -10,17 +10,17 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
+from app.lib.deps import provide
 from app.orders.actions.schemas import CancelIn, CancelOut, TransferIn, TransferOut
-from app.orders.deps import provide_order_service
-from app.orders.services import OrderService
+from app.orders.actions.service import OrderActions
 
 AnyRequest = Request[Any, Any, Any]
-Orders = NamedDependency[OrderService]
+Actions = NamedDependency[OrderActions]
 
 
 class OrderActionController(Controller):
@@ -28,7 +28,7 @@ class OrderActionController(Controller):
     tags = ["orders"]
     # Admins pass every role guard (SessionUser.has_role).
     guards = [requires_login, requires_roles("manager")]
-    dependencies = {"order_service": Provide(provide_order_service, sync_to_thread=False)}
+    dependencies = {"order_actions": provide(OrderActions)}
 
     @post("/{order_id:uuid}/cancel", status_code=HTTP_200_OK)
     async def cancel(
@@ -36,9 +36,9 @@ class OrderActionController(Controller):
         request: AnyRequest,
         order_id: FromPath[uuid.UUID],
         data: JSONBody[CancelIn],
-        order_service: Orders,
+        order_actions: Actions,
     ) -> CancelOut:
-        return await order_service.cancel(
+        return await order_actions.cancel(
             order_id=order_id,
             reason=data.reason,
             refund=data.refund,
@@ -52,9 +52,9 @@ class OrderActionController(Controller):
         request: AnyRequest,
         order_id: FromPath[uuid.UUID],
         data: JSONBody[TransferIn],
-        order_service: Orders,
+        order_actions: Actions,
     ) -> TransferOut:
-        return await order_service.transfer(
+        return await order_actions.transfer(
             order_id=order_id,
             branch_id=data.branch_id,
             expected_version=data.expected_version,

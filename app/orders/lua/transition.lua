@@ -45,6 +45,14 @@ local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local fields = {'state', to, 'version', version, 'updated_ms', now}
 if guard.courier_id ~= nil and guard.courier_id ~= cjson.null then
   table.insert(fields, 'courier_id') table.insert(fields, guard.courier_id)
+  -- The board's card shows the courier. Edited here, in the same atomic step, because the payment
+  -- script edits the same JSON: a read here and a write later would lose one of the two changes.
+  local card = redis.call('HGET', KEYS[1], 'card')
+  if card then
+    local decoded = cjson.decode(card)
+    decoded.courier_id = guard.courier_id
+    table.insert(fields, 'card') table.insert(fields, cjson.encode(decoded))
+  end
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 

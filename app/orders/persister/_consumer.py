@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import socket
@@ -19,7 +18,8 @@ from redis.exceptions import ResponseError
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.orders.streams import StreamEntry, id_key, parse_entry
+from app.events import StreamEntry, parse_entry
+from app.events.journal import write as store
 
 if TYPE_CHECKING:
     from redis.typing import EncodableT, FieldT
@@ -48,38 +48,10 @@ STATE_CHANGED = "order.state_changed"
 _json_object = msgspec.json.Decoder(dict[str, Any])
 _Fields = dict["FieldT", "EncodableT"]
 
-_INSERT_EVENTS = text(
-    """
-    INSERT INTO order_events (branch_id, stream_id, order_id, type, version, data, ts)
-    SELECT * FROM unnest(
-        CAST(:branch_ids AS bigint[]), CAST(:stream_ids AS text[]), CAST(:order_ids AS uuid[]),
-        CAST(:types AS text[]), CAST(:versions AS integer[]), CAST(:data AS jsonb[]),
-        CAST(:ts AS timestamptz[])
-    )
-    ON CONFLICT (branch_id, stream_id) DO NOTHING
-    """
-)
-
 _PRESENT = text(
     """
     SELECT ARRAY(SELECT id FROM orders WHERE id = ANY(CAST(:order_ids AS uuid[]))),
            ARRAY(SELECT id FROM branches WHERE id = ANY(CAST(:branch_ids AS bigint[])))
-    """
-)
-
-# Monotonic: the row moves only forward in version, so a re-delivered or late old event is a no-op. The
-# courier comes from the newest event of the batch that names one (`delivered` does not), and only if
-# that event is itself newer than the row.
-_UPDATE_ORDERS = text(
-    """
-    UPDATE orders AS o
-    SET state = v.state, version = v.version, updated_at = v.ts,
-        courier_id = CASE WHEN v.courier_version > o.version THEN v.courier_id ELSE o.courier_id END
-    FROM unnest(
-        CAST(:ids AS uuid[]), CAST(:states AS text[]), CAST(:versions AS integer[]), CAST(:ts AS timestamptz[]),
-        CAST(:courier_ids AS bigint[]), CAST(:courier_versions AS integer[])
-    ) AS v(id, state, version, ts, courier_id, courier_version)
-    WHERE o.id = v.id AND o.version < v.version
     """
 )
 
@@ -170,11 +142,6 @@ def _s(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _ts(entry: StreamEntry) -> dt.datetime:
-    ms = entry.ts_ms or id_key(entry.id)[0]
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-
-
 def _order_uuid(entry: StreamEntry) -> uuid.UUID | None:
     return uuid.UUID(entry.order_id) if entry.order_id else None
 
@@ -199,44 +166,19 @@ def _decode(
     return candidates
 
 
-@dataclass(slots=True)
-class _Change:
-    order_id: uuid.UUID
-    version: int
-    state: str
-    ts: dt.datetime
-    courier_id: int | None = None
-    courier_version: int = 0
-
-
-def _collapse(
-    newest: dict[uuid.UUID, _Change], order_id: uuid.UUID, entry: StreamEntry, data: dict[str, Any]
-) -> None:
-    version = entry.version if entry.version is not None else data.get("version")
-    state = data.get("to")
-    if not isinstance(version, int) or not isinstance(state, str):
-        return
-    change = newest.get(order_id)
-    if change is None:
-        change = newest[order_id] = _Change(order_id, version, state, _ts(entry))
-    elif version > change.version:
-        change.version, change.state, change.ts = version, state, _ts(entry)
-    courier = data.get("courier_id")
-    if isinstance(courier, int) and not isinstance(courier, bool) and version > change.courier_version:
-        change.courier_id, change.courier_version = courier, version
-
-
 async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
-    """Store entries in one transaction; entries that cannot be stored are returned as dead, not raised."""
+    """Store entries and move their orders forward; entries that cannot be stored are returned as dead, not
+    raised. Autocommit statements in the event store's lock order (app/events/journal.py): the journal in
+    the web processes writes the same rows, and neither may ever wait for the other in a cycle."""
     out = _Written()
     candidates = _decode(entries, out)
     if not candidates:
         return out
-
-    async with runtime.sessionmaker() as session, session.begin():
+    async with runtime.engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
         # One round trip for both checks: what is missing is dead-lettered with a plain reason instead of
         # failing the batch on a foreign key.
-        present = await session.execute(
+        present = await autocommit.execute(
             _PRESENT,
             {
                 "order_ids": list({o for _, o, _ in candidates if o is not None}),
@@ -245,51 +187,19 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
         )
         orders_found, branches_found = present.one()
         present_orders, present_branches = set(orders_found), set(branches_found)
-
-        # The newest state change per order in this batch is the only one the row needs.
-        newest: dict[uuid.UUID, _Change] = {}
-        rows_in: list[tuple[StreamEntry, uuid.UUID | None]] = []
-        for entry, order_id, data in candidates:
+        rows_in: list[StreamEntry] = []
+        for entry, order_id, _ in candidates:
             if entry.branch_id not in present_branches:
                 out.dead.append((entry, "branch not in PostgreSQL"))
-                continue
-            if order_id is not None and order_id not in present_orders:
+            elif order_id is not None and order_id not in present_orders:
                 out.dead.append((entry, "order not in PostgreSQL"))
-                continue
-            rows_in.append((entry, order_id))
-            if entry.type == STATE_CHANGED and order_id is not None:
-                _collapse(newest, order_id, entry, data)
-
+            else:
+                rows_in.append(entry)
         if rows_in:
-            result = await session.execute(
-                _INSERT_EVENTS,
-                {
-                    "branch_ids": [e.branch_id for e, _ in rows_in],
-                    "stream_ids": [e.id for e, _ in rows_in],
-                    "order_ids": [o for _, o in rows_in],
-                    "types": [e.type for e, _ in rows_in],
-                    "versions": [e.version for e, _ in rows_in],
-                    # Straight from Redis: PostgreSQL parses it once, we never re-encode it.
-                    "data": [e.raw_data.decode() for e, _ in rows_in],
-                    "ts": [_ts(e) for e, _ in rows_in],
-                },
-            )
-            out.inserted = int(getattr(result, "rowcount", 0) or 0)
-        if newest:
-            # In id order, so two workers updating the same orders take their row locks in one order.
-            changes = [newest[i] for i in sorted(newest)]
-            await session.execute(
-                _UPDATE_ORDERS,
-                {
-                    "ids": [c.order_id for c in changes],
-                    "states": [c.state for c in changes],
-                    "versions": [c.version for c in changes],
-                    "ts": [c.ts for c in changes],
-                    "courier_ids": [c.courier_id for c in changes],
-                    "courier_versions": [c.courier_version for c in changes],
-                },
-            )
-        out.stored = [e for e, _ in rows_in]
+            # The persister may wait for a row someone holds (a payment in its transaction): it is off every
+            # request's path, and nothing it holds is waited for in return.
+            out.inserted, _ = await store(autocommit, rows_in, wait=True)
+        out.stored = rows_in
     return out
 
 

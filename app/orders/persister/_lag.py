@@ -7,8 +7,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from app.events import id_key
 from app.lib.metrics import Gauge
-from app.orders.streams import id_key
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -1,0 +1,64 @@
+"""The one event bus (DESIGN §5, §11): envelope, stream codec, the registry of event types and their
+payloads, appends and announcements after commit, and the journal that stores events in PostgreSQL.
+
+Importing the package registers every event type (the subject modules declare theirs).
+"""
+
+from app.events import floor, kitchen, money, orders, road
+from app.events.bus import DEFAULT_STREAM_MAXLEN, EventBus
+from app.events.envelope import Envelope, StreamEntry, id_key, is_stream_id, parse_entry
+from app.events.floor import AlertAcknowledged, AlertRaised, DeviceRevoked, ServiceTicketChanged
+from app.events.journal import Journal
+from app.events.kitchen import RushChanged, TicketChanged, TicketCreated, TicketItem, TokenCalled
+from app.events.money import InvoiceIssued, PaymentChanged, SettlementCompleted
+from app.events.orders import CancelDecided, CustomerRef, Delivery, Line, OrderCreated, StateChanged, Totals
+from app.events.outbox import Announcement, Outbox
+from app.events.registry import FULL, REGISTRY, Audience, EventType, View, decode, variant
+from app.events.road import CourierAssigned, CourierLocation, DeliveryChanged
+
+__all__ = [
+    "DEFAULT_STREAM_MAXLEN",
+    "FULL",
+    "REGISTRY",
+    "AlertAcknowledged",
+    "AlertRaised",
+    "Announcement",
+    "Audience",
+    "CancelDecided",
+    "CourierAssigned",
+    "CourierLocation",
+    "CustomerRef",
+    "Delivery",
+    "DeliveryChanged",
+    "DeviceRevoked",
+    "Envelope",
+    "EventBus",
+    "EventType",
+    "InvoiceIssued",
+    "Journal",
+    "Line",
+    "OrderCreated",
+    "Outbox",
+    "PaymentChanged",
+    "RushChanged",
+    "ServiceTicketChanged",
+    "SettlementCompleted",
+    "StateChanged",
+    "StreamEntry",
+    "TicketChanged",
+    "TicketCreated",
+    "TicketItem",
+    "TokenCalled",
+    "Totals",
+    "View",
+    "decode",
+    "floor",
+    "id_key",
+    "is_stream_id",
+    "kitchen",
+    "money",
+    "orders",
+    "parse_entry",
+    "road",
+    "variant",
+]

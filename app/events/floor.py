@@ -1,0 +1,78 @@
+"""Events of the floor: late-order alerts for managers."""
+
+from __future__ import annotations
+
+import msgspec
+
+from app.events.registry import FULL, Audience, EventType, View, Visibility
+
+
+class AlertRaised(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`alert.raised`: an order over its state's time limit (`state_overdue`) or a delivery past its slot
+    (`slot_missed`). Managers only (kanban)."""
+
+    alert_id: int
+    order_id: str
+    kind: str
+    state: str
+    message: str
+    token: int | None
+    channel: str
+    version: int
+    raised_at: str
+
+
+class AlertAcknowledged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`alert.acknowledged`: a manager dealt with an alert, or its order finished (`acknowledged_by` None);
+    every board drops it."""
+
+    alert_id: int
+    order_id: str
+    acknowledged_by: int | None
+    acknowledged_at: str
+
+
+ALERT_RAISED = EventType("alert.raised", AlertRaised, views={Audience.BOARD: FULL})
+ALERT_ACKNOWLEDGED = EventType("alert.acknowledged", AlertAcknowledged, views={Audience.BOARD: FULL})
+
+
+# --------------------------------------------------------------------------- the walk-in service queue
+
+
+class ServiceTicketChanged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """`service.ticket_created|called|updated`: a walk-in number of the service queue (app/queue), whole for
+    the staff boards; the TV gets number, counter and state only."""
+
+    ticket_id: str
+    number: int
+    service: str
+    state: str
+    counter: str | None
+    business_date: str
+    recall: bool | None = None  # a call: whether it repeats an earlier one
+
+
+# "Number 12 to counter 3" is all the room needs: no service, no ticket id.
+_SERVICE_VIEWS: dict[Audience, Visibility] = {
+    Audience.BOARD: FULL,
+    Audience.TILL: FULL,
+    Audience.TV: View(("number", "counter", "state")),
+}
+SERVICE_TICKET_CREATED = EventType("service.ticket_created", ServiceTicketChanged, views=_SERVICE_VIEWS)
+SERVICE_TICKET_CALLED = EventType("service.ticket_called", ServiceTicketChanged, views=_SERVICE_VIEWS)
+SERVICE_TICKET_UPDATED = EventType("service.ticket_updated", ServiceTicketChanged, views=_SERVICE_VIEWS)
+
+
+# --------------------------------------------------------------------------- displays
+
+
+class DeviceRevoked(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`device.revoked`: a display was unpaired; every web process ends its sockets (realtime/devices.py)."""
+
+    device_id: str
+    role: str | None
+    station_code: str | None
+    name: str
+
+
+DEVICE_REVOKED = EventType("device.revoked", DeviceRevoked, views={Audience.BOARD: FULL, Audience.TILL: FULL})

@@ -1,0 +1,55 @@
+"""Every Lua script Passline runs, registered once per runtime.
+
+A script is declared once, next to the code that calls it (`Script("app.orders", "transition", …)`), and
+loaded through the runtime's `LuaScripts`: the first use hashes its source and keeps the `AsyncScript`, so
+no request pays for hashing (the transition script, with the table rendered into it, is the biggest), and
+every caller of one script shares one object. redis-py runs it with EVALSHA and loads it again by itself
+after a Redis restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
+
+
+@dataclass(frozen=True, eq=False)
+class Script:
+    """A Lua script: a file `lua/<name>.lua` of a package, or inline source; `render` may fill the source in
+    (the transition table is rendered from `app/orders/states.py`). Compared by identity: one declaration,
+    one registration per runtime."""
+
+    package: str
+    name: str
+    inline: str | None = None
+    render: Callable[[str], str] | None = field(default=None, repr=False)
+
+    @cached_property
+    def source(self) -> str:
+        text = self.inline
+        if text is None:
+            text = resources.files(self.package).joinpath(f"lua/{self.name}.lua").read_text()
+        return self.render(text) if self.render is not None else text
+
+
+class LuaScripts:
+    """The scripts of one Redis client, each registered on first use."""
+
+    __slots__ = ("_loaded", "_redis")
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._loaded: dict[Script, AsyncScript] = {}
+
+    def __getitem__(self, script: Script) -> AsyncScript:
+        loaded = self._loaded.get(script)
+        if loaded is None:
+            loaded = self._loaded[script] = self._redis.register_script(script.source)
+        return loaded

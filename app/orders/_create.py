@@ -1,0 +1,362 @@
+"""Creating an order: the checks, pricing from the catalog, and the one statement that writes it.
+
+The create path is the hottest write in the system: every read it needs comes from the process's catalog
+cache (branches, products, prices, territories, tills) or from the request itself, and the order, its lines,
+tickets, token and audit row are written by one statement (`_sql.py`). Orders are built as plain objects for
+the answer and the announcement; the ORM never flushes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar.exceptions import PermissionDeniedException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.cache import CATALOG, TerritoryInfo
+from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, ProductStock
+from app.lib.errors import ApiError, conflict, unprocessable
+from app.orders import hot, pricing
+from app.orders._sql import GateRefusedError, insert_order
+from app.orders.lookups import customer_of
+from app.orders.schemas import OrderCreate, SyncResult
+from app.orders.states import DISPATCH_CHANNELS, TOKEN_CHANNELS, Channel, State
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.auth.sessions import SessionUser
+    from app.lib.redis import Keys
+
+TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
+MANUAL_PRICE_ROLES = ("manager",)
+DISCOUNT_ROLES = ("manager",)
+
+Written = tuple[Order, list[OrderLine], list[KitchenTicket], tuple[Customer, str | None] | None]
+
+
+def ticket_id_for(order_id: uuid.UUID, station_code: str) -> uuid.UUID:
+    return uuid.uuid5(TICKET_NAMESPACE, f"{order_id}:{station_code}")
+
+
+# Fields added after orders were first stored: left out of the digest while unset, so a replay of an
+# order created before they existed still matches its stored hash.
+_LATER_ORDER_FIELDS = ("discount", "discount_reason", "pos_profile_id", "shift_id")
+_LATER_LINE_FIELDS = ("discount", "discount_reason", "choices")
+
+
+def request_hash(request: OrderCreate) -> str:
+    """A digest of what the client asked for; equal numbers hash equal ("1.50" and "1.5")."""
+    plain = msgspec.to_builtins(request, builtin_types=(Decimal,))
+    for key in _LATER_ORDER_FIELDS:
+        if plain.get(key) is None:
+            plain.pop(key, None)
+    for line in plain["lines"]:
+        for key in _LATER_LINE_FIELDS:
+            if not line.get(key):
+                line.pop(key, None)
+    canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=lambda d: str(d.normalize()))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class OrderWriter:
+    """Prices a request and writes it (nothing announced yet)."""
+
+    session: AsyncSession
+    redis: Redis
+    keys: Keys
+
+    @property
+    def engine(self) -> AsyncEngine:
+        bind = self.session.bind
+        assert isinstance(bind, AsyncEngine)
+        return bind
+
+    async def insert(
+        self, request: OrderCreate, digest: str, actor: SessionUser
+    ) -> tuple[Order, list[OrderLine], list[KitchenTicket], tuple[Customer, str | None] | None]:
+        await CATALOG.check(self.redis, self.keys)
+        branch = await CATALOG.branch(self.session, request.branch_id)
+        if branch is None or not branch.active or not actor.can_see_branch(branch.id):
+            raise unprocessable("branch_id", f"unknown branch {request.branch_id}")
+        check_channel_fields(request)
+        if any(line.unit_price is not None for line in request.lines) and not actor.has_role(
+            *MANUAL_PRICE_ROLES
+        ):
+            raise PermissionDeniedException(detail="A manual unit_price needs the manager role")
+        _check_discounts(request, actor)
+        await self.check_till(request, branch.id)
+
+        customer = await customer_of(self.session, request.customer_id)
+        territory = await self.territory(request)
+        products = await CATALOG.products(
+            self.session, branch.id, {line.product_id for line in request.lines}
+        )
+        customer_prices = await self.customer_prices(request)
+        try:
+            priced = pricing.price_lines(
+                [
+                    pricing.LineRequest(
+                        product_id=line.product_id,
+                        qty=line.qty,
+                        unit=line.unit,
+                        price_list=line.price_list,
+                        unit_price=line.unit_price,
+                        note=line.note,
+                        discount=line.discount,
+                        discount_reason=line.discount_reason,
+                        choices=tuple(
+                            pricing.Choice(group=c.group, product_id=c.product_id, unit=c.unit)
+                            for c in line.choices or ()
+                        ),
+                    )
+                    for line in request.lines
+                ],
+                products,
+                currency_exponent=branch.currency_exponent,
+                prices_include_tax=branch.prices_include_tax,
+                customer_prices=customer_prices,
+                order_discount=request.discount,
+                order_discount_reason=request.discount_reason,
+            )
+        except pricing.PricingError as exc:
+            raise unprocessable(exc.field, exc.message) from exc
+        charge = (
+            territory.delivery_charge
+            if territory is not None and request.channel == Channel.DELIVERY
+            else Decimal(0)
+        )
+        totals = pricing.totals(priced, delivery_charge=charge, currency_exponent=branch.currency_exponent)
+
+        now = dt.datetime.now(dt.UTC)
+        slot_start = request.delivery.slot_start if request.delivery else None
+        scheduled = slot_start is not None and slot_start - now > dt.timedelta(
+            minutes=branch.schedule_lead_minutes
+        )
+        business_date = (
+            (slot_start if scheduled and slot_start else now).astimezone(ZoneInfo(branch.timezone)).date()
+        )
+        state = State.SCHEDULED if scheduled else State.RECEIVED
+
+        # Plain objects for the response and the announcement; the rows are written by one statement.
+        order = Order(
+            id=request.id,
+            branch_id=branch.id,
+            channel=request.channel.value,
+            state=state.value,
+            version=1,
+            token=None,
+            business_date=business_date,
+            customer_id=request.customer_id,
+            # Nothing to pay (a fully discounted order, a free staff meal) is paid from the start: no
+            # tender can be taken on it, and `completed` needs it paid.
+            payment_status="paid" if totals.total == 0 else "unpaid",
+            subtotal=totals.subtotal,
+            tax_total=totals.tax,
+            delivery_charge=totals.delivery_charge,
+            total=totals.total,
+            discount=request.discount or Decimal(0),
+            discount_reason=request.discount_reason if request.discount else None,
+            pos_profile_id=request.pos_profile_id,
+            shift_id=request.shift_id,
+            table_label=request.table_label,
+            rush=False,
+            note=request.note,
+            delivery_address=request.delivery.address if request.delivery else None,
+            territory_id=territory.id if territory else None,
+            slot_start=slot_start,
+            slot_end=request.delivery.slot_end if request.delivery else None,
+            courier_id=None,
+            request_hash=digest,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        lines = [
+            OrderLine(
+                order_id=request.id,
+                line_no=p.line_no,
+                product_id=p.product_id,
+                name=p.name,
+                qty=p.qty,
+                unit=p.unit,
+                unit_factor=p.unit_factor,
+                price_list=p.price_list,
+                unit_price=p.unit_price,
+                tax_rate=p.tax_rate,
+                discount=p.discount,
+                line_subtotal=p.line_subtotal,
+                line_tax=p.line_tax,
+                line_total=p.line_total,
+                station_code=p.station_code,
+                note=p.note,
+                parent_line_no=p.parent_line_no,
+                discount_reason=p.discount_reason,
+            )
+            for p in priced
+        ]
+        stock = _stock_needs(priced, products)
+        tickets = [] if scheduled else split_tickets(order, lines)
+        for ticket in tickets:
+            ticket.created_at = now
+        # Hand the read transaction's connection back before taking one for the write (commit, not
+        # rollback: a rollback would expire the customer row read above).
+        await self.session.commit()
+        try:
+            order.token = await insert_order(
+                self.engine,
+                order=order,
+                lines=lines,
+                tickets=tickets,
+                needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
+                created_at=now,
+                stock={product_id: need for product_id, (need, _) in stock.items()},
+            )
+        except GateRefusedError:
+            raise await self.why_not_written(request, branch.id, stock, products) from None
+        return order, lines, tickets, customer
+
+    async def check_till(self, request: OrderCreate, branch_id: int) -> None:
+        """The till must be this branch's; the shift, when the till needs one, must be given. Whether the
+        shift is the till's is checked by the insert itself (no extra round trip)."""
+        if request.pos_profile_id is None:
+            if request.shift_id is not None:
+                raise unprocessable("pos_profile_id", "a shift belongs to a till: name the till")
+            return
+        profile = await CATALOG.pos_profile(self.session, request.pos_profile_id)
+        if profile is None or profile.branch_id != branch_id or not profile.active:
+            raise unprocessable("pos_profile_id", f"unknown till {request.pos_profile_id} for this branch")
+        if profile.require_shift and request.shift_id is None:
+            raise unprocessable("shift_id", "this till needs an open shift")
+
+    async def territory(self, request: OrderCreate) -> TerritoryInfo | None:
+        if request.delivery is None:
+            return None
+        territory = await CATALOG.territory(self.session, request.delivery.territory_id)
+        if territory is None or not territory.active:
+            raise unprocessable("delivery.territory_id", f"unknown territory {request.delivery.territory_id}")
+        return territory
+
+    async def customer_prices(self, request: OrderCreate) -> dict[tuple[int, str], Decimal]:
+        if request.customer_id is None or not any(line.price_list == "customer" for line in request.lines):
+            if any(line.price_list == "customer" for line in request.lines):
+                raise unprocessable("customer_id", "the customer price list needs a customer")
+            return {}
+        rows = await self.session.execute(
+            select(CustomerPrice.product_id, CustomerPrice.unit, CustomerPrice.price).where(
+                CustomerPrice.customer_id == request.customer_id
+            )
+        )
+        return {(product_id, unit): price for product_id, unit, price in rows}
+
+    async def why_not_written(
+        self,
+        request: OrderCreate,
+        branch_id: int,
+        stock: dict[int, tuple[Decimal, int]],
+        products: dict[int, pricing.ProductInfo],
+    ) -> ApiError:
+        """Why the insert's gate said no: a product short of stock (named, with what is left), else a
+        shift that is not this till's."""
+        await self.session.rollback()
+        if stock:
+            rows = await self.session.execute(
+                select(ProductStock.product_id, ProductStock.qty).where(
+                    ProductStock.branch_id == branch_id, ProductStock.product_id.in_(stock)
+                )
+            )
+            on_hand = dict(rows.all())
+            for product_id, (need, index) in sorted(stock.items(), key=lambda kv: kv[1][1]):
+                left = on_hand.get(product_id, Decimal(0))
+                if left < need:
+                    product = products[product_id]
+                    amount = hot.qty_text(left) + (" kg" if product.base_unit == "kg" else "")
+                    return unprocessable(f"lines[{index}].qty", f"only {amount} left of {product.name}")
+        if request.shift_id is not None:
+            return unprocessable("shift_id", "not a shift of this till")
+        # Stock came back between the refusal and this read: the caller may simply try again.
+        return conflict("stock changed while the order was written; try again")
+
+
+def check_channel_fields(request: OrderCreate) -> None:
+    if request.channel == Channel.DELIVERY and request.delivery is None:
+        raise unprocessable("delivery", "a delivery order needs an address and a territory")
+    if request.delivery is not None and request.channel not in DISPATCH_CHANNELS:
+        raise unprocessable("delivery", f"a {request.channel.value} order has no delivery details")
+    if request.delivery is not None:
+        start, end = request.delivery.slot_start, request.delivery.slot_end
+        if (start is None) != (end is None):
+            raise unprocessable("delivery.slot_end", "give both slot_start and slot_end, or neither")
+        if start is not None and end is not None and end < start:
+            raise unprocessable("delivery.slot_end", "the slot ends before it starts")
+    if request.table_label is not None and request.channel != Channel.DINE_IN:
+        raise unprocessable("table_label", "only dine-in orders have a table")
+
+
+def split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicket]:
+    stations: list[str] = []
+    for line in hot.kitchen_lines(lines):
+        if line.station_code not in stations:
+            stations.append(line.station_code)
+    return [
+        KitchenTicket(
+            id=ticket_id_for(order.id, station),
+            order_id=order.id,
+            branch_id=order.branch_id,
+            station_code=station,
+            state="queued",
+            rush=False,
+        )
+        for station in stations
+    ]
+
+
+def _check_discounts(request: OrderCreate, actor: SessionUser) -> None:
+    """Any discount needs the manager role (403) and a reason (422)."""
+    discounted = [
+        (f"lines[{i}]", line.discount, line.discount_reason) for i, line in enumerate(request.lines)
+    ]
+    discounted.append(("", request.discount, request.discount_reason))
+    given = [(where, reason) for where, amount, reason in discounted if amount is not None and amount != 0]
+    if not given:
+        return
+    if not actor.has_role(*DISCOUNT_ROLES):
+        raise PermissionDeniedException(detail="A discount needs the manager role")
+    for where, reason in given:
+        if reason is None or not reason.strip():
+            field = f"{where}.discount_reason" if where else "discount_reason"
+            raise unprocessable(field, "a discount needs a reason")
+
+
+def _stock_needs(
+    priced: list[pricing.PricedLine], products: dict[int, pricing.ProductInfo]
+) -> dict[int, tuple[Decimal, int]]:
+    """Base units each stock-tracked product loses to this order, with the first request line selling it."""
+    needs: dict[int, tuple[Decimal, int]] = {}
+    for line in priced:
+        if products[line.product_id].stock_tracked:
+            need, index = needs.get(line.product_id, (Decimal(0), line.request_index))
+            needs[line.product_id] = (need + line.qty * line.unit_factor, index)
+    return needs
+
+
+def rejected(index: int, raw_id: Any, status: int, reason: str) -> SyncResult:
+    return SyncResult(
+        index=index,
+        id=raw_id if isinstance(raw_id, str) else None,
+        result="rejected",
+        status=status,
+        reason=reason,
+    )

@@ -1,0 +1,180 @@
+"""The one statement that writes a new order: token, order, lines, tickets and the audit row together.
+
+A sale is the hottest write in the system. Writing it as one statement (data-modifying CTEs) makes it one
+round trip instead of a dozen ORM flushes, and holds the branch's token-counter row lock for the length
+of that statement only, not of a whole request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError
+
+from app.lib.logging import request_id_var
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from app.db.models import KitchenTicket, Order, OrderLine
+
+# `{stock}` and `{gate}` are filled per variant below. A stock-tracked sale adds the guarded decrement `stk`
+# and only writes the order when every product's row was taken down (`gate`); a till's shift must belong
+# to the till and branch. When the gate says no, the statement refuses itself (`passline_refuse`, migration
+# 0006), which undoes whatever `stk` took: every variant runs as one autocommit statement, so the branch's
+# token row is locked for that statement only.
+_INSERT_TEMPLATE = """
+WITH {stock}tok AS (
+    INSERT INTO order_token_counters AS c (branch_id, business_date, last_token)
+    SELECT :branch_id, :business_date, 1 WHERE :needs_token AND {gate}
+    ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1
+    RETURNING last_token
+), ord AS (
+    INSERT INTO orders (
+        id, branch_id, channel, state, version, token, business_date, customer_id, payment_status,
+        subtotal, tax_total, delivery_charge, total, discount, discount_reason, pos_profile_id, shift_id,
+        table_label, note, delivery_address, territory_id, slot_start, slot_end, request_hash, created_by,
+        created_at, updated_at
+    )
+    SELECT
+        :id, :branch_id, :channel, :state, 1, (SELECT last_token FROM tok), :business_date, :customer_id,
+        'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :discount, :discount_reason,
+        :pos_profile_id, CAST(:shift_id AS uuid), :table_label, :note, :delivery_address, :territory_id,
+        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
+    WHERE {gate}
+    RETURNING id, token
+), lines AS (
+    INSERT INTO order_lines (
+        order_id, line_no, product_id, name, qty, unit, unit_factor, price_list, unit_price, tax_rate,
+        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason
+    )
+    SELECT o.id, l.*
+    FROM ord AS o CROSS JOIN unnest(
+        CAST(:line_nos AS integer[]), CAST(:product_ids AS bigint[]), CAST(:names AS text[]),
+        CAST(:qtys AS numeric[]), CAST(:units AS text[]), CAST(:factors AS numeric[]),
+        CAST(:price_lists AS text[]), CAST(:unit_prices AS numeric[]), CAST(:tax_rates AS numeric[]),
+        CAST(:discounts AS numeric[]), CAST(:subtotals AS numeric[]), CAST(:taxes AS numeric[]),
+        CAST(:totals AS numeric[]), CAST(:stations AS text[]), CAST(:line_notes AS text[]),
+        CAST(:parents AS integer[]), CAST(:reasons AS text[])
+    ) AS l
+), tickets AS (
+    INSERT INTO kitchen_tickets (id, order_id, branch_id, station_code, state, rush, created_at)
+    SELECT t.id, o.id, :branch_id, t.station, 'queued', false, :created_at
+    FROM ord AS o CROSS JOIN unnest(CAST(:ticket_ids AS uuid[]), CAST(:ticket_stations AS text[])) AS t(id, station)
+), audited AS (
+    INSERT INTO audit_log (action, entity_type, entity_id, actor_user_id, branch_id, request_id, data)
+    SELECT 'order.create', 'order', CAST(:id AS text), :created_by, :branch_id, :request_id,
+           CAST(:audit_data AS jsonb)
+    FROM ord
+)
+SELECT CASE WHEN {gate} THEN (SELECT token FROM ord) ELSE passline_refuse('gate') END
+"""
+# Sorted product ids lock the stock rows in one order, so two sales of the same products cannot deadlock.
+_STOCK_CTE = """stk AS (
+    UPDATE product_stock AS s SET qty = s.qty - n.need
+    FROM unnest(CAST(:stock_ids AS bigint[]), CAST(:stock_needs AS numeric[])) AS n(product_id, need)
+    WHERE s.branch_id = :branch_id AND s.product_id = n.product_id AND s.qty >= n.need
+    RETURNING s.product_id
+), """
+_STOCK_GATE = "(SELECT count(*) FROM stk) = :stock_count"
+_SHIFT_GATE = (
+    "EXISTS (SELECT 1 FROM shifts WHERE id = CAST(:shift_id AS uuid) "
+    "AND pos_profile_id = :pos_profile_id AND branch_id = :branch_id)"
+)
+
+
+def _variant(*, stock: bool, shift: bool) -> TextClause:
+    gates = [g for g, on in ((_STOCK_GATE, stock), (_SHIFT_GATE, shift)) if on] or ["true"]
+    return text(_INSERT_TEMPLATE.format(stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates)))
+
+
+_INSERT_ORDER = {
+    (stock, shift): _variant(stock=stock, shift=shift) for stock in (False, True) for shift in (False, True)
+}
+
+
+class GateRefusedError(Exception):
+    """The gate refused the order: a stock row short (or missing), or a shift that is not the till's."""
+
+
+async def insert_order(
+    engine: AsyncEngine,
+    *,
+    order: Order,
+    lines: Sequence[OrderLine],
+    tickets: Sequence[KitchenTicket],
+    needs_token: bool,
+    created_at: dt.datetime,
+    stock: dict[int, Decimal] | None = None,
+) -> int | None:
+    """Write the order; returns its token. A duplicate id raises IntegrityError like any insert; a refused
+    gate (see `GateRefusedError`) raises GateRefusedError with nothing written. `stock` is what the order takes off
+    each stock-tracked product, in base units."""
+    params: dict[str, Any] = {
+        "needs_token": needs_token,
+        "id": order.id,
+        "branch_id": order.branch_id,
+        "channel": order.channel,
+        "state": order.state,
+        "business_date": order.business_date,
+        "customer_id": order.customer_id,
+        "subtotal": order.subtotal,
+        "tax_total": order.tax_total,
+        "delivery_charge": order.delivery_charge,
+        "total": order.total,
+        "discount": order.discount,
+        "discount_reason": order.discount_reason,
+        "pos_profile_id": order.pos_profile_id,
+        "shift_id": str(order.shift_id) if order.shift_id is not None else None,
+        "table_label": order.table_label,
+        "note": order.note,
+        "delivery_address": order.delivery_address,
+        "territory_id": order.territory_id,
+        "slot_start": order.slot_start,
+        "slot_end": order.slot_end,
+        "request_hash": order.request_hash,
+        "created_by": order.created_by,
+        "created_at": created_at,
+        "line_nos": [line.line_no for line in lines],
+        "product_ids": [line.product_id for line in lines],
+        "names": [line.name for line in lines],
+        "qtys": [line.qty for line in lines],
+        "units": [line.unit for line in lines],
+        "factors": [line.unit_factor for line in lines],
+        "price_lists": [line.price_list for line in lines],
+        "unit_prices": [line.unit_price for line in lines],
+        "tax_rates": [line.tax_rate for line in lines],
+        "discounts": [line.discount for line in lines],
+        "subtotals": [line.line_subtotal for line in lines],
+        "taxes": [line.line_tax for line in lines],
+        "totals": [line.line_total for line in lines],
+        "stations": [line.station_code for line in lines],
+        "line_notes": [line.note for line in lines],
+        "parents": [line.parent_line_no for line in lines],
+        "reasons": [line.discount_reason for line in lines],
+        "ticket_ids": [ticket.id for ticket in tickets],
+        "ticket_stations": [ticket.station_code for ticket in tickets],
+        "request_id": request_id_var.get(),
+        "audit_data": json.dumps({"total": str(order.total), "state": order.state, "channel": order.channel}),
+    }
+    statement = _INSERT_ORDER[(bool(stock), order.shift_id is not None)]
+    if stock:
+        ids = sorted(stock)
+        params |= {"stock_ids": ids, "stock_needs": [stock[i] for i in ids], "stock_count": len(ids)}
+    # Autocommit: the statement is its own transaction, so the branch's token row is locked for exactly as
+    # long as the statement runs, and BEGIN/COMMIT cost no extra round trips.
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            row = (await autocommit.execute(statement, params)).one()
+        except DBAPIError as exc:
+            if "passline_refuse: gate" in str(exc.orig):
+                raise GateRefusedError from None
+            raise
+    token = row[0]
+    return int(token) if token is not None else None

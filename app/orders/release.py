@@ -1,0 +1,116 @@
+"""Releasing scheduled orders when their slot comes within the branch's lead time (worker cron).
+
+Each due order gets its token and tickets in PostgreSQL, then moves `scheduled → received` through the door
+as the server itself, then its tickets reach the kitchen. The token comes from one autocommit statement, so
+the branch's daily counter row is locked for that statement only, never for the release's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
+
+from app.db.models import Branch, Order
+from app.lib.redis import hset
+from app.orders._announce import announce_tickets
+from app.orders._create import split_tickets
+from app.orders.door import Door, Move, MoveRefusedError
+from app.orders.lookups import tickets_of
+from app.orders.states import SYSTEM, TOKEN_CHANNELS, Channel, State
+
+if TYPE_CHECKING:
+    from app.db.session import Session
+    from app.lib.deps import Scope
+
+log = logging.getLogger(__name__)
+
+_NEXT_TOKEN = text(
+    "INSERT INTO order_token_counters AS c (branch_id, business_date, last_token) "
+    "VALUES (:branch_id, :business_date, 1) "
+    "ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1 "
+    "RETURNING last_token"
+)
+
+
+class Release:
+    def __init__(self, scope: Scope) -> None:
+        self.session: Session = scope.session
+        self.engine = scope.runtime.engine
+        self.redis = scope.redis
+        self.keys = scope.keys
+        self.bus = scope.bus
+        self.door = scope.get(Door)
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope)
+
+    async def release_due(self, *, now: dt.datetime | None = None, limit: int = 200) -> int:
+        """Move scheduled orders whose slot is within the branch's lead time to `received`."""
+        now = now or dt.datetime.now(dt.UTC)
+        due = (
+            await self.session.scalars(
+                select(Order)
+                .join(Branch, Branch.id == Order.branch_id)
+                .where(
+                    Order.state == State.SCHEDULED.value,
+                    Order.slot_start - func.make_interval(0, 0, 0, 0, 0, Branch.schedule_lead_minutes) <= now,
+                )
+                .order_by(Order.slot_start)
+                .limit(limit)
+                .with_for_update(of=Order, skip_locked=True, key_share=True)
+                .options(selectinload(Order.lines))
+            )
+        ).all()
+        released = 0
+        for order in due:
+            tickets = await tickets_of(self.session, order.id)
+            if not tickets:
+                order.token = await self._next_token(order)
+                tickets = split_tickets(order, order.lines)
+                self.session.add_all(tickets)
+            await self.session.flush()
+            lines = list(order.lines)
+            await self.session.commit()
+            # The token joins the hot state before the move, so the event carries it.
+            await hset(
+                self.redis,
+                self.keys.order(order.branch_id, str(order.id)),
+                {"token": "" if order.token is None else str(order.token)},
+            )
+            try:
+                await self.door.move(
+                    Move(
+                        branch_id=order.branch_id,
+                        order_ids=(order.id,),
+                        to=State.RECEIVED,
+                        roles=(SYSTEM,),
+                        actor=None,
+                        reason="slot due",
+                    )
+                )
+                released += 1
+            except MoveRefusedError as refused:
+                if refused.reply.state != State.RECEIVED.value:
+                    log.warning(
+                        "scheduled order not released",
+                        extra={"order_id": str(order.id), "outcome": refused.reply.outcome},
+                    )
+                    continue
+            # Released now, or by an earlier run that died before its tickets: they reach the kitchen once.
+            await announce_tickets(self.door.machine, self.bus, order, lines, tickets)
+        return released
+
+    async def _next_token(self, order: Order) -> int | None:
+        if Channel(order.channel) not in TOKEN_CHANNELS:
+            return None
+        async with self.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            token = await autocommit.scalar(
+                _NEXT_TOKEN, {"branch_id": order.branch_id, "business_date": order.business_date}
+            )
+        return int(token) if token is not None else None

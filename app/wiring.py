@@ -1,0 +1,15 @@
+"""The composition root: binds the ports lower domains declare to the higher domains that implement them.
+
+Called once at start-up by every process that builds services (the web app, the worker, the CLI, the
+tests). Kept in one place so that what depends on what, against the layering, is visible at a glance.
+"""
+
+from __future__ import annotations
+
+from app.dispatch.flows import DispatchFlows
+from app.lib.deps import bind
+from app.orders import ROAD_MOVES
+
+
+def wire() -> None:
+    bind(ROAD_MOVES, DispatchFlows.from_scope)
