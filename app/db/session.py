@@ -22,21 +22,45 @@ log = logging.getLogger(__name__)
 AfterCommit = Callable[[], Awaitable[None]]
 
 
-class Session(AsyncSession):
+class _Transactional(SyncSession):
+    """The sync session under `Session`: keeps the callbacks of its open transaction and those of its last
+    committed one. The listeners are the class's, registered once (a listener per session instance costs
+    more than the rest of a request's session set-up)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Registered during the open transaction / its transaction committed, waiting to run.
-        self._pending: list[AfterCommit] = []
-        self._ready: list[AfterCommit] = []
+        self.pending: list[AfterCommit] = []
+        self.ready: list[AfterCommit] = []
         # What belongs to the open transaction (the event bus keeps its outbox here); emptied when the
         # transaction ends either way.
         self.transaction_info: dict[str, Any] = {}
-        event.listen(self.sync_session, "after_commit", self._committed)
-        event.listen(self.sync_session, "after_rollback", self._rolled_back)
+
+
+@event.listens_for(_Transactional, "after_commit")
+def _committed(session: _Transactional) -> None:
+    session.ready.extend(session.pending)
+    session.pending.clear()
+    session.transaction_info.clear()
+
+
+@event.listens_for(_Transactional, "after_rollback")
+def _rolled_back(session: _Transactional) -> None:
+    session.pending.clear()
+    session.transaction_info.clear()
+
+
+class Session(AsyncSession):
+    sync_session_class = _Transactional
+    sync_session: _Transactional
+
+    @property
+    def transaction_info(self) -> dict[str, Any]:
+        return self.sync_session.transaction_info
 
     def on_commit(self, callback: AfterCommit) -> None:
         """Run `callback` after the current (or next) transaction of this session commits."""
-        self._pending.append(callback)
+        self.sync_session.pending.append(callback)
 
     async def commit(self) -> None:
         await super().commit()
@@ -46,26 +70,20 @@ class Session(AsyncSession):
         # A transaction committed through `session.begin()` left its callbacks ready; what never committed
         # is dropped with the transaction.
         await self.run_after_commit()
-        if self._pending:
-            log.debug("session closed with %d uncommitted announcements dropped", len(self._pending))
-            self._pending.clear()
+        pending = self.sync_session.pending
+        if pending:
+            log.debug("session closed with %d uncommitted announcements dropped", len(pending))
+            pending.clear()
         await super().close()
 
     async def run_after_commit(self) -> None:
-        while self._ready:
-            callbacks, self._ready = self._ready, []
+        ready = self.sync_session.ready
+        while ready:
+            callbacks = list(ready)
+            ready.clear()
             for callback in callbacks:
                 # Each runs after a durable change: one failing must not keep the others from running.
                 try:
                     await callback()
                 except Exception:
                     log.exception("an after-commit callback failed")
-
-    def _committed(self, _: SyncSession) -> None:
-        self._ready.extend(self._pending)
-        self._pending.clear()
-        self.transaction_info.clear()
-
-    def _rolled_back(self, _: SyncSession) -> None:
-        self._pending.clear()
-        self.transaction_info.clear()

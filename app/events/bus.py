@@ -1,11 +1,12 @@
-"""The event bus: the one way an event reaches a branch stream, and the journal that stores it.
+"""The event bus: the one way an event reaches a branch stream.
 
 Python writers append through `EventBus.append` with a registered `EventType` and its payload struct, or
 register the append to happen once their PostgreSQL transaction commits (`on_commit`, see outbox.py). The
 Lua scripts that change hot state write their event in the same atomic step (a state change and its
-announcement cannot come apart); they get the stream key and length cap from here, encode their payloads
-here, and hand what they appended back through `appended`, so every event — Python's or Lua's — is
-journaled to PostgreSQL by the process that made it.
+announcement cannot come apart); they get the stream key and length cap from here and encode their
+payloads here. An order's moves are journaled to PostgreSQL before they are answered (`appended_durably`:
+an acknowledged move survives a Redis that loses everything the next moment); every other event reports a
+change PostgreSQL already holds, and the persister copies it within milliseconds.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class EventBus:
             pipe.sadd(self.keys.event_branches(), branch_id)
             entry_id, _ = await pipe.execute()
         stream_id = text(entry_id)
-        entry = StreamEntry(
+        return StreamEntry(
             id=stream_id,
             branch_id=branch_id,
             type=event.name,
@@ -102,13 +103,6 @@ class EventBus:
             ts_ms=id_key(stream_id)[0],
             raw_data=raw,
         )
-        self.appended([entry])
-        return entry
-
-    def appended(self, entries: Sequence[StreamEntry]) -> None:
-        """Journal events already on the stream (a Lua writer's), without waiting for PostgreSQL."""
-        if self.journal is not None and entries:
-            self.journal.add(entries)
 
     async def appended_durably(self, entries: Sequence[StreamEntry]) -> None:
         """Journal events and return once PostgreSQL has them: an acknowledged order move must survive a

@@ -1,9 +1,9 @@
 """The event store's writes: events into `order_events`, and each order's newest state into `orders`.
 
-Two writers use them. The journal, in every process that appends events, stores what that process
-appended within milliseconds (an order move waits for it before it is answered, so an acknowledged move
-survives a Redis that loses everything the next moment — DESIGN §4). The persister (app/orders/persister)
-copies every stream afterwards, at least once, and finds most of it stored.
+Two writers use them. The journal, in every process that moves orders, stores each move's event before
+the move is answered, so an acknowledged move survives a Redis that loses everything the next moment
+(DESIGN §4). The persister (app/orders/persister) copies every stream afterwards, at least once, and finds
+the moves stored.
 
 Neither may ever make the other wait long, let alone deadlock, so every write here is one autocommit
 statement and takes its locks in one global order:
@@ -25,13 +25,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import msgspec
-from sqlalchemy import TextClause, text
 
+from app.db import raw
+from app.db.raw import RawSQL
 from app.events.envelope import id_key
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from app.events.envelope import StreamEntry
 
@@ -78,7 +80,7 @@ _ADVANCE = """
 """
 
 
-def _statement(*, events: bool, advance: bool, wait: bool) -> TextClause:
+def _statement(*, events: bool, advance: bool, wait: bool) -> RawSQL:
     ctes = ([_EVENTS_CTE] if events else []) + (
         [_ADVANCE.format(skip="" if wait else "SKIP LOCKED")] if advance else []
     )
@@ -86,7 +88,7 @@ def _statement(*, events: bool, advance: bool, wait: bool) -> TextClause:
         ([("(SELECT count(*) FROM events)")] if events else ["0"])
         + (["(SELECT count(*) FROM advanced)"] if advance else ["0"])
     )
-    return text("WITH " + ",".join(ctes) + f" SELECT {counts}")
+    return RawSQL("WITH " + ",".join(ctes) + f" SELECT {counts}")
 
 
 _STATEMENTS = {
@@ -139,7 +141,7 @@ def newest_states(entries: Sequence[StreamEntry]) -> dict[uuid.UUID, _Change]:
 
 
 async def write(
-    conn: AsyncConnection,
+    conn: asyncpg.Connection,
     entries: Sequence[StreamEntry],
     *,
     events: bool = True,
@@ -175,25 +177,25 @@ async def write(
             "courier_ids": [c.courier_id for _, c in changes],
             "courier_versions": [c.courier_version for _, c in changes],
         }
-    row = (await conn.execute(_STATEMENTS[(events, advance, wait)], params)).one()
+    row = await _STATEMENTS[(events, advance, wait)].fetchrow(conn, params)
+    assert row is not None
     return int(row[0]), int(row[1])
 
 
 async def store(
     engine: AsyncEngine, entries: Sequence[StreamEntry], *, wait: bool = False
 ) -> tuple[int, int]:
-    """`write` on a connection of its own, in autocommit."""
-    async with engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        return await write(autocommit, entries, wait=wait)
+    """`write` on a pooled connection of its own."""
+    async with raw.connection(engine) as conn:
+        return await write(conn, entries, wait=wait)
 
 
-_Pending = tuple["Sequence[StreamEntry]", "asyncio.Future[None] | None"]
+_Pending = tuple["Sequence[StreamEntry]", "asyncio.Future[None]"]
 
 
 class Journal:
-    """Group commit of the events this process appended: whatever arrives while one batch is written goes
-    into the next, one statement each. `record` waits for its batch; `add` does not."""
+    """Group commit of the moves this process made: whatever arrives while one batch is written goes into
+    the next, one statement each; `record` returns once its batch is stored."""
 
     def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH) -> None:
         self._engine = engine
@@ -220,12 +222,8 @@ class Journal:
         # Whoever still waits is answered: their events are in Redis and the persister will store them.
         while not self._queue.empty():
             _, waiter = self._queue.get_nowait()
-            if waiter is not None and not waiter.done():
+            if not waiter.done():
                 waiter.set_result(None)
-
-    def add(self, entries: Sequence[StreamEntry]) -> None:
-        if self._task is not None:
-            self._queue.put_nowait((entries, None))
 
     async def record(self, entries: Sequence[StreamEntry]) -> None:
         """Return once the events are committed to PostgreSQL (or PostgreSQL has failed to take them).
@@ -266,5 +264,5 @@ class Journal:
 
 def _answer(batch: list[_Pending]) -> None:
     for _, waiter in batch:
-        if waiter is not None and not waiter.done():
+        if not waiter.done():
             waiter.set_result(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import update
@@ -20,6 +20,7 @@ from app.events import kitchen as kitchen_events
 from app.kitchen.machine import KITCHEN_STATES, KitchenMachine
 from app.kitchen.schemas import CallOut, RushOut
 from app.lib import audit
+from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.redis import hget
 from app.orders import Door, Move, MoveRefusedError, live_state_missing, tickets_of
@@ -27,7 +28,6 @@ from app.orders.states import SYSTEM, TERMINAL, State
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
-    from app.db.session import Session
     from app.lib.deps import Scope
 
 log = logging.getLogger(__name__)
@@ -62,18 +62,11 @@ _REASONS = {
 }
 
 
-class KitchenFlows:
+class KitchenFlows(ScopedService):
     def __init__(self, scope: Scope) -> None:
-        self.session: Session = scope.session
-        self.redis = scope.redis
-        self.keys = scope.keys
-        self.bus = scope.bus
+        super().__init__(scope)
         self.door = scope.get(Door)
         self.machine = KitchenMachine(scope.redis, scope.keys, scope.lua, scope.bus)
-
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Self:
-        return cls(scope)
 
     # ------------------------------------------------------------------ automatic moves
 

@@ -114,7 +114,7 @@ class Candidate:
 
 
 class KitchenMachine:
-    """The kitchen scripts over one Redis client (the runtime's); what they append goes to the journal."""
+    """The kitchen scripts over one Redis client (the runtime's)."""
 
     def __init__(self, redis: Redis, keys: Keys, lua: LuaScripts, bus: EventBus) -> None:
         self.redis = redis
@@ -164,7 +164,6 @@ class KitchenMachine:
                 ts_ms=json.loads(data)["at"],
                 raw_data=data,
             )
-            self.bus.appended([event])
         return TicketReply(
             outcome,
             previous=_text(reply[1]),
@@ -214,7 +213,6 @@ class KitchenMachine:
             ts_ms=int(reply[4]),
             raw_data=_text(reply[3]).encode(),
         )
-        self.bus.appended([event])
         return RushReply(outcome, state=_text(reply[1]), event=event)
 
     async def station(self, *, branch_id: int, station_code: str) -> tuple[str, list[StationRow]]:

@@ -69,14 +69,32 @@ def bind(port: Port[P], factory: Callable[[Scope], P]) -> None:
 
 
 class Scope:
-    """One unit of work's session and services, over the process's shared runtime."""
+    """One unit of work's session and services, over the process's shared runtime. The session is opened on
+    first use: a transition answered from Redis alone never builds one."""
 
-    __slots__ = ("_services", "runtime", "session")
+    __slots__ = ("_services", "_session", "runtime")
 
-    def __init__(self, runtime: Runtime, session: Session) -> None:
+    def __init__(self, runtime: Runtime, session: Session | None = None) -> None:
         self.runtime = runtime
-        self.session = session
+        self._session = session
         self._services: dict[Any, Any] = {}
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.runtime.sessionmaker()
+        return self._session
+
+    async def release(self) -> None:
+        """Give the session's connection back to the pool (ending its transaction) before a long wait on
+        Redis or the journal, if the session was ever used."""
+        if self._session is not None:
+            await self._session.rollback()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     @property
     def redis(self) -> Redis:
@@ -114,10 +132,40 @@ class Scope:
         return built
 
 
+class ScopedService:
+    """A service built from a scope: the scope's session (opened on first use), Redis, keys and bus."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Self:
+        return cls(scope)
+
+    @property
+    def session(self) -> Session:
+        return self.scope.session
+
+    @property
+    def redis(self) -> Redis:
+        return self.scope.runtime.redis
+
+    @property
+    def keys(self) -> Keys:
+        return self.scope.runtime.keys
+
+    @property
+    def bus(self) -> EventBus:
+        return self.scope.runtime.bus
+
+
 @asynccontextmanager
 async def provide_services(runtime: Runtime) -> AsyncIterator[Scope]:
-    async with runtime.sessionmaker() as session:
-        yield Scope(runtime, session)
+    scope = Scope(runtime)
+    try:
+        yield scope
+    finally:
+        await scope.close()
 
 
 # ---------------------------------------------------------------------- Litestar

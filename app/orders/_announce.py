@@ -1,8 +1,7 @@
 """Putting a committed order into the hot state: its hash, kanban index, tickets and their events.
 
 One MULTI (init_order.lua + add_tickets.lua) appends `order.created` and a `ticket.created` per station in
-the same atomic step as the hot state; safe to repeat (a replayed create announces nothing twice). The
-events are handed to the bus's journal like every other.
+the same atomic step as the hot state; safe to repeat (a replayed create announces nothing twice).
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from app.events import StreamEntry, id_key
 from app.events import kitchen as kitchen_events
 from app.events import orders as order_events
 from app.orders import hot
@@ -61,33 +59,13 @@ async def announce_new(
         created.transferred_from_branch = transferred_from[1]
     created_data = bus.encode(order_events.ORDER_CREATED, created)
     specs = ticket_specs(bus, order, lines, tickets)
-    new, ids = await machine.init_order(
+    await machine.init_order(
         branch_id=order.branch_id,
         order_id=str(order.id),
         state=State(order.state),
         fields=hot.hash_fields(order, customer_name=who.name if who else None, exponent=exponent),
         created=created_data.decode(),
         tickets=specs,
-    )
-    if not new or len(ids) != 1 + len(specs):
-        # A repeat: what it appended (tickets a failed first attempt left out) the persister stores.
-        return
-    kinds = [(order_events.ORDER_CREATED.name, created_data, 1)] + [
-        (kitchen_events.TICKET_CREATED.name, spec.data.encode(), None) for spec in specs
-    ]
-    bus.appended(
-        [
-            StreamEntry(
-                id=stream_id,
-                branch_id=order.branch_id,
-                type=kind,
-                order_id=str(order.id),
-                version=version,
-                ts_ms=id_key(stream_id)[0],
-                raw_data=data,
-            )
-            for stream_id, (kind, data, version) in zip(ids, kinds, strict=True)
-        ]
     )
 
 
@@ -100,20 +78,4 @@ async def announce_tickets(
 ) -> None:
     """Tickets for an order already in the hot state (a released scheduled order); idempotent."""
     specs = ticket_specs(bus, order, lines, tickets)
-    ids = await machine.add_tickets(branch_id=order.branch_id, order_id=str(order.id), tickets=specs)
-    if len(ids) != len(specs):
-        return  # a repeat: the persister stores what it appended
-    bus.appended(
-        [
-            StreamEntry(
-                id=stream_id,
-                branch_id=order.branch_id,
-                type=kitchen_events.TICKET_CREATED.name,
-                order_id=str(order.id),
-                version=None,
-                ts_ms=id_key(stream_id)[0],
-                raw_data=spec.data.encode(),
-            )
-            for stream_id, spec in zip(ids, specs, strict=True)
-        ]
-    )
+    await machine.add_tickets(branch_id=order.branch_id, order_id=str(order.id), tickets=specs)

@@ -1,21 +1,27 @@
-"""The one statement that writes a new order: token, order, lines, tickets and the audit row together.
+"""Writing a new order: its queue token, then one statement for the order, lines, tickets and audit row.
 
 A sale is the hottest write in the system. Writing it as one statement (data-modifying CTEs) makes it one
-round trip instead of a dozen ORM flushes, and holds the branch's token-counter row lock for the length
-of that statement only, not of a whole request.
+round trip instead of a dozen ORM flushes. The token comes first, from the branch's daily counter row, in
+a statement of its own whose commit does not wait for the disk: the row is locked for that one statement,
+never across a client round trip nor the order's own commit (which does wait for the disk), so a branch's
+sales do not queue behind each other's fsync. Durability is not weakened: the order's commit flushes the WAL up to and
+including the counter's increment, so no durable order ever carries a token the counter forgot; a token
+taken for a sale that then fails is simply skipped (tokens are counted, not audited).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import TextClause, text
-from sqlalchemy.exc import DBAPIError
+import asyncpg
 
+from app.db import raw
+from app.db.raw import RawSQL
 from app.lib.logging import request_id_var
 
 if TYPE_CHECKING:
@@ -23,18 +29,44 @@ if TYPE_CHECKING:
 
     from app.db.models import KitchenTicket, Order, OrderLine
 
+# No token for a sale that is already there (an offline queue replayed) or whose shift is not its till's:
+# those are refused by the order's statement, and should not leave a gap in the day's numbers.
+# `no_wait` makes this statement's own (implicit) transaction commit without waiting for the disk: a
+# transaction-local setting applies to that transaction's commit, and the statement is the transaction.
+_QUEUE_NUMBER = """
+WITH no_wait AS (SELECT set_config('synchronous_commit', 'off', true))
+INSERT INTO order_token_counters AS c (branch_id, business_date, last_token)
+SELECT :branch_id, :business_date, 1 FROM no_wait
+WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = CAST(:order_id AS uuid)) AND {gate}
+ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1
+RETURNING last_token
+"""
+
+
+async def take_token(
+    conn: asyncpg.Connection,
+    *,
+    branch_id: int,
+    business_date: dt.date,
+    order_id: uuid.UUID | None = None,
+    shift: tuple[uuid.UUID, int] | None = None,
+) -> int | None:
+    """The branch's next token of the day (see the module's docstring for why the commit does not wait);
+    None when the sale `order_id` exists already or `shift` (shift, till) is not the till's."""
+    statement, params = _TOKEN[shift is not None], {"branch_id": branch_id, "business_date": business_date}
+    params["order_id"] = None if order_id is None else str(order_id)
+    if shift is not None:
+        params |= {"shift_id": str(shift[0]), "pos_profile_id": shift[1]}
+    row = await statement.fetchrow(conn, params)
+    return None if row is None else int(row[0])
+
+
 # `{stock}` and `{gate}` are filled per variant below. A stock-tracked sale adds the guarded decrement `stk`
 # and only writes the order when every product's row was taken down (`gate`); a till's shift must belong
 # to the till and branch. When the gate says no, the statement refuses itself (`passline_refuse`, migration
-# 0006), which undoes whatever `stk` took: every variant runs as one autocommit statement, so the branch's
-# token row is locked for that statement only.
+# 0006), which undoes whatever `stk` took: every variant runs as one autocommit statement.
 _INSERT_TEMPLATE = """
-WITH {stock}tok AS (
-    INSERT INTO order_token_counters AS c (branch_id, business_date, last_token)
-    SELECT :branch_id, :business_date, 1 WHERE :needs_token AND {gate}
-    ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1
-    RETURNING last_token
-), ord AS (
+WITH {stock}ord AS (
     INSERT INTO orders (
         id, branch_id, channel, state, version, token, business_date, customer_id, payment_status,
         subtotal, tax_total, delivery_charge, total, discount, discount_reason, pos_profile_id, shift_id,
@@ -42,7 +74,7 @@ WITH {stock}tok AS (
         created_at, updated_at
     )
     SELECT
-        :id, :branch_id, :channel, :state, 1, (SELECT last_token FROM tok), :business_date, :customer_id,
+        :id, :branch_id, :channel, :state, 1, CAST(:token AS integer), :business_date, :customer_id,
         'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :discount, :discount_reason,
         :pos_profile_id, CAST(:shift_id AS uuid), :table_label, :note, :delivery_address, :territory_id,
         :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
@@ -88,11 +120,14 @@ _SHIFT_GATE = (
 )
 
 
-def _variant(*, stock: bool, shift: bool) -> TextClause:
+def _variant(*, stock: bool, shift: bool) -> RawSQL:
     gates = [g for g, on in ((_STOCK_GATE, stock), (_SHIFT_GATE, shift)) if on] or ["true"]
-    return text(_INSERT_TEMPLATE.format(stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates)))
+    return RawSQL(_INSERT_TEMPLATE.format(stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates)))
 
 
+_TOKEN = {
+    shift: RawSQL(_QUEUE_NUMBER.format(gate=_SHIFT_GATE if shift else "true")) for shift in (False, True)
+}
 _INSERT_ORDER = {
     (stock, shift): _variant(stock=stock, shift=shift) for stock in (False, True) for shift in (False, True)
 }
@@ -116,7 +151,6 @@ async def insert_order(
     gate (see `GateRefusedError`) raises GateRefusedError with nothing written. `stock` is what the order takes off
     each stock-tracked product, in base units."""
     params: dict[str, Any] = {
-        "needs_token": needs_token,
         "id": order.id,
         "branch_id": order.branch_id,
         "channel": order.channel,
@@ -166,15 +200,25 @@ async def insert_order(
     if stock:
         ids = sorted(stock)
         params |= {"stock_ids": ids, "stock_needs": [stock[i] for i in ids], "stock_count": len(ids)}
-    # Autocommit: the statement is its own transaction, so the branch's token row is locked for exactly as
-    # long as the statement runs, and BEGIN/COMMIT cost no extra round trips.
-    async with engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+    # The order's statement is its own transaction: no BEGIN/COMMIT round trips.
+    async with raw.connection(engine) as conn:
+        params["token"] = (
+            await take_token(
+                conn,
+                branch_id=order.branch_id,
+                business_date=order.business_date,
+                order_id=order.id,
+                shift=None if order.shift_id is None else (order.shift_id, order.pos_profile_id or 0),
+            )
+            if needs_token
+            else None
+        )
         try:
-            row = (await autocommit.execute(statement, params)).one()
-        except DBAPIError as exc:
-            if "passline_refuse: gate" in str(exc.orig):
+            row = await statement.fetchrow(conn, params)
+        except asyncpg.RaiseError as exc:
+            if "passline_refuse: gate" in str(exc):
                 raise GateRefusedError from None
             raise
+    assert row is not None
     token = row[0]
     return int(token) if token is not None else None

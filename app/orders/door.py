@@ -27,22 +27,20 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import text
 
 from app.events import floor
 from app.lib import jobs
+from app.lib.deps import ScopedService
 from app.orders.machine import OrderMachine, TransitionReply, precheck
 from app.orders.states import TERMINAL, State
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from app.db.session import Session
-    from app.events import EventBus, Outbox, StreamEntry
+    from app.events import Outbox, StreamEntry
     from app.lib.deps import Scope
-    from app.lib.redis import Keys
 
 log = logging.getLogger(__name__)
 
@@ -112,20 +110,10 @@ class Effects(Protocol):
 FollowUp = Callable[["Session", Sequence[Moved], "Outbox"], Awaitable[None]]
 
 
-@dataclass(slots=True)
-class Door:
-    session: Session
-    redis: Redis
-    keys: Keys
-    bus: EventBus
-    machine: OrderMachine
-    # Extra PostgreSQL work of a flow after its moves, in the follow-ups' transaction (a cancel's audit).
-    _follow_ups: list[FollowUp] = field(default_factory=list)
-
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Self:
-        machine = OrderMachine(scope.redis, scope.keys, scope.lua, scope.bus)
-        return cls(scope.session, scope.redis, scope.keys, scope.bus, machine)
+class Door(ScopedService):
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope)
+        self.machine = OrderMachine(scope.redis, scope.keys, scope.lua, scope.bus)
 
     async def move(
         self,

@@ -1,53 +1,41 @@
 """Releasing scheduled orders when their slot comes within the branch's lead time (worker cron).
 
 Each due order gets its token and tickets in PostgreSQL, then moves `scheduled → received` through the door
-as the server itself, then its tickets reach the kitchen. The token comes from one autocommit statement, so
-the branch's daily counter row is locked for that statement only, never for the release's transaction.
+as the server itself, then its tickets reach the kitchen. The token is taken as a sale's is (`take_token`):
+the branch's daily counter row is locked for that one statement, never for the release's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.db import raw
 from app.db.models import Branch, Order
+from app.lib.deps import ScopedService
 from app.lib.redis import hset
 from app.orders._announce import announce_tickets
 from app.orders._create import split_tickets
+from app.orders._sql import take_token
 from app.orders.door import Door, Move, MoveRefusedError
 from app.orders.lookups import tickets_of
 from app.orders.states import SYSTEM, TOKEN_CHANNELS, Channel, State
 
 if TYPE_CHECKING:
-    from app.db.session import Session
     from app.lib.deps import Scope
 
 log = logging.getLogger(__name__)
 
-_NEXT_TOKEN = text(
-    "INSERT INTO order_token_counters AS c (branch_id, business_date, last_token) "
-    "VALUES (:branch_id, :business_date, 1) "
-    "ON CONFLICT (branch_id, business_date) DO UPDATE SET last_token = c.last_token + 1 "
-    "RETURNING last_token"
-)
 
-
-class Release:
+class Release(ScopedService):
     def __init__(self, scope: Scope) -> None:
-        self.session: Session = scope.session
+        super().__init__(scope)
         self.engine = scope.runtime.engine
-        self.redis = scope.redis
-        self.keys = scope.keys
-        self.bus = scope.bus
         self.door = scope.get(Door)
-
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Self:
-        return cls(scope)
 
     async def release_due(self, *, now: dt.datetime | None = None, limit: int = 200) -> int:
         """Move scheduled orders whose slot is within the branch's lead time to `received`."""
@@ -108,9 +96,5 @@ class Release:
     async def _next_token(self, order: Order) -> int | None:
         if Channel(order.channel) not in TOKEN_CHANNELS:
             return None
-        async with self.engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            token = await autocommit.scalar(
-                _NEXT_TOKEN, {"branch_id": order.branch_id, "business_date": order.business_date}
-            )
-        return int(token) if token is not None else None
+        async with raw.connection(self.engine) as conn:
+            return await take_token(conn, branch_id=order.branch_id, business_date=order.business_date)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Order
-from app.lib.deps import Port
+from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders import _reads
 from app.orders._announce import announce_new
@@ -49,13 +49,8 @@ from app.orders.states import TERMINAL, State
 if TYPE_CHECKING:
     import datetime as dt
 
-    from redis.asyncio import Redis
-
     from app.auth.sessions import SessionUser
-    from app.db.session import Session
-    from app.events import EventBus
     from app.lib.deps import Scope
-    from app.lib.redis import Keys
     from app.orders.states import Channel
 
 log = logging.getLogger(__name__)
@@ -75,19 +70,14 @@ class RoadMoves(Protocol):
 ROAD_MOVES: Port[RoadMoves] = Port("road moves")
 
 
-class OrderService:
+class OrderService(ScopedService):
     def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.session: Session = scope.session
-        self.redis: Redis = scope.redis
-        self.keys: Keys = scope.keys
-        self.bus: EventBus = scope.bus
+        super().__init__(scope)
         self.door = scope.get(Door)
-        self.writer = OrderWriter(self.session, self.redis, self.keys)
 
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Self:
-        return cls(scope)
+    @property
+    def writer(self) -> OrderWriter:
+        return OrderWriter(self.session, self.redis, self.keys)
 
     # ------------------------------------------------------------------ create
 
@@ -211,7 +201,7 @@ class OrderService:
                 self.session, self.redis, self.keys, order_id, branch_id=branch_id, actor=actor
             )
         # Give the connection back before waiting on Redis and the journal.
-        await self.session.rollback()
+        await self.scope.release()
         try:
             [moved] = await self.door.move(
                 Move(

@@ -1,7 +1,7 @@
 """The Redis side of a payment change: the order hash's payment status and the branch event, after commit.
 
 One script (lua/payment_status.lua) copies the status into the hash when its sequence is newer and appends
-the event in the same atomic step; the event goes to the journal like every other.
+the event in the same atomic step.
 """
 
 from __future__ import annotations
@@ -50,5 +50,4 @@ async def announce(
         ts_ms=id_key(stream_id)[0],
         raw_data=data,
     )
-    bus.appended([entry])
     return bool(int(applied)), entry

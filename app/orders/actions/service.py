@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ServiceUnavailableException
 from sqlalchemy.orm import selectinload
@@ -21,6 +21,7 @@ from app.db.models import Branch, Order
 from app.events import Announcement, Outbox
 from app.events import orders as order_events
 from app.lib import audit
+from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.redis import hmget
 from app.orders import hot, pricing
@@ -61,18 +62,14 @@ def _text(value: bytes | None) -> str | None:
     return value.decode() if value is not None else None
 
 
-class OrderActions:
+class OrderActions(ScopedService):
     def __init__(self, scope: Scope) -> None:
-        self.session: Session = scope.session
-        self.redis = scope.redis
-        self.keys = scope.keys
-        self.bus = scope.bus
+        super().__init__(scope)
         self.door = scope.get(Door)
-        self.writer = OrderWriter(self.session, self.redis, self.keys)
 
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Self:
-        return cls(scope)
+    @property
+    def writer(self) -> OrderWriter:
+        return OrderWriter(self.session, self.redis, self.keys)
 
     # ------------------------------------------------------------------ cancel
 
@@ -119,7 +116,7 @@ class OrderActions:
                 self.session, self.redis, self.keys, order_id, branch_id=branch_id, actor=actor
             )
         # Give the connection back before Redis and the journal; the audit opens a fresh transaction.
-        await self.session.rollback()
+        await self.scope.release()
         order_key = self.keys.order(branch_id, str(order_id))
         decided: list[Announcement] = []
         for _ in range(MAX_CANCEL_TRIES):

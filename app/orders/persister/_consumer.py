@@ -18,6 +18,8 @@ from redis.exceptions import ResponseError
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 
+from app.db import raw
+from app.db.raw import RawSQL
 from app.events import StreamEntry, parse_entry
 from app.events.journal import write as store
 
@@ -48,7 +50,7 @@ STATE_CHANGED = "order.state_changed"
 _json_object = msgspec.json.Decoder(dict[str, Any])
 _Fields = dict["FieldT", "EncodableT"]
 
-_PRESENT = text(
+_PRESENT = RawSQL(
     """
     SELECT ARRAY(SELECT id FROM orders WHERE id = ANY(CAST(:order_ids AS uuid[]))),
            ARRAY(SELECT id FROM branches WHERE id = ANY(CAST(:branch_ids AS bigint[])))
@@ -174,18 +176,18 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
     candidates = _decode(entries, out)
     if not candidates:
         return out
-    async with runtime.engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with raw.connection(runtime.engine) as conn:
         # One round trip for both checks: what is missing is dead-lettered with a plain reason instead of
         # failing the batch on a foreign key.
-        present = await autocommit.execute(
-            _PRESENT,
+        present = await _PRESENT.fetchrow(
+            conn,
             {
                 "order_ids": list({o for _, o, _ in candidates if o is not None}),
                 "branch_ids": list({e.branch_id for e, _, _ in candidates}),
             },
         )
-        orders_found, branches_found = present.one()
+        assert present is not None
+        orders_found, branches_found = present
         present_orders, present_branches = set(orders_found), set(branches_found)
         rows_in: list[StreamEntry] = []
         for entry, order_id, _ in candidates:
@@ -198,7 +200,7 @@ async def _write(runtime: Runtime, entries: list[StreamEntry]) -> _Written:
         if rows_in:
             # The persister may wait for a row someone holds (a payment in its transaction): it is off every
             # request's path, and nothing it holds is waited for in return.
-            out.inserted, _ = await store(autocommit, rows_in, wait=True)
+            out.inserted, _ = await store(conn, rows_in, wait=True)
         out.stored = rows_in
     return out
 
