@@ -32,6 +32,7 @@ import json
 import os
 import queue
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -74,10 +75,37 @@ DESIGN = {
 }
 
 
+def node_options(clients: int) -> list[str]:
+    """Room for the probe's heap: each socket.io-client socket with its receipts is ~100 KiB of Node heap,
+    so 10,000 clients need more than a small box's default heap limit."""
+    if clients <= 2000:
+        return []
+    return [f"--max-old-space-size={max(2048, clients * 200 // 1024)}"]
+
+
+def connect_timeout(sockets: list[Any]) -> float:
+    """The probe connects 50 sockets at a time; a busy 2-core box manages a few hundred a second."""
+    return max(180.0, len(sockets) / 40)
+
+
+def raise_file_limit(clients: int) -> None:
+    """Every socket is a file descriptor in the probe and one in the server (both inherit our limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = clients + 1024
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        raise SystemExit(
+            f"{clients} sockets need about {needed} open files per process but the hard limit is {hard}: "
+            "raise it (ulimit -Hn, or LimitNOFILE in a service)"
+        )
+
+
 class Probe:
     """The Node probe: one JSON command in, one JSON answer out."""
 
-    def __init__(self, config: dict[str, Any], log_dir: Path, name: str) -> None:
+    def __init__(self, config: dict[str, Any], log_dir: Path, name: str, *, clients: int = 0) -> None:
         node = shutil.which("node")
         if node is None:
             raise SystemExit("node is needed (Node 20)")
@@ -85,7 +113,7 @@ class Probe:
             raise SystemExit("displays/node_modules/socket.io-client is missing: run `make setup`")
         self.stderr = (log_dir / f"{name}.log").open("wb")
         self.process = subprocess.Popen(
-            [node, str(PROBE), json.dumps(config)],
+            [node, *node_options(clients), str(PROBE), json.dumps(config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -236,7 +264,7 @@ def measure(
     time.sleep(1.0)
     figures.rss_before_kib = server.rss_kib()
     log(f"{figures.name}: connecting {len(shape_sockets)} sockets")
-    answer = probe.call({"cmd": "connect", "sockets": shape_sockets}, timeout=180)
+    answer = probe.call({"cmd": "connect", "sockets": shape_sockets}, timeout=connect_timeout(shape_sockets))
     figures.connect_seconds = float(answer["seconds"])
     time.sleep(2.0)
     figures.rss_after_kib = server.rss_kib()
@@ -260,7 +288,7 @@ def measure(
         finish_py_spy(profiler, spy_out, f"{figures.name}, the shape")
     probe.call({"cmd": "disconnect"})
     log(f"{figures.name}: fan-out, {len(fan_sockets)} sockets in one room")
-    probe.call({"cmd": "connect", "sockets": fan_sockets}, timeout=180)
+    probe.call({"cmd": "connect", "sockets": fan_sockets}, timeout=connect_timeout(fan_sockets))
     time.sleep(1.0)
     figures.one = probe.call({"cmd": "burst", "targets": fan_targets[:1]})
     time.sleep(0.5)
@@ -298,7 +326,7 @@ def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
                 "cookie": manager.cookie,
                 "csrf": manager.csrf,
             }
-            with Probe(config, log_dir, "probe-passline") as probe:
+            with Probe(config, log_dir, "probe-passline", clients=args.clients) as probe:
                 measure(
                     figures,
                     probe,
@@ -342,7 +370,9 @@ def run_bare(args: argparse.Namespace, log_dir: Path) -> Figures:
         fan = [
             {"room": "all", "order_id": f"fan-o{k}", "expected": args.clients} for k in range(args.burst + 1)
         ]
-        with Probe({"url": url, "namespace": "/bench", "mode": "bare"}, log_dir, "probe-bare") as probe:
+        with Probe(
+            {"url": url, "namespace": "/bench", "mode": "bare"}, log_dir, "probe-bare", clients=args.clients
+        ) as probe:
             measure(
                 figures,
                 probe,
@@ -475,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
     args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
+    raise_file_limit(args.clients)
     facts = machine_facts(args.pg, args.redis, args.checkout.resolve())
     started = time.monotonic()
     runs: list[Figures] = []

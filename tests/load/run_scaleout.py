@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import resource
 import statistics
 import sys
 import threading
@@ -73,7 +72,7 @@ from tests.load._procfs import (
     uvicorn_workers,
     wait_all_accepting,
 )
-from tests.load.run_latency import Probe
+from tests.load.run_latency import Probe, connect_timeout, raise_file_limit
 
 TARGET = 1.7
 
@@ -344,15 +343,13 @@ class Bench:
             "csrf": self.manager.csrf,
         }
         with pinned_children(self.generator_cpus):
-            probe = Probe(config, self.log_dir, f"probe-{result.processes}")
+            probe = Probe(config, self.log_dir, f"probe-{result.processes}", clients=args.clients)
         with probe:
             if self.generator_cpus is not None:
                 pin(probe.process.pid, self.generator_cpus)
             log(f"{result.label}: connecting {args.clients} sockets to /kanban (one room)")
-            probe.call(
-                {"cmd": "connect", "sockets": [{"auth": {"branch_id": self.branch}}] * args.clients},
-                timeout=300,
-            )
+            sockets = [{"auth": {"branch_id": self.branch}}] * args.clients
+            probe.call({"cmd": "connect", "sockets": sockets}, timeout=connect_timeout(sockets))
             time.sleep(1.0)
             result.fan_sockets = connections_by_pid(shop.port, result.pids)
             log(f"  sockets per process {result.fan_sockets}; a warm-up burst, then {args.bursts} bursts")
@@ -537,12 +534,6 @@ def _stretch(layout: Layout) -> float:
     return layout.fan_seconds_metered / layout.burst_seconds if layout.burst_seconds else float("nan")
 
 
-def raise_file_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -583,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     layouts = [int(n) for n in args.layouts.split(",") if n.strip()]
     args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
     ensure_wrk()
-    raise_file_limit()
+    raise_file_limit(args.clients)
     facts = machine_facts(args.pg, args.redis, args.checkout.resolve())
     started = time.monotonic()
     results: list[Layout] = []
