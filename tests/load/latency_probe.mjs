@@ -7,6 +7,7 @@
 //   {"cmd": "connect", "sockets": [{"auth": {...}}, ...]}   connect them all (websocket, one connection each)
 //   {"cmd": "shape", "rate": 60, "seconds": 15, "targets": [...]}   send moves at a steady rate
 //   {"cmd": "burst", "targets": [...]}                       send one move per target, all at once
+//   {"cmd": "stats"}        sockets still connected, order.state_changed events received since the start
 //   {"cmd": "disconnect"}   {"cmd": "quit"}
 //
 // Every move and every receipt is stamped with this process's clock (performance.timeOrigin + now(), ms), so
@@ -206,7 +207,12 @@ async function burst({ targets, grace_ms = 20000 }) {
 
 // ------------------------------------------------------------------------------------------ commands
 
-const handlers = { connect, shape, burst, disconnect };
+async function probeStats() {
+  const connected = sockets.filter((s) => s.connected).length;
+  return { sockets: sockets.length, connected, received };
+}
+
+const handlers = { connect, shape, burst, disconnect, stats: probeStats };
 
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
