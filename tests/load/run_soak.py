@@ -585,6 +585,49 @@ async def deadlocks(pg_url: str, database: str) -> int:
     return int(value or 0)
 
 
+class IdleSampler:
+    """Every 0.5 s: backends of the scratch database idle in a transaction, by the last statement they ran
+    (what the application did before it went off to do something else with the transaction open), and the
+    oldest such transaction seen."""
+
+    def __init__(self, pg_url: str, database: str) -> None:
+        self.pg_url = pg_url
+        self.database = database
+        self.statements: collections.Counter[str] = collections.Counter()
+        self.oldest_s = 0.0
+        self.samples = 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> IdleSampler:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        conn = await asyncpg.connect(self.pg_url)
+        try:
+            while not self._stop.is_set():
+                rows = await conn.fetch(
+                    "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q, "
+                    "extract(epoch FROM now() - xact_start)::float8 AS age FROM pg_stat_activity "
+                    "WHERE datname = $1 AND state = 'idle in transaction'",
+                    self.database,
+                )
+                self.samples += 1
+                for row in rows:
+                    self.statements[row["q"].strip()] += 1
+                    self.oldest_s = max(self.oldest_s, row["age"] or 0.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 0.5)
+        finally:
+            await conn.close()
+
+
 # --------------------------------------------------------------------------- the consistency check
 
 
@@ -714,6 +757,7 @@ def report(
     deadlock_delta: int,
     logs: dict[str, dict[str, Any]],
     waits: WaitSampler,
+    idle: IdleSampler,
     sockets: dict[str, Any],
 ) -> None:
     stats = soak.stats
@@ -777,8 +821,10 @@ def report(
     print(f"  backends waiting on a lock (Lock:*), mean over the run: {lock_share:.2f}")
     print(
         f"  backends idle in transaction (a transaction held open while the app does something else), mean: "
-        f"{idle_share:.2f}"
+        f"{idle_share:.2f}; the oldest such transaction seen was {idle.oldest_s:.1f} s old; by last statement:"
     )
+    for statement, n in idle.statements.most_common(6):
+        print(f"    {n / max(idle.samples, 1):5.2f}  {statement}")
     print(
         f"Socket.IO: {sockets.get('sockets', 0)} sockets, {sockets.get('connected', 0)} still connected at the end, "
         f"{sockets.get('received', 0):,} order.state_changed events received "
@@ -908,8 +954,9 @@ async def run_with_sockets(
             )
         started = time.monotonic()
         log(f"soak for {args.minutes:g} min at {args.rate}/s new orders")
-        with WaitSampler(args.pg, shop.database) as waits:
-            await soak.run(args.minutes * 60)
+        async with IdleSampler(args.pg, shop.database) as idle:
+            with WaitSampler(args.pg, shop.database) as waits:
+                await soak.run(args.minutes * 60)
         seconds = time.monotonic() - started
         if probe is not None:
             await asyncio.sleep(1.0)
@@ -939,6 +986,7 @@ async def run_with_sockets(
         deadlock_delta=deadlock_delta,
         logs=logs,
         waits=waits,
+        idle=idle,
         sockets=socket_figures,
     )
 
