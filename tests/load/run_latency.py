@@ -302,7 +302,8 @@ def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
         args.pg, args.redis, log_dir=log_dir, extra_env=args.passline_env, root=args.checkout.resolve()
     ) as shop:
         branches = _passline.add_branches(shop, args.branches)
-        with _passline.web(shop, log_dir) as server, _passline.worker(shop, log_dir):
+        worker = contextlib.nullcontext() if args.no_worker else _passline.worker(shop, log_dir)
+        with _passline.web(shop, log_dir) as server, worker:
             manager = _passline.login(shop.base_url, "manager")
             products = _passline.order_products(shop)
             dt_branch = _passline.branch_id(shop, "DT")
@@ -461,6 +462,11 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
             f"p50 {percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms, max {max(lags):.0f} ms; "
             f"largest passline_persister_lag_seconds in /metrics: {passline.lag_gauge_max_s or 0:.3f} s"
         )
+    if passline is not None and args.no_worker:
+        print(
+            "no worker (--no-worker): order_events rows are the journal's alone; the persister's lag gauge only "
+            "grows (nothing reads the streams for it)"
+        )
     if passline is not None and passline.pg_waits:
         print(f"PostgreSQL during the shape, {passline.pg_waits}")
     bare = next((f for f in runs if f.name.startswith("bare")), None)
@@ -502,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
         help="extra environment for Passline's processes (repeatable)",
     )
     parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the shape")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run Passline without its worker, so without the persister: the journal alone writes order_events "
+        "(a diagnosis: what the persister's writes cost the answers; scheduled jobs do not run)",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
     args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
