@@ -165,6 +165,8 @@ class Figures:
     rss_before_kib: int = 0
     rss_after_kib: int = 0
     connect_seconds: float = 0.0
+    connect_retries: int = 0
+    lag_scrape_failures: int = 0
     shape: dict[str, Any] = field(default_factory=dict)
     one: dict[str, Any] = field(default_factory=dict)
     burst: dict[str, Any] = field(default_factory=dict)
@@ -190,6 +192,7 @@ class LagSampler:
         self.metrics_url = metrics_url
         self.lags_ms: list[float] = []
         self.gauge_max = 0.0
+        self.scrape_failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
@@ -221,7 +224,12 @@ class LagSampler:
                         last_id = int(rows[-1]["id"])
                     if seen >= next_scrape:
                         next_scrape = seen + 0.5
-                        text = (await client.get(self.metrics_url)).text
+                        try:
+                            text = (await client.get(self.metrics_url)).text
+                        except httpx.HTTPError:
+                            # A web process busy with thousands of sockets may not answer in time.
+                            self.scrape_failures += 1
+                            text = ""
                         for value in re.findall(
                             r"^passline_persister_lag_seconds(?:\{[^}]*\})? (\S+)$", text, re.M
                         ):
@@ -266,6 +274,7 @@ def measure(
     log(f"{figures.name}: connecting {len(shape_sockets)} sockets")
     answer = probe.call({"cmd": "connect", "sockets": shape_sockets}, timeout=connect_timeout(shape_sockets))
     figures.connect_seconds = float(answer["seconds"])
+    figures.connect_retries = int(answer.get("retries") or 0)
     time.sleep(2.0)
     figures.rss_after_kib = server.rss_kib()
     log(f"{figures.name}: {figures.kib_per_socket:.0f} KiB per socket; warm-up at {args.rate}/s")
@@ -284,6 +293,7 @@ def measure(
     if lag is not None:
         figures.lag_ms = lag.lags_ms
         figures.lag_gauge_max_s = lag.gauge_max
+        figures.lag_scrape_failures = lag.scrape_failures
     if profiler is not None:
         finish_py_spy(profiler, spy_out, f"{figures.name}, the shape")
     probe.call({"cmd": "disconnect"})
@@ -411,7 +421,10 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
         print(f"{label:<44}" + "".join(f"{v:>24}" for v in values))
 
     row("memory per socket (RSS delta / clients)", [f"{f.kib_per_socket:,.1f} KiB" for f in runs])
-    row("connect time for all clients", [f"{f.connect_seconds:.1f} s" for f in runs])
+    row(
+        "connect time for all clients (retries)",
+        [f"{f.connect_seconds:.1f} s ({f.connect_retries})" for f in runs],
+    )
     for key, label in (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("max", "max")):
         row(f"shape: send -> receipt {label} (ms)", [_ms(f.shape["send_to_receipt_ms"], key) for f in runs])
     row(
@@ -461,6 +474,7 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
             f"\npersistence lag (stream -> order_events row, seen by a 20 ms poll; {len(lags):,} events): "
             f"p50 {percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms, max {max(lags):.0f} ms; "
             f"largest passline_persister_lag_seconds in /metrics: {passline.lag_gauge_max_s or 0:.3f} s"
+            + (f" ({passline.lag_scrape_failures} scrapes timed out)" if passline.lag_scrape_failures else "")
         )
     if passline is not None and args.no_worker:
         print(
