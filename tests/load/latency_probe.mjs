@@ -7,6 +7,7 @@
 //   {"cmd": "connect", "sockets": [{"auth": {...}}, ...]}   connect them all (websocket, one connection each)
 //   {"cmd": "shape", "rate": 60, "seconds": 15, "targets": [...]}   send moves at a steady rate
 //   {"cmd": "burst", "targets": [...]}                       send one move per target, all at once
+//   {"cmd": "stats"}        sockets still connected, order.state_changed events received since the start
 //   {"cmd": "disconnect"}   {"cmd": "quit"}
 //
 // Every move and every receipt is stamped with this process's clock (performance.timeOrigin + now(), ms), so
@@ -68,19 +69,31 @@ function connectOne(auth) {
   });
 }
 
-async function connect({ sockets: specs, parallel = 50 }) {
+async function connect({ sockets: specs, parallel = 50, attempts = 3 }) {
+  // A connect that times out or is refused is tried again (up to `attempts` in all): with thousands of
+  // sockets on a busy box the server can fall behind for a moment, which is not what is being measured.
   const started = now();
   const made = new Array(specs.length);
   let next = 0;
+  let retries = 0;
   async function lane() {
     while (next < specs.length) {
       const index = next++;
-      made[index] = await connectOne(specs[index].auth);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          made[index] = await connectOne(specs[index].auth);
+          break;
+        } catch (err) {
+          if (attempt >= attempts) throw err;
+          retries += 1;
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+        }
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(parallel, specs.length) }, lane));
   sockets = sockets.concat(made);
-  return { connected: sockets.length, seconds: (now() - started) / 1000 };
+  return { connected: sockets.length, seconds: (now() - started) / 1000, retries };
 }
 
 async function disconnect() {
@@ -206,7 +219,12 @@ async function burst({ targets, grace_ms = 20000 }) {
 
 // ------------------------------------------------------------------------------------------ commands
 
-const handlers = { connect, shape, burst, disconnect };
+async function probeStats() {
+  const connected = sockets.filter((s) => s.connected).length;
+  return { sockets: sockets.length, connected, received };
+}
+
+const handlers = { connect, shape, burst, disconnect, stats: probeStats };
 
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {

@@ -32,6 +32,7 @@ import json
 import os
 import queue
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -74,10 +75,37 @@ DESIGN = {
 }
 
 
+def node_options(clients: int) -> list[str]:
+    """Room for the probe's heap: each socket.io-client socket with its receipts is ~100 KiB of Node heap,
+    so 10,000 clients need more than a small box's default heap limit."""
+    if clients <= 2000:
+        return []
+    return [f"--max-old-space-size={max(2048, clients * 200 // 1024)}"]
+
+
+def connect_timeout(sockets: list[Any]) -> float:
+    """The probe connects 50 sockets at a time; a busy 2-core box manages a few hundred a second."""
+    return max(180.0, len(sockets) / 40)
+
+
+def raise_file_limit(clients: int) -> None:
+    """Every socket is a file descriptor in the probe and one in the server (both inherit our limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = clients + 1024
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        raise SystemExit(
+            f"{clients} sockets need about {needed} open files per process but the hard limit is {hard}: "
+            "raise it (ulimit -Hn, or LimitNOFILE in a service)"
+        )
+
+
 class Probe:
     """The Node probe: one JSON command in, one JSON answer out."""
 
-    def __init__(self, config: dict[str, Any], log_dir: Path, name: str) -> None:
+    def __init__(self, config: dict[str, Any], log_dir: Path, name: str, *, clients: int = 0) -> None:
         node = shutil.which("node")
         if node is None:
             raise SystemExit("node is needed (Node 20)")
@@ -85,7 +113,7 @@ class Probe:
             raise SystemExit("displays/node_modules/socket.io-client is missing: run `make setup`")
         self.stderr = (log_dir / f"{name}.log").open("wb")
         self.process = subprocess.Popen(
-            [node, str(PROBE), json.dumps(config)],
+            [node, *node_options(clients), str(PROBE), json.dumps(config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -137,6 +165,8 @@ class Figures:
     rss_before_kib: int = 0
     rss_after_kib: int = 0
     connect_seconds: float = 0.0
+    connect_retries: int = 0
+    lag_scrape_failures: int = 0
     shape: dict[str, Any] = field(default_factory=dict)
     one: dict[str, Any] = field(default_factory=dict)
     burst: dict[str, Any] = field(default_factory=dict)
@@ -162,6 +192,7 @@ class LagSampler:
         self.metrics_url = metrics_url
         self.lags_ms: list[float] = []
         self.gauge_max = 0.0
+        self.scrape_failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
@@ -193,7 +224,12 @@ class LagSampler:
                         last_id = int(rows[-1]["id"])
                     if seen >= next_scrape:
                         next_scrape = seen + 0.5
-                        text = (await client.get(self.metrics_url)).text
+                        try:
+                            text = (await client.get(self.metrics_url)).text
+                        except httpx.HTTPError:
+                            # A web process busy with thousands of sockets may not answer in time.
+                            self.scrape_failures += 1
+                            text = ""
                         for value in re.findall(
                             r"^passline_persister_lag_seconds(?:\{[^}]*\})? (\S+)$", text, re.M
                         ):
@@ -236,8 +272,9 @@ def measure(
     time.sleep(1.0)
     figures.rss_before_kib = server.rss_kib()
     log(f"{figures.name}: connecting {len(shape_sockets)} sockets")
-    answer = probe.call({"cmd": "connect", "sockets": shape_sockets}, timeout=180)
+    answer = probe.call({"cmd": "connect", "sockets": shape_sockets}, timeout=connect_timeout(shape_sockets))
     figures.connect_seconds = float(answer["seconds"])
+    figures.connect_retries = int(answer.get("retries") or 0)
     time.sleep(2.0)
     figures.rss_after_kib = server.rss_kib()
     log(f"{figures.name}: {figures.kib_per_socket:.0f} KiB per socket; warm-up at {args.rate}/s")
@@ -256,11 +293,12 @@ def measure(
     if lag is not None:
         figures.lag_ms = lag.lags_ms
         figures.lag_gauge_max_s = lag.gauge_max
+        figures.lag_scrape_failures = lag.scrape_failures
     if profiler is not None:
         finish_py_spy(profiler, spy_out, f"{figures.name}, the shape")
     probe.call({"cmd": "disconnect"})
     log(f"{figures.name}: fan-out, {len(fan_sockets)} sockets in one room")
-    probe.call({"cmd": "connect", "sockets": fan_sockets}, timeout=180)
+    probe.call({"cmd": "connect", "sockets": fan_sockets}, timeout=connect_timeout(fan_sockets))
     time.sleep(1.0)
     figures.one = probe.call({"cmd": "burst", "targets": fan_targets[:1]})
     time.sleep(0.5)
@@ -274,7 +312,8 @@ def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
         args.pg, args.redis, log_dir=log_dir, extra_env=args.passline_env, root=args.checkout.resolve()
     ) as shop:
         branches = _passline.add_branches(shop, args.branches)
-        with _passline.web(shop, log_dir) as server, _passline.worker(shop, log_dir):
+        worker = contextlib.nullcontext() if args.no_worker else _passline.worker(shop, log_dir)
+        with _passline.web(shop, log_dir) as server, worker:
             manager = _passline.login(shop.base_url, "manager")
             products = _passline.order_products(shop)
             dt_branch = _passline.branch_id(shop, "DT")
@@ -298,7 +337,7 @@ def run_passline(args: argparse.Namespace, log_dir: Path) -> Figures:
                 "cookie": manager.cookie,
                 "csrf": manager.csrf,
             }
-            with Probe(config, log_dir, "probe-passline") as probe:
+            with Probe(config, log_dir, "probe-passline", clients=args.clients) as probe:
                 measure(
                     figures,
                     probe,
@@ -342,7 +381,9 @@ def run_bare(args: argparse.Namespace, log_dir: Path) -> Figures:
         fan = [
             {"room": "all", "order_id": f"fan-o{k}", "expected": args.clients} for k in range(args.burst + 1)
         ]
-        with Probe({"url": url, "namespace": "/bench", "mode": "bare"}, log_dir, "probe-bare") as probe:
+        with Probe(
+            {"url": url, "namespace": "/bench", "mode": "bare"}, log_dir, "probe-bare", clients=args.clients
+        ) as probe:
             measure(
                 figures,
                 probe,
@@ -380,7 +421,10 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
         print(f"{label:<44}" + "".join(f"{v:>24}" for v in values))
 
     row("memory per socket (RSS delta / clients)", [f"{f.kib_per_socket:,.1f} KiB" for f in runs])
-    row("connect time for all clients", [f"{f.connect_seconds:.1f} s" for f in runs])
+    row(
+        "connect time for all clients (retries)",
+        [f"{f.connect_seconds:.1f} s ({f.connect_retries})" for f in runs],
+    )
     for key, label in (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("max", "max")):
         row(f"shape: send -> receipt {label} (ms)", [_ms(f.shape["send_to_receipt_ms"], key) for f in runs])
     row(
@@ -430,6 +474,12 @@ def report(args: argparse.Namespace, facts: dict[str, str], runs: list[Figures])
             f"\npersistence lag (stream -> order_events row, seen by a 20 ms poll; {len(lags):,} events): "
             f"p50 {percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms, max {max(lags):.0f} ms; "
             f"largest passline_persister_lag_seconds in /metrics: {passline.lag_gauge_max_s or 0:.3f} s"
+            + (f" ({passline.lag_scrape_failures} scrapes timed out)" if passline.lag_scrape_failures else "")
+        )
+    if passline is not None and args.no_worker:
+        print(
+            "no worker (--no-worker): order_events rows are the journal's alone; the persister's lag gauge only "
+            "grows (nothing reads the streams for it)"
         )
     if passline is not None and passline.pg_waits:
         print(f"PostgreSQL during the shape, {passline.pg_waits}")
@@ -472,9 +522,16 @@ def main(argv: list[str] | None = None) -> int:
         help="extra environment for Passline's processes (repeatable)",
     )
     parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the shape")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run Passline without its worker, so without the persister: the journal alone writes order_events "
+        "(a diagnosis: what the persister's writes cost the answers; scheduled jobs do not run)",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
     args.passline_env = dict(item.split("=", 1) for item in args.passline_env)
+    raise_file_limit(args.clients)
     facts = machine_facts(args.pg, args.redis, args.checkout.resolve())
     started = time.monotonic()
     runs: list[Figures] = []
