@@ -19,7 +19,7 @@ from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.invoices import issue_invoice
 from workers.jobs.release import release_scheduled
-from workers.jobs.road import repair_road
+from workers.jobs.repair import repair
 from workers.jobs.settlement import settle_couriers
 
 FUNCTIONS = [
@@ -27,7 +27,7 @@ FUNCTIONS = [
     release_scheduled,
     raise_alerts,
     settle_couriers,
-    repair_road,
+    repair,
     # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
     # run, and find the invoice issued). See app/lib/jobs.py.
     func(issue_invoice, name=jobs.ISSUE_INVOICE, keep_result=0),
@@ -79,8 +79,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             ),
             # Every 30 s (issue 6): limits are minutes long, so an alert is at most half a minute late.
             cron(raise_alerts, name=f"{prefix}raise-alerts", second={10, 40}, run_at_startup=True),
-            # Once a minute: a road move committed in PostgreSQL but lost before Redis (a crash between).
-            cron(repair_road, name=f"{prefix}repair-road", second={25}, run_at_startup=True),
+            # Once a minute: a road move or a payment committed in PostgreSQL but lost before Redis (a crash
+            # between the two).
+            cron(repair, name=f"{prefix}repair", second={25}, run_at_startup=True),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

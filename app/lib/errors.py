@@ -1,7 +1,9 @@
 """Turning exceptions into HTTP answers.
 
-Client mistakes are Litestar's HTTP exceptions (4xx with `detail`); anything else is a bug on our side:
-it is logged with its traceback and answered with a 500 that carries the request id, never internals.
+Client mistakes are Litestar's HTTP exceptions (4xx with `detail`). Redis or PostgreSQL out of reach is a
+503 the client may retry (a till keeps the sale queued offline and replays it). Anything else is a bug on
+our side: it is logged with its traceback and answered with a 500 that carries the request id, never
+internals.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
+from redis import exceptions as redis_errors
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from app.lib.logging import request_id_var
 
@@ -27,6 +31,17 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         if isinstance(exc, ApiError):
             body.update(exc.fields)
         return Response(body, status_code=exc.status_code, headers=exc.headers)
+    if _unreachable(exc):
+        log.warning("a backing service is unreachable", exc_info=True, extra={"path": request.url.path})
+        return Response(
+            {
+                "status_code": HTTP_503_SERVICE_UNAVAILABLE,
+                "detail": "The shop's server cannot reach its database right now; try again in a moment",
+                "request_id": request_id_var.get(),
+            },
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return Response(
         {
@@ -36,6 +51,20 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         },
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Redis or PostgreSQL refused or dropped the connection (or timed out), anywhere in the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, redis_errors.ConnectionError | redis_errors.TimeoutError | OSError):
+            return True
+        if isinstance(seen, InterfaceError | OperationalError) or (
+            isinstance(seen, DBAPIError) and seen.connection_invalidated
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {Exception: internal_error_handler}

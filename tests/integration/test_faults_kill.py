@@ -3,7 +3,7 @@ dispatches and payments, and started again.
 
 The contract (DESIGN §4, §6): every move the server acknowledged with a 2xx is in PostgreSQL (the order's
 state and version, the delivery, the payment) and on the board snapshot; and once the road repair (the
-worker's `repair_road` job) has run, no order is half-dispatched: no active delivery (assigned or
+worker's `repair` job) has run, no order is half-dispatched: no active delivery (assigned or
 accepted) whose order is not out for delivery on the board, and no order out for delivery without one.
 Moves that were in flight when the process died may have happened or not; either way PostgreSQL and the
 board end up agreeing.
@@ -329,10 +329,10 @@ def half_dispatched(rows: dict[str, Any], live: dict[str, dict[str, Any]]) -> li
     return problems
 
 
-async def age_deliveries(dsn: str, branch_id: int) -> None:
-    """The repair leaves alone rows younger than its grace period (30 s), so that it never races a move
-    still in flight. Nothing is in flight here (the process that made them is dead), so the rows are made
-    older instead of the test waiting half a minute."""
+async def age_rows(dsn: str, branch_id: int) -> None:
+    """The repair leaves alone rows younger than its grace period (30 s), so that it never races a move or
+    a payment still in flight. Nothing is in flight here (the process that made them is dead), so the rows
+    are made older instead of the test waiting half a minute."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(
@@ -341,19 +341,20 @@ async def age_deliveries(dsn: str, branch_id: int) -> None:
             "WHERE branch_id = $1",
             branch_id,
         )
+        await conn.execute(
+            "UPDATE orders SET updated_at = updated_at - interval '5 minutes' WHERE branch_id = $1", branch_id
+        )
     finally:
         await conn.close()
 
 
 async def run_repair(settings: Any) -> dict[str, int]:
-    """The worker's own `repair_road` job, enqueued on its queue and run by the worker process."""
+    """The worker's own `repair` job, enqueued on its queue and run by the worker process."""
     pool = await create_pool(
         RedisSettings.from_dsn(settings.redis.url), default_queue_name=f"{settings.redis.prefix}arq:queue"
     )
     try:
-        job = await pool.enqueue_job(
-            "repair_road", _job_id=f"{settings.redis.prefix}fault-repair-{uuid.uuid4()}"
-        )
+        job = await pool.enqueue_job("repair", _job_id=f"{settings.redis.prefix}fault-repair-{uuid.uuid4()}")
         assert job is not None
         result: dict[str, int] = await job.result(timeout=20)
     finally:
@@ -456,9 +457,9 @@ async def test_kill_9_during_dispatches_and_payments_loses_no_acknowledged_move_
             if order is None or order["payment_status"] != "paid":
                 lost.append(f"payment {ack}: PostgreSQL's order has {order and order['payment_status']}")
 
-        # 2. The road repair finishes or undoes what the kill cut in half. A road lock the dead process held
+        # 2. The repair finishes or undoes what the kill cut in half (road moves, payment statuses). A road lock the dead process held
         # expires by itself (10 s) and the repair skips a locked order, so it runs until it has nothing left.
-        await age_deliveries(dsn, branch)
+        await age_rows(dsn, branch)
         repairs: list[dict[str, int]] = []
         deadline = time.monotonic() + 15
         while True:

@@ -33,7 +33,9 @@ async def issued(factory: Factory, runtime: Any) -> dict[str, Any]:
         factory.session, branch=branch, customer=customer, lines=[priced(burger, unit_price="50.00")]
     )
     async with runtime.sessionmaker() as session:
-        result = await issue_for_order(session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id)
+        result = await issue_for_order(
+            session, runtime.redis, runtime.keys, runtime.bus, runtime.bus, order_id=order.id
+        )
     return {"branch": branch, "order": order, "invoice_id": result.invoice_id, "number": result.number_text}
 
 

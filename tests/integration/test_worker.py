@@ -34,7 +34,7 @@ def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
         f"{settings.redis.prefix}heartbeat",
         f"{settings.redis.prefix}release-scheduled",
         f"{settings.redis.prefix}raise-alerts",
-        f"{settings.redis.prefix}repair-road",
+        f"{settings.redis.prefix}repair",
     ]
 
 
