@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from app.invoices.services import issue_for_order
-from tests.conftest import Factory, LiveServer
-from tests.e2e.test_kanban import WAIT_MS, Person, api_as, card, in_column, make_shop, new_order, signed_in
+from tests.support.factory import Factory
+from tests.support.kanban import WAIT_MS, Person, api_as, card, in_column, make_shop, new_order, signed_in
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 

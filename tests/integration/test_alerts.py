@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,8 +16,10 @@ from sqlalchemy import select
 
 from app.orders import events as ev
 from app.orders.streams import read_after
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_realtime_events import LiveClient, client_pool, connect
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.sockets import LiveClient, connect
 from workers.settings import queue_name, redis_settings, worker_options
 
 MINUTE = 60
@@ -319,12 +320,6 @@ async def test_the_alert_job_runs_through_the_queue(
     finally:
         await pool.aclose()
     assert result == {"branches": 2, "overdue": 0, "slot_missed": 0, "events": 0}
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def test_alerts_reach_the_kanban_only(

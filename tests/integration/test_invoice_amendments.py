@@ -12,8 +12,9 @@ from sqlalchemy import text
 
 from app.invoices.services import issue_for_order
 from app.orders.streams import read_after
-from tests.conftest import Factory, login
-from tests.invoice_builders import order_row, priced
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.invoices import order_row, priced
 
 
 @pytest.fixture

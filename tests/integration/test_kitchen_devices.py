@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import AuditLog
-from tests.conftest import Factory, login
-from tests.integration.test_kitchen import make_shop, new_order, ticket_of
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.kitchen import make_shop, new_order, ticket_of
 
 
 async def paired_display(factory: Factory, branch_id: int, *, role: str, station: str | None) -> str:

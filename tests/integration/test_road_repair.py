@@ -12,16 +12,22 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.lib.redis import hmget
 from app.orders.machine import OrderMachine
 from app.orders.services import OrderService
 from app.orders.streams import id_key
-from tests.conftest import login
-from tests.integration.test_dispatch import dispatch, ledger_rows, new_order, shop, stream
+from tests.support.auth import login
+from tests.support.dispatch import dispatch, ledger_rows, make_shop, new_order, stream
+from tests.support.factory import Factory
 
-__all__ = ["shop"]  # the fixture, shared with the dispatch tests
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
 
 D = Decimal
 
