@@ -229,7 +229,9 @@ async def test_state_limits_api(client: httpx.AsyncClient, shop: dict[str, Any],
     assert (await client.put(url, json={"preparing": 900})).json()["limits"] == {"preparing": 900}
     async with runtime.sessionmaker() as session:
         audits = (
-            await session.scalars(select(AuditLog).where(AuditLog.action == "branch.state_limits"))
+            await session.scalars(
+                select(AuditLog).where(AuditLog.action == "branch.state_limits").order_by(AuditLog.id)
+            )
         ).all()
     assert [a.data["after"] for a in audits] == [{}, {"preparing": 900}]
 

@@ -90,9 +90,9 @@ async def test_a_station_display_works_its_station_only(
     async with runtime.sessionmaker() as session:
         rows = (
             await session.execute(
-                select(AuditLog.action, AuditLog.actor_user_id, AuditLog.data).where(
-                    AuditLog.entity_type == "kitchen_ticket"
-                )
+                select(AuditLog.action, AuditLog.actor_user_id, AuditLog.data)
+                .where(AuditLog.entity_type == "kitchen_ticket")
+                .order_by(AuditLog.id)
             )
         ).all()
     assert [(action, user) for action, user, _ in rows] == [("ticket.started", None), ("ticket.bumped", None)]
