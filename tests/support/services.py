@@ -36,6 +36,12 @@ TEST_ENVIRONMENT = {
     "PASSLINE_ARGON2_TIME_COST": "1",
     "PASSLINE_ARGON2_MEMORY_KIB": "1024",
     "PASSLINE_ARGON2_PARALLELISM": "1",
+    # Every worker's processes (its own runtime, live servers, arq workers) share one PostgreSQL, whose
+    # default max_connections (100) other runs on the box use too. At the production pool (20 + 10 a
+    # process) one worker's concurrency test took 31 and a run hit "too many clients"; 5 + 5 still lets
+    # those tests run ten transactions at once.
+    "PASSLINE_DB_POOL_SIZE": "5",
+    "PASSLINE_DB_MAX_OVERFLOW": "5",
 }
 
 # The name of the process that runs tests when there are no xdist workers.
