@@ -113,19 +113,18 @@ class Run:
         server_url = os.environ.get("DATABASE_URL")
         redis_url = os.environ.get("REDIS_URL")
         run = cls(run_id=uuid.uuid4().hex[:10], server_url=server_url or "", redis_url=redis_url or "")
-        if not server_url or not redis_url:
-            from app.embedded import EmbeddedServices
-
-            # A short path: PostgreSQL's Unix socket path must stay under ~100 bytes.
-            run.embedded_dir = tempfile.mkdtemp(prefix="pl-")
-            run._embedded = EmbeddedServices(Path(run.embedded_dir))
-            embedded_pg, embedded_redis = run._embedded.start(
-                need_postgres=not server_url, need_redis=not redis_url
-            )
-            run.server_url = server_url or embedded_pg or ""
-            run.redis_url = redis_url or embedded_redis or ""
         try:
-            assert run.server_url and run.redis_url
+            if not server_url or not redis_url:
+                from app.embedded import EmbeddedServices
+
+                # A short path: PostgreSQL's Unix socket path must stay under ~100 bytes.
+                run.embedded_dir = tempfile.mkdtemp(prefix="pl-")
+                run._embedded = EmbeddedServices(Path(run.embedded_dir))
+                embedded_pg, embedded_redis = run._embedded.start(
+                    need_postgres=not server_url, need_redis=not redis_url
+                )
+                run.server_url = server_url or embedded_pg or ""
+                run.redis_url = redis_url or embedded_redis or ""
             asyncio.run(run._execute(f'CREATE DATABASE "{run.template}"'))
             from app.db.migrate import upgrade
 
@@ -138,16 +137,21 @@ class Run:
         return run
 
     def finish(self) -> None:
-        """Remove every database and key of the run, whichever process made them, and stop what we started."""
+        """Remove every database and key of the run, whichever process made them, and stop what we started.
+        Each step runs even if the one before it failed."""
         try:
-            asyncio.run(self._drop_databases(starting_with=f"{self.database_prefix}_"))
-            self._purge_redis(self.redis_prefix)
+            if self.server_url:
+                asyncio.run(self._drop_databases(starting_with=f"{self.database_prefix}_"))
         finally:
-            if self._embedded is not None:
-                self._embedded.stop()
-                self._embedded = None
-            if self.embedded_dir:
-                shutil.rmtree(self.embedded_dir, ignore_errors=True)
+            try:
+                if self.redis_url:
+                    self._purge_redis(self.redis_prefix)
+            finally:
+                if self._embedded is not None:
+                    self._embedded.stop()
+                    self._embedded = None
+                if self.embedded_dir:
+                    shutil.rmtree(self.embedded_dir, ignore_errors=True)
 
     # ------------------------------------------------------------ each process that runs tests
 
@@ -167,8 +171,10 @@ class Run:
         get_settings.cache_clear()
 
     def release(self, worker: str) -> None:
-        asyncio.run(self._drop_databases(named=self.database(worker)))
-        self._purge_redis(self.worker_prefix(worker))
+        try:
+            asyncio.run(self._drop_databases(named=self.database(worker)))
+        finally:
+            self._purge_redis(self.worker_prefix(worker))
 
     # ------------------------------------------------------------ plumbing
 
