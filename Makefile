@@ -44,6 +44,8 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# Parallel (pytest-xdist): `-n auto` in pyproject, sized by PYTEST_WORKERS (e.g. `make test
+# PYTEST_WORKERS=2`; 0 runs everything in one process). PYTEST_ADDOPTS passes anything else to pytest.
 pytest:
 	$(BIN)/pytest
 

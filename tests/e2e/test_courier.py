@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer
-from tests.e2e.test_kanban import WAIT_MS, Person, api_as, api_paths, make_shop, new_order, signed_in
+from tests.support.factory import Factory
+from tests.support.kanban import WAIT_MS, Person, api_as, api_paths, make_shop, new_order, signed_in
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer
-from tests.e2e.test_kanban import (
+from tests.support.factory import Factory
+from tests.support.kanban import (
     WAIT_MS,
     Person,
     api_as,
@@ -32,6 +32,7 @@ from tests.e2e.test_kanban import (
     settled,
     signed_in,
 )
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from app.invoices.services import issue_for_order
-from tests.conftest import Factory, LiveServer
-from tests.e2e.test_kanban import WAIT_MS, Person, api_as, card, in_column, make_shop, new_order, signed_in
+from tests.support.factory import Factory
+from tests.support.kanban import WAIT_MS, Person, api_as, card, in_column, make_shop, new_order, signed_in
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +79,7 @@ async def test_the_card_prints_the_pro_forma_then_the_invoice(
         await session.commit()
     async with runtime.sessionmaker() as session:
         issued = await issue_for_order(
-            session, runtime.redis, runtime.keys, runtime.bus, runtime.bus, order_id=order_id
+            session, runtime.redis, runtime.keys, runtime.bus, order_id=order_id
         )
     assert issued.outcome == "issued"
 

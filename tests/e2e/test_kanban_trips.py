@@ -5,28 +5,46 @@ them all. A pickup order cannot be ticked for a trip, and the page says why.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
-from tests.e2e.test_kanban import (
+from tests.support.factory import Factory
+from tests.support.kanban import (
     WAIT_MS,
     Person,
+    api_as,
     card,
     in_column,
-    manager,
-    manager_api,
+    make_shop,
     new_order,
     settled,
-    shop,
     signed_in,
 )
-
-__all__ = ["manager", "manager_api", "shop"]  # fixtures shared with the board's tests
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
+
+@pytest.fixture
+async def manager_api(live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_as(live_server, "mona") as http:
+        yield http
+
+
+@pytest.fixture
+async def manager(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> AsyncIterator[Person]:
+    person = await signed_in(browser, live_server, "mona", viewport={"width": 1600, "height": 1000})
+    yield person
+    await person.close()
+    assert not person.errors, person.errors
 
 
 async def test_two_deliveries_go_out_as_one_trip_to_the_couriers_phone(

@@ -16,7 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.pairing import leave_pairing, wait_for_code
 
 pytestmark = pytest.mark.browser
 
@@ -521,7 +524,6 @@ async def test_a_paired_station_tablet_works_without_a_session(
 ) -> None:
     """A wall tablet opened with no session is sent to pair; once a manager approves it for the grill it
     shows the grill's tickets with its device token alone."""
-    from tests.e2e.test_queue_tv import leave_pairing, wait_for_code
 
     async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as manager:
         # The shop fixture made no manager; the cashier's session is not enough to approve displays.

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Factory, LiveServer
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 

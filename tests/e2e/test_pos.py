@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
-from tests.pos_builders import bundle, till_profile, with_barcode, with_stock
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.till import bundle, till_profile, with_barcode, with_stock
 
 pytestmark = pytest.mark.browser
 

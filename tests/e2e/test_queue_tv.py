@@ -11,7 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.pairing import leave_pairing, wait_for_code
 
 pytestmark = pytest.mark.browser
 
@@ -74,23 +77,6 @@ async def browser_login(page: Any, server: LiveServer, username: str, next_path:
     await page.fill("#password", Factory.PASSWORD)
     async with page.expect_navigation(url=f"{server.url}{next_path}"):
         await page.click("#login-submit")
-
-
-async def wait_for_code(page: Any) -> str:
-    await page.wait_for_function(
-        "() => /^[A-Z0-9]{6}$/.test(document.body.dataset.code || '')", timeout=WAIT_MS
-    )
-    return str(await page.inner_text("#pair-code"))
-
-
-async def leave_pairing(page: Any) -> None:
-    """Let an unpaired display's request for a new code finish, then stop its polling.
-
-    Otherwise that request (it writes `devices`, whose foreign keys lock `branches` and `users`) can still
-    be running when the next test empties every table, and the two deadlock.
-    """
-    await wait_for_code(page)
-    await page.goto("about:blank")
 
 
 async def wait_live(page: Any) -> None:

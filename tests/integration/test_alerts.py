@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,8 +16,10 @@ from sqlalchemy import select
 
 from app import events as ev
 from app.events.stream import read_after
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_realtime_events import LiveClient, client_pool, connect
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.sockets import LiveClient, connect
 from workers.settings import queue_name, redis_settings, worker_options
 
 MINUTE = 60
@@ -220,7 +221,9 @@ async def test_state_limits_api(client: httpx.AsyncClient, shop: dict[str, Any],
     assert (await client.put(url, json={"preparing": 900})).json()["limits"] == {"preparing": 900}
     async with runtime.sessionmaker() as session:
         audits = (
-            await session.scalars(select(AuditLog).where(AuditLog.action == "branch.state_limits"))
+            await session.scalars(
+                select(AuditLog).where(AuditLog.action == "branch.state_limits").order_by(AuditLog.id)
+            )
         ).all()
     assert [a.data["after"] for a in audits] == [{}, {"preparing": 900}]
 
@@ -311,12 +314,6 @@ async def test_the_alert_job_runs_through_the_queue(
     finally:
         await pool.aclose()
     assert result == {"branches": 2, "overdue": 0, "slot_missed": 0, "events": 0}
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def test_alerts_reach_the_kanban_only(

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.auth import totp
 from app.db.models import AuditLog, User
-from tests.conftest import Factory
+from tests.support.factory import Factory
 
 
 @pytest.fixture

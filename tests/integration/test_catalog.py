@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Branch, Product, ProductPrice
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.demo import _shop as shop
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 ACTIVE_PRODUCTS = len(shop.PRODUCTS)
 BY_SKU = {p.sku: p for p in shop.PRODUCTS}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,16 +10,11 @@ import pytest
 
 from app import events as ev
 from app.events.stream import read_after
-from realtime.projection import COURIER, KANBAN, KDS, POS, QUEUE, Route, project
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_realtime_events import (
-    LiveClient,
-    client_pool,
-    connect,
-    make_shop,
-    move,
-    new_order,
-)
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.realtime import make_shop, move, new_order
+from tests.support.sockets import LiveClient, connect
 
 URL = "/api/v1/couriers/me/location"
 CAIRO = {"lat": 30.0444, "lng": 31.2357, "accuracy": 12.5}
@@ -178,40 +172,6 @@ async def test_stale_positions_leave_the_board(
 
 
 # --------------------------------------------------------------------------- who gets it
-
-
-LOCATION = {"courier_id": 5, "lat": 30.1, "lng": 31.2, "at": "2026-01-01T12:00:00+00:00"}
-DELIVERY = {"delivery_id": "d1", "order_id": "o1", "courier_id": 5, "state": "accepted"}
-
-
-def test_a_location_is_for_the_kanban_only() -> None:
-    assert project(KANBAN, "courier.updated", 3, LOCATION) == [Route(("branch:3",), None)]
-    for namespace in (POS, KDS, QUEUE, COURIER):
-        assert project(namespace, "courier.updated", 3, LOCATION) == [], namespace
-    # A delivery's progress under the same event name still reaches its courier.
-    assert project(COURIER, "courier.updated", 3, DELIVERY) == [Route(("courier:5",), None)]
-    assert project(POS, "courier.updated", 3, DELIVERY) == [Route(("branch:3",), None)]
-
-
-def test_alerts_are_for_the_kanban_only() -> None:
-    raised = {
-        "alert_id": 1,
-        "order_id": "o1",
-        "kind": "state_overdue",
-        "state": "ready",
-        "message": "m",
-        "token": 4,
-    }
-    for event_type in ("alert.raised", "alert.acknowledged"):
-        assert project(KANBAN, event_type, 3, raised) == [Route(("branch:3",), None)]
-        for namespace in (POS, KDS, QUEUE, COURIER):
-            assert project(namespace, event_type, 3, {**raised, "courier_id": 5, "channel": "pickup"}) == []
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def test_the_board_sees_a_ping_live_and_the_courier_page_does_not(

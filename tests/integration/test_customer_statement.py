@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from app.invoices.services import issue_for_order
-from tests.conftest import Factory, login
-from tests.invoice_builders import order_row, payment, priced, refund
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.invoices import order_row, payment, priced, refund
 
 UTC = dt.UTC
 

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.sessions import SessionUser
-from app.customers.phones import normalise_phone, phone_search_digits
 from app.customers.schemas import CustomerCreate
 from app.customers.services import CustomerService
 from app.db.models import AuditLog, Customer, CustomerPhone, Territory, User
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.demo import _shop as shop
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 # Demo customer 1: Nour Hassan, +201005550001, one Home address in Maadi.
 NOUR_PHONE = "+201005550001"
@@ -60,34 +60,6 @@ async def customer_count(session: AsyncSession) -> int:
 
 
 # ---------------------------------------------------------------- phone helpers
-
-
-@pytest.mark.parametrize(
-    ("raw", "stored"),
-    [
-        ("+20 100-555-0001", "+201005550001"),
-        ("(02) 2735.0005", "0227350005"),
-        ("0020 100 555 0001", "+201005550001"),
-        ("01005550001", "01005550001"),
-    ],
-)
-def test_normalise_phone(raw: str, stored: str) -> None:
-    assert normalise_phone(raw) == stored
-
-
-@pytest.mark.parametrize(
-    ("text", "digits"),
-    [
-        ("0100 555 0001", "1005550001"),
-        ("+20 100-555", "20100555"),
-        ("55", "55"),
-        ("Nour", None),
-        ("5 Nour", None),
-        ("00", "00"),
-    ],
-)
-def test_phone_search_digits(text: str, digits: str | None) -> None:
-    assert phone_search_digits(text) == digits
 
 
 # ---------------------------------------------------------------- search

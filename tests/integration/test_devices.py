@@ -12,8 +12,11 @@ import httpx
 import pytest
 
 from app.devices.services import CODE_ALPHABET, CODE_LENGTH, PAIR_PER_MINUTE_PER_IP
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_realtime_events import WAIT, LiveClient, RefusedError, client_pool, connect
+from tests.support.auth import login
+from tests.support.devices import device_auth, in_process, pair
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.sockets import WAIT, LiveClient, RefusedError, connect
 
 
 @pytest.fixture
@@ -37,12 +40,6 @@ async def app(runtime: Any, clean_state: None) -> Any:
     return create_app(runtime=runtime)
 
 
-def in_process(app: Any, ip: str = "127.0.0.1") -> httpx.AsyncClient:
-    """A client of the in-process app, from its own address and with its own cookie jar."""
-    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
 @pytest.fixture
 async def display(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with in_process(app, "10.0.0.5") as http:
@@ -54,36 +51,6 @@ async def manager(app: Any, shop: dict[str, Any]) -> AsyncIterator[httpx.AsyncCl
     async with in_process(app, "10.0.0.9") as http:
         await login(http, "mia")
         yield http
-
-
-def device_auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Device {token}"}
-
-
-async def pair(
-    display: httpx.AsyncClient,
-    manager: httpx.AsyncClient,
-    *,
-    branch_id: int,
-    role: str = "queue_tv",
-    station_code: str | None = None,
-    name: str = "",
-) -> dict[str, Any]:
-    """The whole pairing as a display and a manager do it; returns the device and its token."""
-    asked = await display.post("/api/v1/devices/pair")
-    assert asked.status_code == 201, asked.text
-    pairing = asked.json()
-    body: dict[str, Any] = {"code": pairing["code"], "branch_id": branch_id, "role": role, "name": name}
-    if station_code is not None:
-        body["station_code"] = station_code
-    approved = await manager.post("/api/v1/devices/approve", json=body)
-    assert approved.status_code == 200, approved.text
-    status = await display.get(
-        f"/api/v1/devices/{pairing['device_id']}/status", headers={"X-Pairing-Secret": pairing["secret"]}
-    )
-    assert status.status_code == 200, status.text
-    assert status.json()["status"] == "approved"
-    return {**approved.json(), "token": status.json()["token"], "pairing": pairing}
 
 
 # --------------------------------------------------------------------------- pairing over HTTP
@@ -286,12 +253,6 @@ async def live_manager(live_server: LiveServer, shop: dict[str, Any]) -> AsyncIt
     async with httpx.AsyncClient(base_url=live_server.url) as http:
         await login(http, "mia")
         yield http
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 class DeviceSocket(LiveClient):

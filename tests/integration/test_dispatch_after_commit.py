@@ -12,13 +12,19 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
-from tests.conftest import LiveServer, login
-from tests.integration.test_dispatch import new_order, shop
-from tests.integration.test_realtime_events import LiveClient, clients, connect
+from tests.support.auth import login
+from tests.support.dispatch import make_shop, new_order
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.sockets import LiveClient, connect
 
-__all__ = ["clients", "shop"]  # fixtures shared with the modules they come from
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
 
 
 async def _delivery_rows(runtime: Any, order_id: str) -> list[Any]:

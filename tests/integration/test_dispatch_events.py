@@ -8,12 +8,18 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from realtime.projection import COURIER, KANBAN, KDS, QUEUE, courier_room, project
-from tests.conftest import login
-from tests.integration.test_dispatch import dispatch, new_order, shop, stream
+from tests.support.auth import login
+from tests.support.dispatch import dispatch, make_shop, new_order, stream
+from tests.support.factory import Factory
 
-__all__ = ["shop"]  # the fixture, shared with the dispatch tests
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
 
 DISPATCH_EVENTS = ("courier.assigned", "courier.updated", "settlement.completed")
 

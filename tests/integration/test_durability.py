@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import REDIS_PREFIX, Factory, LiveServer
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def _login(http: httpx.AsyncClient) -> None:
 
 
 async def _lose_redis(runtime: Any) -> None:
-    keys = [key async for key in runtime.redis.scan_iter(match=f"{REDIS_PREFIX}*", count=1000)]
+    keys = [key async for key in runtime.redis.scan_iter(match=f"{runtime.keys.prefix}*", count=1000)]
     if keys:
         await runtime.redis.unlink(*keys)
 

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from app.events import StreamEntry, floor
 from app.events.journal import store
 from app.events.stream import read_after
-from tests.conftest import Factory
-from tests.integration._order_rows import make_order, product
+from tests.support.factory import Factory
+from tests.support.order_rows import make_order, product
 
 
 def _alert(order_id: str) -> floor.AlertRaised:

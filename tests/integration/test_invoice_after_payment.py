@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 from arq.worker import Worker
 
-from tests.conftest import Factory, login
-from tests.integration.test_invoice_receipts import decode_escpos
-from tests.payments_builders import new_order, pay, payments_shop
+from tests.support.auth import login
+from tests.support.escpos import decode_escpos
+from tests.support.factory import Factory
+from tests.support.payments import new_order, pay, payments_shop
 from workers.settings import worker_options
 
 

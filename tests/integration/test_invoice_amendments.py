@@ -12,8 +12,9 @@ from sqlalchemy import text
 
 from app.events.stream import read_after
 from app.invoices.services import issue_for_order
-from tests.conftest import Factory, login
-from tests.invoice_builders import order_row, priced
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.invoices import order_row, priced
 
 
 @pytest.fixture
@@ -33,9 +34,7 @@ async def issued(factory: Factory, runtime: Any) -> dict[str, Any]:
         factory.session, branch=branch, customer=customer, lines=[priced(burger, unit_price="50.00")]
     )
     async with runtime.sessionmaker() as session:
-        result = await issue_for_order(
-            session, runtime.redis, runtime.keys, runtime.bus, runtime.bus, order_id=order.id
-        )
+        result = await issue_for_order(session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id)
     return {"branch": branch, "order": order, "invoice_id": result.invoice_id, "number": result.number_text}
 
 

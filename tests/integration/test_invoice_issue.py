@@ -19,9 +19,10 @@ from app.events.stream import read_after
 from app.invoices import _issue
 from app.invoices.services import issue_for_order
 from app.lib import jobs
-from tests.conftest import Factory, login
-from tests.integration._order_rows import make_order, move
-from tests.invoice_builders import order_row, priced, tax_number
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.invoices import order_row, priced, tax_number
+from tests.support.order_rows import make_order, move
 from workers.settings import worker_options
 
 D = Decimal

@@ -13,30 +13,12 @@ import httpx
 import pytest
 
 from app.invoices.services import issue_for_order
-from tests.conftest import Factory, login
-from tests.invoice_builders import order_row, payment, priced, tax_number
+from tests.support.auth import login
+from tests.support.escpos import decode_escpos
+from tests.support.factory import Factory
+from tests.support.invoices import order_row, payment, priced, tax_number
 
 D = Decimal
-# Command -> number of argument bytes, for the commands a receipt may use.
-COMMANDS = {b"\x1b@": 0, b"\x1bt": 1, b"\x1ba": 1, b"\x1bE": 1, b"\x1d!": 1, b"\x1dV": 2}
-
-
-def decode_escpos(data: bytes) -> tuple[list[tuple[bytes, bytes]], list[str]]:
-    """The commands in order (with their arguments) and the printed text lines (code page 858)."""
-    commands: list[tuple[bytes, bytes]] = []
-    text = bytearray()
-    i = 0
-    while i < len(data):
-        two = data[i : i + 2]
-        if two in COMMANDS:
-            n = COMMANDS[two]
-            commands.append((two, data[i + 2 : i + 2 + n]))
-            i += 2 + n
-            continue
-        assert data[i] >= 0x20 or data[i] == 0x0A, f"unexpected control byte {data[i]:#x} at {i}"
-        text.append(data[i])
-        i += 1
-    return commands, text.decode("cp858").split("\n")
 
 
 def amount(line: str) -> D:
@@ -99,7 +81,7 @@ async def sale(factory: Factory, runtime: Any) -> dict[str, Any]:
     )
     async with runtime.sessionmaker() as session:
         result = await issue_for_order(
-            session, runtime.redis, runtime.keys, runtime.bus, runtime.bus, order_id=order.id
+            session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id
         )
     return {
         "order": order,

@@ -17,82 +17,14 @@ from app import events as ev
 from app.db.models import AuditLog, KitchenTicket, Order
 from app.events import StreamEntry
 from app.events.stream import last_id, read_after
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.kitchen import make_shop, new_order, ticket_of
 
 
 @pytest.fixture
 async def shop(factory: Factory) -> dict[str, Any]:
     return await make_shop(factory)
-
-
-async def make_shop(factory: Factory) -> dict[str, Any]:
-    """Two branches with stations, two products on two stations, one user per role that matters."""
-    from app.db.models import Station
-
-    branch = await factory.branch(code="KT", name="Kitchen")
-    other = await factory.branch(code="OX", name="Other")
-    factory.session.add_all(
-        [
-            Station(
-                branch_id=branch.id,
-                code="grill",
-                name="Grill",
-                warn_after_seconds=240,
-                late_after_seconds=480,
-            ),
-            Station(branch_id=branch.id, code="bar", name="Bar"),
-            Station(branch_id=other.id, code="grill", name="Grill"),
-        ]
-    )
-    burger = await factory.product("Burger", price="50.00", station="grill")
-    cola = await factory.product("Cola", price="10.00", station="bar")
-    territory = await factory.territory()
-    cook = await factory.user("cook", roles=("kitchen",), branches=(branch,))
-    await factory.user("cashier", roles=("cashier",), branches=(branch,))
-    await factory.user("boss", roles=("manager",), branches=(branch,))
-    await factory.user("rider", roles=("courier",), branches=(branch,))
-    await factory.user("root", roles=("admin",))
-    await factory.user("stranger", roles=("kitchen", "manager", "cashier"), branches=(other,))
-    await factory.user("ocashier", roles=("cashier",), branches=(other,))
-    await factory.commit()
-    return {
-        "branch": branch.id,
-        "other": other.id,
-        "burger": burger.id,
-        "cola": cola.id,
-        "territory": territory.id,
-        "cook": cook.id,
-    }
-
-
-async def new_order(
-    client: httpx.AsyncClient,
-    shop: dict[str, Any],
-    *,
-    products: tuple[str, ...] = ("burger", "cola"),
-    channel: str = "counter",
-    branch: str = "branch",
-    table_label: str | None = None,
-) -> dict[str, Any]:
-    """An order rung up by the cashier (logs the cashier in)."""
-    await login(client, "cashier" if branch == "branch" else "ocashier")
-    body: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "branch_id": shop[branch],
-        "channel": channel,
-        "lines": [{"product_id": shop[p], "qty": "1", "note": f"{p} note"} for p in products],
-    }
-    if channel == "delivery":
-        body["delivery"] = {"address": "3 Nile St", "territory_id": shop["territory"]}
-    if table_label is not None:
-        body["table_label"] = table_label
-    response = await client.post("/api/v1/orders", json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def ticket_of(order: dict[str, Any], station: str) -> str:
-    return str(next(t["id"] for t in order["tickets"] if t["station_code"] == station))
 
 
 async def act(client: httpx.AsyncClient, ticket_id: str, action: str) -> httpx.Response:
@@ -533,82 +465,3 @@ async def test_call_a_ready_orders_token(
 
 
 # --------------------------------------------------------------------------- what each audience sees
-
-
-def test_projection_of_kitchen_events() -> None:
-    from realtime.projection import KANBAN, KDS, QUEUE, Route, project
-    from tests.integration.test_realtime_events import KDS_FORBIDDEN, QUEUE_FORBIDDEN, keys_in
-
-    ticket = {
-        "ticket_id": "t1",
-        "order_id": "o1",
-        "station_code": "grill",
-        "token": 12,
-        "channel": "pickup",
-        "table_label": None,
-        "rush": True,
-        "items": [{"line_no": 1, "name": "Tea", "qty": "1", "unit": "piece", "note": "hot"}],
-        "note": "",
-        "state": "bumped",
-        "created_ms": 1,
-        "started_ms": 2,
-        "bumped_ms": 3,
-        "at": 3,
-        "actor": 9,
-        "customer": {"phone": "+20 1"},
-    }
-    for event_type in ("ticket.started", "ticket.bumped", "ticket.recalled"):
-        (route,) = project(KDS, event_type, 3, ticket)
-        # The station and the branch's kitchen room (the expo); a socket in both gets it once.
-        assert route.rooms == ("station:3:grill", "kds:3")
-        assert route.data is not None
-        assert {k: v for k, v in route.data.items() if k != "items"} == {
-            k: v for k, v in ticket.items() if k not in ("items", "actor", "customer")
-        }
-        assert not set(keys_in(route.data)) & KDS_FORBIDDEN
-        assert project(QUEUE, event_type, 3, ticket) == []
-        assert project(KANBAN, event_type, 3, ticket) == [Route(("branch:3",), None)]
-    (created,) = project(KDS, "ticket.created", 3, ticket)
-    assert created.rooms == ("station:3:grill",)
-
-    rush = {
-        "order_id": "o1",
-        "rush": True,
-        "token": 12,
-        "channel": "pickup",
-        "ticket_ids": ["t1", 5],
-        "actor": 9,
-    }
-    assert project(KDS, "order.updated", 3, rush) == [
-        Route(("kds:3",), {"order_id": "o1", "token": 12, "rush": True, "ticket_ids": ["t1"]})
-    ]
-    assert project(QUEUE, "order.updated", 3, rush) == [
-        Route(("branch:3",), {"order_id": "o1", "token": 12, "channel": "pickup", "rush": True})
-    ]
-    # Another kind of order.updated (no boolean rush) is nobody's business on the TV or in the kitchen.
-    assert project(QUEUE, "order.updated", 3, {**rush, "rush": "yes"}) == []
-    assert project(KDS, "order.updated", 3, {"order_id": "o1", "note": "x"}) == []
-    assert project(QUEUE, "order.updated", 3, {**rush, "channel": "delivery"}) == []
-
-    called = {"order_id": "o1", "token": 12, "channel": "pickup", "actor": 9, "customer": {"name": "Sam"}}
-    (route,) = project(QUEUE, "token.called", 3, called)
-    assert route.data == {"order_id": "o1", "token": 12, "channel": "pickup"}
-    assert not set(keys_in(route.data)) & QUEUE_FORBIDDEN
-    assert project(KDS, "token.called", 3, called) == []
-
-
-def test_kitchen_target_never_steps_an_order_back_except_on_recall() -> None:
-    from app.kitchen.flows import kitchen_target
-
-    assert kitchen_target("received", ["queued", "queued"], recalled=False) is None
-    assert kitchen_target("received", ["started", "queued"], recalled=False) == "preparing"
-    assert kitchen_target("received", ["bumped", "queued"], recalled=False) == "preparing"
-    assert kitchen_target("received", ["bumped", "bumped"], recalled=False) == "ready"
-    assert kitchen_target("preparing", ["bumped", "bumped"], recalled=False) == "ready"
-    # A late "work begun" after a concurrent bump made the order ready must not reopen it.
-    assert kitchen_target("ready", ["started", "bumped"], recalled=False) is None
-    assert kitchen_target("ready", ["started", "bumped"], recalled=True) == "preparing"
-    for closed in ("cancelled", "completed", "out_for_delivery", "scheduled"):
-        assert kitchen_target(closed, ["bumped"], recalled=False) is None
-        assert kitchen_target(closed, ["started"], recalled=True) is None
-    assert kitchen_target("received", [], recalled=False) is None

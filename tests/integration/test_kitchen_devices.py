@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import AuditLog
-from tests.conftest import Factory, login
-from tests.integration.test_kitchen import make_shop, new_order, ticket_of
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.kitchen import make_shop, new_order, ticket_of
 
 
 async def paired_display(factory: Factory, branch_id: int, *, role: str, station: str | None) -> str:
@@ -89,9 +90,9 @@ async def test_a_station_display_works_its_station_only(
     async with runtime.sessionmaker() as session:
         rows = (
             await session.execute(
-                select(AuditLog.action, AuditLog.actor_user_id, AuditLog.data).where(
-                    AuditLog.entity_type == "kitchen_ticket"
-                )
+                select(AuditLog.action, AuditLog.actor_user_id, AuditLog.data)
+                .where(AuditLog.entity_type == "kitchen_ticket")
+                .order_by(AuditLog.id)
             )
         ).all()
     assert [(action, user) for action, user, _ in rows] == [("ticket.started", None), ("ticket.bumped", None)]

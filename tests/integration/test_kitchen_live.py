@@ -8,17 +8,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_kitchen import make_shop
-from tests.integration.test_realtime_events import (
-    ENVELOPE_KEYS,
-    KDS_FORBIDDEN,
-    QUEUE_FORBIDDEN,
-    LiveClient,
-    client_pool,
-    connect,
-    keys_in,
-)
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.kitchen import make_shop
+from tests.support.live import LiveServer
+from tests.support.projection import ENVELOPE_KEYS, KDS_FORBIDDEN, QUEUE_FORBIDDEN, keys_in
+from tests.support.sockets import LiveClient, client_pool, connect
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from app.db.models import KitchenTicket
-from tests.conftest import Factory, login
-from tests.integration.test_kitchen import make_shop, new_order, ticket_of
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.kitchen import make_shop, new_order, ticket_of
 
 # 10:00 in Cairo (UTC+2 in March): the branch's hours are what the buckets are cut on.
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)

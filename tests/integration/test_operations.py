@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from typing import Any
 
 import httpx
 import pytest
-
-from app.lib.logging import JsonFormatter, request_id_var
 
 
 async def test_liveness(client: httpx.AsyncClient) -> None:
@@ -78,20 +74,6 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
     assert kept.headers["x-request-id"] == "lb-abc123456"
     replaced = await client.get("/health/live", headers={"X-Request-ID": "<script>"})
     assert replaced.headers["x-request-id"] != "<script>"
-
-
-def test_json_logs_carry_the_request_id_and_extra_fields() -> None:
-    record = logging.LogRecord("passline.test", logging.INFO, __file__, 1, "hello %s", ("world",), None)
-    record.order_id = "o-1"
-    token = request_id_var.set("req-42")
-    try:
-        line = json.loads(JsonFormatter().format(record))
-    finally:
-        request_id_var.reset(token)
-    assert line["msg"] == "hello world"
-    assert line["request_id"] == "req-42"
-    assert line["order_id"] == "o-1"
-    assert line["level"] == "info"
 
 
 async def test_openapi_schema_is_served(client: httpx.AsyncClient) -> None:

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from app import events as ev
 from app.db.models import AuditLog, Order, ProductStock
 from app.events.stream import read_after
-from tests import sale_builders as build
-from tests.conftest import Factory, login
+from tests.support import sales as build
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import pytest
 
 from app import events as ev
 from app.events.stream import read_after
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 
 @pytest.fixture

@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import select, text
 
 from app.events import PaymentChanged
-from app.lib import jobs
-from tests.conftest import Factory, login
-from tests.payments_builders import (
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.payments import (
+    get_order,
     hot_payment,
+    invoice_queued,
     new_order,
     pay,
     payment_events,
@@ -40,16 +42,6 @@ async def audit_actions(runtime: Any, entity_id: str) -> list[str]:
             select(AuditLog.action).where(AuditLog.entity_id == entity_id).order_by(AuditLog.id)
         )
         return list(rows)
-
-
-async def invoice_queued(runtime: Any, order_id: str) -> bool:
-    return bool(await runtime.redis.exists(f"arq:job:{jobs.invoice(runtime.keys, order_id).job_id}"))
-
-
-async def get_order(client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/orders/{order_id}")
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 # --------------------------------------------------------------------------- split payments

@@ -12,11 +12,13 @@ import httpx
 import pytest
 
 from app.payments import providers
-from tests.conftest import Factory, login
-from tests.integration.test_payments import get_order, invoice_queued
-from tests.payments_builders import (
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.payments import (
     FakeGateway,
+    get_order,
     hot_payment,
+    invoice_queued,
     new_order,
     pay,
     payment_events,

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_realtime_events import LiveClient, clients, connect
-from tests.payments_builders import new_order, pay, payments_shop
-
-__all__ = ["clients"]  # the fixture, imported so pytest finds it here
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.payments import new_order, pay, payments_shop
+from tests.support.sockets import LiveClient, connect
 
 
 @pytest.fixture

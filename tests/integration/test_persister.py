@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from tests.integration._order_rows import make_order, move, product
+from tests.support.order_rows import make_order, move, product
 
 
 async def _events(session: Any, order_id: uuid.UUID | None = None) -> list[Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import AuditLog, Branch, PosProfile, Product
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.demo import _shop as shop
-from tests.conftest import login
+from tests.support.auth import login
 
 BY_SKU = {p.sku: p for p in shop.PRODUCTS}
 

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, login
+from tests.support.auth import login
+from tests.support.factory import Factory
 
 FILTERS = {"branches": [1, 2], "channel": "delivery", "courier": None, "search": "nile", "slot": "late"}
 

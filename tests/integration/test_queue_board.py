@@ -10,16 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer, login
-from tests.integration.test_devices import device_auth, in_process, pair
-from tests.integration.test_realtime_events import (
-    ENVELOPE_KEYS,
-    QUEUE_FORBIDDEN,
-    LiveClient,
-    client_pool,
-    connect,
-    keys_in,
-)
+from tests.support.auth import login
+from tests.support.devices import device_auth, in_process, pair
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.projection import ENVELOPE_KEYS, QUEUE_FORBIDDEN, keys_in
+from tests.support.sockets import LiveClient, connect
 
 SECRETS = ("Sam Secret", "+201005550101", "1005550101", "12 Hidden St", "T9", "ring twice")
 
@@ -158,12 +154,6 @@ async def test_an_empty_branch_has_an_empty_board(manager: httpx.AsyncClient, sh
 
 
 # --------------------------------------------------------------------------- live (real uvicorn)
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def test_the_tv_hears_orders_and_walk_in_numbers_without_customer_data(

@@ -16,8 +16,9 @@ from app.queue.services import (
     TICKETS_PER_MINUTE_PER_BRANCH,
     TICKETS_PER_MINUTE_PER_IP,
 )
-from tests.conftest import Factory, login
-from tests.integration.test_devices import in_process
+from tests.support.auth import login
+from tests.support.devices import in_process
+from tests.support.factory import Factory
 
 
 @pytest.fixture

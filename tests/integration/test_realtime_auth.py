@@ -9,7 +9,8 @@ import httpx
 import pytest
 import socketio
 
-from tests.conftest import Factory, LiveServer
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
 
 
 @pytest.fixture

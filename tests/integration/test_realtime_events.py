@@ -8,299 +8,27 @@ and stream order guarantees anything forbidden would have arrived before it.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import socketio
 
-from tests.conftest import Factory, LiveServer, login, start_live_server
-
-WAIT = 10.0
-ENVELOPE_KEYS = {"id", "type", "branch_id", "ts", "data"}
-
-# Whatever could identify or charge a customer; the TV must never carry any of it anywhere in a payload.
-QUEUE_FORBIDDEN = {
-    "name",
-    "phone",
-    "address",
-    "total",
-    "totals",
-    "subtotal",
-    "tax",
-    "amount",
-    "lines",
-    "line_total",
-    "items",
-    "customer",
-    "delivery",
-    "payment_status",
-    "note",
-    "table_label",
-}
-KDS_FORBIDDEN = {
-    "phone",
-    "address",
-    "total",
-    "totals",
-    "subtotal",
-    "tax",
-    "amount",
-    "line_total",
-    "customer",
-    "delivery",
-    "payment_status",
-    "courier_id",
-    "settle_mode",
-}
-COURIER_ORDER_FORBIDDEN = {"totals", "total", "lines", "customer", "payment_status", "name", "phone"}
-
-
-def keys_in(value: Any) -> Iterator[str]:
-    """Every mapping key anywhere in a payload."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield key
-            yield from keys_in(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from keys_in(inner)
-
-
-# --------------------------------------------------------------------------- clients
-
-
-class RefusedError(Exception):
-    def __init__(self, reason: Any) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
-
-
-async def session_cookie(server: LiveServer, username: str) -> str:
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        await login(http, username)  # answers an admin's second-factor challenge too
-        return f"passline_session={http.cookies['passline_session']}"
-
-
-class LiveClient:
-    """A python-socketio client on one namespace that queues every event it receives, in order."""
-
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        self.refusals: list[Any] = []
-        self.hello: dict[str, Any] = {}
-        self.sio.on("*", self._on_event, namespace=namespace)
-        self.sio.on("connect_error", self.refusals.append, namespace=namespace)
-
-    async def _on_event(self, event: str, data: Any = None) -> None:
-        self.events.put_nowait((event, data))
-
-    async def connect(
-        self, server: LiveServer, cookie: str | None, auth: dict[str, Any] | None = None
-    ) -> None:
-        try:
-            await self.sio.connect(
-                server.url,
-                namespaces=[self.namespace],
-                transports=["websocket"],
-                headers={"Cookie": cookie} if cookie else {},
-                auth=auth,
-                wait_timeout=WAIT,
-            )
-        except socketio.exceptions.ConnectionError as exc:
-            await self.sio.disconnect()
-            # The server's reason arrives as the namespace's connect_error payload.
-            raise RefusedError(self.refusals[-1] if self.refusals else exc) from exc
-
-    async def disconnect(self) -> None:
-        await self.sio.disconnect()
-
-    async def next(self, within: float = WAIT) -> tuple[str, Any]:
-        return await asyncio.wait_for(self.events.get(), within)
-
-    async def next_event(self, within: float = WAIT) -> dict[str, Any]:
-        """The next stream event (skipping `hello`), as its envelope."""
-        while True:
-            name, payload = await self.next(within)
-            if name != "hello":
-                assert name == payload["type"], (name, payload)
-                return payload  # type: ignore[no-any-return]
-
-    async def events_until(self, last_id: str, within: float = WAIT) -> list[dict[str, Any]]:
-        """Envelopes up to and including the one with `last_id`."""
-        out: list[dict[str, Any]] = []
-        while not out or out[-1]["id"] != last_id:
-            out.append(await self.next_event(within))
-        return out
-
-
-@asynccontextmanager
-async def client_pool() -> AsyncIterator[list[LiveClient]]:
-    made: list[LiveClient] = []
-    try:
-        yield made
-    finally:
-        for client in made:
-            await client.disconnect()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
-
-
-async def connect(
-    clients: list[LiveClient],
-    server: LiveServer,
-    namespace: str,
-    username: str | None,
-    auth: dict[str, Any] | None = None,
-    *,
-    cookie: str | None = None,
-) -> LiveClient:
-    """A client signed in as `username` (a new session), or on the given session `cookie`."""
-    client = LiveClient(namespace)
-    if cookie is None and username:
-        cookie = await session_cookie(server, username)
-    await client.connect(server, cookie, auth)
-    clients.append(client)
-    name, client.hello = await client.next()
-    assert name == "hello", (name, client.hello)
-    return client
-
-
-# --------------------------------------------------------------------------- shop and orders
+from tests.support.factory import Factory
+from tests.support.live import LiveServer, start_live_server
+from tests.support.projection import (
+    COURIER_ORDER_FORBIDDEN,
+    ENVELOPE_KEYS,
+    KDS_FORBIDDEN,
+    QUEUE_FORBIDDEN,
+    keys_in,
+)
+from tests.support.realtime import make_shop, move, new_order
+from tests.support.sockets import LiveClient, connect
 
 
 @pytest.fixture
 async def shop(factory: Factory) -> dict[str, Any]:
     return await make_shop(factory)
-
-
-async def make_shop(factory: Factory) -> dict[str, Any]:
-    """Two branches, stations, one user per role, two couriers with logins."""
-    from app.db.models import Courier, Station
-
-    branch = await factory.branch(code="LV", name="Live Branch")
-    other = await factory.branch(code="OT", name="Other Branch")
-    factory.session.add_all(
-        [
-            Station(branch_id=branch.id, code="grill", name="Grill"),
-            Station(branch_id=branch.id, code="bar", name="Bar"),
-            Station(branch_id=other.id, code="grill", name="Grill"),
-        ]
-    )
-    await factory.user("mia", roles=("manager",), branches=(branch,))
-    await factory.user("cass", roles=("cashier",), branches=(branch,))
-    await factory.user("kit", roles=("kitchen",), branches=(branch,))
-    await factory.user("hal", roles=("hr",), branches=(branch,))
-    cody = await factory.user("cody", roles=("courier",), branches=(branch,))
-    cleo = await factory.user("cleo", roles=("courier",), branches=(branch,))
-    await factory.user("otto", roles=("manager",), branches=(other,))
-    couriers = [
-        Courier(branch_id=branch.id, user_id=cody.id, name="Cody"),
-        Courier(branch_id=branch.id, user_id=cleo.id, name="Cleo"),
-    ]
-    factory.session.add_all(couriers)
-    await factory.commit()
-    return {
-        "branch": branch.id,
-        "other": other.id,
-        "cody": couriers[0].id,
-        "cleo": couriers[1].id,
-    }
-
-
-async def new_order(
-    runtime: Any,
-    branch_id: int,
-    *,
-    channel: str = "counter",
-    token: int | None = 7,
-    stations: tuple[str, ...] = ("grill",),
-) -> tuple[str, list[str]]:
-    """An order as the order service makes it: order.created + one ticket.created per station."""
-    from app.orders.machine import OrderMachine, TicketSpec
-    from app.orders.states import State
-
-    order_id = str(uuid.uuid4())
-    delivery = channel in {"delivery", "partner"}
-    lines = [
-        {
-            "line_no": n,
-            "product_id": n,
-            "name": f"Secret Burger {n}",
-            "qty": "1",
-            "unit": "piece",
-            "station_code": station,
-            "note": "allergic, call Sam on +20 100 555 0101",
-            "line_total": "120.00",
-        }
-        for n, station in enumerate(stations, start=1)
-    ]
-    created = {
-        "order_id": order_id,
-        "branch_id": branch_id,
-        "channel": channel,
-        "state": "received",
-        "version": 1,
-        "token": token,
-        "table_label": "T4" if channel == "dine_in" else None,
-        "note": "ring twice, Sam Secret",
-        "payment_status": "unpaid",
-        "totals": {"subtotal": "240.00", "tax": "33.60", "delivery_charge": "0", "total": "273.60"},
-        "customer": {"id": 1, "name": "Sam Secret", "phone": "+20 100 555 0101"},
-        "delivery": (
-            {"address": "12 Hidden St", "territory_id": 1, "slot_start": None, "slot_end": None}
-            if delivery
-            else None
-        ),
-        "lines": lines,
-        "created_at": "2026-01-01T12:00:00+00:00",
-    }
-    tickets = []
-    for line in lines:
-        ticket_id = str(uuid.uuid4())
-        ticket = {
-            "ticket_id": ticket_id,
-            "order_id": order_id,
-            "station_code": line["station_code"],
-            "token": token,
-            "channel": channel,
-            "table_label": created["table_label"],
-            "rush": False,
-            "items": [{k: line[k] for k in ("line_no", "name", "qty", "unit", "note")}],
-            "note": "",
-        }
-        tickets.append(TicketSpec(ticket_id, str(line["station_code"]), json.dumps(ticket)))
-    fields = {"channel": channel, "payment_status": "unpaid", "token": "" if token is None else str(token)}
-    machine = OrderMachine(runtime.redis, runtime.keys, runtime.lua, runtime.bus)
-    new, ids = await machine.init_order(
-        branch_id=branch_id,
-        order_id=order_id,
-        state=State.RECEIVED,
-        fields=fields,
-        created=json.dumps(created),
-        tickets=tickets,
-    )
-    assert new
-    await runtime.redis.sadd(runtime.keys.event_branches(), branch_id)
-    return order_id, ids
-
-
-async def move(runtime: Any, branch_id: int, order_id: str, to: str, **guard: Any) -> str:
-    from tests.support.moves import door_move
-
-    moved = await door_move(runtime, branch_id, order_id, to, **guard)
-    return str(moved.event_id)
 
 
 # --------------------------------------------------------------------------- tests
@@ -465,9 +193,9 @@ async def test_courier_sees_only_their_own_deliveries(
 
 
 async def test_an_event_reaches_clients_of_every_web_process(
-    live_server: LiveServer, shop: dict[str, Any], runtime: Any, clients: list[LiveClient]
+    live_server: LiveServer, shop: dict[str, Any], runtime: Any, clients: list[LiveClient], tmp_path: Path
 ) -> None:
-    second = start_live_server()
+    second = start_live_server(tmp_path)
     try:
         branch = shop["branch"]
         on_a = await connect(clients, live_server, "/kanban", "mia")

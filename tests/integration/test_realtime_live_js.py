@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Factory, LiveServer
-from tests.integration.test_realtime_events import make_shop, move, new_order, session_cookie
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.realtime import make_shop, move, new_order
+from tests.support.sockets import session_cookie
 
 pytestmark = pytest.mark.browser
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import Factory, LiveServer
-from tests.integration.test_realtime_events import (
-    LiveClient,
-    RefusedError,
-    client_pool,
-    connect,
-    make_shop,
-    session_cookie,
-)
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.realtime import make_shop
+from tests.support.sockets import LiveClient, RefusedError, connect, session_cookie
 
 NAMESPACES = ("/kanban", "/pos", "/kds", "/queue", "/courier")
 
@@ -23,12 +17,6 @@ NAMESPACES = ("/kanban", "/pos", "/kds", "/queue", "/courier")
 @pytest.fixture
 async def shop(factory: Factory) -> dict[str, Any]:
     return await make_shop(factory)
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def refusal(

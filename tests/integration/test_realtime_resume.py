@@ -4,33 +4,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Factory, LiveServer
-from tests.integration.test_realtime_events import (
-    LiveClient,
-    RefusedError,
-    client_pool,
-    connect,
-    make_shop,
-    move,
-    new_order,
-)
+from tests.support.factory import Factory
+from tests.support.live import LiveServer
+from tests.support.realtime import make_shop, move, new_order
+from tests.support.sockets import LiveClient, RefusedError, connect
 
 
 @pytest.fixture
 async def shop(factory: Factory) -> dict[str, Any]:
     return await make_shop(factory)
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[LiveClient]]:
-    async with client_pool() as made:
-        yield made
 
 
 async def test_reconnect_with_last_event_id_gets_exactly_the_missed_events_then_live_ones(

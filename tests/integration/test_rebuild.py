@@ -12,13 +12,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import REDIS_PREFIX, Factory, login
-from tests.integration._order_rows import make_order, move, product
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.order_rows import make_order, move, product
 
 
 async def _lose_redis(runtime: Any) -> None:
     """What a Redis restart without persistence does to this run's keys (never FLUSHDB: the Redis is shared)."""
-    keys = [key async for key in runtime.redis.scan_iter(match=f"{REDIS_PREFIX}*", count=1000)]
+    keys = [key async for key in runtime.redis.scan_iter(match=f"{runtime.keys.prefix}*", count=1000)]
     if keys:
         await runtime.redis.unlink(*keys)
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.dispatch.flows import DispatchFlows
@@ -19,10 +20,15 @@ from app.dispatch.repair import RoadRepair
 from app.events import id_key
 from app.lib.deps import provide_services
 from app.lib.redis import hmget
-from tests.conftest import login
-from tests.integration.test_dispatch import dispatch, ledger_rows, new_order, shop, stream
+from tests.support.auth import login
+from tests.support.dispatch import dispatch, ledger_rows, make_shop, new_order, stream
+from tests.support.factory import Factory
 
-__all__ = ["shop"]  # the fixture, shared with the dispatch tests
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
 
 D = Decimal
 

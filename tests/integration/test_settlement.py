@@ -15,19 +15,16 @@ from arq.worker import Worker
 from sqlalchemy import text
 
 from app import events as ev
-from tests.conftest import login
-from tests.integration.test_dispatch import (
-    balance,
-    dispatch,
-    money_of,
-    new_order,
-    set_payment,
-    shop,
-    stream,
-)
+from tests.support.auth import login
+from tests.support.dispatch import balance, dispatch, make_shop, money_of, new_order, set_payment, stream
+from tests.support.factory import Factory
 from workers.settings import worker_options
 
-__all__ = ["shop"]  # the fixture, shared with the dispatch tests
+
+@pytest.fixture
+async def shop(factory: Factory) -> dict[str, Any]:
+    return await make_shop(factory)
+
 
 D = Decimal
 

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Factory, login
-from tests.payments_builders import new_order, pay, payments_shop, pos_profile, refund, set_till, void
+from tests.support.auth import login
+from tests.support.factory import Factory
+from tests.support.payments import new_order, pay, payments_shop, pos_profile, refund, set_till, void
 
 
 @pytest.fixture

@@ -28,16 +28,6 @@ async def test_heartbeat_job_runs_through_the_queue(settings: Any, runtime: Any,
     assert float(stored) == result["at"]
 
 
-def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
-    cron_jobs = worker_options(settings)["cron_jobs"]
-    assert [job.name for job in cron_jobs] == [
-        f"{settings.redis.prefix}heartbeat",
-        f"{settings.redis.prefix}release-scheduled",
-        f"{settings.redis.prefix}raise-alerts",
-        f"{settings.redis.prefix}repair",
-    ]
-
-
 async def test_release_job_runs_through_the_queue(settings: Any, runtime: Any, clean_state: None) -> None:
     pool = await create_pool(redis_settings(settings), default_queue_name=queue_name(settings))
     try:

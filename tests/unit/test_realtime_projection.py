@@ -16,7 +16,7 @@ from app.events import StreamEntry
 from realtime import _wire
 from realtime.projection import COURIER, KANBAN, KDS, NAMESPACES, POS, QUEUE, Route, project
 from realtime.replay import gap_reason, normalise_id
-from tests.integration.test_realtime_events import KDS_FORBIDDEN, QUEUE_FORBIDDEN, keys_in
+from tests.support.projection import KDS_FORBIDDEN, QUEUE_FORBIDDEN, keys_in
 
 ORDER_CREATED = {
     "order_id": "o1",

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 
 from app.events.stream import read_after
-from tests.conftest import Factory
+from app.lib import jobs
+from tests.support.factory import Factory
 
 
 async def payments_shop(factory: Factory, *, cash_rounding: str = "0.05") -> dict[str, Any]:
@@ -70,6 +71,16 @@ async def new_order(
         body["customer_id"] = customer.id
     response = await client.post("/api/v1/orders", json=body)
     assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def invoice_queued(runtime: Any, order_id: str) -> bool:
+    return bool(await runtime.redis.exists(f"arq:job:{jobs.invoice(runtime.keys, order_id).job_id}"))
+
+
+async def get_order(client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/orders/{order_id}")
+    assert response.status_code == 200, response.text
     return dict(response.json())
 
 

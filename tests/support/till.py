@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.conftest import Factory
+from tests.support.factory import Factory
 
 
 async def with_barcode(factory: Factory, product: Any, code: str) -> Any:
