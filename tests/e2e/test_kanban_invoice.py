@@ -78,9 +78,7 @@ async def test_the_card_prints_the_pro_forma_then_the_invoice(
         )
         await session.commit()
     async with runtime.sessionmaker() as session:
-        issued = await issue_for_order(
-            session, runtime.redis, runtime.keys, runtime.bus, order_id=order_id
-        )
+        issued = await issue_for_order(session, runtime.redis, runtime.keys, runtime.bus, order_id=order_id)
     assert issued.outcome == "issued"
 
     popup = await open_receipt(page, order["id"])

@@ -80,9 +80,7 @@ async def sale(factory: Factory, runtime: Any) -> dict[str, Any]:
         lines=[priced(cola, qty="2", unit_price="10.00", tax_rate="5")],
     )
     async with runtime.sessionmaker() as session:
-        result = await issue_for_order(
-            session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id
-        )
+        result = await issue_for_order(session, runtime.redis, runtime.keys, runtime.bus, order_id=order.id)
     return {
         "order": order,
         "invoice_id": result.invoice_id,
