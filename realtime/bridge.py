@@ -271,11 +271,15 @@ class Bridge:
     async def dispatch(self, branch_id: int, entries: Sequence[tuple[Any, dict[bytes, bytes]]]) -> int:
         """Queue a burst of one branch's entries, in order, to the local sockets that get them."""
         self.metrics.events_read.inc(amount=len(entries))
+        # Namespaces with no socket in this process are skipped whole: a process serving only HTTP (or
+        # only tills) projects nothing for the others.
+        rooms = getattr(self.sio.manager, "rooms", {})
+        active = [namespace for namespace in NAMESPACES if rooms.get(namespace, {}).get(None)]
         dispatched = 0
         for entry_id, fields in entries:
             try:
                 entry = parse_entry(branch_id, entry_id, fields)
-                data = entry.data()
+                data = entry.data() if active or entry.type in self.controls else {}
             except Exception:
                 # A malformed entry is skipped (and logged), never retried forever.
                 self.metrics.errors.inc("entry")
@@ -287,7 +291,7 @@ class Bridge:
             skip = self._held.get(branch_id, set())
             payloads = _wire.Payloads(entry)
             sends: list[tuple[str, Any]] = []
-            for namespace in NAMESPACES:
+            for namespace in active:
                 planned = self.plan(namespace, entry, data, payloads=payloads, skip=skip)
                 if planned:
                     self.metrics.deliveries.inc(namespace, "live", amount=len(planned))

@@ -13,7 +13,6 @@ CSRF token: browsers never attach that header by themselves.
 from __future__ import annotations
 
 import hmac
-from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, cast
 
 from litestar.enums import ScopeType
@@ -33,15 +32,18 @@ CSRF_EXEMPT_OPT = "csrf_exempt"
 
 
 def read_cookie(raw_header: str, name: str) -> str | None:
+    """One cookie's value from a `Cookie` header (`a=1; b=2`), on every request: a split, not the standard
+    library's SimpleCookie, whose regex parsing was a few per cent of a transition's CPU."""
     if name not in raw_header:
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw_header)
-    except Exception:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None else None
+    for part in raw_header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value or None
+    return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
