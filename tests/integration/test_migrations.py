@@ -21,9 +21,10 @@ from app.db.migrate import alembic_config, current, downgrade, upgrade
 
 
 @pytest.fixture
-async def empty_database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
-    """A throwaway database of its own, so going down to base cannot disturb the run's test database."""
-    name = f"passline_migrations_{uuid.uuid4().hex[:10]}"
+async def empty_database_url(pg_admin_dsn: str, database_name: str) -> AsyncIterator[str]:
+    """A throwaway database of its own, so going down to base cannot disturb the worker's test database;
+    named after that one, so the end of the run removes it even if this test is killed."""
+    name = f"{database_name}_mig_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(pg_admin_dsn)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
