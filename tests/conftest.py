@@ -198,12 +198,20 @@ async def db_session(runtime: Any, clean_state: None) -> AsyncIterator[Any]:
         yield session
 
 
-@pytest.fixture
-async def client(runtime: Any, clean_state: None) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client speaking ASGI to the full app (Socket.IO wrapper and all) in this process."""
+@pytest.fixture(scope="session")
+def asgi_app(runtime: Any) -> Any:
+    """The full app (Socket.IO wrapper and all), built once per worker: Litestar's construction is ~0.1 s of
+    CPU, which over every test was a large share of the suite."""
     from app.main import create_app
 
-    app = create_app(runtime=runtime)
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+async def client(asgi_app: Any, clean_state: None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client speaking ASGI to the full app in this process; its metrics start from zero."""
+    asgi_app.metrics.registry.reset()
+    app = asgi_app
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
