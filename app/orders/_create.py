@@ -212,8 +212,10 @@ class OrderWriter:
         for ticket in tickets:
             ticket.created_at = now
         # Hand the read transaction's connection back before taking one for the write (commit, not
-        # rollback: a rollback would expire the customer row read above).
-        await self.session.commit()
+        # rollback: a rollback would expire the customer row read above). Usually every read came from
+        # the catalog cache and there is no transaction to end.
+        if self.session.in_transaction():
+            await self.session.commit()
         try:
             order.token = await insert_order(
                 self.engine,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from redis.exceptions import WatchError
+from redis.exceptions import NoScriptError, WatchError
 
 from app.events import StreamEntry
 from app.lib.lua import Script
@@ -163,10 +163,10 @@ class OrderMachine:
     __slots__ = (
         "_add_tickets",
         "_board",
-        "_init",
         "_transition",
         "finished_ttl",
         "keys",
+        "lua",
         "redis",
         "stream_maxlen",
     )
@@ -184,8 +184,8 @@ class OrderMachine:
         self.keys = keys
         self.stream_maxlen = bus.maxlen
         self.finished_ttl = finished_ttl
+        self.lua = lua
         self._transition = lua[TRANSITION]
-        self._init = lua[INIT_ORDER]
         self._add_tickets = lua[ADD_TICKETS]
         self._board = lua[BOARD]
 
@@ -199,54 +199,44 @@ class OrderMachine:
         created: str,
         tickets: list[TicketSpec],
     ) -> tuple[bool, list[str]]:
-        """Put an order (and its tickets) into the hot state in one MULTI.
+        """Put an order and its tickets into the hot state (one script), and list the branch and the order's
+        branch pointer, in one round trip.
 
         Returns (whether the order was new, stream ids appended). Safe to repeat: nothing is announced twice.
         """
-        async with self.redis.pipeline(transaction=True) as pipe:
-            await self._init(
-                keys=[
-                    self.keys.order(branch_id, order_id),
-                    self.keys.events(branch_id),
-                    self.keys.state_index(branch_id, state),
-                ],
-                args=[order_id, state.value, json.dumps(fields), self.stream_maxlen, created],
-                client=pipe,
-            )
-            if tickets:
-                await self._queue_tickets(pipe, branch_id, order_id, tickets)
+        keys = [
+            self.keys.order(branch_id, order_id),
+            self.keys.events(branch_id),
+            self.keys.state_index(branch_id, state),
+            *(self.keys.station_tickets(branch_id, t.station_code) for t in tickets),
+        ]
+        args: list[Any] = [order_id, state.value, json.dumps(fields), self.stream_maxlen, created]
+        for ticket in tickets:
+            args.extend((self.keys.ticket(branch_id, ticket.ticket_id), ticket.ticket_id, ticket.data))
+
+        def build(pipe: Pipeline) -> None:
+            self.lua.queue(pipe, INIT_ORDER, keys, args)
             pipe.sadd(self.keys.event_branches(), branch_id)
             pipe.set(self.keys.order_branch(order_id), branch_id, ex=ORDER_BRANCH_TTL_SECONDS)
-            replies = await pipe.execute()
-        order_reply = replies[0]
-        created_new = _text(order_reply[0]) == "ok"
-        ids = [_text(order_reply[1])] if created_new else []
-        if tickets:
-            ids.extend(_text(i) for i in replies[1])
+
+        reply, _, _ = await self.lua.pipelined(build, scripts=[INIT_ORDER], transaction=False)
+        created_new = _text(reply[0]) == "ok"
+        ids = [_text(i) for i in (reply[1:] if created_new else reply[2:])]
         return created_new, ids
 
     async def add_tickets(self, *, branch_id: int, order_id: str, tickets: list[TicketSpec]) -> list[str]:
         """Tickets for an order already in the hot state (a released scheduled order); idempotent."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            await self._queue_tickets(pipe, branch_id, order_id, tickets)
-            (ids,) = await pipe.execute()
-        return [_text(i) for i in ids]
-
-    async def _queue_tickets(
-        self, pipe: Pipeline, branch_id: int, order_id: str, tickets: list[TicketSpec]
-    ) -> None:
         args: list[Any] = [order_id, self.stream_maxlen]
         for ticket in tickets:
             args.extend((self.keys.ticket(branch_id, ticket.ticket_id), ticket.ticket_id, ticket.data))
-        # Queued on the pipeline; redis-py loads the script first if Redis lost it.
-        await self._add_tickets(
+        ids = await self._add_tickets(
             keys=[
                 self.keys.events(branch_id),
                 *(self.keys.station_tickets(branch_id, t.station_code) for t in tickets),
             ],
             args=args,
-            client=pipe,
         )
+        return [_text(i) for i in ids]
 
     async def board(self, branch_id: int) -> tuple[str, dict[str, list[list[str]]]]:
         """(stream id the snapshot is current to, open orders per state) in one atomic read."""
@@ -324,20 +314,15 @@ class OrderMachine:
                         versions.append(live.version)
                     pipe.multi()  # type: ignore[no-untyped-call]  # unannotated in redis-py
                     for key, version in zip(order_keys, versions, strict=True):
-                        await self._transition(
-                            keys=self._transition_keys(branch_id, key),
-                            args=[
-                                to.value,
-                                str(version),
-                                ",".join(roles),
-                                encoded_guard,
-                                self.stream_maxlen,
-                                self.finished_ttl,
-                            ],
-                            client=pipe,
-                        )
+                        args = [to.value, version, ",".join(roles), encoded_guard]
+                        args += [self.stream_maxlen, self.finished_ttl]
+                        self.lua.queue(pipe, TRANSITION, self._transition_keys(branch_id, key), args)
                     raw_replies = await pipe.execute()
                 except WatchError:
+                    continue
+                except NoScriptError:
+                    # Redis restarted and lost its scripts: every command of the MULTI failed alike.
+                    await self.lua.load(TRANSITION)
                     continue
             return [
                 parse_reply(branch_id, order_id, raw)

@@ -1,29 +1,48 @@
--- Put a newly committed order into the hot state and announce it, once (DESIGN §4).
+-- Put a newly committed order and its kitchen tickets into the hot state and announce them, once
+-- (DESIGN §4), in one atomic step.
 -- Idempotent: a retried create (offline replay, a client that lost the answer) finds the hash and
--- appends nothing, so clients never see an order twice. Its tickets follow in add_tickets.lua, sent in
--- the same MULTI so both land together.
+-- appends no order.created, and a ticket whose hash exists is skipped, so clients never see anything twice
+-- (and a retry after a crash that left tickets out adds just those).
 --
 -- KEYS[1]   order hash
 -- KEYS[2]   branch event stream
 -- KEYS[3]   state index of the initial state
+-- KEYS[4..] station ticket sets, one per ticket
 -- ARGV[1]   order id
 -- ARGV[2]   initial state
 -- ARGV[3]   hash fields as a JSON object of strings (channel, token, payment_status, card …)
 -- ARGV[4]   stream length cap
 -- ARGV[5]   order.created data (JSON)
+-- ARGV[6..] per ticket: ticket hash key, ticket id, ticket.created data (JSON) — three values each
 
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {'exists', redis.call('HGET', KEYS[1], 'version')}
-end
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local flat = {'order_id', ARGV[1], 'state', ARGV[2], 'version', 1, 'created_ms', now, 'updated_ms', now}
-for k, v in pairs(cjson.decode(ARGV[3])) do
-  flat[#flat + 1] = k
-  flat[#flat + 1] = v
+local reply = {}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  reply[1] = 'exists'
+  reply[2] = redis.call('HGET', KEYS[1], 'version')
+else
+  local flat = {'order_id', ARGV[1], 'state', ARGV[2], 'version', 1, 'created_ms', now, 'updated_ms', now}
+  for k, v in pairs(cjson.decode(ARGV[3])) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', KEYS[1], unpack(flat))
+  redis.call('ZADD', KEYS[3], now, ARGV[1])
+  reply[1] = 'ok'
+  reply[2] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
+    'type', 'order.created', 'order', ARGV[1], 'v', 1, 'ts', now, 'data', ARGV[5])
 end
-redis.call('HSET', KEYS[1], unpack(flat))
-redis.call('ZADD', KEYS[3], now, ARGV[1])
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
-  'type', 'order.created', 'order', ARGV[1], 'v', 1, 'ts', now, 'data', ARGV[5])
-return {'ok', id}
+local n = 0
+for i = 6, #ARGV, 3 do
+  n = n + 1
+  local ticket_key, ticket_id, data = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('EXISTS', ticket_key) == 0 then
+    redis.call('HSET', ticket_key, 'ticket_id', ticket_id, 'order_id', ARGV[1], 'state', 'queued',
+      'created_ms', now, 'data', data)
+    redis.call('ZADD', KEYS[3 + n], now, ticket_id)
+    reply[#reply + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
+      'type', 'ticket.created', 'order', ARGV[1], 'v', '', 'ts', now, 'data', data)
+  end
+end
+return reply
