@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from redis.exceptions import NoScriptError, WatchError
@@ -62,9 +63,13 @@ def _with_table(source: str) -> str:
     return source.replace("--@TABLE@", render_table())
 
 
+def _with_tickets(source: str) -> str:
+    return source.replace("--@TICKETS@", resources.files("app.orders").joinpath("lua/_tickets.lua").read_text())
+
+
 TRANSITION = Script("app.orders", "transition", render=_with_table)
-INIT_ORDER = Script("app.orders", "init_order")
-ADD_TICKETS = Script("app.orders", "add_tickets")
+INIT_ORDER = Script("app.orders", "init_order", render=_with_tickets)
+ADD_TICKETS = Script("app.orders", "add_tickets", render=_with_tickets)
 BOARD = Script("app.orders", "board")
 RESTORE_ORDER = Script("app.orders", "restore_order")
 

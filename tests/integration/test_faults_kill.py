@@ -16,17 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,8 +27,8 @@ import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery"  # the factory's password for every user
+from tests.support.procs import Proc, free_port, passline, processes, signed_in, wait_ready
+
 DELIVERIES = 24  # delivery orders dispatched in the burst (single moves and trips of two)
 COUNTER = 40  # counter orders paid in the burst
 PAYMENT_PACE = 0.03  # seconds between two tenders of the burst
@@ -51,81 +43,6 @@ ROUNDS = ("after dispatches", "early")
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Proc:
-    """A `python -m app.cli <command>` child in its own process group, its output in a temporary file."""
-
-    def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.command = command
-        fd, name = tempfile.mkstemp(prefix=f"passline-fault-{command}-", suffix=".log")
-        os.close(fd)
-        self.log_path = Path(name)
-        with self.log_path.open("ab") as log_file:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", command],
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        """SIGKILL to the whole group: nothing gets to finish, flush or clean up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        for sig, grace in ((signal.SIGINT, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-
-def wait_ready(url: str, proc: Proc, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.process.poll() is not None:
-            raise RuntimeError(f"{proc.command} exited:\n{proc.tail()}")
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{proc.command} not ready in {timeout:.0f} s:\n{proc.tail()}")
-
-
-@contextmanager
-def processes() -> Iterator[list[Proc]]:
-    started: list[Proc] = []
-    try:
-        yield started
-    finally:
-        for proc in started:
-            proc.stop()
-        for proc in started:
-            proc.log_path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- the shop
@@ -149,14 +66,6 @@ async def shop(factory: Any) -> dict[str, Any]:
         "customer": customer.id,
         "couriers": [c.id for c in couriers],
     }
-
-
-async def signed_in(url: str, username: str) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(base_url=url, timeout=20, limits=httpx.Limits(max_connections=32))
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return http
 
 
 async def create_order(http: httpx.AsyncClient, shop: dict[str, Any], channel: str) -> dict[str, Any]:
@@ -415,15 +324,15 @@ async def test_kill_9_during_dispatches_and_payments_loses_no_acknowledged_move_
     dsn = settings.database.asyncpg_dsn
     branch = shop["branch"]
     with processes() as procs:
-        web = Proc("web", env)
+        web = passline("web", env)
         procs.append(web)
-        procs.append(Proc("worker", env))
+        procs.append(passline("worker", env))
         wait_ready(url, web)
 
         bursts = []
         for when in ROUNDS:
             bursts.append(await burst_and_kill(url, shop, web, when))
-            web = Proc("web", env)
+            web = passline("web", env)
             procs.append(web)
             wait_ready(url, web)
         acked_dispatches = [ack for b in bursts for ack in b.acked_dispatches]

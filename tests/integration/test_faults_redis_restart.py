@@ -17,15 +17,9 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +30,11 @@ import socketio
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery"  # the factory's password for every user
+from tests.support.procs import Proc, free_port, passline, processes, signed_in
+
 ORDERS_PER_PHASE = 6
 CLIENTS_PER_PROCESS = 2
 WAIT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def stream_key(event_id: str) -> tuple[int, int]:
@@ -55,59 +43,6 @@ def stream_key(event_id: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- processes
-
-
-class Proc:
-    """A child process in its own process group, its output in a temporary file."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.name = name
-        fd, path = tempfile.mkstemp(prefix=f"passline-fault-{name}-", suffix=".log")
-        os.close(fd)
-        self.log_path = Path(path)
-        with self.log_path.open("ab") as log_file:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        for sig, grace in ((signal.SIGINT, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-
-@contextmanager
-def processes() -> Iterator[list[Proc]]:
-    started: list[Proc] = []
-    try:
-        yield started
-    finally:
-        for proc in reversed(started):
-            proc.stop()
-        for proc in started:
-            proc.log_path.unlink(missing_ok=True)
-
-
-def passline(command: str, env: dict[str, str], name: str) -> Proc:
-    return Proc(name, [sys.executable, "-m", "app.cli", command], env)
 
 
 def redis_server(port: int, data_dir: Path) -> Proc:
@@ -168,14 +103,6 @@ async def shop(factory: Any) -> dict[str, Any]:
     await factory.user("till", roles=("cashier",), branches=(branch,))
     await factory.commit()
     return {"branch": branch.id, "burger": burger.id}
-
-
-async def signed_in(url: str, username: str) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(base_url=url, timeout=20)
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return http
 
 
 class Ledger:

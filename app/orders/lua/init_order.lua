@@ -15,6 +15,8 @@
 -- ARGV[5]   order.created data (JSON)
 -- ARGV[6..] per ticket: ticket hash key, ticket id, ticket.created data (JSON) — three values each
 
+--@TICKETS@
+
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local reply = {}
@@ -33,16 +35,4 @@ else
   reply[2] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
     'type', 'order.created', 'order', ARGV[1], 'v', 1, 'ts', now, 'data', ARGV[5])
 end
-local n = 0
-for i = 6, #ARGV, 3 do
-  n = n + 1
-  local ticket_key, ticket_id, data = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call('EXISTS', ticket_key) == 0 then
-    redis.call('HSET', ticket_key, 'ticket_id', ticket_id, 'order_id', ARGV[1], 'state', 'queued',
-      'created_ms', now, 'data', data)
-    redis.call('ZADD', KEYS[3 + n], now, ticket_id)
-    reply[#reply + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
-      'type', 'ticket.created', 'order', ARGV[1], 'v', '', 'ts', now, 'data', data)
-  end
-end
-return reply
+return add_tickets(KEYS[2], 4, ARGV[1], ARGV[4], 6, now, reply)
