@@ -141,4 +141,8 @@ async def test_a_partial_refund_keeps_the_rest(
     await cancel_from_menu(page, order["id"], "Late, keep a fee", amount="40.00")
     await page.locator("#toast", has_text="40.00 EGP refunded").wait_for(timeout=WAIT_MS)
     now = (await cashier_api.get(f"/api/v1/orders/{order['id']}")).json()
-    assert (now["state"], now["payment_status"], now["paid_total"]) == ("cancelled", "partially_paid", "17.00")
+    assert (now["state"], now["payment_status"], now["paid_total"]) == (
+        "cancelled",
+        "partially_paid",
+        "17.00",
+    )
