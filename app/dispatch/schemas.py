@@ -190,6 +190,18 @@ class SettlementOut(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
 
 
+class SettlementDetailOut(msgspec.Struct, kw_only=True):
+    """One settlement with what its printed slip needs: who, where, by whom, and its transactions."""
+
+    settlement: SettlementOut
+    courier_name: str
+    branch_name: str
+    currency: str
+    timezone: str
+    created_by_name: str | None
+    transactions: list[TransactionOut]
+
+
 class SettlementPage(msgspec.Struct, kw_only=True):
     items: list[SettlementOut]
     next_before: dt.datetime | None

@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible
-from app.db.models import Branch, BranchCashMovement, Courier, CourierTransaction, Delivery, Order, Settlement
+from app.db.models import (
+    Branch,
+    BranchCashMovement,
+    Courier,
+    CourierTransaction,
+    Delivery,
+    Order,
+    Settlement,
+    User,
+)
 from app.dispatch import ledger
 from app.dispatch._plan import ACTIVE_DELIVERY
 from app.dispatch.flows import DispatchFlows
@@ -32,6 +41,7 @@ from app.dispatch.schemas import (
     DispatchOut,
     PreviewOut,
     SettleIn,
+    SettlementDetailOut,
     SettlementOut,
     SettlementPage,
     SettlementPreviewOut,
@@ -586,6 +596,39 @@ class DispatchService:
         return SettlementPage(
             items=await self._settlements_out(rows),
             next_before=rows[-1].created_at if len(rows) == limit else None,
+        )
+
+    async def settlement_detail(self, *, settlement_id: uuid.UUID, actor: SessionUser) -> SettlementDetailOut:
+        """One settlement and its transactions (the courier's own, or a manager of its branch; else 404)."""
+        settlement = await self.session.get(Settlement, settlement_id)
+        if settlement is None or not actor.can_see_branch(settlement.branch_id):
+            raise NotFoundException(detail="Settlement not found")
+        try:
+            courier = await self._visible_courier(settlement.courier_id, actor)
+        except NotFoundException:
+            raise NotFoundException(detail="Settlement not found") from None
+        branch = await self.session.get(Branch, settlement.branch_id)
+        assert branch is not None  # settlements.branch_id is a RESTRICT foreign key
+        rows = (
+            await self.session.scalars(
+                select(CourierTransaction)
+                .where(CourierTransaction.settlement_id == settlement.id)
+                .order_by(CourierTransaction.id)
+            )
+        ).all()
+        by = None
+        if settlement.created_by is not None:
+            user = await self.session.get(User, settlement.created_by)
+            by = None if user is None else (user.full_name or user.username)
+        [out] = await self._settlements_out([settlement])
+        return SettlementDetailOut(
+            settlement=out,
+            courier_name=courier.name,
+            branch_name=branch.name,
+            currency=branch.currency,
+            timezone=branch.timezone,
+            created_by_name=by,
+            transactions=await self._transactions_out(rows, branch.currency_exponent),
         )
 
     # ------------------------------------------------------------------ bulk
