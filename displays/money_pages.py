@@ -118,4 +118,21 @@ async def courier_cash_page(
     return Template(template_name="courier_cash.html", context={"user": _user(request), "boot": boot})
 
 
-MONEY_PAGES = [admin_page, courier_cash_page]
+@get("/admin/shifts", include_in_schema=False)
+async def shifts_page(
+    request: AnyRequest,
+    *,
+    db_session: DbSession,
+    redis: RedisClient,
+    keys: RedisKeys,
+    branch: FromQuery[int | None] = None,
+) -> Template | Redirect:
+    boot = await _manager_page(
+        request, db_session=db_session, redis=redis, keys=keys, template="shifts.html", branch=branch
+    )
+    if not isinstance(boot, dict):
+        return boot
+    return Template(template_name="shifts.html", context={"user": _user(request), "boot": boot})
+
+
+MONEY_PAGES = [admin_page, courier_cash_page, shifts_page]
