@@ -76,7 +76,9 @@ async def open_shift(http: httpx.AsyncClient, shop: dict[str, Any]) -> str:
     return str(opened.json()["id"])
 
 
-async def cancel_from_menu(page: Any, order_id: str, reason: str, *, amount: str | None = None) -> None:
+async def cancel_from_menu(
+    page: Any, order_id: str, reason: str, *, amount: str | None = None, shot: str | None = None
+) -> None:
     await card(page, order_id).locator(".kb-more").click()
     menu = page.locator("#card-menu")
     await menu.wait_for(state="visible", timeout=WAIT_MS)
@@ -91,6 +93,8 @@ async def cancel_from_menu(page: Any, order_id: str, reason: str, *, amount: str
     assert await given.input_value() == "57.00"
     if amount is not None:
         await given.fill(amount)
+    if shot:
+        await page.screenshot(path=shot)
     await dialog.locator("#reason-confirm").click()
 
 
@@ -107,7 +111,9 @@ async def test_cancel_with_refund_gives_the_cash_back_from_the_drawer(
 
     page = await manager.open(live_server, "/kanban")
     await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
-    await cancel_from_menu(page, order["id"], "Customer walked out")
+    await cancel_from_menu(
+        page, order["id"], "Customer walked out", shot="/tmp/money-shots/kanban-cancel-dialog.png"
+    )
 
     await page.locator("#toast", has_text="57.00 EGP refunded (cash 57.00 from the till's drawer)").wait_for(
         timeout=WAIT_MS

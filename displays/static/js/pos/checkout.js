@@ -282,7 +282,8 @@ export class Checkout {
     $("s-due-label").textContent = unpaid ? TEXT.dueLabel[unpaid] : "";
     $("s-due").textContent = this.money(due);
     $("success").dataset.unpaid = unpaid || "";
-    $("s-token").textContent = order && order.token != null ? String(order.token) : "pending";
+    // A delivery has no queue token: the order's short reference (as the courier's phone shows it).
+    $("s-token").textContent = order ? (order.token != null ? String(order.token) : `№ ${String(order.id).slice(0, 6).toUpperCase()}`) : "pending";
     $("s-offline").hidden = !queued;
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
     const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
