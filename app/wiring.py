@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from app.dispatch.flows import DispatchFlows
 from app.lib.deps import bind
-from app.orders import ROAD_MOVES
+from app.orders import MONEY_BACK, ROAD_MOVES
+from app.payments.flows import MoneyBackFlow
 
 
 def wire() -> None:
     bind(ROAD_MOVES, DispatchFlows.from_scope)
+    bind(MONEY_BACK, MoneyBackFlow.from_scope)

@@ -23,6 +23,7 @@ from app.db.models import Branch, Courier, Station
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.orders.states import OPEN_STATES, TRANSITIONS
+from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
 
@@ -43,6 +44,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("My deliveries", "/courier", ("courier",)),
     ("Till (POS)", "/pos", ("cashier", "manager")),
     *QUEUE_SCREENS,
+    *MONEY_SCREENS,
 )
 
 
@@ -308,6 +310,7 @@ async def courier_page(
 DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page, kanban_page, courier_page]
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
+DISPLAY_ROUTES += MONEY_PAGES
 
 
 def static_files_routers() -> list[Router]:

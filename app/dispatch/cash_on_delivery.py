@@ -7,13 +7,19 @@ service takes its tenders in its own transaction; this one must be the delivery'
 here and everything after the commit is the payments part's own: `hot.announce` (status into the hash by
 sequence, `payment.collected`) and the invoice job for an order that became paid.
 
-Cash beyond the balance is not a payment: the delivery keeps what was collected and the audit row names
-the difference for the manager. The payment's id is derived from the delivery, so a delivery can pay once.
+The cash a courier reports is counted first (`count`): above the amount to collect it needs a choice — a
+tip the courier keeps (never branch money, at most the order's total), or the customer's payment to the shop
+(at most what is left to pay on the order: a partner order the platform prepaid takes tips only); below it
+is a short collection. What the branch gets (cash less tip) pays the order up to its balance; the courier's
+ledger is then squared to it (ledger.difference): a shortfall for cash charged but not collected, a further
+collection for cash taken above the charge. The payment's id is derived from the delivery, so a delivery
+can pay once.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,7 +28,9 @@ from sqlalchemy import select
 from app.db.models import Courier, Delivery, Order, Payment
 from app.events.money import PaymentChanged
 from app.lib import audit, jobs
+from app.lib.errors import unprocessable
 from app.lib.money import money
+from app.orders.states import Channel
 from app.payments import hot
 from app.payments.money import payment_status
 
@@ -38,6 +46,71 @@ _PAYMENT_NAMESPACE = uuid.UUID("5d3e1f0a-8c2b-4e6d-9a7f-1b2c3d4e5f60")
 
 def payment_id_for(delivery_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_PAYMENT_NAMESPACE, f"cod:{delivery_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """The cash of one delivery: what the customer handed over, the courier's tip out of it, and the rest,
+    the branch's, against what the courier was charged to collect."""
+
+    cash: Decimal
+    tip: Decimal
+    to_collect: Decimal
+
+    @property
+    def branch_cash(self) -> Decimal:
+        return self.cash - self.tip
+
+    @property
+    def short(self) -> Decimal:
+        return max(self.to_collect - self.branch_cash, ZERO)
+
+    @property
+    def over(self) -> Decimal:
+        return max(self.branch_cash - self.to_collect, ZERO)
+
+
+def count(
+    *, cash: Decimal | None, extra: str | None, to_collect: Decimal, order: Order, exponent: int
+) -> Handover:
+    """Check what a courier reports (422 naming the field) and split it. No cash given: what was charged."""
+    if cash is None:
+        cash = to_collect
+    # A typing slip (99999 for 259.00) must not become cash in hand: nothing above the charge plus a tip
+    # as large as the order itself.
+    cap = to_collect + order.total
+    if cash > cap:
+        raise unprocessable(
+            "cash_collected",
+            f"{money(cash, exponent)} is more than this delivery can take (at most {money(cap, exponent)}:"
+            f" {money(to_collect, exponent)} to collect and a tip up to the order's total)",
+        )
+    if cash <= to_collect:
+        if extra is not None:
+            raise unprocessable("extra", f"only for cash above the {money(to_collect, exponent)} to collect")
+        return Handover(cash=cash, tip=ZERO, to_collect=to_collect)
+    above = money(cash - to_collect, exponent)
+    if extra is None:
+        raise unprocessable(
+            "extra",
+            f"{above} is above the {money(to_collect, exponent)} to collect: say whether it is a tip the"
+            " courier keeps or the customer's payment to the shop",
+        )
+    if extra == "tip":
+        return Handover(cash=cash, tip=cash - to_collect, to_collect=to_collect)
+    payable = max(to_collect, order.total - order.paid_total, ZERO)
+    if cash > payable:
+        if payable == 0 and order.channel == Channel.PARTNER:
+            detail = (
+                "the platform prepaid this partner order: cash above nothing to collect can only be a tip"
+            )
+        else:
+            detail = (
+                f"only {money(payable, exponent)} is left to pay on this order: the rest is a tip or change"
+                " to give back"
+            )
+        raise unprocessable("cash_collected", detail)
+    return Handover(cash=cash, tip=ZERO, to_collect=to_collect)
 
 
 async def record(

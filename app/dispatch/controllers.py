@@ -10,6 +10,8 @@ GET  /api/v1/couriers/balances?branch_id=             manager
 GET  /api/v1/couriers/{id}/settlements/preview?transaction_ids=   manager
 POST /api/v1/couriers/{id}/settlements                manager
 GET  /api/v1/couriers/{id}/settlements?before=        courier (own) or manager
+GET  /api/v1/settlements/{id}                         courier (own) or manager: one settlement and its rows
+GET  /api/v1/settlements/{id}/slip                    the same as a printable 80 mm slip (HTML)
 POST /api/v1/settlements/bulk                         manager (an arq job)
 GET  /api/v1/settlements/bulk/{id}?branch_id=         manager
 """
@@ -23,6 +25,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from app.auth.guards import current_user, requires_login, requires_roles
@@ -37,12 +40,14 @@ from app.dispatch.schemas import (
     DispatchOut,
     PreviewOut,
     SettleIn,
+    SettlementDetailOut,
     SettlementOut,
     SettlementPage,
     SettlementPreviewOut,
     SettleMode,
 )
 from app.dispatch.services import DispatchService
+from app.dispatch.slip import SLIP_TEMPLATE, slip_context
 from app.lib.deps import provide
 from app.orders.states import State
 
@@ -111,6 +116,7 @@ class DispatchController(Controller):
             delivery_id=delivery_id,
             to=State.DELIVERED,
             cash_collected=data.cash_collected,
+            extra=data.extra,
             reason=None,
             expected_version=data.expected_version,
             actor=current_user(request),
@@ -128,6 +134,7 @@ class DispatchController(Controller):
             delivery_id=delivery_id,
             to=State.RETURNED,
             cash_collected=data.cash_collected,
+            extra=data.extra,
             reason=data.reason,
             expected_version=data.expected_version,
             actor=current_user(request),
@@ -194,6 +201,24 @@ class DispatchController(Controller):
         return await dispatch_service.history(
             courier_id=courier_id, before=before, actor=current_user(request)
         )
+
+    @get("/settlements/{settlement_id:uuid}", guards=[ROAD])
+    async def settlement(
+        self, request: AnyRequest, settlement_id: FromPath[uuid.UUID], dispatch_service: Service
+    ) -> SettlementDetailOut:
+        return await dispatch_service.settlement_detail(
+            settlement_id=settlement_id, actor=current_user(request)
+        )
+
+    @get("/settlements/{settlement_id:uuid}/slip", guards=[ROAD])
+    async def settlement_slip(
+        self, request: AnyRequest, settlement_id: FromPath[uuid.UUID], dispatch_service: Service
+    ) -> Template:
+        """The settlement as a slip for an 80 mm printer: what changed hands, signed by both."""
+        detail = await dispatch_service.settlement_detail(
+            settlement_id=settlement_id, actor=current_user(request)
+        )
+        return Template(template_name=SLIP_TEMPLATE, context=slip_context(detail))
 
     @post("/settlements/bulk", guards=[MANAGERS], status_code=HTTP_202_ACCEPTED)
     async def settle_bulk(

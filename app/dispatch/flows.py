@@ -105,6 +105,7 @@ class DispatchFlows:
             order_id=order_id,
             to=request.to,
             cash_collected=request.cash_collected,
+            extra=None,
             reason=request.reason,
             expected_version=request.expected_version,
             actor=actor,
@@ -218,7 +219,7 @@ class DispatchFlows:
             ).all()
             still_open = [t for t in transactions if t.status == "open"]
             paid = [t for t in transactions if t.status == "settled"]
-            collections, fees = ledger.totals(paid)
+            prepaid = ledger.totals(paid)
             if still_open or paid:
                 await ledger.record_settlement(
                     self.session,
@@ -227,7 +228,7 @@ class DispatchFlows:
                     branch_id=delivery.branch_id,
                     kind="dispatch",
                     transactions=still_open,
-                    cash=fees - collections,
+                    cash=-prepaid.net,
                     note=f"dispatch undone: {why}",
                     actor=actor_id,
                     exponent=exponent,
@@ -280,6 +281,7 @@ class DispatchFlows:
         reason: str | None,
         expected_version: int | None,
         actor: SessionUser,
+        extra: str | None = None,
     ) -> tuple[TransitionOut, Delivery | None]:
         """`out_for_delivery → delivered` (cash collected, which pays the order) or `→ returned` (a reason;
         the money per the return policy in app/dispatch/__init__.py). A courier may only finish their own
@@ -293,13 +295,24 @@ class DispatchFlows:
                 raise unprocessable("reason", "moving to returned needs reason")
             if to is State.RETURNED and cash_collected is not None:
                 raise unprocessable("cash_collected", "only a delivered order records the cash collected")
+            if to is State.RETURNED and extra is not None:
+                raise unprocessable("extra", "only a delivered order records the cash collected")
             cash = (
                 None
                 if cash_collected is None
                 else parse_amount(cash_collected, field="cash_collected", exponent=exponent, allow_zero=True)
             )
+            handover = None
+            if to is State.DELIVERED and delivery is not None:
+                handover = cash_on_delivery.count(
+                    cash=cash,
+                    extra=extra,
+                    to_collect=delivery.amount_to_collect,
+                    order=order,
+                    exponent=exponent,
+                )
             effects = _Finishing(
-                self, order, delivery, to=to, cash=cash, reason=reason, exponent=exponent, actor=actor
+                self, order, delivery, to=to, handover=handover, reason=reason, exponent=exponent, actor=actor
             )
             try:
                 [moved] = await self.door.move(
@@ -410,10 +423,12 @@ def audit_finish(session: Session, delivery: Delivery, *, reason: str | None, ac
             "courier_id": delivery.courier_id,
             "amount_to_collect": str(delivery.amount_to_collect),
             "cash_collected": None if delivery.cash_collected is None else str(delivery.cash_collected),
-            # A courier who took less (or more) than charged: visible here for the manager.
+            "tip": str(delivery.tip or 0),
+            # A courier who took less (or more) than charged, tips aside: visible here for the manager, and
+            # squared in their ledger (a shortfall or a further collection).
             "difference": None
             if delivery.cash_collected is None
-            else str(delivery.cash_collected - delivery.amount_to_collect),
+            else str(delivery.cash_collected - (delivery.tip or 0) - delivery.amount_to_collect),
             "reason": reason,
         },
     )
@@ -477,6 +492,7 @@ class _Dispatching:
                     state="assigned",
                     amount_to_collect=charge.amount_to_collect,
                     courier_fee=charge.courier_fee,
+                    tip=ledger.ZERO,
                     created_by=self.actor.user_id,
                 )
             )
@@ -569,7 +585,7 @@ class _Finishing:
         delivery: Delivery | None,
         *,
         to: State,
-        cash: Decimal | None,
+        handover: cash_on_delivery.Handover | None,
         reason: str | None,
         exponent: int,
         actor: SessionUser,
@@ -579,7 +595,7 @@ class _Finishing:
         self.order = order
         self.delivery = delivery
         self.to = to
-        self.cash = cash
+        self.handover = handover
         self.reason = reason
         self.exponent = exponent
         self.actor = actor
@@ -595,16 +611,19 @@ class _Finishing:
             raise conflict("This order's delivery is already finished", reason="illegal")
         if delivery is not None:
             if self.to is State.DELIVERED:
-                collected = delivery.amount_to_collect if self.cash is None else self.cash
-                mark_delivered(delivery, collected)
+                handover = self.handover
+                assert handover is not None  # counted for every delivered delivery
+                mark_delivered(delivery, handover.cash)
+                delivery.tip = handover.tip
                 self.payment = await cash_on_delivery.record(
                     self.session,
                     order=self.order,
                     delivery=delivery,
-                    cash=collected,
+                    cash=handover.branch_cash,
                     exponent=self.exponent,
                     actor=self.actor.user_id,
                 )
+                self.session.add_all(ledger.difference(delivery, branch_cash=handover.branch_cash))
             else:
                 delivery.state, delivery.return_reason = "returned", self.reason
                 delivery.returned_at = dt.datetime.now(dt.UTC)

@@ -12,7 +12,7 @@ Rules (where DESIGN §6 is silent, the choice is ours; see also app/dispatch/__i
 - What the courier earns: the order territory's `courier_fee` (0 without a territory).
 - A transaction is written only for an amount above zero: a paid order has no collection row.
 - A settlement's `net` is the cash that changed hands, + when the courier paid the branch. For an ordinary
-  settlement it is Σ collections - Σ fees of its transactions.
+  settlement it is Σ collections - Σ fees - Σ shortfalls of its transactions.
 """
 
 from __future__ import annotations
@@ -97,6 +97,27 @@ async def charge_for(session: AsyncSession, order: Order, *, exponent: int) -> C
     return Charge(amount_to_collect=money(collect, exponent), courier_fee=money(fee, exponent))
 
 
+def difference(delivery: Delivery, *, branch_cash: Decimal) -> list[CourierTransaction]:
+    """Square a delivered delivery's charge to the branch cash the courier actually took: a shortfall (owed
+    back to the courier) for cash charged but not collected, a further collection for cash taken above the
+    charge (the customer paid the shop more). Open, like any transaction, whatever the settle mode: a
+    delivery settled at dispatch was squared for what was charged, not for what happened at the door."""
+    gap = branch_cash - delivery.amount_to_collect
+    if gap == 0:
+        return []
+    return [
+        CourierTransaction(
+            courier_id=delivery.courier_id,
+            branch_id=delivery.branch_id,
+            delivery_id=delivery.id,
+            order_id=delivery.order_id,
+            kind="collection" if gap > 0 else "shortfall",
+            amount=abs(gap),
+            status="open",
+        )
+    ]
+
+
 def transactions_for(delivery: Delivery) -> list[CourierTransaction]:
     """The collection (courier owes the branch) and the fee (branch owes the courier) of one delivery."""
     rows = []
@@ -116,11 +137,26 @@ def transactions_for(delivery: Delivery) -> list[CourierTransaction]:
     return rows
 
 
-def totals(transactions: Sequence[CourierTransaction]) -> tuple[Decimal, Decimal]:
-    """(Σ collections, Σ fees)."""
-    collections = sum((t.amount for t in transactions if t.kind == "collection"), ZERO)
-    fees = sum((t.amount for t in transactions if t.kind == "fee"), ZERO)
-    return collections, fees
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Transactions summed by kind. A collection is owed to the branch; a fee and a shortfall (cash charged
+    but not collected) are owed to the courier."""
+
+    collections: Decimal
+    fees: Decimal
+    shortfalls: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        """+ the courier owes the branch, - the branch owes the courier."""
+        return self.collections - self.fees - self.shortfalls
+
+
+def totals(transactions: Sequence[CourierTransaction]) -> Totals:
+    def of(kind: str) -> Decimal:
+        return sum((t.amount for t in transactions if t.kind == kind), ZERO)
+
+    return Totals(collections=of("collection"), fees=of("fee"), shortfalls=of("shortfall"))
 
 
 async def record_settlement(
@@ -170,7 +206,7 @@ async def record_settlement(
                 created_by=actor,
             )
         )
-    collections, fees = totals(transactions)
+    summed = totals(transactions)
     event = ev.SettlementCompleted(
         settlement_id=str(settlement_id),
         courier_id=courier_id,
@@ -178,8 +214,9 @@ async def record_settlement(
         kind=kind,
         net=str(cash),
         owed_by=owed_by(cash),
-        collections=str(money(collections, exponent)),
-        fees=str(money(fees, exponent)),
+        collections=str(money(summed.collections, exponent)),
+        fees=str(money(summed.fees, exponent)),
+        shortfalls=str(money(summed.shortfalls, exponent)),
         transactions=len(transactions),
         transaction_ids=sorted(t.id for t in transactions),
         note=note,
@@ -199,6 +236,7 @@ async def record_settlement(
             "net": event.net,
             "collections": event.collections,
             "fees": event.fees,
+            "shortfalls": event.shortfalls,
             "transaction_ids": event.transaction_ids,
             "order_id": event.order_id,
             "note": note,
@@ -220,8 +258,8 @@ async def settle(
     exponent: int,
     order_id: uuid.UUID | None = None,
 ) -> ev.SettlementCompleted:
-    """An ordinary settlement: the courier hands over what they collected less what they earned."""
-    collections, fees = totals(transactions)
+    """An ordinary settlement: the courier hands over what they collected less what they earned (and less
+    what they were charged for but could not collect)."""
     return await record_settlement(
         session,
         settlement_id=settlement_id,
@@ -229,7 +267,7 @@ async def settle(
         branch_id=branch_id,
         kind=kind,
         transactions=transactions,
-        cash=collections - fees,
+        cash=totals(transactions).net,
         note=note,
         actor=actor,
         exponent=exponent,
@@ -250,7 +288,7 @@ async def settlement_event(
             select(CourierTransaction).where(CourierTransaction.settlement_id == settlement_id)
         )
     ).all()
-    collections, fees = totals(transactions)
+    summed = totals(transactions)
     return ev.SettlementCompleted(
         settlement_id=str(settlement.id),
         courier_id=settlement.courier_id,
@@ -258,8 +296,9 @@ async def settlement_event(
         kind=settlement.kind,
         net=str(money(settlement.net, exponent)),
         owed_by=owed_by(settlement.net),
-        collections=str(money(collections, exponent)),
-        fees=str(money(fees, exponent)),
+        collections=str(money(summed.collections, exponent)),
+        fees=str(money(summed.fees, exponent)),
+        shortfalls=str(money(summed.shortfalls, exponent)),
         transactions=len(transactions),
         transaction_ids=sorted(t.id for t in transactions),
         note=settlement.note,

@@ -81,6 +81,8 @@ class DeliveryActionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     """`POST /deliveries/{id}/delivered` and `/returned`: the same moves as the order transitions."""
 
     cash_collected: AmountIn | None = None
+    # Cash above the amount to collect: a tip the courier keeps, or the customer's payment to the shop.
+    extra: Literal["tip", "overpay"] | None = None
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
     expected_version: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
@@ -96,6 +98,7 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
     amount_to_collect: Decimal
     courier_fee: Decimal
     cash_collected: Decimal | None
+    tip: Decimal
     return_reason: str | None
     created_at: dt.datetime
     accepted_at: dt.datetime | None
@@ -122,19 +125,23 @@ class BalanceOut(msgspec.Struct, kw_only=True):
     branch_id: int
     name: str
     active: bool
-    owes_branch: Decimal  # open collections
-    branch_owes: Decimal  # open fees
+    owes_branch: Decimal  # open collections (less shortfalls): cash_in_hand + to_collect
+    branch_owes: Decimal  # open fees, and shortfalls beyond their delivery's collection
     net: Decimal  # owes_branch - branch_owes
     owed_by: OwedBy
     open_transactions: int
     active_deliveries: int
-    cash_in_hand_today: Decimal  # cash taken from customers today (branch-local day)
+    # The branch's cash the courier holds now: collected on deliveries done, not yet settled.
+    cash_in_hand: Decimal
+    to_collect: Decimal  # still to collect on the deliveries on the road
+    cash_in_hand_today: Decimal  # branch cash taken from customers today (branch-local day), tips left out
+    tips_today: Decimal
     fees_earned_today: Decimal  # fees of deliveries dispatched today
 
 
 class TransactionOut(msgspec.Struct, kw_only=True):
     id: int
-    kind: Literal["collection", "fee"]
+    kind: Literal["collection", "fee", "shortfall"]
     amount: Decimal
     status: Literal["open", "settled"]
     delivery_id: uuid.UUID
@@ -142,13 +149,17 @@ class TransactionOut(msgspec.Struct, kw_only=True):
     settlement_id: uuid.UUID | None
     created_at: dt.datetime
     settled_at: dt.datetime | None
+    token: int | None = None
+    delivery_state: str | None = None
+    delivered_at: dt.datetime | None = None
 
 
 class SettlementPreviewOut(msgspec.Struct, kw_only=True):
     courier_id: int
     collections: Decimal
     fees: Decimal
-    net: Decimal
+    shortfalls: Decimal
+    net: Decimal  # collections - fees - shortfalls
     owed_by: OwedBy
     transactions: list[TransactionOut]
 
@@ -170,12 +181,25 @@ class SettlementOut(msgspec.Struct, kw_only=True):
     owed_by: OwedBy
     collections: Decimal
     fees: Decimal
+    shortfalls: Decimal
     transactions: int
     transaction_ids: list[int]
     note: str
     order_id: uuid.UUID | None
     created_by: int | None
     created_at: dt.datetime
+
+
+class SettlementDetailOut(msgspec.Struct, kw_only=True):
+    """One settlement with what its printed slip needs: who, where, by whom, and its transactions."""
+
+    settlement: SettlementOut
+    courier_name: str
+    branch_name: str
+    currency: str
+    timezone: str
+    created_by_name: str | None
+    transactions: list[TransactionOut]
 
 
 class SettlementPage(msgspec.Struct, kw_only=True):

@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible
-from app.db.models import Branch, BranchCashMovement, Courier, CourierTransaction, Delivery, Order, Settlement
+from app.db.models import (
+    Branch,
+    BranchCashMovement,
+    Courier,
+    CourierTransaction,
+    Delivery,
+    Order,
+    Settlement,
+    User,
+)
 from app.dispatch import ledger
 from app.dispatch._plan import ACTIVE_DELIVERY
 from app.dispatch.flows import DispatchFlows
@@ -32,6 +41,7 @@ from app.dispatch.schemas import (
     DispatchOut,
     PreviewOut,
     SettleIn,
+    SettlementDetailOut,
     SettlementOut,
     SettlementPage,
     SettlementPreviewOut,
@@ -172,6 +182,7 @@ class DispatchService:
         reason: str | None,
         expected_version: int | None,
         actor: SessionUser,
+        extra: str | None = None,
     ) -> DeliveryOut:
         """`POST /deliveries/{id}/delivered|returned`: the order's move, addressed by its delivery."""
         delivery = await self._visible_delivery(delivery_id, actor, lock=False)
@@ -186,6 +197,7 @@ class DispatchService:
             order_id=order_id,
             to=to,
             cash_collected=cash_collected,
+            extra=extra,
             reason=reason,
             expected_version=expected_version,
             actor=actor,
@@ -226,6 +238,7 @@ class DispatchService:
             cash_collected=None
             if delivery.cash_collected is None
             else money(delivery.cash_collected, exponent),
+            tip=money(delivery.tip or ledger.ZERO, exponent),
             return_reason=delivery.return_reason,
             created_at=delivery.created_at,
             accepted_at=delivery.accepted_at,
@@ -282,19 +295,31 @@ class DispatchService:
         # Branch-local "today" differs per branch; the earliest start bounds the queries, rows are then
         # counted against their own courier's branch.
         since = min(day_start.values())
+        # Open rows per delivery: what a courier holds for the branch is worked out delivery by delivery
+        # (a short collection lowers that delivery's cash, never another's).
         open_rows = await self.session.execute(
             select(
                 CourierTransaction.courier_id,
+                CourierTransaction.delivery_id,
+                Delivery.state,
                 CourierTransaction.kind,
                 func.count(),
                 func.coalesce(func.sum(CourierTransaction.amount), ledger.ZERO),
             )
+            .join(Delivery, Delivery.id == CourierTransaction.delivery_id)
             .where(CourierTransaction.courier_id.in_(ids), CourierTransaction.status == "open")
-            .group_by(CourierTransaction.courier_id, CourierTransaction.kind)
+            .group_by(
+                CourierTransaction.courier_id,
+                CourierTransaction.delivery_id,
+                Delivery.state,
+                CourierTransaction.kind,
+            )
         )
-        open_sums: dict[tuple[int, str], tuple[int, Decimal]] = {
-            (courier_id, kind): (count, total) for courier_id, kind, count, total in open_rows
-        }
+        held: dict[int, _Held] = {courier_id: _Held() for courier_id in ids}
+        for courier_id, delivery_id, state, kind, count, total in open_rows:
+            held[courier_id].add(
+                delivery_id, on_the_road=state in ACTIVE_DELIVERY, kind=kind, count=count, total=total
+            )
         load = dict(
             (
                 await self.session.execute(
@@ -306,9 +331,9 @@ class DispatchService:
         )
         collected = (
             await self.session.execute(
-                select(Delivery.courier_id, Delivery.delivered_at, Delivery.cash_collected).where(
-                    Delivery.courier_id.in_(ids), Delivery.delivered_at >= since
-                )
+                select(
+                    Delivery.courier_id, Delivery.delivered_at, Delivery.cash_collected, Delivery.tip
+                ).where(Delivery.courier_id.in_(ids), Delivery.delivered_at >= since)
             )
         ).all()
         fees = (
@@ -325,33 +350,32 @@ class DispatchService:
         out = []
         for courier in couriers:
             start, exponent = day_start[courier.branch_id], exponents[courier.branch_id]
-            owes_count, owes = open_sums.get((courier.id, "collection"), (0, ledger.ZERO))
-            fee_count, owed = open_sums.get((courier.id, "fee"), (0, ledger.ZERO))
-            cash_today = sum(
-                (
-                    cash or ledger.ZERO
-                    for cid, at, cash in collected
-                    if cid == courier.id and at is not None and at >= start
-                ),
-                ledger.ZERO,
-            )
+            today = [
+                (cash or ledger.ZERO, tip or ledger.ZERO)
+                for cid, at, cash, tip in collected
+                if cid == courier.id and at is not None and at >= start
+            ]
             fees_today = sum(
                 (amount for cid, at, amount in fees if cid == courier.id and at >= start), ledger.ZERO
             )
-            net = money(owes - owed, exponent)
+            mine = held[courier.id]
+            net = money(mine.owes - mine.owed, exponent)
             out.append(
                 BalanceOut(
                     courier_id=courier.id,
                     branch_id=courier.branch_id,
                     name=courier.name,
                     active=courier.active,
-                    owes_branch=money(owes, exponent),
-                    branch_owes=money(owed, exponent),
+                    owes_branch=money(mine.owes, exponent),
+                    branch_owes=money(mine.owed, exponent),
                     net=net,
                     owed_by=ledger.owed_by(net),
-                    open_transactions=owes_count + fee_count,
+                    open_transactions=mine.count,
                     active_deliveries=int(load.get(courier.id, 0)),
-                    cash_in_hand_today=money(cash_today, exponent),
+                    cash_in_hand=money(mine.in_hand, exponent),
+                    to_collect=money(mine.to_collect, exponent),
+                    cash_in_hand_today=money(sum((c - t for c, t in today), ledger.ZERO), exponent),
+                    tips_today=money(sum((t for _, t in today), ledger.ZERO), exponent),
                     fees_earned_today=money(fees_today, exponent),
                 )
             )
@@ -375,15 +399,16 @@ class DispatchService:
         rows = await self._transactions(courier.id, transaction_ids, lock=False)
         self._check_selection(rows, transaction_ids)
         exponent = await exponent_of(self.session, courier.branch_id)
-        collections, fees = ledger.totals(rows)
-        net = money(collections - fees, exponent)
+        summed = ledger.totals(rows)
+        net = money(summed.net, exponent)
         return SettlementPreviewOut(
             courier_id=courier.id,
-            collections=money(collections, exponent),
-            fees=money(fees, exponent),
+            collections=money(summed.collections, exponent),
+            fees=money(summed.fees, exponent),
+            shortfalls=money(summed.shortfalls, exponent),
             net=net,
             owed_by=ledger.owed_by(net),
-            transactions=[self._transaction_out(t, exponent) for t in rows],
+            transactions=await self._transactions_out(rows, exponent),
         )
 
     async def settle(
@@ -543,6 +568,7 @@ class DispatchService:
                     owed_by=ledger.owed_by(net),
                     collections=money(kinds.get("collection", ledger.ZERO), exponent),
                     fees=money(kinds.get("fee", ledger.ZERO), exponent),
+                    shortfalls=money(kinds.get("shortfall", ledger.ZERO), exponent),
                     transactions=s.transactions,
                     transaction_ids=members.get(s.id, []),
                     note=s.note,
@@ -570,6 +596,39 @@ class DispatchService:
         return SettlementPage(
             items=await self._settlements_out(rows),
             next_before=rows[-1].created_at if len(rows) == limit else None,
+        )
+
+    async def settlement_detail(self, *, settlement_id: uuid.UUID, actor: SessionUser) -> SettlementDetailOut:
+        """One settlement and its transactions (the courier's own, or a manager of its branch; else 404)."""
+        settlement = await self.session.get(Settlement, settlement_id)
+        if settlement is None or not actor.can_see_branch(settlement.branch_id):
+            raise NotFoundException(detail="Settlement not found")
+        try:
+            courier = await self._visible_courier(settlement.courier_id, actor)
+        except NotFoundException:
+            raise NotFoundException(detail="Settlement not found") from None
+        branch = await self.session.get(Branch, settlement.branch_id)
+        assert branch is not None  # settlements.branch_id is a RESTRICT foreign key
+        rows = (
+            await self.session.scalars(
+                select(CourierTransaction)
+                .where(CourierTransaction.settlement_id == settlement.id)
+                .order_by(CourierTransaction.id)
+            )
+        ).all()
+        by = None
+        if settlement.created_by is not None:
+            user = await self.session.get(User, settlement.created_by)
+            by = None if user is None else (user.full_name or user.username)
+        [out] = await self._settlements_out([settlement])
+        return SettlementDetailOut(
+            settlement=out,
+            courier_name=courier.name,
+            branch_name=branch.name,
+            currency=branch.currency,
+            timezone=branch.timezone,
+            created_by_name=by,
+            transactions=await self._transactions_out(rows, branch.currency_exponent),
         )
 
     # ------------------------------------------------------------------ bulk
@@ -694,16 +753,101 @@ class DispatchService:
         if await self.session.get(Branch, branch_id) is None:
             raise NotFoundException(detail="Branch not found")
 
-    @staticmethod
-    def _transaction_out(t: CourierTransaction, exponent: int) -> TransactionOut:
-        return TransactionOut(
-            id=t.id,
-            kind=t.kind,  # type: ignore[arg-type]
-            amount=money(t.amount, exponent),
-            status=t.status,  # type: ignore[arg-type]
-            delivery_id=t.delivery_id,
-            order_id=t.order_id,
-            settlement_id=t.settlement_id,
-            created_at=t.created_at,
-            settled_at=t.settled_at,
+    async def _transactions_out(
+        self, rows: Sequence[CourierTransaction], exponent: int
+    ) -> list[TransactionOut]:
+        """The rows with what a person needs to recognise them: the order's token, where the delivery is."""
+        deliveries = (
+            {
+                d.id: d
+                for d in (
+                    await self.session.scalars(
+                        select(Delivery).where(Delivery.id.in_({t.delivery_id for t in rows}))
+                    )
+                ).all()
+            }
+            if rows
+            else {}
         )
+        tokens = (
+            dict(
+                (
+                    await self.session.execute(
+                        select(Order.id, Order.token).where(Order.id.in_({t.order_id for t in rows}))
+                    )
+                ).all()
+            )
+            if rows
+            else {}
+        )
+        out = []
+        for t in rows:
+            delivery = deliveries.get(t.delivery_id)
+            out.append(
+                TransactionOut(
+                    id=t.id,
+                    kind=t.kind,  # type: ignore[arg-type]
+                    amount=money(t.amount, exponent),
+                    status=t.status,  # type: ignore[arg-type]
+                    delivery_id=t.delivery_id,
+                    order_id=t.order_id,
+                    settlement_id=t.settlement_id,
+                    created_at=t.created_at,
+                    settled_at=t.settled_at,
+                    token=tokens.get(t.order_id),
+                    delivery_state=None if delivery is None else delivery.state,
+                    delivered_at=None if delivery is None else delivery.delivered_at,
+                )
+            )
+        return out
+
+
+class _Held:
+    """A courier's open transactions summed per delivery: the cash they hold for the branch (deliveries done,
+    collections less shortfalls, never below zero per delivery), what they are still to collect on the
+    road, and what the branch owes them (fees, and shortfalls beyond a delivery's collection)."""
+
+    __slots__ = ("count", "deliveries", "fees")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.fees = ledger.ZERO
+        # delivery id -> [on the road, collections, shortfalls]
+        self.deliveries: dict[uuid.UUID, tuple[bool, Decimal, Decimal]] = {}
+
+    def add(
+        self, delivery_id: uuid.UUID, *, on_the_road: bool, kind: str, count: int, total: Decimal
+    ) -> None:
+        self.count += int(count)
+        if kind == "fee":
+            self.fees += total
+            return
+        road, collections, shortfalls = self.deliveries.get(
+            delivery_id, (on_the_road, ledger.ZERO, ledger.ZERO)
+        )
+        if kind == "collection":
+            collections += total
+        else:
+            shortfalls += total
+        self.deliveries[delivery_id] = (road, collections, shortfalls)
+
+    @property
+    def to_collect(self) -> Decimal:
+        return sum((c - s for road, c, s in self.deliveries.values() if road), ledger.ZERO)
+
+    @property
+    def in_hand(self) -> Decimal:
+        return sum(
+            (max(c - s, ledger.ZERO) for road, c, s in self.deliveries.values() if not road), ledger.ZERO
+        )
+
+    @property
+    def owes(self) -> Decimal:
+        return self.to_collect + self.in_hand
+
+    @property
+    def owed(self) -> Decimal:
+        short = sum(
+            (max(s - c, ledger.ZERO) for road, c, s in self.deliveries.values() if not road), ledger.ZERO
+        )
+        return self.fees + short

@@ -46,7 +46,8 @@ class InvoiceIssued(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, om
 
 class SettlementCompleted(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """`settlement.completed`: cash squared between a courier and the branch. `net` > 0: the courier paid
-    the branch; < 0: the branch paid the courier (`owed_by` says who paid)."""
+    the branch; < 0: the branch paid the courier (`owed_by` says who paid). For an ordinary settlement
+    `net` = collections - fees - shortfalls."""
 
     settlement_id: str
     courier_id: int
@@ -59,6 +60,8 @@ class SettlementCompleted(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tr
     transactions: int
     transaction_ids: list[int]
     note: str
+    # Cash charged to the courier but not collected (short collections), owed back to them.
+    shortfalls: str = "0"
     order_id: str | None = None  # a settlement made by a dispatch or a return names its order
     actor: int | None = None
 

@@ -86,6 +86,8 @@ class ReceiptDoc:
     change: str | None = None
     balance: str | None = None
     order_ref: str = ""
+    # The order's queue token (counter, pickup, dine-in): the number the customer is called by.
+    token: int | None = None
 
 
 def _lines(snapshots: list[dict[str, Any]], *, prices_include_tax: bool) -> list[ReceiptLine]:
@@ -197,6 +199,7 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
         delivery_charge=str(money(invoice.delivery_charge, exponent)) if invoice.delivery_charge else None,
         total=str(money(invoice.total, exponent)),
         order_ref=str(invoice.order_id),
+        token=await session.scalar(select(Order.token).where(Order.id == invoice.order_id)),
     )
     await _payments(session, doc, invoice.order_id, exponent)
     return doc
@@ -248,6 +251,7 @@ async def proforma_receipt(session: AsyncSession, order_id: uuid.UUID, actor: Se
         delivery_charge=str(money(order.delivery_charge, exponent)) if order.delivery_charge else None,
         total=str(money(order.total, exponent)),
         order_ref=str(order.id),
+        token=order.token,
     )
     await _payments(session, doc, order.id, exponent)
     return doc

@@ -115,6 +115,10 @@ def _header(w: _Writer, doc: ReceiptDoc) -> None:
     if doc.amends:
         w.line(f"Amends {doc.amends}")
     w.line(doc.date)
+    if doc.token:
+        w.raw(BOLD_ON)
+        w.line(f"Token {doc.token}")
+        w.raw(BOLD_OFF)
     w.raw(LEFT)
     if doc.amendment_reason:
         w.wrapped(f"Reason: {doc.amendment_reason}")

@@ -3,6 +3,8 @@
 Public names for the domains above: the door and its moves, and the small reads every flow makes.
 """
 
+from app.orders.actions.schemas import CancelRefund
+from app.orders.actions.service import MONEY_BACK, MoneyBack
 from app.orders.door import Door, Effects, Move, Moved, MoveRefusedError
 from app.orders.lookups import (
     branch_of,
@@ -18,9 +20,12 @@ from app.orders.lookups import (
 from app.orders.service import ROAD_MOVES, OrderService, RoadMoves
 
 __all__ = [
+    "MONEY_BACK",
     "ROAD_MOVES",
+    "CancelRefund",
     "Door",
     "Effects",
+    "MoneyBack",
     "Move",
     "MoveRefusedError",
     "Moved",

@@ -118,13 +118,13 @@ class PaymentService:
         if existing is not None:
             return await self._replayed_payment(existing, digest, actor), False
 
-        order = await self._lock_order(order_id, actor)
+        order = await self.lock_order(order_id, actor)
         # A retry of the same tender may have committed while this request waited for the lock.
         existing = await self.session.get(Payment, request.id, populate_existing=True)
         if existing is not None:
             return await self._replayed_payment(existing, digest, actor), False
 
-        branch = await self._branch(order.branch_id)
+        branch = await self.branch(order.branch_id)
         exponent = branch.currency_exponent
         amount = parse_amount(request.amount, field="amount", exponent=exponent)
         tendered = None
@@ -233,7 +233,7 @@ class PaymentService:
         )
         # A gateway's pending payment is announced when its webhook confirms it (docs/payments.md).
         if payment.status == "captured":
-            self._announce(
+            self.announce(
                 hot.COLLECTED,
                 order,
                 payment,
@@ -267,7 +267,7 @@ class PaymentService:
         if not reason:
             raise unprocessable("reason", "say why the payment is voided")
         payment = await self._visible_payment(payment_id, actor)
-        order = await self._lock_order(payment.order_id, actor)
+        order = await self.lock_order(payment.order_id, actor)
         payment = await self._reload_payment(payment_id)
         if payment.status == "voided":
             return await self._result(payment)
@@ -286,7 +286,7 @@ class PaymentService:
             if payment.shift_id is not None and await self._shift_status(payment.shift_id) != "open":
                 raise PermissionDeniedException(detail="The shift is closed: a manager may void it")
 
-        exponent = (await self._branch(order.branch_id)).currency_exponent
+        exponent = (await self.branch(order.branch_id)).currency_exponent
         payment.status = "voided"
         payment.void_reason = reason
         payment.voided_by = actor.user_id
@@ -314,7 +314,7 @@ class PaymentService:
         result = PaymentResult(
             payment=payment_out(payment, [], exponent=exponent), order=self._money(order, exponent)
         )
-        self._announce(hot.VOIDED, order, payment, amount=payment.amount, exponent=exponent, actor=actor)
+        self.announce(hot.VOIDED, order, payment, amount=payment.amount, exponent=exponent, actor=actor)
         await self.session.commit()
         return result
 
@@ -332,14 +332,14 @@ class PaymentService:
         if not reason:
             raise unprocessable("reason", "say why the money is given back")
         payment = await self._visible_payment(payment_id, actor)
-        order = await self._lock_order(payment.order_id, actor)
+        order = await self.lock_order(payment.order_id, actor)
         existing = await self.session.get(PaymentRefund, request.id, populate_existing=True)
         if existing is not None:
             return await self._replayed_refund(existing, payment_id, digest, actor), False
         payment = await self._reload_payment(payment_id)
         if payment.status not in REFUNDABLE:
             raise conflict(f"A {payment.status} payment cannot be refunded", reason=payment.status)
-        branch = await self._branch(order.branch_id)
+        branch = await self.branch(order.branch_id)
         exponent = branch.currency_exponent
         refundable = payment.amount - payment.refunded_amount
         amount = (
@@ -351,64 +351,23 @@ class PaymentService:
             raise unprocessable(
                 "amount", f"only {money(refundable, exponent)} is left to refund on this payment"
             )
-        shift_id = await self._refund_shift(request.shift_id, payment, order)
-
-        provider = PROVIDERS.get(payment.provider, MANUAL)
+        shift_id = await self.refund_shift(request.shift_id, payment, order)
         try:
-            given_back = await provider.refund(
-                payment=PaymentRequest(
-                    payment_id=payment.id,
-                    order_id=order.id,
-                    branch_id=order.branch_id,
-                    method=payment.method,
-                    amount=payment.amount,
-                    currency=branch.currency,
-                    reference=payment.reference,
-                ),
-                provider_ref=payment.provider_ref,
+            refund = await self.write_refund(
+                order=order,
+                payment=payment,
+                branch=branch,
                 refund_id=request.id,
                 amount=amount,
+                reason=reason,
+                shift_id=shift_id,
+                actor=actor.user_id,
+                audit_data={"request": digest},
             )
         except ProviderError as exc:
             raise ApiError(
                 502, f"The payment provider refused the refund: {exc}", reason="provider"
             ) from None
-        refund = PaymentRefund(
-            id=request.id,
-            payment_id=payment.id,
-            order_id=order.id,
-            branch_id=order.branch_id,
-            amount=amount,
-            reason=reason,
-            provider_ref=given_back.provider_ref,
-            shift_id=shift_id,
-            created_by=actor.user_id,
-        )
-        self.session.add(refund)
-        payment.refunded_amount += amount
-        payment.status = "refunded" if payment.refunded_amount >= payment.amount else "partially_refunded"
-        order.paid_total -= amount
-        await self._restate(order, refunded_any=True)
-        audit.record(
-            self.session,
-            action="payment.refund",
-            entity_type="payment_refund",
-            entity_id=refund.id,
-            actor_user_id=actor.user_id,
-            branch_id=order.branch_id,
-            data={
-                "request": digest,
-                "payment_id": str(payment.id),
-                "order_id": str(order.id),
-                "method": payment.method,
-                "amount": str(amount),
-                "reason": reason,
-                "shift_id": None if shift_id is None else str(shift_id),
-                "paid_total": str(order.paid_total),
-                "payment_status": order.payment_status,
-                "payment_seq": order.payment_seq,
-            },
-        )
         try:
             await self.session.flush()
         except IntegrityError:
@@ -424,11 +383,80 @@ class PaymentService:
             payment=payment_out(payment, refunds, exponent=exponent),
             order=self._money(order, exponent),
         )
-        self._announce(
+        self.announce(
             hot.REFUNDED, order, payment, amount=amount, exponent=exponent, actor=actor, refund_id=refund.id
         )
         await self.session.commit()
         return result, True
+
+    async def write_refund(
+        self,
+        *,
+        order: Order,
+        payment: Payment,
+        branch: Branch,
+        refund_id: uuid.UUID,
+        amount: Decimal,
+        reason: str,
+        shift_id: uuid.UUID | None,
+        actor: int | None,
+        audit_data: Mapping[str, Any],
+    ) -> PaymentRefund:
+        """Give `amount` back on `payment` in the caller's transaction (the order row locked by the caller):
+        the provider first (a gateway's refund; `ProviderError` leaves nothing written), then the refund
+        row, the payment's and the order's figures and the audit row. Not committed, not announced."""
+        provider = PROVIDERS.get(payment.provider, MANUAL)
+        given_back = await provider.refund(
+            payment=PaymentRequest(
+                payment_id=payment.id,
+                order_id=order.id,
+                branch_id=order.branch_id,
+                method=payment.method,
+                amount=payment.amount,
+                currency=branch.currency,
+                reference=payment.reference,
+            ),
+            provider_ref=payment.provider_ref,
+            refund_id=refund_id,
+            amount=amount,
+        )
+        refund = PaymentRefund(
+            id=refund_id,
+            payment_id=payment.id,
+            order_id=order.id,
+            branch_id=order.branch_id,
+            amount=amount,
+            reason=reason,
+            provider_ref=given_back.provider_ref,
+            shift_id=shift_id,
+            created_by=actor,
+        )
+        self.session.add(refund)
+        payment.refunded_amount += amount
+        payment.status = "refunded" if payment.refunded_amount >= payment.amount else "partially_refunded"
+        order.paid_total -= amount
+        await self._restate(order, refunded_any=True)
+        audit.record(
+            self.session,
+            action="payment.refund",
+            entity_type="payment_refund",
+            entity_id=refund.id,
+            actor_user_id=actor,
+            branch_id=order.branch_id,
+            data={
+                **audit_data,
+                "payment_id": str(payment.id),
+                "order_id": str(order.id),
+                "method": payment.method,
+                "amount": str(amount),
+                "reason": reason,
+                "shift_id": None if shift_id is None else str(shift_id),
+                "paid_total": str(order.paid_total),
+                "payment_status": order.payment_status,
+                "payment_seq": order.payment_seq,
+            },
+        )
+        return refund
 
     async def _replayed_refund(
         self, refund: PaymentRefund, payment_id: uuid.UUID, digest: str, actor: SessionUser
@@ -440,7 +468,7 @@ class PaymentService:
             raise conflict(f"Refund {refund.id} was already made with a different body", reason="id_reused")
         payment = await self._reload_payment(refund.payment_id)
         result = await self._result(payment)
-        exponent = (await self._branch(refund.branch_id)).currency_exponent
+        exponent = (await self.branch(refund.branch_id)).currency_exponent
         return RefundResult(
             refund=refund_out(refund, exponent=exponent), payment=result.payment, order=result.order
         )
@@ -473,7 +501,7 @@ class PaymentService:
             # Captured and failed are final; a refund made on the gateway's side is not taken from
             # notices yet (a manager records it with POST /payments/{id}/refund).
             return WebhookOut(payment_id=payment.id, status=payment.status, applied=False)
-        exponent = (await self._branch(order.branch_id)).currency_exponent
+        exponent = (await self.branch(order.branch_id)).currency_exponent
         before = order.payment_status
         if event.kind == "captured":
             payment.status = "captured"
@@ -503,7 +531,7 @@ class PaymentService:
                 "payment_seq": order.payment_seq,
             },
         )
-        self._announce(
+        self.announce(
             hot.COLLECTED if event.kind == "captured" else hot.VOIDED,
             order,
             payment,
@@ -518,7 +546,7 @@ class PaymentService:
 
     # ------------------------------------------------------------------ rules
 
-    async def _lock_order(self, order_id: uuid.UUID, actor: SessionUser) -> Order:
+    async def lock_order(self, order_id: uuid.UUID, actor: SessionUser) -> Order:
         order = await self.session.scalar(
             select(Order)
             .where(Order.id == order_id)
@@ -542,7 +570,7 @@ class PaymentService:
         assert payment is not None  # payments are never deleted
         return payment
 
-    async def _branch(self, branch_id: int) -> Branch:
+    async def branch(self, branch_id: int) -> Branch:
         branch = await self.session.get(Branch, branch_id)
         assert branch is not None  # orders.branch_id is a RESTRICT foreign key
         return branch
@@ -582,7 +610,7 @@ class PaymentService:
                 raise unprocessable("shift_id", "this till needs an open shift to take cash")
         return None, False
 
-    async def _refund_shift(
+    async def refund_shift(
         self, shift_id: uuid.UUID | None, payment: Payment, order: Order
     ) -> uuid.UUID | None:
         """The drawer (or terminal) a refund is paid from: the named open shift, else the open shift of the
@@ -669,7 +697,7 @@ class PaymentService:
     async def _result(self, payment: Payment) -> PaymentResult:
         order = await self.session.get(Order, payment.order_id, populate_existing=True)
         assert order is not None
-        exponent = (await self._branch(order.branch_id)).currency_exponent
+        exponent = (await self.branch(order.branch_id)).currency_exponent
         refunds = await self._refunds(payment.id)
         return PaymentResult(
             payment=payment_out(payment, refunds, exponent=exponent), order=self._money(order, exponent)
@@ -688,7 +716,7 @@ class PaymentService:
 
     # ------------------------------------------------------------------ after commit
 
-    def _announce(
+    def announce(
         self,
         event: EventType[PaymentChanged],
         order: Order,

@@ -6,10 +6,12 @@ POST /api/v1/shifts/{id}/cash-movements       cash in / out with a reason
 GET  /api/v1/shifts/{id}/summary              expected per method so far
 POST /api/v1/shifts/{id}/close                counted per method -> expected / counted / over-short
 GET  /api/v1/shifts/{id}/report               the Z report: HTML for an 80 mm printer, ?format=json
+GET  /api/v1/shifts?branch_id=&before=         a branch's shifts, newest first (manager)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -28,6 +30,7 @@ from app.shifts.schemas import (
     ShiftCloseIn,
     ShiftOpenIn,
     ShiftOut,
+    ShiftPage,
     ShiftReport,
     ShiftSummary,
 )
@@ -36,6 +39,8 @@ from app.shifts.services import ShiftService
 AnyRequest = Request[Any, Any, Any]
 Service = NamedDependency[ShiftService]
 TILL = requires_roles("cashier", "manager")
+MANAGERS = requires_roles("manager")
+BranchQuery = Annotated[int, QueryParameter(ge=1, le=2**62)]
 ProfileId = Annotated[int, PathParameter(ge=1, le=2**62)]
 
 
@@ -50,6 +55,16 @@ class ShiftController(Controller):
         self, request: AnyRequest, pos_profile_id: ProfileId, shift_service: Service
     ) -> ShiftOut:
         return await shift_service.current(pos_profile_id=pos_profile_id, actor=current_user(request))
+
+    @get("/shifts", guards=[MANAGERS])
+    async def shifts(
+        self,
+        request: AnyRequest,
+        shift_service: Service,
+        branch_id: BranchQuery,
+        before: Annotated[dt.datetime | None, QueryParameter()] = None,
+    ) -> ShiftPage:
+        return await shift_service.shifts(branch_id=branch_id, before=before, actor=current_user(request))
 
     @post("/shifts")
     async def open_shift(

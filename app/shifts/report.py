@@ -17,6 +17,13 @@ METHOD_NAMES = {
     "on_account": "On account",
     "cash_on_delivery": "Cash on delivery",
 }
+CHANNEL_NAMES = {
+    "counter": "Counter",
+    "pickup": "Pickup",
+    "dine_in": "Dine-in",
+    "delivery": "Delivery",
+    "partner": "Partner",
+}
 
 
 def report_context(report: ShiftReport) -> dict[str, Any]:
@@ -36,4 +43,7 @@ def report_context(report: ShiftReport) -> dict[str, Any]:
         "printed_at": local(report.printed_at),
         "movement_times": {str(m.id): local(m.created_at) for m in report.summary.movements},
         "method_names": METHOD_NAMES,
+        "channel_names": CHANNEL_NAMES,
+        "sales": report.sales,
+        "refund_times": {str(i): local(r.at) for i, r in enumerate(report.sales.refunds)},
     }

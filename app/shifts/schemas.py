@@ -101,13 +101,86 @@ class ShiftSummary(msgspec.Struct, kw_only=True):
     difference: Decimal | None  # the total over/short at close
 
 
+class TaxLine(msgspec.Struct, kw_only=True):
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+
+
+class ChannelLine(msgspec.Struct, kw_only=True):
+    channel: str
+    orders: int
+    total: Decimal
+
+
+class ItemLine(msgspec.Struct, kw_only=True):
+    name: str
+    unit: str
+    qty: Decimal
+    amount: Decimal  # after discounts, in the prices' own terms
+
+
+class RefundLine(msgspec.Struct, kw_only=True):
+    at: dt.datetime
+    token: int | None
+    order_id: uuid.UUID
+    method: str
+    amount: Decimal
+    reason: str
+
+
+class SalesSummary(msgspec.Struct, kw_only=True):
+    """What the shift sold (orders rung up on it, cancelled ones left out) and gave back (app/shifts/sales.py)."""
+
+    orders: int
+    gross: Decimal  # at list prices, before discounts
+    discounts: Decimal
+    net: Decimal  # after discounts, before tax
+    taxes: list[TaxLine]
+    tax_total: Decimal
+    delivery_charges: Decimal
+    total: Decimal
+    by_channel: list[ChannelLine]
+    items: list[ItemLine]
+    refunds: list[RefundLine]
+    refunded: Decimal
+    voided_payments: int
+    voided_amount: Decimal
+    cancelled_orders: int
+    cancelled_total: Decimal
+
+
 class ShiftReport(msgspec.Struct, kw_only=True):
-    """The Z report: the summary with the names a printed slip needs."""
+    """The Z report: the summary with the names a printed slip needs, and what the shift sold."""
 
     summary: ShiftSummary
+    sales: SalesSummary
     branch_name: str
     till_name: str
     opened_by_name: str
     closed_by_name: str | None
     timezone: str
     printed_at: dt.datetime
+
+
+class ShiftListItem(msgspec.Struct, kw_only=True):
+    """One shift in a branch's list (the managers' shifts screen)."""
+
+    id: uuid.UUID
+    branch_id: int
+    pos_profile_id: int
+    till_name: str
+    status: str
+    opened_by_name: str
+    opened_at: dt.datetime
+    closed_by_name: str | None
+    closed_at: dt.datetime | None
+    orders: int
+    sales_total: Decimal
+    # At close: counted less expected over every method (over +, short -).
+    difference: Decimal | None
+
+
+class ShiftPage(msgspec.Struct, kw_only=True):
+    items: list[ShiftListItem]
+    next_before: dt.datetime | None

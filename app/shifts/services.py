@@ -14,15 +14,17 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Self
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.db.models import Branch, PosProfile, Shift, ShiftCashMovement, ShiftCount, User
+from app.auth.guards import ensure_branch_visible
+from app.db.models import Branch, Order, PosProfile, Shift, ShiftCashMovement, ShiftCount, User
 from app.db.models.payments import METHODS
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
 from app.lib.money import money
 from app.payments.money import parse_amount
+from app.shifts.sales import sales
 from app.shifts.schemas import (
     CashDrawer,
     CashMovementIn,
@@ -30,8 +32,10 @@ from app.shifts.schemas import (
     MethodTotal,
     MovementOut,
     ShiftCloseIn,
+    ShiftListItem,
     ShiftOpenIn,
     ShiftOut,
+    ShiftPage,
     ShiftReport,
     ShiftSummary,
 )
@@ -42,6 +46,9 @@ if TYPE_CHECKING:
 
     from app.auth.sessions import SessionUser
     from app.lib.deps import Scope
+
+
+PAGE = 50
 
 
 class ShiftService:
@@ -274,6 +281,12 @@ class ShiftService:
         assert profile is not None
         return ShiftReport(
             summary=summary,
+            sales=await sales(
+                self.session,
+                shift.id,
+                exponent=branch.currency_exponent,
+                prices_include_tax=branch.prices_include_tax,
+            ),
             branch_name=branch.name,
             till_name=profile.name,
             opened_by_name=await self._user_name(shift.opened_by) or "",
@@ -281,6 +294,69 @@ class ShiftService:
             timezone=branch.timezone,
             printed_at=dt.datetime.now(dt.UTC),
         )
+
+    async def shifts(
+        self, *, branch_id: int, before: dt.datetime | None, actor: SessionUser, limit: int = PAGE
+    ) -> ShiftPage:
+        """A branch's shifts, newest first, with what each sold and its over/short (the managers' list)."""
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None:
+            raise NotFoundException(detail="Branch not found")
+        exponent = branch.currency_exponent
+        stmt = (
+            select(Shift, PosProfile.name)
+            .join(PosProfile, PosProfile.id == Shift.pos_profile_id)
+            .where(Shift.branch_id == branch_id)
+            .order_by(Shift.opened_at.desc(), Shift.id)
+            .limit(limit)
+        )
+        if before is not None:
+            stmt = stmt.where(Shift.opened_at < before)
+        rows = (await self.session.execute(stmt)).all()
+        ids = [shift.id for shift, _ in rows]
+        sold = dict.fromkeys(ids, (0, Decimal(0)))
+        differences: dict[uuid.UUID, Decimal] = {}
+        names: dict[int, str] = {}
+        if ids:
+            for shift_id, count, total in await self.session.execute(
+                select(Order.shift_id, func.count(), func.coalesce(func.sum(Order.total), 0))
+                .where(Order.shift_id.in_(ids), Order.state != "cancelled")
+                .group_by(Order.shift_id)
+            ):
+                if shift_id is not None:  # the WHERE names shifts; the column is nullable
+                    sold[shift_id] = (int(count), Decimal(total))
+            for shift_id, difference in await self.session.execute(
+                select(ShiftCount.shift_id, func.sum(ShiftCount.difference))
+                .where(ShiftCount.shift_id.in_(ids))
+                .group_by(ShiftCount.shift_id)
+            ):
+                differences[shift_id] = Decimal(difference)
+            people = {shift.opened_by for shift, _ in rows} | {
+                shift.closed_by for shift, _ in rows if shift.closed_by is not None
+            }
+            for user_id, full_name, username in await self.session.execute(
+                select(User.id, User.full_name, User.username).where(User.id.in_(people))
+            ):
+                names[user_id] = full_name or username
+        items = [
+            ShiftListItem(
+                id=shift.id,
+                branch_id=shift.branch_id,
+                pos_profile_id=shift.pos_profile_id,
+                till_name=till_name,
+                status=shift.status,
+                opened_by_name=names.get(shift.opened_by, ""),
+                opened_at=shift.opened_at,
+                closed_by_name=None if shift.closed_by is None else names.get(shift.closed_by),
+                closed_at=shift.closed_at,
+                orders=sold[shift.id][0],
+                sales_total=money(sold[shift.id][1], exponent),
+                difference=None if shift.id not in differences else money(differences[shift.id], exponent),
+            )
+            for shift, till_name in rows
+        ]
+        return ShiftPage(items=items, next_before=rows[-1][0].opened_at if len(rows) == limit else None)
 
     async def _summary(self, shift: Shift) -> ShiftSummary:
         branch = await self.session.get(Branch, shift.branch_id)

@@ -134,6 +134,7 @@ class FakeGateway:
     def __init__(self, secret: bytes = b"whsec_test") -> None:
         self.secret = secret
         self.refunds: list[tuple[str, Any]] = []
+        self.refuse_refunds = False
 
     def sign(self, body: bytes) -> str:
         import hashlib
@@ -174,7 +175,10 @@ class FakeGateway:
         )
 
     async def refund(self, *, payment: Any, provider_ref: Any, refund_id: Any, amount: Any) -> Any:
-        from app.payments.providers import ProviderRefund
+        from app.payments.providers import ProviderError, ProviderRefund
 
+        if self.refuse_refunds:
+            msg = "refunds are paused on this account"
+            raise ProviderError(msg)
         self.refunds.append((str(refund_id), amount))
         return ProviderRefund(provider_ref=f"fp_re_{len(self.refunds)}")

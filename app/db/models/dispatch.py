@@ -16,7 +16,10 @@ from app.db.models._columns import fk_column, id_column, one_of
 
 SETTLE_MODES = ("now", "later")
 DELIVERY_STATES = ("assigned", "accepted", "delivered", "returned")
-TRANSACTION_KINDS = ("collection", "fee")
+# collection: the courier owes the branch cash taken (or to take) from a customer; fee: the branch owes the
+# courier for a ride; shortfall: cash the courier was charged for but did not collect (a short collection),
+# which the branch owes back against the collection.
+TRANSACTION_KINDS = ("collection", "fee", "shortfall")
 TRANSACTION_STATES = ("open", "settled")
 SETTLEMENT_KINDS = ("dispatch", "single", "bulk")
 ALERT_KINDS = ("state_overdue", "slot_missed")
@@ -43,6 +46,7 @@ class Delivery(Base):
         CheckConstraint(one_of("state", DELIVERY_STATES), name="state_known"),
         CheckConstraint("amount_to_collect >= 0", name="amount_non_negative"),
         CheckConstraint("courier_fee >= 0", name="fee_non_negative"),
+        CheckConstraint("tip >= 0 AND (cash_collected IS NULL OR tip <= cash_collected)", name="tip_range"),
         # At most one delivery of an order is on the road at a time.
         Index(
             "uq_deliveries_order_active",
@@ -64,7 +68,9 @@ class Delivery(Base):
     # What the courier must collect from the customer (0 for a paid or partner order) and earns.
     amount_to_collect: Mapped[Decimal] = mapped_column()
     courier_fee: Mapped[Decimal] = mapped_column()
+    # What the customer handed over, and of it what the courier keeps as a tip (never branch money).
     cash_collected: Mapped[Decimal | None] = mapped_column()
+    tip: Mapped[Decimal] = mapped_column(server_default=text("0"))
     return_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = fk_column("users.id", ondelete="RESTRICT", nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()

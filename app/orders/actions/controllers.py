@@ -1,6 +1,6 @@
 """Card actions on the board: thin; the rules are in OrderActions.
 
-- `POST /api/v1/orders/{id}/cancel`   {reason, refund?, expected_version?}  (manager)
+- `POST /api/v1/orders/{id}/cancel`   {reason, refund?, refund_amount?, expected_version?}  (manager)
 - `POST /api/v1/orders/{id}/transfer` {branch_id, expected_version?}        (manager of both branches)
 """
 
@@ -42,6 +42,7 @@ class OrderActionController(Controller):
             order_id=order_id,
             reason=data.reason,
             refund=data.refund,
+            refund_amount=data.refund_amount,
             expected_version=data.expected_version,
             actor=current_user(request),
         )

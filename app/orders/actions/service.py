@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ServiceUnavailableException
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.catalog.cache import CATALOG
@@ -21,14 +23,14 @@ from app.db.models import Branch, Order
 from app.events import Announcement, Outbox
 from app.events import orders as order_events
 from app.lib import audit
-from app.lib.deps import ScopedService
+from app.lib.deps import Port, ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.redis import hmget
 from app.orders import hot, pricing
 from app.orders._announce import announce_new
 from app.orders._create import OrderWriter, request_hash
 from app.orders._reads import order_out
-from app.orders.actions.schemas import CancelOut, TransferOut
+from app.orders.actions.schemas import CancelOut, CancelRefund, TransferOut
 from app.orders.door import Door, Move, Moved, MoveRefusedError
 from app.orders.lookups import (
     branch_of,
@@ -62,6 +64,27 @@ def _text(value: bytes | None) -> str | None:
     return value.decode() if value is not None else None
 
 
+class MoneyBack(Protocol):
+    """Giving back the money taken on an order (app/payments/flows.py, bound in app/wiring.py): the orders
+    package holds no money rules of its own."""
+
+    async def plan(self, *, order_id: uuid.UUID, amount: object | None, actor: SessionUser) -> Decimal:
+        """Before the cancel moves anything: what will go back — `amount`, or everything taken. Malformed
+        or above what was paid: a 422 naming `refund_amount`."""
+        ...
+
+    async def give_back(
+        self, *, order_id: uuid.UUID, amount: Decimal, reason: str, actor: SessionUser, key: str
+    ) -> list[CancelRefund]:
+        """Write the refunds in the session's open transaction (the cancel's follow-up, which the door
+        commits with the cancel's audit row); `key` makes their ids. A gateway refusing is reported as a
+        failed refund, never raised: the order is cancelled by then."""
+        ...
+
+
+MONEY_BACK: Port[MoneyBack] = Port("money back")
+
+
 class OrderActions(ScopedService):
     def __init__(self, scope: Scope) -> None:
         super().__init__(scope)
@@ -82,6 +105,7 @@ class OrderActions(ScopedService):
             order_id=order_id,
             reason=request.reason,
             refund=None,
+            refund_amount=None,
             expected_version=request.expected_version,
             actor=actor,
         )
@@ -101,6 +125,7 @@ class OrderActions(ScopedService):
         refund: bool | None,
         expected_version: int | None,
         actor: SessionUser,
+        refund_amount: object | None = None,
         transferred_to: tuple[uuid.UUID, int] | None = None,
     ) -> CancelOut:
         """Cancel an open order (manager). Refused once it is out for delivery (the table), and while money
@@ -109,7 +134,16 @@ class OrderActions(ScopedService):
         The decision is checked against the order as read and the move is made with that read's version,
         so a change in between (a payment, a ticket started) makes the move stale instead of slipping past
         the check; without a caller's expected_version the read and the check are simply repeated.
+
+        With refund: true the money goes back through the payments part (the `MONEY_BACK` port) in the
+        cancel's follow-up transaction, after the move: checked before it (a 422 above what was paid), written
+        once the order is cancelled. That order is deliberate: a refund made first could be followed by a
+        refused move (the order changed meanwhile), leaving the customer refunded for an order still being
+        made; made after, the worst case is a cancelled order still holding money, which the answer and the
+        audit row say and a manager refunds again from the board.
         """
+        if refund_amount is not None and refund is not True:
+            raise unprocessable("refund_amount", "only a cancel with refund: true gives money back")
         branch_id = await branch_of(self.session, self.redis, self.keys, order_id, actor)
         if actor.roles == ("courier",):
             await check_own_delivery(
@@ -119,6 +153,8 @@ class OrderActions(ScopedService):
         await self.scope.release()
         order_key = self.keys.order(branch_id, str(order_id))
         decided: list[Announcement] = []
+        refunds: list[CancelRefund] = []
+        after_status: list[str] = []
         for _ in range(MAX_CANCEL_TRIES):
             raw_state, raw_version, raw_payment = await hmget(
                 self.redis, order_key, "state", "version", "payment_status"
@@ -135,6 +171,12 @@ class OrderActions(ScopedService):
                     state=state, version=version, payment=payment, reason=reason, refund=refund, actor=actor
                 )
             decision = refund if payment in MONEY_TAKEN else None
+            to_refund = None
+            if decision:
+                to_refund = await self.scope.port(MONEY_BACK).plan(
+                    order_id=order_id, amount=refund_amount, actor=actor
+                )
+                await self.scope.release()
             try:
                 [moved] = await self.door.move(
                     Move(
@@ -154,6 +196,9 @@ class OrderActions(ScopedService):
                         actor=actor,
                         transferred_to=transferred_to,
                         decided=decided,
+                        to_refund=to_refund,
+                        refunds=refunds,
+                        after_status=after_status,
                     ),
                 )
                 break
@@ -179,9 +224,14 @@ class OrderActions(ScopedService):
             state=State.CANCELLED.value,
             version=moved.version,
             event_id=moved.event_id,
-            payment_status=payment,
+            payment_status=after_status[-1] if after_status else payment,
             refund=decision,
             decision_event_id=decided[0].event_id if decided else None,
+            refunded=None
+            if to_refund is None
+            # Zero at the planned amount's decimals (the currency's), so "0.00" rather than "0".
+            else sum((r.amount for r in refunds if r.status == "refunded"), Decimal(0).quantize(to_refund)),
+            refunds=refunds,
         )
 
     @staticmethod
@@ -225,12 +275,35 @@ class OrderActions(ScopedService):
         actor: SessionUser,
         transferred_to: tuple[uuid.UUID, int] | None,
         decided: list[Announcement],
+        to_refund: Decimal | None = None,
+        refunds: list[CancelRefund] | None = None,
+        after_status: list[str] | None = None,
     ) -> Any:
-        """The cancel's audit entry (with the money decision and the stock that went back), and the
-        decision itself announced when there is more to say than the state change."""
+        """The cancel's audit entry (with the money decision, the refunds and the stock that went back),
+        and the decision itself announced when there is more to say than the state change."""
 
         async def step(session: Session, moved: Sequence[Moved], news: Outbox) -> None:
             for m in moved:
+                made: list[CancelRefund] = []
+                if to_refund is not None:
+                    made = await self.scope.port(MONEY_BACK).give_back(
+                        order_id=m.order_id,
+                        amount=to_refund,
+                        reason=f"order cancelled: {reason}",
+                        actor=actor,
+                        key=m.event_id,
+                    )
+                    if refunds is not None:
+                        refunds.extend(made)
+                # What the order holds now: the refunds moved it (the decision event must not say "paid"
+                # after the money went back, or a board would undo what `payment.refunded` showed).
+                now = payment
+                if made:
+                    now = (
+                        await session.scalar(select(Order.payment_status).where(Order.id == m.order_id))
+                    ) or payment
+                    if after_status is not None:
+                        after_status.append(now)
                 data: dict[str, Any] = {
                     "reason": reason,
                     "from": m.from_state,
@@ -239,8 +312,21 @@ class OrderActions(ScopedService):
                     "payment_status": payment,
                 }
                 if refund is not None:
-                    # The decision only: giving the money back is the payments part's job, which finds it here.
                     data["refund"] = refund
+                if to_refund is not None:
+                    data["refund_amount"] = str(to_refund)
+                    data["payment_status_after"] = now
+                    data["refunds"] = [
+                        {
+                            "payment_id": str(r.payment_id),
+                            "refund_id": None if r.refund_id is None else str(r.refund_id),
+                            "method": r.method,
+                            "amount": str(r.amount),
+                            "status": r.status,
+                            "detail": r.detail,
+                        }
+                        for r in made
+                    ]
                 if transferred_to is not None:
                     data["transferred_to"] = str(transferred_to[0])
                     data["transferred_to_branch"] = transferred_to[1]
@@ -264,7 +350,7 @@ class OrderActions(ScopedService):
                                 order_id=str(m.order_id),
                                 state=State.CANCELLED.value,
                                 reason=reason,
-                                payment_status=payment,
+                                payment_status=now,
                                 refund=refund,
                                 transferred_to=str(transferred_to[0]) if transferred_to else None,
                                 transferred_to_branch=transferred_to[1] if transferred_to else None,

@@ -19,6 +19,7 @@ import {
   serverClock,
   signInAgain,
   slotText,
+  sumMoney,
 } from "./kanban/util.js";
 
 const boot = JSON.parse(document.getElementById("courier-boot").textContent);
@@ -146,10 +147,15 @@ async function loadDeliveries() {
 async function loadBalance() {
   try {
     const b = await request("GET", `/api/v1/couriers/${me}/balance`);
-    document.getElementById("cash-in-hand").textContent = money(b.cash_in_hand_today, currency);
+    // One figure, shown twice: what the courier holds for the branch (deliveries done, not yet settled).
+    const held = b.cash_in_hand ?? b.owes_branch;
+    document.getElementById("cash-in-hand").textContent = money(held, currency);
+    document.getElementById("to-collect").textContent = money(b.to_collect ?? "0", currency);
     document.getElementById("fees-today").textContent = money(b.fees_earned_today, currency);
+    document.getElementById("tips-today").textContent = money(b.tips_today ?? "0", currency);
     const parts = [];
-    if (Number(b.owes_branch)) parts.push(`You hold ${money(b.owes_branch, currency)} for the branch`);
+    if (Number(held)) parts.push(`You hold ${money(held, currency)} for the branch`);
+    if (Number(b.to_collect)) parts.push(`${money(b.to_collect, currency)} still to collect`);
     if (Number(b.branch_owes)) parts.push(`the branch owes you ${money(b.branch_owes, currency)}`);
     document.getElementById("cash-balance").textContent = parts.length ? `${parts.join("; ")}.` : "All settled.";
   } catch (error) {
@@ -219,30 +225,88 @@ const deliveredDialog = document.getElementById("delivered-dialog");
 const deliveredForm = document.getElementById("delivered-form");
 const cashInput = document.getElementById("cash-collected");
 const deliveredError = document.getElementById("delivered-error");
+const extraChoice = document.getElementById("extra-choice");
+const shortNote = document.getElementById("short-note");
 let deliveredFor = null;
+
+const CASH_PATTERN = /^\d+(\.\d{1,4})?$/;
+
+/** a - b of two decimal strings, exact. */
+function minus(a, b) {
+  return sumMoney([a, `-${b}`]);
+}
+
+function sign(decimal) {
+  if (/^-/.test(decimal)) return -1;
+  return /[1-9]/.test(decimal) ? 1 : 0;
+}
+
+/** As the courier types: above the amount asks what the extra is; below it says the collection is short. */
+function judgeCash() {
+  const d = deliveredFor;
+  const cash = cashInput.value.trim().replace(",", ".");
+  extraChoice.hidden = true;
+  shortNote.hidden = true;
+  if (!d || !CASH_PATTERN.test(cash)) return { cash, valid: false };
+  const due = d.amount_to_collect ?? "0";
+  const gap = minus(cash, due);
+  if (sign(gap) > 0) {
+    document.getElementById("extra-legend").textContent = `${money(gap, currency)} more than the ${money(due, currency)} to collect is…`;
+    extraChoice.hidden = false;
+    // The server's cap (the amount plus a tip as large as the order): a slip of the thumb shows at once.
+    const cap = d.order_total != null ? sumMoney([due, d.order_total]) : null;
+    if (cap !== null && sign(minus(cash, cap)) > 0) {
+      shortNote.textContent = `Check the amount: at most ${money(cap, currency)} can be taken on this delivery.`;
+      shortNote.hidden = false;
+    }
+  } else if (sign(gap) < 0) {
+    shortNote.textContent = `Short by ${money(gap.replace(/^-/, ""), currency)}: it is recorded as a short collection and the customer still owes it.`;
+    shortNote.hidden = false;
+  }
+  return { cash, valid: true, over: sign(gap) > 0, due };
+}
 
 function openDelivered(d) {
   deliveredFor = d;
   document.getElementById("delivered-order").textContent = label(d);
+  deliveredForm.reset();
   // Prefilled with what the courier was to collect: usually one tap to confirm.
   cashInput.value = d.amount_to_collect ?? "0";
   document.getElementById("delivered-hint").textContent = Number(d.amount_to_collect)
     ? `Expected ${money(d.amount_to_collect, currency)}.`
     : "Paid already: nothing to collect.";
   deliveredError.hidden = true;
+  judgeCash();
   deliveredDialog.showModal();
   cashInput.select();
 }
+cashInput.addEventListener("input", () => {
+  deliveredError.hidden = true;
+  judgeCash();
+});
+extraChoice.addEventListener("change", () => {
+  deliveredError.hidden = true;
+});
 deliveredForm.addEventListener("submit", (event) => {
   event.preventDefault();
   if (!deliveredFor) return;
-  const cash = cashInput.value.trim().replace(",", ".");
-  if (!/^\d+(\.\d{1,4})?$/.test(cash)) {
+  const judged = judgeCash();
+  if (!judged.valid) {
     deliveredError.textContent = "Enter the amount like 77.50.";
     deliveredError.hidden = false;
     return;
   }
-  finish(deliveredFor, "delivered", { cash_collected: cash }, deliveredError, deliveredDialog);
+  const body = { cash_collected: judged.cash };
+  if (judged.over) {
+    const picked = deliveredForm.querySelector("input[name=extra]:checked");
+    if (!picked) {
+      deliveredError.textContent = "Say whether the extra is your tip or paid to the shop.";
+      deliveredError.hidden = false;
+      return;
+    }
+    body.extra = picked.value;
+  }
+  finish(deliveredFor, "delivered", body, deliveredError, deliveredDialog);
 });
 deliveredDialog.querySelector("[data-close]").addEventListener("click", () => deliveredDialog.close());
 

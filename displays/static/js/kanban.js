@@ -24,6 +24,7 @@ import {
   TERMINAL,
   describeError,
   h,
+  money,
   optional,
   request,
   serverClock,
@@ -216,19 +217,56 @@ function missingRoute(error) {
   return error instanceof ApiError && (error.status === 405 || (error.status === 404 && error.body && error.body.detail === "Not Found"));
 }
 
+const METHOD_LABELS = {
+  cash: "cash",
+  card: "card",
+  wallet: "wallet",
+  bank_transfer: "bank transfer",
+  on_account: "on account",
+  cash_on_delivery: "cash on delivery",
+};
+
+/** What a cancel gave back, for the toast: "10.00 EGP refunded (cash from the till's drawer)". */
+function refundText(reply, currency) {
+  const done = (reply.refunds || []).filter((r) => r.status === "refunded");
+  const failed = (reply.refunds || []).filter((r) => r.status === "failed");
+  const parts = done.map((r) => `${METHOD_LABELS[r.method] || r.method} ${r.amount}${r.method === "cash" && r.shift_id ? " from the till's drawer" : ""}`);
+  let text = done.length ? `${money(reply.refunded, currency)} refunded (${parts.join(", ")})` : "nothing refunded";
+  if (failed.length) {
+    text += `; NOT refunded: ${failed.map((r) => `${METHOD_LABELS[r.method] || r.method} ${r.amount} — ${r.detail}`).join("; ")}`;
+  }
+  return text;
+}
+
 /** Cancel through the card action, which also answers for money already taken (refund or keep). */
 async function cancelOrder(order) {
   const label = orderLabel(order);
   const expectedVersion = order.version;
   const paid = order.payment_status === "paid" || order.payment_status === "partially_paid";
+  const currency = (branchById.get(order.branch_id) || {}).currency || "";
+  let held = null;
+  if (paid) {
+    // What the order holds, to show and to prefill the amount given back.
+    try {
+      const full = await request("GET", `/api/v1/orders/${order.id}`);
+      held = full.paid_total;
+    } catch {
+      held = null;
+    }
+  }
   const answer = await askReason({
     title: `Cancel ${label}`,
-    summary: paid ? "This order is paid: say whether the money goes back." : "",
+    summary: paid
+      ? `${held !== null ? `Paid ${money(held, currency)}` : "This order is paid"}: tick "Refund the payment" to give it back, or leave it to keep the money.`
+      : "",
     refundChoice: paid,
+    paid: held,
+    currency,
   });
   if (!answer) return;
   const body = { reason: answer.reason, expected_version: expectedVersion };
   if (paid) body.refund = answer.refund;
+  if (answer.refundAmount !== undefined) body.refund_amount = answer.refundAmount;
   const token = board.optimistic(order.id, "cancelled");
   try {
     let reply;
@@ -244,6 +282,10 @@ async function cancelOrder(order) {
       });
     }
     board.confirm(order.id, token, reply);
+    if (reply.refund) {
+      const failed = (reply.refunds || []).some((r) => r.status === "failed");
+      toast(`${label} cancelled; ${refundText(reply, currency)}.`, failed ? {} : { kind: "ok", ms: 8000 });
+    }
   } catch (error) {
     board.rollback(order.id, token, error instanceof ApiError ? error.body : null);
     renderer.render();

@@ -691,6 +691,7 @@ const checkout = new Checkout({
   methods,
   branch: () => state.branch,
   customer: () => state.customer,
+  isManager: () => isManager,
   shiftId: () => (shift.current ? shift.current.id : null),
   onMade(made) {
     state.made = made;
@@ -804,7 +805,9 @@ function followBranch(branchId) {
       setConn(status);
       if (status === "live") replayNow();
     },
-    onEvent() {},
+    onEvent(event) {
+      if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
+    },
   });
 }
 

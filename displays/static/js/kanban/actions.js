@@ -183,18 +183,36 @@ export class CardMenu {
   }
 }
 
-/** The reason dialog (returned, cancelled): resolves with {reason, refund} or null when dismissed. */
-export function askReason({ title, summary, refundChoice }) {
+/**
+ * The reason dialog (returned, cancelled): resolves with {reason, refund, refundAmount} or null when
+ * dismissed. `refundChoice` offers the "Refund the payment" tick; with `paid` (what the order holds) the
+ * tick also opens the amount to give back, prefilled with all of it.
+ */
+export function askReason({ title, summary, refundChoice, paid = null, currency = "" }) {
   const dialog = document.getElementById("reason");
   const form = document.getElementById("reason-form");
   const text = document.getElementById("reason-text");
   const refundRow = document.getElementById("reason-refund-row");
   const refund = document.getElementById("reason-refund");
+  const amountRow = document.getElementById("reason-refund-amount-row");
+  const amount = document.getElementById("reason-refund-amount");
+  const error = document.getElementById("reason-error");
   document.getElementById("reason-title").textContent = title;
   document.getElementById("reason-summary").textContent = summary || "";
-  document.getElementById("reason-error").hidden = true;
+  document.getElementById("reason-refund-currency").textContent = currency;
+  error.hidden = true;
   form.reset();
   refundRow.hidden = !refundChoice;
+  amountRow.hidden = true;
+  refund.onchange = () => {
+    amountRow.hidden = !(refund.checked && paid !== null);
+    if (!amountRow.hidden) amount.value = paid;
+  };
+  const fail = (message, field) => {
+    error.textContent = message;
+    error.hidden = false;
+    field.focus();
+  };
   return new Promise((resolve) => {
     let answered = false;
     const done = (value) => {
@@ -202,19 +220,23 @@ export function askReason({ title, summary, refundChoice }) {
       answered = true;
       form.onsubmit = null;
       dialog.onclose = null;
+      refund.onchange = null;
       resolve(value);
     };
     form.onsubmit = (event) => {
       event.preventDefault();
       const reason = text.value.trim();
-      if (!reason) {
-        const error = document.getElementById("reason-error");
-        error.textContent = "Say why.";
-        error.hidden = false;
-        text.focus();
-        return;
+      if (!reason) return fail("Say why.", text);
+      let refundAmount;
+      if (refundChoice && refund.checked && paid !== null) {
+        refundAmount = amount.value.trim().replace(",", ".");
+        if (!/^\d+(\.\d+)?$/.test(refundAmount) || Number(refundAmount) <= 0) {
+          return fail("Enter the amount to give back, like 12.50.", amount);
+        }
+        // The whole of it is the server's default: sent only when the manager keeps part of it.
+        if (refundAmount === paid) refundAmount = undefined;
       }
-      done({ reason, refund: refundChoice ? refund.checked : undefined });
+      done({ reason, refund: refundChoice ? refund.checked : undefined, refundAmount });
       dialog.close();
     };
     dialog.onclose = () => done(null);

@@ -110,7 +110,16 @@ export class Couriers {
         return h(
           "span",
           { class: "kb-courier-chip", dataset: { courier: String(c.id) } },
-          h("strong", { text: c.name }),
+          // The courier's cash (balance, settle, history) is a tap away from their chip.
+          h(
+            "a",
+            {
+              class: "kb-courier-cash",
+              href: `/admin/courier-cash?branch=${c.branch_id}&courier=${c.id}`,
+              title: `${c.name}: cash and settlements`,
+            },
+            h("strong", { text: c.name }),
+          ),
           h("span", { class: "kb-load", text: load ? `${load} out` : "free" }),
           where,
         );

@@ -148,7 +148,8 @@ export class DispatchDialog {
           : b.owed_by === "branch"
             ? ` · owed ${money(String(b.net).replace(/^-/, ""), this.currency)}`
             : "";
-      el.textContent = `cash in hand ${money(b.cash_in_hand_today, this.currency)}${open}`;
+      // What they hold for the branch now (the same figure their phone shows), not what passed through today.
+      el.textContent = `cash in hand ${money(b.cash_in_hand ?? b.cash_in_hand_today, this.currency)}${open}`;
     }
   }
 

@@ -336,6 +336,20 @@ function clearMootAlerts(board, order) {
   }
 }
 
+/** The order's payment status, from the change with the highest payment sequence seen (they may cross). */
+function paymentChanged(data) {
+  const order = this.orders.get(String(data.order_id));
+  if (!order || !data.payment_status) return null;
+  if (typeof data.seq === "number") {
+    if (data.seq < (order.payment_seq || 0)) return null;
+    order.payment_seq = data.seq;
+  }
+  order.payment_status = data.payment_status;
+  order.card = { ...order.card, payment_status: data.payment_status };
+  this.changed([order.id]);
+  return null;
+}
+
 const HANDLERS = {
   "order.created"(event, data) {
     const id = String(data.order_id);
@@ -423,12 +437,16 @@ const HANDLERS = {
   },
 
   "payment.collected"(event, data) {
-    const order = this.orders.get(String(data.order_id));
-    if (!order || !data.payment_status) return null;
-    order.payment_status = data.payment_status;
-    order.card = { ...order.card, payment_status: data.payment_status };
-    this.changed([order.id]);
-    return null;
+    return paymentChanged.call(this, data);
+  },
+
+  // A refund (a cancel that gave the money back) or a void moves the status too.
+  "payment.refunded"(event, data) {
+    return paymentChanged.call(this, data);
+  },
+
+  "payment.voided"(event, data) {
+    return paymentChanged.call(this, data);
   },
 
   "courier.assigned"(event, data) {

@@ -17,6 +17,19 @@ import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
+// The success screen's words for a sale left unpaid on purpose, and its receipt line.
+const TEXT = {
+  saleComplete: "Sale complete",
+  cash_on_delivery: "Sent to the kitchen · cash on delivery",
+  pay_later: "Sent to the kitchen · to be paid later",
+  dueLabel: { cash_on_delivery: "Courier collects", pay_later: "Still to pay" },
+  codHint: "The courier collects what is left at the door.",
+  laterHint: "The order goes to the kitchen unpaid; take its payment later from the orders board.",
+  proforma: "Pro-forma receipt",
+  invoiceReceipt: "Receipt · invoice",
+  invoiceComing: "(not paid yet: the invoice follows once it is paid)",
+  invoiceWaiting: "(the invoice follows in a moment)",
+};
 const REFERENCED = new Set(["card", "wallet", "bank_transfer"]);
 
 export class Checkout {
@@ -40,8 +53,31 @@ export class Checkout {
     }
     $("s-new").addEventListener("click", () => {
       $("success").hidden = true;
+      this.shown = null;
       document.getElementById("barcode").focus();
     });
+    $("pay-cod").addEventListener("click", () => this.complete({ unpaid: "cash_on_delivery" }));
+    $("pay-later").addEventListener("click", () => this.complete({ unpaid: "pay_later" }));
+    // Invoices the worker issued while this till listened (order id -> {invoice_id, number}): the success
+    // screen swaps its pro-forma for the invoice's receipt as soon as the sale's one arrives.
+    this.invoices = new Map();
+    this.shown = null;
+  }
+
+  /** `invoice.issued` from the till's live feed. */
+  invoiceIssued(data) {
+    if (!data || !data.order_id || (data.kind && data.kind !== "invoice")) return;
+    this.invoices.set(String(data.order_id), data);
+    if (this.shown === String(data.order_id)) this.showInvoice(data);
+  }
+
+  showInvoice(invoice) {
+    const receipt = $("s-receipt");
+    receipt.href = `/api/v1/invoices/${invoice.invoice_id}/receipt`;
+    receipt.textContent = `${TEXT.invoiceReceipt} ${invoice.number}`;
+    receipt.hidden = false;
+    receipt.dataset.kind = "invoice";
+    $("s-receipt-note").textContent = "";
   }
 
   /**
@@ -57,6 +93,15 @@ export class Checkout {
     this.order = order;
     this.error("");
     $("pay-total").textContent = this.money(total);
+    // Unpaid on purpose: a delivery's cash is collected at the door; a counter order may be paid later,
+    // a manager's call (the "Leave unpaid" banner stays the way out of a refused tender).
+    const channel = (this.makeBody(this.orderId) || {}).channel;
+    const cod = channel === "delivery";
+    const later = !cod && this.isManager();
+    $("pay-cod").hidden = !cod;
+    $("pay-later").hidden = !later;
+    $("pay-unpaid").hidden = !cod && !later;
+    $("pay-unpaid-hint").textContent = cod ? TEXT.codHint : later ? TEXT.laterHint : "";
     this.renderMethods();
     this.pick(this.methods()[0] || "cash");
     this.render();
@@ -174,9 +219,13 @@ export class Checkout {
     return body;
   }
 
-  async complete() {
+  /** Send the order and its tenders. `unpaid` ("cash_on_delivery" or "pay_later"): what is left is not
+   * paid now, on purpose — the order still goes to the kitchen, with its tenders so far. */
+  async complete({ unpaid = null } = {}) {
     this.error("");
+    if (!unpaid && !this.remaining().isZero()) return;
     $("pay-confirm").disabled = true;
+    $("pay-cod").disabled = $("pay-later").disabled = true;
     const body = this.makeBody(this.orderId);
     const payments = this.tenders.map((t) => ({ id: t.id, body: this.paymentBody(t), tender: t }));
     try {
@@ -193,7 +242,7 @@ export class Checkout {
         this.made(answer.order.balance);
         this.render();
       }
-      this.finish({ queued: false, body, order: this.order });
+      this.finish({ queued: false, body, order: this.order, unpaid });
     } catch (error) {
       if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500 && this.order)) {
         await this.queue.add({
@@ -203,12 +252,14 @@ export class Checkout {
           payments: payments.map((p) => ({ id: p.id, body: p.body, done: Boolean(p.tender.done) })),
           summary: { total: this.total.format(this.branch().currency_exponent), items: body.lines.length },
         });
-        this.finish({ queued: true, body, order: this.order });
+        this.finish({ queued: true, body, order: this.order, unpaid });
         return;
       }
       this.error(describeError(error));
       $("pay-confirm").disabled = false;
       this.render();
+    } finally {
+      $("pay-cod").disabled = $("pay-later").disabled = false;
     }
   }
 
@@ -222,10 +273,17 @@ export class Checkout {
     });
   }
 
-  finish({ queued, body, order }) {
+  finish({ queued, body, order, unpaid = null }) {
     this.dialog.close();
     const e = this.branch().currency_exponent;
-    $("s-token").textContent = order && order.token != null ? String(order.token) : "pending";
+    const due = this.remaining();
+    $("success-title").textContent = unpaid ? TEXT[unpaid] : TEXT.saleComplete;
+    $("s-due-label").hidden = $("s-due").hidden = !unpaid;
+    $("s-due-label").textContent = unpaid ? TEXT.dueLabel[unpaid] : "";
+    $("s-due").textContent = this.money(due);
+    $("success").dataset.unpaid = unpaid || "";
+    // A delivery has no queue token: the order's short reference (as the courier's phone shows it).
+    $("s-token").textContent = order ? (order.token != null ? String(order.token) : `№ ${String(order.id).slice(0, 6).toUpperCase()}`) : "pending";
     $("s-offline").hidden = !queued;
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
     const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
@@ -259,11 +317,35 @@ export class Checkout {
         ),
       ),
     );
+    // Paid: the invoice's receipt (with the token) as soon as the worker issues it, live; the pro-forma
+    // until then. Unpaid: the pro-forma, the invoice comes once it is paid.
     const receipt = $("s-receipt");
     receipt.hidden = queued;
     receipt.href = `/api/v1/orders/${body.id}/receipt`;
+    receipt.textContent = TEXT.proforma;
+    receipt.dataset.kind = "proforma";
+    $("s-receipt-note").textContent = queued ? "" : unpaid ? TEXT.invoiceComing : TEXT.invoiceWaiting;
+    this.shown = queued ? null : String(body.id);
     $("success").hidden = false;
     $("success").dataset.orderId = body.id;
+    if (this.shown) {
+      const known = this.invoices.get(this.shown);
+      if (known) this.showInvoice(known);
+      else if (!unpaid) this.lookUpInvoice(this.shown);
+    }
     this.onSold({ queued, order });
+  }
+
+  /** The worker may have issued the invoice before this screen showed: ask once. */
+  async lookUpInvoice(orderId) {
+    try {
+      const found = await request("GET", `/api/v1/invoices?order_id=${encodeURIComponent(orderId)}`);
+      const original = ((found && found.items) || []).find((invoice) => invoice.kind === "invoice");
+      if (original && this.shown === orderId && $("s-receipt").dataset.kind !== "invoice") {
+        this.showInvoice({ invoice_id: original.id, number: original.number_text, order_id: orderId });
+      }
+    } catch {
+      // The live event still brings it.
+    }
   }
 }

@@ -1,0 +1,165 @@
+// Shifts and Z reports (/admin/shifts): a branch's shifts, newest first, with what each sold and its
+// over/short; the Z report of the one picked shows beside the list (the server's own printable report).
+//
+// Live without a refresh button: sales and money move a shift's figures, so payment and order events on
+// /kanban re-read the list (a shift opening or closing says nothing on the stream, so the list is also
+// read again every minute while the page is open).
+
+import { connectLive } from "./live.js";
+import { ApiError, describeError, h, money, request, serverClock, signInAgain } from "./kanban/util.js";
+
+// Every string this screen writes, in one place (the i18n issue moves them to catalogs).
+const TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  offline: "Offline · reconnecting…",
+  refused: "Refused",
+  open: "open",
+  balanced: "balanced",
+  notCounted: "—",
+  report: (till, when) => `Z report · ${till} · ${when}`,
+};
+
+const boot = JSON.parse(document.getElementById("shifts-boot").textContent);
+const branch = boot.branch;
+const currency = branch.currency;
+const $ = (id) => document.getElementById(id);
+
+const state = { shifts: [], nextBefore: null, selected: new URL(window.location.href).searchParams.get("shift") };
+
+function setStatus(status) {
+  $("conn").dataset.status = status;
+  $("conn").querySelector("span").textContent = TEXT[status] || status;
+}
+
+function when(value) {
+  if (!value) return "";
+  return new Date(value).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+function fail(error) {
+  if (error instanceof ApiError && error.status === 401) return signInAgain();
+  $("error").textContent = describeError(error);
+  $("error").hidden = false;
+}
+
+async function load({ more = false } = {}) {
+  const query = new URLSearchParams({ branch_id: String(branch.id) });
+  if (more && state.nextBefore) query.set("before", state.nextBefore);
+  const page = await request("GET", `/api/v1/shifts?${query}`);
+  state.shifts = more ? [...state.shifts, ...page.items] : page.items;
+  if (!more || page.next_before === null) state.nextBefore = page.next_before;
+  $("error").hidden = true;
+  draw();
+}
+
+function differenceCell(s) {
+  if (s.status === "open") return h("td", { class: "n ad-open", text: TEXT.open });
+  if (s.difference === null || s.difference === undefined) return h("td", { class: "n", text: TEXT.notCounted });
+  const n = Number(s.difference);
+  return h("td", {
+    class: `n ${n < 0 ? "ad-short" : n > 0 ? "ad-over" : "ad-settled"}`,
+    text: n === 0 ? TEXT.balanced : `${n > 0 ? "+" : ""}${money(s.difference, currency)}`,
+  });
+}
+
+function draw() {
+  $("no-shifts").hidden = state.shifts.length > 0;
+  $("more").hidden = !state.nextBefore;
+  $("shift-rows").replaceChildren(
+    ...state.shifts.map((s) =>
+      h(
+        "tr",
+        { dataset: { shift: s.id, status: s.status }, "aria-selected": String(s.id === state.selected), tabindex: "0" },
+        h("td", null, h("strong", { text: s.till_name }), h("div", { class: "ad-muted", text: s.opened_by_name })),
+        h("td", null, when(s.opened_at), s.closed_at ? h("div", { class: "ad-muted", text: `→ ${when(s.closed_at)}` }) : null),
+        h("td", { class: "n", text: String(s.orders) }),
+        h("td", { class: "n", text: money(s.sales_total, currency) }),
+        differenceCell(s),
+      ),
+    ),
+  );
+}
+
+function show(shiftId) {
+  const s = state.shifts.find((x) => x.id === shiftId);
+  if (!s) return;
+  state.selected = shiftId;
+  const url = new URL(window.location.href);
+  url.searchParams.set("shift", shiftId);
+  window.history.replaceState(null, "", url);
+  const path = `/api/v1/shifts/${shiftId}/report`;
+  $("report").src = path;
+  $("report").hidden = false;
+  $("pick").hidden = true;
+  $("open-report").href = path;
+  $("open-report").hidden = false;
+  $("print").disabled = false;
+  $("report-title").textContent = TEXT.report(s.till_name, when(s.opened_at));
+  draw();
+}
+
+$("shift-rows").addEventListener("click", (event) => {
+  const row = event.target.closest("[data-shift]");
+  if (row) show(row.dataset.shift);
+});
+$("shift-rows").addEventListener("keydown", (event) => {
+  const row = event.target.closest("[data-shift]");
+  if (row && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    show(row.dataset.shift);
+  }
+});
+$("print").addEventListener("click", () => {
+  const frame = $("report");
+  if (frame.contentWindow) frame.contentWindow.print();
+});
+$("more").addEventListener("click", () => load({ more: true }).catch(fail));
+$("branch").addEventListener("change", (event) => {
+  window.location.assign(`/admin/shifts?branch=${encodeURIComponent(event.target.value)}`);
+});
+
+// ---------------------------------------------------------------------------------------- live
+
+let timer = null;
+function soon() {
+  clearTimeout(timer);
+  timer = setTimeout(async () => {
+    try {
+      await load();
+      // The report beside the list follows the money too.
+      if (state.selected && $("report").src) $("report").contentWindow.location.reload();
+    } catch (error) {
+      fail(error);
+    }
+  }, 1000);
+}
+
+function onEvent(event) {
+  serverClock.observeEvent(event.id);
+  if (event.type.startsWith("payment.") || event.type === "order.created" || event.type === "order.state_changed") soon();
+}
+
+async function start() {
+  try {
+    await load();
+    if (state.selected) show(state.selected);
+  } catch (error) {
+    fail(error);
+  }
+  $("shifts").dataset.ready = "";
+  setInterval(soon, 60_000);
+  connectLive({
+    namespace: "/kanban",
+    branchIds: [branch.id],
+    lastIds: { [String(branch.id)]: boot.stream_id },
+    onEvent,
+    onResync: async () => {
+      window.location.reload();
+      return null;
+    },
+    onStatus: setStatus,
+  });
+}
+
+start();
