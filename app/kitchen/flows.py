@@ -24,7 +24,7 @@ from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.redis import hget
 from app.orders import Door, Move, MoveRefusedError, live_state_missing, tickets_of
-from app.orders.states import SYSTEM, TERMINAL, State
+from app.orders.states import SYSTEM, TERMINAL, TOKEN_CHANNELS, State
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -186,10 +186,8 @@ class KitchenFlows(ScopedService):
         order = await self.session.get(Order, order_id)
         if order is None or not actor.can_see_branch(order.branch_id):
             raise NotFoundException(detail="Order not found")
-        if order.token is None:
-            raise unprocessable(
-                "token", "this order has no queue token (delivery and partner orders get none)"
-            )
+        if order.token is None or order.channel not in TOKEN_CHANNELS:
+            raise unprocessable("token", "only counter, pickup and dine-in orders are called on the queue TV")
         branch_id, token, channel = order.branch_id, order.token, order.channel
         state = await self._hot_state(order)
         await self.session.rollback()

@@ -30,7 +30,7 @@ from app.orders import hot, pricing
 from app.orders._sql import GateRefusedError, insert_order
 from app.orders.lookups import customer_of
 from app.orders.schemas import OrderCreate, SyncResult
-from app.orders.states import DISPATCH_CHANNELS, TOKEN_CHANNELS, Channel, State
+from app.orders.states import DISPATCH_CHANNELS, Channel, State
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -220,7 +220,6 @@ class OrderWriter:
                 order=order,
                 lines=lines,
                 tickets=tickets,
-                needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
                 created_at=now,
                 stock={product_id: need for product_id, (need, _) in stock.items()},
             )

@@ -21,6 +21,7 @@ const SHELL = [
   "/static/js/pos/queue.js",
   "/static/js/pos/shift.js",
   "/static/js/pos/util.js",
+  "/static/js/ref.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];
 // API reads the till needs to start offline: tills, the catalog (and its fallback reads), the open shift.

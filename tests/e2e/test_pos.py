@@ -111,7 +111,7 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     success = page.locator("#success")
     await success.wait_for(state="visible", timeout=WAIT_MS)
     token = await page.inner_text("#s-token")
-    assert re.fullmatch(r"\d+", token), token
+    assert re.fullmatch(r"#\d+", token), token
     assert "6.00" in await page.inner_text("#s-change")
     assert "114.00" in await page.inner_text("#s-paid")
     assert "TERM-42" in await page.inner_text("#s-payments")
@@ -122,7 +122,7 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     response = await api.get(f"/api/v1/orders/{order_id}")
     assert response.status_code == 200, response.text
     order = response.json()
-    assert order["token"] == int(token)
+    assert f"#{order['token']}" == token
     assert order["totals"]["total"] == "114.00"
     assert order["payment_status"] == "paid"
     assert sorted(p["method"] for p in order["payments"]) == ["card", "cash"]
@@ -159,7 +159,7 @@ async def test_refused_tender_then_pay_again_is_one_order(
     (order,) = await orders_of(api, shop["branch"])
     banner = page.locator("#made")
     await banner.wait_for(state="visible", timeout=WAIT_MS)
-    assert f"token {order['token']}" in await banner.inner_text()
+    assert f"as #{order['token']}" in await banner.inner_text()
     assert "27.00" in await banner.inner_text()
     assert await page.locator("#pos[data-locked]").count() == 1
     for control in ("#cart .pos-line button >> nth=0", ".pos-product >> nth=0", "#clear", "#channel"):
@@ -227,7 +227,7 @@ WRITE_QUEUE = """(entries) => new Promise((resolve, reject) => {
 FETCH = "(url) => fetch(url, {cache: 'no-store'}).then(() => 'reached', () => 'blocked')"
 
 
-async def sell_offline(page: Any) -> None:
+async def sell_offline(page: Any, *, next_sale: bool = True) -> None:
     await add_burger(page)
     await page.click("#checkout")
     await tender(page, "cash", "57.00", tendered="60.00")
@@ -235,7 +235,10 @@ async def sell_offline(page: Any) -> None:
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
     assert await page.locator("#s-offline").is_visible()
     assert "3.00" in await page.inner_text("#s-change")
-    await page.click("#s-new")
+    # No reference yet: the server gives it when the sale reaches it.
+    assert "#" not in await page.inner_text("#s-token")
+    if next_sale:
+        await page.click("#s-new")
 
 
 async def test_offline_sales_replay_once(
@@ -261,9 +264,12 @@ async def test_offline_sales_replay_once(
     await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
     await page.locator("#queue-count", has_text="2").wait_for(timeout=WAIT_MS)
     await page.locator('.pos-product:has-text("Burger")').wait_for(timeout=WAIT_MS)
+    # A third one whose success screen the cashier still shows when the network returns.
+    await sell_offline(page, next_sale=False)
     saved = await page.evaluate(READ_QUEUE)
-    assert len(saved) == 2
+    assert len(saved) == 3
     assert await orders_of(api, shop["branch"]) == []
+    shown = await page.get_attribute("#success", "data-order-id")
 
     await context.set_offline(False)
     await page.locator("#queue-badge").wait_for(state="hidden", timeout=WAIT_MS)
@@ -271,6 +277,12 @@ async def test_offline_sales_replay_once(
     orders = await orders_of(api, shop["branch"])
     assert sorted(o["id"] for o in orders) == sorted(e["id"] for e in saved)
     assert all(o["payment_status"] == "paid" for o in orders)
+    # Replayed, each sale has its reference: on the screen still showing it, and named for the others.
+    token = next(o["token"] for o in orders if o["id"] == shown)
+    await page.locator("#s-token", has_text=f"#{token}").wait_for(timeout=WAIT_MS)
+    assert await page.locator("#s-offline").is_hidden()
+    told = await page.inner_text("#toast")
+    assert all(f"#{o['token']}" in told for o in orders), told
 
     # A replay the tablet could not record as finished (a crash between the server's answer and the
     # delete) runs again in full: the server answers "existed" and takes nothing twice.

@@ -115,7 +115,7 @@ async def test_an_overdue_order_alerts_once_per_breach(
     )
     assert raised.token == order["token"] and raised.channel == "counter"
     assert raised.message == row.message
-    assert raised.message.startswith(f"Token {order['token']} has been received for 11 min")
+    assert raised.message.startswith(f"Counter order #{order['token']} has been received for 11 min")
 
     # A move is a new version: staying too long in the next state is a new breach.
     await move(client, order["id"], to="preparing")
@@ -159,7 +159,7 @@ async def test_a_delivery_past_its_slot_alerts_once(
         late["id"],
         "slot_missed",
         "received",
-        None,
+        late["token"],
     )
     assert "delivery slot ended at" in raised.message and raised.message.endswith("still received")
     # The slot does not start again when the order moves: one alert per order.

@@ -10,6 +10,7 @@
 // enforces it (another courier's delivery is a 404; the /courier room carries only this courier's events).
 
 import { connectLive } from "./live.js";
+import { orderRef } from "./ref.js";
 import {
   ApiError,
   describeError,
@@ -58,7 +59,7 @@ function setStatus(status, detail) {
 }
 
 function label(d) {
-  return d.token !== null && d.token !== undefined ? `#${d.token}` : `№ ${String(d.order_id).slice(0, 6).toUpperCase()}`;
+  return orderRef({ token: d.token, order_id: d.order_id });
 }
 
 function mapLink(address) {

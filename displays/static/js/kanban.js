@@ -330,7 +330,7 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
-        h("strong", { text: order ? orderLabel(order) : alert.token ? `#${alert.token}` : "Order" }),
+        h("strong", { text: orderLabel(order || { token: alert.token, order_id: alert.order_id }) }),
         " ",
         h("span", { text: alert.message || alert.kind }),
         alert.alert_id !== undefined && alert.alert_id !== null

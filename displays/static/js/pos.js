@@ -15,6 +15,7 @@ import { checkQty, priceCart } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { ShiftPanel } from "./pos/shift.js";
 import { ApiError, NetworkError, describeError, h, request, uuid } from "./pos/util.js";
+import { orderRef } from "./ref.js";
 
 const boot = JSON.parse(document.getElementById("pos-boot").textContent);
 const root = document.getElementById("pos");
@@ -429,8 +430,8 @@ function renderMade() {
   for (const id of SALE_FIELDS) $(id).disabled = Boolean(made) || (id === "price-list" && !isManager);
   for (const button of document.querySelectorAll("#cart button, #grid button")) button.disabled = Boolean(made);
   if (!made) return;
-  const token = made.order && made.order.token != null ? made.order.token : "pending";
-  $("made-text").textContent = `Sent to the kitchen as token ${token} — ${money(made.balance)} still to pay`;
+  const ref = made.order ? orderRef(made.order) : "an order";
+  $("made-text").textContent = `Sent to the kitchen as ${ref} — ${money(made.balance)} still to pay`;
 }
 
 function takePayment() {
@@ -441,8 +442,8 @@ function takePayment() {
 function leaveUnpaid() {
   const made = state.made;
   if (!made) return;
-  const token = made.order && made.order.token != null ? `Token ${made.order.token}` : "The order";
-  const text = `Leave this sale unpaid?\n\n${token} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
+  const ref = made.order ? `Order ${orderRef(made.order)}` : "The order";
+  const text = `Leave this sale unpaid?\n\n${ref} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
   if (!window.confirm(text)) return;
   resetSale();
 }
@@ -780,7 +781,16 @@ function replayNow() {
   return queue
     .replay()
     .then((summary) => {
-      if (summary && summary.sent) toast(`${summary.sent} saved sale(s) reached the server.`, { kind: "info", ms: 4000 });
+      if (summary && summary.sent) {
+        // A sale made offline had no reference yet: the server gave it one; say which, where it shows.
+        const refs = summary.made.map((m) => orderRef(m.order));
+        for (const m of summary.made) {
+          if ($("success").dataset.orderId !== m.id) continue;
+          $("s-token").textContent = orderRef(m.order);
+          $("s-offline").hidden = true;
+        }
+        toast(`${summary.sent} saved sale(s) reached the server: ${refs.join(", ")}.`, { kind: "info", ms: 15_000 });
+      }
       if (summary && summary.refused) toast(`${summary.refused} saved sale(s) were refused: see the queue.`);
     })
     .catch((error) => toast(describeError(error)));

@@ -13,11 +13,11 @@ import {
   serverClock,
   slotText,
 } from "./util.js";
+import { orderRef } from "../ref.js";
 
+/** The order's one reference (ref.js): "#42" on the card, in menus, dialogs and messages. */
 export function orderLabel(order) {
-  if (order.token !== null && order.token !== undefined) return `#${order.token}`;
-  // Delivery and partner orders carry no token: the start of the id is what staff read out.
-  return `№ ${order.id.slice(0, 6).toUpperCase()}`;
+  return orderRef(order);
 }
 
 export class Renderer {

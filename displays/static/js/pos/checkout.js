@@ -14,6 +14,7 @@
 import { Dec, isDecimal, sum } from "./decimal.js";
 import { cashDue } from "./pricing.js";
 import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.js";
+import { orderRef } from "../ref.js";
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
@@ -225,7 +226,8 @@ export class Checkout {
   finish({ queued, body, order }) {
     this.dialog.close();
     const e = this.branch().currency_exponent;
-    $("s-token").textContent = order && order.token != null ? String(order.token) : "pending";
+    // The order's reference (#42); a sale saved offline gets its one when the queue reaches the server.
+    $("s-token").textContent = order ? orderRef(order) : "given when the sale reaches the server";
     $("s-offline").hidden = !queued;
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
     const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
