@@ -29,7 +29,7 @@ export class ShiftPanel {
     $("shift-error").hidden = !text;
   }
 
-  /** The open shift of `profile`'s till (none: 404), and the bar's text. */
+  /** The open shift of `profile`'s till (none: null), and the bar's text. */
   async load(profile) {
     this.profile = profile;
     this.current = null;
