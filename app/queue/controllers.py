@@ -81,7 +81,7 @@ class QueueController(Controller):
             branch_id=branch_id,
             counter=data.counter,
             service=data.service,
-            services=data.services,
+            services=data.service_codes,
             actor=current_user(request),
         )
 

@@ -66,7 +66,8 @@ class CallNextIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     service: ServiceName | None = None
     # The services this counter handles (the counter screen sends what the clerk ticked): the oldest
     # waiting ticket of any of them. Given with `service`, both apply.
-    services: Annotated[list[ServiceName], msgspec.Meta(min_length=1, max_length=20)] | None = None
+    # (Not `services`: a body field named like a request dependency turns a validation error into a 500.)
+    service_codes: Annotated[list[ServiceName], msgspec.Meta(min_length=1, max_length=20)] | None = None
 
 
 class RecallIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

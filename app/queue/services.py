@@ -366,7 +366,7 @@ class QueueService:
         for index, name in enumerate(services or ()):
             if name not in SERVICES:
                 raise unprocessable(
-                    f"services[{index}]", f"unknown service {name!r}; one of {', '.join(SERVICES)}"
+                    f"service_codes[{index}]", f"unknown service {name!r}; one of {', '.join(SERVICES)}"
                 )
         if await self.session.get(Branch, branch_id) is None:
             raise NotFoundException(detail="Branch not found")

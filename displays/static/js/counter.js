@@ -266,7 +266,7 @@ async function run(what, work) {
 $("call-next").addEventListener("click", async () => {
   if (!desk) return openDesk();
   const body = { counter: desk.counter };
-  if (!takesAll()) body.services = desk.services;
+  if (!takesAll()) body.service_codes = desk.services;
   const ticket = await run(STRINGS.actions.next, () => request("POST", `/api/v1/queue/${branchId}/call-next`, body));
   if (ticket) say(STRINGS.calledNumber(ticket.number, ticket.counter), "info");
 });
