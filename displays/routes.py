@@ -331,7 +331,12 @@ async def courier_page(
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
-        "branch": {"id": branch.id, "name": branch.name, "currency": branch.currency},
+        "branch": {
+            "id": branch.id,
+            "name": branch.name,
+            "currency": branch.currency,
+            "timezone": branch.timezone,
+        },
         "stream_id": await last_id(redis, keys, branch.id),
     }
     return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})

@@ -8,6 +8,7 @@ above it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,7 +23,7 @@ from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders import _reads
 from app.orders._announce import announce_new
-from app.orders._create import OrderWriter, rejected, request_hash
+from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
 from app.orders.actions.service import OrderActions
 from app.orders.door import Door, Move, MoveRefusedError
 from app.orders.lookups import (
@@ -47,8 +48,6 @@ from app.orders.schemas import (
 from app.orders.states import TERMINAL, State
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from app.auth.sessions import SessionUser
     from app.lib.deps import Scope
     from app.orders.states import Channel
@@ -90,6 +89,9 @@ class OrderService(ScopedService):
         """
         digest = request_hash(request)
         try:
+            # Inside the try: a replayed sale whose slot has passed since still gets its order back.
+            request = await self.writer.with_local_slot(request)
+            check_slot_to_come(request, dt.datetime.now(dt.UTC))
             order, lines, tickets, customer = await self.writer.insert(request, digest, actor)
         except (IntegrityError, ApiError, PermissionDeniedException):
             await self.session.rollback()

@@ -11,6 +11,7 @@ const SHELL = [
   "/static/css/app.css",
   "/static/css/pos.css",
   "/static/js/api.js",
+  "/static/js/clock.js",
   "/static/js/live.js",
   "/static/js/pos.js",
   "/static/js/pos/catalog.js",

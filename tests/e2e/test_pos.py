@@ -399,7 +399,16 @@ async def test_shift_open_sell_cash_out_close_short(
         await page.click("#cm-save")
         await page.locator("#shift-summary", has_text="137.00").wait_for(timeout=WAIT_MS)
         await page.fill('#close-counts input[data-method="cash"]', "135.00")
+        # Closing is final: the till asks once more, showing the counts. Kept open, nothing is closed.
         await page.click("#shift-close")
+        confirm = page.locator("#confirm")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        assert "Cash counted: 135.00" in await page.inner_text("#confirm-list")
+        await page.click("#confirm-no")
+        await confirm.wait_for(state="hidden", timeout=WAIT_MS)
+        assert await page.locator('#shift-state[data-state="open"]').count() == 1
+        await page.click("#shift-close")
+        await page.click("#confirm-yes")
         cash = page.locator('#close-result tr[data-method="cash"]')
         await cash.wait_for(timeout=WAIT_MS)
         assert "137.00" in await cash.inner_text()
@@ -482,3 +491,42 @@ async def test_manager_discounts_with_reasons(
     assert order["discount_reason"] == "regular"
     assert order["lines"][0]["discount"] == "10.00"
     assert order["lines"][0]["discount_reason"] == "dented box"
+
+
+async def test_an_unusual_sale_asks_the_cashier_to_confirm(
+    browser: Any, live_server: LiveServer, factory: Factory, api: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """A line over the till's quantity, or a total over its limit, is shown back before any payment."""
+    from decimal import Decimal
+
+    from app.db.models import Branch
+
+    branch = await factory.session.get(Branch, shop["branch"])
+    profile = await till_profile(factory, branch, require_shift=False)
+    profile.confirm_line_qty = Decimal(10)
+    profile.confirm_order_total = Decimal(500)
+    await factory.commit()
+
+    async with tablet(browser, live_server, api) as page:
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        await add_burger(page, 9)
+        await page.locator("#t-total", has_text="513.00").wait_for(timeout=WAIT_MS)
+        # Nine burgers: under the line's limit, over the sale's.
+        await page.click("#checkout")
+        confirm = page.locator("#confirm")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        assert await page.inner_text("#confirm-list") == "Total 513.00 EGP (more than 500.00 EGP)"
+        await page.click("#confirm-no")
+        await confirm.wait_for(state="hidden", timeout=WAIT_MS)
+        assert await page.locator("#pay").is_hidden()
+
+        await add_burger(page, 2)
+        await page.locator("#t-total", has_text="627.00").wait_for(timeout=WAIT_MS)
+        await page.click("#checkout")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        doubts = await page.inner_text("#confirm-list")
+        assert "Burger: 11 (more than 10)" in doubts and "Total 627.00 EGP" in doubts
+        await page.click("#confirm-yes")
+        await page.locator("#pay").wait_for(state="visible", timeout=WAIT_MS)
+    # Nothing was sold while the cashier looked again.
+    assert await orders_of(api, shop["branch"]) == []

@@ -9,6 +9,7 @@
 // A courier sees only their own deliveries: the page asks for its own courier's list and the server
 // enforces it (another courier's delivery is a 404; the /courier room carries only this courier's events).
 
+import { clockIn } from "./clock.js";
 import { connectLive } from "./live.js";
 import { orderRef } from "./ref.js";
 import {
@@ -112,7 +113,9 @@ function drawDelivery(d) {
       null,
       h("strong", { class: "cr-token", text: label(d) }),
       h("span", { class: `cr-badge cr-badge-${d.state}`, text: accepted ? "Accepted" : "New" }),
-      d.slot_start || d.slot_end ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end)}` }) : null,
+      d.slot_start || d.slot_end
+        ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end, boot.branch.timezone)}` })
+        : null,
     ),
     h(
       "p",
@@ -311,7 +314,7 @@ async function sendLocation() {
   lastSent = Date.now();
   try {
     await request("POST", "/api/v1/couriers/me/location", position);
-    locationText(`On · sent at ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
+    locationText(`On · sent at ${clockIn(serverClock.now(), boot.branch.timezone)}.`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 429) {
       const retry = error.retryAfter || 15;

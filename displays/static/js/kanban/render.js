@@ -20,6 +20,19 @@ export function orderLabel(order) {
   return orderRef(order);
 }
 
+/**
+ * What an alert says now. A missed slot stays on the card while the order moves on, so its words are made
+ * from the order as it is (its state now, the slot's end in the branch's time) rather than the message
+ * written when it was raised ("still received" would be wrong once it is out for delivery).
+ */
+export function alertText(alert, order, timeZone) {
+  if (alert.kind === "slot_missed" && order && order.card && order.card.slot_end) {
+    const state = (STATE_LABELS[order.state] || order.state).toLowerCase();
+    return `The delivery slot ended at ${clockTime(order.card.slot_end, timeZone)}; it is ${state} now`;
+  }
+  return alert.message || alert.kind;
+}
+
 export class Renderer {
   constructor({ board, openStates, branches, couriers, isDragging, matches, trip = null }) {
     this.board = board;
@@ -173,7 +186,8 @@ export class Renderer {
     const branch = this.branches.get(order.branch_id);
     const currency = branch ? branch.currency : "";
     const courier = this.courierName(card.courier_id);
-    const slot = slotText(card.slot_start, card.slot_end);
+    const zone = branch ? branch.timezone : undefined;
+    const slot = slotText(card.slot_start, card.slot_end, zone);
     const who = card.customer_name || (card.table_label ? `Table ${card.table_label}` : "");
     const payment = order.payment_status || card.payment_status || "";
 
@@ -232,7 +246,7 @@ export class Renderer {
         "p",
         { class: "kb-line kb-times" },
         terminal
-          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at)}` })
+          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at, zone)}` })
           : h("span", {
               class: "kb-age",
               title: "Time in this column",
@@ -243,7 +257,7 @@ export class Renderer {
       ),
     ];
     for (const alert of order.alerts.values()) {
-      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alert.message || alert.kind}` }));
+      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alertText(alert, order, zone)}` }));
     }
     el.replaceChildren(...rows.filter(Boolean));
     return el;
