@@ -7,9 +7,11 @@ tests). Kept in one place so that what depends on what, against the layering, is
 from __future__ import annotations
 
 from app.dispatch.flows import DispatchFlows
+from app.kitchen.flows import KitchenFlows
 from app.lib.deps import bind
-from app.orders import ROAD_MOVES
+from app.orders import KITCHEN_MOVES, ROAD_MOVES
 
 
 def wire() -> None:
     bind(ROAD_MOVES, DispatchFlows.from_scope)
+    bind(KITCHEN_MOVES, KitchenFlows.from_scope)

@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible
-from app.db.models import Branch, BranchCashMovement, Courier, CourierTransaction, Delivery, Order, Settlement
+from app.db.models import (
+    Branch,
+    BranchCashMovement,
+    Courier,
+    CourierTransaction,
+    Delivery,
+    Order,
+    OrderLine,
+    Settlement,
+)
 from app.dispatch import ledger
 from app.dispatch._plan import ACTIVE_DELIVERY
 from app.dispatch.flows import DispatchFlows
@@ -27,6 +36,7 @@ from app.dispatch.schemas import (
     BulkSettleIn,
     BulkSettleOut,
     BulkStatus,
+    DeliveryItem,
     DeliveryOut,
     DispatchIn,
     DispatchOut,
@@ -43,6 +53,7 @@ from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.money import money
 from app.orders import customer_of, exponent_of
+from app.orders.hot import qty_text
 from app.orders.states import State
 
 if TYPE_CHECKING:
@@ -211,6 +222,11 @@ class DispatchService:
     async def _delivery_out(self, delivery: Delivery, *, event_id: str | None = None) -> DeliveryOut:
         order = await self.session.get(Order, delivery.order_id)
         assert order is not None
+        lines = (
+            await self.session.scalars(
+                select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
+            )
+        ).all()
         customer = await customer_of(self.session, order.customer_id)
         exponent = await exponent_of(self.session, order.branch_id)
         return DeliveryOut(
@@ -241,6 +257,16 @@ class DispatchService:
             customer_name=customer[0].name if customer else None,
             customer_phone=customer[1] if customer else None,
             event_id=event_id,
+            items=[
+                DeliveryItem(
+                    qty=qty_text(line.qty),
+                    name=line.name,
+                    unit=line.unit,
+                    note=line.note,
+                    part=line.parent_line_no is not None,
+                )
+                for line in lines
+            ],
         )
 
     async def deliveries(

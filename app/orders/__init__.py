@@ -3,7 +3,7 @@
 Public names for the domains above: the door and its moves, and the small reads every flow makes.
 """
 
-from app.orders.door import Door, Effects, Move, Moved, MoveRefusedError
+from app.orders.door import Door, Effects, FollowUp, Move, Moved, MoveRefusedError
 from app.orders.lookups import (
     branch_of,
     check_courier,
@@ -15,12 +15,15 @@ from app.orders.lookups import (
     reply_refusal,
     tickets_of,
 )
-from app.orders.service import ROAD_MOVES, OrderService, RoadMoves
+from app.orders.service import KITCHEN_MOVES, ROAD_MOVES, KitchenMoves, OrderService, RoadMoves
 
 __all__ = [
+    "KITCHEN_MOVES",
     "ROAD_MOVES",
     "Door",
     "Effects",
+    "FollowUp",
+    "KitchenMoves",
     "Move",
     "MoveRefusedError",
     "Moved",

@@ -123,6 +123,7 @@ function drawDelivery(d) {
       collect ? `Collect ${money(d.amount_to_collect, currency)}` : "Nothing to collect",
     ),
     d.customer_name ? h("p", { class: "cr-customer", text: d.customer_name }) : null,
+    drawItems(d.items),
     d.address
       ? h("a", { class: "cr-address", href: mapLink(d.address), target: "_blank", rel: "noopener", text: `📍 ${d.address}` })
       : null,
@@ -137,6 +138,36 @@ function drawDelivery(d) {
       h("button", { type: "button", class: "cr-button cr-danger", dataset: { act: "returned" }, disabled: wait, text: "Returned" }),
     ),
   );
+}
+
+/** What is in the bag, so the courier can check it before leaving (a combo's parts under it). */
+function drawItems(items) {
+  if (!Array.isArray(items) || !items.length) return null;
+  return h(
+    "ul",
+    { class: "cr-items", "aria-label": "Items" },
+    items.map((i) =>
+      h(
+        "li",
+        { class: i.part ? "cr-item cr-item-part" : "cr-item" },
+        h("span", { class: "cr-item-qty", text: i.unit && i.unit !== "piece" ? `${i.qty} ${i.unit}` : `${i.qty} ×` }),
+        h("span", { text: i.part ? `↳ ${i.name}` : i.name }),
+        i.note ? h("small", { text: ` · ${i.note}` }) : null,
+      ),
+    ),
+  );
+}
+
+/** The whole delivery (its items too) for one the live event announced. */
+async function fillIn(id) {
+  try {
+    const full = await request("GET", `/api/v1/deliveries/${id}`);
+    if (!deliveries.has(String(id))) return; // gone meanwhile
+    upsert(full);
+    draw();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+  }
 }
 
 async function loadDeliveries() {
@@ -395,6 +426,7 @@ const HANDLERS = {
       customer_name: data.customer_name ?? null,
       customer_phone: data.customer_phone ?? null,
     });
+    fillIn(data.delivery_id);
     balanceSoon();
   },
   "courier.updated"(data) {
