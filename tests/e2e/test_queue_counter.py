@@ -4,7 +4,9 @@ and everything they do shows live on the TV and on a paired kiosk."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,6 +40,10 @@ async def take_number(kiosk: Any, service: str) -> str:
     await kiosk.click(f'button[data-service="{service}"]')
     await kiosk.wait_for_selector("#kiosk-ticket:not([hidden])", timeout=WAIT_MS)
     number: str = await kiosk.inner_text("#ticket-number")
+    # The slip's time is the shop's (Cairo), not the kiosk tablet's (New York).
+    now = dt.datetime.now(ZoneInfo("Africa/Cairo"))
+    shop_clock = {f"{now - dt.timedelta(minutes=m):%H:%M}" for m in (0, 1)}
+    assert await kiosk.inner_text("#ticket-time") in shop_clock
     await kiosk.click("#ticket-done")
     return number
 
@@ -46,7 +52,7 @@ async def test_a_clerk_calls_serves_transfers_and_recalls_live_on_the_tv_and_kio
     live_server: LiveServer, shop: dict[str, Any], browser: Any
 ) -> None:
     branch = shop["branch"]
-    context = await browser.new_context(viewport=TABLET)
+    context = await browser.new_context(viewport=TABLET, timezone_id="America/New_York")
     errors: list[str] = []
     try:
         page = await context.new_page()

@@ -295,7 +295,12 @@ export class Renderer {
     return h(
       "details",
       { class: "kb-items", open: this.openItems.has(order.id) },
-      h("summary", { title: names }, h("span", { class: "kb-items-count", text: itemCount(count) }), ` · ${names}`),
+      h(
+        "summary",
+        { title: names },
+        h("span", { class: "kb-items-count", text: itemCount(count) }),
+        h("span", { class: "kb-items-names", text: `· ${names}` }),
+      ),
       h(
         "ul",
         null,
