@@ -7,11 +7,13 @@ tests). Kept in one place so that what depends on what, against the layering, is
 from __future__ import annotations
 
 from app.dispatch.flows import DispatchFlows
+from app.kitchen.flows import KitchenFlows
 from app.lib.deps import bind
-from app.orders import MONEY_BACK, ROAD_MOVES
+from app.orders import KITCHEN_MOVES, MONEY_BACK, ROAD_MOVES
 from app.payments.flows import MoneyBackFlow
 
 
 def wire() -> None:
     bind(ROAD_MOVES, DispatchFlows.from_scope)
+    bind(KITCHEN_MOVES, KitchenFlows.from_scope)
     bind(MONEY_BACK, MoneyBackFlow.from_scope)

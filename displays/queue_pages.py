@@ -1,4 +1,4 @@
-"""Pages of the queue TV, the walk-in kiosk, display pairing and the managers' device list.
+"""Pages of the queue TV, the walk-in kiosk, the counter screen, display pairing and the device list.
 
 The TV page (`/queue/{branch}`) is served to anyone: a paired TV has no session, and its device token
 lives in the browser's localStorage, which the server never sees on a page load. The page's script
@@ -25,6 +25,8 @@ from app.queue.services import service_options
 AnyRequest = Request[Any, Any, Any]
 BranchPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 DEVICE_ADMINS = ("manager",)
+# Who calls walk-in numbers (the API's COUNTER_STAFF).
+COUNTER_ROLES = ("cashier", "manager")
 
 
 def _user(request: AnyRequest) -> SessionUser | None:
@@ -68,15 +70,60 @@ async def queue_page(request: AnyRequest, db_session: DbSession, branch: BranchP
 
 
 @get("/queue/{branch:int}/kiosk", include_in_schema=False)
-async def kiosk_page(db_session: DbSession, branch: BranchPath) -> Template:
-    """Public: the touch screen by the door where walk-in customers take a number."""
+async def kiosk_page(request: AnyRequest, db_session: DbSession, branch: BranchPath) -> Template:
+    """Public: the touch screen by the door where walk-in customers take a number. Paired as a queue
+    display (or opened by staff) it also shows, live, who is being served and how many wait."""
     shown = await db_session.get(Branch, branch)
     if shown is None or not shown.active:
         return Template(
             template_name="queue_kiosk.html", context={"problem": "No such branch."}, status_code=404
         )
     return Template(
-        template_name="queue_kiosk.html", context={"branch": shown, "services": service_options()}
+        template_name="queue_kiosk.html",
+        context={"branch": shown, "services": service_options(), "session": _user(request) is not None},
+    )
+
+
+@get("/queue/counter", include_in_schema=False)
+async def counter_index(request: AnyRequest, db_session: DbSession) -> Template | Redirect:
+    """The home page's link: the counter screen of the user's branch, or a choice of branches."""
+    user = _user(request)
+    if user is None:
+        return _login(request)
+    if not user.has_role(*COUNTER_ROLES):
+        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+    branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
+    if len(branches) == 1:
+        return Redirect(path=f"/queue/{branches[0].id}/counter")
+    if not branches:
+        return _counter_problem("You belong to no active branch.", 404, user)
+    return Template(template_name="queue_counter.html", context={"user": user, "pick": branches})
+
+
+@get("/queue/{branch:int}/counter", include_in_schema=False)
+async def counter_page(request: AnyRequest, db_session: DbSession, branch: BranchPath) -> Template | Redirect:
+    """A clerk's counter: pick a counter and its services, call the next number, call again, serve, send
+    to another counter, done or no-show; live over /pos (the walk-in events in full, ticket ids included)."""
+    user = _user(request)
+    if user is None:
+        return _login(request)
+    if not user.has_role(*COUNTER_ROLES):
+        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+    shown = await db_session.get(Branch, branch) if user.can_see_branch(branch) else None
+    if shown is None or not shown.active:
+        # Another branch's counter answers like a missing one.
+        return _counter_problem("No such branch among yours.", 404, user)
+    boot = {
+        "user": {"id": user.user_id, "name": user.full_name or user.username},
+        "branch": {"id": shown.id, "name": shown.name, "timezone": shown.timezone},
+        "services": [{"code": s.code, "title": s.title} for s in service_options()],
+    }
+    return Template(template_name="queue_counter.html", context={"user": user, "branch": shown, "boot": boot})
+
+
+def _counter_problem(message: str, status: int, user: SessionUser | None) -> Template:
+    return Template(
+        template_name="queue_counter.html", context={"problem": message, "user": user}, status_code=status
     )
 
 
@@ -100,9 +147,18 @@ async def admin_devices_page(request: AnyRequest, db_session: DbSession) -> Temp
     return Template(template_name="admin_devices.html", context={"user": user, "branches": branches})
 
 
-QUEUE_PAGES = [queue_index, queue_page, kiosk_page, pair_page, admin_devices_page]
+QUEUE_PAGES = [
+    queue_index,
+    queue_page,
+    kiosk_page,
+    counter_index,
+    counter_page,
+    pair_page,
+    admin_devices_page,
+]
 # (title, path, roles) for the home page's list of screens.
 QUEUE_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Walk-in counter (call numbers)", "/queue/counter", COUNTER_ROLES),
     ("Queue TV", "/queue", ("manager", "cashier")),
     ("Displays (pair a TV or kitchen tablet)", "/admin/devices", DEVICE_ADMINS),
 )

@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -35,21 +35,44 @@ VENDOR_SOCKET_IO = HERE / "node_modules" / "socket.io-client" / "dist"
 
 # The screens each role works on. Only screens that exist are listed; each screen's issue adds its own.
 SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Orders board", "/kanban", ("manager",)),
+    ("Till (POS)", "/pos", ("cashier", "manager")),
+    *QUEUE_SCREENS,
+    ("Kitchen displays", "/kds", ("kitchen", "manager")),
+    ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
+    ("My deliveries", "/courier", ("courier",)),
+    *MONEY_SCREENS,
     ("API schema", "/schema", ("admin", "manager")),
     ("Health", "/health/ready", ("admin", "manager")),
     ("Metrics", "/metrics", ("admin",)),
-    ("Kitchen displays", "/kds", ("kitchen", "manager")),
-    ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
-    ("Orders board", "/kanban", ("manager",)),
-    ("My deliveries", "/courier", ("courier",)),
-    ("Till (POS)", "/pos", ("cashier", "manager")),
-    *QUEUE_SCREENS,
-    *MONEY_SCREENS,
 )
+# A person's own screens, not a view over the shop: an admin (who passes every role check) is nobody's
+# courier, so they are listed only for those who hold the role itself.
+PERSONAL = frozenset({"/courier"})
+# What a role without screens yet can do, so their home page is never empty.
+NO_SCREENS_YET: dict[str, str] = {
+    "hr": (
+        "You are signed in with the HR role. The staff screens (employees, rotas, leave, clock-in and "
+        "payroll) come with a later release of Passline; until then there is nothing here for HR to do, "
+        "and nothing is waiting for you."
+    ),
+}
 
 
 def screens_for(user: SessionUser) -> list[tuple[str, str]]:
-    return [(title, path) for title, path, roles in SCREENS if user.has_role(*roles)]
+    return [
+        (title, path)
+        for title, path, roles in SCREENS
+        if (any(role in user.roles for role in roles) if path in PERSONAL else user.has_role(*roles))
+    ]
+
+
+def home_notes(user: SessionUser) -> list[str]:
+    """Why a role has no screen yet (hr), or that this sign-in opens none; shown on the home page."""
+    notes = [NO_SCREENS_YET[role] for role in user.roles if role in NO_SCREENS_YET]
+    if not notes and not screens_for(user):
+        notes.append("Your roles open no screen yet. Ask a manager which screens you need.")
+    return notes
 
 
 def _user(request: Request[Any, Any, Any]) -> SessionUser | None:
@@ -69,7 +92,16 @@ async def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = _user(request)
     if user is None:
         return Redirect(path="/login")
-    return Template(template_name="home.html", context={"user": user, "screens": screens_for(user)})
+    return Template(
+        template_name="home.html",
+        context={"user": user, "screens": screens_for(user), "notes": home_notes(user)},
+    )
+
+
+@get("/favicon.ico", include_in_schema=False, cache=86400)
+async def favicon() -> File:
+    """What a browser asks for on a page without an icon link (the printable receipts): the same mark."""
+    return File(path=STATIC / "favicon.png", media_type="image/png", content_disposition_type="inline")
 
 
 @get("/login", include_in_schema=False)
@@ -301,13 +333,27 @@ async def courier_page(
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
-        "branch": {"id": branch.id, "name": branch.name, "currency": branch.currency},
+        "branch": {
+            "id": branch.id,
+            "name": branch.name,
+            "currency": branch.currency,
+            "timezone": branch.timezone,
+        },
         "stream_id": await last_id(redis, keys, branch.id),
     }
     return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})
 
 
-DISPLAY_ROUTES = [index, login_page, kds_index, kds_expo_page, kds_station_page, kanban_page, courier_page]
+DISPLAY_ROUTES = [
+    index,
+    favicon,
+    login_page,
+    kds_index,
+    kds_expo_page,
+    kds_station_page,
+    kanban_page,
+    courier_page,
+]
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES

@@ -28,6 +28,7 @@ from app.events import floor as ev
 from app.events.stream import last_id
 from app.lib import audit
 from app.lib.errors import unprocessable
+from app.orders.ref import order_ref
 from app.orders.states import DISPATCH_CHANNELS, TERMINAL, State
 
 if TYPE_CHECKING:
@@ -96,9 +97,8 @@ def _duration(seconds: float) -> str:
 
 
 def _who(token: int | None, channel: str, order_id: str) -> str:
-    if token is not None:
-        return f"Token {token}"
-    return f"{channel.replace('_', ' ').capitalize()} order {order_id[:8]}"
+    # The order's one reference (#42), as on the board, the kitchen's screens and the receipt.
+    return f"{channel.replace('_', ' ').capitalize()} order {order_ref(token, order_id)}"
 
 
 class _Breach:

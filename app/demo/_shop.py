@@ -509,6 +509,8 @@ PRODUCTS = (*_ITEMS, COMBO)
 
 # Each branch has one till that needs an open shift before it sells.
 POS_PROFILES = (("till-1", "Front counter till"),)
+# The demo tills ask the cashier to confirm a sale over this (EGP): a meal for a family is 500-800.
+POS_CONFIRM_TOTAL = Decimal(2000)
 # Stock on hand of every stock-tracked product in every branch, in its base unit (cans and bottles).
 OPENING_STOCK = Decimal(240)
 

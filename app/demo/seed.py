@@ -387,7 +387,12 @@ async def _seed_pos(session: AsyncSession, counts: dict[str, int], branch_ids: d
         session,
         PosProfile,
         [
-            {"branch_id": branch_id, "code": code, "name": name}
+            {
+                "branch_id": branch_id,
+                "code": code,
+                "name": name,
+                "confirm_order_total": _shop.POS_CONFIRM_TOTAL,
+            }
             for branch_id in branch_ids.values()
             for code, name in _shop.POS_PROFILES
         ],

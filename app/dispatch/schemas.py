@@ -87,6 +87,16 @@ class DeliveryActionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     expected_version: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
+class DeliveryItem(msgspec.Struct, kw_only=True):
+    """One thing the courier carries (a combo's parts follow it with `part`)."""
+
+    qty: str
+    name: str
+    unit: str
+    note: str
+    part: bool
+
+
 class DeliveryOut(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     order_id: uuid.UUID
@@ -115,6 +125,8 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
     customer_name: str | None
     customer_phone: str | None
     event_id: str | None = None  # the courier.updated id, on a change
+    # What to hand over, so the courier can check the bag before leaving.
+    items: list[DeliveryItem] = msgspec.field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- courier cash

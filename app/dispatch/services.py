@@ -25,6 +25,7 @@ from app.db.models import (
     CourierTransaction,
     Delivery,
     Order,
+    OrderLine,
     Settlement,
     User,
 )
@@ -36,6 +37,7 @@ from app.dispatch.schemas import (
     BulkSettleIn,
     BulkSettleOut,
     BulkStatus,
+    DeliveryItem,
     DeliveryOut,
     DispatchIn,
     DispatchOut,
@@ -53,6 +55,7 @@ from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.money import money
 from app.orders import customer_of, exponent_of
+from app.orders.hot import qty_text
 from app.orders.states import State
 
 if TYPE_CHECKING:
@@ -223,6 +226,11 @@ class DispatchService:
     async def _delivery_out(self, delivery: Delivery, *, event_id: str | None = None) -> DeliveryOut:
         order = await self.session.get(Order, delivery.order_id)
         assert order is not None
+        lines = (
+            await self.session.scalars(
+                select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
+            )
+        ).all()
         customer = await customer_of(self.session, order.customer_id)
         exponent = await exponent_of(self.session, order.branch_id)
         return DeliveryOut(
@@ -254,6 +262,16 @@ class DispatchService:
             customer_name=customer[0].name if customer else None,
             customer_phone=customer[1] if customer else None,
             event_id=event_id,
+            items=[
+                DeliveryItem(
+                    qty=qty_text(line.qty),
+                    name=line.name,
+                    unit=line.unit,
+                    note=line.note,
+                    part=line.parent_line_no is not None,
+                )
+                for line in lines
+            ],
         )
 
     async def deliveries(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.db.models import Branch, Customer, Invoice, Order, OrderLine, Payment, PaymentRefund
 from app.invoices._issue import line_snapshots, seller_tax_number, tax_breakdown
 from app.lib.money import money
+from app.orders.ref import order_ref
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,6 +86,7 @@ class ReceiptDoc:
     rounding: str | None = None
     change: str | None = None
     balance: str | None = None
+    # The order's one reference (#42, app/orders/ref.py), as the screens and the TV show it.
     order_ref: str = ""
     # The order's queue token (counter, pickup, dine-in): the number the customer is called by.
     token: int | None = None
@@ -176,6 +178,7 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
     amends = None
     if invoice.amends_id is not None:
         amends = await session.scalar(select(Invoice.number_text).where(Invoice.id == invoice.amends_id))
+    token = await session.scalar(select(Order.token).where(Order.id == invoice.order_id))
     doc = ReceiptDoc(
         proforma=False,
         title="Invoice amendment" if invoice.kind == "amendment" else "Invoice",
@@ -198,8 +201,8 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
         tax_total=str(money(invoice.tax_total, exponent)),
         delivery_charge=str(money(invoice.delivery_charge, exponent)) if invoice.delivery_charge else None,
         total=str(money(invoice.total, exponent)),
-        order_ref=str(invoice.order_id),
-        token=await session.scalar(select(Order.token).where(Order.id == invoice.order_id)),
+        order_ref=order_ref(token, invoice.order_id),
+        token=token,
     )
     await _payments(session, doc, invoice.order_id, exponent)
     return doc
@@ -250,7 +253,7 @@ async def proforma_receipt(session: AsyncSession, order_id: uuid.UUID, actor: Se
         tax_total=str(money(order.tax_total, exponent)),
         delivery_charge=str(money(order.delivery_charge, exponent)) if order.delivery_charge else None,
         total=str(money(order.total, exponent)),
-        order_ref=str(order.id),
+        order_ref=order_ref(order.token, order.id),
         token=order.token,
     )
     await _payments(session, doc, order.id, exponent)

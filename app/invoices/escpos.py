@@ -38,6 +38,7 @@ _PLAIN = str.maketrans(
         "\u201d": '"',
         "\u00d7": "x",  # multiplication sign
         "\u2026": "...",
+        "\u2116": "No.",  # numero sign: an old order's reference (app/orders/ref.py)
     }
 )
 
@@ -114,6 +115,8 @@ def _header(w: _Writer, doc: ReceiptDoc) -> None:
         w.raw(BOLD_OFF)
     if doc.amends:
         w.line(f"Amends {doc.amends}")
+    if doc.order_ref:
+        w.line(f"Order {doc.order_ref}")
     w.line(doc.date)
     if doc.token:
         w.raw(BOLD_ON)

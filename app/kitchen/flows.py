@@ -7,27 +7,30 @@ orders' door as the server itself (`system`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db.models import KitchenTicket, Order
 from app.events import kitchen as kitchen_events
-from app.kitchen.machine import KITCHEN_STATES, KitchenMachine
+from app.kitchen.machine import EVENT_TYPES, KITCHEN_STATES, KitchenMachine, TicketAction
 from app.kitchen.schemas import CallOut, RushOut
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.redis import hget
-from app.orders import Door, Move, MoveRefusedError, live_state_missing, tickets_of
-from app.orders.states import SYSTEM, TERMINAL, State
+from app.orders import Door, FollowUp, Move, Moved, MoveRefusedError, live_state_missing, tickets_of
+from app.orders.states import SYSTEM, TERMINAL, TOKEN_CHANNELS, State
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
+    from app.db.session import Session
+    from app.events import Outbox
     from app.lib.deps import Scope
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,12 @@ _REASONS = {
     State.READY: "all tickets bumped",
     State.PREPARING: "kitchen started",
 }
+# A person's move to Preparing: what each ticket state does (started ones are already being made).
+_FOLLOW_ACTIONS: dict[str, TicketAction] = {"queued": "start", "bumped": "recall"}
+
+
+def _from_ms(value: int | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
 
 
 class KitchenFlows(ScopedService):
@@ -126,6 +135,66 @@ class KitchenFlows(ScopedService):
         )
         return current
 
+    # ------------------------------------------------------------------ a person's move
+
+    def after_move(self, *, to: State, actor: int | None) -> FollowUp | None:
+        """The follow-up of a person's move to `to` (the orders' KITCHEN_MOVES port): to Preparing, the
+        order's tickets start (queued ones), or come back to the station screens (bumped ones, when a
+        ready order is put back), so the kitchen sees what the manager's board says."""
+        if to is not State.PREPARING:
+            return None
+
+        async def start_tickets(session: Session, moved: Sequence[Moved], news: Outbox) -> None:
+            for m in moved:
+                await self._start_tickets(session, m.order_id, actor=actor)
+
+        return start_tickets
+
+    async def _start_tickets(self, session: Session, order_id: uuid.UUID, *, actor: int | None) -> None:
+        """Each ticket moved like a cook's tap (same script and events), its row mirrored and audited; the
+        door commits. Row locks in station order, as a cook's tap takes them one at a time."""
+        tickets = (
+            await session.scalars(
+                select(KitchenTicket)
+                .where(KitchenTicket.order_id == order_id)
+                .order_by(KitchenTicket.station_code)
+                .with_for_update()
+            )
+        ).all()
+        for ticket in tickets:
+            action = _FOLLOW_ACTIONS.get(ticket.state)
+            if action is None:
+                continue
+            reply = await self.machine.ticket(
+                branch_id=ticket.branch_id,
+                ticket_id=str(ticket.id),
+                order_id=str(order_id),
+                station_code=ticket.station_code,
+                action=action,
+                actor=actor,
+            )
+            if reply.outcome not in ("ok", "same") or reply.state is None:
+                continue  # gone from Redis, or the order moved on: the kitchen's own taps decide
+            ticket.state = reply.state
+            ticket.started_at = _from_ms(reply.started_ms)
+            ticket.bumped_at = _from_ms(reply.bumped_ms)
+            if reply.outcome == "ok":
+                audit.record(
+                    session,
+                    action=EVENT_TYPES[action],
+                    entity_type="kitchen_ticket",
+                    entity_id=ticket.id,
+                    actor_user_id=actor,
+                    branch_id=ticket.branch_id,
+                    data={
+                        "order_id": str(order_id),
+                        "station_code": ticket.station_code,
+                        "from": reply.previous,
+                        "to": reply.state,
+                        "reason": "order moved to preparing",
+                    },
+                )
+
     # ------------------------------------------------------------------ rush
 
     async def rush(self, *, order_id: uuid.UUID, rush: bool, actor: SessionUser) -> RushOut:
@@ -186,10 +255,8 @@ class KitchenFlows(ScopedService):
         order = await self.session.get(Order, order_id)
         if order is None or not actor.can_see_branch(order.branch_id):
             raise NotFoundException(detail="Order not found")
-        if order.token is None:
-            raise unprocessable(
-                "token", "this order has no queue token (delivery and partner orders get none)"
-            )
+        if order.token is None or order.channel not in TOKEN_CHANNELS:
+            raise unprocessable("token", "only counter, pickup and dine-in orders are called on the queue TV")
         branch_id, token, channel = order.branch_id, order.token, order.channel
         state = await self._hot_state(order)
         await self.session.rollback()

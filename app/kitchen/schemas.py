@@ -9,12 +9,14 @@ import uuid
 import msgspec
 
 
-class KdsItem(msgspec.Struct, kw_only=True):
+class KdsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     line_no: int
     name: str
     qty: str
     unit: str
     note: str
+    # The combo this item is part of (as in `ticket.created`), so the cook plates it with the meal.
+    bundle: str | None = None
 
 
 class KdsTicket(msgspec.Struct, kw_only=True):

@@ -5,7 +5,7 @@ Public names for the domains above: the door and its moves, and the small reads 
 
 from app.orders.actions.schemas import CancelRefund
 from app.orders.actions.service import MONEY_BACK, MoneyBack
-from app.orders.door import Door, Effects, Move, Moved, MoveRefusedError
+from app.orders.door import Door, Effects, FollowUp, Move, Moved, MoveRefusedError
 from app.orders.lookups import (
     branch_of,
     check_courier,
@@ -17,14 +17,17 @@ from app.orders.lookups import (
     reply_refusal,
     tickets_of,
 )
-from app.orders.service import ROAD_MOVES, OrderService, RoadMoves
+from app.orders.service import KITCHEN_MOVES, ROAD_MOVES, KitchenMoves, OrderService, RoadMoves
 
 __all__ = [
+    "KITCHEN_MOVES",
     "MONEY_BACK",
     "ROAD_MOVES",
     "CancelRefund",
     "Door",
     "Effects",
+    "FollowUp",
+    "KitchenMoves",
     "MoneyBack",
     "Move",
     "MoveRefusedError",

@@ -63,7 +63,9 @@ async def announce_new(
         branch_id=order.branch_id,
         order_id=str(order.id),
         state=State(order.state),
-        fields=hot.hash_fields(order, customer_name=who.name if who else None, exponent=exponent),
+        fields=hot.hash_fields(
+            order, customer_name=who.name if who else None, exponent=exponent, lines=lines
+        ),
         created=created_data.decode(),
         tickets=specs,
     )

@@ -30,7 +30,7 @@ from app.orders import hot, pricing
 from app.orders._sql import GateRefusedError, insert_order
 from app.orders.lookups import customer_of
 from app.orders.schemas import OrderCreate, SyncResult
-from app.orders.states import DISPATCH_CHANNELS, TOKEN_CHANNELS, Channel, State
+from app.orders.states import DISPATCH_CHANNELS, Channel, State
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -222,13 +222,33 @@ class OrderWriter:
                 order=order,
                 lines=lines,
                 tickets=tickets,
-                needs_token=not scheduled and request.channel in TOKEN_CHANNELS,
                 created_at=now,
                 stock={product_id: need for product_id, (need, _) in stock.items()},
             )
         except GateRefusedError:
             raise await self.why_not_written(request, branch.id, stock, products) from None
         return order, lines, tickets, customer
+
+    async def with_local_slot(self, request: OrderCreate) -> OrderCreate:
+        """A slot time without a zone ("13:00") is the branch's wall time, whatever the device's zone."""
+        delivery = request.delivery
+        if delivery is None or all(
+            t is None or t.tzinfo is not None for t in (delivery.slot_start, delivery.slot_end)
+        ):
+            return request
+        await CATALOG.check(self.redis, self.keys)
+        branch = await CATALOG.branch(self.session, request.branch_id)
+        if branch is None:
+            return request  # the insert names the unknown branch
+        zone = ZoneInfo(branch.timezone)
+
+        def local(value: dt.datetime | None) -> dt.datetime | None:
+            return value.replace(tzinfo=zone) if value is not None and value.tzinfo is None else value
+
+        slot = msgspec.structs.replace(
+            delivery, slot_start=local(delivery.slot_start), slot_end=local(delivery.slot_end)
+        )
+        return msgspec.structs.replace(request, delivery=slot)
 
     async def check_till(self, request: OrderCreate, branch_id: int) -> None:
         """The till must be this branch's; the shift, when the till needs one, must be given. Whether the
@@ -305,6 +325,19 @@ def check_channel_fields(request: OrderCreate) -> None:
             raise unprocessable("delivery.slot_end", "the slot ends before it starts")
     if request.table_label is not None and request.channel != Channel.DINE_IN:
         raise unprocessable("table_label", "only dine-in orders have a table")
+
+
+def check_slot_to_come(request: OrderCreate, now: dt.datetime) -> None:
+    """A new order's delivery slot must not be over: a slot that ended is a typing mistake (or a tablet's
+    wrong clock), never a delivery anyone can still make. A slot under way (started, not ended) is fine.
+    Only new orders are checked: a transfer copies an order as it is."""
+    end = request.delivery.slot_end if request.delivery else None
+    if end is not None and end.tzinfo is not None and end <= now:
+        minutes = int((now - end).total_seconds() // 60)
+        ago = "just now" if minutes < 1 else f"{minutes} min ago"
+        raise unprocessable(
+            "delivery.slot_end", f"this slot is over (it ended {ago}); pick one still to come"
+        )
 
 
 def split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicket]:

@@ -143,7 +143,6 @@ async def insert_order(
     order: Order,
     lines: Sequence[OrderLine],
     tickets: Sequence[KitchenTicket],
-    needs_token: bool,
     created_at: dt.datetime,
     stock: dict[int, Decimal] | None = None,
 ) -> int | None:
@@ -202,16 +201,13 @@ async def insert_order(
         params |= {"stock_ids": ids, "stock_needs": [stock[i] for i in ids], "stock_count": len(ids)}
     # The order's statement is its own transaction: no BEGIN/COMMIT round trips.
     async with raw.connection(engine) as conn:
-        params["token"] = (
-            await take_token(
-                conn,
-                branch_id=order.branch_id,
-                business_date=order.business_date,
-                order_id=order.id,
-                shift=None if order.shift_id is None else (order.shift_id, order.pos_profile_id or 0),
-            )
-            if needs_token
-            else None
+        # Every order's reference (app/orders/ref.py): a scheduled one's from its slot's day.
+        params["token"] = await take_token(
+            conn,
+            branch_id=order.branch_id,
+            business_date=order.business_date,
+            order_id=order.id,
+            shift=None if order.shift_id is None else (order.shift_id, order.pos_profile_id or 0),
         )
         try:
             row = await statement.fetchrow(conn, params)

@@ -18,6 +18,17 @@ from app.events import orders as order_events
 from app.lib.money import money
 
 
+class CardItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One thing ordered, as the board's card lists it (folded until opened)."""
+
+    qty: str
+    name: str
+    unit: str = "piece"
+    note: str = ""
+    # A bundle's component (a combo's drink): listed under the bundle's line.
+    part: bool = False
+
+
 class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What the kanban card shows besides state and version; kept in the order's hot hash."""
 
@@ -32,6 +43,9 @@ class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
     slot_end: str | None = None
     territory_id: int | None = None
     courier_id: int | None = None
+    # What was ordered, in line order (the transition and payment scripts edit other fields of this JSON
+    # and leave these alone).
+    items: list[CardItem] = msgspec.field(default_factory=list)
 
 
 _encoder = msgspec.json.Encoder()
@@ -56,7 +70,20 @@ def kitchen_lines(lines: Sequence[OrderLine]) -> list[OrderLine]:
     return sorted((line for line in lines if line.line_no not in bundles), key=lambda item: item.line_no)
 
 
-def card(order: Order, *, customer_name: str | None, exponent: int) -> Card:
+def card_items(lines: Sequence[OrderLine]) -> list[CardItem]:
+    return [
+        CardItem(
+            qty=qty_text(line.qty),
+            name=line.name,
+            unit=line.unit,
+            note=line.note,
+            part=line.parent_line_no is not None,
+        )
+        for line in sorted(lines, key=lambda item: item.line_no)
+    ]
+
+
+def card(order: Order, *, customer_name: str | None, exponent: int, lines: Sequence[OrderLine] = ()) -> Card:
     return Card(
         token=order.token,
         channel=order.channel,
@@ -69,10 +96,13 @@ def card(order: Order, *, customer_name: str | None, exponent: int) -> Card:
         slot_end=iso(order.slot_end),
         territory_id=order.territory_id,
         courier_id=order.courier_id,
+        items=card_items(lines),
     )
 
 
-def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> dict[str, str]:
+def hash_fields(
+    order: Order, *, customer_name: str | None, exponent: int, lines: Sequence[OrderLine] = ()
+) -> dict[str, str]:
     """The order hash fields besides those the Lua scripts own (state, version, timestamps)."""
     fields = {
         "branch_id": str(order.branch_id),
@@ -82,7 +112,9 @@ def hash_fields(order: Order, *, customer_name: str | None, exponent: int) -> di
         # The payments service's Lua copy of the status only moves forward from this sequence; unset on a
         # just-created order (the column's default, 0).
         "payment_seq": str(order.payment_seq or 0),
-        "card": _encoder.encode(card(order, customer_name=customer_name, exponent=exponent)).decode(),
+        "card": _encoder.encode(
+            card(order, customer_name=customer_name, exponent=exponent, lines=lines)
+        ).decode(),
     }
     if order.courier_id is not None:
         fields["courier_id"] = str(order.courier_id)

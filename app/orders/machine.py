@@ -64,7 +64,9 @@ def _with_table(source: str) -> str:
 
 
 def _with_tickets(source: str) -> str:
-    return source.replace("--@TICKETS@", resources.files("app.orders").joinpath("lua/_tickets.lua").read_text())
+    return source.replace(
+        "--@TICKETS@", resources.files("app.orders").joinpath("lua/_tickets.lua").read_text()
+    )
 
 
 TRANSITION = Script("app.orders", "transition", render=_with_table)

@@ -99,7 +99,7 @@ def order_fields(order: Order, *, customer_name: str | None, currency_exponent: 
         # The service stamps created_at in Python, PostgreSQL stamps updated_at at transaction start, so a
         # new order's updated_at can precede its created_at by milliseconds.
         "updated_ms": str(max(_ms(order.created_at), _ms(order.updated_at))),
-        **hot.hash_fields(order, customer_name=customer_name, exponent=currency_exponent),
+        **hot.hash_fields(order, customer_name=customer_name, exponent=currency_exponent, lines=order.lines),
     }
 
 

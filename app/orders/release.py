@@ -1,6 +1,7 @@
 """Releasing scheduled orders when their slot comes within the branch's lead time (worker cron).
 
-Each due order gets its token and tickets in PostgreSQL, then moves `scheduled → received` through the door
+Each due order gets its tickets (and, if it was stored before every order got its token when created, its
+token) in PostgreSQL, then moves `scheduled → received` through the door
 as the server itself, then its tickets reach the kitchen. The token is taken as a sale's is (`take_token`):
 the branch's daily counter row is locked for that one statement, never for the release's transaction.
 """
@@ -23,7 +24,7 @@ from app.orders._create import split_tickets
 from app.orders._sql import take_token
 from app.orders.door import Door, Move, MoveRefusedError
 from app.orders.lookups import tickets_of
-from app.orders.states import SYSTEM, TOKEN_CHANNELS, Channel, State
+from app.orders.states import SYSTEM, State
 
 if TYPE_CHECKING:
     from app.lib.deps import Scope
@@ -58,7 +59,9 @@ class Release(ScopedService):
         for order in due:
             tickets = await tickets_of(self.session, order.id)
             if not tickets:
-                order.token = await self._next_token(order)
+                # Orders get their token when created; one stored before that gets it now.
+                if order.token is None:
+                    order.token = await self._next_token(order)
                 tickets = split_tickets(order, order.lines)
                 self.session.add_all(tickets)
             await self.session.flush()
@@ -94,7 +97,5 @@ class Release(ScopedService):
         return released
 
     async def _next_token(self, order: Order) -> int | None:
-        if Channel(order.channel) not in TOKEN_CHANNELS:
-            return None
         async with raw.connection(self.engine) as conn:
             return await take_token(conn, branch_id=order.branch_id, business_date=order.business_date)

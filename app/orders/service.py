@@ -8,6 +8,7 @@ above it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,9 +23,9 @@ from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.orders import _reads
 from app.orders._announce import announce_new
-from app.orders._create import OrderWriter, rejected, request_hash
+from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
 from app.orders.actions.service import OrderActions
-from app.orders.door import Door, Move, MoveRefusedError
+from app.orders.door import Door, FollowUp, Move, MoveRefusedError
 from app.orders.lookups import (
     branch_of,
     check_courier,
@@ -47,8 +48,6 @@ from app.orders.schemas import (
 from app.orders.states import TERMINAL, State
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from app.auth.sessions import SessionUser
     from app.lib.deps import Scope
     from app.orders.states import Channel
@@ -56,6 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ROAD = frozenset({State.OUT_FOR_DELIVERY, State.DELIVERED, State.RETURNED})
+# Moves by a person that the kitchen follows up on (KITCHEN_MOVES).
+KITCHEN_FOLLOWS = frozenset({State.PREPARING})
 
 
 class RoadMoves(Protocol):
@@ -68,6 +69,16 @@ class RoadMoves(Protocol):
 
 
 ROAD_MOVES: Port[RoadMoves] = Port("road moves")
+
+
+class KitchenMoves(Protocol):
+    """What a person's move of an order means for its kitchen tickets (a manager dragging a card to
+    Preparing starts them). Implemented by app/kitchen/flows.py; the door runs it as the move's follow-up."""
+
+    def after_move(self, *, to: State, actor: int | None) -> FollowUp | None: ...
+
+
+KITCHEN_MOVES: Port[KitchenMoves] = Port("kitchen moves")
 
 
 class OrderService(ScopedService):
@@ -90,6 +101,9 @@ class OrderService(ScopedService):
         """
         digest = request_hash(request)
         try:
+            # Inside the try: a replayed sale whose slot has passed since still gets its order back.
+            request = await self.writer.with_local_slot(request)
+            check_slot_to_come(request, dt.datetime.now(dt.UTC))
             order, lines, tickets, customer = await self.writer.insert(request, digest, actor)
         except (IntegrityError, ApiError, PermissionDeniedException):
             await self.session.rollback()
@@ -200,6 +214,12 @@ class OrderService(ScopedService):
             await check_own_delivery(
                 self.session, self.redis, self.keys, order_id, branch_id=branch_id, actor=actor
             )
+        # A person moving an order to Preparing means the kitchen is on it: its tickets start.
+        after = (
+            self.scope.port(KITCHEN_MOVES).after_move(to=request.to, actor=actor.user_id)
+            if request.to in KITCHEN_FOLLOWS
+            else None
+        )
         # Give the connection back before waiting on Redis and the journal.
         await self.scope.release()
         try:
@@ -214,7 +234,8 @@ class OrderService(ScopedService):
                     courier_id=request.courier_id,
                     settle_mode=request.settle_mode,
                     reason=request.reason,
-                )
+                ),
+                after=after,
             )
         except MoveRefusedError as refused:
             raise await refusal(self.session, refused) from None

@@ -40,6 +40,8 @@ class PaymentStatus(StrEnum):
 
 TERMINAL = frozenset({State.COMPLETED, State.DELIVERED, State.CANCELLED})
 OPEN_STATES = tuple(s for s in State if s not in TERMINAL)
+# Every order has a token (its reference, app/orders/ref.py); these are the channels whose customers wait
+# in the shop, so the queue TV shows and calls their tokens.
 TOKEN_CHANNELS = frozenset({Channel.COUNTER, Channel.PICKUP, Channel.DINE_IN})
 DISPATCH_CHANNELS = frozenset({Channel.DELIVERY, Channel.PARTNER})
 HANDOVER_CHANNELS = frozenset({Channel.COUNTER, Channel.PICKUP, Channel.DINE_IN, Channel.PARTNER})

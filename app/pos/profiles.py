@@ -3,6 +3,7 @@ carries the profile, so a change bumps the catalog epoch and the tills refresh).
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -13,7 +14,8 @@ from app.auth.guards import ensure_branch_visible, found_in_branch
 from app.catalog.cache import bump_catalog_epoch
 from app.db.models import Branch, PosProfile
 from app.lib import audit
-from app.lib.errors import conflict
+from app.lib.errors import conflict, unprocessable
+from app.lib.money import places as decimal_places
 from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
 
 if TYPE_CHECKING:
@@ -34,7 +36,36 @@ def profile_out(profile: PosProfile) -> ProfileOut:
         payment_methods=list(profile.payment_methods),
         default_price_list=profile.default_price_list,
         active=profile.active,
+        confirm_line_qty=_plain(profile.confirm_line_qty),
+        confirm_order_total=_plain(profile.confirm_order_total),
     )
+
+
+# NUMERIC(12, 3) and NUMERIC(14, 4): nine and ten integer digits.
+_LARGEST = {"confirm_line_qty": Decimal("999999999"), "confirm_order_total": Decimal("9999999999")}
+
+
+def threshold(value: str | None, *, field: str, places: int) -> Decimal | None:
+    """A till's sanity limit from a request: a number above zero with at most `places` decimals, or None
+    (the till never asks); else a 422 naming the field."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise unprocessable(field, 'must be a number such as "20"') from None
+    if not amount.is_finite() or amount <= 0:
+        raise unprocessable(field, "must be above zero (or null: never ask)")
+    if amount > _LARGEST[field]:
+        raise unprocessable(field, "is too large")
+    if decimal_places(amount) > places:
+        raise unprocessable(field, f"has more than {places} decimals")
+    return amount
+
+
+def _plain(value: Decimal | None) -> str | None:
+    # "20", "150.5": PostgreSQL pads to the column's scale (20.000).
+    return None if value is None else f"{value.normalize():f}"
 
 
 class ProfileService:
@@ -56,7 +87,11 @@ class ProfileService:
         )
 
     async def create(self, *, data: ProfileCreate, actor: SessionUser) -> ProfileOut:
-        await self._branch(actor, data.branch_id)
+        branch = await self._branch(actor, data.branch_id)
+        confirm_line_qty = threshold(data.confirm_line_qty, field="confirm_line_qty", places=3)
+        confirm_order_total = threshold(
+            data.confirm_order_total, field="confirm_order_total", places=branch.currency_exponent
+        )
         profile = PosProfile(
             branch_id=data.branch_id,
             code=data.code,
@@ -65,6 +100,8 @@ class ProfileService:
             payment_methods=sorted(set(data.payment_methods), key=data.payment_methods.index),
             default_price_list=data.default_price_list,
             active=data.active,
+            confirm_line_qty=confirm_line_qty,
+            confirm_order_total=confirm_order_total,
         )
         self.session.add(profile)
         try:
@@ -92,6 +129,17 @@ class ProfileService:
         if "payment_methods" in changes:
             methods = changes["payment_methods"]
             changes["payment_methods"] = sorted(set(methods), key=methods.index)
+        if "confirm_line_qty" in changes:
+            changes["confirm_line_qty"] = threshold(
+                changes["confirm_line_qty"], field="confirm_line_qty", places=3
+            )
+        if "confirm_order_total" in changes:
+            branch = await self.session.get(Branch, profile.branch_id)
+            changes["confirm_order_total"] = threshold(
+                changes["confirm_order_total"],
+                field="confirm_order_total",
+                places=branch.currency_exponent if branch is not None else 2,
+            )
         before = {key: msgspec.to_builtins(getattr(profile, key)) for key in changes}
         for key, value in changes.items():
             setattr(profile, key, value)

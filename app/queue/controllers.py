@@ -19,12 +19,14 @@ from app.lib.deps import provide
 from app.lib.params import MAX_ID
 from app.queue.schemas import (
     CallNextIn,
+    CounterSnapshot,
     QueueBoardOut,
     RecallIn,
     ServiceOption,
     ServiceTicketOut,
     TicketIn,
     TicketTaken,
+    TransferIn,
 )
 from app.queue.services import QueueService, service_options
 
@@ -66,12 +68,21 @@ class QueueController(Controller):
         """Tickets waiting, called or being served, oldest first."""
         return await queue.open_tickets(branch_id=branch_id, actor=current_user(request))
 
+    @get("/counter", guards=[COUNTER_STAFF])
+    async def counter(self, request: AnyRequest, queue: Queue, branch_id: BranchPath) -> CounterSnapshot:
+        """The counter screen's snapshot: open tickets and the services, with the stream id."""
+        return await queue.counter_snapshot(branch_id=branch_id, actor=current_user(request))
+
     @post("/call-next", guards=[COUNTER_STAFF], status_code=HTTP_200_OK)
     async def call_next(
         self, request: AnyRequest, queue: Queue, branch_id: BranchPath, data: JSONBody[CallNextIn]
     ) -> ServiceTicketOut:
         return await queue.call_next(
-            branch_id=branch_id, counter=data.counter, service=data.service, actor=current_user(request)
+            branch_id=branch_id,
+            counter=data.counter,
+            service=data.service,
+            services=data.service_codes,
+            actor=current_user(request),
         )
 
 
@@ -93,6 +104,15 @@ class ServiceTicketController(Controller):
         counter = data.counter if data is not None else None
         return await queue.move(
             ticket_id=ticket_id, action="recall", actor=current_user(request), counter=counter
+        )
+
+    @post("/transfer", status_code=HTTP_200_OK)
+    async def transfer(
+        self, request: AnyRequest, queue: Queue, ticket_id: FromPath[uuid.UUID], data: JSONBody[TransferIn]
+    ) -> ServiceTicketOut:
+        """Send the customer to another counter (also mid-service): called there, announced on the TV."""
+        return await queue.move(
+            ticket_id=ticket_id, action="transfer", actor=current_user(request), counter=data.counter
         )
 
     @post("/serve", status_code=HTTP_200_OK)

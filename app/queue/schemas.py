@@ -64,11 +64,20 @@ class CallNextIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     counter: Counter
     # Only this service's queue; the oldest waiting ticket of any service otherwise.
     service: ServiceName | None = None
+    # The services this counter handles (the counter screen sends what the clerk ticked): the oldest
+    # waiting ticket of any of them. Given with `service`, both apply.
+    # (Not `services`: a body field named like a request dependency turns a validation error into a 500.)
+    service_codes: Annotated[list[ServiceName], msgspec.Meta(min_length=1, max_length=20)] | None = None
 
 
 class RecallIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # To send the customer to another counter than the one that called them first.
     counter: Counter | None = None
+
+
+class TransferIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # The counter the customer is sent to (called there, announced on the TV).
+    counter: Counter
 
 
 class ServiceTicketOut(msgspec.Struct, kw_only=True):
@@ -88,3 +97,16 @@ class ServiceTicketOut(msgspec.Struct, kw_only=True):
 class ServiceOption(msgspec.Struct, kw_only=True):
     code: str
     title: str
+
+
+class CounterSnapshot(msgspec.Struct, kw_only=True):
+    """The counter screen's snapshot: every open ticket of the branch, current to `stream_id` (the id is read
+    first, so a change made meanwhile is also sent as an event; events carry the whole ticket, so applying
+    one twice changes nothing)."""
+
+    branch_id: int
+    stream_id: str
+    # The server's clock, for "waiting 4 min" on the clerk's tablet.
+    now_ms: int
+    tickets: list[ServiceTicketOut]
+    services: list[ServiceOption]

@@ -32,12 +32,14 @@ from app.auth.devices import DevicePrincipal, ensure_viewer_sees_branch
 from app.auth.guards import ensure_branch_visible
 from app.db.models import Branch, ServiceTicket
 from app.events import floor
+from app.events.stream import last_id
 from app.lib import audit, ratelimit
 from app.lib.errors import conflict, unprocessable
 from app.lib.lua import Script
 from app.lib.redis import hset
 from app.orders.states import TOKEN_CHANNELS, State
 from app.queue.schemas import (
+    CounterSnapshot,
     PreparingToken,
     QueueBoardOut,
     ReadyToken,
@@ -85,9 +87,20 @@ EVENTS = {
 # (action, states it may start from, state it ends in)
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "recall": (("called", "no_show"), "called"),
+    # To another counter, also mid-service (the clerk there takes over): called there, announced again.
+    "transfer": (("called", "serving"), "called"),
     "serve": (("called",), "serving"),
     "done": (("called", "serving"), "done"),
     "no_show": (("called",), "no_show"),
+}
+
+# "Number 12 is done; it cannot be …": what each move would have done.
+_DONE_WORDS = {
+    "recall": "called again",
+    "transfer": "sent to another counter",
+    "serve": "served",
+    "done": "marked done",
+    "no_show": "marked a no-show",
 }
 
 _json = msgspec.json.Encoder()
@@ -299,6 +312,36 @@ class QueueService:
 
     # ------------------------------------------------------------------ the counters
 
+    async def counter_snapshot(self, *, branch_id: int, actor: SessionUser) -> CounterSnapshot:
+        """The counter screen's start: the stream id first, then the open tickets (see CounterSnapshot)."""
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None:
+            raise NotFoundException(detail="Branch not found")
+        stream_id = await last_id(self.redis, self.keys, branch_id)
+        seconds, micros = await self.redis.time()
+        today = dt.datetime.now(ZoneInfo(branch.timezone)).date()
+        rows = await self.session.scalars(
+            select(ServiceTicket)
+            .where(
+                ServiceTicket.branch_id == branch_id,
+                or_(
+                    ServiceTicket.state.in_(OPEN_STATES),
+                    # Today's no-shows, for the clerk to call again when they come back.
+                    and_(ServiceTicket.state == "no_show", ServiceTicket.business_date == today),
+                ),
+            )
+            .order_by(ServiceTicket.business_date, ServiceTicket.number)
+        )
+        tickets = [ticket_out(t) for t in rows.all()]
+        return CounterSnapshot(
+            branch_id=branch_id,
+            stream_id=stream_id,
+            now_ms=int(seconds) * 1000 + int(micros) // 1000,
+            tickets=tickets,
+            services=service_options(),
+        )
+
     async def open_tickets(self, *, branch_id: int, actor: SessionUser) -> list[ServiceTicketOut]:
         ensure_branch_visible(actor, branch_id, what="Branch")
         rows = await self.session.scalars(
@@ -309,11 +352,22 @@ class QueueService:
         return [ticket_out(t) for t in rows.all()]
 
     async def call_next(
-        self, *, branch_id: int, counter: str, service: str | None, actor: SessionUser
+        self,
+        *,
+        branch_id: int,
+        counter: str,
+        service: str | None,
+        actor: SessionUser,
+        services: list[str] | None = None,
     ) -> ServiceTicketOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if service is not None and service not in SERVICES:
             raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+        for index, name in enumerate(services or ()):
+            if name not in SERVICES:
+                raise unprocessable(
+                    f"service_codes[{index}]", f"unknown service {name!r}; one of {', '.join(SERVICES)}"
+                )
         if await self.session.get(Branch, branch_id) is None:
             raise NotFoundException(detail="Branch not found")
         stmt = (
@@ -326,9 +380,13 @@ class QueueService:
         )
         if service is not None:
             stmt = stmt.where(ServiceTicket.service == service)
+        if services:
+            stmt = stmt.where(ServiceTicket.service.in_(services))
         ticket = await self.session.scalar(stmt)
         if ticket is None:
-            raise conflict("Nobody is waiting", reason="queue_empty")
+            wanted = [SERVICES[s] for s in ([service] if service else services or [])]
+            detail = f"Nobody is waiting for {' or '.join(wanted)}" if wanted else "Nobody is waiting"
+            raise conflict(detail, reason="queue_empty")
         ticket.state = "called"
         ticket.counter = counter
         ticket.called_at = dt.datetime.now(dt.UTC)
@@ -346,13 +404,16 @@ class QueueService:
             raise NotFoundException(detail="Ticket not found")
         if ticket.state not in origins:
             raise conflict(
-                f"Ticket {ticket.number} is {ticket.state}; it cannot be moved to {target}",
+                f"Number {ticket.number} is {ticket.state.replace('_', ' ')}; it cannot be "
+                f"{_DONE_WORDS[action]}",
                 state=ticket.state,
                 reason="illegal",
             )
+        if action == "transfer" and counter == ticket.counter:
+            raise unprocessable("counter", f"number {ticket.number} is already at counter {counter}")
         now = dt.datetime.now(dt.UTC)
         ticket.state = target
-        if action == "recall":
+        if action in ("recall", "transfer"):
             ticket.called_at = now
             ticket.called_by = actor.user_id
             ticket.counter = counter or ticket.counter
@@ -362,7 +423,7 @@ class QueueService:
         else:
             ticket.done_at = now
         return await self._commit_change(
-            ticket, actor, action=action, event=CALLED if action == "recall" else UPDATED
+            ticket, actor, action=action, event=CALLED if action in ("recall", "transfer") else UPDATED
         )
 
     async def _commit_change(
@@ -377,7 +438,7 @@ class QueueService:
             branch_id=ticket.branch_id,
             data={"number": ticket.number, "state": ticket.state, "counter": ticket.counter},
         )
-        self._announce(ticket, event, recall=action == "recall")
+        self._announce(ticket, event, recall=action in ("recall", "transfer"))
         await self.session.commit()
         await self.session.refresh(ticket)
         return ticket_out(ticket)

@@ -1,6 +1,6 @@
 """Shift endpoints (cashier, manager): thin; every rule is in ShiftService.
 
-GET  /api/v1/pos/profiles/{id}/shift          the till's open shift, or 404
+GET  /api/v1/pos/profiles/{id}/shift          the till's open shift, or null
 POST /api/v1/shifts                           open (409 when the till already has one)
 POST /api/v1/shifts/{id}/cash-movements       cash in / out with a reason
 GET  /api/v1/shifts/{id}/summary              expected per method so far
@@ -53,7 +53,7 @@ class ShiftController(Controller):
     @get("/pos/profiles/{pos_profile_id:int}/shift")
     async def current(
         self, request: AnyRequest, pos_profile_id: ProfileId, shift_service: Service
-    ) -> ShiftOut:
+    ) -> ShiftOut | None:
         return await shift_service.current(pos_profile_id=pos_profile_id, actor=current_user(request))
 
     @get("/shifts", guards=[MANAGERS])

@@ -61,14 +61,15 @@ class ShiftService:
 
     # ------------------------------------------------------------------ open
 
-    async def current(self, *, pos_profile_id: int, actor: SessionUser) -> ShiftOut:
-        """The till's open shift; 404 when there is none (or the till is not the caller's to see)."""
+    async def current(self, *, pos_profile_id: int, actor: SessionUser) -> ShiftOut | None:
+        """The till's open shift; None when there is none (a till with no shift is no error: the page asks
+        at every start). A till that is not the caller's to see is a 404."""
         profile = await self._profile(pos_profile_id, actor, field=None)
         shift = await self.session.scalar(
             select(Shift).where(Shift.pos_profile_id == profile.id, Shift.status == "open")
         )
         if shift is None:
-            raise NotFoundException(detail="This till has no open shift")
+            return None
         return await self._shift_out(shift)
 
     async def open(self, *, request: ShiftOpenIn, actor: SessionUser) -> tuple[ShiftOut, bool]:

@@ -11,6 +11,7 @@ const SHELL = [
   "/static/css/app.css",
   "/static/css/pos.css",
   "/static/js/api.js",
+  "/static/js/clock.js",
   "/static/js/live.js",
   "/static/js/pos.js",
   "/static/js/pos/catalog.js",
@@ -21,6 +22,7 @@ const SHELL = [
   "/static/js/pos/queue.js",
   "/static/js/pos/shift.js",
   "/static/js/pos/util.js",
+  "/static/js/ref.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];
 // API reads the till needs to start offline: tills, the catalog (and its fallback reads), the open shift.

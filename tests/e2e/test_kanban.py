@@ -28,6 +28,7 @@ from tests.support.kanban import (
     card,
     in_column,
     make_shop,
+    mouse_drag,
     new_order,
     settled,
     signed_in,
@@ -68,17 +69,6 @@ async def tablet(browser: Any, live_server: LiveServer, shop: dict[str, Any]) ->
     yield person
     await person.close()
     assert not person.errors, person.errors
-
-
-async def mouse_drag(page: Any, order_id: str, state: str) -> None:
-    """Press on the card, move across in steps (pointer events all the way), release over the column."""
-    source = await card(page, order_id).bounding_box()
-    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
-    assert source and target
-    await page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 12)
-    await page.mouse.down()
-    await page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 80, steps=12)
-    await page.mouse.up()
 
 
 async def touch_path(page: Any, points: list[tuple[float, float]], *, hold_ms: int = 0) -> None:

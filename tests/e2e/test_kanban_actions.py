@@ -291,13 +291,14 @@ async def test_the_slot_window_keeps_deliveries_whose_slot_overlaps_it(
     slotted = created.json()
     unslotted = await new_order(manager_api, shop)
 
-    # The board reads slot times in the tablet's zone: Cairo here, like the shop.
+    # The board reads slot times, and the slot filter's window, in the branch's zone (Cairo), whatever
+    # the tablet's: this one is set to New York.
     tablet = await signed_in(
         browser,
         live_server,
         "mona",
-        timezone_id="Africa/Cairo",
-        locale="en-GB",
+        timezone_id="America/New_York",
+        locale="en-US",
         viewport={"width": 1600, "height": 1000},
     )
     try:

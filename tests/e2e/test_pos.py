@@ -111,7 +111,7 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     success = page.locator("#success")
     await success.wait_for(state="visible", timeout=WAIT_MS)
     token = await page.inner_text("#s-token")
-    assert re.fullmatch(r"\d+", token), token
+    assert re.fullmatch(r"#\d+", token), token
     assert "6.00" in await page.inner_text("#s-change")
     assert "114.00" in await page.inner_text("#s-paid")
     assert "TERM-42" in await page.inner_text("#s-payments")
@@ -122,7 +122,7 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
     response = await api.get(f"/api/v1/orders/{order_id}")
     assert response.status_code == 200, response.text
     order = response.json()
-    assert order["token"] == int(token)
+    assert f"#{order['token']}" == token
     assert order["totals"]["total"] == "114.00"
     assert order["payment_status"] == "paid"
     assert sorted(p["method"] for p in order["payments"]) == ["card", "cash"]
@@ -159,7 +159,7 @@ async def test_refused_tender_then_pay_again_is_one_order(
     (order,) = await orders_of(api, shop["branch"])
     banner = page.locator("#made")
     await banner.wait_for(state="visible", timeout=WAIT_MS)
-    assert f"token {order['token']}" in await banner.inner_text()
+    assert f"as #{order['token']}" in await banner.inner_text()
     assert "27.00" in await banner.inner_text()
     assert await page.locator("#pos[data-locked]").count() == 1
     for control in ("#cart .pos-line button >> nth=0", ".pos-product >> nth=0", "#clear", "#channel"):
@@ -227,7 +227,7 @@ WRITE_QUEUE = """(entries) => new Promise((resolve, reject) => {
 FETCH = "(url) => fetch(url, {cache: 'no-store'}).then(() => 'reached', () => 'blocked')"
 
 
-async def sell_offline(page: Any) -> None:
+async def sell_offline(page: Any, *, next_sale: bool = True) -> None:
     await add_burger(page)
     await page.click("#checkout")
     await tender(page, "cash", "57.00", tendered="60.00")
@@ -235,7 +235,10 @@ async def sell_offline(page: Any) -> None:
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
     assert await page.locator("#s-offline").is_visible()
     assert "3.00" in await page.inner_text("#s-change")
-    await page.click("#s-new")
+    # No reference yet: the server gives it when the sale reaches it.
+    assert "#" not in await page.inner_text("#s-token")
+    if next_sale:
+        await page.click("#s-new")
 
 
 async def test_offline_sales_replay_once(
@@ -261,9 +264,12 @@ async def test_offline_sales_replay_once(
     await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
     await page.locator("#queue-count", has_text="2").wait_for(timeout=WAIT_MS)
     await page.locator('.pos-product:has-text("Burger")').wait_for(timeout=WAIT_MS)
+    # A third one whose success screen the cashier still shows when the network returns.
+    await sell_offline(page, next_sale=False)
     saved = await page.evaluate(READ_QUEUE)
-    assert len(saved) == 2
+    assert len(saved) == 3
     assert await orders_of(api, shop["branch"]) == []
+    shown = await page.get_attribute("#success", "data-order-id")
 
     await context.set_offline(False)
     await page.locator("#queue-badge").wait_for(state="hidden", timeout=WAIT_MS)
@@ -271,6 +277,12 @@ async def test_offline_sales_replay_once(
     orders = await orders_of(api, shop["branch"])
     assert sorted(o["id"] for o in orders) == sorted(e["id"] for e in saved)
     assert all(o["payment_status"] == "paid" for o in orders)
+    # Replayed, each sale has its reference: on the screen still showing it, and named for the others.
+    token = next(o["token"] for o in orders if o["id"] == shown)
+    await page.locator("#s-token", has_text=f"#{token}").wait_for(timeout=WAIT_MS)
+    assert await page.locator("#s-offline").is_hidden()
+    told = await page.inner_text("#toast")
+    assert all(f"#{o['token']}" in told for o in orders), told
 
     # A replay the tablet could not record as finished (a crash between the server's answer and the
     # delete) runs again in full: the server answers "existed" and takes nothing twice.
@@ -387,7 +399,16 @@ async def test_shift_open_sell_cash_out_close_short(
         await page.click("#cm-save")
         await page.locator("#shift-summary", has_text="137.00").wait_for(timeout=WAIT_MS)
         await page.fill('#close-counts input[data-method="cash"]', "135.00")
+        # Closing is final: the till asks once more, showing the counts. Kept open, nothing is closed.
         await page.click("#shift-close")
+        confirm = page.locator("#confirm")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        assert "Cash counted: 135.00" in await page.inner_text("#confirm-list")
+        await page.click("#confirm-no")
+        await confirm.wait_for(state="hidden", timeout=WAIT_MS)
+        assert await page.locator('#shift-state[data-state="open"]').count() == 1
+        await page.click("#shift-close")
+        await page.click("#confirm-yes")
         cash = page.locator('#close-result tr[data-method="cash"]')
         await cash.wait_for(timeout=WAIT_MS)
         assert "137.00" in await cash.inner_text()
@@ -470,3 +491,42 @@ async def test_manager_discounts_with_reasons(
     assert order["discount_reason"] == "regular"
     assert order["lines"][0]["discount"] == "10.00"
     assert order["lines"][0]["discount_reason"] == "dented box"
+
+
+async def test_an_unusual_sale_asks_the_cashier_to_confirm(
+    browser: Any, live_server: LiveServer, factory: Factory, api: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """A line over the till's quantity, or a total over its limit, is shown back before any payment."""
+    from decimal import Decimal
+
+    from app.db.models import Branch
+
+    branch = await factory.session.get(Branch, shop["branch"])
+    profile = await till_profile(factory, branch, require_shift=False)
+    profile.confirm_line_qty = Decimal(10)
+    profile.confirm_order_total = Decimal(500)
+    await factory.commit()
+
+    async with tablet(browser, live_server, api) as page:
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        await add_burger(page, 9)
+        await page.locator("#t-total", has_text="513.00").wait_for(timeout=WAIT_MS)
+        # Nine burgers: under the line's limit, over the sale's.
+        await page.click("#checkout")
+        confirm = page.locator("#confirm")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        assert await page.inner_text("#confirm-list") == "Total 513.00 EGP (more than 500.00 EGP)"
+        await page.click("#confirm-no")
+        await confirm.wait_for(state="hidden", timeout=WAIT_MS)
+        assert await page.locator("#pay").is_hidden()
+
+        await add_burger(page, 2)
+        await page.locator("#t-total", has_text="627.00").wait_for(timeout=WAIT_MS)
+        await page.click("#checkout")
+        await confirm.wait_for(state="visible", timeout=WAIT_MS)
+        doubts = await page.inner_text("#confirm-list")
+        assert "Burger: 11 (more than 10)" in doubts and "Total 627.00 EGP" in doubts
+        await page.click("#confirm-yes")
+        await page.locator("#pay").wait_for(state="visible", timeout=WAIT_MS)
+    # Nothing was sold while the cashier looked again.
+    assert await orders_of(api, shop["branch"]) == []

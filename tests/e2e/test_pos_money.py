@@ -6,6 +6,7 @@ moment the worker issues it."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -156,14 +157,14 @@ async def test_the_success_screen_shows_the_invoice_receipt_with_the_token_once_
         await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
         receipt = page.locator("#s-receipt")
         assert await receipt.get_attribute("data-kind") == "proforma"
-        token = await page.inner_text("#s-token")
-        assert re.fullmatch(r"\d+", token), token
+        # The success screen shows the order's reference, `#` and its token.
+        ref = await page.inner_text("#s-token")
+        assert re.fullmatch(r"#\d+", ref), ref
+        token = ref.removeprefix("#")
         order = await the_order(http, page)
         assert order["payment_status"] == "paid"
 
         # The worker's job, run here: the screen hears `invoice.issued` and swaps the receipt.
-        import uuid
-
         async with runtime.sessionmaker() as session:
             issued = await issue_for_order(
                 session, runtime.redis, runtime.keys, runtime.bus, order_id=uuid.UUID(order["id"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import msgspec
@@ -115,7 +116,7 @@ async def test_an_overdue_order_alerts_once_per_breach(
     )
     assert raised.token == order["token"] and raised.channel == "counter"
     assert raised.message == row.message
-    assert raised.message.startswith(f"Token {order['token']} has been received for 11 min")
+    assert raised.message.startswith(f"Counter order #{order['token']} has been received for 11 min")
 
     # A move is a new version: staying too long in the next state is a new breach.
     await move(client, order["id"], to="preparing")
@@ -133,17 +134,15 @@ async def test_a_delivery_past_its_slot_alerts_once(
 ) -> None:
     await login(client, "mia")
     now = dt.datetime.now(dt.UTC)
-    late = await new_order(
-        client, shop, channel="delivery", slot=(now - dt.timedelta(hours=2), now - dt.timedelta(hours=1))
-    )
-    gone = await new_order(
-        client, shop, channel="delivery", slot=(now - dt.timedelta(hours=2), now - dt.timedelta(hours=1))
-    )
+    # Slots under way now (a slot already over is refused), scanned as if two hours had passed.
+    soon = (now - dt.timedelta(minutes=10), now + dt.timedelta(minutes=20))
+    late = await new_order(client, shop, channel="delivery", slot=soon)
+    gone = await new_order(client, shop, channel="delivery", slot=soon)
     await new_order(
         client,
         shop,
         channel="delivery",
-        slot=(now + dt.timedelta(minutes=10), now + dt.timedelta(minutes=40)),
+        slot=(now + dt.timedelta(hours=2, minutes=10), now + dt.timedelta(hours=2, minutes=40)),
     )
     await new_order(client, shop, channel="delivery")  # no slot, nothing to miss
     # A cancelled order is no late delivery, even while PostgreSQL still says `received`.
@@ -151,21 +150,68 @@ async def test_a_delivery_past_its_slot_alerts_once(
         f"/api/v1/orders/{gone['id']}/transitions", json={"to": "cancelled", "reason": "no answer"}
     )
     assert cancelled.status_code == 200
+    # Limits out of the way: only the slot is late here.
+    limits = await client.put(
+        f"/api/v1/branches/{shop['branch'].id}/state-limits", json={"received": 7 * 24 * 3600}
+    )
+    assert limits.status_code == 200, limits.text
 
-    report = await scan(runtime)
+    report = await scan(runtime, after=2 * 3600)
     assert (report["slot_missed"], report["overdue"]) == (1, 0)
     (raised,) = await raised_events(runtime, shop["branch"].id)
     assert (raised.order_id, raised.kind, raised.state, raised.token) == (
         late["id"],
         "slot_missed",
         "received",
-        None,
+        late["token"],
     )
-    assert "delivery slot ended at" in raised.message and raised.message.endswith("still received")
+    # The slot's end in the branch's time (Cairo), as it was entered.
+    ended = dt.datetime.fromisoformat(late["delivery"]["slot_end"]).astimezone(ZoneInfo("Africa/Cairo"))
+    assert f"delivery slot ended at {ended:%H:%M}" in raised.message
+    assert raised.message.endswith("still received")
     # The slot does not start again when the order moves: one alert per order.
     await move(client, late["id"], to="preparing")
-    assert (await scan(runtime))["events"] == 0
+    assert (await scan(runtime, after=2 * 3600))["events"] == 0
     assert len(await alert_rows(runtime)) == 1
+
+
+async def test_a_slot_already_over_is_refused_and_a_slot_without_a_zone_is_the_branchs(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    await login(client, "cass")
+    now = dt.datetime.now(dt.UTC)
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "branch_id": shop["branch"].id,
+        "channel": "delivery",
+        "lines": [{"product_id": shop["burger"].id, "qty": "1"}],
+        "delivery": {
+            "address": "3 Nile St",
+            "territory_id": shop["territory"].id,
+            "slot_start": (now - dt.timedelta(hours=2)).isoformat(),
+            "slot_end": (now - dt.timedelta(hours=1)).isoformat(),
+        },
+    }
+    over = await client.post("/api/v1/orders", json=body)
+    assert over.status_code == 422, over.text
+    assert over.json()["field"] == "delivery.slot_end" and "over" in over.json()["detail"]
+
+    # "13:00" with no zone is 13:00 where the shop is (Cairo), not where the tablet or the server is.
+    cairo = ZoneInfo("Africa/Cairo")
+    start = (dt.datetime.now(cairo) + dt.timedelta(minutes=30)).replace(second=0, microsecond=0)
+    end = start + dt.timedelta(minutes=30)
+    body |= {"id": str(uuid.uuid4())}
+    body["delivery"] |= {
+        "slot_start": start.replace(tzinfo=None).isoformat(),
+        "slot_end": end.replace(tzinfo=None).isoformat(),
+    }
+    made = await client.post("/api/v1/orders", json=body)
+    assert made.status_code == 201, made.text
+    slot = made.json()["delivery"]
+    assert dt.datetime.fromisoformat(slot["slot_start"]) == start
+    assert dt.datetime.fromisoformat(slot["slot_end"]) == end
+    # Sent again (an offline queue replayed), it is the same order.
+    assert (await client.post("/api/v1/orders", json=body)).status_code == 200
 
 
 async def test_limits_are_per_branch_and_apply_from_the_next_scan(

@@ -48,6 +48,7 @@ async def sale(factory: Factory, runtime: Any) -> dict[str, Any]:
         branch=branch,
         customer=customer,
         delivery_charge="20.00",
+        token=42,
         commit=False,
         lines=[
             priced(burger, qty="2", unit_price="100.00", discount="15.00", discount_reason="loyalty"),
@@ -119,6 +120,8 @@ async def test_the_html_receipt_prints_everything_and_loads_nothing(
         "Tendered",
         "data-rounding>-0.01<",
         "data-change>1.85<",
+        # The order's one reference, as the screens and the TV show it.
+        "data-order-ref>#42<",
     ):
         assert expected in html, expected
     assert html.count('class="component"') == 2
@@ -144,6 +147,7 @@ async def test_the_escpos_receipt_decodes_to_the_same_totals(
     assert all(len(line) <= 48 for line in lines)
     assert "Receipt Grill" in lines and "Tax no. EG-TAX-777" in lines
     assert f"Invoice {sale['number']}" in lines
+    assert "Order #42" in lines
 
     item_lines = [line for line in lines if re.match(r"^\s*\d+ piece ", line)]
     assert [line.startswith("  ") for line in item_lines] == [False, False, True, True, False]
@@ -176,8 +180,12 @@ async def test_a_pro_forma_is_clearly_not_an_invoice(client: httpx.AsyncClient, 
     assert "PRO-FORMA — not an invoice" in html.text
     assert "data-number" not in html.text
     assert "data-total>21.00<" in html.text
+    # An order stored before every order had a token: the start of its id, never taken for a token.
+    ref = order_id.hex[:6].upper()
+    assert f"data-order-ref>№ {ref}<" in html.text
     escpos = await client.get(f"/api/v1/orders/{order_id}/receipt", params={"format": "escpos"})
     _, lines = decode_escpos(escpos.content)
+    assert f"Order No. {ref}" in lines
     assert lines[0] == "PRO-FORMA - not an invoice"
     assert "PRO-FORMA - not an invoice" in lines[-3:]
     assert not any(line.startswith("Invoice ") for line in lines)

@@ -401,7 +401,8 @@ async def test_expo_snapshot_lists_open_orders_with_their_tickets(
     assert orders[second["id"]]["tickets"] == [
         {"ticket_id": ticket_of(second, "bar"), "station_code": "bar", "state": "bumped"}
     ]
-    assert (orders[delivery["id"]]["token"], orders[delivery["id"]]["channel"]) == (None, "delivery")
+    assert orders[delivery["id"]]["channel"] == "delivery"
+    assert orders[delivery["id"]]["token"] == delivery["token"] is not None
 
 
 async def test_snapshots_are_branch_scoped_and_validated(
@@ -460,8 +461,54 @@ async def test_call_a_ready_orders_token(
     assert (await client.post(url)).status_code == 404
 
     delivery = await new_order(client, shop, products=("burger",), channel="delivery")
-    no_token = await client.post(f"/api/v1/orders/{delivery['id']}/call")
-    assert no_token.status_code == 422 and no_token.json()["field"] == "token"
+    # Its token is its reference, but a delivery's customer is not in the shop: nothing to call on the TV.
+    no_call = await client.post(f"/api/v1/orders/{delivery['id']}/call")
+    assert no_call.status_code == 422 and no_call.json()["field"] == "token"
+
+
+async def test_a_managers_move_to_preparing_starts_the_orders_tickets(
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
+) -> None:
+    """The board's drag to Preparing means the kitchen is on it: the station screens must say so too."""
+    branch = shop["branch"]
+    order = await new_order(client, shop)
+    await login(client, "boss")
+    mark = await last_id(runtime.redis, runtime.keys, branch)
+
+    moved = await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "preparing"})
+    assert moved.status_code == 200, moved.text
+    stream = await events_after(runtime, branch, mark)
+    # The move first, then each ticket as if a cook had tapped Start (the same script and events).
+    assert [(e.type, e.data().get("station_code")) for e in stream] == [
+        ("order.state_changed", None),
+        ("ticket.started", "bar"),
+        ("ticket.started", "grill"),
+    ]
+    for station in ("grill", "bar"):
+        row = await ticket_row(runtime, ticket_of(order, station))
+        assert row.state == "started" and row.started_at is not None
+        hot = await runtime.redis.hget(runtime.keys.ticket(branch, ticket_of(order, station)), "state")
+        assert hot == b"started"
+    async with runtime.sessionmaker() as session:
+        audited = (
+            await session.scalars(select(AuditLog).where(AuditLog.entity_id == ticket_of(order, "grill")))
+        ).all()
+    assert [(a.action, a.data["reason"]) for a in audited] == [("ticket.started", "order moved to preparing")]
+    assert audited[0].actor_user_id not in (None, shop["cook"])
+    # Still the kitchen's to finish: the order is ready when both are bumped.
+    await login(client, "cook")
+    for station in ("grill", "bar"):
+        assert (await act(client, ticket_of(order, station), "bump")).status_code == 200
+    assert (await client.get(f"/api/v1/orders/{order['id']}")).json()["state"] == "ready"
+
+    # Put back from ready by the manager (every ticket bumped): the tickets come back to the stations.
+    await login(client, "boss")
+    back = await client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "preparing"})
+    assert back.status_code == 200, back.text
+    for station in ("grill", "bar"):
+        assert (await ticket_row(runtime, ticket_of(order, station))).state == "started"
+    snapshot = (await client.get(f"/api/v1/kds/{branch}/grill")).json()
+    assert ticket_of(order, "grill") in {t["ticket_id"] for t in snapshot["tickets"]}
 
 
 # --------------------------------------------------------------------------- what each audience sees

@@ -147,7 +147,7 @@ async def test_kg_items_wholesale_and_branch_prices(client: httpx.AsyncClient, s
     assert lines[2]["unit_price"] == "25.00"  # this branch's own price beats the all-branch one
 
 
-async def test_delivery_order_charges_the_territory_and_gets_no_token(
+async def test_delivery_order_charges_the_territory_and_gets_its_token_at_once(
     client: httpx.AsyncClient, shop: dict[str, Any]
 ) -> None:
     await login(client, "cashier")
@@ -158,8 +158,10 @@ async def test_delivery_order_charges_the_territory_and_gets_no_token(
         delivery={"address": "1 Nile St", "territory_id": shop["territory"].id},
         lines=[{"product_id": shop["burger"].id, "qty": "1"}],
     )
+    counter = (await client.post("/api/v1/orders", json=order_body(shop))).json()
     order = (await client.post("/api/v1/orders", json=body)).json()
-    assert order["token"] is None
+    # Every order has its reference from the start: the branch's next number of the day, like a sale's.
+    assert (counter["token"], order["token"]) == (1, 2)
     assert order["totals"]["delivery_charge"] == "20.00"
     assert order["totals"]["total"] == "77.00"
     assert order["delivery"]["address"] == "1 Nile St"
@@ -186,6 +188,8 @@ async def test_far_slot_starts_scheduled_and_the_worker_releases_it(
     order = (await client.post("/api/v1/orders", json=body)).json()
     assert order["state"] == "scheduled"
     assert order["tickets"] == []
+    # Its reference from the start, from the counter of its slot's day; the release keeps it.
+    assert order["token"] == 1
 
     async with provide_services(runtime) as scope:
         service = scope.get(Release)
@@ -194,6 +198,7 @@ async def test_far_slot_starts_scheduled_and_the_worker_releases_it(
         assert await service.release_due(now=start - dt.timedelta(minutes=30)) == 0
     released = (await client.get(f"/api/v1/orders/{body['id']}")).json()
     assert released["state"] == "received"
+    assert released["token"] == 1
     assert {t["station_code"] for t in released["tickets"]} == {"grill", "fryer", "drinks"}
     stream = await read_after(runtime.redis, runtime.keys, shop["inclusive"].id, "0-0")
     assert [e.type for e in stream].count("ticket.created") == 3

@@ -41,6 +41,7 @@ async def shop(factory: Factory) -> dict[str, Any]:
         ],
     )
     await build.stock(factory, inclusive, cola, "3")
+    await factory.station(inclusive, "fryer")
     cashier = await factory.user("cashier", roles=("cashier",), branches=(inclusive, exclusive))
     await factory.user("boss", roles=("manager",), branches=(inclusive, exclusive))
     front = await build.till(factory, inclusive, "front")
@@ -238,6 +239,25 @@ async def test_bundle_components_go_to_their_stations_under_the_bundle_name(
     assert [(i.name, i.bundle) for i in tickets["drinks"].items] == [("Juice", "Meal Deal")]
     raw_fryer = next(e for e in stream if e.type == "ticket.created" and b'"fryer"' in e.raw_data)
     assert b'"bundle"' in raw_fryer.raw_data and raw_fryer.raw_data.count(b'"bundle"') == 1
+
+    # The station screen's snapshot keeps the combo's name too, and the board's card lists the combo with
+    # its parts under it.
+    await login(client, "boss")
+    branch = shop["inclusive"].id
+    fryer = (await client.get(f"/api/v1/kds/{branch}/fryer")).json()
+    assert [(i["name"], i.get("bundle")) for t in fryer["tickets"] for i in t["items"]] == [
+        ("Fries", "Meal Deal"),
+        ("Fries", None),
+    ]
+    board = (await client.get(f"/api/v1/branches/{branch}/board")).json()
+    (card,) = [c["card"] for c in board["columns"]["received"] if c["order_id"] == order["id"]]
+    assert [(i["name"], i["qty"], i.get("part", False)) for i in card["items"]] == [
+        ("Meal Deal", "2", False),
+        ("Burger", "2", True),
+        ("Fries", "2", True),
+        ("Juice", "2", True),
+        ("Fries", "1", False),
+    ]
 
 
 async def test_wrong_bundle_choices_are_422(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:

@@ -75,8 +75,10 @@ async def test_kitchen_moves_an_order_and_the_event_carries_the_change(
     assert response.json()["state"] == "preparing"
     assert response.json()["version"] == 2
     stream = await read_after(runtime.redis, runtime.keys, shop["branch"].id, "0-0")
-    changed = stream[-1]
+    # The move, then its ticket started (a person's move to preparing starts the kitchen's tickets).
+    changed, started = stream[-2:]
     assert changed.id == response.json()["event_id"] and changed.type == "order.state_changed"
+    assert started.type == "ticket.started"
     data = msgspec.json.decode(changed.raw_data, type=ev.StateChanged)
     assert (data.order_id, data.from_state, data.to, data.version, data.token) == (
         order["id"],
@@ -255,6 +257,7 @@ async def test_order_read_has_history_and_list_filters(
         "order.created",
         "ticket.created",
         "order.state_changed",
+        "ticket.started",
     ]
     assert detail["tickets"][0]["station_code"] == "grill"
     listed = (

@@ -173,6 +173,39 @@ async def test_managers_set_up_tills_and_the_catalog_version_moves(
     assert await audit_actions(db_session, "pos_profile") == ["pos_profile.create", "pos_profile.update"]
 
 
+async def test_a_tills_sanity_limits_are_set_by_its_manager(
+    client: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    dt_id = demo["branch"]["DT"]
+    await as_user(client, "manager")
+    created = await client.post(
+        "/api/v1/pos/profiles",
+        json={"branch_id": dt_id, "code": "bar", "name": "Bar", "require_shift": False},
+    )
+    till = created.json()
+    # A line over 20 asks by default; a total has no default (it depends on the currency).
+    assert (till["confirm_line_qty"], till["confirm_order_total"]) == ("20", None)
+    url = f"/api/v1/pos/profiles/{till['id']}"
+    patched = await client.patch(url, json={"confirm_line_qty": "12.5", "confirm_order_total": "750.00"})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["confirm_line_qty"], patched.json()["confirm_order_total"]) == ("12.5", "750")
+    doc = await catalog(client, branch_id=dt_id, pos_profile_id=till["id"])
+    assert doc["profile"]["confirm_order_total"] == "750"
+    for body, field in [
+        ({"confirm_line_qty": "0"}, "confirm_line_qty"),
+        ({"confirm_line_qty": "ten"}, "confirm_line_qty"),
+        ({"confirm_line_qty": "1.2345"}, "confirm_line_qty"),
+        ({"confirm_order_total": "-5"}, "confirm_order_total"),
+        ({"confirm_order_total": "10.005"}, "confirm_order_total"),
+        ({"confirm_order_total": "1e20"}, "confirm_order_total"),
+    ]:
+        bad = await client.patch(url, json=body)
+        assert (bad.status_code, bad.json().get("field")) == (422, field), (body, bad.text)
+    # null: this till never asks.
+    off = await client.patch(url, json={"confirm_line_qty": None, "confirm_order_total": None})
+    assert (off.json()["confirm_line_qty"], off.json()["confirm_order_total"]) == (None, None)
+
+
 # ---------------------------------------------------------------- bundles
 
 

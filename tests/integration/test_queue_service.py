@@ -289,6 +289,8 @@ async def test_only_the_branchs_counter_staff_call_numbers(
         ({}, "counter"),
         ({"counter": "1", "service": "haircut"}, "service"),
         ({"counter": "a\nb"}, "counter"),
+        ({"counter": "1", "service_codes": ["general", "haircut"]}, "service_codes[1]"),
+        ({"counter": "1", "service_codes": []}, "service_codes"),
     ],
 )
 async def test_bad_counter_input_is_a_4xx_naming_the_field(
@@ -306,3 +308,61 @@ async def test_counter_writes_need_the_csrf_token(app: Any, shop: dict[str, Any]
         response = await call_next(http, shop["branch"])
         assert response.status_code == 403
         assert "CSRF" in response.text
+
+
+async def test_the_counter_screen_calls_for_its_services_and_sends_numbers_to_other_counters(
+    kiosk: httpx.AsyncClient, counter: httpx.AsyncClient, shop: dict[str, Any], runtime: Any, app: Any
+) -> None:
+    from app.events.stream import last_id, read_after
+
+    branch = shop["branch"]
+    before = await last_id(runtime.redis, runtime.keys, branch)
+    general, collection, returns = [
+        await take(kiosk, branch, s) for s in ("general", "collection", "returns")
+    ]
+
+    # The snapshot the counter screen starts from: open tickets, current to the stream id it names.
+    snapshot = (await counter.get(f"/api/v1/queue/{branch}/counter")).json()
+    assert snapshot["stream_id"] == await last_id(runtime.redis, runtime.keys, branch) != before
+    assert [t["number"] for t in snapshot["tickets"]] == [1, 2, 3]
+    assert [s["code"] for s in snapshot["services"]] == ["general", "collection", "returns"]
+    assert abs(snapshot["now_ms"] - int((await runtime.redis.time())[0]) * 1000) < 5000
+
+    # A counter taking collection and returns skips the older general enquiry.
+    mine = {"service_codes": ["collection", "returns"]}
+    first = await call_next(counter, branch, "3", **mine)
+    assert (first.json()["id"], first.json()["counter"]) == (collection["id"], "3")
+    assert (await call_next(counter, branch, "3", **mine)).json()["id"] == returns["id"]
+    empty = await call_next(counter, branch, "3", **mine)
+    assert empty.status_code == 409 and empty.json()["reason"] == "queue_empty"
+    assert empty.json()["detail"] == "Nobody is waiting for Order collection or Returns and refunds"
+
+    # Sent to counter 5 while being served: called there, announced as a call again.
+    assert (await act(counter, returns["id"], "serve")).status_code == 200
+    sent = await act(counter, returns["id"], "transfer", counter="5")
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["state"], sent.json()["counter"]) == ("called", "5")
+    same = await act(counter, returns["id"], "transfer", counter="5")
+    assert same.status_code == 422 and same.json()["field"] == "counter"
+    assert (await act(counter, returns["id"], "done")).status_code == 200
+    gone = await act(counter, returns["id"], "transfer", counter="6")
+    assert gone.status_code == 409
+    assert gone.json()["detail"] == "Number 3 is done; it cannot be sent to another counter"
+    assert (await act(counter, general["id"], "transfer", counter="6")).status_code == 409  # still waiting
+
+    calls = [
+        (e.data()["number"], e.data()["counter"], e.data()["recall"])
+        for e in await read_after(runtime.redis, runtime.keys, branch, before)
+        if e.type == "service.ticket_called"
+    ]
+    assert calls == [(2, "3", False), (3, "3", False), (3, "5", True)]
+
+    # Today's no-shows stay in the counter's snapshot, to be called back; done ones leave it.
+    assert (await act(counter, collection["id"], "no-show")).status_code == 200
+    later = (await counter.get(f"/api/v1/queue/{branch}/counter")).json()
+    assert [(t["number"], t["state"]) for t in later["tickets"]] == [(1, "waiting"), (2, "no_show")]
+    async with in_process(app, "10.2.5.1") as cook, in_process(app, "10.2.5.2") as stranger:
+        await login(cook, "kit")
+        assert (await cook.get(f"/api/v1/queue/{branch}/counter")).status_code == 403
+        await login(stranger, "otto")
+        assert (await stranger.get(f"/api/v1/queue/{branch}/counter")).status_code == 404

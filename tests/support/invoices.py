@@ -46,6 +46,7 @@ async def order_row(
     delivery_charge: str = "0",
     delivery_address: str | None = None,
     order_discount: str = "0",
+    token: int | None = None,
     commit: bool = True,
 ) -> Any:
     """An order and its lines with the pricing rules applied per line (tax-inclusive or exclusive)."""
@@ -94,7 +95,7 @@ async def order_row(
         channel=channel,
         state=state,
         version=1,
-        token=None,
+        token=token,
         business_date=dt.date.today(),
         customer_id=None if customer is None else customer.id,
         payment_status=payment_status,

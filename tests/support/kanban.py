@@ -133,3 +133,14 @@ async def settled(page: Any, state: str, order_id: str) -> None:
         .and_(page.locator(".kb-card:not(.kb-pending)"))
         .wait_for(timeout=WAIT_MS)
     )
+
+
+async def mouse_drag(page: Any, order_id: str, state: str) -> None:
+    """Press on the card, move across in steps (pointer events all the way), release over the column."""
+    source = await card(page, order_id).bounding_box()
+    target = await page.locator(f'.kb-col[data-drop="{state}"]').bounding_box()
+    assert source and target
+    await page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 12)
+    await page.mouse.down()
+    await page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 80, steps=12)
+    await page.mouse.up()

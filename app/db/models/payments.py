@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, created_at_column
+from app.db.base import Base, Money, Quantity, created_at_column
 from app.db.models._columns import fk_column, id_column, one_of
 
 METHODS = ("cash", "card", "wallet", "bank_transfer", "on_account", "cash_on_delivery")
@@ -116,6 +116,11 @@ class PosProfile(Base):
     __table_args__ = (
         UniqueConstraint("branch_id", "code"),
         CheckConstraint("code ~ '^[a-z0-9][a-z0-9_-]*$'", name="code_format"),
+        CheckConstraint(
+            "(confirm_line_qty IS NULL OR confirm_line_qty > 0) AND "
+            "(confirm_order_total IS NULL OR confirm_order_total > 0)",
+            name="confirm_positive",
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -128,6 +133,10 @@ class PosProfile(Base):
     )
     default_price_list: Mapped[str] = mapped_column(Text, server_default="counter")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Sanity checks at the till: a cart line over this quantity, or a sale over this total, asks the
+    # cashier to confirm (None: never). The total is off until set: a sensible figure depends on the currency.
+    confirm_line_qty: Mapped[Decimal | None] = mapped_column(Quantity, server_default=text("20"))
+    confirm_order_total: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class Shift(Base):

@@ -9,7 +9,9 @@
 // A courier sees only their own deliveries: the page asks for its own courier's list and the server
 // enforces it (another courier's delivery is a 404; the /courier room carries only this courier's events).
 
+import { clockIn } from "./clock.js";
 import { connectLive } from "./live.js";
+import { orderRef } from "./ref.js";
 import {
   ApiError,
   describeError,
@@ -59,7 +61,7 @@ function setStatus(status, detail) {
 }
 
 function label(d) {
-  return d.token !== null && d.token !== undefined ? `#${d.token}` : `№ ${String(d.order_id).slice(0, 6).toUpperCase()}`;
+  return orderRef({ token: d.token, order_id: d.order_id });
 }
 
 function mapLink(address) {
@@ -112,7 +114,9 @@ function drawDelivery(d) {
       null,
       h("strong", { class: "cr-token", text: label(d) }),
       h("span", { class: `cr-badge cr-badge-${d.state}`, text: accepted ? "Accepted" : "New" }),
-      d.slot_start || d.slot_end ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end)}` }) : null,
+      d.slot_start || d.slot_end
+        ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end, boot.branch.timezone)}` })
+        : null,
     ),
     h(
       "p",
@@ -120,6 +124,7 @@ function drawDelivery(d) {
       collect ? `Collect ${money(d.amount_to_collect, currency)}` : "Nothing to collect",
     ),
     d.customer_name ? h("p", { class: "cr-customer", text: d.customer_name }) : null,
+    drawItems(d.items),
     d.address
       ? h("a", { class: "cr-address", href: mapLink(d.address), target: "_blank", rel: "noopener", text: `📍 ${d.address}` })
       : null,
@@ -134,6 +139,36 @@ function drawDelivery(d) {
       h("button", { type: "button", class: "cr-button cr-danger", dataset: { act: "returned" }, disabled: wait, text: "Returned" }),
     ),
   );
+}
+
+/** What is in the bag, so the courier can check it before leaving (a combo's parts under it). */
+function drawItems(items) {
+  if (!Array.isArray(items) || !items.length) return null;
+  return h(
+    "ul",
+    { class: "cr-items", "aria-label": "Items" },
+    items.map((i) =>
+      h(
+        "li",
+        { class: i.part ? "cr-item cr-item-part" : "cr-item" },
+        h("span", { class: "cr-item-qty", text: i.unit && i.unit !== "piece" ? `${i.qty} ${i.unit}` : `${i.qty} ×` }),
+        h("span", { text: i.part ? `↳ ${i.name}` : i.name }),
+        i.note ? h("small", { text: ` · ${i.note}` }) : null,
+      ),
+    ),
+  );
+}
+
+/** The whole delivery (its items too) for one the live event announced. */
+async function fillIn(id) {
+  try {
+    const full = await request("GET", `/api/v1/deliveries/${id}`);
+    if (!deliveries.has(String(id))) return; // gone meanwhile
+    upsert(full);
+    draw();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signInAgain();
+  }
 }
 
 async function loadDeliveries() {
@@ -374,7 +409,7 @@ async function sendLocation() {
   lastSent = Date.now();
   try {
     await request("POST", "/api/v1/couriers/me/location", position);
-    locationText(`On · sent at ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
+    locationText(`On · sent at ${clockIn(serverClock.now(), boot.branch.timezone)}.`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 429) {
       const retry = error.retryAfter || 15;
@@ -455,6 +490,7 @@ const HANDLERS = {
       customer_name: data.customer_name ?? null,
       customer_phone: data.customer_phone ?? null,
     });
+    fillIn(data.delivery_id);
     balanceSoon();
   },
   "courier.updated"(data) {

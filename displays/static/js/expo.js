@@ -16,6 +16,7 @@ import {
   showStatus,
   toMs,
 } from "./kds.js";
+import { orderRef } from "./ref.js";
 
 // Orders in these states have left the pass: the customer has them, a courier took them, or they were
 // cancelled.
@@ -146,9 +147,7 @@ function expoPage(root) {
   }
 
   function title(order) {
-    if (order.token !== null && order.token !== undefined) return `#${order.token}`;
-    if (order.table_label) return order.table_label;
-    return order.order_id.slice(0, 6);
+    return orderRef(order);
   }
 
   function fill(el, order) {
@@ -159,7 +158,7 @@ function expoPage(root) {
     head.append(h("span", "token", title(order)));
     const meta = h("span", "meta");
     meta.append(h("span", "channel", CHANNEL_LABELS[order.channel] || order.channel));
-    if (order.table_label && order.token !== null) meta.append(h("span", "table", order.table_label));
+    if (order.table_label) meta.append(h("span", "table", order.table_label));
     head.append(meta);
     if (order.rush) head.append(h("span", "flag flag-rush", "RUSH"));
     head.append(h("span", "state-badge", STATE_LABELS[order.state] || order.state));

@@ -15,7 +15,7 @@ import { Couriers } from "./kanban/couriers.js";
 import { DispatchDialog } from "./kanban/dispatch.js";
 import { enableDrag } from "./kanban/drag.js";
 import { FilterBar, matches } from "./kanban/filters.js";
-import { Renderer, orderLabel } from "./kanban/render.js";
+import { Renderer, alertText, orderLabel } from "./kanban/render.js";
 import { Board } from "./kanban/store.js";
 import { TripPicker, uuid4 } from "./kanban/trip.js";
 import {
@@ -25,6 +25,7 @@ import {
   describeError,
   h,
   money,
+  midnightIn,
   optional,
   request,
   serverClock,
@@ -129,7 +130,7 @@ const renderer = new Renderer({
   branches: boot.branches,
   couriers: couriers.byId,
   isDragging: () => dnd.isDragging(),
-  matches: (order) => matches(order, filterBar.filters),
+  matches: (order) => matches(order, filterBar.filters, (branchById.get(order.branch_id) || {}).timezone),
   trip: { offered: (order) => TripPicker.offered(order), isPicked: (id) => trips.isPicked(id) },
 });
 renderer.afterRender = () => {
@@ -372,9 +373,9 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
-        h("strong", { text: order ? orderLabel(order) : alert.token ? `#${alert.token}` : "Order" }),
+        h("strong", { text: orderLabel(order || { token: alert.token, order_id: alert.order_id }) }),
         " ",
-        h("span", { text: alert.message || alert.kind }),
+        h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),
         alert.alert_id !== undefined && alert.alert_id !== null
           ? h("button", { type: "button", class: "kb-link", dataset: { ack: alert.key }, text: "Acknowledge" })
           : null,
@@ -420,10 +421,9 @@ async function loadAlerts(branchId) {
 
 // ---------------------------------------------------------------------------------------- live
 
-/** Today's finished orders of a branch, for the done tail (since local midnight). */
+/** Today's finished orders of a branch, for the done tail (since the branch's midnight). */
 async function loadDone(branchId) {
-  const midnight = new Date();
-  midnight.setHours(0, 0, 0, 0);
+  const midnight = new Date(midnightIn(serverClock.now(), (branchById.get(branchId) || {}).timezone));
   const since = encodeURIComponent(midnight.toISOString());
   const pages = await Promise.all(
     ["completed", "delivered", "cancelled"].map((state) =>

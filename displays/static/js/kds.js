@@ -15,6 +15,7 @@ import { createChime } from "./chime.js";
 import { DEVICE_REFUSALS, apiHeaders, deviceCredentials, goPair, socketAuth } from "./credentials.js";
 import { formatAge, idMs, serverClock, toMs } from "./clock.js";
 import { compareIds, connectLive, isStreamId } from "./live.js";
+import { orderRef } from "./ref.js";
 
 export { formatAge, idMs, serverClock, toMs };
 
@@ -249,9 +250,8 @@ function ago(ms) {
 }
 
 function ticketTitle(t) {
-  if (t.token !== null && t.token !== undefined) return `#${t.token}`;
-  if (t.table_label) return t.table_label;
-  return t.order_id.slice(0, 6);
+  // The order's one reference (ref.js), as on the board, the receipt and the TV.
+  return orderRef(t);
 }
 
 function itemLine(item) {
@@ -430,7 +430,7 @@ function stationPage(root) {
     head.append(h("span", "token", ticketTitle(t)));
     const meta = h("span", "meta");
     meta.append(h("span", "channel", CHANNEL_LABELS[t.channel] || t.channel));
-    if (t.table_label && t.token !== null) meta.append(h("span", "table", t.table_label));
+    if (t.table_label) meta.append(h("span", "table", t.table_label));
     head.append(meta);
     if (t.rush) head.append(h("span", "flag flag-rush", "RUSH"));
     if (t.recalled) head.append(h("span", "flag flag-recalled", "RECALLED"));

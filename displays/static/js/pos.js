@@ -14,7 +14,9 @@ import { Dec, isDecimal } from "./pos/decimal.js";
 import { checkQty, priceCart } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { ShiftPanel } from "./pos/shift.js";
-import { ApiError, NetworkError, describeError, h, request, uuid } from "./pos/util.js";
+import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
+import { dateIn, wallTimeIn } from "./clock.js";
+import { orderRef } from "./ref.js";
 
 const boot = JSON.parse(document.getElementById("pos-boot").textContent);
 const root = document.getElementById("pos");
@@ -24,6 +26,20 @@ const isManager = roles.has("manager") || roles.has("admin");
 const TILL_KEY = "passline_pos_till";
 const TILLS_KEY = "passline_pos_tills";
 const ALL_METHODS = ["cash", "card", "wallet", "bank_transfer", "on_account"];
+// A till that is no profile (a server without tills) still asks about a line over this quantity.
+const DEFAULT_CONFIRM_QTY = "20";
+// The words of the sanity checks (the rest of the page's words are in the template and its modules).
+const STRINGS = {
+  lineOver: (name, qty, limit) => `${name}: ${qty} (more than ${limit})`,
+  totalOver: (total, limit) => `Total ${total} (more than ${limit})`,
+  checkSale: (items) => ({
+    title: "Check this sale",
+    items,
+    text: "This is more than this till usually sells. Is it right?",
+    yes: "Yes, take payment",
+    no: "Go back and fix it",
+  }),
+};
 
 const state = {
   branch: null,
@@ -429,8 +445,8 @@ function renderMade() {
   for (const id of SALE_FIELDS) $(id).disabled = Boolean(made) || (id === "price-list" && !isManager);
   for (const button of document.querySelectorAll("#cart button, #grid button")) button.disabled = Boolean(made);
   if (!made) return;
-  const token = made.order && made.order.token != null ? made.order.token : "pending";
-  $("made-text").textContent = `Sent to the kitchen as token ${token} — ${money(made.balance)} still to pay`;
+  const ref = made.order ? orderRef(made.order) : "an order";
+  $("made-text").textContent = `Sent to the kitchen as ${ref} — ${money(made.balance)} still to pay`;
 }
 
 function takePayment() {
@@ -441,8 +457,8 @@ function takePayment() {
 function leaveUnpaid() {
   const made = state.made;
   if (!made) return;
-  const token = made.order && made.order.token != null ? `Token ${made.order.token}` : "The order";
-  const text = `Leave this sale unpaid?\n\n${token} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
+  const ref = made.order ? `Order ${orderRef(made.order)}` : "The order";
+  const text = `Leave this sale unpaid?\n\n${ref} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
   if (!window.confirm(text)) return;
   resetSale();
 }
@@ -629,13 +645,18 @@ $("order-discount").hidden = !isManager;
 $("order-discount").addEventListener("click", orderDiscountDialog);
 $("clear").addEventListener("click", resetSale);
 
-/** ISO time today in the tablet's zone for an <input type=time> value, or undefined. */
-function slotTime(value) {
-  if (!value) return undefined;
-  const [hours, minutes] = value.split(":").map(Number);
-  const at = new Date();
-  at.setHours(hours, minutes, 0, 0);
-  return at.toISOString();
+/**
+ * The slot typed as "13:00"–"13:30" as instants: today, in the branch's zone (never the tablet's, which may
+ * be set to another); an end at or before the start runs past midnight. {start, end} ms, either may be null.
+ */
+function slotTimes() {
+  const zone = state.branch && state.branch.timezone;
+  const today = dateIn(Date.now(), zone);
+  const at = (value) => (value ? wallTimeIn(today, value, zone) : null);
+  const start = at($("slot-start").value);
+  let end = at($("slot-end").value);
+  if (start !== null && end !== null && end <= start) end += 24 * 3600 * 1000;
+  return { start, end };
 }
 
 /** The order body as POST /api/v1/orders takes it; fields a plain server does not know are left out. */
@@ -660,10 +681,9 @@ function orderBody(id) {
   if (channel === "dine_in" && $("table").value.trim()) body.table_label = $("table").value.trim();
   if (channel === "delivery") {
     body.delivery = { address: $("address").value.trim(), territory_id: Number($("territory").value) || null };
-    const start = slotTime($("slot-start").value);
-    const end = slotTime($("slot-end").value);
-    if (start) body.delivery.slot_start = start;
-    if (end) body.delivery.slot_end = end;
+    const { start, end } = slotTimes();
+    if (start !== null) body.delivery.slot_start = new Date(start).toISOString();
+    if (end !== null) body.delivery.slot_end = new Date(end).toISOString();
   }
   if (state.orderDiscount) Object.assign(body, { discount: state.orderDiscount, discount_reason: state.orderDiscountReason });
   if (state.profile) body.pos_profile_id = state.profile.id;
@@ -677,6 +697,9 @@ function checkBeforePay() {
     if (!state.customer) return "A delivery needs a customer.";
     if (!$("address").value.trim()) return "A delivery needs an address.";
     if (!$("territory").value) return "A delivery needs a territory.";
+    const { start, end } = slotTimes();
+    if ((start === null) !== (end === null)) return "Give the slot both a start and an end, or neither.";
+    if (end !== null && end <= Date.now()) return "That slot is already over: pick one still to come.";
   }
   if (state.profile && state.profile.require_shift && !shift.current) return "Open a shift on this till first.";
   return null;
@@ -721,11 +744,37 @@ const checkout = new Checkout({
   },
 });
 
+/** A till's limits (its profile; a till-less sale uses the default line limit), as decimals or null. */
+function limits() {
+  const profile = state.profile;
+  const qty = profile ? profile.confirm_line_qty : DEFAULT_CONFIRM_QTY;
+  const total = profile ? profile.confirm_order_total : null;
+  return { qty: qty != null ? Dec.of(qty) : null, total: total != null ? Dec.of(total) : null };
+}
+
+/** What looks like a slip of the finger in this sale: lines over the till's quantity, a total over its limit. */
+function saleDoubts() {
+  const { qty, total } = limits();
+  const doubts = [];
+  for (const line of state.cart) {
+    if (!qty || Dec.of(line.qty).cmp(qty) <= 0) continue;
+    const product = state.catalog.product(line.product_id);
+    const name = product ? product.name : `#${line.product_id}`;
+    doubts.push(STRINGS.lineOver(name, line.qty, qty.format(qty.places())));
+  }
+  if (total && state.priced && state.priced.total.cmp(total) > 0) {
+    doubts.push(STRINGS.totalOver(money(state.priced.total), money(total)));
+  }
+  return doubts;
+}
+
 $("checkout").addEventListener("click", async () => {
   // Pay pressed again for a sale the server already has reopens that order: never a second one.
   if (state.made) return takePayment();
   const problem = checkBeforePay();
   if (problem) return toast(problem);
+  const doubts = saleDoubts();
+  if (doubts.length && !(await askToConfirm(STRINGS.checkSale(doubts)))) return;
   if (state.priceList !== "customer") {
     checkout.open({ total: state.priced.total, body: orderBody, priced: state.priced });
     return;
@@ -781,7 +830,16 @@ function replayNow() {
   return queue
     .replay()
     .then((summary) => {
-      if (summary && summary.sent) toast(`${summary.sent} saved sale(s) reached the server.`, { kind: "info", ms: 4000 });
+      if (summary && summary.sent) {
+        // A sale made offline had no reference yet: the server gave it one; say which, where it shows.
+        const refs = summary.made.map((m) => orderRef(m.order));
+        for (const m of summary.made) {
+          if ($("success").dataset.orderId !== m.id) continue;
+          $("s-token").textContent = orderRef(m.order);
+          $("s-offline").hidden = true;
+        }
+        toast(`${summary.sent} saved sale(s) reached the server: ${refs.join(", ")}.`, { kind: "info", ms: 15_000 });
+      }
       if (summary && summary.refused) toast(`${summary.refused} saved sale(s) were refused: see the queue.`);
     })
     .catch((error) => toast(describeError(error)));

@@ -10,6 +10,7 @@
 // with a session. Neither -> /pair. A token the server refuses (revoked, unknown) is forgotten -> /pair.
 
 import { connectLive } from "./live.js";
+import { orderRef } from "./ref.js";
 import { DEVICE_REFUSALS, apiHeaders, deviceCredentials, goPair, refusalCode, socketAuth } from "./credentials.js";
 
 const root = document.getElementById("queue");
@@ -198,7 +199,8 @@ function tile(token, orderId, extraClass) {
   item.className = `token ${extraClass || ""}`.trim();
   item.dataset.orderId = orderId;
   item.dataset.token = String(token);
-  item.textContent = String(token);
+  // The order's reference as on the receipt (#42), told apart from the walk-in numbers below it.
+  item.textContent = orderRef({ token, order_id: orderId });
   return item;
 }
 

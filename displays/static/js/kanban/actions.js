@@ -142,12 +142,14 @@ export class CardMenu {
         "p",
         null,
         `${CHANNEL_LABELS[full.channel] || full.channel} · ${STATE_LABELS[full.state] || full.state} · `,
-        `${PAYMENT_LABELS[full.payment_status] || full.payment_status} · ordered ${clockTime(full.created_at)}`,
+        `${PAYMENT_LABELS[full.payment_status] || full.payment_status} · ordered ${clockTime(full.created_at, branch.timezone)}`,
       ),
       card.customer_name ? h("p", { text: `Customer: ${card.customer_name}` }) : null,
       full.table_label ? h("p", { text: `Table: ${full.table_label}` }) : null,
       delivery.address ? h("p", { text: `Deliver to: ${delivery.address}` }) : null,
-      delivery.slot_start || delivery.slot_end ? h("p", { text: `Slot: ${slotText(delivery.slot_start, delivery.slot_end)}` }) : null,
+      delivery.slot_start || delivery.slot_end
+        ? h("p", { text: `Slot: ${slotText(delivery.slot_start, delivery.slot_end, branch.timezone)}` })
+        : null,
       h(
         "table",
         null,

@@ -111,8 +111,9 @@ export function enableDrag(root, { canDrag, targetsFor, onDrop, onRefused, onEnd
     const card = event.target.closest(".kb-card");
     if (!card || !root.contains(card) || !canDrag(card)) return;
     const grip = event.target.closest(".kb-grip");
-    // Controls inside a card (its menu button, links) keep their own meaning.
-    if (!grip && event.target.closest("button, a, input, select, textarea, summary")) return;
+    // Controls inside a card (its menu button, links) keep their own meaning. The fold of its items is
+    // not one of them: a tap opens it, but a press held or moved there drags the card like the rest of it.
+    if (!grip && event.target.closest("button, a, input, select, textarea")) return;
     pending = {
       card,
       pointerId: event.pointerId,

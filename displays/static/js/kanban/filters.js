@@ -3,7 +3,7 @@
 // the filters follow the manager between the office laptop and the tablet at the pass), and in this
 // browser's localStorage as well, which is what remains when the server has no preferences endpoint.
 
-import { ApiError, CHANNEL_LABELS, debounce, h, request, toMs } from "./util.js";
+import { ApiError, CHANNEL_LABELS, debounce, h, minutesIn, request, toMs } from "./util.js";
 
 export const PREFERENCE_KEY = "kanban.filters";
 const CHANNELS = Object.keys(CHANNEL_LABELS);
@@ -32,9 +32,8 @@ export function sanitize(raw, branchIds) {
 
 const DAY = 24 * 60;
 
-function minutesOfDay(ms) {
-  const d = new Date(ms);
-  return d.getHours() * 60 + d.getMinutes();
+function minutesOfDay(ms, timeZone) {
+  return minutesIn(ms, timeZone);
 }
 
 function hhmmMinutes(value, fallback) {
@@ -44,13 +43,13 @@ function hhmmMinutes(value, fallback) {
 }
 
 /**
- * Does a slot overlap the window? Both are times of day in this screen's zone, so "18:00–20:00" means the
+ * Does a slot overlap the window? Both are times of day in the branch's zone, so "18:00–20:00" means the
  * evening whatever the date (the board holds today's and the next few orders); a window or a slot that
  * runs past midnight wraps.
  */
-export function slotInWindow(startMs, endMs, from, to) {
-  let s = minutesOfDay(startMs);
-  let e = minutesOfDay(endMs);
+export function slotInWindow(startMs, endMs, from, to, timeZone) {
+  let s = minutesOfDay(startMs, timeZone);
+  let e = minutesOfDay(endMs, timeZone);
   if (e < s) e += DAY;
   const f = hhmmMinutes(from, 0);
   let t = hhmmMinutes(to, DAY);
@@ -62,7 +61,7 @@ export function slotInWindow(startMs, endMs, from, to) {
 }
 
 /** Does an order pass the filters (branches are handled by what the board follows)? */
-export function matches(order, filters) {
+export function matches(order, filters, timeZone) {
   if (filters.channels.length && !filters.channels.includes(order.channel)) return false;
   const courier = order.card.courier_id;
   if (filters.courier === "none" && courier) return false;
@@ -71,12 +70,12 @@ export function matches(order, filters) {
     const start = toMs(order.card.slot_start) ?? toMs(order.card.slot_end);
     const end = toMs(order.card.slot_end) ?? start;
     if (start === null) return false; // an order without a slot is in no slot window
-    if (!slotInWindow(start, end, filters.slot_from, filters.slot_to)) return false;
+    if (!slotInWindow(start, end, filters.slot_from, filters.slot_to, timeZone)) return false;
   }
   const q = filters.q.trim().toLowerCase();
   if (q) {
     const token = order.token === null || order.token === undefined ? "" : String(order.token);
-    const bare = q.replace(/^#/, "");
+    const bare = q.replace(/^(#|№\s*)/, "");
     const hit =
       (token && token === bare) ||
       (order.card.customer_name || "").toLowerCase().includes(q) ||

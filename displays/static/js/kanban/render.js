@@ -13,11 +13,32 @@ import {
   serverClock,
   slotText,
 } from "./util.js";
+import { orderRef } from "../ref.js";
 
+/** The order's one reference (ref.js): "#42" on the card, in menus, dialogs and messages. */
 export function orderLabel(order) {
-  if (order.token !== null && order.token !== undefined) return `#${order.token}`;
-  // Delivery and partner orders carry no token: the start of the id is what staff read out.
-  return `№ ${order.id.slice(0, 6).toUpperCase()}`;
+  return orderRef(order);
+}
+
+function itemCount(n) {
+  return n === 1 ? "1 item" : `${n} items`;
+}
+
+function qtyText(item) {
+  return item.unit && item.unit !== "piece" ? `${item.qty} ${item.unit}` : `${item.qty} ×`;
+}
+
+/**
+ * What an alert says now. A missed slot stays on the card while the order moves on, so its words are made
+ * from the order as it is (its state now, the slot's end in the branch's time) rather than the message
+ * written when it was raised ("still received" would be wrong once it is out for delivery).
+ */
+export function alertText(alert, order, timeZone) {
+  if (alert.kind === "slot_missed" && order && order.card && order.card.slot_end) {
+    const state = (STATE_LABELS[order.state] || order.state).toLowerCase();
+    return `The delivery slot ended at ${clockTime(order.card.slot_end, timeZone)}; it is ${state} now`;
+  }
+  return alert.message || alert.kind;
 }
 
 export class Renderer {
@@ -39,6 +60,19 @@ export class Renderer {
     this.placeAll = true;
     this.frame = 0;
     this.showBranch = branches.length > 1;
+    // Cards whose list of items the manager opened: kept open when the card is drawn again.
+    this.openItems = new Set();
+    this.boardEl.addEventListener(
+      "toggle",
+      (event) => {
+        const details = event.target;
+        if (!(details instanceof HTMLDetailsElement) || !details.classList.contains("kb-items")) return;
+        const id = details.closest(".kb-card").dataset.id;
+        if (details.open) this.openItems.add(id);
+        else this.openItems.delete(id);
+      },
+      true, // toggle does not bubble
+    );
     this.afterRender = () => {};
     this.buildColumns();
     board.onChange((ids) => this.invalidate(ids));
@@ -173,7 +207,8 @@ export class Renderer {
     const branch = this.branches.get(order.branch_id);
     const currency = branch ? branch.currency : "";
     const courier = this.courierName(card.courier_id);
-    const slot = slotText(card.slot_start, card.slot_end);
+    const zone = branch ? branch.timezone : undefined;
+    const slot = slotText(card.slot_start, card.slot_end, zone);
     const who = card.customer_name || (card.table_label ? `Table ${card.table_label}` : "");
     const payment = order.payment_status || card.payment_status || "";
 
@@ -232,7 +267,7 @@ export class Renderer {
         "p",
         { class: "kb-line kb-times" },
         terminal
-          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at)}` })
+          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at, zone)}` })
           : h("span", {
               class: "kb-age",
               title: "Time in this column",
@@ -242,11 +277,44 @@ export class Renderer {
         this.showBranch && branch ? h("span", { class: "kb-branch", text: branch.name }) : null,
       ),
     ];
+    const items = this.drawItems(order, card.items);
+    if (items) rows.splice(3, 0, items);
     for (const alert of order.alerts.values()) {
-      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alert.message || alert.kind}` }));
+      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alertText(alert, order, zone)}` }));
     }
     el.replaceChildren(...rows.filter(Boolean));
     return el;
+  }
+
+  /** What was ordered, folded to one line ("3 items · Burger, Shake, Fries") until the manager opens it. */
+  drawItems(order, items) {
+    if (!Array.isArray(items) || !items.length) return null;
+    const main = items.filter((i) => !i.part);
+    const count = main.length || items.length;
+    const names = (main.length ? main : items).map((i) => i.name).join(", ");
+    return h(
+      "details",
+      { class: "kb-items", open: this.openItems.has(order.id) },
+      h(
+        "summary",
+        { title: names },
+        h("span", { class: "kb-items-count", text: itemCount(count) }),
+        h("span", { class: "kb-items-names", text: `· ${names}` }),
+      ),
+      h(
+        "ul",
+        null,
+        items.map((i) =>
+          h(
+            "li",
+            { class: i.part ? "kb-item kb-item-part" : "kb-item" },
+            h("span", { class: "kb-item-qty", text: qtyText(i) }),
+            h("span", { text: i.part ? `↳ ${i.name}` : i.name }),
+            i.note ? h("small", { class: "kb-item-note", text: ` · ${i.note}` }) : null,
+          ),
+        ),
+      ),
+    );
   }
 
   tick() {

@@ -8,6 +8,17 @@
 
 import { TERMINAL, idMs, serverClock, toMs } from "./util.js";
 
+/** What was ordered, as the card lists it, from an event's or the API's lines. */
+export function itemsOf(lines) {
+  return (lines || []).map((line) => ({
+    qty: String(line.qty),
+    name: line.name,
+    unit: line.unit || "piece",
+    note: line.note || "",
+    part: line.parent_line_no !== null && line.parent_line_no !== undefined,
+  }));
+}
+
 function cardFromCreated(data) {
   const delivery = data.delivery || {};
   return {
@@ -24,6 +35,7 @@ function cardFromCreated(data) {
     territory_id: delivery.territory_id ?? null,
     address: delivery.address ?? null,
     courier_id: null,
+    items: itemsOf(data.lines),
   };
 }
 
@@ -169,6 +181,7 @@ export class Board {
         address: delivery.address ?? null,
         territory_id: delivery.territory_id ?? null,
         courier_id: delivery.courier_id ?? null,
+        items: itemsOf(out.lines),
       },
       rush: held ? held.rush : false,
       delivery: held ? held.delivery : null,

@@ -2,9 +2,9 @@
 // (text only: names and notes come from customers and are never parsed as HTML), labels and formats.
 
 import { ApiError, csrfToken } from "../api.js";
-import { formatAge, idMs, serverClock, toMs } from "../clock.js";
+import { clockIn, formatAge, idMs, midnightIn, minutesIn, serverClock, toMs } from "../clock.js";
 
-export { ApiError, formatAge, idMs, serverClock, toMs };
+export { ApiError, clockIn, formatAge, idMs, midnightIn, minutesIn, serverClock, toMs };
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -69,16 +69,14 @@ export function signInAgain() {
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
 
-/** "14:30" in the screen's local time. */
-export function clockTime(value) {
-  const ms = toMs(value);
-  if (ms === null) return "";
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+/** "14:30" in the branch's time (`timeZone`), whatever zone the tablet is set to. */
+export function clockTime(value, timeZone) {
+  return clockIn(value, timeZone);
 }
 
-export function slotText(start, end) {
-  const a = clockTime(start);
-  const b = clockTime(end);
+export function slotText(start, end, timeZone) {
+  const a = clockTime(start, timeZone);
+  const b = clockTime(end, timeZone);
   if (a && b) return `${a}–${b}`;
   return a || b;
 }

@@ -14,6 +14,7 @@
 import { Dec, isDecimal, sum } from "./decimal.js";
 import { cashDue } from "./pricing.js";
 import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.js";
+import { orderRef } from "../ref.js";
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
@@ -282,8 +283,8 @@ export class Checkout {
     $("s-due-label").textContent = unpaid ? TEXT.dueLabel[unpaid] : "";
     $("s-due").textContent = this.money(due);
     $("success").dataset.unpaid = unpaid || "";
-    // A delivery has no queue token: the order's short reference (as the courier's phone shows it).
-    $("s-token").textContent = order ? (order.token != null ? String(order.token) : `№ ${String(order.id).slice(0, 6).toUpperCase()}`) : "pending";
+    // The order's reference (#42); a sale saved offline gets its one when the queue reaches the server.
+    $("s-token").textContent = order ? orderRef(order) : "given when the sale reaches the server";
     $("s-offline").hidden = !queued;
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
     const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));

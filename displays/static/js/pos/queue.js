@@ -107,7 +107,8 @@ export class SaleQueue {
   }
 
   async _replay() {
-    const summary = { sent: 0, refused: 0, offline: false };
+    // `made`: the sales the server now has, with the reference it gave each ({id, order}).
+    const summary = { sent: 0, refused: 0, offline: false, made: [] };
     try {
       await this._sendOrders(summary);
       await this._sendPayments(summary);
@@ -135,6 +136,7 @@ export class SaleQueue {
           entry.order_done = true;
           entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
           summary.sent += 1;
+          summary.made.push({ id: entry.id, order: { id: entry.id, token: entry.order ? entry.order.token : null } });
         } else {
           entry.state = "refused";
           entry.reason = result.reason || `HTTP ${result.status}`;

@@ -5,7 +5,7 @@
 // A till whose profile requires a shift cannot take a sale without one (the server says the same).
 
 import { Dec, isDecimal } from "./decimal.js";
-import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.js";
+import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
@@ -29,7 +29,7 @@ export class ShiftPanel {
     $("shift-error").hidden = !text;
   }
 
-  /** The open shift of `profile`'s till (none: 404), and the bar's text. */
+  /** The open shift of `profile`'s till (none: null), and the bar's text. */
   async load(profile) {
     this.profile = profile;
     this.current = null;
@@ -150,6 +150,15 @@ export class ShiftPanel {
       if (!isDecimal(value)) return this.error(`${LABELS[method] || method}: enter the amount counted.`);
       counted[method] = value;
     }
+    // Closing cannot be undone and the counts are final: one more look first.
+    const sure = await askToConfirm({
+      title: "Close this shift?",
+      items: Object.entries(counted).map(([method, value]) => `${LABELS[method] || method} counted: ${this.fmt(value)}`),
+      text: "The counts are final, and this till cannot sell again until a new shift is opened.",
+      yes: "Close the shift",
+      no: "Keep it open",
+    });
+    if (!sure) return;
     try {
       const result = await request("POST", `/api/v1/shifts/${this.current.id}/close`, {
         counted,

@@ -73,6 +73,25 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * Ask the cashier to look again before something that is hard to undo (an unusual sale, closing a shift):
+ * a dialog with what stands out and two big answers. Resolves true for `yes`, false for `no` or Escape.
+ */
+export function askToConfirm({ title, items = [], text = "", yes, no }) {
+  const dialog = document.getElementById("confirm");
+  document.getElementById("confirm-title").textContent = title;
+  document.getElementById("confirm-list").replaceChildren(...items.map((item) => h("li", {}, item)));
+  document.getElementById("confirm-text").textContent = text;
+  document.getElementById("confirm-yes").textContent = yes;
+  document.getElementById("confirm-no").textContent = no;
+  dialog.returnValue = "";
+  dialog.showModal();
+  document.getElementById("confirm-no").focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+  });
+}
+
 export function uuid() {
   return crypto.randomUUID();
 }
