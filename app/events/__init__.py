@@ -4,8 +4,9 @@ payloads, appends and announcements after commit, and the journal that stores ev
 Importing the package registers every event type (the subject modules declare theirs).
 """
 
-from app.events import floor, kitchen, money, orders, road
+from app.events import catalog, floor, kitchen, money, orders, road
 from app.events.bus import DEFAULT_STREAM_MAXLEN, EventBus
+from app.events.catalog import CATALOG_CHANGED, CatalogChanged
 from app.events.envelope import Envelope, StreamEntry, id_key, is_stream_id, parse_entry
 from app.events.floor import AlertAcknowledged, AlertRaised, DeviceRevoked, ServiceTicketChanged
 from app.events.journal import Journal
@@ -17,6 +18,7 @@ from app.events.registry import FULL, REGISTRY, Audience, EventType, View, decod
 from app.events.road import CourierAssigned, CourierLocation, DeliveryChanged
 
 __all__ = [
+    "CATALOG_CHANGED",
     "DEFAULT_STREAM_MAXLEN",
     "FULL",
     "REGISTRY",
@@ -25,6 +27,7 @@ __all__ = [
     "Announcement",
     "Audience",
     "CancelDecided",
+    "CatalogChanged",
     "CourierAssigned",
     "CourierLocation",
     "CustomerRef",
@@ -51,6 +54,7 @@ __all__ = [
     "TokenCalled",
     "Totals",
     "View",
+    "catalog",
     "decode",
     "floor",
     "id_key",

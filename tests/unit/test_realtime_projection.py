@@ -105,6 +105,15 @@ def test_kds_gets_tickets_by_station_and_stripped_order_changes() -> None:
         assert project(KDS, event_type, 3, ORDER_CREATED) == []
 
 
+def test_a_menu_change_reaches_tills_boards_and_every_kitchen_screen_only() -> None:
+    change = {"kind": "availability", "product_ids": ["17"], "available": False}
+    for namespace in (KANBAN, POS):
+        assert project(namespace, "catalog.changed", 3, change) == [Route(("branch:3",), None)]
+    assert project(KDS, "catalog.changed", 3, change) == [Route(("kds:3",), None)]
+    assert project(QUEUE, "catalog.changed", 3, change) == []
+    assert project(COURIER, "catalog.changed", 3, {**change, "courier_id": 5}) == []
+
+
 def test_courier_gets_only_events_naming_a_courier() -> None:
     (route,) = project(COURIER, "order.state_changed", 3, STATE_CHANGED)
     assert route.rooms == ("courier:5",)
