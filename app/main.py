@@ -38,6 +38,7 @@ from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
+from app.lib.request import PasslineRequest, screen_path
 from app.lib.runtime import Runtime
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
@@ -118,6 +119,8 @@ def create_litestar(
             render_plugins=[JsonRenderPlugin(path=("/", "/openapi.json"))],
         ),
         logging_config=None,
+        request_class=PasslineRequest,
+        before_request=screen_path,
     )
 
 

@@ -54,6 +54,7 @@ from app.events import road as road_events
 from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.money import money
+from app.lib.params import MAX_ID, invalid_query
 from app.orders import customer_of, exponent_of
 from app.orders.hot import qty_text
 from app.orders.states import State
@@ -413,6 +414,10 @@ class DispatchService:
     async def settlement_preview(
         self, *, courier_id: int, transaction_ids: Sequence[int] | None, actor: SessionUser
     ) -> SettlementPreviewOut:
+        # Litestar does not apply the item bounds of a list query parameter: an id past int64 would reach
+        # asyncpg.
+        if transaction_ids is not None and any(not 1 <= t <= MAX_ID for t in transaction_ids):
+            raise invalid_query("transaction_ids", f"ids are between 1 and {MAX_ID}")
         courier = await self._visible_courier(courier_id, actor, managers_only=True)
         rows = await self._transactions(courier.id, transaction_ids, lock=False)
         self._check_selection(rows, transaction_ids)
@@ -434,7 +439,7 @@ class DispatchService:
     ) -> tuple[SettlementOut, bool]:
         """Settle a courier's open transactions (all, or the ones named). Returns (settlement, created)."""
         courier = await self._visible_courier(courier_id, actor, managers_only=True)
-        return await self._settle(
+        out, created = await self._settle(
             courier_id=courier.id,
             branch_id=courier.branch_id,
             settlement_id=request.id,
@@ -443,6 +448,11 @@ class DispatchService:
             note=request.note,
             actor=actor.user_id,
         )
+        if not created and not _same_settlement(out, request):
+            # A retry answers the settlement it made; another body under the same id is a client bug, a
+            # 409 like every other reused id (orders, payments), never a silent replay of the first body.
+            raise conflict("This settlement id was already used with a different body", reason="id_reused")
+        return out, created
 
     async def _settle(
         self,
@@ -869,3 +879,13 @@ class _Held:
             (max(s - c, ledger.ZERO) for road, c, s in self.deliveries.values() if not road), ledger.ZERO
         )
         return self.fees + short
+
+
+def _same_settlement(made: SettlementOut, request: SettleIn) -> bool:
+    """Whether a settlement already made under `request.id` is what this request asks for. "All open"
+    (no ids) matches whatever was open then: a retry of it cannot know more."""
+    if made.kind != "single" or made.note != request.note:
+        return False
+    return request.transaction_ids is None or sorted(set(request.transaction_ids)) == sorted(
+        made.transaction_ids
+    )

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Order
 from app.lib.deps import Port, ScopedService
-from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.errors import ApiError, conflict, refused_value, unprocessable
 from app.orders import _reads
 from app.orders._announce import announce_new
 from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
@@ -158,6 +158,11 @@ class OrderService(ScopedService):
             except (PermissionDeniedException, NotFoundException) as exc:
                 await self.session.rollback()
                 results.append(rejected(index, raw_id, exc.status_code, exc.detail))
+            except DBAPIError as exc:
+                if (refused := refused_value(exc)) is None:
+                    raise
+                await self.session.rollback()
+                results.append(rejected(index, raw_id, 422, refused))
             else:
                 results.append(
                     SyncResult(
