@@ -14,6 +14,7 @@ field of the struct; `app.lib.request` refuses it anywhere else in a JSON body.
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -155,3 +156,20 @@ def _inspect(hint: Any) -> tuple[DecimalRule | None, bool]:
 
 
 _UNION_TYPE = type(int | None)
+
+
+# msgspec's message: "<what> - at `$.lines[0]`"; ours within it: "<field>: <problem>".
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_NAMED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<problem>.+)$", re.DOTALL)
+
+
+def validation_problem(exc: msgspec.ValidationError) -> tuple[str | None, str]:
+    """(field path, sentence naming it) for a msgspec validation error: "lines[0].qty: must be above 0"."""
+    matched = _AT.match(str(exc))
+    message = matched["message"] if matched else str(exc)
+    path = ((matched["path"] if matched else None) or "").lstrip(".")
+    named = _NAMED.match(message)
+    if named is not None:
+        field = f"{path}.{named['name']}" if path else named["name"]
+        return field, f"{field}: {named['problem']}"
+    return (path or None), (f"{path}: {message}" if path else message)

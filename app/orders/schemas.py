@@ -72,7 +72,8 @@ class OrderCreate(Checked, forbid_unknown_fields=True, kw_only=True):
 
 class OrderSync(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Items are decoded one by one in the service, so one malformed order does not reject the batch.
-    orders: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=MAX_SYNC_BATCH)]
+    # Any JSON value: even an item that is not an object is that item's own 422, not the batch's 400.
+    orders: Annotated[list[Any], msgspec.Meta(min_length=1, max_length=MAX_SYNC_BATCH)]
 
 
 class TransitionIn(Checked, forbid_unknown_fields=True, kw_only=True):
@@ -191,6 +192,8 @@ class SyncResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     result: Literal["created", "existed", "rejected"]
     status: int
     reason: str | None = None
+    # A refused order's field at fault, when one is ("lines[0].note"), for the till to point at.
+    field: str | None = None
     order: OrderOut | None = None
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from app.db.models import Order
 from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, refused_value, unprocessable
+from app.lib.fields import validation_problem
 from app.orders import _reads
 from app.orders._announce import announce_new
 from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
@@ -142,7 +143,7 @@ class OrderService(ScopedService):
         out = _reads.order_out(order, list(order.lines), tickets, exponent=exponent)
         return await _reads.with_hot_state(self.redis, self.keys, out)
 
-    async def sync(self, *, orders: list[dict[str, Any]], actor: SessionUser) -> SyncOut:
+    async def sync(self, *, orders: list[Any], actor: SessionUser) -> SyncOut:
         """Replay an offline queue: each order on its own (one refused sale does not refuse the rest)."""
         results = []
         for index, raw in enumerate(orders):
@@ -151,10 +152,16 @@ class OrderService(ScopedService):
                 request = msgspec.convert(raw, OrderCreate, strict=False)
                 order, created = await self.create(request=request, actor=actor)
             except msgspec.ValidationError as exc:
-                results.append(rejected(index, raw_id, 422, str(exc)))
+                field, reason = validation_problem(exc)
+                results.append(rejected(index, raw_id, 422, reason, field))
             except ApiError as exc:
                 await self.session.rollback()
-                results.append(rejected(index, raw_id, exc.status_code, exc.detail))
+                field = exc.fields.get("field")
+                results.append(
+                    rejected(
+                        index, raw_id, exc.status_code, exc.detail, field if isinstance(field, str) else None
+                    )
+                )
             except (PermissionDeniedException, NotFoundException) as exc:
                 await self.session.rollback()
                 results.append(rejected(index, raw_id, exc.status_code, exc.detail))

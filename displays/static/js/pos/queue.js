@@ -7,8 +7,9 @@
 // idempotent on its UUID, so a replay cut short (a reload, a second tab, the network dropping again) is
 // simply run again: nothing is sent twice into the books, and nothing is dropped before the server has it.
 //
-// A sale the server refuses (4xx: a product withdrawn, stock gone) is kept as "refused" with the reason,
-// shown to the cashier, and not retried by itself.
+// A sale the server refuses (4xx: a product withdrawn, stock gone, a value it cannot take) is kept as
+// "refused" with the reason and the field at fault, not retried by itself: the cashier fixes it in the cart
+// or discards it (pos/refused.js).
 
 import { ApiError, NetworkError, request } from "./util.js";
 
@@ -127,23 +128,40 @@ export class SaleQueue {
   async _sendOrders(summary) {
     const waiting = (await this.all()).filter((e) => e.state === "queued" && !e.order_done);
     for (let i = 0; i < waiting.length; i += BATCH) {
-      const batch = waiting.slice(i, i + BATCH);
-      const answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
-      for (const result of answer.results) {
-        const entry = batch[result.index];
-        if (!entry) continue;
-        if (result.result === "created" || result.result === "existed") {
-          entry.order_done = true;
-          entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
-          summary.sent += 1;
-          summary.made.push({ id: entry.id, order: { id: entry.id, token: entry.order ? entry.order.token : null } });
-        } else {
-          entry.state = "refused";
-          entry.reason = result.reason || `HTTP ${result.status}`;
-          summary.refused += 1;
-        }
-        await this.put(entry);
+      await this._sendBatch(waiting.slice(i, i + BATCH), summary);
+    }
+  }
+
+  async _sendBatch(batch, summary) {
+    let answer;
+    try {
+      answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
+    } catch (error) {
+      // The server refused the batch as a whole (not signed out, not busy): one of its sales must be
+      // unreadable. Sent one by one, the bad one is refused alone; the rest go through.
+      if (!wholeBatchRefused(error)) throw error;
+      if (batch.length > 1) {
+        for (const entry of batch) await this._sendBatch([entry], summary);
+        return;
       }
+      answer = { results: [{ index: 0, result: "rejected", status: error.status, reason: describe(error) }] };
+    }
+    for (const result of answer.results) {
+      const entry = batch[result.index];
+      if (!entry) continue;
+      if (result.result === "created" || result.result === "existed") {
+        entry.order_done = true;
+        entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
+        summary.sent += 1;
+        summary.made.push({ id: entry.id, order: { id: entry.id, token: entry.order ? entry.order.token : null } });
+      } else {
+        entry.state = "refused";
+        entry.reason = result.reason || `HTTP ${result.status}`;
+        entry.field = result.field || null;
+        entry.refused_ms = Date.now();
+        summary.refused += 1;
+      }
+      await this.put(entry);
     }
   }
 
@@ -169,6 +187,10 @@ export class SaleQueue {
       }
     }
   }
+}
+
+function wholeBatchRefused(error) {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status);
 }
 
 function describe(error) {
