@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any, Self
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible
 from app.db.models import (
     Branch,
     BranchCashMovement,
+    BulkSettlementRequest,
     Courier,
     CourierTransaction,
     Delivery,
@@ -71,6 +73,8 @@ log = logging.getLogger(__name__)
 
 BULK_JOB = jobs.SETTLE_COURIERS
 HISTORY_LIMIT = 50
+# A bulk job normally starts within a second; a request this old and not done lost its job.
+BULK_GRACE_SECONDS = 120
 DELIVERY_LIMIT = 100
 _BULK_NAMESPACE = uuid.UUID("5d2f8c1a-3e4b-4a6f-9c7d-2b1e0f9a8d34")
 _BULK_STATUS: dict[JobStatus, BulkStatus] = {
@@ -677,7 +681,7 @@ class DispatchService:
             unknown = sorted(set(request.courier_ids) - known)
             if unknown:
                 raise unprocessable("courier_ids", f"courier {unknown[0]} does not work for this branch")
-        await self.session.rollback()
+        await self._record_bulk(request, actor)
         job_id = bulk_job_id(self.keys, request.id)
         queue = self._queue()
         job = await queue.enqueue_job(
@@ -700,6 +704,30 @@ class DispatchService:
             courier_ids=request.courier_ids,
         )
 
+    async def _record_bulk(self, request: BulkSettleIn, actor: SessionUser) -> None:
+        """The request in PostgreSQL before its job goes to Redis (the repair cron's record of it). The same
+        id again is a retry; with another body it is a 409, as for every reused id."""
+        await self.session.execute(
+            pg_insert(BulkSettlementRequest)
+            .values(
+                id=request.id,
+                branch_id=request.branch_id,
+                courier_ids=None if request.courier_ids is None else sorted(set(request.courier_ids)),
+                note=request.note,
+                requested_by=actor.user_id,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = await self.session.get(BulkSettlementRequest, request.id, populate_existing=True)
+        assert row is not None
+        asked = None if request.courier_ids is None else sorted(set(request.courier_ids))
+        if (row.branch_id, row.courier_ids, row.note) != (request.branch_id, asked, request.note):
+            await self.session.rollback()
+            raise conflict(
+                "This bulk settlement id was already used with a different body", reason="id_reused"
+            )
+        await self.session.commit()
+
     async def bulk_status(self, *, bulk_id: uuid.UUID, branch_id: int, actor: SessionUser) -> BulkSettleOut:
         await self._visible_branch(branch_id, actor)
         job_id = bulk_job_id(self.keys, bulk_id)
@@ -711,7 +739,21 @@ class DispatchService:
             if info is not None and isinstance(info.result, dict):
                 result = info.result
         if status == JobStatus.not_found:
-            raise NotFoundException(detail="Bulk settlement not found")
+            # Redis no longer knows the job (its result expired, or Redis lost it): PostgreSQL does.
+            row = await self.session.get(BulkSettlementRequest, bulk_id)
+            if row is None or row.branch_id != branch_id:
+                raise NotFoundException(detail="Bulk settlement not found")
+            done = row.done_at is not None
+            out = BulkSettleOut(
+                id=bulk_id,
+                branch_id=branch_id,
+                job_id=job_id,
+                status="complete" if done else "queued",
+                courier_ids=row.courier_ids,
+                result=row.result if done else None,
+            )
+            await self.session.rollback()
+            return out
         return BulkSettleOut(
             id=bulk_id, branch_id=branch_id, job_id=job_id, status=_BULK_STATUS[status], result=result
         )
@@ -758,7 +800,38 @@ class DispatchService:
                 counts["nothing_open"] += 1
                 continue
             counts["settled" if created else "already_settled"] += 1
+        await self.session.execute(
+            update(BulkSettlementRequest)
+            .where(BulkSettlementRequest.id == bulk_id, BulkSettlementRequest.done_at.is_(None))
+            .values(done_at=func.now(), result=counts)
+        )
+        await self.session.commit()
         return counts
+
+    async def settle_lost_bulks(self, *, grace_seconds: float = BULK_GRACE_SECONDS) -> int:
+        """The repair cron's part: bulk requests recorded but not done a while after they were made (Redis
+        lost their job, or its worker died), done here. Returns how many."""
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
+        rows = [
+            (row.id, row.branch_id, row.courier_ids, row.note, row.requested_by)
+            for row in (
+                await self.session.scalars(
+                    select(BulkSettlementRequest)
+                    .where(
+                        BulkSettlementRequest.done_at.is_(None), BulkSettlementRequest.requested_at < cutoff
+                    )
+                    .order_by(BulkSettlementRequest.requested_at)
+                    .limit(20)
+                )
+            ).all()
+        ]
+        await self.session.rollback()
+        for bulk_id, branch_id, courier_ids, note, actor in rows:
+            await self.settle_bulk(
+                bulk_id=bulk_id, branch_id=branch_id, courier_ids=courier_ids, note=note, actor=actor
+            )
+            log.warning("bulk settlement done by the repair sweep", extra={"bulk_id": str(bulk_id)})
+        return len(rows)
 
     # ------------------------------------------------------------------ access
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from typing import Any
 
 import asyncpg
@@ -178,3 +179,46 @@ async def test_an_invoice_job_held_by_a_killed_worker_is_done_by_the_next_worker
     async with runtime.engine.connect() as conn:
         total = await conn.scalar(select(func.count()).select_from(Invoice))
     assert total == 1
+
+
+async def test_a_bulk_settlement_whose_job_redis_lost_is_done_once_by_the_sweep(
+    client: httpx.AsyncClient, factory: Factory, runtime: Any
+) -> None:
+    from tests.support.dispatch import dispatch, make_shop
+    from tests.support.dispatch import new_order as delivery_order
+
+    shop = await make_shop(factory)
+    branch = shop["branch"].id
+    await login(client, "boss")
+    for rider in (shop["rider"], shop["rider2"]):
+        placed = await delivery_order(client, shop)
+        assert (await dispatch(client, placed["id"], rider, "later")).status_code == 200
+    bulk_id = str(uuid.uuid4())
+    body = {"id": bulk_id, "branch_id": branch, "note": "night close"}
+    assert (await client.post("/api/v1/settlements/bulk", json=body)).status_code == 202
+    # The same id with another body is refused, like every reused id.
+    other = await client.post("/api/v1/settlements/bulk", json=body | {"note": "morning"})
+    assert other.status_code == 409 and other.json()["reason"] == "id_reused"
+
+    await lose_the_queue(runtime)
+    status = await client.get(f"/api/v1/settlements/bulk/{bulk_id}", params={"branch_id": branch})
+    assert status.status_code == 200 and status.json()["status"] == "queued"  # PostgreSQL remembers it
+    async with runtime.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE bulk_settlement_requests SET requested_at = requested_at - interval '5 minutes'")
+        )
+
+    ctx = {"runtime": runtime}
+    first, second = await asyncio.gather(repair(ctx), repair(ctx))
+    assert first["bulk_settlements"] + second["bulk_settlements"] >= 1
+    assert (await repair(ctx))["bulk_settlements"] == 0
+    status = await client.get(f"/api/v1/settlements/bulk/{bulk_id}", params={"branch_id": branch})
+    assert status.json()["status"] == "complete"
+    assert status.json()["result"]["settled"] + status.json()["result"]["already_settled"] == 2
+    async with runtime.engine.connect() as conn:
+        made = (await conn.execute(text("SELECT courier_id FROM settlements ORDER BY courier_id"))).all()
+        still_open = await conn.scalar(
+            text("SELECT count(*) FROM courier_transactions WHERE status = 'open'")
+        )
+    assert sorted(r[0] for r in made) == sorted([shop["rider"].id, shop["rider2"].id])
+    assert still_open == 0
