@@ -237,3 +237,28 @@ async def test_an_int_path_id_past_int64_is_a_400(client: httpx.AsyncClient, sho
         response = await client.get(path)
         assert response.status_code == 400, (path, response.text)
         assert "ids are at most" in problem(response)
+
+
+@pytest.mark.parametrize(
+    ("sql", "value", "said"),
+    [
+        ("SELECT CAST(:v AS bigint)", 2**64, "out of int64 range"),
+        ("SELECT CAST(:v AS text)", "a\x00b", "0x00"),
+        ("SELECT CAST(CAST(:v AS text) AS numeric(14, 4))", "99999999999", "numeric field overflow"),
+    ],
+)
+async def test_a_value_postgresql_refuses_is_named_not_a_500(
+    runtime: Any, sql: str, value: Any, said: str
+) -> None:
+    """The last net under every bound: PostgreSQL's data errors (SQLSTATE class 22) are the client's 422."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from app.lib.errors import refused_value
+
+    async with runtime.engine.connect() as conn:
+        with pytest.raises(DBAPIError) as raised:
+            await conn.execute(text(sql), {"v": value})
+    sentence = refused_value(raised.value)
+    assert sentence is not None and said in sentence
+    assert refused_value(RuntimeError("a bug")) is None
