@@ -16,6 +16,7 @@ import pytest
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
+from tests.support.till import with_stock
 
 pytestmark = pytest.mark.browser
 
@@ -49,9 +50,12 @@ async def shop(factory: Factory) -> dict[str, Any]:
     branch = await factory.branch(code="RF", name="Refusals")
     await factory.station(branch, "grill")
     burger = await factory.product("Burger", price="50.00", station="grill")
+    cake = await factory.product("Cake", price="20.00", station="grill")
+    await with_stock(factory, cake, branch, "5")
     await factory.user("cashier", roles=("cashier",), branches=(branch,))
+    await factory.user("boss", roles=("manager",), branches=(branch,))
     await factory.commit()
-    return {"branch": branch.id, "burger": burger.id}
+    return {"branch": branch.id, "burger": burger.id, "cake": cake.id}
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +98,17 @@ async def orders_of(api: httpx.AsyncClient, branch: int) -> list[dict[str, Any]]
     return list(response.json()["items"])
 
 
+async def queue_until(page: Any, done: Any) -> list[dict[str, Any]]:
+    """The till's IndexedDB queue once `done(rows)` holds (polled: IndexedDB reads are asynchronous)."""
+    deadline = asyncio.get_running_loop().time() + WAIT_MS / 1000
+    while True:
+        rows: list[dict[str, Any]] = await page.evaluate(READ_QUEUE)
+        if done(rows):
+            return rows
+        assert asyncio.get_running_loop().time() < deadline, rows
+        await asyncio.sleep(0.1)
+
+
 async def sell_cash(page: Any, *, offline: bool) -> None:
     await page.locator('.pos-product:has-text("Burger")').click()
     await page.click("#checkout")
@@ -129,10 +144,7 @@ async def test_refused_offline_sales_are_shown_fixed_or_discarded_and_not_retrie
     dialog = page.locator("#refused")
     await dialog.wait_for(state="visible", timeout=WAIT_MS)
     await page.locator("#refused-list .pos-refused").nth(1).wait_for(timeout=WAIT_MS)
-    await page.wait_for_function(
-        f"({READ_QUEUE})().then((rows) => rows.length === 2 && rows.every((r) => r.state === 'refused'))",
-        timeout=WAIT_MS,
-    )
+    await queue_until(page, lambda rows: len(rows) == 2 and all(r["state"] == "refused" for r in rows))
     await page.screenshot(path=str(SHOTS / "pos-refused-1280x800.png"))
 
     # The good sale reached the server, paid; the refused ones did not.
@@ -195,3 +207,39 @@ async def test_refused_offline_sales_are_shown_fixed_or_discarded_and_not_retrie
     fixed = next(o for o in orders if o["id"] != good["id"])
     full = (await api.get(f"/api/v1/orders/{fixed['id']}")).json()
     assert full["lines"][0]["note"] == "no onions"
+
+
+async def test_a_sale_refused_for_stock_is_sent_again_once_the_shelf_is_counted_again(
+    till: Any, api: httpx.AsyncClient, shop: dict[str, Any], live_server: LiveServer
+) -> None:
+    page = till
+    await page.locator("#pos[data-offline-ready]").wait_for(timeout=WAIT_MS)
+    await page.context.set_offline(True)
+    await page.locator('.pos-product:has-text("Cake")').click()
+    await page.click("#checkout")
+    await page.locator('#pay-methods [data-method="cash"]').click()
+    await page.fill("#pay-amount", "22.80")
+    await page.click("#pay-add")
+    await page.click("#pay-confirm")
+    await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
+    await page.click("#s-new")
+
+    # Meanwhile a manager counts the shelf empty: the offline sale can no longer be taken as it is.
+    stock = f"/api/v1/branches/{shop['branch']}/stock/{shop['cake']}"
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as manager:
+        await login(manager, "boss")
+        assert (await manager.put(stock, json={"qty": "0", "reason": "count"})).status_code == 200
+        await page.context.set_offline(False)
+        item = page.locator("#refused-list .pos-refused")
+        await item.wait_for(timeout=WAIT_MS)
+        reason = await item.locator(".pos-refused-reason").inner_text()
+        assert "Cake" in reason, reason
+        assert await orders_of(api, shop["branch"]) == []
+
+        # The cake was there after all: counted again, the cashier sends the sale as it was.
+        assert (await manager.put(stock, json={"qty": "3", "reason": "recount"})).status_code == 200
+    await item.locator("[data-retry]").click()
+    await queue_until(page, lambda rows: rows == [])
+    orders = await orders_of(api, shop["branch"])
+    full = (await api.get(f"/api/v1/orders/{orders[0]['id']}")).json()
+    assert len(orders) == 1 and full["payment_status"] == "paid", full

@@ -875,6 +875,7 @@ const refusedSales = new RefusedSales({
   productName: (id) => (state.catalog && state.catalog.product(id) ? state.catalog.product(id).name : null),
   money,
   onFix: restoreSale,
+  onRetry: () => replayNow(),
   toast,
 });
 

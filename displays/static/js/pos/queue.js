@@ -16,6 +16,7 @@ import { ApiError, NetworkError, request } from "./util.js";
 const DB = "passline-pos";
 const STORE = "sales";
 const BATCH = 50;
+const MAX_FAILURES = 5;
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -91,6 +92,15 @@ export class SaleQueue {
     await tx("readwrite", (store) => wrap(store.put(entry)));
   }
 
+  /** A refused sale queued again (the cashier's "Send again"): it goes with the next replay. */
+  async retry(id) {
+    const entry = (await this.all()).find((e) => e.id === id);
+    if (!entry) return;
+    Object.assign(entry, { state: "queued", reason: null, field: null, failures: 0 });
+    await this.put(entry);
+    await this.changed();
+  }
+
   async remove(id) {
     await tx("readwrite", (store) => wrap(store.delete(id)));
     await this.changed();
@@ -137,14 +147,28 @@ export class SaleQueue {
     try {
       answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
     } catch (error) {
-      // The server refused the batch as a whole (not signed out, not busy): one of its sales must be
-      // unreadable. Sent one by one, the bad one is refused alone; the rest go through.
-      if (!wholeBatchRefused(error)) throw error;
+      // The server refused the batch as a whole (not signed out, not busy), or failed on it (a 500: a bug
+      // one of its sales trips): sent one by one, the bad one is refused alone; the rest go through.
+      const failed = error instanceof ApiError && error.status === 500;
+      if (!wholeBatchRefused(error) && !failed) throw error;
       if (batch.length > 1) {
         for (const entry of batch) await this._sendBatch([entry], summary);
         return;
       }
-      answer = { results: [{ index: 0, result: "rejected", status: error.status, reason: describe(error) }] };
+      if (failed) {
+        // One sale the server keeps failing on must not hold up the till forever: a few tries, then it
+        // is shown to the cashier like a refused one (who may send it again once the server is fixed).
+        const [entry] = batch;
+        entry.failures = (entry.failures || 0) + 1;
+        if (entry.failures < MAX_FAILURES) {
+          await this.put(entry);
+          return;
+        }
+        const id = error.body && error.body.request_id ? ` (request ${error.body.request_id})` : "";
+        answer = { results: [{ index: 0, result: "rejected", status: 500, reason: `The server failed on this sale ${entry.failures} times${id}.` }] };
+      } else {
+        answer = { results: [{ index: 0, result: "rejected", status: error.status, reason: describe(error) }] };
+      }
     }
     for (const result of answer.results) {
       const entry = batch[result.index];

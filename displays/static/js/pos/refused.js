@@ -11,10 +11,11 @@ const LINE = /^lines\[(\d+)\]/;
 export class RefusedSales {
   /**
    * queue: the SaleQueue; productName(id): a product's name or null; money(amount): amount with currency;
-   * onFix(entry): put the sale back in the cart (resolves true when it did); toast(message, options).
+   * onFix(entry): put the sale back in the cart (resolves true when it did); onRetry(): replay the queue;
+   * toast(message, options).
    */
-  constructor({ queue, productName, money, onFix, toast }) {
-    Object.assign(this, { queue, productName, money, onFix, toast });
+  constructor({ queue, productName, money, onFix, onRetry, toast }) {
+    Object.assign(this, { queue, productName, money, onFix, onRetry, toast });
     this.dialog = document.getElementById("refused");
     for (const button of this.dialog.querySelectorAll("[data-close]")) button.onclick = () => this.dialog.close();
     queue.onChange((entries) => {
@@ -67,6 +68,7 @@ export class RefusedSales {
         "menu",
         {},
         h("button", { type: "button", class: "pos-danger", dataset: { discard: entry.id }, onclick: () => this.discard(entry, paid) }, "Discard"),
+        h("button", { type: "button", dataset: { retry: entry.id }, onclick: () => this.retry(entry) }, "Send again"),
         h("button", { type: "button", class: "pos-primary", dataset: { fix: entry.id }, onclick: () => this.fix(entry, paid) }, "Fix in cart"),
       ),
     );
@@ -96,6 +98,11 @@ export class RefusedSales {
     this.dialog.close();
     const taken = paid.length ? ` It was paid (${paid.join(", ")}): take that payment again when you ring it up.` : "";
     this.toast(`The refused sale is back in the cart: fix it and press Pay.${taken}`, { kind: "info", ms: 15_000 });
+  }
+
+  async retry(entry) {
+    await this.queue.retry(entry.id);
+    this.onRetry();
   }
 
   async discard(entry, paid) {
