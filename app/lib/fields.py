@@ -58,7 +58,9 @@ class DecimalRule:
             return f"must be above {self.low}" if self.low_open else f"must be at least {self.low}"
         if value > self.high:
             return f"must be at most {self.high}"
-        if places(value) > self.places:
+        exponent = value.as_tuple().exponent
+        # Trailing zeros ("12.50") are not places: only a long exponent needs the (slower) normalised count.
+        if isinstance(exponent, int) and -exponent > self.places and places(value) > self.places:
             return f"may have at most {self.places} decimal places"
         return None
 
@@ -110,32 +112,45 @@ class Checked(msgspec.Struct):
         if checks is None:
             # Resolved on first use: the annotations are strings until the defining module has loaded.
             checks = _CHECKS[cls] = _field_checks(cls)
-        for name, rule in checks:
+        decimals, texts = checks
+        # Runs for every line of every order: the common, valid case is a few comparisons inline; the
+        # message is only composed (by DecimalRule.problem) once something looks wrong.
+        for name, rule in decimals:
             value = getattr(self, name)
-            if value is None:
+            if value is None or not isinstance(value, Decimal):
                 continue
-            if rule is None:
-                problem = nul_problem(value) if isinstance(value, str) else None
-            else:
-                problem = rule.problem(value) if isinstance(value, Decimal) else None
-            if problem is not None:
-                raise ValueError(f"{name}: {problem}")
+            exponent = value.as_tuple().exponent
+            if (
+                not value.is_finite()
+                or not rule.low <= value <= rule.high
+                or (rule.low_open and value == rule.low)
+                or (isinstance(exponent, int) and exponent < -rule.places)
+            ):
+                problem = rule.problem(value)
+                if problem is not None:
+                    raise ValueError(f"{name}: {problem}")
+        for name in texts:
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name}: {nul_problem(value)}")
 
 
-_CHECKS: dict[type, tuple[tuple[str, DecimalRule | None], ...]] = {}
+_Checks = tuple[tuple[tuple[str, DecimalRule], ...], tuple[str, ...]]
+_CHECKS: dict[type, _Checks] = {}
 
 
-def _field_checks(cls: type) -> tuple[tuple[str, DecimalRule | None], ...]:
-    """(field, rule) for each Decimal field with a rule, (field, None) for each text field."""
+def _field_checks(cls: type) -> _Checks:
+    """(field, rule) for each Decimal field with a rule, and the names of the text fields."""
     hints = typing.get_type_hints(cls, include_extras=True)
-    checks: list[tuple[str, DecimalRule | None]] = []
+    decimals: list[tuple[str, DecimalRule]] = []
+    texts: list[str] = []
     for name in cls.__struct_fields__:  # type: ignore[attr-defined]
         rule, text = _inspect(hints[name])
         if rule is not None:
-            checks.append((name, rule))
+            decimals.append((name, rule))
         elif text:
-            checks.append((name, None))
-    return tuple(checks)
+            texts.append(name)
+    return tuple(decimals), tuple(texts)
 
 
 def _inspect(hint: Any) -> tuple[DecimalRule | None, bool]:
