@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -38,30 +39,34 @@ class OrderRepair(ScopedService):
     async def announce_missing(self, *, grace_seconds: float = GRACE_SECONDS) -> dict[str, int]:
         """Put every committed, never-announced open order into the hot state; returns the counts."""
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
-        orders = list(
-            (
-                await self.session.scalars(
-                    select(Order)
-                    .where(Order.state.not_in([s.value for s in TERMINAL]), Order.created_at < cutoff)
-                    .order_by(Order.created_at)
-                    .limit(BATCH)
-                )
-            ).all()
-        )
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for order in orders:
-                pipe.exists(self.keys.order(order.branch_id, str(order.id)))
-            present = await pipe.execute() if orders else []
-        missing = [order for order, there in zip(orders, present, strict=True) if not there]
+        missing: list[tuple[uuid.UUID, int]] = []
+        after: uuid.UUID | None = None
+        while True:  # every open order, a page at a time (keyset on id, as the rebuild pages)
+            query = (
+                select(Order)
+                .where(Order.state.not_in([s.value for s in TERMINAL]), Order.created_at < cutoff)
+                .order_by(Order.id)
+                .limit(BATCH)
+            )
+            if after is not None:
+                query = query.where(Order.id > after)
+            orders = list((await self.session.scalars(query)).all())
+            if not orders:
+                break
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for order in orders:
+                    pipe.exists(self.keys.order(order.branch_id, str(order.id)))
+                present = await pipe.execute()
+            missing += [(o.id, o.version) for o, there in zip(orders, present, strict=True) if not there]
+            after = orders[-1].id
+            self.session.expunge_all()  # a page at a time in memory too
         counts = {"orders_announced": 0, "orders_need_rebuild": 0}
         machine = self.scope.get(Door).machine
-        for order in missing:
-            if order.version != 1:
+        for order_id, version in missing:
+            if version != 1:
                 counts["orders_need_rebuild"] += 1
                 continue
-            full = await self.session.get(
-                Order, order.id, options=[selectinload(Order.lines)], populate_existing=True
-            )
+            full = await self.session.get(Order, order_id, options=[selectinload(Order.lines)])
             assert full is not None
             await announce_new(
                 machine,
