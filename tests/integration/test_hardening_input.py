@@ -262,3 +262,25 @@ async def test_a_value_postgresql_refuses_is_named_not_a_500(
     sentence = refused_value(raised.value)
     assert sentence is not None and said in sentence
     assert refused_value(RuntimeError("a bug")) is None
+
+
+async def test_lenient_types_and_duplicate_keys_behave_as_decided(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """docs/decisions.md: digits as text for an integer are taken (and bounded like any integer); of a
+    duplicated key the last one wins."""
+    await login(client, "boss")
+    body = order(shop) | {"branch_id": str(shop["branch"].id)}
+    body["lines"][0]["product_id"] = str(shop["burger"].id)
+    made = await client.post("/api/v1/orders", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["branch_id"] == shop["branch"].id
+    too_big = order(shop) | {"branch_id": str(2**63)}
+    assert (await client.post("/api/v1/orders", json=too_big)).status_code == 400
+    raw = (
+        f'{{"id": "{uuid.uuid4()}", "branch_id": {shop["branch"].id}, "channel": "counter",'
+        f' "lines": [{{"product_id": {shop["burger"].id}, "qty": "1", "qty": "2"}}]}}'
+    )
+    twice = await client.post("/api/v1/orders", content=raw, headers={"content-type": "application/json"})
+    assert twice.status_code == 201, twice.text
+    assert twice.json()["lines"][0]["qty"] == "2"
