@@ -284,3 +284,41 @@ async def test_lenient_types_and_duplicate_keys_behave_as_decided(
     twice = await client.post("/api/v1/orders", content=raw, headers={"content-type": "application/json"})
     assert twice.status_code == 201, twice.text
     assert twice.json()["lines"][0]["qty"] == "2"
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "-Infinity", "1E+999999999", "1e30", 1e308])
+async def test_bad_amounts_on_payments_and_shifts_are_422_naming_the_field(
+    client: httpx.AsyncClient, factory: Factory, value: Any
+) -> None:
+    """Amounts that arrive as text or a number (payments, shifts) go through the one parser of client
+    amounts: each of these is a 422 naming its field, never a 500."""
+    from tests.support.payments import new_order as sale
+    from tests.support.payments import payments_shop, pos_profile
+
+    money_shop = await payments_shop(factory)
+    till = await pos_profile(factory, money_shop["branch"], require_shift=False)
+    await login(client, "cashier")
+    placed = await sale(client, money_shop)
+    paid = await client.post(
+        f"/api/v1/orders/{placed['id']}/payments",
+        json={"id": str(uuid.uuid4()), "method": "cash", "amount": value},
+    )
+    assert paid.status_code == 422 and paid.json()["field"] == "amount", paid.text
+    opened = await client.post(
+        "/api/v1/shifts", json={"id": str(uuid.uuid4()), "pos_profile_id": till.id, "opening_cash": value}
+    )
+    assert opened.status_code == 422 and opened.json()["field"] == "opening_cash", opened.text
+    shift = await client.post(
+        "/api/v1/shifts", json={"id": str(uuid.uuid4()), "pos_profile_id": till.id, "opening_cash": "0"}
+    )
+    assert shift.status_code in (200, 201), shift.text
+    moved = await client.post(
+        f"/api/v1/shifts/{shift.json()['id']}/cash-movements",
+        json={"id": str(uuid.uuid4()), "kind": "in", "amount": value, "reason": "float"},
+    )
+    assert moved.status_code == 422 and moved.json()["field"] == "amount", moved.text
+    closed = await client.post(
+        f"/api/v1/shifts/{shift.json()['id']}/close", json={"counted": {"cash": value}}
+    )
+    assert closed.status_code == 422, closed.text
+    assert "counted" in closed.json()["field"]
