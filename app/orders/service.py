@@ -14,7 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -162,7 +162,9 @@ class OrderService(ScopedService):
                         index, raw_id, exc.status_code, exc.detail, field if isinstance(field, str) else None
                     )
                 )
-            except (PermissionDeniedException, NotFoundException) as exc:
+            except HTTPException as exc:  # 403, 404 and any other client error: this sale's own answer
+                if exc.status_code >= 500:
+                    raise
                 await self.session.rollback()
                 results.append(rejected(index, raw_id, exc.status_code, exc.detail))
             except DBAPIError as exc:
