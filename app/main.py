@@ -33,6 +33,8 @@ from app.kitchen.controllers import (
     KitchenOrderController,
     TicketController,
 )
+from app.language import LanguageController
+from app.language.services import language_hook
 from app.lib.deps import DEPENDENCIES
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
@@ -100,12 +102,14 @@ def create_litestar(
             QueueController,
             ServiceTicketController,
             InvoiceController,
+            LanguageController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=language_hook,
         lifespan=[lifespan],
         state=State({"runtime": runtime, "metrics": registry}),
         template_config=template_config(),

@@ -19,6 +19,7 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.db.models import Branch
 from app.lib.deps import DbSession
+from app.lib.i18n import _
 from app.lib.params import MAX_ID
 from app.queue.services import service_options
 
@@ -158,7 +159,7 @@ QUEUE_PAGES = [
 ]
 # (title, path, roles) for the home page's list of screens.
 QUEUE_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Walk-in counter (call numbers)", "/queue/counter", COUNTER_ROLES),
-    ("Queue TV", "/queue", ("manager", "cashier")),
-    ("Displays (pair a TV or kitchen tablet)", "/admin/devices", DEVICE_ADMINS),
+    (_("Walk-in counter (call numbers)"), "/queue/counter", COUNTER_ROLES),
+    (_("Queue TV"), "/queue", ("manager", "cashier")),
+    (_("Displays (pair a TV or kitchen tablet)"), "/admin/devices", DEVICE_ADMINS),
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel.lists import format_list
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -19,10 +20,13 @@ from sqlalchemy import select
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.catalog.services import CatalogService
-from app.db.models import Branch, Courier, Station
+from app.db.models import Branch, Courier, Station, User
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.i18n import _, current_language, translated
 from app.orders.states import OPEN_STATES, TRANSITIONS
+from displays import pagekit
+from displays.assets import asset
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -35,23 +39,31 @@ VENDOR_SOCKET_IO = HERE / "node_modules" / "socket.io-client" / "dist"
 
 # The screens each role works on. Only screens that exist are listed; each screen's issue adds its own.
 SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Orders board", "/kanban", ("manager",)),
-    ("Till (POS)", "/pos", ("cashier", "manager")),
+    (_("Orders board"), "/kanban", ("manager",)),
+    (_("Till (POS)"), "/pos", ("cashier", "manager")),
     *QUEUE_SCREENS,
-    ("Kitchen displays", "/kds", ("kitchen", "manager")),
-    ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
-    ("My deliveries", "/courier", ("courier",)),
+    (_("Kitchen displays"), "/kds", ("kitchen", "manager")),
+    (_("Kitchen expo"), "/kds/expo", ("kitchen", "manager")),
+    (_("My deliveries"), "/courier", ("courier",)),
     *MONEY_SCREENS,
-    ("API schema", "/schema", ("admin", "manager")),
-    ("Health", "/health/ready", ("admin", "manager")),
-    ("Metrics", "/metrics", ("admin",)),
+    (_("API schema"), "/schema", ("admin", "manager")),
+    (_("Health"), "/health/ready", ("admin", "manager")),
+    (_("Metrics"), "/metrics", ("admin",)),
 )
+ROLE_LABELS: dict[str, str] = {
+    "admin": _("admin"),
+    "manager": _("manager"),
+    "cashier": _("cashier"),
+    "kitchen": _("kitchen"),
+    "courier": _("courier"),
+    "hr": _("HR"),
+}
 # A person's own screens, not a view over the shop: an admin (who passes every role check) is nobody's
 # courier, so they are listed only for those who hold the role itself.
 PERSONAL = frozenset({"/courier"})
 # What a role without screens yet can do, so their home page is never empty.
 NO_SCREENS_YET: dict[str, str] = {
-    "hr": (
+    "hr": _(
         "You are signed in with the HR role. The staff screens (employees, rotas, leave, clock-in and "
         "payroll) come with a later release of Passline; until then there is nothing here for HR to do, "
         "and nothing is waiting for you."
@@ -61,7 +73,7 @@ NO_SCREENS_YET: dict[str, str] = {
 
 def screens_for(user: SessionUser) -> list[tuple[str, str]]:
     return [
-        (title, path)
+        (translated(title), path)
         for title, path, roles in SCREENS
         if (any(role in user.roles for role in roles) if path in PERSONAL else user.has_role(*roles))
     ]
@@ -69,9 +81,9 @@ def screens_for(user: SessionUser) -> list[tuple[str, str]]:
 
 def home_notes(user: SessionUser) -> list[str]:
     """Why a role has no screen yet (hr), or that this sign-in opens none; shown on the home page."""
-    notes = [NO_SCREENS_YET[role] for role in user.roles if role in NO_SCREENS_YET]
+    notes = [translated(NO_SCREENS_YET[role]) for role in user.roles if role in NO_SCREENS_YET]
     if not notes and not screens_for(user):
-        notes.append("Your roles open no screen yet. Ask a manager which screens you need.")
+        notes.append(translated(_("Your roles open no screen yet. Ask a manager which screens you need.")))
     return notes
 
 
@@ -88,13 +100,24 @@ def _safe_next(raw: str | None) -> str | None:
 
 
 @get("/", include_in_schema=False)
-async def index(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def index(request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
     user = _user(request)
     if user is None:
         return Redirect(path="/login")
+    own_language = await db_session.scalar(select(User.language).where(User.id == user.user_id))
+    # "cashier and manager" / "كاشير ومدير": the language's own way of listing.
+    roles = format_list(
+        [translated(ROLE_LABELS.get(role, role)) for role in user.roles], locale=current_language()
+    )
     return Template(
         template_name="home.html",
-        context={"user": user, "screens": screens_for(user), "notes": home_notes(user)},
+        context={
+            "user": user,
+            "screens": screens_for(user),
+            "notes": home_notes(user),
+            "roles": roles,
+            "own_language": own_language or "",
+        },
     )
 
 
@@ -357,6 +380,7 @@ DISPLAY_ROUTES = [
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
+DISPLAY_ROUTES += [asset]
 
 
 def static_files_routers() -> list[Router]:
@@ -378,4 +402,5 @@ def static_files_routers() -> list[Router]:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+    # The i18n-aware environment (translations, page_data, static): displays/pagekit.py.
+    return pagekit.template_config()

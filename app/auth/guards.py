@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from sqlalchemy import Select
 
 from app.auth.sessions import SessionUser
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -26,7 +27,7 @@ T = TypeVar("T")
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SessionUser:
     user = connection.scope.get("user")
     if not isinstance(user, SessionUser):
-        raise NotAuthorizedException(detail="Log in first")
+        raise NotAuthorizedException(detail=_("Log in first"))
     return user
 
 
@@ -40,10 +41,12 @@ def requires_roles(*roles: str) -> Guard:
         msg = f"unknown roles {sorted(unknown)}"
         raise ValueError(msg)
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user = current_user(connection)
         if not user.has_role(*roles):
-            raise PermissionDeniedException(detail=f"This needs one of the roles: {', '.join(roles)}")
+            raise PermissionDeniedException(
+                detail=_("This needs one of the roles: %(roles)s", roles=", ".join(roles))
+            )
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard

@@ -1,0 +1,105 @@
+"""The template environment every page renders in: translations (jinja2.ext.i18n, newstyle), the page's
+locale for `<html lang dir>`, `page_data()` (the one way to hand data to scripts) and `static()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+from markupsafe import Markup
+
+from app.language.services import SCOPE_KEY, PageLocale
+from app.lib.i18n import SOURCE_LANGUAGE, browser_catalog, gettext, plural_form
+from displays.assets import ASSETS
+
+TEMPLATES = Path(__file__).parent / "templates"
+_FALLBACK = PageLocale(
+    lang=SOURCE_LANGUAGE,
+    dir="ltr",
+    locale="en-u-nu-latn",
+    digits="latn",
+    currency="EGP",
+    timezone="UTC",
+    branch_id=None,
+)
+
+
+def _json_for_script(value: Any) -> Markup:
+    # `<` escaped so no string in the data can close the <script> element it sits in.
+    text = msgspec.json.encode(value).decode().replace("<", "\\u003c").replace("\u2028", "\\u2028")
+    return Markup(text.replace("\u2029", "\\u2029"))  # noqa: S704 — JSON with every `<` escaped
+
+
+def locale_of(context: Context) -> PageLocale:
+    request = context.get("request")
+    found = request.scope.get(SCOPE_KEY) if request is not None else None
+    return found if isinstance(found, PageLocale) else _FALLBACK
+
+
+@pass_context
+def page_locale(context: Context) -> PageLocale:
+    return locale_of(context)
+
+
+@pass_context
+def page_data(context: Context, data: dict[str, Any] | None = None) -> Markup:
+    """`<script type="application/json" id="page-data">`: the page's data plus its locale and catalog."""
+    locale = locale_of(context)
+    payload = {
+        **msgspec.structs.asdict(locale),
+        "catalog": browser_catalog(locale.lang),
+        **(data or {}),
+    }
+    return Markup(  # noqa: S704 — the JSON is escaped for a script element
+        f'<script type="application/json" id="page-data">{_json_for_script(payload)}</script>'
+    )
+
+
+def import_map() -> Markup:
+    return Markup(  # noqa: S704 — our own URLs, JSON-escaped
+        f'<script type="importmap">{_json_for_script(ASSETS.import_map())}</script>'
+    )
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return gettext(locale_of(context).lang, message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    # newstyle gettext formats `%(num)s` and the keyword arguments itself afterwards.
+    return plural_form(locale_of(context).lang, singular, plural, n)
+
+
+def ltr(text: object) -> str:
+    """Text that is always left to right (a path, a code, a phone number) kept whole inside RTL text:
+    wrapped in Unicode LEFT-TO-RIGHT ISOLATE … POP DIRECTIONAL ISOLATE."""
+    return f"\u2066{text}\u2069"
+
+
+def bidi(text: object) -> str:
+    """Text of either direction (a name, an address) isolated with FIRST STRONG ISOLATE … PDI."""
+    return f"\u2068{text}\u2069"
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(page_data=page_data, page_locale=page_locale, static=ASSETS.url, import_map=import_map)
+    env.filters.update(ltr=ltr, bidi=bidi)
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment()))
