@@ -4,6 +4,7 @@ shared modules format in the branch's digits; static files come hashed, compress
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import re
@@ -245,3 +246,54 @@ async def test_api_errors_speak_the_callers_language(live_server: LiveServer, sh
     async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as anonymous:
         refused = await anonymous.get("/api/v1/auth/me", headers={"Accept-Language": "ar"})
         assert refused.status_code == 401 and refused.json()["detail"] == "سجّل الدخول أولًا"
+
+
+async def test_the_shared_modules_work_in_the_page(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any
+) -> None:
+    """http gives typed results (never throws), toast announces, dialog traps focus and gives it back."""
+    async with browse(browser, live_server, viewport=DEVICES["tablet"], username="amal") as (page, problems):
+        await page.goto(f"{live_server.url}/")
+        await page.locator("#screens").wait_for(timeout=WAIT_MS)
+        results = await page.evaluate(
+            """async () => {
+              const { http } = await import("/static/js/shared/http.js");
+              const missing = await http.get("/api/v1/branches/999999");
+              const bad = await http.put("/api/v1/me/language", { language: "fr" });
+              const me = await http.get("/api/v1/auth/me");
+              return { missing, bad, me: { ok: me.ok, username: me.data.username } };
+            }"""
+        )
+        assert results["missing"]["ok"] is False and results["missing"]["status"] == 404
+        assert results["bad"]["status"] == 422 and results["bad"]["error"]["field"] == "language"
+        # The page is Arabic, so the API answered in Arabic (http.js sends the page's language).
+        assert results["bad"]["error"]["message"] == "language: يجب أن تكون إحدى القيم: en, ar"
+        assert results["me"] == {"ok": True, "username": "amal"}
+
+        await page.evaluate(
+            """async () => {
+              const { toast } = await import("/static/js/shared/toast.js");
+              toast.error("Boom");
+            }"""
+        )
+        assert await page.locator(".toast[role=alert] .toast-text").inner_text() == "Boom"
+        assert await page.get_attribute(".toast[role=alert] button", "aria-label") == "إغلاق"
+        await page.locator("#logout").focus()
+        # Runs while the test presses keys: a task, so it starts now.
+        answer = asyncio.ensure_future(
+            page.evaluate(
+                """async () => {
+              const { confirm } = await import("/static/js/shared/dialog.js");
+              return confirm({ title: "Sure?", message: "Really", danger: true });
+            }"""
+            )
+        )
+        dialog = page.locator("dialog.dialog")
+        await dialog.wait_for(timeout=WAIT_MS)
+        await assert_no_axe_violations(page)
+        assert await page.evaluate("document.activeElement.closest('dialog') !== null")
+        await shoot(page, "ui-core/dialog-ar-tablet")
+        await page.keyboard.press("Escape")
+        assert await answer is False
+        assert await page.evaluate("document.activeElement.id") == "logout"
+    assert [p for p in problems if "404" not in p and "422" not in p and "Failed to load" not in p] == []
