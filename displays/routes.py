@@ -344,15 +344,17 @@ async def courier_page(
         return _login_redirect(request)
     courier = await db_session.scalar(select(Courier).where(Courier.user_id == user.user_id))
     if courier is None:
-        message = (
-            "This login is not linked to a courier."
+        message = translated(
+            _("This login is not linked to a courier.")
             if user.has_role("courier")
-            else "The courier page is for couriers."
+            else _("The courier page is for couriers.")
         )
         return _page_problem("courier.html", 403, message, user)
     branch = await db_session.get(Branch, courier.branch_id)
     if branch is None or not user.can_see_branch(branch.id):
-        return _page_problem("courier.html", 403, "Your courier record is not in one of your branches.", user)
+        return _page_problem(
+            "courier.html", 403, translated(_("Your courier record is not in one of your branches.")), user
+        )
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
@@ -363,6 +365,9 @@ async def courier_page(
             "timezone": branch.timezone,
         },
         "stream_id": await last_id(redis, keys, branch.id),
+        # format.js shows money and times in the courier's branch, whichever branch the language came from.
+        "currency": branch.currency,
+        "timezone": branch.timezone,
     }
     return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})
 

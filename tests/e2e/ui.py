@@ -85,8 +85,11 @@ _SMALL_TARGETS = """(min) => {
     const style = getComputedStyle(el);
     if (style.display === "none" || style.visibility === "hidden" || el.closest("[hidden]")) continue;
     if (el.closest(".skip-link")) continue;
-    const r = el.getBoundingClientRect();
+    let r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
+    // A radio or checkbox inside its label: the whole label is the target.
+    const label = ["radio", "checkbox"].includes(el.type) ? el.closest("label") : null;
+    if (label) r = label.getBoundingClientRect();
     // Links inside a sentence are exempt (WCAG 2.5.8 inline exception).
     if (el.tagName === "A" && style.display === "inline") continue;
     if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.width)}x${Math.round(r.height)}`);

@@ -18,7 +18,6 @@ LEGACY = frozenset(
     {
         "static/css/admin.css",
         "static/css/counter.css",
-        "static/css/courier.css",
         "static/css/kanban.css",
         "static/css/kds.css",
         "static/css/pos.css",

@@ -93,6 +93,12 @@ export async function request(method, path, body, options = {}) {
   return result;
 }
 
+/** The session ended: sign in again and come back here. */
+export function signInAgain() {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
 export const http = {
   get: (path, options) => request("GET", path, undefined, options),
   post: (path, body, options) => request("POST", path, body, options),
