@@ -19,7 +19,7 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.db.models import Branch
 from app.lib.deps import DbSession
-from app.lib.i18n import _
+from app.lib.i18n import _, translated
 from app.lib.params import MAX_ID
 from app.queue.services import service_options
 
@@ -63,7 +63,7 @@ async def queue_page(request: AnyRequest, db_session: DbSession, branch: BranchP
     if user is not None and user.can_see_branch(branch):
         shown = await db_session.get(Branch, branch)
         if shown is None:
-            return _problem("No such branch.", 404)
+            return _problem(translated(_("No such branch.")), 404)
     return Template(
         template_name="queue.html",
         context={"branch_id": branch, "branch": shown, "session": user is not None},
@@ -77,7 +77,9 @@ async def kiosk_page(request: AnyRequest, db_session: DbSession, branch: BranchP
     shown = await db_session.get(Branch, branch)
     if shown is None or not shown.active:
         return Template(
-            template_name="queue_kiosk.html", context={"problem": "No such branch."}, status_code=404
+            template_name="queue_kiosk.html",
+            context={"problem": translated(_("No such branch."))},
+            status_code=404,
         )
     return Template(
         template_name="queue_kiosk.html",

@@ -70,7 +70,11 @@ async def _lookup(runtime: Runtime, user_id: int | None) -> tuple[dict[int, _Bra
 
 
 def _branch_hint(request: Request[Any, Any, Any]) -> int | None:
-    raw = request.query_params.get("branch") or request.path_params.get("branch_id")
+    raw = (
+        request.query_params.get("branch")
+        or request.path_params.get("branch_id")
+        or request.path_params.get("branch")
+    )
     try:
         return int(raw) if raw is not None else None
     except (TypeError, ValueError):

@@ -21,7 +21,6 @@ LEGACY = frozenset(
         "static/css/kanban.css",
         "static/css/kds.css",
         "static/css/pos.css",
-        "static/css/queue.css",
         "templates/receipts/receipt.html",
         "templates/settlement_slip.html",
         "templates/shift_report.html",
