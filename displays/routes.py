@@ -183,10 +183,10 @@ async def kds_index(request: Request[Any, Any, Any], db_session: DbSession) -> T
     gate = await _kitchen_gate(request, db_session, None)
     if not isinstance(gate, tuple):
         return gate
-    user, _ = gate
+    user, _branch = gate
     links = await _kitchen_links(user, db_session)
     return Template(
-        template_name="kds.html", context={"user": user, "pick": links, "heading": "Kitchen displays"}
+        template_name="kds.html", context={"user": user, "pick": links, "heading": translated(_("Kitchen displays"))}
     )
 
 
@@ -201,14 +201,16 @@ async def _kitchen_gate(
     if user is None:
         return _login_redirect(request)
     if not user.has_role(*KITCHEN_ROLES):
-        return _kitchen_problem(403, "Kitchen screens need the kitchen or manager role.", user=user)
+        return _kitchen_problem(
+            403, translated(_("Kitchen screens need the kitchen or manager role.")), user=user
+        )
     service = BranchService(db_session)
     if branch is not None:
         try:
             return user, await service.get_visible(user, branch)
         except NotFoundException:
             # Another branch's id answers like a missing one, as in the API.
-            return _kitchen_problem(404, "No such branch among yours.", user=user)
+            return _kitchen_problem(404, translated(_("No such branch among yours.")), user=user)
     visible = [b for b in await service.list_visible(user) if b.active]
     return user, (visible[0] if len(visible) == 1 else None)
 
@@ -225,7 +227,7 @@ async def kds_expo_page(
         links = await _kitchen_links(user, db_session, expo=True)
         return Template(
             template_name="kds.html",
-            context={"user": user, "pick": links, "heading": "Expo: pick a branch"},
+            context={"user": user, "pick": links, "heading": translated(_("Expo: pick a branch"))},
         )
     # Chip labels on the expo, in the kitchen's own station order.
     stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
@@ -246,7 +248,7 @@ async def _station_for_display(
     )
     shop = await db_session.get(Branch, branch)
     if found is None or shop is None or not shop.active:
-        return _kitchen_problem(404, f"No station {station!r} here.", user=None)
+        return _kitchen_problem(404, translated(_("No station %(code)s here.", code=repr(station))), user=None)
     return Template(template_name="kds.html", context={"user": None, "branch": shop, "station": found})
 
 
@@ -266,15 +268,25 @@ async def kds_station_page(
     if chosen is None:
         links = await _kitchen_links(user, db_session, station=station)
         if not links:
-            return _kitchen_problem(404, f"No station {station!r} in your branches.", user=user)
+            return _kitchen_problem(
+                404, translated(_("No station %(code)s in your branches.", code=repr(station))), user=user
+            )
         return Template(
             template_name="kds.html",
-            context={"user": user, "pick": links, "heading": f"Station {station}: pick a branch"},
+            context={
+                "user": user,
+                "pick": links,
+                "heading": translated(_("Station %(code)s: pick a branch", code=station)),
+            },
         )
     stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
     found = next((s for s in stations if s.code == station), None)
     if found is None:
-        return _kitchen_problem(404, f"No station {station!r} in {chosen.name}.", user=user)
+        return _kitchen_problem(
+            404,
+            translated(_("No station %(code)s in %(branch)s.", code=repr(station), branch=chosen.name)),
+            user=user,
+        )
     return Template(template_name="kds.html", context={"user": user, "branch": chosen, "station": found})
 
 

@@ -19,7 +19,6 @@ LEGACY = frozenset(
         "static/css/admin.css",
         "static/css/counter.css",
         "static/css/kanban.css",
-        "static/css/kds.css",
         "static/css/pos.css",
         "templates/receipts/receipt.html",
         "templates/settlement_slip.html",

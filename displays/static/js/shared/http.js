@@ -45,7 +45,9 @@ function problem(status, body) {
 async function once(method, path, body, options) {
   const headers = { Accept: "application/json", "Accept-Language": lang, ...apiHeaders() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  // A paired display has no session and no CSRF cookie: its device token is its credential.
+  const csrf = method !== "GET" ? csrfToken() : "";
+  if (csrf) headers["X-CSRF-Token"] = csrf;
   let response;
   try {
     response = await fetch(path, {
