@@ -186,7 +186,8 @@ async def kds_index(request: Request[Any, Any, Any], db_session: DbSession) -> T
     user, _branch = gate
     links = await _kitchen_links(user, db_session)
     return Template(
-        template_name="kds.html", context={"user": user, "pick": links, "heading": translated(_("Kitchen displays"))}
+        template_name="kds.html",
+        context={"user": user, "pick": links, "heading": translated(_("Kitchen displays"))},
     )
 
 
@@ -248,7 +249,9 @@ async def _station_for_display(
     )
     shop = await db_session.get(Branch, branch)
     if found is None or shop is None or not shop.active:
-        return _kitchen_problem(404, translated(_("No station %(code)s here.", code=repr(station))), user=None)
+        return _kitchen_problem(
+            404, translated(_("No station %(code)s here.", code=repr(station))), user=None
+        )
     return Template(template_name="kds.html", context={"user": None, "branch": shop, "station": found})
 
 
