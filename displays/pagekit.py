@@ -77,6 +77,12 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return plural_form(locale_of(context).lang, singular, plural, n)
 
 
+def mark(msgid: str) -> str:
+    """`_t("…")`: a string marked for the catalogs but left in English, for a template that translates
+    it itself into other languages than the page's (a receipt in the receipt's languages)."""
+    return msgid
+
+
 def ltr(text: object) -> str:
     """Text that is always left to right (a path, a code, a phone number) kept whole inside RTL text:
     wrapped in Unicode LEFT-TO-RIGHT ISOLATE … POP DIRECTIONAL ISOLATE."""
@@ -97,6 +103,7 @@ def build_environment() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(page_data=page_data, page_locale=page_locale, static=ASSETS.url, import_map=import_map)
+    env.globals["_t"] = mark
     env.filters.update(ltr=ltr, bidi=bidi)
     return env
 

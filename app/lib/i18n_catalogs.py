@@ -28,7 +28,7 @@ _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 AREAS_FILE = CATALOG_DIR / "areas.toml"
 
 _PYTHON_KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3)}
-_JINJA_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+_JINJA_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_t": None}
 _JS_KEYWORDS = {"t": None, "tn": (1, 2)}
 
 
