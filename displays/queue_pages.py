@@ -94,12 +94,12 @@ async def counter_index(request: AnyRequest, db_session: DbSession) -> Template 
     if user is None:
         return _login(request)
     if not user.has_role(*COUNTER_ROLES):
-        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+        return _counter_problem(translated(_("The counter screen is for cashiers and managers.")), 403, user)
     branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
     if len(branches) == 1:
         return Redirect(path=f"/queue/{branches[0].id}/counter")
     if not branches:
-        return _counter_problem("You belong to no active branch.", 404, user)
+        return _counter_problem(translated(_("You belong to no active branch.")), 404, user)
     return Template(template_name="queue_counter.html", context={"user": user, "pick": branches})
 
 
@@ -111,15 +111,16 @@ async def counter_page(request: AnyRequest, db_session: DbSession, branch: Branc
     if user is None:
         return _login(request)
     if not user.has_role(*COUNTER_ROLES):
-        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+        return _counter_problem(translated(_("The counter screen is for cashiers and managers.")), 403, user)
     shown = await db_session.get(Branch, branch) if user.can_see_branch(branch) else None
     if shown is None or not shown.active:
         # Another branch's counter answers like a missing one.
-        return _counter_problem("No such branch among yours.", 404, user)
+        return _counter_problem(translated(_("No such branch among yours.")), 404, user)
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "branch": {"id": shown.id, "name": shown.name, "timezone": shown.timezone},
-        "services": [{"code": s.code, "title": s.title} for s in service_options()],
+        "services": [{"code": s.code, "title": translated(s.title)} for s in service_options()],
+        "timezone": shown.timezone,
     }
     return Template(template_name="queue_counter.html", context={"user": user, "branch": shown, "boot": boot})
 
