@@ -608,3 +608,33 @@ async def test_the_station_reads_in_both_directions_and_says_late_in_words(
     await grill.locator("#recall-status").filter(has_not_text="…").wait_for(timeout=WAIT_MS)
     await assert_no_axe_violations(grill)
     await shoot(grill, f"ui-core/kds-{lang}-tablet-recall")
+
+
+async def test_the_expo_in_arabic_says_why_it_refuses_in_arabic(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    pos: httpx.AsyncClient,
+    kitchen_api: httpx.AsyncClient,
+    cook: Cook,
+) -> None:
+    expo = await open_screen(cook, live_server, "/kds/expo?lang=ar")
+    await expo.set_viewport_size(DEVICES["tablet"])
+    ready = await new_order(pos, shop, "burger", "fries")
+    cooking = await new_order(pos, shop, "burger")
+    for station in ("grill", "fryer"):
+        assert (
+            await kitchen_api.post(f"/api/v1/tickets/{ticket_of(ready, station)}/bump")
+        ).status_code == 200
+    box = expo.locator(f'#expo-ready [data-order-id="{ready["id"]}"]')
+    await box.wait_for(timeout=WAIT_MS)
+    await expo.locator(f'[data-order-id="{cooking["id"]}"]').wait_for(timeout=WAIT_MS)
+    assert await expo.get_attribute("html", "dir") == "rtl"
+    assert await box.locator(".state-badge").inner_text() == "جاهز"
+    await box.locator('button[data-action="handover"]').click()
+    message = box.locator(".order-msg-error")
+    await message.wait_for(timeout=WAIT_MS)
+    assert "لم يُدفع بعد" in await message.inner_text()
+    await assert_no_axe_violations(expo)
+    await assert_nothing_overflows(expo)
+    await assert_touch_targets(expo)
+    await shoot(expo, "ui-core/expo-ar-tablet")
