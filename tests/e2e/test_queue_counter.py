@@ -43,8 +43,8 @@ async def take_number(kiosk: Any, service: str) -> str:
     number: str = await kiosk.inner_text("#ticket-number")
     # The slip's time is the shop's (Cairo), not the kiosk tablet's (New York).
     now = dt.datetime.now(ZoneInfo("Africa/Cairo"))
-    # In the page's locale (Intl: "7:05 AM" in English), isolated for bidi.
-    shop_clock = {f"{now - dt.timedelta(minutes=m):%-I:%M %p}" for m in (0, 1)}
+    # In the page's locale (Intl, 24-hour), isolated for bidi.
+    shop_clock = {f"{now - dt.timedelta(minutes=m):%H:%M}" for m in (0, 1)}
     assert (await kiosk.inner_text("#ticket-time")).strip("\u2068\u2069") in shop_clock
     await kiosk.click("#ticket-done")
     return number

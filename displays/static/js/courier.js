@@ -11,7 +11,7 @@
 
 import { serverClock } from "/static/js/shared/clock.js";
 import { h } from "/static/js/shared/dom.js";
-import { money as formatMoney, time } from "/static/js/shared/format.js";
+import { money as formatMoney, time, timeRange } from "/static/js/shared/format.js";
 import { http, signInAgain } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { orderRef } from "/static/js/shared/labels.js";
@@ -27,11 +27,7 @@ function money(amount) {
   return amount === null || amount === undefined || amount === "" ? "—" : formatMoney(amount, currency);
 }
 
-function slotText(start, end) {
-  const a = start ? time(start) : "";
-  const b = end ? time(end) : "";
-  return a && b ? `${a}–${b}` : a || b;
-}
+const slotText = timeRange;
 
 const deliveries = new Map(); // delivery id -> delivery
 const busy = new Set(); // delivery ids with a request in flight

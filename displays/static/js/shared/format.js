@@ -54,7 +54,9 @@ function when(value) {
 
 export function dateTime(value) {
   const d = when(value);
-  return d ? bidi(formatter("d", { timeZone, dateStyle: "medium", timeStyle: "short" }).format(d)) : "";
+  return d
+    ? bidi(formatter("d", { timeZone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(d))
+    : "";
 }
 
 export function date(value) {
@@ -64,7 +66,17 @@ export function date(value) {
 
 export function time(value) {
   const d = when(value);
-  return d ? bidi(formatter("d", { timeZone, hour: "numeric", minute: "2-digit" }).format(d)) : "";
+  // A 24-hour clock on every screen, as on the board and the receipts (a kitchen reads 19:05, not 7:05 PM).
+  return d ? bidi(formatter("d", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d)) : "";
+}
+
+/** "07:05–07:35": a slot, isolated as one piece (a range must not be split by the text around it). */
+export function timeRange(start, end) {
+  const plain = (value) => (value ? time(value).slice(1, -1) : "");
+  const a = plain(start);
+  const b = plain(end);
+  if (!a && !b) return "";
+  return bidi(a && b ? `${a}–${b}` : a || b);
 }
 
 /** How long ago, by the server's clock: "45 sec", "3 min", "2 hr" (short units, the branch's digits). */
