@@ -1,19 +1,26 @@
-"""`PUT /api/v1/me/language`: a user picks the language of their own screens (or follows the branch)."""
+"""Choosing languages. Thin: the rules and the audit rows are in services.py.
+
+`PUT /api/v1/me/language` — a user's own language (null: follow the branch).
+`PUT /api/v1/branches/{branch_id}/locale` — a branch's default language and digits (managers).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, put
-from litestar.params import JSONBody
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
-from app.auth.guards import current_user, requires_login
-from app.db.models import User
+from app.auth.guards import current_user, requires_login, requires_roles
+from app.language.services import LanguageService
 from app.lib.deps import DbSession
-from app.lib.errors import unprocessable
-from app.lib.i18n import LANGUAGES, _
+from app.lib.i18n import LANGUAGES
+
+BranchPath = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+Languages = NamedDependency[LanguageService]
 
 
 class LanguageIn(msgspec.Struct, kw_only=True):
@@ -26,21 +33,43 @@ class LanguageOut(msgspec.Struct, kw_only=True):
     languages: list[str]
 
 
+class BranchLocaleIn(msgspec.Struct, kw_only=True):
+    language: str
+    digits: str = "latn"
+
+
+class BranchLocaleOut(msgspec.Struct, kw_only=True):
+    branch_id: int
+    language: str
+    digits: str
+
+
+def provide_language_service(db_session: DbSession) -> LanguageService:
+    return LanguageService(db_session)
+
+
 class LanguageController(Controller):
-    path = "/api/v1/me/language"
+    path = "/api/v1"
     tags = ["preferences"]
     guards = [requires_login]
+    dependencies = {"language_service": Provide(provide_language_service, sync_to_thread=False)}
 
-    @put("/", status_code=HTTP_200_OK)
+    @put("/me/language", status_code=HTTP_200_OK)
     async def set_language(
-        self, request: Request[Any, Any, Any], data: JSONBody[LanguageIn], db_session: DbSession
+        self, request: Request[Any, Any, Any], data: JSONBody[LanguageIn], language_service: Languages
     ) -> LanguageOut:
-        actor = current_user(request)
-        if data.language is not None and data.language not in LANGUAGES:
-            raise unprocessable("language", _("must be one of %(choices)s", choices=", ".join(LANGUAGES)))
-        user = await db_session.get(User, actor.user_id)
-        if user is None:
-            raise unprocessable("language", _("your account no longer exists"))
-        user.language = data.language
-        await db_session.commit()
-        return LanguageOut(language=data.language, languages=list(LANGUAGES))
+        chosen = await language_service.set_user_language(actor=current_user(request), language=data.language)
+        return LanguageOut(language=chosen, languages=list(LANGUAGES))
+
+    @put("/branches/{branch_id:int}/locale", status_code=HTTP_200_OK, guards=[requires_roles("manager")])
+    async def set_branch_locale(
+        self,
+        request: Request[Any, Any, Any],
+        branch_id: BranchPath,
+        data: JSONBody[BranchLocaleIn],
+        language_service: Languages,
+    ) -> BranchLocaleOut:
+        branch = await language_service.set_branch_locale(
+            actor=current_user(request), branch_id=branch_id, language=data.language, digits=data.digits
+        )
+        return BranchLocaleOut(branch_id=branch.id, language=branch.language, digits=branch.digits)

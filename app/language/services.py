@@ -10,17 +10,24 @@ language (English); one that asks for a language we do not speak gets the branch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from app.auth.devices import DevicePrincipal
+from app.auth.guards import ensure_branch_visible
 from app.auth.sessions import SessionUser
 from app.db.models import Branch, User
+from app.lib import audit
+from app.lib.errors import unprocessable
 from app.lib.i18n import (
+    DIGITS,
+    LANGUAGES,
     SOURCE_LANGUAGE,
+    _,
     from_accept_language,
     negotiate,
     normalize,
@@ -28,6 +35,9 @@ from app.lib.i18n import (
     text_direction,
 )
 from app.lib.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SCOPE_KEY = "passline_locale"
 # Paths that render no text: no language needed.
@@ -167,3 +177,52 @@ async def language_hook(request: Request[Any, Any, Any]) -> None:
     """Litestar `before_request`: every handler, template and error message sees the request's language."""
     if not request.url.path.startswith(_NO_TEXT):
         await resolve_request_locale(request)
+
+
+class LanguageService:
+    """Choosing languages: a user's own, a branch's default language and digits. Both audited."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def set_user_language(self, *, actor: SessionUser, language: str | None) -> str | None:
+        if language is not None and language not in LANGUAGES:
+            raise unprocessable("language", _("must be one of %(choices)s", choices=", ".join(LANGUAGES)))
+        user = await self.session.get(User, actor.user_id)
+        if user is None:
+            raise unprocessable("language", _("your account no longer exists"))
+        audit.record(
+            self.session,
+            action="user.language_set",
+            entity_type="user",
+            entity_id=user.id,
+            actor_user_id=actor.user_id,
+            data={"from": user.language, "to": language},
+        )
+        user.language = language
+        await self.session.commit()
+        return language
+
+    async def set_branch_locale(
+        self, *, actor: SessionUser, branch_id: int, language: str, digits: str
+    ) -> Branch:
+        ensure_branch_visible(actor, branch_id, what="Branch")
+        if language not in LANGUAGES:
+            raise unprocessable("language", _("must be one of %(choices)s", choices=", ".join(LANGUAGES)))
+        if digits not in DIGITS:
+            raise unprocessable("digits", _("must be one of %(choices)s", choices=", ".join(DIGITS)))
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None:
+            raise NotFoundException(detail=_("Branch not found"))
+        audit.record(
+            self.session,
+            action="branch.locale_set",
+            entity_type="branch",
+            entity_id=branch.id,
+            actor_user_id=actor.user_id,
+            branch_id=branch.id,
+            data={"from": [branch.language, branch.digits], "to": [language, digits]},
+        )
+        branch.language, branch.digits = language, digits
+        await self.session.commit()
+        return branch
