@@ -60,7 +60,28 @@ def page_data(context: Context, data: dict[str, Any] | None = None) -> Markup:
     )
 
 
-def import_map() -> Markup:
+# Pages whose service worker keeps their scripts for offline use by their /static/ paths (the till's
+# pos-sw.js): an import map would send those imports to /assets/, which that worker does not keep, and an
+# offline reload would break. Remove "/pos" here once pos-sw.js also keeps /assets/.
+NO_IMPORT_MAP = ("/pos",)
+
+
+def _plain_static(context: Context) -> bool:
+    request = context.get("request")
+    return request is not None and request.url.path.startswith(NO_IMPORT_MAP)
+
+
+@pass_context
+def static(context: Context, path: str) -> str:
+    """The hashed URL (see assets.py); the plain /static/ one on a page whose service worker keeps those."""
+    url = ASSETS.url(path)
+    return f"/static/{path.lstrip('/')}" if _plain_static(context) else url
+
+
+@pass_context
+def import_map(context: Context) -> Markup:
+    if _plain_static(context):
+        return Markup("")
     return Markup(  # noqa: S704 — our own URLs, JSON-escaped
         f'<script type="importmap">{_json_for_script(ASSETS.import_map())}</script>'
     )
@@ -102,7 +123,7 @@ def build_environment() -> Environment:
         auto_reload=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(page_data=page_data, page_locale=page_locale, static=ASSETS.url, import_map=import_map)
+    env.globals.update(page_data=page_data, page_locale=page_locale, static=static, import_map=import_map)
     env.globals["_t"] = mark
     env.filters.update(ltr=ltr, bidi=bidi)
     return env

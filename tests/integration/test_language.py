@@ -103,3 +103,17 @@ async def test_only_managers_set_a_branch_default(client: httpx.AsyncClient, sho
     # An unknown ?lang= on a page is never an error: the branch's default (English here).
     page = await client.get("/?lang=klingon")
     assert page.status_code == 200 and '<html lang="en"' in page.text
+
+
+async def test_the_till_keeps_plain_static_urls_for_its_offline_worker(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """pos-sw.js keeps /static/… for an offline reload: the till's page gets no import map and plain URLs;
+    every other page gets the hashed, long-cached ones."""
+    await login(client, "mia")
+    till = await client.get("/pos", follow_redirects=True)
+    assert till.status_code in (200, 403, 404), till.text[:300]
+    assert 'type="importmap"' not in till.text
+    assert 'href="/static/css/app.css"' in till.text
+    home = await client.get("/")
+    assert 'type="importmap"' in home.text and 'href="/assets/' in home.text
