@@ -10,6 +10,8 @@ from typing import Any
 
 from app.lib.i18n import LANGUAGES, RTL_LANGUAGES, LazyText, gettext, normalize
 
+_LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"
+
 
 def receipt_languages(raw: str | None, default: str) -> tuple[str, ...]:
     found: list[str] = []
@@ -38,9 +40,13 @@ class Words:
         """`message` is a lazy `_()` text (or an English msgid); each language once, joined by " / "."""
         msgid = message.msgid if isinstance(message, LazyText) else str(message)
         merged = {**(message.params if isinstance(message, LazyText) else {}), **params}
-        out: list[str] = []
+        out: list[tuple[str, str]] = []
         for lang in self.languages:
             text = gettext(lang, msgid, **merged)
-            if text not in out:
-                out.append(text)
-        return " / ".join(out)
+            if text not in [t for _lang, t in out]:
+                out.append((lang, text))
+        if len(out) == 1:
+            return out[0][1]
+        # Two languages on one line: each embedded in its own direction (RLE/LRE … PDF), so "Tax no." keeps
+        # its full stop at its end inside an Arabic line, in a browser and in the printer's image alike.
+        return " / ".join(f"{_RLE if lang in RTL_LANGUAGES else _LRE}{text}{_PDF}" for lang, text in out)

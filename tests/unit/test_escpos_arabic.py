@@ -129,11 +129,15 @@ def test_a_bilingual_receipt_says_both_and_an_english_one_keeps_text_rows() -> N
 
 def test_unknown_receipt_languages_fall_back_to_the_branch() -> None:
     from app.invoices._words import Words, receipt_languages
+    from app.lib.i18n import gettext
 
     assert receipt_languages("ar,en", "en") == ("ar", "en")
     assert receipt_languages("xx, EN-gb", "ar") == ("en",)
     assert receipt_languages("zz", "ar") == ("ar",)
     assert receipt_languages(None, "ar") == ("ar",)
     words = Words(("ar", "en"))
-    assert words("Thank you") == "شكرًا لكم / Thank you"
+    # Each language in its own direction (RLE/LRE … PDF), so punctuation stays at its own end.
+    thanks = gettext("ar", "Thank you")
+    assert words("Thank you") == f"\u202b{thanks}\u202c / \u202aThank you\u202c"
+    assert Words(("en",))("Thank you") == "Thank you"
     assert words.rtl
