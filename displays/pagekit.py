@@ -35,10 +35,34 @@ def _json_for_script(value: Any) -> Markup:
     return Markup(text.replace("\u2029", "\\u2029"))  # noqa: S704 — JSON with every `<` escaped
 
 
+# Screens whose strings and styles are not on the layer yet: they stay English, left to right, whatever
+# the user's language, rather than mirror a layout built with physical left/right around English text.
+# Whoever converts one of them takes its path off this list (exact paths, or a prefix ending in "/").
+LEGACY_PAGES = (
+    "/pos",
+    "/kanban",
+    "/admin",
+    "/admin/courier-cash",
+    "/admin/shifts/",
+    "/admin/shifts",
+    "/admin/devices",
+)
+
+
+def _legacy(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in LEGACY_PAGES)
+
+
 def locale_of(context: Context) -> PageLocale:
     request = context.get("request")
     found = request.scope.get(SCOPE_KEY) if request is not None else None
-    return found if isinstance(found, PageLocale) else _FALLBACK
+    if not isinstance(found, PageLocale):
+        return _FALLBACK
+    if _legacy(request.url.path) and found.lang != SOURCE_LANGUAGE:
+        return msgspec.structs.replace(
+            found, lang=SOURCE_LANGUAGE, dir="ltr", locale=f"en-u-nu-{found.digits}"
+        )
+    return found
 
 
 @pass_context

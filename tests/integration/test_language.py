@@ -117,3 +117,18 @@ async def test_the_till_keeps_plain_static_urls_for_its_offline_worker(
     assert 'href="/static/css/app.css"' in till.text
     home = await client.get("/")
     assert 'type="importmap"' in home.text and 'href="/assets/' in home.text
+
+
+async def test_screens_not_yet_translated_stay_english_left_to_right(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    """A user who reads Arabic still gets the not-yet-converted till and board in English, left to right
+    (a mirrored layout around English text helps nobody); converted screens follow their language."""
+    await login(client, "mia")
+    saved = await client.put("/api/v1/me/language", json={"language": "ar"}, headers=csrf(client))
+    assert saved.status_code == 200
+    for legacy in ("/kanban", "/pos", "/admin/shifts"):
+        page = await client.get(legacy, follow_redirects=True)
+        assert '<html lang="en" dir="ltr">' in page.text, legacy
+    assert '<html lang="ar" dir="rtl">' in (await client.get("/")).text
+    assert '<html lang="ar" dir="rtl" data-theme="dark">' in (await client.get("/kds")).text
