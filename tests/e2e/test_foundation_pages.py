@@ -297,3 +297,48 @@ async def test_the_shared_modules_work_in_the_page(
         assert await answer is False
         assert await page.evaluate("document.activeElement.id") == "logout"
     assert [p for p in problems if "404" not in p and "422" not in p and "Failed to load" not in p] == []
+
+
+async def test_http_retries_reads_but_never_writes(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any
+) -> None:
+    """A GET that meets 503 twice is tried again and succeeds; a POST that meets 503 is not repeated; a
+    dropped network is `status 0, offline` — and none of them throws."""
+    async with browse(browser, live_server, viewport=DEVICES["tablet"], username="amal") as (page, _problems):
+        await page.goto(f"{live_server.url}/")
+        await page.locator("#screens").wait_for(timeout=WAIT_MS)
+        calls = {"GET": 0, "POST": 0}
+
+        async def flaky(route: Any) -> None:
+            method = route.request.method
+            calls[method] += 1
+            if calls[method] <= 2:
+                await route.fulfill(status=503, content_type="application/json", body='{"detail": "busy"}')
+            else:
+                await route.continue_()
+
+        await page.route("**/api/v1/auth/me", flaky)
+        read = await page.evaluate(
+            """async () => {
+              const { http } = await import("/static/js/shared/http.js");
+              return await http.get("/api/v1/auth/me");
+            }"""
+        )
+        assert read["ok"] is True and calls["GET"] == 3
+        write = await page.evaluate(
+            """async () => {
+              const { http } = await import("/static/js/shared/http.js");
+              return await http.post("/api/v1/auth/me", {});
+            }"""
+        )
+        assert write["ok"] is False and write["status"] == 503 and calls["POST"] == 1
+        assert write["error"]["message"] == "busy"
+        await page.route("**/api/v1/branches", lambda route: route.abort())
+        offline = await page.evaluate(
+            """async () => {
+              const { http } = await import("/static/js/shared/http.js");
+              return await http.get("/api/v1/branches", { attempts: 1 });
+            }"""
+        )
+        assert offline["status"] == 0 and offline["offline"] is True
+        assert offline["error"]["message"] == "لا يوجد اتصال بالخادم."
