@@ -45,7 +45,6 @@ LEGACY_PAGES = (
     "/admin/courier-cash",
     "/admin/shifts/",
     "/admin/shifts",
-    "/admin/devices",
 )
 
 

@@ -144,7 +144,7 @@ async def admin_devices_page(request: AnyRequest, db_session: DbSession) -> Temp
     if not user.has_role(*DEVICE_ADMINS):
         return Template(
             template_name="admin_devices.html",
-            context={"user": user, "problem": "Pairing displays needs the manager role."},
+            context={"user": user, "problem": translated(_("Pairing displays needs the manager role."))},
             status_code=403,
         )
     branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]

@@ -218,8 +218,9 @@ async def test_the_manager_pairs_and_revokes_in_admin_devices(
         await row.wait_for(timeout=WAIT_MS)
         assert "Door TV" in await row.inner_text()
 
-        page.once("dialog", lambda dialog: dialog.accept())
         await row.locator("button.revoke").click()
+        # The shared confirm dialog (focus moves into it; Escape would cancel).
+        await page.locator("dialog.dialog .btn-danger").click()
         await page.wait_for_selector('#devices tr[data-status="revoked"]', timeout=WAIT_MS)
         await tv.wait_for_url(re.compile(r"/pair\?next="), timeout=WAIT_MS)
         await leave_pairing(tv)
@@ -318,3 +319,22 @@ async def test_the_kiosk_in_both_directions(
     await assert_touch_targets(page)
     await shoot(page, f"ui-core/kiosk-{lang}-tablet-ticket")
     await context.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+async def test_the_display_list_reads_in_both_directions(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any, lang: str
+) -> None:
+    context = await browser.new_context(viewport=DEVICES["tablet"])
+    try:
+        page = await context.new_page()
+        await browser_login(page, live_server, "mia", f"/admin/devices?lang={lang}")
+        await page.locator("#devices-empty").wait_for(timeout=WAIT_MS)
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert (await page.inner_text("#approve")).strip() == {"ar": "ربط", "en": "Pair"}[lang]
+        await assert_no_axe_violations(page)
+        await assert_nothing_overflows(page)
+        await assert_touch_targets(page)
+        await shoot(page, f"ui-core/devices-{lang}-tablet")
+    finally:
+        await context.close()
