@@ -228,6 +228,11 @@ async def test_static_files_are_hashed_compressed_and_cached(
         assert '"/static/":"' + url.split("css/")[0] + '"' in page.text
         big = await http.get(url.split("css/")[0] + "vendor/big.js/big.mjs")
         assert big.status_code == 200 and big.headers["content-type"].startswith("text/javascript")
+        # Pages go compressed too (their page data carries the catalog); the API does not.
+        page_br = await http.get("/login?lang=ar", headers={"Accept-Encoding": "br"})
+        assert page_br.headers.get("content-encoding") == "br" and "تسجيل الدخول" in page_br.text
+        api = await http.get("/api/v1/auth/me", headers={"Accept-Encoding": "br"})
+        assert api.status_code == 401 and "content-encoding" not in api.headers
 
 
 async def test_api_errors_speak_the_callers_language(live_server: LiveServer, shop: dict[str, Any]) -> None:
