@@ -58,7 +58,7 @@ def device_token_from_header(value: str | None) -> str | None:
     """The token of `Authorization: Device <token>`; None for any other scheme (or none)."""
     if not value:
         return None
-    scheme, _, token = value.strip().partition(" ")
+    scheme, _space, token = value.strip().partition(" ")
     if scheme.lower() != DEVICE_SCHEME:
         return None
     return token.strip()
@@ -147,4 +147,4 @@ def ensure_viewer_sees_branch(viewer: SessionUser | DevicePrincipal, branch_id: 
         else viewer.can_see_branch(branch_id)
     )
     if not visible:
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))

@@ -64,10 +64,10 @@ def scope_to_branches(
 def ensure_branch_visible(user: SessionUser, branch_id: int, *, what: str = "Record") -> None:
     """Another branch's record is a 404, not a 403: its existence is none of the caller's business."""
     if not user.can_see_branch(branch_id):
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))
 
 
 def found_in_branch(row: T | None, branch_id_of: Callable[[T], int], user: SessionUser, *, what: str) -> T:
     if row is None or not user.can_see_branch(branch_id_of(row)):
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))
     return row

@@ -183,7 +183,7 @@ class QueueService:
             branch_id=branch_id,
             stream_id=_text(stream_id),
             now_ms=int(now_ms),
-            preparing=[PreparingToken(order_id=o, token=t) for o, _, t in waiting],
+            preparing=[PreparingToken(order_id=o, token=t) for o, _state, t in waiting],
             ready=[ReadyToken(order_id=o, token=t, ready_at_ms=ms) for o, ms, t in rows(ready)],
             service=[
                 ServiceNumber(number=t["number"], counter=t.get("counter"), state=t["state"]) for t in numbers
