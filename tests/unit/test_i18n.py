@@ -112,3 +112,28 @@ def test_the_browser_catalog_holds_the_script_strings_and_plural_rules() -> None
     assert "Log in first" not in catalog["messages"]
     assert catalog["plural"] == ["zero", "one", "two", "few", "many", "other"]
     assert i18n.browser_catalog("xx") == {"messages": {}, "plural": ["one", "other"]}
+
+
+def test_no_module_hides_the_translator_behind_a_throwaway_name() -> None:
+    """`user, _ = pair` in a module that imports `_` from app.lib.i18n makes `_` a local name: the next
+    `_("…")` in that function calls whatever was unpacked (a 500 on the page). Use `_unused` instead."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in [*root.glob("app/**/*.py"), *root.glob("displays/**/*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_translator = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "app.lib.i18n"
+            and any(alias.name == "_" and alias.asname is None for alias in node.names)
+            for node in ast.walk(tree)
+        )
+        if not imports_translator:
+            continue
+        offenders += [
+            f"{path.relative_to(root)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+        ]
+    assert not offenders, "a throwaway `_` hides the translator: " + ", ".join(offenders)
