@@ -86,6 +86,22 @@ def extract_area(files: Iterable[Path], root: Path = ROOT) -> Catalog:
     return catalog
 
 
+SCANNED = ("app/**/*.py", "displays/**/*.py", "displays/templates/**/*.html", "displays/static/js/**/*.js")
+
+
+def unassigned(root: Path = ROOT) -> list[str]:
+    """Files with marked strings that no area claims: their strings would escape the check."""
+    claimed = {path for files in files_by_area(root).values() for path in files}
+    out = []
+    for pattern in SCANNED:
+        for path in sorted(root.glob(pattern)):
+            if path in claimed or "node_modules" in path.parts or not path.is_file():
+                continue
+            if len(extract_area([path], root)):
+                out.append(path.relative_to(root).as_posix())
+    return out
+
+
 def po_path(lang: str, area: str) -> Path:
     return CATALOG_DIR / lang / f"{area}.po"
 
@@ -151,6 +167,7 @@ def check(root: Path = ROOT) -> Problems:
             for message in catalog:
                 if message.id and template.get(message.id) is None:
                     problems.stale.append(f"{lang}/{area}.po: {message.id!r}")
+    problems.unknown_area += [f"{path}: marked strings but no area in areas.toml" for path in unassigned(root)]
     for lang_dir in CATALOG_DIR.iterdir():
         if lang_dir.is_dir():
             for po in lang_dir.glob("*.po"):

@@ -137,3 +137,14 @@ def test_no_module_hides_the_translator_behind_a_throwaway_name() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
         ]
     assert not offenders, "a throwaway `_` hides the translator: " + ", ".join(offenders)
+
+
+def test_a_file_with_marked_strings_needs_an_area(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app" / "menu").mkdir(parents=True)
+    (tmp_path / "app" / "menu" / "services.py").write_text('x = _("Menu")\n', encoding="utf-8")
+    (tmp_path / "app" / "plain.py").write_text("x = 1\n", encoding="utf-8")
+    catalogs = tmp_path / "i18n"
+    catalogs.mkdir()
+    (catalogs / "areas.toml").write_text('[areas.core]\nsources = ["app/lib/*.py"]\n', encoding="utf-8")
+    monkeypatch.setattr(i18n_catalogs, "AREAS_FILE", catalogs / "areas.toml")
+    assert i18n_catalogs.unassigned(tmp_path) == ["app/menu/services.py"]
