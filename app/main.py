@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import socketio
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -33,6 +34,8 @@ from app.kitchen.controllers import (
     KitchenOrderController,
     TicketController,
 )
+from app.language import LanguageController
+from app.language.services import language_hook
 from app.lib.deps import DEPENDENCIES
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
@@ -101,12 +104,22 @@ def create_litestar(
             QueueController,
             ServiceTicketController,
             InvoiceController,
+            LanguageController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=language_hook,
+        # ui-core: pages (HTML with their page data) go brotli/gzip-compressed; the API, the hashed assets
+        # (compressed once by displays/assets.py) and probes are left alone.
+        compression_config=CompressionConfig(
+            backend="brotli",
+            brotli_gzip_fallback=True,
+            minimum_size=1024,
+            exclude=["^/api/", "^/assets/", "^/metrics", "^/health", "^/schema", "^/socket.io"],
+        ),
         lifespan=[lifespan],
         state=State({"runtime": runtime, "metrics": registry}),
         template_config=template_config(),

@@ -20,16 +20,29 @@ from litestar.types import ExceptionHandlersMap
 from redis import exceptions as redis_errors
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from app.lib.i18n import SOURCE_LANGUAGE, LazyText, _, from_accept_language, translated
 from app.lib.logging import request_id_var
 
 log = logging.getLogger("passline.errors")
+
+
+def _language(request: Request[Any, Any, Any]) -> str:
+    """The request's language as resolved before the handler ran; for a refusal that came before that
+    (a guard, the session middleware), what the caller's Accept-Language asks for."""
+    resolved = request.scope.get("passline_locale")
+    lang = getattr(resolved, "lang", None)
+    if isinstance(lang, str):
+        return lang
+    return from_accept_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, ValidationException) and (broken := broken_rule(exc)) is not None:
         exc = unprocessable(*broken)
     if isinstance(exc, HTTPException):
-        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+        # In the request's language: lazy messages render, known English ones are looked up.
+        lang = _language(request)
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": translated(exc.detail, lang)}
         if exc.extra:
             body["extra"] = exc.extra
         if isinstance(exc, ApiError):
@@ -40,7 +53,9 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         return Response(
             {
                 "status_code": HTTP_503_SERVICE_UNAVAILABLE,
-                "detail": "The shop's server cannot reach its database right now; try again in a moment",
+                "detail": _(
+                    "The shop's server cannot reach its database right now; try again in a moment"
+                ).render(),
                 "request_id": request_id_var.get(),
             },
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
@@ -58,7 +73,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return Response(
         {
             "status_code": HTTP_500_INTERNAL_SERVER_ERROR,
-            "detail": "Internal server error",
+            "detail": _("Internal server error").render(),
             "request_id": request_id_var.get(),
         },
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
@@ -125,7 +140,10 @@ class ApiError(HTTPException):
 
 
 def unprocessable(field: str, message: str) -> ApiError:
-    return ApiError(422, f"{field}: {message}", field=field)
+    # Kept lazy so a translated `message` is rendered in the request's language with its field name.
+    return ApiError(
+        422, LazyText("%(field)s: %(message)s", {"field": field, "message": message}), field=field
+    )
 
 
 def conflict(detail: str, **fields: Any) -> ApiError:
