@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import socketio
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -111,7 +111,7 @@ def create_litestar(
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=language_hook,
+        before_request=_before_request,
         # ui-core: pages (HTML with their page data) go brotli/gzip-compressed; the API, the hashed assets
         # (compressed once by displays/assets.py) and probes are left alone.
         compression_config=CompressionConfig(
@@ -133,8 +133,13 @@ def create_litestar(
         ),
         logging_config=None,
         request_class=PasslineRequest,
-        before_request=screen_path,
     )
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Litestar takes one hook: hostile paths are refused first, then the request's language is chosen."""
+    await screen_path(request)
+    await language_hook(request)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ObserveRequests:

@@ -167,7 +167,9 @@ def check(root: Path = ROOT) -> Problems:
             for message in catalog:
                 if message.id and template.get(message.id) is None:
                     problems.stale.append(f"{lang}/{area}.po: {message.id!r}")
-    problems.unknown_area += [f"{path}: marked strings but no area in areas.toml" for path in unassigned(root)]
+    problems.unknown_area += [
+        f"{path}: marked strings but no area in areas.toml" for path in unassigned(root)
+    ]
     for lang_dir in CATALOG_DIR.iterdir():
         if lang_dir.is_dir():
             for po in lang_dir.glob("*.po"):
