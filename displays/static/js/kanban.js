@@ -373,7 +373,10 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
-        h("strong", { text: orderLabel(order || { token: alert.token, order_id: alert.order_id }) }),
+        h("strong", {
+          // An account's alert (a locked second factor) names a person, not an order.
+          text: alert.order_id ? orderLabel(order || { token: alert.token, order_id: alert.order_id }) : "Sign-in",
+        }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),
         alert.alert_id !== undefined && alert.alert_id !== null
