@@ -38,6 +38,7 @@ from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
+from app.lib.openapi import DocumentedScalars, ErrorResponses
 from app.lib.runtime import Runtime
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
@@ -106,6 +107,8 @@ def create_litestar(
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
+        # Every operation's error statuses in the OpenAPI document (app/lib/openapi.py).
+        plugins=[ErrorResponses(), DocumentedScalars()],
         lifespan=[lifespan],
         state=State({"runtime": runtime, "metrics": registry}),
         template_config=template_config(),
