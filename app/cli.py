@@ -103,6 +103,8 @@ def print_screens(base_url: str) -> None:
 def cmd_web(_: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.lib.http_guard import guarded_protocol
+
     with services_for_this_process():
         server = get_settings().server
         uvicorn.run(
@@ -119,6 +121,11 @@ def cmd_web(_: argparse.Namespace) -> int:
             access_log=False,
             ssl_certfile=server.ssl_certfile,
             ssl_keyfile=server.ssl_keyfile,
+            # Slow, silent and oversized request heads are cut off (app/lib/http_guard.py).
+            http=guarded_protocol(
+                max_head_bytes=server.max_head_bytes, head_timeout=server.head_timeout_seconds
+            ),
+            timeout_keep_alive=server.keep_alive_seconds,
         )
     return 0
 
