@@ -14,6 +14,7 @@ arrives in the same read as the end of its head never counts against the head.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -103,9 +104,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refused = True
         self._dropped = 0
         self._stop_head_timer()
-        body = message.encode()
+        # The API's one error body, as every other refusal has it.
+        body = json.dumps({"status_code": status, "detail": message}).encode()
         self.transport.write(
-            b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, _REASONS[status], len(body), body)
         )
         if self.transport.can_write_eof():

@@ -12,6 +12,7 @@ once, here, and applied to every route as it is registered (`ErrorResponses`, a 
 - 409: a write to a named row that lost to another (a stale version, a state that moved, an id reused with other content).
 - 413: a body over the server's limit.
 - 422: a well-formed request a rule refuses, naming the field (`field`).
+- 408 / 431: a request head that does not arrive in time, or is over the size cap (app/lib/http_guard.py).
 - 503: PostgreSQL or Redis out of reach; the client may retry (`Retry-After`).
 
 What a handful of operations answer beyond these (a sign-in's 429 and 415, a replay's 200 beside its 201)
@@ -75,8 +76,16 @@ _WHY: dict[int, tuple[str, str]] = {
         "Conflict: the record moved on (stale version, another state) or the id is taken",
         "The order is at version 3, not 2",
     ),
+    408: (
+        "The request head did not arrive in time (the connection is closed)",
+        "The request head did not arrive within 10 s",
+    ),
     413: ("The body is larger than the server accepts", "Request Entity Too Large"),
     415: ("The body must be JSON (Content-Type: application/json)", "Unsupported Media Type"),
+    431: (
+        "The request line and headers are over the server's cap (64 KiB by default)",
+        "The request head is larger than 65536 bytes",
+    ),
     422: ("A rule refused the request; `field` names the field", "lines[0].qty: must be above 0"),
     429: ("Too many attempts; `Retry-After` says when to try again", "Too many attempts; try again in 42 s"),
     503: (
@@ -144,7 +153,8 @@ def statuses(handler: HTTPRouteHandler, *, path: str, path_params: set[str]) -> 
     body = "data" in handler.parsed_fn_signature.parameters
     writes = bool(set(handler.http_methods) & _WRITES)
     guards = handler.resolve_guards()
-    found: set[int] = {503}
+    # Any request: the server's head limits, and its database or Redis out of reach.
+    found: set[int] = {408, 431, 503}
     if params or body:
         found.add(400)
     if guards:

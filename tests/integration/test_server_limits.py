@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import statistics
 import time
 from collections.abc import Iterator
@@ -120,6 +121,12 @@ async def test_an_oversized_request_head_is_refused(live_server: LiveServer, siz
         answer = await _closed_by_server(reader, within=HEAD_TIMEOUT + 5)
         assert answer is not None, "the server kept reading an oversized request head"
         assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert b"content-type: application/json" in head
+        assert json.loads(body) == {
+            "status_code": 431,
+            "detail": "The request head is larger than 65536 bytes",
+        }
     finally:
         writer.close()
     # And the server is none the worse for it.

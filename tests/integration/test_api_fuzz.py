@@ -1,0 +1,103 @@
+"""The fuzzing gate: schemathesis against a live `passline web`, every operation, signed in as the admin.
+
+Three checks, zero failures allowed: no 5xx for anything a client can send (`not_a_server_error`), every
+status the server answers is one the OpenAPI document lists (`status_code_conformance`), and every body
+matches its documented schema (`response_schema_conformance`). The run is the schemathesis CLI (its
+documented, stable interface; the version is pinned in pyproject) over the demo shop, so ids in paths and
+bodies often name real rows. Sized to stay under two minutes on the 2-core box: a fixed seed, few examples
+per operation, two workers.
+
+Left out, on purpose: `POST /api/v1/auth/logout` would end the session every other request rides on (the
+auth tests cover it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.auth import login
+from tests.support.live import LiveServer
+
+# Cases per operation, and the run's time budget (the test's own timeout is above it).
+MAX_EXAMPLES = int(os.environ.get("PASSLINE_FUZZ_EXAMPLES", "8"))
+BUDGET_SECONDS = 95
+CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
+SEED = int(os.environ.get("PASSLINE_FUZZ_SEED", "12"))
+
+
+async def _signed_in_headers(server: LiveServer) -> list[str]:
+    from app.demo import DEMO_PASSWORD
+
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        body = await login(http, "admin", DEMO_PASSWORD)
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    # The pages send the session cookie and echo the CSRF token in a header; so does the fuzzer.
+    return ["-H", f"Cookie: {cookie}", "-H", f"X-CSRF-Token: {body['csrf_token']}"]
+
+
+@pytest.mark.timeout(BUDGET_SECONDS + 60)
+async def test_every_operation_keeps_to_its_schema(
+    live_server: LiveServer, db_session: Any, tmp_path: Path
+) -> None:
+    from app.demo import seed_demo
+
+    await seed_demo(db_session)
+    await db_session.commit()
+    headers = await _signed_in_headers(live_server)
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{live_server.url}/schema/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "2",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-time",
+        str(BUDGET_SECONDS),
+        "--request-timeout",
+        "20",
+        "--exclude-path",
+        "/api/v1/auth/logout",
+        "--suppress-health-check",
+        "all",
+        "--no-shrink",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+        *headers,
+    ]
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "160"},
+        # Its replay cache (.schemathesis/) goes with the test's other files, not into the work tree.
+        cwd=tmp_path,
+    )
+    output, _ = await process.communicate()
+    elapsed = time.monotonic() - started
+    text = output.decode(errors="replace")
+    (tmp_path / "schemathesis.log").write_text(text)
+    # The failures (with a curl line for each) first, then the summary; the warnings in between are long.
+    failures = text[text.find("FAILURES") : text.find("WARNINGS")][:16000]
+    summary = text[text.find("SUMMARY") :]
+    assert process.returncode == 0, f"schemathesis failed in {elapsed:.0f} s:\n{failures}\n{summary}"
+    assert elapsed < BUDGET_SECONDS + 30, f"the fuzzing gate took {elapsed:.0f} s"
