@@ -102,6 +102,8 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/api/v1/devices/pair"): frozenset({429}),
     ("GET", "/api/v1/devices/me"): frozenset({401}),
     ("GET", "/api/v1/devices/{device_id}/status"): frozenset({401, 429}),
+    # A courier's phone sends its position at most once every 15 s.
+    ("POST", "/api/v1/couriers/me/location"): frozenset({429}),
     # The kiosk's walk-in numbers are rate limited per kiosk and per branch.
     ("POST", "/api/v1/queue/{branch_id}/tickets"): frozenset({429}),
     # Order reads refuse a role that reads no orders (hr) in the service (app/events/reads.py).

@@ -29,9 +29,12 @@ from tests.support.live import LiveServer
 
 # Cases per operation, and the run's time budget (the test's own timeout is above it).
 MAX_EXAMPLES = int(os.environ.get("PASSLINE_FUZZ_EXAMPLES", "8"))
-BUDGET_SECONDS = 95
+BUDGET_SECONDS = int(os.environ.get("PASSLINE_FUZZ_SECONDS", "95"))
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 SEED = int(os.environ.get("PASSLINE_FUZZ_SEED", "12"))
+# Who the fuzzer signs in as: the admin reaches every operation; another demo login (kitchen, courier1, hr)
+# checks what the document says that role is answered.
+USERNAME = os.environ.get("PASSLINE_FUZZ_USER", "admin")
 
 
 # Path and query parameters that name rows: half the time the fuzzer takes a real one from the demo shop
@@ -96,7 +99,7 @@ async def _signed_in_headers(server: LiveServer) -> list[str]:
     from app.demo import DEMO_PASSWORD
 
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-        body = await login(http, "admin", DEMO_PASSWORD)
+        body = await login(http, USERNAME, DEMO_PASSWORD)
         cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
     # The pages send the session cookie and echo the CSRF token in a header; so does the fuzzer.
     return ["-H", f"Cookie: {cookie}", "-H", f"X-CSRF-Token: {body['csrf_token']}"]
