@@ -5,7 +5,7 @@ status the server answers is one the OpenAPI document lists (`status_code_confor
 matches its documented schema (`response_schema_conformance`). The run is the schemathesis CLI (its
 documented, stable interface; the version is pinned in pyproject) over the demo shop, so ids in paths and
 bodies often name real rows (half the id parameters are taken from its rows through a schemathesis.toml the test writes). Sized to stay under two minutes on the 2-core box: a fixed seed, few examples
-per operation, two workers.
+per operation, one worker.
 
 Left out, on purpose: `POST /api/v1/auth/logout` would end the session every other request rides on (the
 auth tests cover it).
@@ -29,7 +29,7 @@ from tests.support.live import LiveServer
 
 # Cases per operation, and the run's time budget (the test's own timeout is above it).
 MAX_EXAMPLES = int(os.environ.get("PASSLINE_FUZZ_EXAMPLES", "8"))
-BUDGET_SECONDS = int(os.environ.get("PASSLINE_FUZZ_SECONDS", "95"))
+BUDGET_SECONDS = int(os.environ.get("PASSLINE_FUZZ_SECONDS", "85"))
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 SEED = int(os.environ.get("PASSLINE_FUZZ_SEED", "12"))
 # Who the fuzzer signs in as: the admin reaches every operation; another demo login (kitchen, courier1, hr)
@@ -130,8 +130,11 @@ async def test_every_operation_keeps_to_its_schema(
         str(MAX_EXAMPLES),
         "--seed",
         str(SEED),
+        # One worker: schemathesis' workers are threads, and CPython 3.11 parses Python source (hypothesis
+        # describing a filter) unsafely from two threads at once ("AST constructor recursion depth
+        # mismatch"); the server has the box's other core anyway.
         "--workers",
-        "2",
+        "1",
         "--phases",
         "examples,coverage,fuzzing",
         "--max-time",
@@ -163,7 +166,8 @@ async def test_every_operation_keeps_to_its_schema(
     text = output.decode(errors="replace")
     (tmp_path / "schemathesis.log").write_text(text)
     # The failures (with a curl line for each) first, then the summary; the warnings in between are long.
-    failures = text[text.find("FAILURES") : text.find("WARNINGS")][:16000]
+    first = min((at for at in (text.find("ERRORS"), text.find("FAILURES")) if at >= 0), default=0)
+    failures = text[first : text.find("WARNINGS")][:16000]
     summary = text[text.find("SUMMARY") :]
     assert process.returncode == 0, f"schemathesis failed in {elapsed:.0f} s:\n{failures}\n{summary}"
     assert elapsed < BUDGET_SECONDS + 30, f"the fuzzing gate took {elapsed:.0f} s"
