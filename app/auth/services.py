@@ -303,6 +303,9 @@ class AuthService:
 def _locked(until: dt.datetime, now: dt.datetime) -> TooManyRequestsException:
     seconds = _lockout.retry_after(until, now)
     return TooManyRequestsException(
-        detail=f"Too many wrong codes: sign-in codes are locked for this account; try again in {seconds} s",
+        detail=_(
+            "Too many wrong codes: sign-in codes are locked for this account; try again in %(seconds)s s",
+            seconds=seconds,
+        ),
         headers={"Retry-After": str(seconds)},
     )
