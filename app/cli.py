@@ -103,7 +103,7 @@ def print_screens(base_url: str) -> None:
 def cmd_web(_: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.lib.http_guard import guarded_protocol
+    from app.lib.http_guard import GuardedHttpToolsProtocol
 
     with services_for_this_process():
         server = get_settings().server
@@ -122,9 +122,7 @@ def cmd_web(_: argparse.Namespace) -> int:
             ssl_certfile=server.ssl_certfile,
             ssl_keyfile=server.ssl_keyfile,
             # Slow, silent and oversized request heads are cut off (app/lib/http_guard.py).
-            http=guarded_protocol(
-                max_head_bytes=server.max_head_bytes, head_timeout=server.head_timeout_seconds
-            ),
+            http=GuardedHttpToolsProtocol,
             timeout_keep_alive=server.keep_alive_seconds,
         )
     return 0

@@ -19,9 +19,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-# Defaults: far above any browser's head (cookies included), far below what would hurt memory.
-MAX_HEAD_BYTES = 64 * 1024
-HEAD_TIMEOUT_SECONDS = 10.0
+from app.settings import get_settings
 
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 # After refusing, what the client is still sending is read and dropped for a moment before closing: closing
@@ -31,10 +29,15 @@ LINGER_BYTES = 16 * 1024 * 1024
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """One connection; the limits are class attributes set by `guarded_protocol`."""
+    """One connection, with the limits of the server settings (`PASSLINE_MAX_HEAD_BYTES`,
+    `PASSLINE_HEAD_TIMEOUT_SECONDS`). Read from the settings rather than baked into a class made at start-up:
+    with several web workers uvicorn pickles this class by name into each worker process."""
 
-    max_head_bytes = MAX_HEAD_BYTES
-    head_timeout = HEAD_TIMEOUT_SECONDS
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        server = get_settings().server
+        self.max_head_bytes = server.max_head_bytes
+        self.head_timeout = server.head_timeout_seconds
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -114,9 +117,3 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write_eof()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
         self.logger.warning("request refused: %s", message, extra={"client": self.client, "status": status})
-
-
-def guarded_protocol(*, max_head_bytes: int, head_timeout: float) -> type[GuardedHttpToolsProtocol]:
-    """The protocol class uvicorn builds each connection from (`uvicorn.run(http=...)`), with these limits."""
-    limits: dict[str, Any] = {"max_head_bytes": max_head_bytes, "head_timeout": head_timeout}
-    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), limits)
