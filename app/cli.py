@@ -103,6 +103,8 @@ def print_screens(base_url: str) -> None:
 def cmd_web(_: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.lib.http_guard import GuardedHttpToolsProtocol
+
     with services_for_this_process():
         server = get_settings().server
         uvicorn.run(
@@ -119,6 +121,9 @@ def cmd_web(_: argparse.Namespace) -> int:
             access_log=False,
             ssl_certfile=server.ssl_certfile,
             ssl_keyfile=server.ssl_keyfile,
+            # Slow, silent and oversized request heads are cut off (app/lib/http_guard.py).
+            http=GuardedHttpToolsProtocol,
+            timeout_keep_alive=server.keep_alive_seconds,
         )
     return 0
 

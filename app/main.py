@@ -41,6 +41,7 @@ from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
+from app.lib.openapi import DocumentedScalars, ErrorResponses
 from app.lib.request import PasslineRequest, screen_path
 from app.lib.runtime import Runtime
 from app.orders.actions.controllers import OrderActionController
@@ -111,6 +112,8 @@ def create_litestar(
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
+        # Every operation's error statuses in the OpenAPI document (app/lib/openapi.py).
+        plugins=[ErrorResponses(), DocumentedScalars()],
         before_request=_before_request,
         # ui-core: pages (HTML with their page data) go brotli/gzip-compressed; the API, the hashed assets
         # (compressed once by displays/assets.py) and probes are left alone.

@@ -76,6 +76,12 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     ssl_keyfile: str | None = None
     # How often a web process asks Redis whether the catalog changed (seconds; 0 = on every sale).
     catalog_check_seconds: float = 1.0
+    # A request head (request line and headers) must arrive within this and stay under that, else the
+    # connection is answered 408 / 431 and closed (app/lib/http_guard.py); idle keep-alive connections
+    # close after `keep_alive_seconds`.
+    max_head_bytes: int = 65_536
+    head_timeout_seconds: float = 10.0
+    keep_alive_seconds: int = 5
 
 
 class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,6 +147,9 @@ def load_settings() -> Settings:
             ssl_certfile=os.environ.get("PASSLINE_SSL_CERTFILE") or None,
             ssl_keyfile=os.environ.get("PASSLINE_SSL_KEYFILE") or None,
             catalog_check_seconds=float(_env("PASSLINE_CATALOG_CHECK_SECONDS", "1")),
+            max_head_bytes=_env_int("PASSLINE_MAX_HEAD_BYTES", 65_536),
+            head_timeout_seconds=float(_env("PASSLINE_HEAD_TIMEOUT_SECONDS", "10")),
+            keep_alive_seconds=_env_int("PASSLINE_KEEP_ALIVE_SECONDS", 5),
         ),
         security=SecuritySettings(
             session_ttl_seconds=_env_int("PASSLINE_SESSION_TTL", 12 * 3600),

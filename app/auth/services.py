@@ -7,14 +7,15 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Self, cast
 
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from sqlalchemy import func, select
 
-from app.auth import totp
+from app.auth import _lockout, totp
 from app.auth.guards import scope_to_branches
 from app.auth.schemas import BranchRef, Me, TotpChallenge
 from app.auth.sessions import SessionStore, SessionUser, token_digest
 from app.db.models import Branch, BranchMembership, User, UserRole
+from app.events import security as security_events
 from app.lib import audit, ratelimit
 from app.lib.i18n import _
 from app.lib.redis import hmget
@@ -22,8 +23,9 @@ from app.lib.security import hash_password, needs_rehash, new_token, verify_pass
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-    from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.db.session import Session
+    from app.events import EventBus
     from app.lib.deps import Scope
     from app.lib.redis import Keys
     from app.settings import SecuritySettings
@@ -42,18 +44,30 @@ SPENT_STEP_TTL_SECONDS = (2 * totp.DRIFT_STEPS + 2) * totp.STEP_SECONDS
 
 class AuthService:
     def __init__(
-        self, *, session: AsyncSession, redis: Redis, keys: Keys, security: SecuritySettings
+        self,
+        *,
+        session: Session,
+        redis: Redis,
+        keys: Keys,
+        security: SecuritySettings,
+        bus: EventBus | None = None,
     ) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
         self.security = security
+        # Where a second-factor lock is announced to the managers' boards (None: a caller without one).
+        self.bus = bus
         self.sessions = SessionStore(redis, keys, ttl_seconds=security.session_ttl_seconds)
 
     @classmethod
     def from_scope(cls, scope: Scope) -> Self:
         return cls(
-            session=scope.session, redis=scope.redis, keys=scope.keys, security=scope.settings.security
+            session=scope.session,
+            redis=scope.redis,
+            keys=scope.keys,
+            security=scope.settings.security,
+            bus=scope.bus,
         )
 
     async def login(
@@ -99,10 +113,15 @@ class AuthService:
         raw_user, raw_secret = await hmget(self.redis, key, "user", "secret")
         if raw_user is None:
             raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
-        user = await self.session.get(User, int(raw_user))
+        # Locked: one code check at a time per account, so a burst of guesses is counted guess by guess.
+        user = await self.session.get(User, int(raw_user), with_for_update=True)
         if user is None or not user.is_active:
             await self.redis.delete(key)
             raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
+        wrong = await _lockout.wrong_codes(self.session, user.id)
+        if (until := wrong.locked_until) is not None:
+            await self.session.rollback()
+            raise _locked(until, wrong.now)
         pending = raw_secret.decode() if raw_secret else None
         secret = pending or user.totp_secret
         if secret is None:  # the secret was removed since the password step
@@ -118,11 +137,17 @@ class AuthService:
                 await self.redis.delete(key)
             audit.record(
                 self.session,
-                action="auth.totp_failed",
+                action=_lockout.FAILED,
                 entity_type="user",
                 entity_id=user.id,
-                data={"ip": client_ip, "attempt": attempts},
+                data={"ip": client_ip, "attempt": attempts, "failures": wrong.failures + 1},
             )
+            now_wrong = wrong.after_one_more()
+            if (until := now_wrong.locked_until) is not None:
+                await self.redis.delete(key)
+                await self._lock(user, now_wrong, until, client_ip=client_ip)
+                await self.session.commit()
+                raise _locked(until, now_wrong.now)
             await self.session.commit()
             raise NotAuthorizedException(detail=WRONG_CODE)
 
@@ -147,6 +172,56 @@ class AuthService:
         return await self._open_session(
             user, await self._roles(user.id), client_ip=client_ip, second_factor=True
         )
+
+    async def _lock(
+        self, user: User, wrong: _lockout.WrongCodes, until: dt.datetime, *, client_ip: str
+    ) -> None:
+        """Audit the lock and tell the managers' boards (after the commit) that someone is guessing."""
+        seconds = _lockout.retry_after(until, wrong.now)
+        audit.record(
+            self.session,
+            action=_lockout.LOCKED,
+            entity_type="user",
+            entity_id=user.id,
+            data={
+                "ip": client_ip,
+                "failures": wrong.failures,
+                "seconds": seconds,
+                "until": until.isoformat(),
+            },
+        )
+        log.warning(
+            "second factor locked",
+            extra={"user_id": user.id, "failures": wrong.failures, "seconds": seconds, "ip": client_ip},
+        )
+        if self.bus is None:
+            return
+        alert = security_events.SecondFactorLocked(
+            kind="second_factor_locked",
+            user_id=user.id,
+            username=user.username,
+            failures=wrong.failures,
+            locked_until=until.isoformat(),
+            message=(
+                f"{wrong.failures} wrong sign-in codes for {user.username}: "
+                f"second factor locked for {seconds} s (last try from {client_ip})"
+            ),
+            raised_at=wrong.now.isoformat(),
+        )
+        for branch_id in await self._alert_branches(user.id):
+            self.bus.on_commit(self.session, branch_id, security_events.SECOND_FACTOR_LOCKED, alert)
+
+    async def _alert_branches(self, user_id: int) -> list[int]:
+        """The branches whose boards hear of the lock: the account's own, or every active one for an
+        account of no branch in particular (an admin)."""
+        own = list(
+            await self.session.scalars(
+                select(BranchMembership.branch_id).where(BranchMembership.user_id == user_id)
+            )
+        )
+        if own:
+            return own
+        return list(await self.session.scalars(select(Branch.id).where(Branch.active).order_by(Branch.id)))
 
     async def _challenge(self, user: User, *, enrol: bool) -> TotpChallenge:
         token = new_token()
@@ -223,3 +298,14 @@ class AuthService:
 
     async def user_count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def _locked(until: dt.datetime, now: dt.datetime) -> TooManyRequestsException:
+    seconds = _lockout.retry_after(until, now)
+    return TooManyRequestsException(
+        detail=_(
+            "Too many wrong codes: sign-in codes are locked for this account; try again in %(seconds)s s",
+            seconds=seconds,
+        ),
+        headers={"Retry-After": str(seconds)},
+    )

@@ -22,7 +22,19 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 OptionalName = Annotated[str, msgspec.Meta(max_length=200)]
 TaxNumber = Annotated[str, msgspec.Meta(max_length=50)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
-PhoneIn = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+# As typed or pasted; stored as digits with an optional leading + (app/customers/phones.py).
+PhoneIn = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=32,
+        description="a phone number: 5 to 17 digits, optionally after a + (00 counts as +); spaces, dots, "
+        "dashes, slashes and brackets between them are ignored",
+        examples=["+20 100 555 0001"],
+        # Documents the rule `phones.is_valid_phone` applies after normalising (a 400 naming the phone).
+        extra_json_schema={"pattern": r"^\+?[0-9 ().\-/]{5,32}$"},
+    ),
+]
 Label = Annotated[str, msgspec.Meta(max_length=50)]
 AddressText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 TerritoryId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]

@@ -16,12 +16,14 @@ from app.events.orders import CancelDecided, CustomerRef, Delivery, Line, OrderC
 from app.events.outbox import Announcement, Outbox
 from app.events.registry import FULL, REGISTRY, Audience, EventType, View, decode, variant
 from app.events.road import CourierAssigned, CourierLocation, DeliveryChanged
+from app.events.security import SECOND_FACTOR_LOCKED, SecondFactorLocked
 
 __all__ = [
     "CATALOG_CHANGED",
     "DEFAULT_STREAM_MAXLEN",
     "FULL",
     "REGISTRY",
+    "SECOND_FACTOR_LOCKED",
     "AlertAcknowledged",
     "AlertRaised",
     "Announcement",
@@ -44,6 +46,7 @@ __all__ = [
     "Outbox",
     "PaymentChanged",
     "RushChanged",
+    "SecondFactorLocked",
     "ServiceTicketChanged",
     "SettlementCompleted",
     "StateChanged",

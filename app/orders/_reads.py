@@ -15,9 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.guards import ensure_branch_visible
 from app.db.models import Branch, KitchenTicket, Order, OrderEvent, OrderLine
-from app.events import id_key
+from app.events import Audience, id_key
+from app.events import reads as views
 from app.lib.redis import hmget
 from app.orders import pricing
+from app.orders._project import own_courier_id, project, reader
 from app.orders.lookups import check_own_delivery, exponent_of, tickets_of
 from app.orders.payment_reads import order_payments, original_invoice
 from app.orders.schemas import (
@@ -112,6 +114,8 @@ def order_out(
         discount_reason=order.discount_reason,
         pos_profile_id=order.pos_profile_id,
         shift_id=order.shift_id,
+        payments=[],
+        invoice=None,
     )
 
 
@@ -127,9 +131,10 @@ async def get_order(
     session: AsyncSession, redis: Redis, keys: Keys, *, order_id: uuid.UUID, actor: SessionUser
 ) -> OrderOut:
     order = await session.get(Order, order_id, options=[selectinload(Order.lines)])
+    audience = reader(actor)
     if order is None or not actor.can_see_branch(order.branch_id):
         raise NotFoundException(detail="Order not found")
-    if actor.roles == ("courier",):
+    if audience is Audience.COURIER:
         await check_own_delivery(session, redis, keys, order_id, branch_id=order.branch_id, actor=actor)
     tickets = await tickets_of(session, order.id)
     # In stream order (the journal stores an order's moves at once, the persister its other events later).
@@ -144,7 +149,7 @@ async def get_order(
     out.events = [
         EventOut(id=e.stream_id, type=e.type, version=e.version, ts=e.ts, data=e.data) for e in events
     ]
-    return await with_hot_state(redis, keys, out)
+    return project(await with_hot_state(redis, keys, out), views.ORDER, audience)
 
 
 async def list_orders(
@@ -157,7 +162,11 @@ async def list_orders(
     since: dt.datetime | None,
     limit: int = LIST_LIMIT,
 ) -> OrderPage:
+    audience = reader(actor)
     stmt = select(Order).order_by(Order.created_at, Order.id).limit(limit)
+    if audience is Audience.COURIER:
+        # A courier lists their own deliveries, never another courier's.
+        stmt = stmt.where(Order.courier_id == await own_courier_id(session, actor))
     if branch_id is not None:
         ensure_branch_visible(actor, branch_id, what="Branch")
         stmt = stmt.where(Order.branch_id == branch_id)
@@ -174,17 +183,21 @@ async def list_orders(
         branch_id: await exponent_of(session, branch_id) for branch_id in {o.branch_id for o in rows}
     }
     items = [
-        OrderSummary(
-            id=o.id,
-            branch_id=o.branch_id,
-            channel=o.channel,
-            state=o.state,
-            version=o.version,
-            token=o.token,
-            payment_status=o.payment_status,
-            total=pricing.money(o.total, exponents[o.branch_id]),
-            customer_id=o.customer_id,
-            created_at=o.created_at,
+        project(
+            OrderSummary(
+                id=o.id,
+                branch_id=o.branch_id,
+                channel=o.channel,
+                state=o.state,
+                version=o.version,
+                token=o.token,
+                payment_status=o.payment_status,
+                total=pricing.money(o.total, exponents[o.branch_id]),
+                customer_id=o.customer_id,
+                created_at=o.created_at,
+            ),
+            views.ORDER_SUMMARY,
+            audience,
         )
         for o in rows
     ]
@@ -194,27 +207,40 @@ async def list_orders(
 async def board(
     session: AsyncSession, machine: OrderMachine, *, branch_id: int, actor: SessionUser
 ) -> BoardOut:
+    audience = reader(actor)
     ensure_branch_visible(actor, branch_id, what="Branch")
     if await session.get(Branch, branch_id) is None:
         raise NotFoundException(detail="Branch not found")
+    courier_id = await own_courier_id(session, actor) if audience is Audience.COURIER else None
     stream_id, columns = await machine.board(branch_id)
     return BoardOut(
         branch_id=branch_id,
         stream_id=stream_id,
         columns={
             state: [
-                BoardCard(
-                    order_id=row[0],
-                    entered_ms=int(float(row[1])),
-                    state=row[2],
-                    version=int(row[3] or 0),
-                    channel=row[4],
-                    token=int(row[5]) if row[5] else None,
-                    payment_status=row[6],
-                    card=_order_decoder.decode(row[7]),
-                )
-                for row in rows
+                project(card, views.BOARD_CARD, audience)
+                for card in (_card(row) for row in rows)
+                # A courier's board holds their own deliveries only.
+                if audience is not Audience.COURIER or _courier_of(card) == courier_id
             ]
             for state, rows in columns.items()
         },
+    )
+
+
+def _courier_of(card: BoardCard) -> int | None:
+    value = card.card.get("courier_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _card(row: list[str]) -> BoardCard:
+    return BoardCard(
+        order_id=row[0],
+        entered_ms=int(float(row[1])),
+        state=row[2],
+        version=int(row[3] or 0),
+        channel=row[4],
+        token=int(row[5]) if row[5] else None,
+        payment_status=row[6],
+        card=_order_decoder.decode(row[7]),
     )

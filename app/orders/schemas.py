@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from app.lib.fields import Checked, Money, Qty
 from app.orders.payment_reads import InvoiceRef, PaymentOut
@@ -95,24 +96,26 @@ class TotalsOut(msgspec.Struct, kw_only=True):
 
 
 class LineOut(msgspec.Struct, kw_only=True):
+    # Fields that may be UNSET are left out for an audience whose view does not name them
+    # (app/events/reads.py): the kitchen reads what to make, never the price.
     line_no: int
-    product_id: int
+    product_id: int | UnsetType = UNSET
     name: str
     qty: Decimal
     unit: str
-    unit_factor: Decimal
-    price_list: str
-    unit_price: Decimal
-    tax_rate: Decimal
-    discount: Decimal
-    line_subtotal: Decimal
-    line_tax: Decimal
-    line_total: Decimal
-    station_code: str
+    unit_factor: Decimal | UnsetType = UNSET
+    price_list: str | UnsetType = UNSET
+    unit_price: Decimal | UnsetType = UNSET
+    tax_rate: Decimal | UnsetType = UNSET
+    discount: Decimal | UnsetType = UNSET
+    line_subtotal: Decimal | UnsetType = UNSET
+    line_tax: Decimal | UnsetType = UNSET
+    line_total: Decimal | UnsetType = UNSET
+    station_code: str | UnsetType = UNSET
     note: str
     # A bundle's component points at the bundle's line.
     parent_line_no: int | None = None
-    discount_reason: str | None = None
+    discount_reason: str | UnsetType | None = UNSET
 
 
 class DeliveryOut(msgspec.Struct, kw_only=True):
@@ -138,6 +141,9 @@ class EventOut(msgspec.Struct, kw_only=True):
 
 
 class OrderOut(msgspec.Struct, kw_only=True):
+    """An order as its reader may see it. The staff boards and tills get every field; the kitchen and a
+    courier only those their view names (app/events/reads.py); the others are left out (UNSET)."""
+
     id: uuid.UUID
     branch_id: int
     channel: str
@@ -145,27 +151,27 @@ class OrderOut(msgspec.Struct, kw_only=True):
     version: int
     token: int | None
     business_date: dt.date
-    payment_status: str
-    totals: TotalsOut
+    payment_status: str | UnsetType = UNSET
+    totals: TotalsOut | UnsetType = UNSET
     # Captured payments less refunds, and what is still to pay (never below zero).
-    paid_total: Decimal
-    balance: Decimal
-    customer_id: int | None
-    table_label: str | None
-    note: str
-    delivery: DeliveryOut | None
+    paid_total: Decimal | UnsetType = UNSET
+    balance: Decimal | UnsetType = UNSET
+    customer_id: int | UnsetType | None = UNSET
+    table_label: str | UnsetType | None = UNSET
+    note: str | UnsetType = UNSET
+    delivery: DeliveryOut | UnsetType | None = UNSET
     lines: list[LineOut]
-    tickets: list[TicketOut]
+    tickets: list[TicketOut] | UnsetType = UNSET
     created_at: dt.datetime
-    discount: Decimal = Decimal(0)
-    discount_reason: str | None = None
-    pos_profile_id: int | None = None
-    shift_id: uuid.UUID | None = None
+    discount: Decimal | UnsetType = UNSET
+    discount_reason: str | UnsetType | None = UNSET
+    pos_profile_id: int | UnsetType | None = UNSET
+    shift_id: uuid.UUID | UnsetType | None = UNSET
     events: list[EventOut] | None = None
     # Filled by the order's own read (GET /orders/{id}); a create answers with none yet.
-    payments: list[PaymentOut] = msgspec.field(default_factory=list)
+    payments: list[PaymentOut] | UnsetType = UNSET
     # The original invoice (not its amendments), once issued.
-    invoice: InvoiceRef | None = None
+    invoice: InvoiceRef | UnsetType | None = UNSET
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):
@@ -175,9 +181,9 @@ class OrderSummary(msgspec.Struct, kw_only=True):
     state: str
     version: int
     token: int | None
-    payment_status: str
-    total: Decimal
-    customer_id: int | None
+    payment_status: str | UnsetType = UNSET
+    total: Decimal | UnsetType = UNSET
+    customer_id: int | UnsetType | None = UNSET
     created_at: dt.datetime
 
 
@@ -215,7 +221,8 @@ class BoardCard(msgspec.Struct, kw_only=True):
     version: int
     channel: str
     token: int | None
-    payment_status: str
+    # Left out for the kitchen (app/events/reads.py BOARD_CARD), which also reads a trimmed `card`.
+    payment_status: str | UnsetType = UNSET
     entered_ms: int
     card: dict[str, Any]
 

@@ -15,7 +15,20 @@ import msgspec
 from app.orders.payment_reads import PaymentOut, RefundOut
 
 Method = Literal["cash", "card", "wallet", "bank_transfer", "on_account"]
-MoneyIn = Annotated[str, msgspec.Meta(max_length=32)] | int | float
+MoneyIn = (
+    Annotated[
+        str,
+        msgspec.Meta(
+            max_length=32,
+            description="an amount in the branch's currency, at most its decimal places (0 to 9999999999)",
+            examples=["12.50"],
+            # Documents what `app.payments.money.parse_amount` accepts (a 422 naming the field otherwise).
+            extra_json_schema={"pattern": r"^[0-9]{1,10}(\.[0-9]{1,4})?$"},
+        ),
+    ]
+    | int
+    | float
+)
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 # Checked for emptiness by the service, so a missing reason is a 422 naming `reason`.
 ReasonIn = Annotated[str, msgspec.Meta(max_length=500)]

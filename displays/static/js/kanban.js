@@ -373,12 +373,18 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
-        h("strong", { text: orderLabel(order || { token: alert.token, order_id: alert.order_id }) }),
+        h("strong", {
+          // An account's alert (a locked second factor) names a person, not an order.
+          text: alert.order_id ? orderLabel(order || { token: alert.token, order_id: alert.order_id }) : "Sign-in",
+        }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),
         alert.alert_id !== undefined && alert.alert_id !== null
           ? h("button", { type: "button", class: "kb-link", dataset: { ack: alert.key }, text: "Acknowledge" })
-          : null,
+          : !alert.order_id
+            ? // An account's alert has no row to acknowledge (the audit trail keeps it): dismissed here.
+              h("button", { type: "button", class: "kb-link", dataset: { dismiss: alert.key }, text: "Dismiss" })
+            : null,
       );
     }),
   );
@@ -392,6 +398,11 @@ alertsPanel.addEventListener("click", async (event) => {
   if (event.target.closest("[data-close]")) {
     alertsPanel.hidden = true;
     alertsToggle.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const dismiss = event.target.closest("[data-dismiss]");
+  if (dismiss) {
+    board.removeAlert(dismiss.dataset.dismiss);
     return;
   }
   const ack = event.target.closest("[data-ack]");

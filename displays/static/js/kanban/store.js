@@ -313,7 +313,7 @@ export class Board {
     if (alert.alert_id !== undefined && this.acknowledged.has(String(alert.alert_id))) return;
     const key = alert.alert_id !== undefined && alert.alert_id !== null
       ? String(alert.alert_id)
-      : `${alert.order_id}:${alert.kind}`;
+      : `${alert.order_id ?? `user-${alert.user_id}`}:${alert.kind}`; // an account's alert names no order
     this.alerts.set(key, { ...alert, key });
     const order = this.get(alert.order_id);
     if (order) {
