@@ -41,7 +41,6 @@ def _json_for_script(value: Any) -> Markup:
 # Not "/admin": the back office builds that page on the layer.
 LEGACY_PAGES = (
     "/pos",
-    "/kanban",
     "/admin/courier-cash",
     "/admin/shifts/",
     "/admin/shifts",
