@@ -42,8 +42,6 @@ def _json_for_script(value: Any) -> Markup:
 LEGACY_PAGES = (
     "/pos",
     "/admin/courier-cash",
-    "/admin/shifts/",
-    "/admin/shifts",
 )
 
 
