@@ -230,7 +230,7 @@ function drawCourier() {
           { class: onTheRoad(t) ? "ad-road" : "" },
           `${TEXT.deliveryStates[t.delivery_state] || t.delivery_state || ""} ${when(t.delivered_at || t.created_at)}`,
         ),
-        h("td", { class: "n", text: `${credit ? "−" : ""}${money(t.amount, currency)}` }),
+        h("td", { class: "n", text: bidi(`${credit ? "−" : ""}${money(t.amount, currency)}`) }),
       );
     }),
   );
@@ -320,9 +320,9 @@ function previewView(p) {
     h("dt", { text: TEXT.collections }),
     h("dd", { text: money(p.collections, currency) }),
     h("dt", { text: TEXT.fees }),
-    h("dd", { text: `−${money(p.fees, currency)}` }),
+    h("dd", { text: bidi(`−${money(p.fees, currency)}`) }),
     Number(p.shortfalls) ? h("dt", { text: TEXT.shortfalls }) : null,
-    Number(p.shortfalls) ? h("dd", { text: `−${money(p.shortfalls, currency)}` }) : null,
+    Number(p.shortfalls) ? h("dd", { text: bidi(`−${money(p.shortfalls, currency)}`) }) : null,
     h("p", { class: "ad-net", text: netText(p), attrs: { id: "preview-net" } }),
   );
 }
