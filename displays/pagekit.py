@@ -39,13 +39,7 @@ def _json_for_script(value: Any) -> Markup:
 # the user's language, rather than mirror a layout built with physical left/right around English text.
 # Whoever converts one of them takes its path off this list (exact paths, or a prefix ending in "/").
 # Not "/admin": the back office builds that page on the layer.
-LEGACY_PAGES = (
-    "/pos",
-    "/kanban",
-    "/admin/courier-cash",
-    "/admin/shifts/",
-    "/admin/shifts",
-)
+LEGACY_PAGES = ("/pos",)
 
 
 def _legacy(path: str) -> bool:

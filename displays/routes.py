@@ -328,10 +328,10 @@ async def kanban_page(request: Request[Any, Any, Any], db_session: DbSession) ->
     if user is None:
         return _login_redirect(request)
     if not user.has_role(*MANAGER_ROLES):
-        return _page_problem("kanban.html", 403, "The board is for managers.", user)
+        return _page_problem("kanban.html", 403, translated(_("The board is for managers.")), user)
     branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
     if not branches:
-        return _page_problem("kanban.html", 404, "You belong to no active branch.", user)
+        return _page_problem("kanban.html", 404, translated(_("You belong to no active branch.")), user)
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username, "roles": list(user.roles)},
         "branches": [

@@ -5,6 +5,7 @@ settling a row already settled is a 409."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.ui import assert_no_axe_violations, assert_nothing_overflows, assert_touch_targets, shoot
 from tests.support.factory import Factory
 from tests.support.kanban import WAIT_MS, Person, api_as, make_shop, new_order, signed_in
 from tests.support.live import LiveServer
@@ -19,6 +21,15 @@ from tests.support.live import LiveServer
 pytestmark = pytest.mark.browser
 
 TABLET = {"viewport": {"width": 1280, "height": 800}, "has_touch": True}
+
+
+def loose(text: str) -> re.Pattern[str]:
+    """`text` as the page shows it: words may sit in bidi isolates, separated by (non-breaking) spaces."""
+    return re.compile("[\\s\u2068\u2069]+".join(re.escape(word) for word in text.split()))
+
+
+def plain(texts: list[str]) -> list[str]:
+    return [t.replace("\u2068", "").replace("\u2069", "").replace("\xa0", " ") for t in texts]
 
 
 @pytest.fixture
@@ -72,30 +83,34 @@ async def test_settle_part_of_a_couriers_cash_with_a_preview_a_slip_and_the_hist
     await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
     rami = row(page, shop["rami"])
     # 77.00 in hand from the delivered order, 77.00 still on the road, two 15.00 fees owed to him.
-    await rami.locator("[data-balance]", has_text="owes the branch 124.00 EGP").wait_for(timeout=WAIT_MS)
-    cells = await rami.locator("td.n").all_inner_texts()
-    assert cells == ["77.00 EGP", "77.00 EGP", "30.00 EGP"]
+    await rami.locator("[data-balance]", has_text=loose("owes the branch EGP 124.00")).wait_for(
+        timeout=WAIT_MS
+    )
+    cells = plain(await rami.locator("td.n").all_inner_texts())
+    assert cells == ["EGP 77.00", "EGP 77.00", "EGP 30.00"]
     assert await rami.get_attribute("aria-selected") == "true"  # the chip's courier is open
 
     await page.locator("#open-rows tr").nth(3).wait_for(timeout=WAIT_MS)
     # What is ticked at first is what is done: the delivered order's cash and fee, not the one on the road.
     net = page.locator("#preview-net")
-    await net.filter(has_text="Rami Rider pays the branch 62.00 EGP").wait_for(timeout=WAIT_MS)
+    await net.filter(has_text=loose("Rami Rider pays the branch EGP 62.00")).wait_for(timeout=WAIT_MS)
     await page.screenshot(path="/tmp/money-shots/courier-cash-screen.png")
     await page.locator("#pick-all").check()
-    await net.filter(has_text="Rami Rider pays the branch 124.00 EGP").wait_for(timeout=WAIT_MS)
+    await net.filter(has_text=loose("Rami Rider pays the branch EGP 124.00")).wait_for(timeout=WAIT_MS)
     await page.locator("#pick-all").uncheck()
     await page.locator("#preview", has_text="Tick what to settle").wait_for(timeout=WAIT_MS)
     token = f"#{done['token']}" if done.get("token") else f"№ {done['id'][:6].upper()}"
     for box in await page.locator("#open-rows tr", has_text=token).locator("input[data-pick]").all():
         await box.check()
-    await net.filter(has_text="Rami Rider pays the branch 62.00 EGP").wait_for(timeout=WAIT_MS)
+    await net.filter(has_text=loose("Rami Rider pays the branch EGP 62.00")).wait_for(timeout=WAIT_MS)
     await page.get_by_role("button", name="Settle 2 rows").click()
-    await page.locator("#done", has_text="Settled: Rami Rider paid the branch 62.00 EGP").wait_for(
+    await page.locator("#done", has_text=loose("Settled: Rami Rider paid the branch EGP 62.00")).wait_for(
         timeout=WAIT_MS
     )
-    await rami.locator("[data-balance]", has_text="owes the branch 62.00 EGP").wait_for(timeout=WAIT_MS)
-    assert await rami.locator("td.n").all_inner_texts() == ["0.00 EGP", "77.00 EGP", "15.00 EGP"]
+    await rami.locator("[data-balance]", has_text=loose("owes the branch EGP 62.00")).wait_for(
+        timeout=WAIT_MS
+    )
+    assert plain(await rami.locator("td.n").all_inner_texts()) == ["EGP 0.00", "EGP 77.00", "EGP 15.00"]
     await page.locator("#history-rows tr").first.wait_for(timeout=WAIT_MS)
     await page.screenshot(path="/tmp/money-shots/courier-cash-settled.png")
 
@@ -138,3 +153,27 @@ async def test_the_admin_hub_leads_to_courier_cash(
     await page.wait_for_url("**/admin/courier-cash", timeout=WAIT_MS)
     await row(page, shop["rami"]).locator("[data-balance]", has_text="settled").wait_for(timeout=WAIT_MS)
     assert await page.locator("#detail").is_hidden()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_courier_cash_reads_well_in_both_directions(
+    live_server: LiveServer, shop: dict[str, Any], manager: Person, manager_api: httpx.AsyncClient, lang: str
+) -> None:
+    """At 1280x800 in English and Arabic (right to left): 0 serious/critical axe findings, nothing spills
+    out, every control at least 44 px; who owes whom is said in words, the amount isolated."""
+    await on_the_road(manager_api, shop)
+    page = await manager.context.new_page()
+    await page.goto(
+        f"{live_server.url}/admin/courier-cash?branch={shop['branch']}&courier={shop['rami']}&lang={lang}"
+    )
+    await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+    assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    await page.locator("#open-rows tr").first.wait_for(timeout=WAIT_MS)
+    held = await row(page, shop["rami"]).locator("td.n").first.inner_text()
+    assert "\u2068" in held  # the amount keeps its own direction inside Arabic
+    heading = {"en": "Courier cash", "ar": "نقدية المندوبين"}[lang]
+    assert heading in await page.locator("h1").inner_text()
+    await assert_no_axe_violations(page)
+    await assert_nothing_overflows(page)
+    await assert_touch_targets(page)
+    await shoot(page, f"ui-screens/courier-cash-{lang}-tablet")

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -85,7 +86,9 @@ async def cancel_from_menu(
     await menu.get_by_role("menuitem", name="Cancel order…").click()
     dialog = page.locator("#reason")
     await dialog.wait_for(state="visible", timeout=WAIT_MS)
-    await dialog.locator("#reason-summary", has_text="Paid 57.00").wait_for(timeout=WAIT_MS)
+    await dialog.locator("#reason-summary", has_text=re.compile("Paid \u2068EGP\\s57\\.00")).wait_for(
+        timeout=WAIT_MS
+    )
     await dialog.locator("#reason-text").fill(reason)
     await dialog.locator("#reason-refund").check()
     given = dialog.locator("#reason-refund-amount")
@@ -115,9 +118,12 @@ async def test_cancel_with_refund_gives_the_cash_back_from_the_drawer(
         page, order["id"], "Customer walked out", shot="/tmp/money-shots/kanban-cancel-dialog.png"
     )
 
-    await page.locator("#toast", has_text="57.00 EGP refunded (cash 57.00 from the till's drawer)").wait_for(
-        timeout=WAIT_MS
-    )
+    await page.locator(
+        "#toast",
+        has_text=re.compile(
+            "\u2068EGP\\s57\\.00\u2069 refunded \\(cash \u206857\\.00\u2069 from the till's drawer\\)"
+        ),
+    ).wait_for(timeout=WAIT_MS)
     done = page.locator(f'#done-list .kb-card[data-id="{order["id"]}"]')
     await done.locator(".kb-pay-refunded").wait_for(state="attached", timeout=WAIT_MS)
     await page.screenshot(path="/tmp/money-shots/kanban-cancel-refund.png")
@@ -145,7 +151,9 @@ async def test_a_partial_refund_keeps_the_rest(
     await in_column(page, "received", order["id"]).wait_for(timeout=WAIT_MS)
 
     await cancel_from_menu(page, order["id"], "Late, keep a fee", amount="40.00")
-    await page.locator("#toast", has_text="40.00 EGP refunded").wait_for(timeout=WAIT_MS)
+    await page.locator("#toast", has_text=re.compile("\u2068EGP\\s40\\.00\u2069 refunded")).wait_for(
+        timeout=WAIT_MS
+    )
     now = (await cashier_api.get(f"/api/v1/orders/{order['id']}")).json()
     assert (now["state"], now["payment_status"], now["paid_total"]) == (
         "cancelled",

@@ -127,8 +127,12 @@ async def test_screens_not_yet_translated_stay_english_left_to_right(
     await login(client, "mia")
     saved = await client.put("/api/v1/me/language", json={"language": "ar"}, headers=csrf(client))
     assert saved.status_code == 200
-    for legacy in ("/kanban", "/pos", "/admin/shifts"):
+    for legacy in ("/pos",):
         page = await client.get(legacy, follow_redirects=True)
         assert '<html lang="en" dir="ltr">' in page.text, legacy
+    # Converted by ui-screens: the board and the shifts screen follow the user's language.
+    for converted in ("/kanban", "/admin/shifts", "/admin/courier-cash"):
+        page = await client.get(converted, follow_redirects=True)
+        assert '<html lang="ar" dir="rtl">' in page.text, converted
     assert '<html lang="ar" dir="rtl">' in (await client.get("/")).text
     assert '<html lang="ar" dir="rtl" data-theme="dark">' in (await client.get("/kds")).text

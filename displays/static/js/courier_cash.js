@@ -8,46 +8,69 @@
 // with an id made when the manager confirms: a double tap or a retry settles once, and a row someone else
 // settled meanwhile is the server's 409, shown as such, with the list read again.
 
-import { connectLive } from "./live.js";
+import { serverClock } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { bidi, dateTime, money } from "/static/js/shared/format.js";
+import { request as send, signInAgain } from "/static/js/shared/http.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { connectLive } from "/static/js/shared/live.js";
+import { pageData } from "/static/js/shared/page.js";
 import { uuid4 } from "./kanban/trip.js";
-import { ApiError, describeError, h, money, request, serverClock, signInAgain } from "./kanban/util.js";
 
-// Every string this screen writes, in one place (the i18n issue moves them to catalogs).
 const TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  offline: "Offline · reconnecting…",
-  refused: "Refused",
-  owesBranch: (amount) => `owes the branch ${amount}`,
-  branchOwes: (amount) => `the branch owes ${amount}`,
-  settled: "settled",
-  onTheRoad: (n) => (n === 1 ? "1 on the road" : `${n} on the road`),
-  open: (n) => (n === 1 ? "(1)" : `(${n})`),
-  kinds: { collection: "Cash collected", fee: "Delivery fee", shortfall: "Short collected" },
-  kindsOnTheRoad: { collection: "Cash to collect", fee: "Delivery fee" },
-  deliveryStates: { assigned: "on the road", accepted: "on the road", delivered: "delivered", returned: "returned" },
-  settlementKinds: { single: "Settlement", bulk: "All couriers", dispatch: "At dispatch" },
-  pickSome: "Tick what to settle.",
-  working: "Working out the settlement…",
-  collections: "Collections (cash for the branch)",
-  fees: "Delivery fees",
-  shortfalls: "Short collected",
-  netCourier: (name, amount) => `${name} pays the branch ${amount}`,
-  netBranch: (name, amount) => `The branch pays ${name} ${amount}`,
-  netNone: "No cash changes hands",
-  settleButton: (n) => (n === 0 ? "Settle" : n === 1 ? "Settle 1 row" : `Settle ${n} rows`),
-  done: (text) => `Settled: ${text}.`,
-  paidCourierDone: (name, amount) => `${name} paid the branch ${amount}`,
-  paidBranchDone: (name, amount) => `the branch paid ${name} ${amount}`,
-  printSlip: "Print slip",
-  slip: "Slip",
-  alreadySettled: "Someone settled part of this meanwhile; the list is read again.",
-  paidBranch: (amount) => `courier paid ${amount}`,
-  paidCourier: (amount) => `branch paid ${amount}`,
-  noCash: "no cash",
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  offline: t("Offline · reconnecting…"),
+  refused: t("Refused"),
+  owesBranch: (amount) => t("owes the branch {amount}", { amount }),
+  branchOwes: (amount) => t("the branch owes {amount}", { amount }),
+  settled: t("settled"),
+  onTheRoad: (n) => tn("{n} on the road", "{n} on the road", n),
+  open: (n) => `(${n})`,
+  kinds: { collection: t("Cash collected"), fee: t("Delivery fee"), shortfall: t("Short collected") },
+  kindsOnTheRoad: { collection: t("Cash to collect"), fee: t("Delivery fee") },
+  deliveryStates: { assigned: t("on the road"), accepted: t("on the road"), delivered: t("delivered"), returned: t("returned") },
+  settlementKinds: { single: t("Settlement"), bulk: t("All couriers"), dispatch: t("At dispatch") },
+  pickSome: t("Tick what to settle."),
+  working: t("Working out the settlement…"),
+  collections: t("Collections (cash for the branch)"),
+  fees: t("Delivery fees"),
+  shortfalls: t("Short collected"),
+  netCourier: (name, amount) => t("{name} pays the branch {amount}", { name: bidi(name), amount }),
+  netBranch: (name, amount) => t("The branch pays {name} {amount}", { name: bidi(name), amount }),
+  netNone: t("No cash changes hands"),
+  settleButton: (n) => (n === 0 ? t("Settle") : tn("Settle {n} row", "Settle {n} rows", n)),
+  done: (text) => t("Settled: {text}.", { text }),
+  paidCourierDone: (name, amount) => t("{name} paid the branch {amount}", { name: bidi(name), amount }),
+  paidBranchDone: (name, amount) => t("the branch paid {name} {amount}", { name: bidi(name), amount }),
+  printSlip: t("Print slip"),
+  slip: t("Slip"),
+  alreadySettled: t("Someone settled part of this meanwhile; the list is read again."),
+  paidBranch: (amount) => t("courier paid {amount}", { amount }),
+  paidCourier: (amount) => t("branch paid {amount}", { amount }),
+  noCash: t("no cash"),
 };
 
-const boot = JSON.parse(document.getElementById("cash-boot").textContent);
+/** A refused call as a thrown error (status, message in the page's language) for the try/catch flows. */
+class ApiError extends Error {
+  constructor(result) {
+    super(result.error.message);
+    this.status = result.status;
+    this.body = result.error.body;
+  }
+}
+
+async function request(method, path, body) {
+  const result = await send(method, path, body);
+  if (!result.ok) throw new ApiError(result);
+  return result.data;
+}
+
+function describeError(error) {
+  return error && error.message ? error.message : String(error);
+}
+
+const boot = pageData.boot;
 const branch = boot.branch;
 const currency = branch.currency;
 const $ = (id) => document.getElementById(id);
@@ -80,7 +103,7 @@ function fail(error) {
 
 function when(value) {
   if (!value) return "";
-  return new Date(value).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return dateTime(value);
 }
 
 function balanceText(b) {
@@ -95,7 +118,7 @@ function onTheRoad(t) {
 }
 
 function orderLabel(t) {
-  return t.token !== null && t.token !== undefined ? `#${t.token}` : `№ ${String(t.order_id).slice(0, 6).toUpperCase()}`;
+  return bidi(t.token !== null && t.token !== undefined ? `#${t.token}` : `№ ${String(t.order_id).slice(0, 6).toUpperCase()}`);
 }
 
 // ---------------------------------------------------------------------------------------- couriers
@@ -113,11 +136,11 @@ function drawCouriers() {
       const balance = balanceText(b);
       return h(
         "tr",
-        { dataset: { courier: String(b.courier_id) }, "aria-selected": String(b.courier_id === state.selected), tabindex: "0" },
+        { dataset: { courier: String(b.courier_id) }, attrs: { "aria-selected": String(b.courier_id === state.selected), tabindex: "0" } },
         h(
           "td",
           null,
-          h("strong", { text: b.name }),
+          h("bdi", null, h("strong", { text: b.name })),
           b.active_deliveries ? h("span", { class: "ad-muted", text: ` · ${TEXT.onTheRoad(b.active_deliveries)}` }) : null,
           h("div", { class: balance.cls, dataset: { balance: String(b.courier_id) }, text: balance.text }),
         ),
@@ -193,12 +216,12 @@ function drawCourier() {
         h(
           "td",
           null,
-          h("input", {
-            type: "checkbox",
-            dataset: { pick: String(t.id) },
-            checked: state.picked.has(t.id),
-            "aria-label": `${orderLabel(t)} ${TEXT.kinds[t.kind] || t.kind}`,
-          }),
+          // The label around the box is the 44 px touch target.
+          h(
+            "label",
+            { class: "mo-pick" },
+            h("input", { dataset: { pick: String(t.id) }, attrs: { type: "checkbox", checked: state.picked.has(t.id), "aria-label": `${orderLabel(t)} ${TEXT.kinds[t.kind] || t.kind}` } }),
+          ),
         ),
         h("td", { text: orderLabel(t) }),
         h("td", { text: (onTheRoad(t) ? TEXT.kindsOnTheRoad[t.kind] : null) || TEXT.kinds[t.kind] || t.kind }),
@@ -207,7 +230,7 @@ function drawCourier() {
           { class: onTheRoad(t) ? "ad-road" : "" },
           `${TEXT.deliveryStates[t.delivery_state] || t.delivery_state || ""} ${when(t.delivered_at || t.created_at)}`,
         ),
-        h("td", { class: "n", text: `${credit ? "−" : ""}${money(t.amount, currency)}` }),
+        h("td", { class: "n", text: bidi(`${credit ? "−" : ""}${money(t.amount, currency)}`) }),
       );
     }),
   );
@@ -232,7 +255,7 @@ function drawHistory(items) {
         h("td", { class: "n", text: s.fees }),
         h("td", { class: "n", text: s.shortfalls ?? "0" }),
         h("td", { text: cash }),
-        h("td", null, h("a", { href: `/api/v1/settlements/${s.id}/slip`, target: "_blank", rel: "noopener", text: TEXT.slip })),
+        h("td", null, h("a", { text: TEXT.slip, attrs: { href: `/api/v1/settlements/${s.id}/slip`, target: "_blank", rel: "noopener" } })),
       );
     }),
   );
@@ -297,10 +320,10 @@ function previewView(p) {
     h("dt", { text: TEXT.collections }),
     h("dd", { text: money(p.collections, currency) }),
     h("dt", { text: TEXT.fees }),
-    h("dd", { text: `−${money(p.fees, currency)}` }),
+    h("dd", { text: bidi(`−${money(p.fees, currency)}`) }),
     Number(p.shortfalls) ? h("dt", { text: TEXT.shortfalls }) : null,
-    Number(p.shortfalls) ? h("dd", { text: `−${money(p.shortfalls, currency)}` }) : null,
-    h("p", { class: "ad-net", id: "preview-net", text: netText(p) }),
+    Number(p.shortfalls) ? h("dd", { text: bidi(`−${money(p.shortfalls, currency)}`) }) : null,
+    h("p", { class: "ad-net", text: netText(p), attrs: { id: "preview-net" } }),
   );
 }
 
@@ -330,7 +353,7 @@ $("settle").addEventListener("click", async () => {
       out.owed_by === "courier" ? TEXT.paidCourierDone(name, abs) : out.owed_by === "branch" ? TEXT.paidBranchDone(name, abs) : TEXT.netNone;
     $("done").replaceChildren(
       TEXT.done(text),
-      h("a", { href: `/api/v1/settlements/${out.id}/slip`, target: "_blank", rel: "noopener", id: "slip-link", text: TEXT.printSlip }),
+      h("a", { text: TEXT.printSlip, attrs: { href: `/api/v1/settlements/${out.id}/slip`, target: "_blank", rel: "noopener", id: "slip-link" } }),
     );
     $("done").hidden = false;
     await loadBalances();

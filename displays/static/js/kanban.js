@@ -9,7 +9,7 @@
 // A move is optimistic: the card goes to its new column at once, the server's answer confirms it, and a
 // refusal (409 stale or illegal, 422 missing data, 403) puts it back and says what the server said.
 
-import { connectLive } from "./live.js";
+import { connectLive } from "/static/js/shared/live.js";
 import { CardMenu, askBranch, askReason } from "./kanban/actions.js";
 import { Couriers } from "./kanban/couriers.js";
 import { DispatchDialog } from "./kanban/dispatch.js";
@@ -18,21 +18,16 @@ import { FilterBar, matches } from "./kanban/filters.js";
 import { Renderer, alertText, orderLabel } from "./kanban/render.js";
 import { Board } from "./kanban/store.js";
 import { TripPicker, uuid4 } from "./kanban/trip.js";
-import {
-  ApiError,
-  STATE_LABELS,
-  TERMINAL,
-  describeError,
-  h,
-  money,
-  midnightIn,
-  optional,
-  request,
-  serverClock,
-  signInAgain,
-} from "./kanban/util.js";
+import { midnightIn, serverClock } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { bidi, money } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
+import { STATE_LABELS } from "/static/js/shared/labels.js";
+import { pageData } from "/static/js/shared/page.js";
+import { HttpError, describeError, optional, request, signInAgain } from "./kanban/net.js";
+import { TERMINAL } from "./kanban/when.js";
 
-const boot = JSON.parse(document.getElementById("kanban-boot").textContent);
+const boot = pageData.boot;
 const root = document.getElementById("kanban");
 const roles = new Set(boot.user.roles);
 const branchById = new Map(boot.branches.map((b) => [b.id, b]));
@@ -91,17 +86,17 @@ toastEl.addEventListener("click", () => {
 });
 
 const STATUS_TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  offline: "Offline · reconnecting…",
-  refused: "Refused",
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  offline: t("Offline · reconnecting…"),
+  refused: t("Refused"),
 };
 const conn = document.getElementById("conn");
 
 function setStatus(status, detail) {
   conn.dataset.status = status;
   conn.querySelector("span").textContent =
-    status === "refused" && detail && detail.message ? `Refused: ${detail.message}` : STATUS_TEXT[status] || status;
+    status === "refused" && detail && detail.message ? t("Refused: {message}", { message: detail.message }) : STATUS_TEXT[status] || status;
   if (status === "refused" && detail && detail.data && detail.data.code === "unauthorized") signInAgain();
 }
 
@@ -163,7 +158,7 @@ async function move(order, to, { expectedVersion = order.version, extra = {} } =
   } else if (rule && rule.requires.includes("reason") && !body.reason) {
     const answer = await askReason({
       title: `${label}: ${STATE_LABELS[to] || to}`,
-      summary: to === "returned" ? "Why did the delivery come back?" : "",
+      summary: to === "returned" ? t("Why did the delivery come back?") : "",
       refundChoice: false,
     });
     if (!answer) return;
@@ -174,11 +169,11 @@ async function move(order, to, { expectedVersion = order.version, extra = {} } =
     const reply = await request("POST", `/api/v1/orders/${order.id}/transitions`, body);
     board.confirm(order.id, token, reply);
   } catch (error) {
-    board.rollback(order.id, token, error instanceof ApiError ? error.body : null);
+    board.rollback(order.id, token, error instanceof HttpError ? error.body : null);
     renderer.render(); // the card is back before the message shows
     flash(order.id);
-    toast(`${label} was not moved to ${STATE_LABELS[to] || to}: ${describeError(error)}`);
-    if (error instanceof ApiError && error.status === 401) signInAgain();
+    toast(t("{order} was not moved to {state}: {reason}", { order: label, state: STATE_LABELS[to] || to, reason: describeError(error) }));
+    if (error instanceof HttpError && error.status === 401) signInAgain();
   }
 }
 
@@ -188,7 +183,7 @@ const trips = new TripPicker({ root, board, label: orderLabel, toast, onDispatch
  * which order and why, and every card goes back). */
 async function dispatchTrip(orders) {
   const labels = orders.map(orderLabel).join(", ");
-  const choice = await dispatch.openTrip(orders, { label: `trip: ${labels}`, labelOf: orderLabel });
+  const choice = await dispatch.openTrip(orders, { label: t("trip: {orders}", { orders: labels }), labelOf: orderLabel });
   if (!choice) return;
   // The trip's id is made once per confirmation, so a retried request cannot dispatch it twice.
   const body = { order_ids: orders.map((o) => o.id), trip_id: uuid4(), ...choice };
@@ -203,38 +198,41 @@ async function dispatchTrip(orders) {
         event_id: moved.event_id,
       });
     }
-    toast(`Trip of ${orders.length} on the road: ${labels}.`, { kind: "ok", ms: 6000 });
+    toast(t("Trip of {n} on the road: {orders}.", { n: orders.length, orders: labels }), { kind: "ok", ms: 6000 });
   } catch (error) {
     for (const [id, token] of tokens) board.rollback(id, token, null);
     renderer.render();
     for (const o of orders) flash(o.id);
-    toast(`The trip (${labels}) was not dispatched: ${describeError(error)}`);
-    if (error instanceof ApiError && error.status === 401) signInAgain();
+    toast(t("The trip ({orders}) was not dispatched: {reason}", { orders: labels, reason: describeError(error) }));
+    if (error instanceof HttpError && error.status === 401) signInAgain();
   }
 }
 
 /** The answer to "is this endpoint on this server?": Litestar's own 404 for an unknown route. */
 function missingRoute(error) {
-  return error instanceof ApiError && (error.status === 405 || (error.status === 404 && error.body && error.body.detail === "Not Found"));
+  return error instanceof HttpError && (error.status === 405 || (error.status === 404 && error.body && error.body.detail === "Not Found"));
 }
 
 const METHOD_LABELS = {
-  cash: "cash",
-  card: "card",
-  wallet: "wallet",
-  bank_transfer: "bank transfer",
-  on_account: "on account",
-  cash_on_delivery: "cash on delivery",
+  cash: t("cash"),
+  card: t("card"),
+  wallet: t("wallet"),
+  bank_transfer: t("bank transfer"),
+  on_account: t("on account"),
+  cash_on_delivery: t("cash on delivery"),
 };
 
 /** What a cancel gave back, for the toast: "10.00 EGP refunded (cash from the till's drawer)". */
 function refundText(reply, currency) {
   const done = (reply.refunds || []).filter((r) => r.status === "refunded");
   const failed = (reply.refunds || []).filter((r) => r.status === "failed");
-  const parts = done.map((r) => `${METHOD_LABELS[r.method] || r.method} ${r.amount}${r.method === "cash" && r.shift_id ? " from the till's drawer" : ""}`);
-  let text = done.length ? `${money(reply.refunded, currency)} refunded (${parts.join(", ")})` : "nothing refunded";
+  const parts = done.map((r) => `${METHOD_LABELS[r.method] || r.method} ${bidi(r.amount)}${r.method === "cash" && r.shift_id ? ` ${t("from the till's drawer")}` : ""}`);
+  let text = done.length
+    ? t("{amount} refunded ({parts})", { amount: money(reply.refunded, currency), parts: parts.join(", ") })
+    : t("nothing refunded");
   if (failed.length) {
-    text += `; NOT refunded: ${failed.map((r) => `${METHOD_LABELS[r.method] || r.method} ${r.amount} — ${r.detail}`).join("; ")}`;
+    const what = failed.map((r) => `${METHOD_LABELS[r.method] || r.method} ${bidi(r.amount)} — ${r.detail}`).join("; ");
+    text += `; ${t("NOT refunded: {what}", { what })}`;
   }
   return text;
 }
@@ -256,9 +254,11 @@ async function cancelOrder(order) {
     }
   }
   const answer = await askReason({
-    title: `Cancel ${label}`,
+    title: t("Cancel {order}", { order: label }),
     summary: paid
-      ? `${held !== null ? `Paid ${money(held, currency)}` : "This order is paid"}: tick "Refund the payment" to give it back, or leave it to keep the money.`
+      ? t("{paid}: tick \"Refund the payment\" to give it back, or leave it to keep the money.", {
+          paid: held !== null ? t("Paid {amount}", { amount: money(held, currency) }) : t("This order is paid"),
+        })
       : "",
     refundChoice: paid,
     paid: held,
@@ -285,13 +285,13 @@ async function cancelOrder(order) {
     board.confirm(order.id, token, reply);
     if (reply.refund) {
       const failed = (reply.refunds || []).some((r) => r.status === "failed");
-      toast(`${label} cancelled; ${refundText(reply, currency)}.`, failed ? {} : { kind: "ok", ms: 8000 });
+      toast(t("{order} cancelled; {refund}.", { order: label, refund: refundText(reply, currency) }), failed ? {} : { kind: "ok", ms: 8000 });
     }
   } catch (error) {
-    board.rollback(order.id, token, error instanceof ApiError ? error.body : null);
+    board.rollback(order.id, token, error instanceof HttpError ? error.body : null);
     renderer.render();
     flash(order.id);
-    toast(`${label} was not cancelled: ${describeError(error)}`);
+    toast(t("{order} was not cancelled: {reason}", { order: label, reason: describeError(error) }));
   }
 }
 
@@ -306,16 +306,20 @@ async function transferOrder(order) {
       branch_id: branchId,
       expected_version: expectedVersion,
     });
-    const token = out.token !== null && out.token !== undefined ? ` as #${out.token}` : "";
-    toast(`${label} transferred to ${branchById.get(branchId).name}${token}.`, { kind: "ok", ms: 6000 });
+    const to = branchById.get(branchId).name;
+    const message =
+      out.token !== null && out.token !== undefined
+        ? t("{order} transferred to {branch} as {token}.", { order: label, branch: bidi(to), token: bidi(`#${out.token}`) })
+        : t("{order} transferred to {branch}.", { order: label, branch: bidi(to) });
+    toast(message, { kind: "ok", ms: 6000 });
   } catch (error) {
     if (missingRoute(error)) {
       transfersAvailable = false;
-      toast("Transfers between branches are not available on this server.");
+      toast(t("Transfers between branches are not available on this server."));
       return;
     }
     flash(order.id);
-    toast(`${label} was not transferred: ${describeError(error)}`);
+    toast(t("{order} was not transferred: {reason}", { order: label, reason: describeError(error) }));
   }
 }
 
@@ -337,9 +341,9 @@ const dnd = enableDrag(root, {
   onRefused: (el, key) => {
     const order = board.get(el.dataset.id);
     if (!order) return;
-    const where = key === "done" ? "done" : STATE_LABELS[key] || key;
+    const where = key === "done" ? t("done") : STATE_LABELS[key] || key;
     flash(order.id);
-    toast(`${orderLabel(order)} cannot move from ${STATE_LABELS[order.state]} to ${where}.`);
+    toast(t("{order} cannot move from {from} to {to}.", { order: orderLabel(order), from: STATE_LABELS[order.state] || order.state, to: where }));
   },
   onEnd: () => renderer.refilter(),
 });
@@ -352,7 +356,7 @@ new CardMenu({
   label: orderLabel,
   onMove: (order, to) => move(order, to),
   onCancel: (order) => cancelOrder(order),
-  onTransfer: (order) => (transfersAvailable ? transferOrder(order) : toast("Transfers are not available on this server.")),
+  onTransfer: (order) => (transfersAvailable ? transferOrder(order) : toast(t("Transfers are not available on this server."))),
   toast,
 });
 
@@ -375,15 +379,15 @@ function drawAlerts() {
         { dataset: { alert: alert.key } },
         h("strong", {
           // An account's alert (a locked second factor) names a person, not an order.
-          text: alert.order_id ? orderLabel(order || { token: alert.token, order_id: alert.order_id }) : "Sign-in",
+          text: alert.order_id ? orderLabel(order || { token: alert.token, order_id: alert.order_id }) : t("Sign-in"),
         }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),
         alert.alert_id !== undefined && alert.alert_id !== null
-          ? h("button", { type: "button", class: "kb-link", dataset: { ack: alert.key }, text: "Acknowledge" })
+          ? h("button", { class: "kb-link", dataset: { ack: alert.key }, text: t("Acknowledge"), attrs: { type: "button" } })
           : !alert.order_id
             ? // An account's alert has no row to acknowledge (the audit trail keeps it): dismissed here.
-              h("button", { type: "button", class: "kb-link", dataset: { dismiss: alert.key }, text: "Dismiss" })
+              h("button", { class: "kb-link", dataset: { dismiss: alert.key }, text: t("Dismiss"), attrs: { type: "button" } })
             : null,
       );
     }),
@@ -411,7 +415,7 @@ alertsPanel.addEventListener("click", async (event) => {
     await request("POST", `/api/v1/alerts/${ack.dataset.ack}/ack`);
     board.acknowledge(ack.dataset.ack);
   } catch (error) {
-    toast(`Alert not acknowledged: ${describeError(error)}`);
+    toast(t("Alert not acknowledged: {reason}", { reason: describeError(error) }));
   }
 });
 
@@ -492,7 +496,7 @@ async function follow(branchIds) {
       });
       break;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+      if (error instanceof HttpError && error.status === 401) {
         signInAgain();
         return;
       }

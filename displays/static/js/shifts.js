@@ -5,22 +5,26 @@
 // /kanban re-read the list (a shift opening or closing says nothing on the stream, so the list is also
 // read again every minute while the page is open).
 
-import { connectLive } from "./live.js";
-import { ApiError, describeError, h, money, request, serverClock, signInAgain } from "./kanban/util.js";
+import { serverClock } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { bidi, dateTime, money } from "/static/js/shared/format.js";
+import { http, signInAgain } from "/static/js/shared/http.js";
+import { t } from "/static/js/shared/i18n.js";
+import { connectLive } from "/static/js/shared/live.js";
+import { pageData } from "/static/js/shared/page.js";
 
-// Every string this screen writes, in one place (the i18n issue moves them to catalogs).
 const TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  offline: "Offline · reconnecting…",
-  refused: "Refused",
-  open: "open",
-  balanced: "balanced",
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  offline: t("Offline · reconnecting…"),
+  refused: t("Refused"),
+  open: t("open"),
+  balanced: t("balanced"),
   notCounted: "—",
-  report: (till, when) => `Z report · ${till} · ${when}`,
+  report: (till, when) => t("Z report · {till} · {when}", { till: bidi(till), when }),
 };
 
-const boot = JSON.parse(document.getElementById("shifts-boot").textContent);
+const boot = pageData.boot;
 const branch = boot.branch;
 const currency = branch.currency;
 const $ = (id) => document.getElementById(id);
@@ -32,21 +36,31 @@ function setStatus(status) {
   $("conn").querySelector("span").textContent = TEXT[status] || status;
 }
 
+/** The branch's date and time (format.js: the branch's timezone, locale and digits, isolated). */
 function when(value) {
-  if (!value) return "";
-  return new Date(value).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return value ? dateTime(value) : "";
+}
+
+/** A refused read: the server's message (already in the page's language) under the list. */
+class Refused extends Error {
+  constructor(result) {
+    super(result.error.message);
+    this.status = result.status;
+  }
 }
 
 function fail(error) {
-  if (error instanceof ApiError && error.status === 401) return signInAgain();
-  $("error").textContent = describeError(error);
+  if (error && error.status === 401) return signInAgain();
+  $("error").textContent = error && error.message ? error.message : String(error);
   $("error").hidden = false;
 }
 
 async function load({ more = false } = {}) {
   const query = new URLSearchParams({ branch_id: String(branch.id) });
   if (more && state.nextBefore) query.set("before", state.nextBefore);
-  const page = await request("GET", `/api/v1/shifts?${query}`);
+  const result = await http.get(`/api/v1/shifts?${query}`);
+  if (!result.ok) throw new Refused(result);
+  const page = result.data;
   state.shifts = more ? [...state.shifts, ...page.items] : page.items;
   if (!more || page.next_before === null) state.nextBefore = page.next_before;
   $("error").hidden = true;
@@ -54,12 +68,13 @@ async function load({ more = false } = {}) {
 }
 
 function differenceCell(s) {
-  if (s.status === "open") return h("td", { class: "n ad-open", text: TEXT.open });
+  if (s.status === "open") return h("td", { class: "n ad-open", text: `◷ ${TEXT.open}` });
   if (s.difference === null || s.difference === undefined) return h("td", { class: "n", text: TEXT.notCounted });
   const n = Number(s.difference);
+  // Over or short by a sign as well as a colour: "+" over, "−" (in the amount) short, "✓" balanced.
   return h("td", {
     class: `n ${n < 0 ? "ad-short" : n > 0 ? "ad-over" : "ad-settled"}`,
-    text: n === 0 ? TEXT.balanced : `${n > 0 ? "+" : ""}${money(s.difference, currency)}`,
+    text: n === 0 ? `✓ ${TEXT.balanced}` : n > 0 ? bidi(`+${money(s.difference, currency)}`) : money(s.difference, currency),
   });
 }
 
@@ -70,9 +85,9 @@ function draw() {
     ...state.shifts.map((s) =>
       h(
         "tr",
-        { dataset: { shift: s.id, status: s.status }, "aria-selected": String(s.id === state.selected), tabindex: "0" },
-        h("td", null, h("strong", { text: s.till_name }), h("div", { class: "ad-muted", text: s.opened_by_name })),
-        h("td", null, when(s.opened_at), s.closed_at ? h("div", { class: "ad-muted", text: `→ ${when(s.closed_at)}` }) : null),
+        { dataset: { shift: s.id, status: s.status }, attrs: { "aria-selected": String(s.id === state.selected), tabindex: "0" } },
+        h("td", null, h("bdi", null, h("strong", { text: s.till_name })), h("div", { class: "mo-muted" }, h("bdi", { text: s.opened_by_name }))),
+        h("td", null, when(s.opened_at), s.closed_at ? h("div", { class: "mo-muted", text: `${document.dir === "rtl" ? "←" : "→"} ${when(s.closed_at)}` }) : null),
         h("td", { class: "n", text: String(s.orders) }),
         h("td", { class: "n", text: money(s.sales_total, currency) }),
         differenceCell(s),

@@ -2,7 +2,12 @@
 // order summary, cancel with a reason, transfer to another branch. The board is a managers' screen, so
 // every action is offered; the server still decides (403/409/422 come back as a message).
 
-import { CHANNEL_LABELS, PAYMENT_LABELS, STATE_LABELS, clockTime, describeError, h, money, request, slotText } from "./util.js";
+import { h } from "/static/js/shared/dom.js";
+import { money } from "/static/js/shared/format.js";
+import { dir, t } from "/static/js/shared/i18n.js";
+import { CHANNEL_LABELS, PAYMENT_LABELS, STATE_LABELS } from "/static/js/shared/labels.js";
+import { describeError, request } from "./net.js";
+import { clockTime, slotText } from "./when.js";
 
 export class CardMenu {
   constructor({ root, board, branches, legalTargets, label, onMove, onCancel, onTransfer, toast }) {
@@ -58,22 +63,24 @@ export class CardMenu {
     const items = [];
     for (const to of this.legalTargets(order)) {
       if (to === "cancelled") continue;
-      items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "move", to }, text: `Move to ${STATE_LABELS[to] || to}` }));
+      items.push(h("button", { dataset: { action: "move", to }, text: t("Move to {state}", { state: STATE_LABELS[to] || to }), attrs: { type: "button", role: "menuitem" } }));
     }
-    items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "print" }, text: "Print summary" }));
-    items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "invoice" }, text: "Invoice / receipt" }));
+    items.push(h("button", { dataset: { action: "print" }, text: t("Print summary"), attrs: { type: "button", role: "menuitem" } }));
+    items.push(h("button", { dataset: { action: "invoice" }, text: t("Invoice / receipt"), attrs: { type: "button", role: "menuitem" } }));
     if (this.legalTargets(order).includes("cancelled")) {
-      items.push(h("button", { type: "button", role: "menuitem", class: "kb-danger", dataset: { action: "cancel" }, text: "Cancel order…" }));
+      items.push(h("button", { class: "kb-danger", dataset: { action: "cancel" }, text: t("Cancel order…"), attrs: { type: "button", role: "menuitem" } }));
     }
     if (this.branches.length > 1 && ["scheduled", "received"].includes(order.state)) {
-      items.push(h("button", { type: "button", role: "menuitem", dataset: { action: "transfer" }, text: "Transfer to branch…" }));
+      items.push(h("button", { dataset: { action: "transfer" }, text: t("Transfer to branch…"), attrs: { type: "button", role: "menuitem" } }));
     }
     this.menu.replaceChildren(h("p", { class: "kb-menu-title", text: this.label(order) }), ...items);
     this.menu.dataset.order = order.id;
     this.menu.hidden = false;
     const rect = button.getBoundingClientRect();
     const width = this.menu.offsetWidth;
-    const left = Math.max(8, Math.min(window.innerWidth - width - 8, rect.right - width));
+    // The menu hangs from the button's end edge: its right in English, its left in Arabic.
+    const edge = dir === "rtl" ? rect.left : rect.right - width;
+    const left = Math.max(8, Math.min(window.innerWidth - width - 8, edge));
     this.menu.style.left = `${left + window.scrollX}px`;
     this.menu.style.top = `${rect.bottom + window.scrollY + 4}px`;
     const first = this.menu.querySelector("[data-action]");
@@ -97,10 +104,10 @@ export class CardMenu {
   printReceipt(order) {
     const win = window.open("", "_blank", "popup,width=420,height=720");
     if (!win) {
-      this.toast("The browser blocked the receipt window: allow pop-ups for this page.");
+      this.toast(t("The browser blocked the receipt window: allow pop-ups for this page."));
       return;
     }
-    win.document.title = "Receipt…";
+    win.document.title = t("Receipt…");
     request("GET", `/api/v1/invoices?order_id=${encodeURIComponent(order.id)}`)
       .then((found) => {
         const original = (found.items || []).find((invoice) => invoice.kind === "invoice");
@@ -136,24 +143,25 @@ export class CardMenu {
     const card = order.card || {};
     const delivery = full.delivery || {};
     const area = document.getElementById("print-area");
-    area.replaceChildren(
-      h("h1", { text: `${branch.name || "Order"} · ${this.label(order)}` }),
+    const parts = [
+      h("h1", { text: `${branch.name || t("Order")} · ${this.label(order)}` }),
       h(
         "p",
         null,
         `${CHANNEL_LABELS[full.channel] || full.channel} · ${STATE_LABELS[full.state] || full.state} · `,
-        `${PAYMENT_LABELS[full.payment_status] || full.payment_status} · ordered ${clockTime(full.created_at, branch.timezone)}`,
+        `${PAYMENT_LABELS[full.payment_status] || full.payment_status} · `,
+        t("ordered {time}", { time: clockTime(full.created_at, branch.timezone) }),
       ),
-      card.customer_name ? h("p", { text: `Customer: ${card.customer_name}` }) : null,
-      full.table_label ? h("p", { text: `Table: ${full.table_label}` }) : null,
-      delivery.address ? h("p", { text: `Deliver to: ${delivery.address}` }) : null,
+      card.customer_name ? h("p", { text: t("Customer: {name}", { name: card.customer_name }) }) : null,
+      full.table_label ? h("p", { text: t("Table: {table}", { table: full.table_label }) }) : null,
+      delivery.address ? h("p", { text: t("Deliver to: {address}", { address: delivery.address }), attrs: { dir: "auto" } }) : null,
       delivery.slot_start || delivery.slot_end
-        ? h("p", { text: `Slot: ${slotText(delivery.slot_start, delivery.slot_end, branch.timezone)}` })
+        ? h("p", { text: t("Slot: {slot}", { slot: slotText(delivery.slot_start, delivery.slot_end, branch.timezone) }) })
         : null,
       h(
         "table",
         null,
-        h("thead", null, h("tr", null, h("th", { text: "Qty" }), h("th", { text: "Item" }), h("th", { text: "Amount" }))),
+        h("thead", null, h("tr", null, h("th", { text: t("Qty") }), h("th", { text: t("Item") }), h("th", { text: t("Amount") }))),
         h(
           "tbody",
           null,
@@ -163,23 +171,24 @@ export class CardMenu {
               null,
               h("td", { text: `${line.qty} ${line.unit}` }),
               h("td", null, line.name, line.note ? h("small", { text: ` — ${line.note}` }) : null),
-              h("td", { class: "num", text: money(line.line_total, "") }),
+              h("td", { class: "num", text: money(line.line_total, c) }),
             ),
           ),
         ),
         h(
           "tfoot",
           null,
-          h("tr", null, h("td"), h("td", { text: "Subtotal" }), h("td", { class: "num", text: money(full.totals.subtotal, "") })),
-          h("tr", null, h("td"), h("td", { text: "Tax" }), h("td", { class: "num", text: money(full.totals.tax, "") })),
+          h("tr", null, h("td"), h("td", { text: t("Subtotal") }), h("td", { class: "num", text: money(full.totals.subtotal, c) })),
+          h("tr", null, h("td"), h("td", { text: t("Tax") }), h("td", { class: "num", text: money(full.totals.tax, c) })),
           Number(full.totals.delivery_charge)
-            ? h("tr", null, h("td"), h("td", { text: "Delivery" }), h("td", { class: "num", text: money(full.totals.delivery_charge, "") }))
+            ? h("tr", null, h("td"), h("td", { text: t("Delivery") }), h("td", { class: "num", text: money(full.totals.delivery_charge, c) }))
             : null,
-          h("tr", { class: "total" }, h("td"), h("td", { text: "Total" }), h("td", { class: "num", text: money(full.totals.total, c) })),
+          h("tr", { class: "total" }, h("td"), h("td", { text: t("Total") }), h("td", { class: "num", text: money(full.totals.total, c) })),
         ),
       ),
-      full.note ? h("p", { text: `Note: ${full.note}` }) : null,
-    );
+      full.note ? h("p", { text: t("Note: {note}", { note: full.note }), attrs: { dir: "auto" } }) : null,
+    ];
+    area.replaceChildren(...parts.filter(Boolean)); // replaceChildren would write a null as "null"
     area.dataset.order = order.id;
     window.print();
   }
@@ -228,12 +237,12 @@ export function askReason({ title, summary, refundChoice, paid = null, currency 
     form.onsubmit = (event) => {
       event.preventDefault();
       const reason = text.value.trim();
-      if (!reason) return fail("Say why.", text);
+      if (!reason) return fail(t("Say why."), text);
       let refundAmount;
       if (refundChoice && refund.checked && paid !== null) {
         refundAmount = amount.value.trim().replace(",", ".");
         if (!/^\d+(\.\d+)?$/.test(refundAmount) || Number(refundAmount) <= 0) {
-          return fail("Enter the amount to give back, like 12.50.", amount);
+          return fail(t("Enter the amount to give back, like 12.50."), amount);
         }
         // The whole of it is the server's default: sent only when the manager keeps part of it.
         if (refundAmount === paid) refundAmount = undefined;
@@ -261,7 +270,7 @@ export function askBranch({ label, branches }) {
       h(
         "li",
         null,
-        h("label", { class: "kb-option" }, h("input", { type: "radio", name: "branch_id", value: String(b.id) }), h("span", { text: b.name })),
+        h("label", { class: "kb-option" }, h("input", { attrs: { type: "radio", name: "branch_id", value: String(b.id) } }), h("span", { text: b.name })),
       ),
     ),
   );

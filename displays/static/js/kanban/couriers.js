@@ -1,7 +1,10 @@
 // The couriers of the followed branches: names for the cards and the filter, each one's load (cards out
 // for delivery with their name) and their last location ping, when they share it from /courier.
 
-import { formatAge, h, idMs, optional, request, serverClock, toMs } from "./util.js";
+import { formatAge, idMs, serverClock, toMs } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { t } from "/static/js/shared/i18n.js";
+import { optional, request } from "./net.js";
 
 const STALE_LOCATION_MS = 10 * 60 * 1000;
 
@@ -90,22 +93,15 @@ export class Couriers {
     // The strip keeps its height when empty, so cards do not jump when the couriers arrive.
     const none = this.followed && !couriers.length;
     this.el.replaceChildren(
-      h("h2", { class: "sr", text: "Couriers" }),
-      ...(none ? [h("span", { class: "kb-muted", text: "No couriers in these branches." })] : []),
+      h("h2", { class: "visually-hidden", text: t("Couriers") }),
+      ...(none ? [h("span", { class: "kb-muted", text: t("No couriers in these branches.") })] : []),
       ...couriers.map((c) => {
         const load = this.board.loadOf(c.id);
         const spot = this.locations.get(c.id);
         let where = null;
         if (spot) {
           const age = now - spot.at_ms;
-          where = h("a", {
-            class: `kb-where${age > STALE_LOCATION_MS ? " kb-where-stale" : ""}`,
-            href: `https://www.openstreetmap.org/?mlat=${spot.lat}&mlon=${spot.lng}#map=17/${spot.lat}/${spot.lng}`,
-            target: "_blank",
-            rel: "noopener",
-            title: `Last seen ${formatAge(age)} ago`,
-            text: `📍 ${formatAge(age)} ago`,
-          });
+          where = h("a", { class: `kb-where${age > STALE_LOCATION_MS ? " kb-where-stale" : ""}`, text: `📍 ${t("{age} ago", { age: formatAge(age) })}`, attrs: { href: `https://www.openstreetmap.org/?mlat=${spot.lat}&mlon=${spot.lng}#map=17/${spot.lat}/${spot.lng}`, target: "_blank", rel: "noopener", title: t("Last seen {age} ago", { age: formatAge(age) }) } });
         }
         return h(
           "span",
@@ -113,14 +109,10 @@ export class Couriers {
           // The courier's cash (balance, settle, history) is a tap away from their chip.
           h(
             "a",
-            {
-              class: "kb-courier-cash",
-              href: `/admin/courier-cash?branch=${c.branch_id}&courier=${c.id}`,
-              title: `${c.name}: cash and settlements`,
-            },
-            h("strong", { text: c.name }),
+            { class: "kb-courier-cash", attrs: { href: `/admin/courier-cash?branch=${c.branch_id}&courier=${c.id}`, title: t("{name}: cash and settlements", { name: c.name }) } },
+            h("bdi", null, h("strong", { text: c.name })),
           ),
-          h("span", { class: "kb-load", text: load ? `${load} out` : "free" }),
+          h("span", { class: "kb-load", text: load ? t("{n} out", { n: load }) : t("free") }),
           where,
         );
       }),

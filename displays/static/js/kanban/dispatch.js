@@ -8,12 +8,17 @@
 // A trip (several delivery orders for one courier) uses the same dialog: every order's own settlement
 // preview (each still settles on its own, DESIGN §6), and the trip's total beneath them.
 
-import { ApiError, describeError, h, money, optional, request, sumMoney } from "./util.js";
+import { h } from "/static/js/shared/dom.js";
+import { bidi, money } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
+import { PAYMENT_LABELS } from "/static/js/shared/labels.js";
+import { sum } from "/static/js/shared/money.js";
+import { HttpError, describeError, optional, request } from "./net.js";
 
 const OWED_TEXT = {
-  courier: "The courier owes the branch",
-  branch: "The branch owes the courier",
-  none: "Nothing changes hands",
+  courier: t("The courier owes the branch"),
+  branch: t("The branch owes the courier"),
+  none: t("Nothing changes hands"),
 };
 
 export class DispatchDialog {
@@ -64,10 +69,10 @@ export class DispatchDialog {
     const card = order.card || {};
     this.currency = (this.branchOf(order.branch_id) || {}).currency || "";
     const summary = [
-      card.customer_name,
-      card.address,
-      card.total ? `total ${money(card.total, this.currency)}` : null,
-      order.payment_status ? order.payment_status.replace("_", " ") : null,
+      card.customer_name ? bidi(card.customer_name) : null,
+      card.address ? bidi(card.address) : null,
+      card.total ? t("total {amount}", { amount: money(card.total, this.currency) }) : null,
+      order.payment_status ? PAYMENT_LABELS[order.payment_status] || order.payment_status : null,
     ]
       .filter(Boolean)
       .join(" · ");
@@ -91,9 +96,9 @@ export class DispatchDialog {
     this.form.reset();
     this.error.hidden = true;
     this.confirm.disabled = true;
-    this.confirm.textContent = orders.length > 1 ? `Dispatch ${orders.length} orders` : "Confirm dispatch";
-    this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Pick a courier and when to settle to see the settlement." }));
-    this.list.replaceChildren(h("li", { class: "kb-muted", text: "Loading couriers…" }));
+    this.confirm.textContent = orders.length > 1 ? t("Dispatch {n} orders", { n: orders.length }) : t("Confirm dispatch");
+    this.preview.replaceChildren(h("p", { class: "kb-muted", text: t("Pick a courier and when to settle to see the settlement.") }));
+    this.list.replaceChildren(h("li", { class: "kb-muted", text: t("Loading couriers…") }));
     this.none.hidden = true;
     const result = new Promise((resolve) => {
       this.resolve = resolve;
@@ -109,16 +114,16 @@ export class DispatchDialog {
     this.none.hidden = couriers.length > 0;
     const rows = couriers.map((c) => {
       const load = this.board.loadOf(c.id);
-      const cash = h("span", { class: "kb-cash", dataset: { courierCash: String(c.id) }, text: "cash …" });
+      const cash = h("span", { class: "kb-cash", dataset: { courierCash: String(c.id) }, text: t("cash …") });
       return h(
         "li",
         null,
         h(
           "label",
           { class: "kb-option kb-courier-option" },
-          h("input", { type: "radio", name: "courier_id", value: String(c.id) }),
-          h("span", { class: "kb-courier-name", text: c.name }),
-          h("span", { class: "kb-load", dataset: { courierLoad: String(c.id) }, text: `${load} on the road` }),
+          h("input", { attrs: { type: "radio", name: "courier_id", value: String(c.id) } }),
+          h("bdi", { class: "kb-courier-name", text: c.name }),
+          h("span", { class: "kb-load", dataset: { courierLoad: String(c.id) }, text: t("{n} on the road", { n: load }) }),
           cash,
         ),
       );
@@ -138,18 +143,18 @@ export class DispatchDialog {
       const b = byCourier.get(c.id);
       if (!el) continue;
       if (!b) {
-        el.textContent = "cash —";
+        el.textContent = t("cash —");
         continue;
       }
       // Cash taken from customers today, and what is still open between them and the branch.
       const open =
         b.owed_by === "courier"
-          ? ` · owes ${money(b.net, this.currency)}`
+          ? ` · ${t("owes {amount}", { amount: money(b.net, this.currency) })}`
           : b.owed_by === "branch"
-            ? ` · owed ${money(String(b.net).replace(/^-/, ""), this.currency)}`
+            ? ` · ${t("owed {amount}", { amount: money(String(b.net).replace(/^-/, ""), this.currency) })}`
             : "";
       // What they hold for the branch now (the same figure their phone shows), not what passed through today.
-      el.textContent = `cash in hand ${money(b.cash_in_hand ?? b.cash_in_hand_today, this.currency)}${open}`;
+      el.textContent = `${t("cash in hand {amount}", { amount: money(b.cash_in_hand ?? b.cash_in_hand_today, this.currency) })}${open}`;
     }
   }
 
@@ -162,7 +167,7 @@ export class DispatchDialog {
     }
     const seq = ++this.seq;
     this.confirm.disabled = true;
-    this.preview.replaceChildren(h("p", { class: "kb-muted", text: "Working out the settlement…" }));
+    this.preview.replaceChildren(h("p", { class: "kb-muted", text: t("Working out the settlement…") }));
     const query = new URLSearchParams({ courier_id: String(choice.courier_id), settle_mode: choice.settle_mode });
     try {
       const previews = await Promise.all(
@@ -174,9 +179,9 @@ export class DispatchDialog {
       this.confirm.disabled = false;
     } catch (error) {
       if (seq !== this.seq) return;
-      if (error instanceof ApiError && error.status === 404 && error.body && error.body.detail === "Not Found") {
+      if (error instanceof HttpError && error.status === 404 && error.body && error.body.detail === "Not Found") {
         // A server without the preview endpoint: dispatch still works, the numbers come with the event.
-        this.preview.replaceChildren(h("p", { class: "kb-muted", text: "No settlement preview on this server." }));
+        this.preview.replaceChildren(h("p", { class: "kb-muted", text: t("No settlement preview on this server.") }));
         this.confirm.disabled = false;
         return;
       }
@@ -188,7 +193,7 @@ export class DispatchDialog {
   owedText(owed, net, settleMode) {
     const c = this.currency;
     return `${OWED_TEXT[owed] || owed}${owed === "none" ? "" : ` ${money(String(net).replace(/^-/, ""), c)}`}${
-      settleMode === "now" ? " — settled at dispatch" : settleMode === "later" ? " — added to the balance" : ""
+      settleMode === "now" ? ` — ${t("settled at dispatch")}` : settleMode === "later" ? ` — ${t("added to the balance")}` : ""
     }`;
   }
 
@@ -199,15 +204,15 @@ export class DispatchDialog {
       h(
         "tr",
         { dataset: { tripOrder: this.orders[i].id } },
-        h("th", { scope: "row", text: this.labelOf ? this.labelOf(this.orders[i]) : this.orders[i].id }),
+        h("th", { text: this.labelOf ? this.labelOf(this.orders[i]) : this.orders[i].id, attrs: { scope: "row" } }),
         h("td", { class: "num", text: money(p.amount_to_collect, c) }),
         h("td", { class: "num", text: money(p.courier_fee, c) }),
         h("td", { class: "num", text: money(p.net, c) }),
       ),
     );
-    const collect = sumMoney(previews.map((p) => p.amount_to_collect));
-    const fee = sumMoney(previews.map((p) => p.courier_fee));
-    const net = sumMoney(previews.map((p) => p.net));
+    const collect = sum(previews.map((p) => p.amount_to_collect)).toFixed(2);
+    const fee = sum(previews.map((p) => p.courier_fee)).toFixed(2);
+    const net = sum(previews.map((p) => p.net)).toFixed(2);
     const owed = Number(net) > 0 ? "courier" : Number(net) < 0 ? "branch" : "none";
     this.preview.replaceChildren(
       h(
@@ -216,7 +221,7 @@ export class DispatchDialog {
         h(
           "thead",
           null,
-          h("tr", null, h("th", { text: "Order" }), h("th", { text: "Collects" }), h("th", { text: "Fee" }), h("th", { text: "Net" })),
+          h("tr", null, h("th", { text: t("Order") }), h("th", { text: t("Collects") }), h("th", { text: t("Fee") }), h("th", { text: t("Net") })),
         ),
         h("tbody", null, rows),
         h(
@@ -225,18 +230,14 @@ export class DispatchDialog {
           h(
             "tr",
             null,
-            h("th", { scope: "row", text: "Trip total" }),
+            h("th", { text: t("Trip total"), attrs: { scope: "row" } }),
             h("td", { class: "num", dataset: { preview: "amount_to_collect" }, text: money(collect, c) }),
             h("td", { class: "num", dataset: { preview: "courier_fee" }, text: money(fee, c) }),
             h("td", { class: "num", dataset: { preview: "net" }, text: money(net, c) }),
           ),
         ),
       ),
-      h("p", {
-        class: `kb-owed kb-owed-${owed}`,
-        dataset: { preview: "owed_by", owedBy: owed },
-        text: this.owedText(owed, net, settleMode),
-      }),
+      h("p", { class: `kb-owed kb-owed-${owed}`, dataset: { preview: "owed_by", owedBy: owed }, text: this.owedText(owed, net, settleMode) }),
     );
   }
 
@@ -248,18 +249,14 @@ export class DispatchDialog {
       h(
         "dl",
         { class: "kb-preview-grid" },
-        h("dt", { text: "Courier collects" }),
+        h("dt", { text: t("Courier collects") }),
         h("dd", { dataset: { preview: "amount_to_collect" }, text: money(p.amount_to_collect, c) }),
-        h("dt", { text: "Courier fee" }),
+        h("dt", { text: t("Courier fee") }),
         h("dd", { dataset: { preview: "courier_fee" }, text: money(p.courier_fee, c) }),
-        h("dt", { text: "Net" }),
+        h("dt", { text: t("Net") }),
         h("dd", { dataset: { preview: "net" }, text: money(net, c) }),
       ),
-      h("p", {
-        class: `kb-owed kb-owed-${owed}`,
-        dataset: { preview: "owed_by", owedBy: owed },
-        text: this.owedText(owed, net, p.settle_mode),
-      }),
+      h("p", { class: `kb-owed kb-owed-${owed}`, dataset: { preview: "owed_by", owedBy: owed }, text: this.owedText(owed, net, p.settle_mode) }),
     );
   }
 

@@ -3,7 +3,11 @@
 // the filters follow the manager between the office laptop and the tablet at the pass), and in this
 // browser's localStorage as well, which is what remains when the server has no preferences endpoint.
 
-import { ApiError, CHANNEL_LABELS, debounce, h, minutesIn, request, toMs } from "./util.js";
+import { minutesIn, toMs } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { t } from "/static/js/shared/i18n.js";
+import { CHANNEL_LABELS } from "/static/js/shared/labels.js";
+import { HttpError, debounce, request } from "./net.js";
 
 export const PREFERENCE_KEY = "kanban.filters";
 const CHANNELS = Object.keys(CHANNEL_LABELS);
@@ -122,7 +126,7 @@ export class FilterBar {
       raw = answer && typeof answer === "object" && "value" in answer ? answer.value : answer;
     } catch (error) {
       // 404: nothing saved yet, or no such endpoint on this server; either way the local copy decides.
-      if (!(error instanceof ApiError) || error.status >= 500) console.warn("preferences", error);
+      if (!(error instanceof HttpError) || error.status >= 500) console.warn("preferences", error);
     }
     if (!raw || typeof raw !== "object" || !Object.keys(raw).length) {
       try {
@@ -147,7 +151,7 @@ export class FilterBar {
     try {
       await request("PUT", `/api/v1/me/preferences/${PREFERENCE_KEY}`, value, { keepalive: true });
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) this.serverPrefs = false;
+      if (error instanceof HttpError && (error.status === 404 || error.status === 405)) this.serverPrefs = false;
       else console.warn("saving preferences", error);
     }
   }
@@ -173,13 +177,7 @@ export class FilterBar {
     // Branch chips: one toggle per branch; at least one stays on.
     this.el.branches.replaceChildren(
       ...this.branches.map((b) =>
-        h("button", {
-          type: "button",
-          class: "kb-chip",
-          "aria-pressed": String(f.branches.includes(b.id)),
-          dataset: { branch: String(b.id) },
-          text: b.name,
-        }),
+        h("button", { class: "kb-chip", dataset: { branch: String(b.id) }, text: b.name, attrs: { type: "button", "aria-pressed": String(f.branches.includes(b.id)) } }),
       ),
     );
     this.el.branches.hidden = this.branches.length < 2;
@@ -203,13 +201,7 @@ export class FilterBar {
 
     this.el.channels.replaceChildren(
       ...CHANNELS.map((c) =>
-        h("button", {
-          type: "button",
-          class: "kb-chip",
-          "aria-pressed": String(f.channels.includes(c)),
-          dataset: { channel: c },
-          text: CHANNEL_LABELS[c],
-        }),
+        h("button", { class: "kb-chip", dataset: { channel: c }, text: CHANNEL_LABELS[c], attrs: { type: "button", "aria-pressed": String(f.channels.includes(c)) } }),
       ),
     );
     this.el.channels.onclick = (event) => {
@@ -246,23 +238,23 @@ export class FilterBar {
   setCouriers(couriers) {
     const select = this.el.courier;
     const current = this.filters.courier;
-    const options = [h("option", { value: "", text: "Any" }), h("option", { value: "none", text: "Unassigned" })];
+    const options = [h("option", { text: t("Any"), attrs: { value: "" } }), h("option", { text: t("Unassigned"), attrs: { value: "none" } })];
     const multi = new Set(couriers.map((c) => c.branch_id)).size > 1;
     for (const c of couriers) {
       const branch = this.branches.find((b) => b.id === c.branch_id);
       const label = multi && branch ? `${c.name} (${branch.name})` : c.name;
-      options.push(h("option", { value: String(c.id), text: label }));
+      options.push(h("option", { text: label, attrs: { value: String(c.id) } }));
     }
     select.replaceChildren(...options);
     // A remembered courier of a branch no longer followed still filters (it is just not listed).
     if (current && ![...select.options].some((o) => o.value === current)) {
-      select.append(h("option", { value: current, text: `Courier ${current}` }));
+      select.append(h("option", { text: t("Courier {id}", { id: current }), attrs: { value: current } }));
     }
     select.value = current;
   }
 
   showCount(shown, total) {
-    this.el.count.textContent = shown === total ? `${total} open` : `${shown} of ${total} open`;
+    this.el.count.textContent = shown === total ? t("{total} open", { total }) : t("{shown} of {total} open", { shown, total });
   }
 
   active() {

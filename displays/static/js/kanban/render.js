@@ -1,31 +1,32 @@
 // Drawing the board: one column per open state, one element per card (kept across updates, so focus and
 // a running drag survive an event), the done-today tail, and the live ages that tick every second.
 
-import {
-  CHANNEL_LABELS,
-  PAYMENT_LABELS,
-  STATE_LABELS,
-  TERMINAL,
-  clockTime,
-  formatAge,
-  h,
-  money,
-  serverClock,
-  slotText,
-} from "./util.js";
-import { orderRef } from "../ref.js";
+import { formatAge, serverClock } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { money } from "/static/js/shared/format.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { CHANNEL_LABELS, PAYMENT_LABELS, STATE_LABELS, orderRef } from "/static/js/shared/labels.js";
+import { TERMINAL, clockTime, slotText } from "./when.js";
+import { bidi } from "/static/js/shared/format.js";
 
-/** The order's one reference (ref.js): "#42" on the card, in menus, dialogs and messages. */
+/** The order's one reference (labels.js): "#42" on the card, in menus, dialogs and messages; isolated so
+ * "#42" stays whole inside Arabic text. */
 export function orderLabel(order) {
-  return orderRef(order);
+  return bidi(orderRef(order));
 }
 
 function itemCount(n) {
-  return n === 1 ? "1 item" : `${n} items`;
+  return tn("{n} item", "{n} items", n);
+}
+
+const DELIVERY_LABELS = { assigned: t("assigned"), accepted: t("accepted"), delivered: t("delivered"), returned: t("returned") };
+
+function deliveryLabel(state) {
+  return DELIVERY_LABELS[state] || state;
 }
 
 function qtyText(item) {
-  return item.unit && item.unit !== "piece" ? `${item.qty} ${item.unit}` : `${item.qty} ×`;
+  return item.unit && item.unit !== "piece" ? bidi(`${item.qty} ${item.unit}`) : bidi(`${item.qty} ×`);
 }
 
 /**
@@ -35,8 +36,8 @@ function qtyText(item) {
  */
 export function alertText(alert, order, timeZone) {
   if (alert.kind === "slot_missed" && order && order.card && order.card.slot_end) {
-    const state = (STATE_LABELS[order.state] || order.state).toLowerCase();
-    return `The delivery slot ended at ${clockTime(order.card.slot_end, timeZone)}; it is ${state} now`;
+    const state = STATE_LABELS[order.state] || order.state;
+    return t("The delivery slot ended at {time}; it is {state} now", { time: clockTime(order.card.slot_end, timeZone), state });
   }
   return alert.message || alert.kind;
 }
@@ -81,13 +82,13 @@ export class Renderer {
 
   buildColumns() {
     const columns = this.openStates.map((state) => {
-      const list = h("ol", { class: "kb-cards", "aria-label": STATE_LABELS[state] || state });
+      const list = h("ol", { class: "kb-cards", attrs: { "aria-label": STATE_LABELS[state] || state } });
       const count = h("span", { class: "kb-col-count", text: "0" });
       this.lists.set(state, list);
       this.counts.set(state, count);
       return h(
         "section",
-        { class: `kb-col kb-col-${state}`, dataset: { drop: state, state }, "aria-label": STATE_LABELS[state] },
+        { class: `kb-col kb-col-${state}`, dataset: { drop: state, state }, attrs: { "aria-label": STATE_LABELS[state] } },
         h("header", { class: "kb-col-head" }, h("h2", { text: STATE_LABELS[state] || state }), count),
         list,
       );
@@ -184,11 +185,11 @@ export class Renderer {
   courierName(id) {
     if (id === null || id === undefined || id === "") return null;
     const courier = this.couriers.get(Number(id));
-    return courier ? courier.name : `Courier ${id}`;
+    return courier ? courier.name : t("Courier {id}", { id });
   }
 
   drawCard(order, existing) {
-    const el = existing || h("li", { class: "kb-card", tabindex: "0" });
+    const el = existing || h("li", { class: "kb-card", attrs: { tabindex: "0" } });
     const card = order.card || {};
     const terminal = TERMINAL.has(order.state);
     el.dataset.id = order.id;
@@ -209,57 +210,44 @@ export class Renderer {
     const courier = this.courierName(card.courier_id);
     const zone = branch ? branch.timezone : undefined;
     const slot = slotText(card.slot_start, card.slot_end, zone);
-    const who = card.customer_name || (card.table_label ? `Table ${card.table_label}` : "");
+    const who = card.customer_name || (card.table_label ? t("Table {table}", { table: card.table_label }) : "");
     const payment = order.payment_status || card.payment_status || "";
 
     const pick =
       this.trip && this.trip.offered(order)
         ? h(
             "label",
-            { class: "kb-pick", title: "Pick for a trip" },
-            h("input", {
-              type: "checkbox",
-              dataset: { pick: order.id },
-              checked: this.trip.isPicked(order.id),
-              "aria-label": `Pick ${orderLabel(order)} for a trip`,
-            }),
+            { class: "kb-pick", attrs: { title: t("Pick for a trip") } },
+            h("input", { dataset: { pick: order.id }, attrs: { type: "checkbox", checked: this.trip.isPicked(order.id), "aria-label": t("Pick {order} for a trip", { order: orderLabel(order) }) } }),
           )
         : null;
     const top = h(
       "div",
       { class: "kb-card-top" },
-      terminal ? null : h("span", { class: "kb-grip", title: "Drag to move", "aria-hidden": "true", text: "⠿" }),
+      terminal ? null : h("span", { class: "kb-grip", text: "⠿", attrs: { title: t("Drag to move"), "aria-hidden": "true" } }),
       pick,
       h("strong", { class: "kb-token", text: orderLabel(order) }),
       h("span", { class: `kb-badge kb-ch-${order.channel}`, text: CHANNEL_LABELS[order.channel] || order.channel }),
       payment ? h("span", { class: `kb-badge kb-pay-${payment}`, text: PAYMENT_LABELS[payment] || payment }) : null,
-      order.rush ? h("span", { class: "kb-badge kb-rush-badge", text: "Rush" }) : null,
-      h("button", {
-        type: "button",
-        class: "kb-more",
-        title: "Actions",
-        "aria-haspopup": "menu",
-        "aria-label": `Actions for ${orderLabel(order)}`,
-        dataset: { menu: order.id },
-        text: "⋯",
-      }),
+      order.rush ? h("span", { class: "kb-badge kb-rush-badge", text: t("Rush") }) : null,
+      h("button", { class: "kb-more", dataset: { menu: order.id }, text: "⋯", attrs: { type: "button", title: t("Actions"), "aria-haspopup": "menu", "aria-label": t("Actions for {order}", { order: orderLabel(order) }) } }),
     );
     const rows = [
       top,
-      who ? h("p", { class: "kb-who", text: who }) : null,
+      who ? h("p", { class: "kb-who", attrs: { dir: "auto" } }, h("bdi", { text: who })) : null,
       h(
         "p",
         { class: "kb-line" },
         h("span", { class: "kb-total", text: money(card.total, currency) }),
-        slot ? h("span", { class: "kb-slot", title: "Delivery slot", text: `⏱ ${slot}` }) : null,
+        slot ? h("span", { class: "kb-slot", text: `⏱ ${slot}`, attrs: { title: t("Delivery slot") } }) : null,
       ),
       courier || order.delivery
         ? h(
             "p",
             { class: "kb-courier" },
-            h("span", { text: `🛵 ${courier || "—"}` }),
+            h("span", null, "🛵 ", h("bdi", { text: courier || "—" })),
             order.delivery && order.delivery.state
-              ? h("span", { class: `kb-badge kb-dl-${order.delivery.state}`, text: order.delivery.state })
+              ? h("span", { class: `kb-badge kb-dl-${order.delivery.state}`, text: deliveryLabel(order.delivery.state) })
               : null,
           )
         : null,
@@ -267,20 +255,15 @@ export class Renderer {
         "p",
         { class: "kb-line kb-times" },
         terminal
-          ? h("span", { text: `${STATE_LABELS[order.state]} · ordered ${clockTime(card.created_at, zone)}` })
-          : h("span", {
-              class: "kb-age",
-              title: "Time in this column",
-              dataset: { entered: order.entered_ms ?? "" },
-              text: order.entered_ms ? formatAge(serverClock.now() - order.entered_ms) : "—",
-            }),
-        this.showBranch && branch ? h("span", { class: "kb-branch", text: branch.name }) : null,
+          ? h("span", { text: t("{state} · ordered {time}", { state: STATE_LABELS[order.state] || order.state, time: clockTime(card.created_at, zone) }) })
+          : h("span", { class: "kb-age", dataset: { entered: order.entered_ms ?? "" }, text: order.entered_ms ? formatAge(serverClock.now() - order.entered_ms) : "—", attrs: { title: t("Time in this column") } }),
+        this.showBranch && branch ? h("bdi", { class: "kb-branch", text: branch.name }) : null,
       ),
     ];
     const items = this.drawItems(order, card.items);
     if (items) rows.splice(3, 0, items);
     for (const alert of order.alerts.values()) {
-      rows.push(h("p", { class: "kb-alert", role: "note", text: `⚠ ${alertText(alert, order, zone)}` }));
+      rows.push(h("p", { class: "kb-alert", text: `⚠ ${alertText(alert, order, zone)}`, attrs: { role: "note", dir: "auto" } }));
     }
     el.replaceChildren(...rows.filter(Boolean));
     return el;
@@ -294,10 +277,10 @@ export class Renderer {
     const names = (main.length ? main : items).map((i) => i.name).join(", ");
     return h(
       "details",
-      { class: "kb-items", open: this.openItems.has(order.id) },
+      { class: "kb-items", attrs: { open: this.openItems.has(order.id) } },
       h(
         "summary",
-        { title: names },
+        { attrs: { title: names } },
         h("span", { class: "kb-items-count", text: itemCount(count) }),
         h("span", { class: "kb-items-names", text: `· ${names}` }),
       ),
@@ -309,7 +292,7 @@ export class Renderer {
             "li",
             { class: i.part ? "kb-item kb-item-part" : "kb-item" },
             h("span", { class: "kb-item-qty", text: qtyText(i) }),
-            h("span", { text: i.part ? `↳ ${i.name}` : i.name }),
+            h("bdi", { text: i.part ? `↳ ${i.name}` : i.name }),
             i.note ? h("small", { class: "kb-item-note", text: ` · ${i.note}` }) : null,
           ),
         ),

@@ -6,7 +6,8 @@
 // server's latest word. An optimistic move changes the state but not the version (we do not know the
 // new one yet); it is rolled back only if nothing newer arrived meanwhile.
 
-import { TERMINAL, idMs, serverClock, toMs } from "./util.js";
+import { idMs, serverClock, toMs } from "/static/js/shared/clock.js";
+import { TERMINAL } from "./when.js";
 
 /** What was ordered, as the card lists it, from an event's or the API's lines. */
 export function itemsOf(lines) {

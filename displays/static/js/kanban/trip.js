@@ -6,7 +6,9 @@
 // a trip is one branch's. A ticked card that leaves those columns (moved, dispatched, cancelled by
 // someone else) drops out of the selection by itself.
 
-import { CHANNEL_LABELS, h } from "./util.js";
+import { h } from "/static/js/shared/dom.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { CHANNEL_LABELS } from "/static/js/shared/labels.js";
 
 export const TRIP_STATES = new Set(["received", "preparing", "ready"]);
 const TRIP_CHANNELS = new Set(["delivery", "partner"]);
@@ -69,7 +71,7 @@ export class TripPicker {
     const other = this.orders().find((o) => o.branch_id !== order.branch_id);
     if (other) {
       box.checked = false;
-      this.toast(`A trip takes the orders of one branch: ${this.label(order)} is not in ${this.label(other)}'s branch.`);
+      this.toast(t("A trip takes the orders of one branch: {order} is not in {other}'s branch.", { order: this.label(order), other: this.label(other) }));
       return;
     }
     this.picked.add(order.id);
@@ -100,11 +102,11 @@ export class TripPicker {
   update() {
     const n = this.picked.size;
     this.bar.hidden = n === 0;
-    this.count.replaceChildren(
-      h("strong", { text: String(n) }),
-      ` ${n === 1 ? "order" : "orders"} picked`,
-      n === 1 ? h("small", { text: " — pick another to make a trip" }) : null,
-    );
+    const parts = [
+      tn("{n} order picked", "{n} orders picked", n),
+      n === 1 ? h("small", { text: ` — ${t("pick another to make a trip")}` }) : null,
+    ];
+    this.count.replaceChildren(...parts.filter(Boolean)); // replaceChildren would write a null as "null"
     this.go.disabled = n < 2;
     for (const box of document.querySelectorAll("input[data-pick]")) box.checked = this.picked.has(box.dataset.pick);
   }
