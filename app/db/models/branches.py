@@ -34,6 +34,7 @@ class Branch(Base):
         CheckConstraint("cash_rounding >= 0", name="cash_rounding_non_negative"),
         CheckConstraint("timezone <> ''", name="timezone_not_empty"),
         CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_year_start_month_range"),
+        CheckConstraint("country ~ '^[A-Z]{2}$'", name="country_iso3166"),
     )
 
     id: Mapped[int] = id_column()
@@ -65,6 +66,8 @@ class Branch(Base):
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[dt.datetime] = created_at_column()
+    # ISO 3166 country (EG, GB): how a phone number typed the local way ("0100 555 0002") is read.
+    country: Mapped[str | None] = mapped_column(Text)
 
     tax_numbers: Mapped[list[BranchTaxNumber]] = relationship(
         order_by="BranchTaxNumber.valid_from",

@@ -1,0 +1,7 @@
+"""Every controller of the back office, registered by the app factory in one line."""
+
+from __future__ import annotations
+
+from app.admin.menu import MediaController, MenuAdminController
+
+ADMIN_CONTROLLERS = (MenuAdminController, MediaController)
