@@ -865,8 +865,47 @@ function followBranch(branchId) {
     },
     onEvent(event) {
       if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
+      if (event.type === "catalog.changed") refreshCatalog();
     },
   });
+}
+
+// A menu change (a price, a new product, one taken off) is re-read at once; the sale in progress stays and
+// is re-priced. Fetched through the service worker, so the offline copy is the new menu too. Changes that
+// arrive together (a bulk edit announces once per branch) cost one read.
+let catalogTimer = null;
+let catalogBusy = false;
+let catalogAgain = false;
+function refreshCatalog() {
+  if (catalogBusy) {
+    catalogAgain = true;
+    return;
+  }
+  if (!catalogTimer) catalogTimer = setTimeout(readCatalog, 100);
+}
+
+async function readCatalog() {
+  catalogTimer = null;
+  const { branch, profile } = state;
+  if (!branch) return;
+  catalogBusy = true;
+  try {
+    const fresh = await loadCatalog(branch, profile && profile.id);
+    if (state.branch !== branch) return;
+    state.catalog = fresh;
+    renderTabs();
+    renderGrid();
+    renderCart();
+    root.dataset.catalogVersion = fresh.doc.catalog_version || "";
+  } catch {
+    // Offline or the server busy: the next change, or the next sale's catalog read, brings it.
+  } finally {
+    catalogBusy = false;
+    if (catalogAgain) {
+      catalogAgain = false;
+      refreshCatalog();
+    }
+  }
 }
 
 async function registerWorker() {
