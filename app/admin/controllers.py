@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.admin.customers import CustomerAdminController
 from app.admin.menu import MediaController, MenuAdminController
 
-ADMIN_CONTROLLERS = (MenuAdminController, MediaController)
+ADMIN_CONTROLLERS = (MenuAdminController, MediaController, CustomerAdminController)
