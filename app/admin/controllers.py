@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from app.admin.audit import AuditController
 from app.admin.customers import CustomerAdminController
 from app.admin.menu import MediaController, MenuAdminController
 
-ADMIN_CONTROLLERS = (MenuAdminController, MediaController, CustomerAdminController)
+ADMIN_CONTROLLERS = (MenuAdminController, MediaController, CustomerAdminController, AuditController)
