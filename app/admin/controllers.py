@@ -5,5 +5,14 @@ from __future__ import annotations
 from app.admin.audit import AuditController
 from app.admin.customers import CustomerAdminController
 from app.admin.menu import MediaController, MenuAdminController
+from app.admin.people import PeopleAdminController
+from app.auth.pin import PinController
 
-ADMIN_CONTROLLERS = (MenuAdminController, MediaController, CustomerAdminController, AuditController)
+ADMIN_CONTROLLERS = (
+    MenuAdminController,
+    MediaController,
+    CustomerAdminController,
+    AuditController,
+    PeopleAdminController,
+    PinController,
+)

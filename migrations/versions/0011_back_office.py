@@ -1,5 +1,5 @@
-"""The back office: category colours, product pictures, a branch's country, and customers that can be
-anonymised and whose phone numbers are stored the international way (E.164).
+"""The back office: category colours, product pictures, a branch's country, customers that can be
+anonymised and whose phone numbers are stored the international way (E.164), staff PINs and custom roles.
 
 Phones already on file were stored as typed, separators stripped ("01005550002" and "+201005550002" were two
 customers). Each is re-read with the country of the branches (a branch's country comes from its own phone
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import phonenumbers
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0008"
@@ -59,6 +60,34 @@ def upgrade() -> None:
         ondelete="SET NULL",
     )
     op.create_index(op.f("ix_customers_home_branch_id"), "customers", ["home_branch_id"])
+    op.add_column("users", sa.Column("pin_hash", sa.Text(), nullable=True))
+    op.add_column("users", sa.Column("pin_failures", sa.Integer(), server_default=sa.text("0"), nullable=False))
+    op.add_column("users", sa.Column("pin_locked_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "custom_roles",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column(
+            "permissions", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.CheckConstraint("name <> ''", name=op.f("ck_custom_roles_name_not_empty")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_roles")),
+        sa.UniqueConstraint("name", name=op.f("uq_custom_roles_name")),
+    )
+    op.create_table(
+        "user_custom_roles",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("role_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["role_id"], ["custom_roles.id"], name=op.f("fk_user_custom_roles_role_id_custom_roles"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_custom_roles_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "role_id", name=op.f("pk_user_custom_roles")),
+    )
+    op.create_index(op.f("ix_user_custom_roles_role_id"), "user_custom_roles", ["role_id"])
     _set_branch_countries()
     _normalise_phones()
 
@@ -106,6 +135,12 @@ def _normalise_phones() -> None:
 
 def downgrade() -> None:
     # Phones stay in their international form: it is a valid stored form for the previous release too.
+    op.drop_index(op.f("ix_user_custom_roles_role_id"), table_name="user_custom_roles")
+    op.drop_table("user_custom_roles")
+    op.drop_table("custom_roles")
+    op.drop_column("users", "pin_locked_at")
+    op.drop_column("users", "pin_failures")
+    op.drop_column("users", "pin_hash")
     op.drop_index(op.f("ix_customers_home_branch_id"), table_name="customers")
     op.drop_constraint(op.f("fk_customers_home_branch_id_branches"), "customers", type_="foreignkey")
     op.drop_column("customers", "anonymised_at")

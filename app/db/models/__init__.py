@@ -36,7 +36,7 @@ from app.db.models.payments import (
     ShiftCashMovement,
     ShiftCount,
 )
-from app.db.models.staff import BranchMembership, User, UserRole
+from app.db.models.staff import BranchMembership, CustomRole, User, UserCustomRole, UserRole
 
 __all__ = [
     "Alert",
@@ -50,6 +50,7 @@ __all__ = [
     "Category",
     "Courier",
     "CourierTransaction",
+    "CustomRole",
     "Customer",
     "CustomerAddress",
     "CustomerPhone",
@@ -81,6 +82,7 @@ __all__ = [
     "Territory",
     "Trip",
     "User",
+    "UserCustomRole",
     "UserPreference",
     "UserRole",
 ]
