@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.admin.audit import AuditController
+from app.admin.branches import BranchAdminController
 from app.admin.customers import CustomerAdminController
 from app.admin.menu import MediaController, MenuAdminController
 from app.admin.people import PeopleAdminController
@@ -15,4 +16,5 @@ ADMIN_CONTROLLERS = (
     AuditController,
     PeopleAdminController,
     PinController,
+    BranchAdminController,
 )

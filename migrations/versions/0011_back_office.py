@@ -1,5 +1,6 @@
 """The back office: category colours, product pictures, a branch's country, customers that can be
-anonymised and whose phone numbers are stored the international way (E.164), staff PINs and custom roles.
+anonymised and whose phone numbers are stored the international way (E.164), staff PINs and custom roles,
+receipt header and footer per branch, and seller tax registrations that end (`valid_to`).
 
 Phones already on file were stored as typed, separators stripped ("01005550002" and "+201005550002" were two
 customers). Each is re-read with the country of the branches (a branch's country comes from its own phone
@@ -88,6 +89,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "role_id", name=op.f("pk_user_custom_roles")),
     )
     op.create_index(op.f("ix_user_custom_roles_role_id"), "user_custom_roles", ["role_id"])
+    op.add_column("branches", sa.Column("receipt_header", sa.Text(), server_default="", nullable=False))
+    op.add_column("branches", sa.Column("receipt_footer", sa.Text(), server_default="", nullable=False))
+    op.add_column("branch_tax_numbers", sa.Column("valid_to", sa.Date(), nullable=True))
+    op.create_check_constraint(
+        op.f("ck_branch_tax_numbers_valid_range"), "branch_tax_numbers", "valid_to IS NULL OR valid_to >= valid_from"
+    )
     _set_branch_countries()
     _normalise_phones()
 
@@ -135,6 +142,10 @@ def _normalise_phones() -> None:
 
 def downgrade() -> None:
     # Phones stay in their international form: it is a valid stored form for the previous release too.
+    op.drop_constraint(op.f("ck_branch_tax_numbers_valid_range"), "branch_tax_numbers", type_="check")
+    op.drop_column("branch_tax_numbers", "valid_to")
+    op.drop_column("branches", "receipt_footer")
+    op.drop_column("branches", "receipt_header")
     op.drop_index(op.f("ix_user_custom_roles_role_id"), table_name="user_custom_roles")
     op.drop_table("user_custom_roles")
     op.drop_table("custom_roles")
