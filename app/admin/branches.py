@@ -3,6 +3,8 @@
 - `GET /`, `POST /` (admins open a branch), `GET/PUT /{id}` settings
 - `POST /{id}/tax-numbers` a dated seller tax registration
 - `POST /{id}/stations`, `PUT /{id}/stations/{station_id}` kitchen stations
+- `GET/POST /{id}/couriers`, `PUT /{id}/couriers/{courier_id}` a branch's couriers (linked to a login)
+- `GET/POST /api/v1/admin/territories`, `PUT /api/v1/admin/territories/{id}` delivery territories
 Tills are `/api/v1/pos/profiles`, alert limits `/api/v1/branches/{id}/state-limits` (their own domains).
 """
 
@@ -24,11 +26,13 @@ from app.branches.setup import (
     StationIn,
     TaxNumberIn,
 )
+from app.couriers.roster import CourierIn, CourierRow, Roster, TerritoryIn, TerritoryRow
 from app.lib.deps import provide
 from app.lib.params import MAX_ID
 
 AnyRequest = Request[Any, Any, Any]
 Setup = NamedDependency[BranchSetup]
+Couriers = NamedDependency[Roster]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -36,7 +40,7 @@ class BranchAdminController(Controller):
     path = "/api/v1/admin/branches"
     tags = ["admin"]
     guards = [requires_roles("manager")]
-    dependencies = {"setup": provide(BranchSetup)}
+    dependencies = {"setup": provide(BranchSetup), "roster": provide(Roster)}
 
     @get("/")
     async def list_branches(self, request: AnyRequest, setup: Setup) -> list[BranchSetupOut]:
@@ -84,3 +88,53 @@ class BranchAdminController(Controller):
         return await setup.save_station(
             actor=current_user(request), branch_id=branch_id, station_id=station_id, data=data
         )
+
+    @get("/{branch_id:int}/couriers")
+    async def list_couriers(
+        self, request: AnyRequest, roster: Couriers, branch_id: IdPath
+    ) -> list[CourierRow]:
+        return await roster.couriers(actor=current_user(request), branch_id=branch_id)
+
+    @post("/{branch_id:int}/couriers")
+    async def add_courier(
+        self, request: AnyRequest, roster: Couriers, branch_id: IdPath, data: JSONBody[CourierIn]
+    ) -> CourierRow:
+        return await roster.save_courier(
+            actor=current_user(request), branch_id=branch_id, courier_id=None, data=data
+        )
+
+    @put("/{branch_id:int}/couriers/{courier_id:int}", status_code=HTTP_200_OK)
+    async def edit_courier(
+        self,
+        request: AnyRequest,
+        roster: Couriers,
+        branch_id: IdPath,
+        courier_id: IdPath,
+        data: JSONBody[CourierIn],
+    ) -> CourierRow:
+        return await roster.save_courier(
+            actor=current_user(request), branch_id=branch_id, courier_id=courier_id, data=data
+        )
+
+
+class TerritoryAdminController(Controller):
+    path = "/api/v1/admin/territories"
+    tags = ["admin"]
+    guards = [requires_roles("manager")]
+    dependencies = {"roster": provide(Roster)}
+
+    @get("/")
+    async def list_territories(self, roster: Couriers) -> list[TerritoryRow]:
+        return await roster.territories()
+
+    @post("/")
+    async def add_territory(
+        self, request: AnyRequest, roster: Couriers, data: JSONBody[TerritoryIn]
+    ) -> TerritoryRow:
+        return await roster.save_territory(actor=current_user(request), territory_id=None, data=data)
+
+    @put("/{territory_id:int}", status_code=HTTP_200_OK)
+    async def edit_territory(
+        self, request: AnyRequest, roster: Couriers, territory_id: IdPath, data: JSONBody[TerritoryIn]
+    ) -> TerritoryRow:
+        return await roster.save_territory(actor=current_user(request), territory_id=territory_id, data=data)

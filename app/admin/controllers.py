@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.admin.audit import AuditController
-from app.admin.branches import BranchAdminController
+from app.admin.branches import BranchAdminController, TerritoryAdminController
 from app.admin.customers import CustomerAdminController
 from app.admin.menu import MediaController, MenuAdminController
 from app.admin.people import PeopleAdminController
@@ -17,4 +17,5 @@ ADMIN_CONTROLLERS = (
     PeopleAdminController,
     PinController,
     BranchAdminController,
+    TerritoryAdminController,
 )

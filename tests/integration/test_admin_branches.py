@@ -147,3 +147,35 @@ async def test_an_admin_opens_a_branch(client: httpx.AsyncClient, shop: dict[str
     opened = await client.post("/api/v1/admin/branches", json=settings(code="NEW", name="New town"))
     assert opened.status_code == 201, opened.text
     assert opened.json()["code"] == "NEW"
+
+
+async def test_territories_and_couriers_are_kept_with_valid_money_and_a_courier_login(
+    client: httpx.AsyncClient, shop: dict[str, Any], factory: Factory
+) -> None:
+    rider = await factory.user("rider", roles=("courier",), branches=(shop["mine"],))
+    cook = await factory.user("cook", roles=("kitchen",), branches=(shop["mine"],))
+    await factory.commit()
+    await login(client, "boss")
+    made = await client.post(
+        "/api/v1/admin/territories",
+        json={"code": "ZAM", "name": "Zamalek", "delivery_charge": "25", "courier_fee": "20.50"},
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["delivery_charge"], made.json()["courier_fee"]) == ("25.00", "20.50")
+    bad = await client.post(
+        "/api/v1/admin/territories",
+        json={"code": "MAA", "name": "Maadi", "delivery_charge": "-1", "courier_fee": "2"},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "delivery_charge"
+    url = f"/api/v1/admin/branches/{shop['mine'].id}/couriers"
+    wrong_login = await client.post(url, json={"name": "Karim", "user_id": cook.id})
+    assert wrong_login.status_code == 422
+    courier = await client.post(url, json={"name": "Rida", "phone": "+201001110001", "user_id": rider.id})
+    assert courier.status_code == 201, courier.text
+    twice = await client.post(url, json={"name": "Other", "user_id": rider.id})
+    assert twice.status_code == 409
+    off = await client.put(f"{url}/{courier.json()['id']}", json={"name": "Rida", "active": False})
+    assert off.json()["active"] is False
+    theirs = f"/api/v1/admin/branches/{shop['theirs'].id}/couriers"
+    assert (await client.get(theirs)).status_code == 404
