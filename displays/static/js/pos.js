@@ -627,6 +627,7 @@ const customers = new CustomerPicker({
     renderCart();
   },
   territories: () => (state.catalog ? state.catalog.territories : []),
+  branchId: () => (state.branch ? state.branch.id : null),
 });
 
 $("customer-button").addEventListener("click", () => locked() || customers.open());
