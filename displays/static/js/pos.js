@@ -14,6 +14,7 @@ import { Dec, isDecimal } from "./pos/decimal.js";
 import { checkQty, priceCart } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { ShiftPanel } from "./pos/shift.js";
+import { SwitchUser } from "./pos/switch_user.js";
 import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
 import { dateIn, wallTimeIn } from "./clock.js";
 import { orderRef } from "./ref.js";
@@ -631,6 +632,8 @@ const customers = new CustomerPicker({
 });
 
 $("customer-button").addEventListener("click", () => locked() || customers.open());
+// eslint-disable-next-line no-new -- it wires its button and dialog
+new SwitchUser({ busy: () => state.cart.length > 0 || Boolean(state.made) });
 $("channel").addEventListener("change", () => {
   showChannel();
   renderCart();
