@@ -286,6 +286,14 @@ async def test_categories_are_created_coloured_reordered_and_kept_while_they_hol
     ids = [c["id"] for c in (await client.get("/api/v1/admin/categories")).json()]
     reordered = await client.put("/api/v1/admin/categories/order", json={"ids": ids[::-1]})
     assert [c["id"] for c in reordered.json()] == ids[::-1]
+    coloured = await client.patch(
+        f"/api/v1/admin/categories/{demo['category']['grill']}", json={"color": "#1f7a4d"}
+    )
+    assert coloured.json()["color"] == "#1f7a4d"
+    till = await client.get("/api/v1/pos/catalog", params={"branch_id": demo["branch"]["DT"]})
+    assert {"code": "grill", "color": "#1f7a4d"}.items() <= next(
+        c for c in till.json()["categories"] if c["code"] == "grill"
+    ).items()
     refused = await client.delete(f"/api/v1/admin/categories/{demo['category']['grill']}")
     assert refused.status_code == 409
     assert refused.json()["reason"] == "has_products"

@@ -157,6 +157,8 @@ function renderTabs() {
           type: "button",
           role: "tab",
           class: "pos-tab",
+          // The colour a manager gave the category in /admin/menu marks its tab.
+          style: c.color ? `border-inline-start: 6px solid ${c.color}` : undefined,
           "aria-selected": String(state.category === c.code),
           onclick: () => {
             state.category = c.code;
