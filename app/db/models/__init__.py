@@ -19,6 +19,7 @@ from app.db.models.delivery import Courier, Territory
 from app.db.models.dispatch import (
     Alert,
     BranchCashMovement,
+    BulkSettlementRequest,
     CourierTransaction,
     Delivery,
     Settlement,
@@ -45,6 +46,7 @@ __all__ = [
     "BranchCashMovement",
     "BranchMembership",
     "BranchTaxNumber",
+    "BulkSettlementRequest",
     "BundleGroup",
     "BundleItem",
     "Category",

@@ -35,6 +35,8 @@ class Branch(Base):
         CheckConstraint("timezone <> ''", name="timezone_not_empty"),
         CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_year_start_month_range"),
         CheckConstraint("country ~ '^[A-Z]{2}$'", name="country_iso3166"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
+        CheckConstraint("digits IN ('latn', 'arab')", name="digits_known"),
     )
 
     id: Mapped[int] = id_column()
@@ -65,6 +67,10 @@ class Branch(Base):
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # The language of the branch's screens and receipts unless a user chose their own, and whether its
+    # numbers show Latin (0-9) or Arabic-Indic digits.
+    language: Mapped[str] = mapped_column(Text, server_default="en")
+    digits: Mapped[str] = mapped_column(Text, server_default="latn")
     created_at: Mapped[dt.datetime] = created_at_column()
     # ISO 3166 country (EG, GB): how a phone number typed the local way ("0100 555 0002") is read.
     country: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ class User(Base):
         # Usernames are compared as typed at login; storing them lower-case makes that case-insensitive
         # without a functional index.
         CheckConstraint("username = lower(username) AND username <> ''", name="username_lower"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
     )
 
     id: Mapped[int] = id_column()
@@ -37,6 +38,8 @@ class User(Base):
     pin_hash: Mapped[str | None] = mapped_column(Text)
     pin_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     pin_locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language of this person's screens; None follows their branch's default.
+    language: Mapped[str | None] = mapped_column(Text)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
