@@ -20,6 +20,7 @@ from app.auth.sessions import SessionUser
 from app.db.models import AuditLog, User
 from app.lib.deps import Scope, provide
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.params import (
     DEFAULT_PAGE_SIZE,
     MAX_ID,
@@ -95,7 +96,7 @@ class AuditLogReader:
         page: PageRequest,
     ) -> AuditPage:
         if date_from is not None and date_to is not None and date_from > date_to:
-            raise unprocessable("from", "must not be after `to`")
+            raise unprocessable("from", _("must not be after `to`"))
         filters = self._visible(user)
         if actor_id is not None:
             filters.append(AuditLog.actor_user_id == actor_id)

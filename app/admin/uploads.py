@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 
 from app.lib.errors import ApiError
+from app.lib.i18n import _
 
 
 async def read_limited(
@@ -25,9 +26,21 @@ async def read_limited(
                 line = body.count(b"\n") + 1
                 raise ApiError(
                     422,
-                    f"line {line}: the {what} passes {mb} MB here; split it into smaller files",
+                    _(
+                        "line %(line)s: the file passes %(mb)s MB here; split it into smaller files",
+                        line=line,
+                        mb=mb,
+                    ),
                     line=line,
-                    errors=[{"line": line, "column": None, "message": f"the {what} is larger than {mb} MB"}],
+                    errors=[
+                        {
+                            "line": line,
+                            "column": None,
+                            "message": str(_("the file is larger than %(mb)s MB", mb=mb)),
+                        }
+                    ],
                 )
-            raise ApiError(422, f"{what}: the file is larger than {mb} MB", field=what)
+            raise ApiError(
+                422, _("%(field)s: the file is larger than %(mb)s MB", field=what, mb=mb), field=what
+            )
     return b"".join(chunks)

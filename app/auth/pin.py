@@ -27,11 +27,11 @@ from app.auth.services import AuthService
 from app.db.models import BranchMembership, User
 from app.lib import audit, ratelimit
 from app.lib.deps import AppSettings, provide
+from app.lib.i18n import _
 from app.lib.security import verify_password
 
 AnyRequest = Request[Any, Any, Any]
 PIN_ATTEMPTS = 5
-WRONG_PIN = "Wrong name or PIN"
 PIN_SWITCHES_PER_MINUTE = 20
 HTTP_423_LOCKED = 423
 
@@ -66,11 +66,11 @@ async def switch_by_pin(auth: AuthService, *, request: AnyRequest, data: PinLogi
     usable = user is not None and user.pin_hash is not None and shares_branch and "admin" not in roles
     ok = verify_password(user.pin_hash if usable and user is not None else None, data.pin)
     if user is None or not usable:
-        raise NotAuthorizedException(detail=WRONG_PIN)
+        raise NotAuthorizedException(detail=_("Wrong name or PIN"))
     if user.pin_locked_at is not None:
         raise HTTPException(
             status_code=HTTP_423_LOCKED,
-            detail="This PIN is locked after too many wrong tries; a manager sets a new one",
+            detail=_("This PIN is locked after too many wrong tries; a manager sets a new one"),
         )
     if not ok:
         user.pin_failures += 1
@@ -88,9 +88,11 @@ async def switch_by_pin(auth: AuthService, *, request: AnyRequest, data: PinLogi
         if locked:
             raise HTTPException(
                 status_code=HTTP_423_LOCKED,
-                detail="Too many wrong PINs: this PIN is locked; a manager sets a new one",
+                detail=_("Too many wrong PINs: this PIN is locked; a manager sets a new one"),
             )
-        raise NotAuthorizedException(detail=f"{WRONG_PIN} ({PIN_ATTEMPTS - user.pin_failures} tries left)")
+        raise NotAuthorizedException(
+            detail=_("Wrong name or PIN (%(n)s tries left)", n=PIN_ATTEMPTS - user.pin_failures)
+        )
     user.pin_failures = 0
     # The till's previous session ends: one person at a time is signed in on it.
     await auth.sessions.delete(str(request.scope.get("auth") or ""))

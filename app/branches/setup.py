@@ -26,6 +26,8 @@ from app.events.catalog import CATALOG_CHANGED, CatalogChanged
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.fields import Checked, EditedAmount
+from app.lib.i18n import _
 from app.lib.money import places
 
 if TYPE_CHECKING:
@@ -41,11 +43,11 @@ Seconds = Annotated[int, msgspec.Meta(ge=10, le=86_400)]
 TaxNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 
 
-class BranchSettingsIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BranchSettingsIn(Checked, forbid_unknown_fields=True, kw_only=True):
     name: Name
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     currency: Currency
-    cash_rounding: Decimal = Decimal(0)
+    cash_rounding: EditedAmount = Decimal(0)
     fiscal_year_start_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
     prices_include_tax: bool = False
     country: Country | None = None
@@ -124,9 +126,9 @@ class BranchSetup(ScopedService):
 
     async def create(self, *, actor: SessionUser, data: BranchCreate) -> BranchSetupOut:
         if "admin" not in actor.roles:
-            raise PermissionDeniedException(detail="Only an admin opens a branch")
+            raise PermissionDeniedException(detail=_("Only an admin opens a branch"))
         if await self.session.scalar(select(Branch.id).where(Branch.code == data.code)) is not None:
-            raise conflict(f"code: a branch {data.code} exists", field="code")
+            raise conflict(_("code: a branch %(code)s exists", code=data.code), field="code")
         branch = Branch(code=data.code, currency_exponent=data.currency_exponent)
         self._apply(branch, data)
         self.session.add(branch)
@@ -150,7 +152,7 @@ class BranchSetup(ScopedService):
     ) -> BranchSetupOut:
         branch = await self._branch(actor, branch_id)
         if data.valid_to is not None and data.valid_to < data.valid_from:
-            raise unprocessable("valid_to", "must not be before valid_from")
+            raise unprocessable("valid_to", _("must not be before valid_from"))
         overlap = await self.session.scalar(
             select(BranchTaxNumber).where(
                 BranchTaxNumber.branch_id == branch.id,
@@ -163,9 +165,12 @@ class BranchSetup(ScopedService):
         )
         if overlap is not None:
             raise conflict(
-                f"{overlap.tax_number} is valid from {overlap.valid_from}"
-                + (f" to {overlap.valid_to}" if overlap.valid_to else "")
-                + "; the dates may not overlap",
+                _(
+                    "%(number)s is valid from %(start)s to %(end)s; the dates may not overlap",
+                    number=overlap.tax_number,
+                    start=overlap.valid_from,
+                    end=overlap.valid_to or "…",
+                ),
                 field="valid_from",
             )
         self.session.add(
@@ -180,7 +185,9 @@ class BranchSetup(ScopedService):
             await self.session.flush()
         except IntegrityError:
             await self.session.rollback()
-            raise conflict("valid_from: another registration starts that day", field="valid_from") from None
+            raise conflict(
+                _("valid_from: another registration starts that day"), field="valid_from"
+            ) from None
         self._audit(
             "branch.tax_number_add",
             branch.id,
@@ -200,21 +207,21 @@ class BranchSetup(ScopedService):
     ) -> BranchSetupOut:
         branch = await self._branch(actor, branch_id)
         if data.late_after_seconds < data.warn_after_seconds:
-            raise unprocessable("late_after_seconds", "must not be before warn_after_seconds")
+            raise unprocessable("late_after_seconds", _("must not be before warn_after_seconds"))
         taken = await self.session.scalar(
             select(Station.id).where(
                 Station.branch_id == branch.id, Station.code == data.code, Station.id != (station_id or 0)
             )
         )
         if taken is not None:
-            raise conflict(f"code: the branch has a station {data.code}", field="code")
+            raise conflict(_("code: the branch has a station %(code)s", code=data.code), field="code")
         station = (
             Station(branch_id=branch.id)
             if station_id is None
             else await self.session.get(Station, station_id)
         )
         if station is None or station.branch_id != branch.id:
-            raise NotFoundException(detail="Station not found")
+            raise NotFoundException(detail=_("Station not found"))
         before = None if station_id is None else _station(station)
         station.code = data.code
         station.name = data.name.strip()
@@ -234,16 +241,20 @@ class BranchSetup(ScopedService):
             zoneinfo.ZoneInfo(data.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise unprocessable(
-                "timezone", f"{data.timezone!r} is not a time zone (like Africa/Cairo)"
+                "timezone",
+                _("%(timezone)s is not a time zone (like Africa/Cairo)", timezone=repr(data.timezone)),
             ) from None
         exponent = branch.currency_exponent if branch.currency_exponent is not None else 2
         rounding = data.cash_rounding
         if not rounding.is_finite() or rounding < 0 or rounding >= 100 or places(rounding) > exponent:
             raise unprocessable(
-                "cash_rounding", f"must be 0 or a step like 0.50 with at most {exponent} decimals"
+                "cash_rounding",
+                _("must be 0 or a step like 0.50 with at most %(exponent)s decimals", exponent=exponent),
             )
         if data.country is not None and data.country not in phonenumbers.SUPPORTED_REGIONS:
-            raise unprocessable("country", f"{data.country} is not a country code (like EG or GB)")
+            raise unprocessable(
+                "country", _("%(country)s is not a country code (like EG or GB)", country=data.country)
+            )
         branch.name = data.name.strip()
         branch.timezone = data.timezone
         branch.currency = data.currency
@@ -261,7 +272,7 @@ class BranchSetup(ScopedService):
         ensure_branch_visible(actor, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id, with_for_update=lock)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         return branch
 
     def _announce(self, branch_id: int) -> None:

@@ -37,6 +37,8 @@ from app.db.models import Branch, BundleGroup, BundleItem, Category, Product, Pr
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import ApiError
+from app.lib.fields import Checked, EditedAmount, Qty
+from app.lib.i18n import _
 from app.lib.money import places, quantum
 
 if TYPE_CHECKING:
@@ -84,11 +86,11 @@ class ImportReport(msgspec.Struct, kw_only=True):
     categories_created: int
 
 
-class _BundleItemCsv(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class _BundleItemCsv(Checked, forbid_unknown_fields=True, kw_only=True):
     sku: str
     unit: str | None = None
-    qty: Decimal = Decimal(1)
-    extra_price: Decimal = Decimal(0)
+    qty: Qty = Decimal(1)
+    extra_price: EditedAmount = Decimal(0)
 
 
 class _BundleGroupCsv(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -115,7 +117,10 @@ class _Row:
 
 def file_problem(line: int, message: str) -> ApiError:
     return ApiError(
-        422, f"line {line}: {message}", line=line, errors=[{"line": line, "column": None, "message": message}]
+        422,
+        _("line %(line)s: %(message)s", line=line, message=message),
+        line=line,
+        errors=[{"line": line, "column": None, "message": str(message)}],
     )
 
 
@@ -125,8 +130,9 @@ def decode_csv(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        byte = format(raw[exc.start], "02x")
         raise file_problem(
-            line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as CSV UTF-8"
+            line, _("the file is not UTF-8 text (byte 0x%(byte)s); save it as CSV UTF-8", byte=byte)
         ) from None
 
 
@@ -240,9 +246,12 @@ class MenuCsv(ScopedService):
             lines = len({p.line for p in problems})
             raise ApiError(
                 422,
-                f"{lines} rows have problems; nothing was imported. "
-                + "; ".join(f"line {p.line}, {p.column or 'row'}: {p.message}" for p in shown[:3]),
-                errors=[{"line": p.line, "column": p.column, "message": p.message} for p in shown],
+                _(
+                    "%(rows)s rows have problems; nothing was imported. %(first)s",
+                    rows=lines,
+                    first="; ".join(f"{p.line}, {p.column or '-'}: {p.message}" for p in shown[:3]),
+                ),
+                errors=[{"line": p.line, "column": p.column, "message": str(p.message)} for p in shown],
                 problems=len(problems),
             )
         return await self._write(rows, categories, apply=apply, actor=actor)
@@ -254,12 +263,19 @@ class MenuCsv(ScopedService):
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            raise file_problem(1, f"not a CSV file ({exc})") from None
+            raise file_problem(1, _("not a CSV file (%(why)s)", why=str(exc))) from None
         if header is None:
-            raise file_problem(1, "the file is empty; it needs the header row " + ",".join(HEADER))
+            raise file_problem(
+                1, _("the file is empty; it needs the header row %(header)s", header=",".join(HEADER))
+            )
         if [h.strip() for h in header] != list(HEADER):
             raise file_problem(
-                1, "the header must be exactly: " + ",".join(HEADER) + f" (found: {','.join(header)[:300]})"
+                1,
+                _(
+                    "the header must be exactly: %(header)s (found: %(found)s)",
+                    header=",".join(HEADER),
+                    found=",".join(header)[:300],
+                ),
             )
         rows: list[_Row] = []
         line = reader.line_num
@@ -270,15 +286,17 @@ class MenuCsv(ScopedService):
             except StopIteration:
                 break
             except csv.Error as exc:
-                raise file_problem(reader.line_num, f"the CSV is broken here ({exc})") from None
+                raise file_problem(
+                    reader.line_num, _("the CSV is broken here (%(why)s)", why=str(exc))
+                ) from None
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise file_problem(start, f"more than {MAX_ROWS} products in one file")
+                raise file_problem(start, _("more than %(n)s products in one file", n=MAX_ROWS))
             rows.append(_parse_row(start, cells, money, branch_ids, categories))
         if not rows:
-            raise file_problem(2, "the file has a header but no products")
+            raise file_problem(2, _("the file has a header but no products"))
         return rows
 
     async def _cross_check(self, rows: list[_Row]) -> list[RowProblem]:  # noqa: PLR0912 - SKUs, barcodes, combos
@@ -288,7 +306,11 @@ class MenuCsv(ScopedService):
         for row in rows:
             if row.data.sku in by_sku:
                 problems.append(
-                    RowProblem(row.line, "sku", f"{row.data.sku} is also on line {by_sku[row.data.sku]}")
+                    RowProblem(
+                        row.line,
+                        "sku",
+                        _("%(sku)s is also on line %(line)s", sku=row.data.sku, line=by_sku[row.data.sku]),
+                    )
                 )
             by_sku.setdefault(row.data.sku, row.line)
         in_file = set(by_sku)
@@ -312,9 +334,18 @@ class MenuCsv(ScopedService):
                     continue
                 owner = owners.get(code)
                 if owner is not None and owner[0] != row.data.sku:
-                    where = f"line {owner[1]}" if owner[1] is not None else "the menu"
+                    where = _("line %(line)s", line=owner[1]) if owner[1] is not None else _("the menu")
                     problems.append(
-                        RowProblem(row.line, column, f"barcode {code} belongs to {owner[0]} ({where})")
+                        RowProblem(
+                            row.line,
+                            column,
+                            _(
+                                "barcode %(code)s belongs to %(sku)s (%(where)s)",
+                                code=code,
+                                sku=owner[0],
+                                where=where,
+                            ),
+                        )
                     )
                 owners.setdefault(code, (row.data.sku, row.line))
         # Combos name other products by SKU: in the file, or already on the menu.
@@ -336,16 +367,26 @@ class MenuCsv(ScopedService):
                     if item.sku not in unit_sets:
                         problems.append(
                             RowProblem(
-                                row.line, "bundle", f"no product {item.sku} in the file or on the menu"
+                                row.line,
+                                "bundle",
+                                _("no product %(sku)s in the file or on the menu", sku=item.sku),
                             )
                         )
                     elif item.sku in bundles_in_file or item.sku == row.data.sku:
                         problems.append(
-                            RowProblem(row.line, "bundle", f"{item.sku} is a combo; a combo cannot hold one")
+                            RowProblem(
+                                row.line,
+                                "bundle",
+                                _("%(sku)s is a combo; a combo cannot hold one", sku=item.sku),
+                            )
                         )
                     elif (item.unit or base_of[item.sku]) not in unit_sets[item.sku]:
                         problems.append(
-                            RowProblem(row.line, "bundle", f"{item.sku} is not sold by the {item.unit}")
+                            RowProblem(
+                                row.line,
+                                "bundle",
+                                _("%(sku)s is not sold by the %(unit)s", sku=item.sku, unit=item.unit),
+                            )
                         )
         return problems
 
@@ -546,7 +587,7 @@ def _parse_row(  # noqa: PLR0912, PLR0915 - one column after the other, each wit
         problems.append(RowProblem(line, column, message))
 
     if len(cells) != len(HEADER):
-        bad(None, f"has {len(cells)} columns; the header has {len(HEADER)}")
+        bad(None, _("has %(n)s columns; the header has %(m)s", n=len(cells), m=len(HEADER)))
         cells = (cells + [""] * len(HEADER))[: len(HEADER)]
     cell = dict(zip(HEADER, (c.strip() for c in cells), strict=True))
     # The description may hold line breaks a spreadsheet keeps; every other cell is one line.
@@ -554,25 +595,25 @@ def _parse_row(  # noqa: PLR0912, PLR0915 - one column after the other, each wit
 
     category_code = cell["category"]
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", category_code):
-        bad("category", "must be a category code: lower-case letters, digits and _")
+        bad("category", _("must be a category code: lower-case letters, digits and _"))
     elif category_code not in categories and not cell["category_name"]:
-        bad("category_name", f"category {category_code} is new: give it a name")
+        bad("category_name", _("category %(code)s is new: give it a name", code=category_code))
     tax_rate = _decimal(cell["tax_rate"])
     if tax_rate is None:
-        bad("tax_rate", f"{cell['tax_rate']!r} is not a number")
+        bad("tax_rate", _("%(value)s is not a number", value=repr(cell["tax_rate"])))
     active = _flag(cell["active"])
     if active is None:
-        bad("active", "must be yes or no")
+        bad("active", _("must be yes or no"))
     stock_tracked = _flag(cell["stock_tracked"] or "no")
     if stock_tracked is None:
-        bad("stock_tracked", "must be yes or no")
+        bad("stock_tracked", _("must be yes or no"))
 
     units: list[dict[str, Any]] = []
     for part in filter(None, (p.strip() for p in cell["units"].split(";"))):
         pieces = part.split(":")
         factor = _decimal(pieces[1]) if len(pieces) in {2, 3} else None
         if factor is None:
-            bad("units", f"{part!r} is not unit:factor or unit:factor:barcode")
+            bad("units", _("%(part)s is not unit:factor or unit:factor:barcode", part=repr(part)))
             continue
         units.append(
             {
@@ -587,13 +628,13 @@ def _parse_row(  # noqa: PLR0912, PLR0915 - one column after the other, each wit
         match = _PRICE.fullmatch(part)
         amount = _decimal(match.group(4)) if match else None
         if match is None or amount is None:
-            bad("prices", f"{part!r} is not list:unit=price (or list:unit@BRANCH=price)")
+            bad("prices", _("%(part)s is not list:unit=price (or list:unit@BRANCH=price)", part=repr(part)))
             continue
         branch_id = None
         if match.group(3):
             branch_id = branch_ids.get(match.group(3))
             if branch_id is None:
-                bad("prices", f"no branch with the code {match.group(3)}")
+                bad("prices", _("no branch with the code %(code)s", code=match.group(3)))
                 continue
         prices.append(
             {"price_list": match.group(1), "unit": match.group(2), "price": amount, "branch_id": branch_id}
@@ -604,27 +645,38 @@ def _parse_row(  # noqa: PLR0912, PLR0915 - one column after the other, each wit
         try:
             bundle = _bundle_decoder.decode(cell["bundle"])
         except msgspec.DecodeError as exc:
-            bad("bundle", f"not a list of combo groups ({exc})")
+            bad("bundle", _("not a list of combo groups (%(why)s)", why=str(exc)))
         else:
             if not bundle:
-                bad("bundle", "a combo needs at least one group")
+                bad("bundle", _("a combo needs at least one group"))
             for group in bundle:
                 if not group.items:
-                    bad("bundle", f"group {group.code} has no items")
+                    bad("bundle", _("group %(code)s has no items", code=group.code))
                 elif group.kind == "choice" and not 1 <= group.choose <= len(group.items):
                     bad(
                         "bundle",
-                        f"group {group.code} cannot choose {group.choose} of {len(group.items)} items",
+                        _(
+                            "group %(code)s cannot choose %(n)s of %(m)s items",
+                            code=group.code,
+                            n=group.choose,
+                            m=len(group.items),
+                        ),
                     )
                 if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", group.code) or not group.name.strip():
-                    bad("bundle", f"group {group.code!r} needs a code (a-z, 0-9, _) and a name")
+                    bad(
+                        "bundle",
+                        _("group %(code)s needs a code (a-z, 0-9, _) and a name", code=repr(group.code)),
+                    )
                 for item in group.items:
                     qty = item.qty
                     if not qty.is_finite() or qty <= 0 or qty > 1000 or places(qty) > 3:
-                        bad("bundle", f"{item.sku}: quantity must be above zero with at most 3 decimals")
+                        bad(
+                            "bundle",
+                            _("%(sku)s: quantity must be above zero with at most 3 decimals", sku=item.sku),
+                        )
                     problem = price_problem(item.extra_price, money.all_branches)
                     if problem is not None:
-                        bad("bundle", f"{item.sku}: extra price {problem}")
+                        bad("bundle", _("%(sku)s: extra price %(problem)s", sku=item.sku, problem=problem))
 
     data: ProductIn | None = None
     try:

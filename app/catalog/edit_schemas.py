@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.lib.fields import Checked, EditedAmount, Qty
+
 PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 CategoryCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -51,22 +53,22 @@ class AdminCategoryOut(msgspec.Struct, kw_only=True):
     products: int
 
 
-class UnitIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class UnitIn(Checked, forbid_unknown_fields=True, kw_only=True):
     unit: UnitCode
     # Base units in one of this unit: 6 for a six-pack of a piece product; the base unit itself is 1.
-    factor: Decimal
+    factor: Qty
     barcode: Barcode | None = None
 
 
-class PriceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PriceIn(Checked, forbid_unknown_fields=True, kw_only=True):
     price_list: str
     unit: UnitCode
-    price: Decimal
+    price: EditedAmount
     # None: every branch; a branch id: that branch's own price, which wins over the all-branch one.
     branch_id: PositiveId | None = None
 
 
-class ProductIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ProductIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """A whole product: units and prices replace the previous ones."""
 
     sku: Sku
@@ -75,7 +77,7 @@ class ProductIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     base_unit: Literal["piece", "kg", "package"]
     # The base unit's barcode.
     barcode: Barcode | None = None
-    tax_rate: Decimal
+    tax_rate: EditedAmount
     station_code: StationCode
     active: bool = True
     stock_tracked: bool = False
@@ -88,7 +90,7 @@ class ProductIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class AdminUnitOut(msgspec.Struct, kw_only=True):
     unit: str
-    factor: Decimal
+    factor: Qty
     barcode: str | None
 
 
@@ -106,7 +108,7 @@ class AdminProductOut(msgspec.Struct, kw_only=True):
     category_id: int
     base_unit: str
     barcode: str | None
-    tax_rate: Decimal
+    tax_rate: EditedAmount
     station_code: str
     active: bool
     stock_tracked: bool
@@ -124,12 +126,12 @@ class AdminProductPage(msgspec.Struct, kw_only=True):
     total: int
 
 
-class BulkPriceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BulkPriceIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """Change the prices of some products at once: `percent` adds value % (negative lowers), `fixed` adds
     value in money. Without `apply` nothing is written: the answer is the preview."""
 
     mode: Literal["percent", "fixed"]
-    value: Decimal
+    value: EditedAmount
     product_ids: Annotated[list[PositiveId], msgspec.Meta(max_length=5000)] | None = None
     category_id: PositiveId | None = None
     price_list: str | None = None

@@ -49,6 +49,7 @@ from app.db.models.catalog import PRICE_LISTS
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import quantum
 from app.lib.params import count_rows, search_text
 
@@ -79,7 +80,9 @@ class MenuEditor(ScopedService):
         name = _one_line(data.name, "name")
         taken = await self.session.scalar(select(Category.id).where(Category.code == data.code))
         if taken is not None:
-            raise conflict(f"code: category {data.code!r} exists already", field="code", category_id=taken)
+            raise conflict(
+                _("code: category %(code)s exists already", code=data.code), field="code", category_id=taken
+            )
         sort_order = data.sort_order
         if sort_order is None:
             sort_order = (
@@ -120,7 +123,7 @@ class MenuEditor(ScopedService):
     async def reorder_categories(self, *, data: CategoryOrder, actor: SessionUser) -> list[AdminCategoryOut]:
         rows = {c.id: c for c in await self.session.scalars(select(Category).with_for_update())}
         if sorted(data.ids) != sorted(rows):
-            raise unprocessable("ids", "list every category exactly once")
+            raise unprocessable("ids", _("list every category exactly once"))
         before = {c.code: c.sort_order for c in rows.values()}
         for position, category_id in enumerate(data.ids):
             rows[category_id].sort_order = position
@@ -135,7 +138,11 @@ class MenuEditor(ScopedService):
         used = await count_rows(self.session, select(Product.id).where(Product.category_id == category.id))
         if used:
             raise conflict(
-                f"{category.name} still has {used} products; move them to another category first",
+                _(
+                    "%(name)s still has %(n)s products; move them to another category first",
+                    name=category.name,
+                    n=used,
+                ),
                 reason="has_products",
                 products=used,
             )
@@ -149,7 +156,7 @@ class MenuEditor(ScopedService):
     async def _category(self, category_id: int) -> Category:
         category = await self.session.get(Category, category_id, with_for_update=True)
         if category is None:
-            raise NotFoundException(detail="Category not found")
+            raise NotFoundException(detail=_("Category not found"))
         return category
 
     # ------------------------------------------------------------------ products
@@ -203,7 +210,7 @@ class MenuEditor(ScopedService):
             .execution_options(populate_existing=True)
         )
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         return (await self._outs([product]))[0]
 
     async def create_product(self, *, data: ProductIn, actor: SessionUser) -> AdminProductOut:
@@ -249,7 +256,12 @@ class MenuEditor(ScopedService):
         )
         if open_orders:
             raise _refused(
-                f"{product.name} is on {open_orders} open orders; deactivate it instead", "open_orders"
+                _(
+                    "%(name)s is on %(n)s open orders; deactivate it instead",
+                    name=product.name,
+                    n=open_orders,
+                ),
+                "open_orders",
             )
         on_hand = await self.session.scalar(
             select(func.sum(ProductStock.qty)).where(
@@ -258,7 +270,12 @@ class MenuEditor(ScopedService):
         )
         if on_hand:
             raise _refused(
-                f"{product.name} has {plain(on_hand)} {product.base_unit} in stock; deactivate it instead",
+                _(
+                    "%(name)s has %(qty)s %(unit)s in stock; deactivate it instead",
+                    name=product.name,
+                    qty=plain(on_hand),
+                    unit=product.base_unit,
+                ),
                 "in_stock",
             )
         combo = await self.session.scalar(
@@ -270,12 +287,21 @@ class MenuEditor(ScopedService):
         )
         if combo is not None:
             raise _refused(
-                f"{product.name} is part of the combo {combo}; take it out of the combo first", "in_combo"
+                _(
+                    "%(name)s is part of the combo %(combo)s; take it out of the combo first",
+                    name=product.name,
+                    combo=combo,
+                ),
+                "in_combo",
             )
         sold = await count_rows(self.session, select(OrderLine.id).where(OrderLine.product_id == product.id))
         if sold:
             raise _refused(
-                f"{product.name} was sold on {sold} past order lines that keep pointing at it; deactivate it instead",
+                _(
+                    "%(name)s was sold on %(n)s past order lines that keep pointing at it; deactivate it instead",
+                    name=product.name,
+                    n=sold,
+                ),
                 "sold_before",
             )
         before = await snapshot(self.session, product)
@@ -335,7 +361,7 @@ class MenuEditor(ScopedService):
     async def image(self, product_id: int, digest: str) -> ProductImage:
         row = await self.session.get(ProductImage, product_id)
         if row is None or row.digest != digest:
-            raise NotFoundException(detail="Picture not found")
+            raise NotFoundException(detail=_("Picture not found"))
         return row
 
     # ------------------------------------------------------------------ bulk prices
@@ -343,14 +369,16 @@ class MenuEditor(ScopedService):
     async def bulk_prices(self, *, data: BulkPriceIn, actor: SessionUser) -> BulkPriceOut:
         """The all-branch and branch prices the selection covers, before and after; written with `apply`."""
         if data.product_ids is None and data.category_id is None:
-            raise unprocessable("product_ids", "choose products or a category")
+            raise unprocessable("product_ids", _("choose products or a category"))
         if data.price_list is not None and data.price_list not in PRICE_LISTS:
-            raise unprocessable("price_list", f"unknown price list; use one of {', '.join(PRICE_LISTS)}")
+            raise unprocessable(
+                "price_list", _("unknown price list; use one of %(lists)s", lists=", ".join(PRICE_LISTS))
+            )
         value = data.value
         if not value.is_finite() or abs(value) >= (
             Decimal(1000) if data.mode == "percent" else Decimal(10) ** 9
         ):
-            raise unprocessable("value", "is not a plausible change")
+            raise unprocessable("value", _("is not a plausible change"))
         money = await money_rules(self.session)
         filters: list[ColumnElement[bool]] = []
         if data.product_ids is not None:
@@ -383,7 +411,14 @@ class MenuEditor(ScopedService):
             if problem is not None:
                 raise unprocessable(
                     "value",
-                    f"the {price.price_list} price of {sku} ({price.unit}) would be {after}: {problem}",
+                    _(
+                        "the %(list)s price of %(sku)s (%(unit)s) would be %(after)s: %(problem)s",
+                        list=price.price_list,
+                        sku=sku,
+                        unit=price.unit,
+                        after=after,
+                        problem=problem,
+                    ),
                 )
             before = _trim(price.price, allowed)
             rows.append(
@@ -429,7 +464,7 @@ class MenuEditor(ScopedService):
             .with_for_update()
         )
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         return product
 
     async def _check(self, data: ProductIn, *, product_id: int | None) -> None:
@@ -437,13 +472,18 @@ class MenuEditor(ScopedService):
         if problems:
             raise unprocessable(problems[0].field, problems[0].message)
         if await self.session.get(Category, data.category_id) is None:
-            raise unprocessable("category_id", f"no category {data.category_id}")
+            raise unprocessable("category_id", _("no category %(id)s", id=data.category_id))
         owner = await self.session.scalar(
             select(Product).where(Product.sku == data.sku, Product.id != product_id)
         )
         if owner is not None:
             raise conflict(
-                f"sku: {data.sku} is already the SKU of {owner.name} (product {owner.id})",
+                _(
+                    "sku: %(sku)s is already the SKU of %(name)s (product %(id)s)",
+                    sku=data.sku,
+                    name=owner.name,
+                    id=owner.id,
+                ),
                 field="sku",
                 product_id=owner.id,
                 product_name=owner.name,
@@ -452,7 +492,13 @@ class MenuEditor(ScopedService):
             holder = await barcode_owner(self.session, code, exclude=product_id)
             if holder is not None:
                 raise conflict(
-                    f"{field}: barcode {code} already belongs to {holder.name} (product {holder.id})",
+                    _(
+                        "%(field)s: barcode %(code)s already belongs to %(name)s (product %(id)s)",
+                        field=field,
+                        code=code,
+                        name=holder.name,
+                        id=holder.id,
+                    ),
                     field=field,
                     product_id=holder.id,
                     product_name=holder.name,
@@ -474,7 +520,12 @@ class MenuEditor(ScopedService):
         )
         if combo is not None:
             raise conflict(
-                f"units: the combo {combo} uses {product.name} by the {dropped[0]}; keep that unit",
+                _(
+                    "units: the combo %(combo)s uses %(name)s by the %(unit)s; keep that unit",
+                    combo=combo,
+                    name=product.name,
+                    unit=dropped[0],
+                ),
                 field="units",
             )
 
@@ -668,7 +719,7 @@ def _refused(reason_text: str, reason: str) -> Exception:
 def _one_line(value: str, field: str) -> str:
     text = value.strip()
     if not text or any(ord(c) < 32 for c in text):
-        raise unprocessable(field, "must be text on one line")
+        raise unprocessable(field, _("must be text on one line"))
     return text
 
 

@@ -14,6 +14,7 @@ import warnings
 from PIL import Image, UnidentifiedImageError
 
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Bigger than any tile or card shows; keeps each stored picture to tens of kilobytes.
@@ -37,9 +38,11 @@ class StoredImage:
 def prepare_image(raw: bytes) -> StoredImage:
     """The upload as the WebP that is stored, or a 422 saying why it is not a picture we take."""
     if not raw:
-        raise unprocessable("image", "the file is empty")
+        raise unprocessable("image", _("the file is empty"))
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise unprocessable("image", f"the file is {_mb(len(raw))} MB; a picture may be at most 2 MB")
+        raise unprocessable(
+            "image", _("the file is %(size)s MB; a picture may be at most 2 MB", size=_mb(len(raw)))
+        )
     try:
         with warnings.catch_warnings():
             # Pillow warns (and our tests turn warnings into errors) on large canvases: checked below instead.
@@ -50,16 +53,23 @@ def prepare_image(raw: bytes) -> StoredImage:
                 probe.verify()
             if kind not in ACCEPTED_FORMATS:
                 raise unprocessable(
-                    "image", f"{kind or 'this'} files are not accepted; use JPEG, PNG or WebP"
+                    "image", _("%(kind)s files are not accepted; use JPEG, PNG or WebP", kind=kind or "?")
                 )
             if width * height > MAX_PIXELS:
-                raise unprocessable("image", f"the picture is {width} x {height} pixels; that is too large")
+                raise unprocessable(
+                    "image",
+                    _(
+                        "the picture is %(width)s x %(height)s pixels; that is too large",
+                        width=width,
+                        height=height,
+                    ),
+                )
             with Image.open(io.BytesIO(raw)) as picture:
                 picture.load()
                 converted = picture.convert("RGBA" if _has_alpha(picture) else "RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise unprocessable(
-            "image", "the file is not a picture Passline can read (JPEG, PNG or WebP)"
+            "image", _("the file is not a picture Passline can read (JPEG, PNG or WebP)")
         ) from None
     converted.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.db.models.catalog import PRICE_LISTS
+from app.lib.i18n import _
 from app.lib.money import places
 
 if TYPE_CHECKING:
@@ -43,11 +44,11 @@ class Money:
 def product_problems(data: ProductIn, money: Money) -> list[Problem]:  # noqa: PLR0912 - one rule after another
     problems: list[Problem] = []
     if not data.name.strip() or any(ord(c) < 32 for c in data.name):
-        problems.append(Problem("name", "must be text on one line"))
+        problems.append(Problem("name", _("must be text on one line")))
     rate = data.tax_rate
     if not rate.is_finite() or rate < 0 or rate >= 100 or places(rate) > TAX_PLACES:
         problems.append(
-            Problem("tax_rate", "must be a percentage from 0 to under 100 with at most 2 decimals")
+            Problem("tax_rate", _("must be a percentage from 0 to under 100 with at most 2 decimals"))
         )
 
     units: set[str] = {data.base_unit}
@@ -56,16 +57,23 @@ def product_problems(data: ProductIn, money: Money) -> list[Problem]:  # noqa: P
         factor = unit.factor
         if unit.unit == data.base_unit:
             if factor != 1:
-                problems.append(Problem(f"{at}.factor", f"the base unit {unit.unit} is 1 of itself"))
+                problems.append(
+                    Problem(f"{at}.factor", _("the base unit %(unit)s is 1 of itself", unit=unit.unit))
+                )
             elif unit.barcode is not None and data.barcode not in {None, unit.barcode}:
-                problems.append(Problem(f"{at}.barcode", "the base unit's barcode is the product's barcode"))
+                problems.append(
+                    Problem(f"{at}.barcode", _("the base unit's barcode is the product's barcode"))
+                )
         elif unit.unit in units:
-            problems.append(Problem(f"{at}.unit", f"unit {unit.unit} is listed twice"))
+            problems.append(Problem(f"{at}.unit", _("unit %(unit)s is listed twice", unit=unit.unit)))
         elif not factor.is_finite() or factor <= 0 or factor > MAX_FACTOR or places(factor) > FACTOR_PLACES:
-            problems.append(Problem(f"{at}.factor", "must be above zero with at most 3 decimals"))
+            problems.append(Problem(f"{at}.factor", _("must be above zero with at most 3 decimals")))
         elif data.base_unit in WHOLE_UNITS and factor != factor.to_integral_value():
             problems.append(
-                Problem(f"{at}.factor", f"a {data.base_unit} product's units hold whole {data.base_unit}s")
+                Problem(
+                    f"{at}.factor",
+                    _("the units of a %(unit)s product hold whole base units", unit=data.base_unit),
+                )
             )
         units.add(unit.unit)
 
@@ -75,14 +83,26 @@ def product_problems(data: ProductIn, money: Money) -> list[Problem]:  # noqa: P
         key = (price.price_list, price.unit, price.branch_id)
         if price.price_list not in PRICE_LISTS:
             problems.append(
-                Problem(f"{at}.price_list", f"unknown price list; use one of {', '.join(PRICE_LISTS)}")
+                Problem(
+                    f"{at}.price_list",
+                    _("unknown price list; use one of %(lists)s", lists=", ".join(PRICE_LISTS)),
+                )
             )
         elif price.unit not in units:
-            problems.append(Problem(f"{at}.unit", f"the product has no unit {price.unit}"))
+            problems.append(Problem(f"{at}.unit", _("the product has no unit %(unit)s", unit=price.unit)))
         elif price.branch_id is not None and price.branch_id not in money.by_branch:
-            problems.append(Problem(f"{at}.branch_id", f"no branch {price.branch_id}"))
+            problems.append(Problem(f"{at}.branch_id", _("no branch %(id)s", id=price.branch_id)))
         elif key in seen:
-            problems.append(Problem(at, f"{price.price_list} price of a {price.unit} is listed twice"))
+            problems.append(
+                Problem(
+                    at,
+                    _(
+                        "the %(list)s price of a %(unit)s is listed twice",
+                        list=price.price_list,
+                        unit=price.unit,
+                    ),
+                )
+            )
         else:
             problem = price_problem(price.price, _places_for(money, price.branch_id))
             if problem is not None:
@@ -93,13 +113,13 @@ def product_problems(data: ProductIn, money: Money) -> list[Problem]:  # noqa: P
 
 def price_problem(price: Decimal, allowed_places: int) -> str | None:
     if not price.is_finite():
-        return "must be a number"
+        return _("must be a number")
     if price < 0:
-        return "must not be negative"
+        return _("must not be negative")
     if price >= MAX_PRICE:
-        return "is not a plausible price"
+        return _("is not a plausible price")
     if places(price) > allowed_places:
-        return f"has more than {allowed_places} decimal places"
+        return _("has more than %(n)s decimal places", n=allowed_places)
     return None
 
 

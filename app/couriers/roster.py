@@ -16,6 +16,8 @@ from app.db.models import BranchMembership, Courier, Territory, UserRole
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.fields import Checked, EditedAmount
+from app.lib.i18n import _
 from app.lib.money import places
 
 if TYPE_CHECKING:
@@ -27,11 +29,11 @@ MAX_FEE = Decimal(100_000)
 MONEY_PLACES = 2
 
 
-class TerritoryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TerritoryIn(Checked, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
-    delivery_charge: Decimal
-    courier_fee: Decimal
+    delivery_charge: EditedAmount
+    courier_fee: EditedAmount
     active: bool = True
 
 
@@ -75,15 +77,15 @@ class Roster(ScopedService):
     ) -> TerritoryRow:
         for field, value in (("delivery_charge", data.delivery_charge), ("courier_fee", data.courier_fee)):
             if not value.is_finite() or value < 0 or value >= MAX_FEE or places(value) > MONEY_PLACES:
-                raise unprocessable(field, "must be zero or more with at most 2 decimals")
+                raise unprocessable(field, _("must be zero or more with at most 2 decimals"))
         taken = await self.session.scalar(
             select(Territory.id).where(Territory.code == data.code, Territory.id != (territory_id or 0))
         )
         if taken is not None:
-            raise conflict(f"code: a territory {data.code} exists", field="code")
+            raise conflict(_("code: a territory %(code)s exists", code=data.code), field="code")
         row = Territory() if territory_id is None else await self.session.get(Territory, territory_id)
         if row is None:
-            raise NotFoundException(detail="Territory not found")
+            raise NotFoundException(detail=_("Territory not found"))
         before = None if territory_id is None else _territory_data(row)
         row.code = data.code
         row.name = data.name.strip()
@@ -123,7 +125,7 @@ class Roster(ScopedService):
             else await self.session.get(Courier, courier_id)
         )
         if row is None or row.branch_id != branch_id:
-            raise NotFoundException(detail="Courier not found")
+            raise NotFoundException(detail=_("Courier not found"))
         if data.user_id is not None:
             await self._check_login(branch_id, data.user_id, courier_id)
         before = None if courier_id is None else _courier_data(row)
@@ -156,12 +158,12 @@ class Roster(ScopedService):
             )
         )
         if is_courier is None or in_branch is None:
-            raise unprocessable("user_id", "link a login with the courier role in this branch")
+            raise unprocessable("user_id", _("link a login with the courier role in this branch"))
         other = await self.session.scalar(
             select(Courier.name).where(Courier.user_id == user_id, Courier.id != (courier_id or 0))
         )
         if other is not None:
-            raise conflict(f"user_id: that login is already {other}'s", field="user_id")
+            raise conflict(_("user_id: that login is already %(other)s's", other=other), field="user_id")
 
     def _audit(
         self,

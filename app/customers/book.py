@@ -40,6 +40,7 @@ from app.db.models import (
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import places
 from app.lib.params import MAX_PAGE_SIZE, PageRequest, count_rows, search_text
 
@@ -122,7 +123,7 @@ class CustomerBook(ScopedService):
             filters.append(or_(*matches))
         if branch_id is not None:
             if not user.can_see_branch(branch_id):
-                raise NotFoundException(detail="Branch not found")
+                raise NotFoundException(detail=_("Branch not found"))
             filters.append(
                 or_(
                     Customer.home_branch_id == branch_id,
@@ -243,7 +244,12 @@ class CustomerBook(ScopedService):
         for i, phone in enumerate(phones):
             if phone in taken:
                 raise conflict(
-                    f"phones[{i}]: {phone} already belongs to customer {taken[phone]}; merge them instead",
+                    _(
+                        "phones[%(index)s]: %(phone)s already belongs to customer %(customer)s; merge them instead",
+                        index=i,
+                        phone=phone,
+                        customer=taken[phone],
+                    ),
                     field=f"phones[{i}]",
                     customer_id=taken[phone],
                 )
@@ -281,7 +287,7 @@ class CustomerBook(ScopedService):
 
     async def merge(self, *, into_id: int, source_id: int, actor: SessionUser) -> CustomerRecord:
         if into_id == source_id:
-            raise unprocessable("source_id", "a customer cannot be merged into themselves")
+            raise unprocessable("source_id", _("a customer cannot be merged into themselves"))
         # Both locked in id order, so two managers merging the same pair the other way round cannot deadlock.
         first, second = sorted((into_id, source_id))
         locked = {
@@ -367,7 +373,11 @@ class CustomerBook(ScopedService):
         customer.anonymised_at = dt.datetime.now(dt.UTC)
         # The audit keeps that it happened and to which record, not who the person was.
         self._audit(
-            "customer.anonymise", customer.id, actor, before={"id": customer.id}, after={"anonymised": True}
+            "customer.anonymise",
+            customer.id,
+            actor,
+            before={"id": customer.id},
+            after={"anonymised": True},
         )
         await self.session.commit()
         return DeleteOut(id=customer_id, outcome="anonymised")
@@ -416,7 +426,7 @@ class CustomerBook(ScopedService):
             stmt = stmt.with_for_update(of=Customer)
         customer = await self.session.scalar(stmt)
         if customer is None:
-            raise NotFoundException(detail="Customer not found")
+            raise NotFoundException(detail=_("Customer not found"))
         return customer
 
     def _audit(self, action: str, customer_id: int, actor: SessionUser, *, before: Any, after: Any) -> None:
@@ -436,7 +446,7 @@ def _all(n: int) -> PageRequest:
 
 def _check_credit(value: Decimal) -> None:
     if not value.is_finite() or value < 0 or value >= MAX_CREDIT or places(value) > 2:
-        raise unprocessable("credit_limit", "must be zero or more, with at most 2 decimals")
+        raise unprocessable("credit_limit", _("must be zero or more, with at most 2 decimals"))
 
 
 def _two(value: Decimal) -> Decimal:

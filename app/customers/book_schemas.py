@@ -11,17 +11,22 @@ from typing import Annotated
 import msgspec
 
 from app.customers.schemas import AddressOut, CustomerCreate, PhoneOut
+from app.lib.fields import Checked, EditedAmount
 from app.lib.params import MAX_ID
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
-class CustomerEdit(CustomerCreate, forbid_unknown_fields=True, kw_only=True):
+class CustomerEdit(CustomerCreate, Checked, forbid_unknown_fields=True, kw_only=True):
     """The whole record: phones and addresses replace the previous ones."""
 
-    credit_limit: Decimal = Decimal(0)
+    credit_limit: EditedAmount = Decimal(0)
     note: Note = ""
+
+    def __post_init__(self) -> None:
+        CustomerCreate.__post_init__(self)
+        Checked.__post_init__(self)
 
 
 class CustomerRow(msgspec.Struct, kw_only=True):

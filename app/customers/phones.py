@@ -10,6 +10,8 @@ import re
 
 import phonenumbers
 
+from app.lib.i18n import _
+
 # What the database CHECK on customer_phones.phone accepts.
 STORED_PHONE = re.compile(r"\+?[0-9]{5,17}")
 # Separators people type or paste: "+20 100-555 0001", "(02) 2735.0005".
@@ -61,13 +63,15 @@ def to_e164(raw: str, region: str | None) -> str:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         if region is None and not raw.startswith("+"):
-            msg = f"{raw} needs its country code (like +20 …): the branch's country is not set"
+            msg = _("%(raw)s needs its country code (like +20 …): the branch's country is not set", raw=raw)
             raise PhoneNumberError(msg) from None
-        msg = f"{raw} is not a phone number"
+        msg = _("%(raw)s is not a phone number", raw=raw)
         raise PhoneNumberError(msg) from None
     if not phonenumbers.is_valid_number(parsed):
-        where = f" in {region}" if region and not raw.startswith("+") else ""
-        msg = f"{raw} is not a valid phone number{where}"
+        if region and not raw.startswith("+"):
+            msg = _("%(raw)s is not a valid phone number in %(country)s", raw=raw, country=region)
+        else:
+            msg = _("%(raw)s is not a valid phone number", raw=raw)
         raise PhoneNumberError(msg)
     e164: str = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164

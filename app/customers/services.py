@@ -19,6 +19,7 @@ from app.customers.phones import PhoneNumberError, normalise_phone, phone_search
 from app.customers.schemas import AddressOut, CustomerCreate, CustomerOut, CustomerPage, PhoneOut
 from app.db.models import Branch, Customer, CustomerAddress, CustomerPhone, Territory
 from app.lib import audit
+from app.lib.i18n import _
 from app.lib.params import count_rows, search_text
 
 if TYPE_CHECKING:
@@ -138,7 +139,12 @@ class CustomerService:
         index, phone = next((i, p) for i, p in enumerate(phones) if p in owners)
         raise HTTPException(
             status_code=HTTP_409_CONFLICT,
-            detail=f"phones[{index}]: {phone} already belongs to customer {owners[phone]}",
+            detail=_(
+                "phones[%(index)s]: %(phone)s already belongs to customer %(customer)s",
+                index=index,
+                phone=phone,
+                customer=owners[phone],
+            ),
             extra={"field": f"phones[{index}]", "phone": phone, "customer_id": owners[phone]},
         )
 
@@ -164,7 +170,7 @@ class CustomerService:
             field = f"addresses[{i}].territory_id"
             raise HTTPException(
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"{field}: {problem}",
+                detail=_("%(field)s: %(problem)s", field=field, problem=problem),
                 extra=[{"message": problem, "key": field, "source": "body"}],
             )
 
@@ -174,10 +180,10 @@ async def phone_region(session: AsyncSession, user: SessionUser, branch_id: int 
     user's branches; None when that is ambiguous (then only +… numbers are understood)."""
     if branch_id is not None:
         if not user.can_see_branch(branch_id):
-            raise HTTPException(status_code=404, detail="Branch not found")
+            raise HTTPException(status_code=404, detail=_("Branch not found"))
         branch = await session.get(Branch, branch_id)
         if branch is None:
-            raise HTTPException(status_code=404, detail="Branch not found")
+            raise HTTPException(status_code=404, detail=_("Branch not found"))
         return branch.country
     stmt = select(Branch.country).where(Branch.active.is_(True)).distinct()
     if not user.all_branches:
@@ -195,14 +201,14 @@ def international(phones: list[str], region: str | None, *, field: str = "phones
         except PhoneNumberError as exc:
             raise HTTPException(
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"{field}[{i}]: {exc}",
+                detail=_("%(field)s[%(index)s]: %(exc)s", field=field, index=i, exc=exc),
                 extra=[{"message": str(exc), "key": f"{field}[{i}]", "source": "body"}],
             ) from None
         if e164 in out:
             raise HTTPException(
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"{field}[{i}]: {e164} is listed twice",
-                extra=[{"message": "listed twice", "key": f"{field}[{i}]", "source": "body"}],
+                detail=_("%(field)s[%(index)s]: %(e164)s is listed twice", field=field, index=i, e164=e164),
+                extra=[{"message": str(_("listed twice")), "key": f"{field}[{i}]", "source": "body"}],
             )
         out.append(e164)
     return out

@@ -24,6 +24,7 @@ from app.db.models.staff import ROLES
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.params import count_rows, search_text
 from app.lib.security import hash_password
 from app.staff.people_schemas import (
@@ -50,11 +51,11 @@ if TYPE_CHECKING:
 ADMIN = "admin"
 # What a custom role may be made of: everything a fixed role opens, except admin.
 PERMISSIONS: dict[str, str] = {
-    "cashier": "Sell at the till",
-    "kitchen": "Work the kitchen screens",
-    "courier": "Deliver orders",
-    "manager": "Manage branches, menu, customers and staff",
-    "hr": "Staff records",
+    "cashier": _("Sell at the till"),
+    "kitchen": _("Work the kitchen screens"),
+    "courier": _("Deliver orders"),
+    "manager": _("Manage branches, menu, customers and staff"),
+    "hr": _("Staff records"),
 }
 
 
@@ -90,7 +91,7 @@ class PeopleService(ScopedService):
             )
         if branch_id is not None:
             if not actor.can_see_branch(branch_id):
-                raise NotFoundException(detail="Branch not found")
+                raise NotFoundException(detail=_("Branch not found"))
             filters.append(
                 User.id.in_(select(BranchMembership.user_id).where(BranchMembership.branch_id == branch_id))
             )
@@ -123,7 +124,7 @@ class PeopleService(ScopedService):
     async def create(self, *, actor: SessionUser, data: UserIn) -> PersonOut:
         await self._check_grants(actor, data.roles, data.custom_role_ids, data.branch_ids)
         if await self.session.scalar(select(User.id).where(User.username == data.username)) is not None:
-            raise conflict(f"username: {data.username} is taken", field="username")
+            raise conflict(_("username: %(username)s is taken", username=data.username), field="username")
         await self._refuse_taken_code(data.employee_code, None)
         user = User(
             username=data.username,
@@ -155,7 +156,7 @@ class PeopleService(ScopedService):
     async def set_active(self, *, actor: SessionUser, user_id: int, active: bool) -> SessionsEnded:
         user = await self._target(actor, user_id)
         if user.id == actor.user_id and not active:
-            raise unprocessable("user_id", "you cannot deactivate yourself")
+            raise unprocessable("user_id", _("you cannot deactivate yourself"))
         before = await self._snapshot(user)
         user.is_active = active
         return await self._finish(
@@ -187,7 +188,8 @@ class PeopleService(ScopedService):
     # ------------------------------------------------------------------ custom roles
 
     def permissions(self) -> list[PermissionOut]:
-        return [PermissionOut(code=code, label=label) for code, label in PERMISSIONS.items()]
+        # Rendered now, in the request's language.
+        return [PermissionOut(code=code, label=str(label)) for code, label in PERMISSIONS.items()]
 
     async def custom_roles(self) -> list[CustomRoleOut]:
         counts = dict(
@@ -207,26 +209,26 @@ class PeopleService(ScopedService):
         self, *, actor: SessionUser, role_id: int | None, data: CustomRoleIn
     ) -> CustomRoleOut:
         if ADMIN not in actor.roles:
-            raise PermissionDeniedException(detail="Only an admin defines roles")
+            raise PermissionDeniedException(detail=_("Only an admin defines roles"))
         name = data.name.strip()
         unknown = sorted(set(data.permissions) - PERMISSIONS.keys())
         if unknown or not name:
             raise unprocessable(
                 "permissions" if unknown else "name",
-                f"unknown permissions {unknown}" if unknown else "must not be blank",
+                _("unknown permissions %(unknown)s", unknown=unknown) if unknown else _("must not be blank"),
             )
         taken = await self.session.scalar(
             select(CustomRole.id).where(CustomRole.name == name, CustomRole.id != (role_id or 0))
         )
         if taken is not None:
-            raise conflict(f"name: a role named {name} exists", field="name")
+            raise conflict(_("name: a role named %(name)s exists", name=name), field="name")
         row = (
             CustomRole(name=name)
             if role_id is None
             else await self.session.get(CustomRole, role_id, with_for_update=True)
         )
         if row is None:
-            raise NotFoundException(detail="Role not found")
+            raise NotFoundException(detail=_("Role not found"))
         before = None if role_id is None else {"name": row.name, "permissions": list(row.permissions)}
         row.name = name
         row.permissions = sorted(set(data.permissions))
@@ -275,16 +277,16 @@ class PeopleService(ScopedService):
             stmt = stmt.with_for_update(of=User)
         user = await self.session.scalar(stmt)
         if user is None:
-            raise NotFoundException(detail="User not found")
+            raise NotFoundException(detail=_("User not found"))
         if not scoped or ADMIN in actor.roles:
             return user
         roles = {r.role for r in user.roles}
         if ADMIN in roles:
             if touch:
-                raise PermissionDeniedException(detail="Only an admin changes an admin's account")
-            raise NotFoundException(detail="User not found")
+                raise PermissionDeniedException(detail=_("Only an admin changes an admin's account"))
+            raise NotFoundException(detail=_("User not found"))
         if not {m.branch_id for m in user.memberships} & set(actor.branch_ids):
-            raise NotFoundException(detail="User not found")
+            raise NotFoundException(detail=_("User not found"))
         return user
 
     async def _check_grants(
@@ -298,26 +300,29 @@ class PeopleService(ScopedService):
     ) -> None:
         unknown = sorted(set(roles) - set(ROLES))
         if unknown:
-            raise unprocessable("roles", f"unknown roles {unknown}; use {', '.join(ROLES)}")
+            raise unprocessable(
+                "roles",
+                _("unknown roles %(unknown)s; use %(roles)s", unknown=unknown, roles=", ".join(ROLES)),
+            )
         is_admin = ADMIN in actor.roles
         if ADMIN in roles and not is_admin:
-            raise PermissionDeniedException(detail="Only an admin grants the admin role")
+            raise PermissionDeniedException(detail=_("Only an admin grants the admin role"))
         if custom_role_ids:
             found = set(
                 await self.session.scalars(select(CustomRole.id).where(CustomRole.id.in_(custom_role_ids)))
             )
             missing = sorted(set(custom_role_ids) - found)
             if missing:
-                raise unprocessable("custom_role_ids", f"no roles {missing}")
+                raise unprocessable("custom_role_ids", _("no roles %(missing)s", missing=missing))
         if not roles and not custom_role_ids:
-            raise unprocessable("roles", "give the person at least one role")
+            raise unprocessable("roles", _("give the person at least one role"))
         known = set(await self.session.scalars(select(Branch.id).where(Branch.id.in_(branch_ids))))
         for i, branch_id in enumerate(branch_ids):
             if branch_id not in known or not actor.can_see_branch(branch_id):
-                raise NotFoundException(detail=f"branch_ids[{i}]: branch not found")
+                raise NotFoundException(detail=_("branch_ids[%(index)s]: branch not found", index=i))
         if not is_admin:
             if not branch_ids:
-                raise unprocessable("branch_ids", "a manager adds people to their own branches")
+                raise unprocessable("branch_ids", _("a manager adds people to their own branches"))
             if target is not None:
                 # A manager of one branch must not take a person off the branches only others manage.
                 elsewhere = {m.branch_id for m in target.memberships} - set(actor.branch_ids)
@@ -341,7 +346,9 @@ class PeopleService(ScopedService):
             select(User.username).where(User.employee_code == code, User.id != (user_id or 0))
         )
         if other is not None:
-            raise conflict(f"employee_code: {code} is {other}'s", field="employee_code")
+            raise conflict(
+                _("employee_code: %(code)s is %(other)s's", code=code, other=other), field="employee_code"
+            )
 
     async def _finish(
         self, action: str, user: User, actor: SessionUser, before: dict[str, Any], *, end_sessions: bool

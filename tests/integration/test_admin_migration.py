@@ -4,19 +4,44 @@ phones on file are rewritten in E.164 unless that would make two customers share
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
+import pytest
 from sqlalchemy import make_url
 
 from app.db.migrate import upgrade
-from tests.integration.test_migrations import empty_database_url  # noqa: F401 - the fixture, reused
+
+
+@pytest.fixture
+async def empty_database_url(pg_admin_dsn: str, database_name: str) -> AsyncIterator[str]:
+    """A throwaway database, named after the worker's so the end of the run removes it even if killed."""
+    name = f"{database_name}_bo_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield (
+            make_url(pg_admin_dsn)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        admin = await asyncpg.connect(pg_admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 async def test_existing_phones_are_rewritten_internationally_and_collisions_are_left_to_merge(
-    empty_database_url: str,  # noqa: F811 - the fixture imported above
+    empty_database_url: str,
 ) -> None:
     url = empty_database_url
-    await asyncio.to_thread(upgrade, url, "0008")
+    await asyncio.to_thread(upgrade, url, "0010")
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     db = await asyncpg.connect(dsn)
     try:
