@@ -12,13 +12,15 @@ Every change is audited with the account before and after (never a password, PIN
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, cast
 
+import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.auth.sessions import SessionStore
+from app.auth.sessions import SessionStore, SessionUser
 from app.db.models import Branch, BranchMembership, CustomRole, User, UserCustomRole, UserRole
 from app.db.models.staff import ROLES
 from app.lib import audit
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement
 
-    from app.auth.sessions import SessionUser
     from app.lib.params import PageRequest
 
 ADMIN = "admin"
@@ -355,8 +356,30 @@ class PeopleService(ScopedService):
     ) -> SessionsEnded:
         self._audit(action, user.id, actor, before=before, after=await self._snapshot(user))
         await self.session.commit()
-        ended = await self._sessions().revoke_user(user.id) if end_sessions else 0
+        ended = await self._end_sessions(user.id, actor) if end_sessions else 0
         return SessionsEnded(user=await self._out(user), sessions_ended=ended)
+
+    async def _end_sessions(self, user_id: int, actor: SessionUser) -> int:
+        if user_id != actor.user_id:
+            return await self._sessions().revoke_user(user_id)
+        # Acting on yourself (your own password, your own second factor): your other sessions end, the one
+        # you are using stays, or the screen would sign you out in the middle of the click.
+        key = self.keys.user_sessions(user_id)
+        digests = await cast("Awaitable[set[bytes]]", self.redis.smembers(key))
+        ended = 0
+        for raw_digest in digests:
+            digest = raw_digest.decode()
+            raw = await self.redis.get(self.keys.session(digest))
+            if raw is not None:
+                try:
+                    if msgspec.json.decode(raw, type=SessionUser).csrf == actor.csrf:
+                        continue
+                except msgspec.DecodeError:
+                    pass
+                await self.redis.delete(self.keys.session(digest))
+                ended += 1
+            await cast("Awaitable[int]", self.redis.srem(key, digest))
+        return ended
 
     def _sessions(self) -> SessionStore:
         return SessionStore(

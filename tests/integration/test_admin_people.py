@@ -172,3 +172,18 @@ async def test_custom_roles_are_named_permission_sets_defined_by_admins(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app), base_url="http://t") as lead:
         body = await login(lead, "nadia", PASSWORD)
         assert body["user"]["roles"] == ["cashier", "kitchen"]
+
+
+async def test_changing_your_own_password_keeps_the_session_you_use(
+    client: httpx.AsyncClient, staff: dict[str, Any], asgi_app: Any
+) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app), base_url="http://t") as phone:
+        await login(phone, "boss")
+        await login(client, "boss")
+        response = await client.post(
+            f"/api/v1/admin/users/{staff['boss'].id}/password", json={"password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["sessions_ended"] == 1
+        assert (await client.get("/api/v1/auth/me")).status_code == 200
+        assert (await phone.get("/api/v1/auth/me")).status_code == 401
