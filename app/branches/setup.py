@@ -109,6 +109,9 @@ class BranchSetupOut(msgspec.Struct, kw_only=True):
     receipt_header: str
     receipt_footer: str
     active: bool
+    # The branch's default language and digits (set through PUT /api/v1/branches/{id}/locale).
+    language: str
+    digits: str
     tax_numbers: list[TaxNumberOut]
     stations: list[StationOut]
     state_limits: dict[str, Any]
@@ -309,6 +312,8 @@ class BranchSetup(ScopedService):
             receipt_header=branch.receipt_header,
             receipt_footer=branch.receipt_footer,
             active=branch.active,
+            language=branch.language,
+            digits=branch.digits,
             tax_numbers=[
                 TaxNumberOut(id=t.id, tax_number=t.tax_number, valid_from=t.valid_from, valid_to=t.valid_to)
                 for t in numbers

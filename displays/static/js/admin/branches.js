@@ -71,7 +71,7 @@ function open(branch) {
     field(t("Receipt footer"), h("textarea", { class: "input", text: branch.receipt_footer, attrs: { name: "receipt_footer", rows: "2" } }), "receipt_footer"),
     h("div", { class: "toolbar" }, h("span", { class: "spacer" }), h("button", { class: "btn btn-primary", text: t("Save settings"), attrs: { type: "submit", id: "save-settings" } })),
   );
-  box.append(settings, taxNumbers(branch), stations(branch), limits(branch));
+  box.append(settings, locale(branch), taxNumbers(branch), stations(branch), limits(branch));
 }
 
 async function saveSettings(event) {
@@ -101,6 +101,33 @@ async function saveSettings(event) {
 function replace(branch) {
   state.branches = state.branches.map((b) => (b.id === branch.id ? branch : b));
   open(branch);
+}
+
+function locale(branch) {
+  const language = h(
+    "select",
+    { class: "input" },
+    h("option", { text: "English", attrs: { value: "en", lang: "en", selected: branch.language === "en" } }),
+    h("option", { text: "العربية", attrs: { value: "ar", lang: "ar", selected: branch.language === "ar" } }),
+  );
+  const digits = h(
+    "select",
+    { class: "input" },
+    h("option", { text: t("Latin digits (0123)"), attrs: { value: "latn", selected: branch.digits === "latn" } }),
+    h("option", { text: t("Arabic digits (٠١٢٣)"), attrs: { value: "arab", selected: branch.digits === "arab" } }),
+  );
+  const save = async () => {
+    const r = await http.put(`/api/v1/branches/${branch.id}/locale`, { language: language.value, digits: digits.value });
+    if (!r.ok) return showError(r);
+    toast.ok(t("Saved. The branch's screens follow it unless a person chose their own language."));
+    replace({ ...branch, language: language.value, digits: digits.value });
+  };
+  return h(
+    "section",
+    {},
+    h("h3", { class: "as-subtitle", text: t("Language of the branch's screens and receipts") }),
+    h("div", { class: "as-line" }, field(t("Language"), language, "language", true), field(t("Digits"), digits, "digits", true), h("button", { class: "btn", text: t("Save language"), attrs: { type: "button", id: "save-locale" }, on: { click: save } })),
+  );
 }
 
 function taxNumbers(branch) {
