@@ -304,3 +304,24 @@ async def test_the_menu_editor_is_for_managers(client: httpx.AsyncClient, demo: 
     await login(client, "cashier", DEMO_PASSWORD)
     assert (await client.get("/api/v1/admin/products")).status_code == 403
     assert (await client.post("/api/v1/admin/products", json=new_product(demo))).status_code == 403
+
+
+async def test_a_combo_definition_is_announced_to_the_tills(
+    client: httpx.AsyncClient, demo: dict[str, Any], runtime: Any
+) -> None:
+    await as_manager(client)
+    combo = demo["product"]["CMB-001"]
+    body = {
+        "groups": [
+            {
+                "code": "main",
+                "name": "Burger",
+                "kind": "fixed",
+                "items": [{"product_id": demo["product"]["GRL-001"]}],
+            }
+        ]
+    }
+    response = await client.put(f"/api/v1/products/{combo}/bundle", json=body)
+    assert response.status_code == 200, response.text
+    for branch_id in demo["branch"].values():
+        assert await catalog_events(runtime, branch_id) == [{"kind": "combos", "product_ids": [str(combo)]}]
