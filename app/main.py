@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from app.admin import ADMIN_CONTROLLERS
 from app.alerts import AlertController, StateLimitController
 from app.auth.controllers import AuthController
 from app.auth.middleware import SessionMiddleware
@@ -105,6 +106,7 @@ def create_litestar(
             QueueController,
             ServiceTicketController,
             InvoiceController,
+            *ADMIN_CONTROLLERS,
             LanguageController,
             *DISPLAY_ROUTES,
             *static_files_routers(),

@@ -20,12 +20,14 @@ from app.branches.services import BranchService
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.lib.i18n import _
+from displays.admin_pages import ADMIN_SCREENS as BACK_OFFICE_SCREENS
 
 AnyRequest = Request[Any, Any, Any]
 MANAGERS = ("manager",)
 
 # (title, path, roles, what it is for): the admin hub's list, and the home page's.
 ADMIN_SCREENS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    *BACK_OFFICE_SCREENS,
     ("Courier cash", "/admin/courier-cash", MANAGERS, "balances, settle one delivery or all, slips, history"),
     ("Shifts and Z reports", "/admin/shifts", MANAGERS, "every till's shifts per branch, with their reports"),
     ("Displays", "/admin/devices", MANAGERS, "pair a queue TV or a kitchen tablet, revoke it"),

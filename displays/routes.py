@@ -26,6 +26,7 @@ from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.lib.i18n import _, current_language, translated
 from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays import pagekit
+from displays.admin_pages import ADMIN_PAGES
 from displays.assets import asset
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
@@ -400,6 +401,7 @@ DISPLAY_ROUTES = [
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
+DISPLAY_ROUTES += ADMIN_PAGES
 DISPLAY_ROUTES += [asset]
 
 

@@ -14,7 +14,8 @@ from app.auth import _lockout, totp
 from app.auth.guards import scope_to_branches
 from app.auth.schemas import BranchRef, Me, TotpChallenge
 from app.auth.sessions import SessionStore, SessionUser, token_digest
-from app.db.models import Branch, BranchMembership, User, UserRole
+from app.db.models import Branch, BranchMembership, CustomRole, User, UserCustomRole, UserRole
+from app.db.models.staff import ROLES
 from app.events import security as security_events
 from app.lib import audit, ratelimit
 from app.lib.i18n import _
@@ -239,9 +240,15 @@ class AuthService:
         )
 
     async def _roles(self, user_id: int) -> tuple[str, ...]:
-        return tuple(
-            sorted(await self.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+        roles = set(await self.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+        # Custom roles grant fixed roles (never admin): every guard keeps reading roles.
+        granted = await self.session.scalars(
+            select(func.unnest(CustomRole.permissions))
+            .join(UserCustomRole, UserCustomRole.role_id == CustomRole.id)
+            .where(UserCustomRole.user_id == user_id)
         )
+        roles |= {r for r in granted if r in ROLES and r != "admin"}
+        return tuple(sorted(roles))
 
     async def _open_session(
         self, user: User, roles: tuple[str, ...], *, client_ip: str, second_factor: bool

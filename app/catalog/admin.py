@@ -25,8 +25,10 @@ from app.catalog.admin_schemas import (
     StockOut,
     StockSet,
 )
+from app.catalog.announce import announce_catalog_change
 from app.catalog.cache import bump_catalog_epoch
 from app.db.models import Branch, BundleGroup, BundleItem, Product, ProductStock, ProductUnit
+from app.db.session import Session
 from app.lib import audit
 from app.lib.errors import unprocessable
 from app.lib.money import places
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.events.bus import EventBus
     from app.lib.redis import Keys
 
 MAX_STOCK = Decimal(100_000_000)
@@ -47,10 +50,12 @@ WHOLE_UNITS = frozenset({"piece", "package"})
 
 
 class CatalogAdminService:
-    def __init__(self, session: AsyncSession, redis: Redis, keys: Keys) -> None:
+    def __init__(self, session: AsyncSession, redis: Redis, keys: Keys, bus: EventBus | None = None) -> None:
         self.session = session
         self.redis = redis
         self.keys = keys
+        # With a bus, a combo's new definition is announced to the tills (catalog.changed) after its commit.
+        self.bus = bus
 
     # ------------------------------------------------------------------ bundles
 
@@ -93,8 +98,19 @@ class CatalogAdminService:
             actor_user_id=actor.user_id,
             data={"groups": [_group_data(g) for g in data.groups]},
         )
-        await self.session.commit()
-        await bump_catalog_epoch(self.redis, self.keys)
+        if self.bus is not None and isinstance(self.session, Session):
+            await announce_catalog_change(
+                self.session,
+                bus=self.bus,
+                redis=self.redis,
+                keys=self.keys,
+                kind="combos",
+                product_ids=[product.id],
+            )
+            await self.session.commit()
+        else:
+            await self.session.commit()
+            await bump_catalog_epoch(self.redis, self.keys)
         return BundleOut(product_id=product_id, kind="bundle" if data.groups else "item", groups=data.groups)
 
     async def _check_bundle(self, product: Product, data: BundleIn) -> None:

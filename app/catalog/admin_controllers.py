@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 from app.auth.guards import current_user, requires_roles
 from app.catalog.admin import CatalogAdminService
 from app.catalog.admin_schemas import BundleIn, BundleOut, StockAdjust, StockOut, StockSet
-from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.deps import AppRuntime, DbSession, RedisClient, RedisKeys
 from app.lib.params import MAX_ID
 
 AnyRequest = Request[Any, Any, Any]
@@ -25,8 +25,10 @@ Admin = NamedDependency[CatalogAdminService]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-def provide_catalog_admin(db_session: DbSession, redis: RedisClient, keys: RedisKeys) -> CatalogAdminService:
-    return CatalogAdminService(db_session, redis, keys)
+def provide_catalog_admin(
+    db_session: DbSession, redis: RedisClient, keys: RedisKeys, runtime: AppRuntime
+) -> CatalogAdminService:
+    return CatalogAdminService(db_session, redis, keys, bus=runtime.bus)
 
 
 class CatalogAdminController(Controller):

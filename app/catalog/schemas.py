@@ -49,11 +49,13 @@ class ProductPage(msgspec.Struct, kw_only=True):
     total: int
 
 
-class CategoryOut(msgspec.Struct, kw_only=True):
+class CategoryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: int
     code: str
     name: str
     sort_order: int
+    # The tile colour the back office gave it ("#1f7a4d"); empty for the till's default.
+    color: str = ""
 
 
 class StationOut(msgspec.Struct, kw_only=True):

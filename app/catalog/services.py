@@ -144,7 +144,10 @@ class CatalogService:
 
     async def categories(self) -> list[CategoryOut]:
         rows = await self.session.scalars(select(Category).order_by(Category.sort_order, Category.code))
-        return [CategoryOut(id=c.id, code=c.code, name=c.name, sort_order=c.sort_order) for c in rows]
+        return [
+            CategoryOut(id=c.id, code=c.code, name=c.name, sort_order=c.sort_order, color=c.color)
+            for c in rows
+        ]
 
     async def stations(self, *, user: SessionUser, branch_id: int) -> list[StationOut]:
         branch = await self.branches.get_visible(user, branch_id)

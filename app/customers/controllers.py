@@ -28,13 +28,16 @@ class CustomerController(Controller):
     @get("/")
     async def search_customers(
         self,
+        request: AnyRequest,
         customers: Customers,
         q: SearchQuery = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> CustomerPage:
         """`q` (2+ characters) matches phone digits however they are typed, or name or company."""
-        return await customers.search(q=q, page=PageRequest(page=page, page_size=page_size))
+        return await customers.search(
+            q=q, page=PageRequest(page=page, page_size=page_size), user=current_user(request)
+        )
 
     @post("/")
     async def create_customer(

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
+from app.lib.i18n import _
+
 # What the database CHECK on customer_phones.phone accepts.
 STORED_PHONE = re.compile(r"\+?[0-9]{5,17}")
 # Separators people type or paste: "+20 100-555 0001", "(02) 2735.0005".
@@ -42,3 +46,39 @@ def phone_search_digits(text: str) -> str | None:
     if len(significant) >= 2:
         return significant
     return digits if len(digits) >= 2 else None
+
+
+class PhoneNumberError(ValueError):
+    """A number `phonenumbers` cannot read as a real number (of the branch's country, when typed locally)."""
+
+
+def to_e164(raw: str, region: str | None) -> str:
+    """The number in its international form (+201005550002), read the way the branch's country writes it:
+    "0100 555 0002" in an Egyptian branch and "+20 100 555 0002" anywhere are one number.
+
+    phonenumbers (Google's libphonenumber metadata) knows each country's trunk prefix, lengths and ranges,
+    which a hand-written rule would get wrong for the next country a shop opens in.
+    """
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        if region is None and not raw.startswith("+"):
+            msg = _("%(raw)s needs its country code (like +20 …): the branch's country is not set", raw=raw)
+            raise PhoneNumberError(msg) from None
+        msg = _("%(raw)s is not a phone number", raw=raw)
+        raise PhoneNumberError(msg) from None
+    if not phonenumbers.is_valid_number(parsed):
+        if region and not raw.startswith("+"):
+            msg = _("%(raw)s is not a valid phone number in %(country)s", raw=raw, country=region)
+        else:
+            msg = _("%(raw)s is not a valid phone number", raw=raw)
+        raise PhoneNumberError(msg)
+    e164: str = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164
+
+
+def try_e164(raw: str, region: str | None) -> str | None:
+    try:
+        return to_e164(raw, region)
+    except PhoneNumberError:
+        return None

@@ -78,6 +78,8 @@ class CustomerCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     addresses: Annotated[list[AddressIn], msgspec.Meta(max_length=MAX_ADDRESSES)] = msgspec.field(
         default_factory=list
     )
+    # The branch taking the details: its country reads a number typed the local way ("0100 555 0002").
+    branch_id: TerritoryId | None = None
 
     def __post_init__(self) -> None:
         # msgspec turns a ValueError raised here into a validation error: Litestar answers 400 with it.

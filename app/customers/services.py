@@ -15,10 +15,11 @@ from sqlalchemy import case, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.customers.phones import normalise_phone, phone_search_digits
+from app.customers.phones import PhoneNumberError, normalise_phone, phone_search_digits, to_e164, try_e164
 from app.customers.schemas import AddressOut, CustomerCreate, CustomerOut, CustomerPage, PhoneOut
-from app.db.models import Customer, CustomerAddress, CustomerPhone, Territory
+from app.db.models import Branch, Customer, CustomerAddress, CustomerPhone, Territory
 from app.lib import audit
+from app.lib.i18n import _
 from app.lib.params import count_rows, search_text
 
 if TYPE_CHECKING:
@@ -44,13 +45,16 @@ class CustomerService:
     def from_scope(cls, scope: Scope) -> Self:
         return cls(scope.session)
 
-    async def search(self, *, q: str | None, page: PageRequest) -> CustomerPage:
+    async def search(
+        self, *, q: str | None, page: PageRequest, user: SessionUser | None = None
+    ) -> CustomerPage:
         """Customers whose phone contains the typed digits, or whose name or company contains `q`.
 
         Without `q`, every customer by name (the admin list). An exact phone match sorts first: it is the
         caller on the line.
         """
-        filters: list[ColumnElement[bool]] = []
+        # A deleted customer kept for their invoices is nobody to serve.
+        filters: list[ColumnElement[bool]] = [Customer.anonymised_at.is_(None)]
         exact_first: list[ColumnElement[Any]] = []
         text = search_text(q, key="q", min_length=MIN_SEARCH_LENGTH)
         if text is not None:
@@ -61,7 +65,9 @@ class CustomerService:
             digits = phone_search_digits(text)
             if digits is not None:
                 matches.append(_has_phone(CustomerPhone.phone.contains(digits)))
-                exact = _has_phone(CustomerPhone.phone == normalise_phone(text))
+                region = await phone_region(self.session, user) if user is not None else None
+                typed = {normalise_phone(text)} | {try_e164(text, region) or ""}
+                exact = _has_phone(CustomerPhone.phone.in_(typed - {""}))
                 exact_first.append(case((exact, 0), else_=1))
             filters.append(or_(*matches))
 
@@ -84,6 +90,7 @@ class CustomerService:
     async def create(self, *, data: CustomerCreate, actor: SessionUser) -> CustomerOut:
         """Add a customer with their phones and addresses; a phone already on file is a 409 naming its
         owner, so the cashier can pick that customer instead."""
+        data.phones = international(data.phones, await phone_region(self.session, actor, data.branch_id))
         await self._refuse_taken_phones(data.phones)
         await self._check_territories(data)
 
@@ -93,6 +100,7 @@ class CustomerService:
             company_name=data.company_name,
             tax_number=data.tax_number,
             email=data.email,
+            home_branch_id=data.branch_id,
             phones=[CustomerPhone(phone=phone, is_primary=i == 0) for i, phone in enumerate(data.phones)],
             addresses=[
                 CustomerAddress(
@@ -131,7 +139,12 @@ class CustomerService:
         index, phone = next((i, p) for i, p in enumerate(phones) if p in owners)
         raise HTTPException(
             status_code=HTTP_409_CONFLICT,
-            detail=f"phones[{index}]: {phone} already belongs to customer {owners[phone]}",
+            detail=_(
+                "phones[%(index)s]: %(phone)s already belongs to customer %(customer)s",
+                index=index,
+                phone=phone,
+                customer=owners[phone],
+            ),
             extra={"field": f"phones[{index}]", "phone": phone, "customer_id": owners[phone]},
         )
 
@@ -157,9 +170,48 @@ class CustomerService:
             field = f"addresses[{i}].territory_id"
             raise HTTPException(
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"{field}: {problem}",
+                detail=_("%(field)s: %(problem)s", field=field, problem=problem),
                 extra=[{"message": problem, "key": field, "source": "body"}],
             )
+
+
+async def phone_region(session: AsyncSession, user: SessionUser, branch_id: int | None = None) -> str | None:
+    """The country a locally typed number is read in: the branch's given, else the one country of all the
+    user's branches; None when that is ambiguous (then only +… numbers are understood)."""
+    if branch_id is not None:
+        if not user.can_see_branch(branch_id):
+            raise HTTPException(status_code=404, detail=_("Branch not found"))
+        branch = await session.get(Branch, branch_id)
+        if branch is None:
+            raise HTTPException(status_code=404, detail=_("Branch not found"))
+        return branch.country
+    stmt = select(Branch.country).where(Branch.active.is_(True)).distinct()
+    if not user.all_branches:
+        stmt = stmt.where(Branch.id.in_(user.branch_ids))
+    countries = set(await session.scalars(stmt))
+    return countries.pop() if len(countries) == 1 else None
+
+
+def international(phones: list[str], region: str | None, *, field: str = "phones") -> list[str]:
+    """Each phone in E.164, or a 422 naming the one that is not a number (or that repeats another)."""
+    out: list[str] = []
+    for i, phone in enumerate(phones):
+        try:
+            e164 = to_e164(phone, region)
+        except PhoneNumberError as exc:
+            raise HTTPException(
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                detail=_("%(field)s[%(index)s]: %(exc)s", field=field, index=i, exc=exc),
+                extra=[{"message": str(exc), "key": f"{field}[{i}]", "source": "body"}],
+            ) from None
+        if e164 in out:
+            raise HTTPException(
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                detail=_("%(field)s[%(index)s]: %(e164)s is listed twice", field=field, index=i, e164=e164),
+                extra=[{"message": str(_("listed twice")), "key": f"{field}[{i}]", "source": "body"}],
+            )
+        out.append(e164)
+    return out
 
 
 def _has_phone(condition: ColumnElement[bool]) -> ColumnElement[bool]:

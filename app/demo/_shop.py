@@ -24,6 +24,7 @@ class BranchSpec:
     phone: str
     tax_number_h1: str
     tax_number_h2: str
+    country: str = "EG"
 
 
 # One tax-inclusive branch with cash rounding and one tax-exclusive branch without, in different time zones,
@@ -50,6 +51,7 @@ BRANCHES = (
         phone="+442079460002",
         tax_number_h1="100-200-401",
         tax_number_h2="100-200-402",
+        country="GB",
     ),
 )
 CURRENCY = "EGP"

@@ -131,6 +131,7 @@ async def _seed_branches(session: AsyncSession, counts: dict[str, int]) -> dict[
             "cash_rounding": b.cash_rounding,
             "address": b.address,
             "phone": b.phone,
+            "country": b.country,
         }
         for b in _shop.BRANCHES
     ]

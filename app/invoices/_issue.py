@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db.models import (
@@ -59,7 +59,12 @@ async def seller_tax_number(session: AsyncSession, branch_id: int, on: dt.date) 
     """The branch's tax number valid on `on`: the latest one that started on or before that date."""
     return await session.scalar(
         select(BranchTaxNumber.tax_number)
-        .where(BranchTaxNumber.branch_id == branch_id, BranchTaxNumber.valid_from <= on)
+        .where(
+            BranchTaxNumber.branch_id == branch_id,
+            BranchTaxNumber.valid_from <= on,
+            # A registration that ended before the date no longer names the seller.
+            or_(BranchTaxNumber.valid_to.is_(None), BranchTaxNumber.valid_to >= on),
+        )
         .order_by(BranchTaxNumber.valid_from.desc())
         .limit(1)
     )

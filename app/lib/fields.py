@@ -96,6 +96,19 @@ StockDelta = Annotated[
     STOCK_DELTA_RULE,
 ]
 
+# h/backoffice: an amount a manager types into the back office (a price, a charge, a credit limit, a bulk
+# change): finite and within NUMERIC(14, 4)'s range here; its sign and its decimals are the editor's rules
+# (a 422 naming the field), because they depend on the field and on the branch's currency.
+EDIT_AMOUNT_RULE = DecimalRule(low=-MONEY_MAX, high=MONEY_MAX, places=12)
+EDIT_AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,12})?$"
+EditedAmount = Annotated[
+    Decimal,
+    _doc(
+        EDIT_AMOUNT_PATTERN, f"an amount as typed, ±{MONEY_MAX}; the editor checks sign and decimals", "12.50"
+    ),
+    EDIT_AMOUNT_RULE,
+]
+
 
 def nul_problem(value: str) -> str | None:
     return "must not contain NUL characters (U+0000)" if "\x00" in value else None

@@ -136,7 +136,8 @@ class PosCatalogService:
             ),
             profile=profile_out(profile) if profile is not None else None,
             categories=[
-                CategoryOut(id=c.id, code=c.code, name=c.name, sort_order=c.sort_order) for c in categories
+                CategoryOut(id=c.id, code=c.code, name=c.name, sort_order=c.sort_order, color=c.color)
+                for c in categories
             ],
             products=items,
             territories=[

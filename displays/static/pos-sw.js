@@ -22,6 +22,7 @@ const SHELL = [
   "/static/js/pos/queue.js",
   "/static/js/pos/refused.js",
   "/static/js/pos/shift.js",
+  "/static/js/pos/switch_user.js",
   "/static/js/pos/util.js",
   "/static/js/ref.js",
   "/vendor/socket.io/socket.io.esm.min.js",

@@ -77,12 +77,17 @@ async def test_search_by_phone_however_it_is_typed(client: httpx.AsyncClient, de
 async def test_an_exact_phone_match_comes_first(client: httpx.AsyncClient, demo: dict[str, int]) -> None:
     await as_user(client, "cashier")
     created = await client.post(
-        "/api/v1/customers", json=new_customer(name="Zz Local", phones=["1005550001"])
+        "/api/v1/customers", json=new_customer(name="Aa Landline", phones=["02 1005 5500"])
     )
     assert created.status_code == 201, created.text
-    # Nour's +201005550001 contains the digits too, and sorts first by name; the exact number still leads.
-    body = await search(client, q="100 555 0001")
-    assert [c["name"] for c in body["items"]] == ["Zz Local", "Nour Hassan"]
+    # Typed the local way, read in the branch's country (Egypt), stored internationally.
+    assert created.json()["phones"] == [{"phone": "+20210055500", "is_primary": True}]
+    # The exact number leads however it is typed, ahead of names sorting before it.
+    for typed in ("0100 555 0001", "+20 100 555 0001", "100 555 0001"):
+        body = await search(client, q=typed)
+        assert body["items"][0]["name"] == "Nour Hassan", typed
+    body = await search(client, q="+20 2 1005 5500")
+    assert [c["name"] for c in body["items"]] == ["Aa Landline"]
 
 
 async def test_search_by_name_or_company_case_insensitively(

@@ -9,6 +9,7 @@ from app.db.models.catalog import (
     Category,
     CustomerPrice,
     Product,
+    ProductImage,
     ProductPrice,
     ProductStock,
     ProductUnit,
@@ -36,7 +37,7 @@ from app.db.models.payments import (
     ShiftCashMovement,
     ShiftCount,
 )
-from app.db.models.staff import BranchMembership, User, UserRole
+from app.db.models.staff import BranchMembership, CustomRole, User, UserCustomRole, UserRole
 
 __all__ = [
     "Alert",
@@ -51,6 +52,7 @@ __all__ = [
     "Category",
     "Courier",
     "CourierTransaction",
+    "CustomRole",
     "Customer",
     "CustomerAddress",
     "CustomerPhone",
@@ -68,6 +70,7 @@ __all__ = [
     "PaymentRefund",
     "PosProfile",
     "Product",
+    "ProductImage",
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
@@ -81,6 +84,7 @@ __all__ = [
     "Territory",
     "Trip",
     "User",
+    "UserCustomRole",
     "UserPreference",
     "UserRole",
 ]

@@ -34,6 +34,7 @@ class Branch(Base):
         CheckConstraint("cash_rounding >= 0", name="cash_rounding_non_negative"),
         CheckConstraint("timezone <> ''", name="timezone_not_empty"),
         CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_year_start_month_range"),
+        CheckConstraint("country ~ '^[A-Z]{2}$'", name="country_iso3166"),
         CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
         CheckConstraint("digits IN ('latn', 'arab')", name="digits_known"),
     )
@@ -71,6 +72,11 @@ class Branch(Base):
     language: Mapped[str] = mapped_column(Text, server_default="en")
     digits: Mapped[str] = mapped_column(Text, server_default="latn")
     created_at: Mapped[dt.datetime] = created_at_column()
+    # ISO 3166 country (EG, GB): how a phone number typed the local way ("0100 555 0002") is read.
+    country: Mapped[str | None] = mapped_column(Text)
+    # Printed above and below every receipt of the branch (address lines, a thank-you, a return policy).
+    receipt_header: Mapped[str] = mapped_column(Text, server_default="")
+    receipt_footer: Mapped[str] = mapped_column(Text, server_default="")
 
     tax_numbers: Mapped[list[BranchTaxNumber]] = relationship(
         order_by="BranchTaxNumber.valid_from",
@@ -87,7 +93,8 @@ class Branch(Base):
 
 
 class BranchTaxNumber(Base):
-    """The seller tax number valid on a date is the row with the latest `valid_from` <= that date.
+    """The seller tax number valid on a date is the row with the latest `valid_from` <= that date whose
+    `valid_to` (if any) is not before it.
 
     Rows are never edited once an invoice may have used them; a new number gets a new row.
     """
@@ -96,12 +103,15 @@ class BranchTaxNumber(Base):
     __table_args__ = (
         UniqueConstraint("branch_id", "valid_from"),
         CheckConstraint("tax_number <> ''", name="tax_number_not_empty"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
     )
 
     id: Mapped[int] = id_column()
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE")
     tax_number: Mapped[str] = mapped_column(Text)
     valid_from: Mapped[dt.date] = mapped_column(Date)
+    # The last day it is valid (a registration that ended); None while it runs.
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Station(Base):

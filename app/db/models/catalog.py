@@ -7,6 +7,7 @@ name a unit the product does not have.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
     false,
@@ -23,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db.base import Base, Money, Quantity, Rate
+from app.db.base import Base, Money, Quantity, Rate, created_at_column
 from app.db.models._columns import fk_column, id_column, one_of
 
 BASE_UNITS = ("piece", "kg", "package")
@@ -32,6 +34,7 @@ BUNDLE_GROUP_KINDS = ("fixed", "choice")
 PRICE_LISTS = ("counter", "wholesale")
 STATION_CODE_CHECK = "station_code ~ '^[a-z][a-z0-9_]*$'"
 UNIT_CODE_CHECK = "unit ~ '^[a-z][a-z0-9_]*$'"
+COLOR_CHECK = "color = '' OR color ~ '^#[0-9a-f]{6}$'"
 
 
 class Category(Base):
@@ -41,6 +44,10 @@ class Category(Base):
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The tile colour on the tills ("#1f7a4d"); empty for the screen's default.
+    color: Mapped[str] = mapped_column(Text, server_default="")
+
+    __table_args__ = (CheckConstraint(COLOR_CHECK, name="color_format"),)
 
 
 class Product(Base):
@@ -195,3 +202,19 @@ class ProductStock(Base):
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
     product_id: Mapped[int] = fk_column("products.id", ondelete="CASCADE", primary_key=True, index=True)
     qty: Mapped[Decimal] = mapped_column(Quantity)
+
+
+class ProductImage(Base):
+    """A product's picture, re-encoded on upload (WebP, at most 800 px a side, no metadata) and kept in
+    PostgreSQL: every web process serves it without a shared disk, and a backup of the database has it."""
+
+    __tablename__ = "product_images"
+
+    product_id: Mapped[int] = fk_column("products.id", ondelete="CASCADE", primary_key=True)
+    content_type: Mapped[str] = mapped_column(Text)
+    # Part of the image's URL, so a new picture is a new URL and the old one can be cached forever.
+    digest: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = created_at_column()

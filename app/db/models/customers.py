@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Text, false, text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, created_at_column
@@ -26,6 +26,12 @@ class Customer(Base):
     credit_limit: Mapped[Decimal] = mapped_column(server_default=text("0"))
     note: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[dt.datetime] = created_at_column()
+    # The branch that added them: its country reads their local phone numbers; the admin list filters on it.
+    home_branch_id: Mapped[int | None] = fk_column(
+        "branches.id", ondelete="SET NULL", nullable=True, index=True
+    )
+    # Set when a customer with invoices is deleted: the row stays for the invoices, the person is gone.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     phones: Mapped[list[CustomerPhone]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Text, true
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, Text, UniqueConstraint, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, created_at_column
@@ -32,6 +33,11 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The staff PIN for switching user on a signed-in till (argon2, like passwords). Wrong PINs count up;
+    # at the limit the PIN is locked until a manager sets a new one.
+    pin_hash: Mapped[str | None] = mapped_column(Text)
+    pin_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    pin_locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The language of this person's screens; None follows their branch's default.
     language: Mapped[str | None] = mapped_column(Text)
 
@@ -59,3 +65,24 @@ class BranchMembership(Base):
     user_id: Mapped[int] = fk_column("users.id", ondelete="CASCADE", primary_key=True)
     # Indexed on its own because the primary key only serves lookups that start with the user.
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class CustomRole(Base):
+    """A named set of permissions ("Shift lead": the till and the kitchen screens). Each permission opens
+    what one of the fixed roles opens, so every guard keeps reading roles; a user's session carries the
+    fixed roles their custom roles grant."""
+
+    __tablename__ = "custom_roles"
+    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"), UniqueConstraint("name"))
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(Text)
+    permissions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class UserCustomRole(Base):
+    __tablename__ = "user_custom_roles"
+
+    user_id: Mapped[int] = fk_column("users.id", ondelete="CASCADE", primary_key=True)
+    role_id: Mapped[int] = fk_column("custom_roles.id", ondelete="CASCADE", primary_key=True, index=True)

@@ -15,6 +15,7 @@ import { checkQty, priceCart } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { RefusedSales } from "./pos/refused.js";
 import { ShiftPanel } from "./pos/shift.js";
+import { SwitchUser } from "./pos/switch_user.js";
 import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
 import { dateIn, wallTimeIn } from "./clock.js";
 import { orderRef } from "./ref.js";
@@ -157,6 +158,8 @@ function renderTabs() {
           type: "button",
           role: "tab",
           class: "pos-tab",
+          // The colour a manager gave the category in /admin/menu marks its tab.
+          style: c.color ? `border-inline-start: 6px solid ${c.color}` : undefined,
           "aria-selected": String(state.category === c.code),
           onclick: () => {
             state.category = c.code;
@@ -628,9 +631,12 @@ const customers = new CustomerPicker({
     renderCart();
   },
   territories: () => (state.catalog ? state.catalog.territories : []),
+  branchId: () => (state.branch ? state.branch.id : null),
 });
 
 $("customer-button").addEventListener("click", () => locked() || customers.open());
+// eslint-disable-next-line no-new -- it wires its button and dialog
+new SwitchUser({ busy: () => state.cart.length > 0 || Boolean(state.made) });
 $("channel").addEventListener("change", () => {
   showChannel();
   renderCart();
@@ -927,8 +933,47 @@ function followBranch(branchId) {
     },
     onEvent(event) {
       if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
+      if (event.type === "catalog.changed") refreshCatalog();
     },
   });
+}
+
+// A menu change (a price, a new product, one taken off) is re-read at once; the sale in progress stays and
+// is re-priced. Fetched through the service worker, so the offline copy is the new menu too. Changes that
+// arrive together (a bulk edit announces once per branch) cost one read.
+let catalogTimer = null;
+let catalogBusy = false;
+let catalogAgain = false;
+function refreshCatalog() {
+  if (catalogBusy) {
+    catalogAgain = true;
+    return;
+  }
+  if (!catalogTimer) catalogTimer = setTimeout(readCatalog, 100);
+}
+
+async function readCatalog() {
+  catalogTimer = null;
+  const { branch, profile } = state;
+  if (!branch) return;
+  catalogBusy = true;
+  try {
+    const fresh = await loadCatalog(branch, profile && profile.id);
+    if (state.branch !== branch) return;
+    state.catalog = fresh;
+    renderTabs();
+    renderGrid();
+    renderCart();
+    root.dataset.catalogVersion = fresh.doc.catalog_version || "";
+  } catch {
+    // Offline or the server busy: the next change, or the next sale's catalog read, brings it.
+  } finally {
+    catalogBusy = false;
+    if (catalogAgain) {
+      catalogAgain = false;
+      refreshCatalog();
+    }
+  }
 }
 
 async function registerWorker() {

@@ -6,9 +6,11 @@ import { describeError, h, request } from "./util.js";
 const $ = (id) => document.getElementById(id);
 
 export class CustomerPicker {
-  constructor({ onPick, territories }) {
+  constructor({ onPick, territories, branchId = () => null }) {
     this.onPick = onPick;
     this.territories = territories;
+    // The till's branch reads a number typed the local way ("0100 …") in its own country.
+    this.branchId = branchId;
     this.dialog = $("customer");
     this.timer = null;
     this.seq = 0;
@@ -81,6 +83,7 @@ export class CustomerPicker {
     const territory = Number($("cn-territory").value) || null;
     if (!name || !phone) return this.error("A new customer needs a name and a phone.");
     const body = { name, phones: [phone] };
+    if (this.branchId()) body.branch_id = this.branchId();
     if (address) body.addresses = [{ address, territory_id: territory, is_default: true }];
     try {
       this.pick(await request("POST", "/api/v1/customers", body));
