@@ -39,6 +39,7 @@ from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
 from app.lib.runtime import Runtime
+from app.menu.controllers import MenuController
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.persister import register_persister_metrics
@@ -100,6 +101,7 @@ def create_litestar(
             QueueController,
             ServiceTicketController,
             InvoiceController,
+            MenuController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

@@ -42,6 +42,10 @@ class Line(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaul
     line_total: str
     # A bundle's component names the bundle's line (left out for every other line).
     parent_line_no: int | None = None
+    # Menu depth: modifiers one per line ("+ extra cheese"), the allergy flag, allergen codes.
+    modifiers: str = ""
+    allergy: str = ""
+    allergens: str = ""
 
 
 class OrderCreated(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):

@@ -103,6 +103,9 @@ def order_out(
                 note=line.note,
                 parent_line_no=line.parent_line_no,
                 discount_reason=line.discount_reason,
+                modifiers=list(line.modifiers or []),
+                allergy=line.allergy,
+                allergens=list(line.allergens or []),
             )
             for line in sorted(lines, key=lambda item: item.line_no)
         ],

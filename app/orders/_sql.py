@@ -83,7 +83,8 @@ WITH {stock}ord AS (
 ), lines AS (
     INSERT INTO order_lines (
         order_id, line_no, product_id, name, qty, unit, unit_factor, price_list, unit_price, tax_rate,
-        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason
+        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason,
+        modifiers, allergy, allergens
     )
     SELECT o.id, l.*
     FROM ord AS o CROSS JOIN unnest(
@@ -92,7 +93,8 @@ WITH {stock}ord AS (
         CAST(:price_lists AS text[]), CAST(:unit_prices AS numeric[]), CAST(:tax_rates AS numeric[]),
         CAST(:discounts AS numeric[]), CAST(:subtotals AS numeric[]), CAST(:taxes AS numeric[]),
         CAST(:totals AS numeric[]), CAST(:stations AS text[]), CAST(:line_notes AS text[]),
-        CAST(:parents AS integer[]), CAST(:reasons AS text[])
+        CAST(:parents AS integer[]), CAST(:reasons AS text[]), CAST(:line_modifiers AS jsonb[]),
+        CAST(:allergies AS text[]), CAST(:line_allergens AS jsonb[])
     ) AS l
 ), tickets AS (
     INSERT INTO kitchen_tickets (id, order_id, branch_id, station_code, state, rush, created_at)
@@ -190,6 +192,9 @@ async def insert_order(
         "line_notes": [line.note for line in lines],
         "parents": [line.parent_line_no for line in lines],
         "reasons": [line.discount_reason for line in lines],
+        "line_modifiers": [json.dumps(line.modifiers or []) for line in lines],
+        "allergies": [line.allergy for line in lines],
+        "line_allergens": [json.dumps(line.allergens or []) for line in lines],
         "ticket_ids": [ticket.id for ticket in tickets],
         "ticket_stations": [ticket.station_code for ticket in tickets],
         "request_id": request_id_var.get(),

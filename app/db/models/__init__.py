@@ -26,6 +26,17 @@ from app.db.models.dispatch import (
 )
 from app.db.models.invoices import Invoice, InvoiceCounter
 from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
+from app.db.models.menu import (
+    Allergen,
+    ChannelPause,
+    MenuUnavailable,
+    ModifierGroup,
+    ModifierOption,
+    ProductAllergen,
+    ProductModifierGroup,
+    ProductPrepTime,
+    StationPacing,
+)
 from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
 from app.db.models.payments import (
     Payment,
@@ -39,6 +50,8 @@ from app.db.models.staff import BranchMembership, User, UserRole
 
 __all__ = [
     "Alert",
+    # menu depth
+    "Allergen",
     "AuditLog",
     "Branch",
     "BranchCashMovement",
@@ -47,6 +60,7 @@ __all__ = [
     "BundleGroup",
     "BundleItem",
     "Category",
+    "ChannelPause",
     "Courier",
     "CourierTransaction",
     "Customer",
@@ -58,6 +72,9 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "KitchenTicket",
+    "MenuUnavailable",
+    "ModifierGroup",
+    "ModifierOption",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -66,6 +83,9 @@ __all__ = [
     "PaymentRefund",
     "PosProfile",
     "Product",
+    "ProductAllergen",
+    "ProductModifierGroup",
+    "ProductPrepTime",
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
@@ -76,6 +96,7 @@ __all__ = [
     "ShiftCashMovement",
     "ShiftCount",
     "Station",
+    "StationPacing",
     "Territory",
     "Trip",
     "User",
