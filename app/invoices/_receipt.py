@@ -46,6 +46,9 @@ class ReceiptLine:
     component: bool
     discount: str | None
     discount_reason: str | None
+    # Menu depth: modifiers as printed under the line, allergen codes.
+    modifiers: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,8 @@ def _lines(snapshots: list[dict[str, Any]], *, prices_include_tax: bool) -> list
                 component=line.get("parent_line_no") is not None,
                 discount=discount if Decimal(discount) else None,
                 discount_reason=line.get("discount_reason"),
+                modifiers=tuple(line.get("modifiers") or ()),
+                allergens=tuple(line.get("allergens") or ()),
             )
         )
     return out

@@ -137,6 +137,10 @@ def _lines(w: _Writer, doc: ReceiptDoc) -> None:
         indent = "  " if line.component else ""
         amount = "" if line.component and not _nonzero(line.amount) else line.amount
         w.pair(f"{indent}{line.qty} {line.unit} {line.name}", amount)
+        for modifier in line.modifiers:
+            w.wrapped(f"{indent}  {modifier}")
+        if line.allergens:
+            w.wrapped(f"{indent}  Allergens: {', '.join(line.allergens)}")
         if line.discount:
             reason = f" ({line.discount_reason})" if line.discount_reason else ""
             w.pair(f"{indent}  Discount{reason}", f"-{line.discount}")

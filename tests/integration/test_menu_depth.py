@@ -20,8 +20,11 @@ from app.events.stream import read_after
 from app.lib.deps import provide_services
 from app.menu.services import MenuService
 from tests.support.auth import login
+from tests.support.escpos import decode_escpos
 from tests.support.factory import Factory
 from tests.support.menu import burger_order, menu_shop, put_groups
+from tests.support.till import with_stock
+from workers.jobs.menu import bring_back_menu
 
 
 @pytest.fixture
@@ -301,3 +304,56 @@ async def test_replaying_an_offline_sale_with_modifiers_is_idempotent(
     changed = {**body, "lines": [{**body["lines"][0], "modifiers": [o["medium"]]}, body["lines"][1]]}
     assert (await client.post("/api/v1/orders", json=changed)).status_code == 409
     assert uuid.UUID(again.json()["id"]) and Decimal(again.json()["totals"]["total"]) == Decimal("134.00")
+
+
+async def test_receipts_print_modifiers_and_allergens_in_html_and_escpos(
+    client: httpx.AsyncClient, shop: dict[str, Any], menu: dict[str, Any]
+) -> None:
+    o = menu["option"]
+    await login(client, "cashier")
+    order = await client.post(
+        "/api/v1/orders", json=burger_order(shop, [o["medium"], o["cheese"], o["bacon"], o["no_onion"]])
+    )
+    assert order.status_code == 201, order.text
+    html = await client.get(f"/api/v1/orders/{order.json()['id']}/receipt")
+    assert html.status_code == 200
+    for text in ("+ Bacon 12.00", "+ Extra cheese<", "\u2013 no onion", "Allergens: gluten, milk, sesame"):
+        assert text in html.text, text
+    raw = await client.get(f"/api/v1/orders/{order.json()['id']}/receipt", params={"format": "escpos"})
+    _, printed = decode_escpos(raw.content)
+    assert "  + Bacon 12.00" in printed and "  - no onion" in printed
+    assert "  Allergens: gluten, milk, sesame" in printed
+
+
+async def test_selling_the_last_tracked_one_86s_it_and_restocking_brings_it_back(
+    client: httpx.AsyncClient, shop: dict[str, Any], factory: Factory, runtime: Any
+) -> None:
+    branch = shop["branch"]
+    await with_stock(factory, shop["fries"], branch, "1")
+    await factory.commit()
+    await login(client, "cashier")
+    body = {
+        "id": str(uuid.uuid4()),
+        "branch_id": branch.id,
+        "channel": "counter",
+        "lines": [{"product_id": shop["fries"].id, "qty": "1"}],
+    }
+    assert (await client.post("/api/v1/orders", json=body)).status_code == 201
+    stream = await read_after(runtime.redis, runtime.keys, branch.id, "0-0")
+    changed = [
+        msgspec.json.decode(e.raw_data, type=ev.CatalogChanged) for e in stream if e.type == "catalog.changed"
+    ]
+    assert [(c.kind, c.product_ids, c.available) for c in changed] == [
+        ("availability", [str(shop["fries"].id)], False)
+    ]
+    doc = (await client.get("/api/v1/pos/catalog", params={"branch_id": branch.id})).json()
+    assert next(p for p in doc["products"] if p["id"] == shop["fries"].id)["available"] is False
+
+    await login(client, "boss")
+    restock = await client.put(
+        f"/api/v1/branches/{branch.id}/stock/{shop['fries'].id}", json={"qty": "5", "reason": "delivery"}
+    )
+    assert restock.status_code == 200, restock.text
+    assert await bring_back_menu({"runtime": runtime}) == {"back": 1}
+    doc = (await client.get("/api/v1/pos/catalog", params={"branch_id": branch.id})).json()
+    assert next(p for p in doc["products"] if p["id"] == shop["fries"].id)["available"] is True
