@@ -28,6 +28,7 @@ from app.menu.schemas import (
     MenuOverview,
     ProductMenuIn,
     ProductMenuOut,
+    StationItem,
     UnavailableIn,
     UnavailableOut,
 )
@@ -37,6 +38,7 @@ AnyRequest = Request[Any, Any, Any]
 Menu = NamedDependency[MenuService]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
+StationPath = Annotated[str, PathParameter(max_length=64)]
 # Who may 86 from a station screen: kitchen staff and managers (admins pass every role check).
 EIGHTY_SIX_ROLES = ("kitchen", "manager")
 
@@ -81,6 +83,14 @@ class MenuController(Controller):
         viewer = current_viewer(request, device_roles=(STATION,))
         ensure_viewer_sees_branch(viewer, branch_id, what="Branch")
         return await menu.unavailable(branch_id=branch_id)
+
+    @get("/branches/{branch_id:int}/stations/{station:str}/items")
+    async def station_items(
+        self, request: AnyRequest, menu: Menu, branch_id: IdPath, station: StationPath
+    ) -> list[StationItem]:
+        """The station screen's 86 board."""
+        _who_86s(request, branch_id)
+        return await menu.station_items(branch_id=branch_id, station=station)
 
     @post("/branches/{branch_id:int}/unavailable", status_code=HTTP_200_OK)
     async def eighty_six(

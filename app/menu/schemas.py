@@ -103,6 +103,22 @@ class UnavailableOut(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
 
 
+class StationOption(msgspec.Struct, kw_only=True):
+    option_id: int
+    name: str
+    available: bool
+
+
+class StationItem(msgspec.Struct, kw_only=True):
+    """A product a station makes, as its 86 board lists it."""
+
+    product_id: int
+    name: str
+    available: bool
+    back_at: dt.datetime | None
+    options: list[StationOption]
+
+
 class MenuOverview(msgspec.Struct, kw_only=True):
     """The admin page's document: groups, allergens, products with their depth, what is 86'd here."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.catalog.cache import bump_catalog_epoch
+from app.catalog.menu_depth import load_menu_depth, load_unavailable
 from app.db.models import (
     Allergen,
     Branch,
@@ -42,6 +43,8 @@ from app.menu.schemas import (
     OptionOut,
     ProductMenuIn,
     ProductMenuOut,
+    StationItem,
+    StationOption,
     UnavailableIn,
     UnavailableOut,
 )
@@ -113,6 +116,33 @@ class MenuService(ScopedService):
         return [
             _unavailable_out(row, product_name or option_name or "")
             for row, product_name, option_name in rows
+        ]
+
+    async def station_items(self, *, branch_id: int, station: str) -> list[StationItem]:
+        """What a station makes (its products and their modifier options), each with whether it is 86'd."""
+        products = list(
+            await self.session.scalars(
+                select(Product)
+                .where(Product.active.is_(True), Product.station_code == station)
+                .order_by(Product.name, Product.id)
+            )
+        )
+        depth = await load_menu_depth(self.session, [p.id for p in products])
+        off = await load_unavailable(self.session, branch_id, now=dt.datetime.now(dt.UTC))
+        return [
+            StationItem(
+                product_id=p.id,
+                name=p.name,
+                available=p.id not in off.products,
+                back_at=off.products.get(p.id),
+                options=[
+                    StationOption(option_id=o.id, name=o.name, available=o.id not in off.options)
+                    for g in depth.groups.get(p.id, ())
+                    for o in g.options
+                    if o.active and o.kind == "add"
+                ],
+            )
+            for p in products
         ]
 
     # ------------------------------------------------------------------ modifier groups
@@ -274,7 +304,7 @@ class MenuService(ScopedService):
         await self.session.commit()
         await self._changed(
             [branch_id],
-            kind="availability",
+            kind=_kind(data.product_id),
             product_ids=await self._affected(data.product_id, data.option_id),
             available=False,
             reason=data.reason or None,
@@ -313,7 +343,7 @@ class MenuService(ScopedService):
         await self.session.commit()
         await self._changed(
             [branch_id],
-            kind="availability",
+            kind=_kind(product_id),
             product_ids=await self._affected(product_id, option_id),
             available=True,
         )
@@ -349,17 +379,16 @@ class MenuService(ScopedService):
                 data={"source": "cron"},
             )
         await self.session.commit()
-        by_branch: dict[int, list[int]] = {}
+        by_branch: dict[tuple[int, str], list[int]] = {}
         for branch_id, product_id, option_id in rows:
-            by_branch.setdefault(branch_id, []).extend(await self._affected(product_id, option_id))
+            key = (branch_id, _kind(product_id))
+            by_branch.setdefault(key, []).extend(await self._affected(product_id, option_id))
         await bump_catalog_epoch(self.redis, self.keys)
-        for branch_id, ids in by_branch.items():
+        for (branch_id, kind), ids in by_branch.items():
             await self.bus.append(
                 branch_id,
                 CATALOG_CHANGED,
-                CatalogChanged(
-                    kind="availability", product_ids=[str(i) for i in sorted(set(ids))], available=True
-                ),
+                CatalogChanged(kind=kind, product_ids=[str(i) for i in sorted(set(ids))], available=True),
             )
         return len(rows)
 
@@ -505,6 +534,12 @@ class MenuService(ScopedService):
             )
             for p in products
         ]
+
+
+def _kind(product_id: int | None) -> str:
+    """`availability` when a product is 86'd or back (a till can hide it from the event alone);
+    `modifiers` when an option is (the till re-reads the products that offer it)."""
+    return "availability" if product_id is not None else "modifiers"
 
 
 def _check_group(data: GroupIn, exponent: int) -> None:

@@ -269,7 +269,7 @@ async def test_an_86d_option_is_refused_by_name_and_back_at_brings_it_back(
     assert (await db_session.scalar(select(MenuUnavailable.id))) is None
     stream = await read_after(runtime.redis, runtime.keys, branch, "0-0")
     last = msgspec.json.decode(stream[-1].raw_data, type=ev.CatalogChanged)
-    assert last.available is True and last.product_ids == [str(shop["burger"].id)]
+    assert (last.kind, last.available, last.product_ids) == ("modifiers", True, [str(shop["burger"].id)])
     sold = await client.post("/api/v1/orders", json=burger_order(shop, [o["medium"], o["bacon"]]))
     assert sold.status_code == 201, sold.text
 

@@ -261,6 +261,10 @@ function itemLine(item) {
   // A combo's component says which combo it belongs to, so the cook plates it with the rest of the meal.
   if (item.bundle) li.append(h("span", "item-bundle", `in ${item.bundle}`));
   if (item.note) li.append(h("span", "item-note", item.note));
+  // Menu depth: modifiers one per line; the allergy flag says so in words too, not by colour alone.
+  for (const text of (item.modifiers || "").split("\n").filter(Boolean)) li.append(h("span", "item-mod", text));
+  if (item.allergy) li.append(h("span", "item-allergy", `\u26a0 ALLERGY: ${item.allergy}`));
+  if (item.allergens) li.append(h("span", "item-allergens", `Contains: ${item.allergens.split(",").join(", ")}`));
   return li;
 }
 

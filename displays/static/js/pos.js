@@ -11,7 +11,8 @@ import { loadCatalog } from "./pos/catalog.js";
 import { Checkout } from "./pos/checkout.js";
 import { CustomerPicker } from "./pos/customers.js";
 import { Dec, isDecimal } from "./pos/decimal.js";
-import { checkQty, priceCart } from "./pos/pricing.js";
+import { applyAvailability, chooseModifiers, hasModifiers, lineExtras } from "./pos/modifiers.js";
+import { checkQty, priceCart, unitPrice } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { ShiftPanel } from "./pos/shift.js";
 import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
@@ -202,7 +203,8 @@ function stockProblem(product, extra, except = null) {
 }
 
 function renderGrid() {
-  const products = state.catalog.filter({ category: state.category, query: state.query });
+  // An 86'd product leaves the grid (it is back when the kitchen says so).
+  const products = state.catalog.filter({ category: state.category, query: state.query }).filter((p) => p.available !== false);
   const e = state.branch.currency_exponent;
   $("grid").replaceChildren(
     ...products.map((p) => {
@@ -222,6 +224,7 @@ function renderGrid() {
         h("strong", {}, p.name),
         h("span", { class: "pos-price" }, price ? Dec.of(price.price).format(e) : "—", p.base_unit === "kg" ? "/kg" : ""),
         stock ? h("small", { class: "pos-stock" }, `${stock.cmp(0) > 0 ? stock.format(stock.places()) : 0} left`) : null,
+        (p.allergens || []).length ? h("small", { class: "pos-tile-allergens" }, p.allergens.map((c) => allergenName(c)).join(" · ")) : null,
       );
     }),
   );
@@ -308,9 +311,25 @@ function locked() {
   return true;
 }
 
+function allergenName(code) {
+  const names = (state.catalog && state.catalog.doc.allergen_names) || [];
+  return (names.find((a) => a.code === code) || { name: code }).name;
+}
+
 function addProduct(product, unit) {
   scanMessage("");
   if (locked()) return;
+  if (product.available === false) {
+    toast(`${product.name} is 86'd (sold out).`);
+    return;
+  }
+  if (hasModifiers(product) && product.kind !== "bundle") {
+    const e = state.branch.currency_exponent;
+    chooseModifiers(product, { fmt, exponent: e, basePrice: unitPrice(product, product.base_unit, state.priceList === "customer" ? "counter" : state.priceList, e) }).then((picked) => {
+      if (picked) pushLine({ product_id: product.id, qty: "1", unit: unit || product.base_unit, choices: [], ...picked });
+    });
+    return;
+  }
   if (product.kind === "bundle" && (product.bundle_groups || []).some((g) => g.kind === "choice")) {
     chooseBundle(product);
     return;
@@ -328,7 +347,8 @@ function pushLine(line) {
   const product = state.catalog.product(line.product_id);
   const same = state.cart.find(
     (l) => l.product_id === line.product_id && l.unit === line.unit && !l.note && !l.discount &&
-      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger(),
+      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger() &&
+      JSON.stringify(l.modifiers || []) === JSON.stringify(line.modifiers || []) && (l.allergy || null) === (line.allergy || null),
   );
   const extra = Dec.of(line.qty).mul(unitFactor(product, line.unit));
   const problem = stockProblem(product, extra) || componentStockProblem(product, line.choices, Dec.of(line.qty));
@@ -396,6 +416,7 @@ function lineView(line, rows) {
       whole ? h("button", { type: "button", "aria-label": "More", onclick: () => setQty(line, Dec.of(line.qty).add(1)) }, "+") : null,
     ),
     h("span", { class: "pos-line-total" }, own ? fmt(own.gross) : "—"),
+    lineExtras(line, product, new Map(((state.catalog && state.catalog.doc.allergen_names) || []).map((a) => [a.code, a.name]))),
     parts.length
       ? h("ul", { class: "pos-parts" }, ...parts.map((p) => h("li", {}, `${p.qty.format(p.qty.places())} × ${p.name}`, p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")))
       : null,
@@ -487,6 +508,7 @@ function editLine(line, { isNew = false } = {}) {
   $("line-unit").replaceChildren(...product.units.map((u) => h("option", { value: u.unit }, u.unit)));
   $("line-unit").value = line.unit || product.base_unit;
   $("line-note").value = line.note || "";
+  $("line-allergy").value = line.allergy || "";
   $("line-discount-row").hidden = !isManager;
   $("line-discount").value = line.discount || "";
   $("line-discount-reason").value = line.discount_reason || "";
@@ -509,7 +531,7 @@ function editLine(line, { isNew = false } = {}) {
     if (discount && !reason) return fieldError("line-error", "A discount needs a reason");
     const problem = stockProblem(product, Dec.of(qty.qty).mul(unitFactor(product, unit)), isNew ? null : line);
     if (problem) return fieldError("line-error", `Cannot sell: ${problem}.`);
-    Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim() });
+    Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim(), allergy: $("line-allergy").value.trim() || null });
     line.discount = discount && !Dec.of(discount).isZero() ? Dec.of(discount).format(state.branch.currency_exponent) : null;
     line.discount_reason = line.discount ? reason : null;
     if (isNew) state.cart.push(line);
@@ -672,6 +694,8 @@ function orderBody(id) {
       if (line.unit_price != null) out.unit_price = line.unit_price;
       if (line.discount) Object.assign(out, { discount: line.discount, discount_reason: line.discount_reason });
       if (line.choices && line.choices.length) out.choices = line.choices;
+      if (line.modifiers && line.modifiers.length) out.modifiers = line.modifiers;
+      if (line.allergy) out.allergy = line.allergy;
       return out;
     }),
   };
@@ -865,8 +889,23 @@ function followBranch(branchId) {
     },
     onEvent(event) {
       if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
+      if (event.type === "catalog.changed") catalogChanged(event.data);
     },
   });
+}
+
+/** Menu depth: an 86 (or any menu change) reaches this till at once; the fresh document follows. */
+function catalogChanged(data) {
+  if (applyAvailability(state.catalog, data)) renderGrid();
+  const { branch, profile } = state;
+  loadCatalog(branch, profile && profile.id)
+    .then((fresh) => {
+      if (state.branch !== branch) return;
+      state.catalog = fresh;
+      renderGrid();
+      renderCart();
+    })
+    .catch(() => null);
 }
 
 async function registerWorker() {
