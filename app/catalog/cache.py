@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from app.catalog.menu_depth import (
+    BranchPacing,
     MenuDepth,
     ModifierGroupInfo,
     Unavailable,
     load_menu_depth,
+    load_pacing,
     load_unavailable,
 )
 from app.db.models import (
@@ -143,9 +145,11 @@ class CatalogCache:
         self._products: dict[tuple[int, int], ProductInfo | None] = {}
         self._profiles: dict[int, PosProfileInfo | None] = {}
         self._unavailable: dict[int, Unavailable] = {}
+        self._pacing: dict[int, BranchPacing] = {}
 
     def clear(self) -> None:
         self._unavailable.clear()
+        self._pacing.clear()
         self._profiles.clear()
         self._branches.clear()
         self._territories.clear()
@@ -215,6 +219,12 @@ class CatalogCache:
                 session, branch_id, now=dt.datetime.now(dt.UTC)
             )
         return self._unavailable[branch_id]
+
+    async def pacing(self, session: AsyncSession, branch_id: int) -> BranchPacing:
+        """The branch's station capacities and paused channels (a pause bumps the epoch)."""
+        if branch_id not in self._pacing:
+            self._pacing[branch_id] = await load_pacing(session, branch_id, now=dt.datetime.now(dt.UTC))
+        return self._pacing[branch_id]
 
     async def products(self, session: AsyncSession, branch_id: int, ids: set[int]) -> dict[int, ProductInfo]:
         """The products asked for, and the components of any bundle among them."""

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from app.db.models import (
+    ChannelPause,
     MenuUnavailable,
     ModifierGroup,
     ModifierOption,
     ProductAllergen,
     ProductModifierGroup,
     ProductPrepTime,
+    StationPacing,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +68,37 @@ class Unavailable:
 
     products: dict[int, dt.datetime | None] = field(default_factory=dict)
     options: dict[int, dt.datetime | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StationPace:
+    cooks: int = 1
+    items_per_15min: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchPacing:
+    """A branch's station capacities and its paused channels (channel -> (until, reason))."""
+
+    stations: dict[str, StationPace] = field(default_factory=dict)
+    paused: dict[str, tuple[dt.datetime | None, str]] = field(default_factory=dict)
+
+
+async def load_pacing(session: AsyncSession, branch_id: int, *, now: dt.datetime) -> BranchPacing:
+    stations = {
+        row.station_code: StationPace(cooks=row.cooks, items_per_15min=row.items_per_15min)
+        for row in await session.scalars(select(StationPacing).where(StationPacing.branch_id == branch_id))
+    }
+    paused = {
+        row.channel: (row.until, row.reason)
+        for row in await session.scalars(
+            select(ChannelPause).where(
+                ChannelPause.branch_id == branch_id,
+                or_(ChannelPause.until.is_(None), ChannelPause.until > now),
+            )
+        )
+    }
+    return BranchPacing(stations=stations, paused=paused)
 
 
 async def load_menu_depth(session: AsyncSession, ids: list[int]) -> MenuDepth:

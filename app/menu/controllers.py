@@ -26,6 +26,10 @@ from app.menu.schemas import (
     GroupIn,
     GroupOut,
     MenuOverview,
+    PacingIn,
+    PacingOut,
+    PauseIn,
+    PauseOut,
     ProductMenuIn,
     ProductMenuOut,
     StationItem,
@@ -91,6 +95,46 @@ class MenuController(Controller):
         """The station screen's 86 board."""
         _who_86s(request, branch_id)
         return await menu.station_items(branch_id=branch_id, station=station)
+
+    @put(
+        "/branches/{branch_id:int}/pacing/{station:str}",
+        guards=[requires_roles("manager")],
+        status_code=HTTP_200_OK,
+    )
+    async def set_pacing(
+        self,
+        request: AnyRequest,
+        menu: Menu,
+        branch_id: IdPath,
+        station: StationPath,
+        data: JSONBody[PacingIn],
+    ) -> PacingOut:
+        user = current_user(request)
+        ensure_branch_visible(user, branch_id, what="Branch")
+        return await menu.set_pacing(branch_id=branch_id, station=station, data=data, actor=user.user_id)
+
+    @get("/branches/{branch_id:int}/pauses", guards=[requires_login])
+    async def pauses(self, request: AnyRequest, menu: Menu, branch_id: IdPath) -> list[PauseOut]:
+        ensure_branch_visible(current_user(request), branch_id, what="Branch")
+        return await menu.pauses(branch_id=branch_id)
+
+    @post("/branches/{branch_id:int}/pauses", guards=[requires_roles("manager")], status_code=HTTP_200_OK)
+    async def pause(
+        self, request: AnyRequest, menu: Menu, branch_id: IdPath, data: JSONBody[PauseIn]
+    ) -> PauseOut:
+        user = current_user(request)
+        ensure_branch_visible(user, branch_id, what="Branch")
+        return await menu.pause(branch_id=branch_id, data=data, actor=user.user_id)
+
+    @delete(
+        "/branches/{branch_id:int}/pauses/{channel:str}",
+        guards=[requires_roles("manager")],
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def unpause(self, request: AnyRequest, menu: Menu, branch_id: IdPath, channel: StationPath) -> None:
+        user = current_user(request)
+        ensure_branch_visible(user, branch_id, what="Branch")
+        await menu.unpause(branch_id=branch_id, channel=channel, actor=user.user_id)
 
     @post("/branches/{branch_id:int}/unavailable", status_code=HTTP_200_OK)
     async def eighty_six(

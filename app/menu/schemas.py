@@ -119,6 +119,31 @@ class StationItem(msgspec.Struct, kw_only=True):
     options: list[StationOption]
 
 
+class PacingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    items_per_15min: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    cooks: Annotated[int, msgspec.Meta(ge=1, le=50)] = 1
+
+
+class PacingOut(msgspec.Struct, kw_only=True):
+    branch_id: int
+    station_code: str
+    items_per_15min: int
+    cooks: int
+
+
+class PauseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    channel: Literal["counter", "pickup", "dine_in", "delivery", "partner"]
+    reason: Reason = ""
+    until: dt.datetime | None = None
+
+
+class PauseOut(msgspec.Struct, kw_only=True):
+    branch_id: int
+    channel: str
+    reason: str
+    until: dt.datetime | None
+
+
 class MenuOverview(msgspec.Struct, kw_only=True):
     """The admin page's document: groups, allergens, products with their depth, what is 86'd here."""
 

@@ -8,6 +8,7 @@ the change reaches, so open tills and kiosks re-read the catalog within a second
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from app.catalog.menu_depth import load_menu_depth, load_unavailable
 from app.db.models import (
     Allergen,
     Branch,
+    ChannelPause,
     MenuUnavailable,
     ModifierGroup,
     ModifierOption,
@@ -28,9 +30,11 @@ from app.db.models import (
     ProductModifierGroup,
     ProductPrepTime,
     ProductStock,
+    StationPacing,
 )
 from app.db.models.menu import EU_ALLERGENS
 from app.events.catalog import CATALOG_CHANGED, CatalogChanged
+from app.events.menu import CHANNEL_PAUSED, ChannelPaused
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
@@ -41,6 +45,10 @@ from app.menu.schemas import (
     GroupOut,
     MenuOverview,
     OptionOut,
+    PacingIn,
+    PacingOut,
+    PauseIn,
+    PauseOut,
     ProductMenuIn,
     ProductMenuOut,
     StationItem,
@@ -53,6 +61,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 MAX_DELTA = Decimal(10) ** 9
+STATION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class MenuService(ScopedService):
@@ -432,6 +441,106 @@ class MenuService(ScopedService):
             [branch_id], kind="availability", product_ids=empty, available=False, reason="sold out"
         )
         return empty
+
+    # ------------------------------------------------------------------ pacing and busy mode
+
+    async def set_pacing(
+        self, *, branch_id: int, station: str, data: PacingIn, actor: int | None
+    ) -> PacingOut:
+        if not STATION_CODE.fullmatch(station):
+            raise unprocessable("station", f"unknown station code {station!r}")
+        if await self.session.get(Branch, branch_id) is None:
+            raise NotFoundException(detail="Branch not found")
+        values = {"items_per_15min": data.items_per_15min, "cooks": data.cooks}
+        await self.session.execute(
+            insert(StationPacing)
+            .values(branch_id=branch_id, station_code=station, **values)
+            .on_conflict_do_update(index_elements=["branch_id", "station_code"], set_=values)
+        )
+        audit.record(
+            self.session,
+            action="menu.pacing",
+            entity_type="station_pacing",
+            entity_id=f"{branch_id}:{station}",
+            actor_user_id=actor,
+            branch_id=branch_id,
+            data=values,
+        )
+        await self.session.commit()
+        await bump_catalog_epoch(self.redis, self.keys)
+        return PacingOut(branch_id=branch_id, station_code=station, **values)
+
+    async def pauses(self, *, branch_id: int) -> list[PauseOut]:
+        now = dt.datetime.now(dt.UTC)
+        rows = await self.session.scalars(
+            select(ChannelPause)
+            .where(
+                ChannelPause.branch_id == branch_id,
+                or_(ChannelPause.until.is_(None), ChannelPause.until > now),
+            )
+            .order_by(ChannelPause.channel)
+        )
+        return [
+            PauseOut(branch_id=r.branch_id, channel=r.channel, reason=r.reason, until=r.until) for r in rows
+        ]
+
+    async def pause(self, *, branch_id: int, data: PauseIn, actor: int | None) -> PauseOut:
+        """Busy mode: the channel takes no new orders until taken back (or until `until`)."""
+        if data.until is not None and (data.until.tzinfo is None or data.until <= dt.datetime.now(dt.UTC)):
+            raise unprocessable("until", "give a time to come, with its zone")
+        if await self.session.get(Branch, branch_id) is None:
+            raise NotFoundException(detail="Branch not found")
+        values = {"reason": data.reason, "until": data.until, "created_by": actor}
+        await self.session.execute(
+            insert(ChannelPause)
+            .values(branch_id=branch_id, channel=data.channel, **values)
+            .on_conflict_do_update(index_elements=["branch_id", "channel"], set_=values)
+        )
+        audit.record(
+            self.session,
+            action="menu.pause",
+            entity_type="channel",
+            entity_id=f"{branch_id}:{data.channel}",
+            actor_user_id=actor,
+            branch_id=branch_id,
+            data={"reason": data.reason, "until": data.until.isoformat() if data.until else None},
+        )
+        self.bus.on_commit(
+            self.session,
+            branch_id,
+            CHANNEL_PAUSED,
+            ChannelPaused(
+                channel=data.channel,
+                paused=True,
+                reason=data.reason,
+                until=data.until.isoformat() if data.until else None,
+            ),
+        )
+        await self.session.commit()
+        await bump_catalog_epoch(self.redis, self.keys)
+        return PauseOut(branch_id=branch_id, channel=data.channel, reason=data.reason, until=data.until)
+
+    async def unpause(self, *, branch_id: int, channel: str, actor: int | None) -> None:
+        gone = await self.session.execute(
+            delete(ChannelPause)
+            .where(ChannelPause.branch_id == branch_id, ChannelPause.channel == channel)
+            .returning(ChannelPause.channel)
+        )
+        if not gone.first():
+            raise NotFoundException(detail="That channel is not paused")
+        audit.record(
+            self.session,
+            action="menu.unpause",
+            entity_type="channel",
+            entity_id=f"{branch_id}:{channel}",
+            actor_user_id=actor,
+            branch_id=branch_id,
+        )
+        self.bus.on_commit(
+            self.session, branch_id, CHANNEL_PAUSED, ChannelPaused(channel=channel, paused=False)
+        )
+        await self.session.commit()
+        await bump_catalog_epoch(self.redis, self.keys)
 
     # ------------------------------------------------------------------ helpers
 

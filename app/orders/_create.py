@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog.cache import CATALOG, TerritoryInfo
 from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, ProductStock
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.menu import gate as menu_gate
+from app.menu import pacing as menu_pacing
 from app.menu import rules as menu_rules
 from app.orders import hot, pricing
 from app.orders._sql import GateRefusedError, insert_order
@@ -224,6 +226,27 @@ class OrderWriter:
         tickets = [] if scheduled else split_tickets(order, lines)
         for ticket in tickets:
             ticket.created_at = now
+        admission = await menu_gate.admit(
+            self.session,
+            self.redis,
+            self.keys,
+            branch_id=branch.id,
+            timezone=branch.timezone,
+            channel=request.channel.value,
+            lines=[
+                menu_pacing.LineWork(
+                    product_id=line.product_id,
+                    qty=line.qty,
+                    station_code=line.station_code,
+                    modifier_stations=tuple(hot.modifier_stations(line)),
+                )
+                for line in hot.kitchen_lines(lines)
+            ],
+            products=products,
+            slot_start=slot_start,
+            scheduled=scheduled,
+        )
+        order.quoted_ready_at = admission.quoted_ready_at
         # Hand the read transaction's connection back before taking one for the write (commit, not
         # rollback: a rollback would expire the customer row read above). Usually every read came from
         # the catalog cache and there is no transaction to end.
@@ -240,6 +263,13 @@ class OrderWriter:
             )
         except GateRefusedError:
             raise await self.why_not_written(request, branch.id, stock, products) from None
+        await menu_gate.record_work(
+            self.redis,
+            self.keys,
+            branch_id=branch.id,
+            tickets={str(t.id): t.station_code for t in tickets},
+            admission=admission,
+        )
         return order, lines, tickets, customer
 
     async def with_local_slot(self, request: OrderCreate) -> OrderCreate:

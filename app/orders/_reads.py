@@ -115,6 +115,7 @@ def order_out(
         discount_reason=order.discount_reason,
         pos_profile_id=order.pos_profile_id,
         shift_id=order.shift_id,
+        quoted_ready_at=order.quoted_ready_at,
     )
 
 

@@ -71,13 +71,13 @@ WITH {stock}ord AS (
         id, branch_id, channel, state, version, token, business_date, customer_id, payment_status,
         subtotal, tax_total, delivery_charge, total, discount, discount_reason, pos_profile_id, shift_id,
         table_label, note, delivery_address, territory_id, slot_start, slot_end, request_hash, created_by,
-        created_at, updated_at
+        created_at, updated_at, quoted_ready_at
     )
     SELECT
         :id, :branch_id, :channel, :state, 1, CAST(:token AS integer), :business_date, :customer_id,
         'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :discount, :discount_reason,
         :pos_profile_id, CAST(:shift_id AS uuid), :table_label, :note, :delivery_address, :territory_id,
-        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
+        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at, :quoted_ready_at
     WHERE {gate}
     RETURNING id, token
 ), lines AS (
@@ -175,6 +175,7 @@ async def insert_order(
         "request_hash": order.request_hash,
         "created_by": order.created_by,
         "created_at": created_at,
+        "quoted_ready_at": order.quoted_ready_at,
         "line_nos": [line.line_no for line in lines],
         "product_ids": [line.product_id for line in lines],
         "names": [line.name for line in lines],

@@ -224,6 +224,7 @@ def order_created(
             for line in sorted(lines, key=lambda item: item.line_no)
         ],
         created_at=iso(order.created_at) or "",
+        quoted_ready_at=iso(order.quoted_ready_at),
     )
 
 

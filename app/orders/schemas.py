@@ -171,6 +171,8 @@ class OrderOut(msgspec.Struct, kw_only=True):
     payments: list[PaymentOut] = msgspec.field(default_factory=list)
     # The original invoice (not its amendments), once issued.
     invoice: InvoiceRef | None = None
+    # Menu depth: when the kitchen's live load said it would be ready (quoted at creation).
+    quoted_ready_at: dt.datetime | None = None
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):

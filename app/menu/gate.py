@@ -1,0 +1,97 @@
+"""The order path's menu-depth gate, after pricing and before the write: a paused channel is refused; the
+kitchen's live load gives the ready-time quote; partner and scheduled orders are paced by each station's
+capacity (slotted later, or refused with the next window that has room)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from app.catalog.cache import CATALOG
+from app.lib.errors import unprocessable
+from app.menu.pacing import PACED_CHANNELS, WINDOW_MS, KitchenLoad, LineWork, at, order_work, quote_ms
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.catalog.cache import ProductInfo
+    from app.lib.redis import Keys
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    quoted_ready_at: dt.datetime | None
+    # Work (ms) per station of this order, recorded against its tickets once it is written.
+    station_work_ms: dict[str, int] = field(default_factory=dict)
+
+
+def _hhmm(ms: int, zone: ZoneInfo) -> str:
+    return f"{at(ms).astimezone(zone):%H:%M}"
+
+
+async def admit(
+    session: AsyncSession,
+    redis: Redis,
+    keys: Keys,
+    *,
+    branch_id: int,
+    timezone: str,
+    channel: str,
+    lines: Sequence[LineWork],
+    products: Mapping[int, ProductInfo],
+    slot_start: dt.datetime | None,
+    scheduled: bool,
+) -> Admission:
+    pacing = await CATALOG.pacing(session, branch_id)
+    zone = ZoneInfo(timezone)
+    if channel in pacing.paused:
+        until, reason = pacing.paused[channel]
+        back = f" until {until.astimezone(zone):%H:%M}" if until is not None else ""
+        why = f" ({reason})" if reason else ""
+        raise unprocessable(
+            "channel", f"{channel.replace('_', '-')} orders are paused: the kitchen is busy{back}{why}"
+        )
+    work = order_work(lines, products)
+    if not work:
+        return Admission(quoted_ready_at=None)
+    load = KitchenLoad(redis, keys)
+    now = await load.now_ms()
+    per_station = {station: w.work_ms for station, w in work.items()}
+    if scheduled and slot_start is not None:
+        slot_ms = int(slot_start.timestamp() * 1000)
+        booked, next_free = await load.book(branch_id, work, pacing.stations, from_ms=slot_ms, mode="exact")
+        if booked < 0:
+            full = f"{_hhmm(slot_ms - slot_ms % WINDOW_MS, zone)}-{_hhmm(slot_ms - slot_ms % WINDOW_MS + WINDOW_MS, zone)}"
+            later = f"; the next window with room starts at {_hhmm(next_free, zone)}" if next_free else ""
+            raise unprocessable("delivery.slot_start", f"the kitchen is full for {full}{later}")
+        return Admission(quoted_ready_at=slot_start, station_work_ms=per_station)
+    backlog = await load.backlog(branch_id, work, now)
+    quote = quote_ms(now, work, backlog, pacing.stations)
+    mode = "move" if channel in PACED_CHANNELS else "force"
+    booked, _ = await load.book(branch_id, work, pacing.stations, from_ms=now, mode=mode)
+    if booked < 0:
+        raise unprocessable(
+            "channel", "the kitchen is full for the next two hours: the order cannot be taken now"
+        )
+    if booked > now:
+        # Slotted into a later window: the kitchen starts it then.
+        quote = max(quote, booked + max(w.longest_ms for w in work.values()))
+    return Admission(quoted_ready_at=at(quote), station_work_ms=per_station)
+
+
+async def record_work(
+    redis: Redis, keys: Keys, *, branch_id: int, tickets: Mapping[str, str], admission: Admission
+) -> None:
+    """After the write: each new ticket's work, so the next quote counts it in the station's backlog."""
+    await KitchenLoad(redis, keys).record(
+        branch_id,
+        {
+            ticket_id: admission.station_work_ms[station]
+            for ticket_id, station in tickets.items()
+            if station in admission.station_work_ms
+        },
+    )
