@@ -104,6 +104,10 @@ async def test_the_modifier_picker_sells_at_the_servers_price_and_the_kitchen_se
     await page.click("#pay-add")
     await page.click("#pay-confirm")
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
+    # The quote from the kitchen's live load: one burger at 7 minutes.
+    await page.locator("#s-ready").wait_for(state="visible", timeout=WAIT_MS)
+    assert ":" in await page.inner_text("#s-ready-time")
+    await page.screenshot(path=f"{SHOTS}/pos-success-ready-time.png")
 
     item = station.locator("#tickets .item", has_text="Burger")
     await item.wait_for(timeout=WAIT_MS)
@@ -135,3 +139,36 @@ async def test_86_from_the_station_screen_leaves_the_open_till_without_a_reload(
     # And back: the tile returns, again without a reload.
     await station.locator("#eighty-six-list button.eighty-six", has_text="Burger is back").click()
     await tile.wait_for(timeout=WAIT_MS)
+
+
+async def test_busy_mode_from_the_board_reaches_the_open_till(
+    till: Any, browser: Any, live_server: LiveServer, shop: dict[str, Any]
+) -> None:
+    errors: list[str] = []
+    board = await _signed_in(browser, live_server, "boss", errors)
+    try:
+        await board.goto(f"{live_server.url}/kanban")
+        await board.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+        await board.click("#busy-toggle")
+        await board.fill("#busy-reason", "rush at the counter")
+        pause = board.locator(f'#busy-panel button[data-branch="{shop["branch"].id}"][data-channel="pickup"]')
+        await pause.wait_for(timeout=WAIT_MS)
+        await board.screenshot(path=f"{SHOTS}/kanban-busy-mode.png")
+        started = time.monotonic()
+        await pause.click()
+        await till.locator("#pos-paused").wait_for(state="visible", timeout=WAIT_MS)
+        took = time.monotonic() - started
+        print(f"pause on the board -> banner on the till: {took * 1000:.0f} ms")
+        assert took < 1.0, took
+        assert await till.locator('#channel option[value="pickup"]').is_disabled()
+        assert "Pickup" in await till.inner_text("#pos-paused")
+        await till.screenshot(path=f"{SHOTS}/pos-busy-banner.png")
+        await board.locator('#busy-panel button[data-channel="pickup"][aria-pressed="true"]').first.wait_for(
+            timeout=WAIT_MS
+        )
+        await board.locator('#busy-panel button[data-channel="pickup"][aria-pressed="true"]').first.click()
+        await till.locator("#pos-paused").wait_for(state="hidden", timeout=WAIT_MS)
+        assert not await till.locator('#channel option[value="pickup"]').is_disabled()
+    finally:
+        await board.context.close()
+    assert not errors, errors

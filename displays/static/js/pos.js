@@ -11,6 +11,7 @@ import { loadCatalog } from "./pos/catalog.js";
 import { Checkout } from "./pos/checkout.js";
 import { CustomerPicker } from "./pos/customers.js";
 import { Dec, isDecimal } from "./pos/decimal.js";
+import { BusyMode } from "./pos/busy.js";
 import { applyAvailability, chooseModifiers, hasModifiers, lineExtras } from "./pos/modifiers.js";
 import { checkQty, priceCart, unitPrice } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
@@ -138,6 +139,7 @@ async function chooseTill(value) {
   fillTerritories();
   await shift.load(state.profile);
   followBranch(state.branch.id);
+  await busy.load(state.branch.id);
   root.dataset.ready = "";
 }
 
@@ -890,9 +892,12 @@ function followBranch(branchId) {
     onEvent(event) {
       if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
       if (event.type === "catalog.changed") catalogChanged(event.data);
+      if (event.type === "channel.paused") busy.apply(event.data);
     },
   });
 }
+
+const busy = new BusyMode({ select: $("channel"), banner: $("pos-paused"), onChange: () => showChannel() });
 
 /** Menu depth: an 86 (or any menu change) reaches this till at once; the fresh document follows. */
 function catalogChanged(data) {
