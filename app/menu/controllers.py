@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post, put
@@ -17,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from app.auth.devices import STATION, DevicePrincipal, current_viewer, ensure_viewer_sees_branch
+from app.auth.devices import QUEUE_TV, STATION, DevicePrincipal, current_viewer, ensure_viewer_sees_branch
 from app.auth.guards import current_user, ensure_branch_visible, requires_login, requires_roles
 from app.lib.deps import provide
 from app.lib.params import MAX_ID
@@ -112,6 +113,13 @@ class MenuController(Controller):
         user = current_user(request)
         ensure_branch_visible(user, branch_id, what="Branch")
         return await menu.set_pacing(branch_id=branch_id, station=station, data=data, actor=user.user_id)
+
+    @get("/branches/{branch_id:int}/quotes")
+    async def quotes(self, request: AnyRequest, menu: Menu, branch_id: IdPath) -> dict[str, dt.datetime]:
+        """Quoted ready times by order id: the queue TV shows them under the tokens being prepared."""
+        viewer = current_viewer(request, device_roles=(QUEUE_TV,))
+        ensure_viewer_sees_branch(viewer, branch_id, what="Branch")
+        return await menu.quotes(branch_id=branch_id)
 
     @get("/branches/{branch_id:int}/pauses", guards=[requires_login])
     async def pauses(self, request: AnyRequest, menu: Menu, branch_id: IdPath) -> list[PauseOut]:

@@ -84,10 +84,20 @@ async def admit(
 
 
 async def record_work(
-    redis: Redis, keys: Keys, *, branch_id: int, tickets: Mapping[str, str], admission: Admission
+    redis: Redis,
+    keys: Keys,
+    *,
+    branch_id: int,
+    order_id: str,
+    tickets: Mapping[str, str],
+    admission: Admission,
 ) -> None:
-    """After the write: each new ticket's work, so the next quote counts it in the station's backlog."""
-    await KitchenLoad(redis, keys).record(
+    """After the write: each new ticket's work, so the next quote counts it in the station's backlog, and
+    the order's quote for the queue TV's snapshot."""
+    load = KitchenLoad(redis, keys)
+    if admission.quoted_ready_at is not None:
+        await load.record_quote(branch_id, order_id, int(admission.quoted_ready_at.timestamp() * 1000))
+    await load.record(
         branch_id,
         {
             ticket_id: admission.station_work_ms[station]

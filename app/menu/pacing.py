@@ -154,6 +154,19 @@ class KitchenLoad:
             pipe.expire(key, 86_400)
             await pipe.execute()
 
+    async def record_quote(self, branch_id: int, order_id: str, ready_ms: int) -> None:
+        key = self.keys.menu_quotes(branch_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, order_id, str(ready_ms))
+            pipe.expire(key, 86_400)
+            await pipe.execute()
+
+    async def quotes(self, branch_id: int) -> dict[str, int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.menu_quotes(branch_id))
+            (raw,) = await pipe.execute()
+        return {_text(k): int(v) for k, v in raw.items()}
+
     async def book(
         self,
         branch_id: int,

@@ -39,6 +39,7 @@ from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
 from app.lib.money import places
+from app.menu.pacing import KitchenLoad, at
 from app.menu.schemas import (
     AllergenOut,
     GroupIn,
@@ -443,6 +444,10 @@ class MenuService(ScopedService):
         return empty
 
     # ------------------------------------------------------------------ pacing and busy mode
+
+    async def quotes(self, *, branch_id: int) -> dict[str, dt.datetime]:
+        """The ready times quoted today (order id -> time), for the queue TV's snapshot."""
+        return {k: at(v) for k, v in (await KitchenLoad(self.redis, self.keys).quotes(branch_id)).items()}
 
     async def set_pacing(
         self, *, branch_id: int, station: str, data: PacingIn, actor: int | None

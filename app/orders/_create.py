@@ -267,6 +267,7 @@ class OrderWriter:
             self.redis,
             self.keys,
             branch_id=branch.id,
+            order_id=str(order.id),
             tickets={str(t.id): t.station_code for t in tickets},
             admission=admission,
         )

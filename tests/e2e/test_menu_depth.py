@@ -15,7 +15,7 @@ import pytest
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
-from tests.support.menu import menu_shop, put_groups
+from tests.support.menu import burger_order, menu_shop, put_groups
 
 pytestmark = pytest.mark.browser
 
@@ -172,3 +172,31 @@ async def test_busy_mode_from_the_board_reaches_the_open_till(
     finally:
         await board.context.close()
     assert not errors, errors
+
+
+async def test_the_queue_tv_shows_each_preparing_tokens_quoted_ready_time(
+    browser: Any, live_server: LiveServer, shop: dict[str, Any], menu: dict[str, Any]
+) -> None:
+    branch = shop["branch"].id
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
+        await login(http, "cashier")
+        before = await http.post("/api/v1/orders", json=burger_order(shop, [menu["option"]["medium"]]))
+        assert before.status_code == 201, before.text
+        errors: list[str] = []
+        tv = await _signed_in(browser, live_server, "boss", errors)
+        await tv.set_viewport_size({"width": 1920, "height": 1080})
+        try:
+            await tv.goto(f"{live_server.url}/queue/{branch}")
+            await tv.wait_for_selector('#queue-status[data-status="live"]', timeout=WAIT_MS)
+            # From the snapshot: an order made before the TV loaded.
+            first = tv.locator(f'#preparing [data-token="{before.json()["token"]}"] .token-eta')
+            await first.wait_for(timeout=WAIT_MS)
+            assert (await first.inner_text()).startswith("~")
+            # Live: a new order's quote comes with its token.
+            after = await http.post("/api/v1/orders", json=burger_order(shop, [menu["option"]["well"]]))
+            live = tv.locator(f'#preparing [data-token="{after.json()["token"]}"] .token-eta')
+            await live.wait_for(timeout=WAIT_MS)
+            await tv.screenshot(path=f"{SHOTS}/queue-tv-quotes.png")
+        finally:
+            await tv.context.close()
+        assert not errors, errors

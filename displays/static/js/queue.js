@@ -82,6 +82,7 @@ const state = {
   readyMs: 600_000,
   offsetMs: 0, // server clock - this browser's clock
   preparing: new Map(), // order id -> token
+  quotes: new Map(), // order id -> quoted ready time (ms): menu depth's live-load quote
   ready: new Map(), // order id -> {token, at (server ms)}
   service: new Map(), // number -> {counter, state}
   announcements: [],
@@ -111,6 +112,20 @@ async function fetchBoard() {
   throw new Error((body && body.detail) || `HTTP ${response.status}`);
 }
 
+/** The quotes of the orders on the board (an older server has none: the tokens show without them). */
+function loadQuotes() {
+  fetch(`/api/v1/menu/branches/${branchId}/quotes`, {
+    headers: { Accept: "application/json", ...apiHeaders() },
+    credentials: "same-origin",
+  })
+    .then((response) => (response.ok ? response.json() : {}))
+    .then((quotes) => {
+      state.quotes = new Map(Object.entries(quotes).map(([orderId, at]) => [orderId, Date.parse(at)]));
+      render();
+    })
+    .catch(() => null);
+}
+
 function applyBoard(board) {
   state.language = board.language || "en-GB";
   state.phrases = PHRASES[state.language.split("-")[0].toLowerCase()] || PHRASES.en;
@@ -119,6 +134,7 @@ function applyBoard(board) {
   state.preparing = new Map(board.preparing.map((t) => [t.order_id, t.token]));
   state.ready = new Map(board.ready.map((t) => [t.order_id, { token: t.token, at: t.ready_at_ms }]));
   state.service = new Map(board.service.map((s) => [s.number, { counter: s.counter, state: s.state }]));
+  loadQuotes();
   document.documentElement.lang = state.language;
   document.documentElement.dir = state.language.startsWith("ar") ? "rtl" : "ltr";
   for (const element of document.querySelectorAll("[data-phrase]")) {
@@ -140,6 +156,7 @@ function apply(event) {
   switch (event.type) {
     case "order.created":
       if (data.token != null && PREPARING_STATES.has(data.state)) state.preparing.set(data.order_id, data.token);
+      if (data.quoted_ready_at) state.quotes.set(data.order_id, Date.parse(data.quoted_ready_at));
       break;
     case "order.state_changed":
       state.preparing.delete(data.order_id);
@@ -201,6 +218,14 @@ function tile(token, orderId, extraClass) {
   item.dataset.token = String(token);
   // The order's reference as on the receipt (#42), told apart from the walk-in numbers below it.
   item.textContent = orderRef({ token, order_id: orderId });
+  // Being prepared: when the kitchen's live load said it would be ready.
+  const quoted = state.preparing.has(orderId) && state.quotes.get(orderId);
+  if (quoted) {
+    const eta = document.createElement("small");
+    eta.className = "token-eta";
+    eta.textContent = `~${new Date(quoted).toLocaleTimeString(state.language, { hour: "2-digit", minute: "2-digit" })}`;
+    item.append(eta);
+  }
   return item;
 }
 
