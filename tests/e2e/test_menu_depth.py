@@ -200,3 +200,41 @@ async def test_the_queue_tv_shows_each_preparing_tokens_quoted_ready_time(
         finally:
             await tv.context.close()
         assert not errors, errors
+
+
+async def test_an_offline_sale_with_modifiers_reloads_from_the_saved_catalog_and_replays(
+    till: Any, live_server: LiveServer, shop: dict[str, Any]
+) -> None:
+    page = till
+    await page.locator("#pos[data-offline-ready]").wait_for(timeout=WAIT_MS)
+    await page.context.set_offline(True)
+    # Reloaded with no network: the service worker's saved catalog still carries the modifier groups.
+    await page.reload()
+    await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+    await page.locator('.pos-product[data-product-id]:has-text("Burger")').click()
+    dialog = page.locator("#modifiers")
+    await dialog.wait_for(state="visible", timeout=WAIT_MS)
+    for name in ("Well done", "Egg", "Bacon"):
+        await dialog.locator("button.pos-mod", has_text=name).click()
+    await page.fill("#modifiers-allergy", "nuts")
+    await page.click("#modifiers-add")
+    # Egg (5.00) is the free topping, bacon is charged: 62.00, priced offline exactly as the server will.
+    await page.locator("#t-total", has_text="62.00").wait_for(timeout=WAIT_MS)
+    await page.click("#checkout")
+    await page.locator('#pay-methods [data-method="cash"]').click()
+    await page.fill("#pay-amount", "62.00")
+    await page.fill("#pay-tendered", "62.00")
+    await page.click("#pay-add")
+    await page.click("#pay-confirm")
+    await page.locator("#s-offline").wait_for(state="visible", timeout=WAIT_MS)
+    order_id = await page.get_attribute("#success", "data-order-id")
+
+    await page.context.set_offline(False)
+    await page.locator("#queue-badge").wait_for(state="hidden", timeout=WAIT_MS)
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
+        await login(http, "cashier")
+        order = (await http.get(f"/api/v1/orders/{order_id}")).json()
+    burger = order["lines"][0]
+    assert [m["name"] for m in burger["modifiers"]] == ["Well done", "Bacon", "Egg"]
+    assert burger["allergy"] == "nuts" and order["totals"]["total"] == "62.00"
+    assert order["payment_status"] == "paid"
