@@ -17,12 +17,14 @@ from sqlalchemy import select
 from app import events as ev
 from app.db.models import AuditLog, MenuUnavailable
 from app.events.stream import read_after
+from app.invoices.services import issue_for_order
 from app.lib.deps import provide_services
 from app.menu.services import MenuService
 from tests.support.auth import login
 from tests.support.escpos import decode_escpos
 from tests.support.factory import Factory
 from tests.support.menu import burger_order, menu_shop, put_groups
+from tests.support.payments import pay
 from tests.support.till import with_stock
 from workers.jobs.menu import bring_back_menu
 
@@ -357,3 +359,27 @@ async def test_selling_the_last_tracked_one_86s_it_and_restocking_brings_it_back
     assert await bring_back_menu({"runtime": runtime}) == {"back": 1}
     doc = (await client.get("/api/v1/pos/catalog", params={"branch_id": branch.id})).json()
     assert next(p for p in doc["products"] if p["id"] == shop["fries"].id)["available"] is True
+
+
+async def test_the_invoice_keeps_each_lines_modifiers_and_allergens(
+    client: httpx.AsyncClient, shop: dict[str, Any], menu: dict[str, Any], runtime: Any
+) -> None:
+    o = menu["option"]
+    await login(client, "cashier")
+    order = (
+        await client.post("/api/v1/orders", json=burger_order(shop, [o["well"], o["egg"], o["bacon"]]))
+    ).json()
+    paid = await pay(client, order["id"], method="cash", amount=order["totals"]["total"], tendered="200.00")
+    assert paid.status_code in (200, 201), paid.text
+    async with runtime.sessionmaker() as session:
+        issued = await issue_for_order(
+            session, runtime.redis, runtime.keys, runtime.bus, order_id=uuid.UUID(order["id"])
+        )
+    assert issued.outcome == "issued"
+    invoice = (await client.get(f"/api/v1/invoices/{issued.invoice_id}")).json()
+    burger = invoice["lines"][0]
+    assert burger["modifiers"] == ["+ Well done", "+ Egg", "+ Bacon 12.00"]
+    assert burger["allergens"] == ["gluten", "milk", "sesame"]
+    assert "modifiers" not in invoice["lines"][1] or invoice["lines"][1]["modifiers"] == []
+    receipt = await client.get(f"/api/v1/invoices/{issued.invoice_id}/receipt")
+    assert "+ Bacon 12.00" in receipt.text and "Allergens: gluten, milk, sesame" in receipt.text
