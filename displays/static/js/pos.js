@@ -205,8 +205,12 @@ function stockProblem(product, extra, except = null) {
 }
 
 function renderGrid() {
-  // An 86'd product leaves the grid (it is back when the kitchen says so).
-  const products = state.catalog.filter({ category: state.category, query: state.query }).filter((p) => p.available !== false);
+  // An 86'd product leaves the grid (it is back when the kitchen says so); one 86'd because its tracked
+  // stock ran out stays, shown "0 left", as a sold-out item always was.
+  const soldOut = (p) => p.stock_tracked && p.stock != null && Dec.of(p.stock).sub(inCart(p.id)).cmp(0) <= 0;
+  const products = state.catalog
+    .filter({ category: state.category, query: state.query })
+    .filter((p) => p.available !== false || soldOut(p));
   const e = state.branch.currency_exponent;
   $("grid").replaceChildren(
     ...products.map((p) => {
