@@ -59,7 +59,6 @@ async def admit(
     if not work:
         return Admission(quoted_ready_at=None)
     load = KitchenLoad(redis, keys)
-    now = await load.now_ms()
     per_station = {station: w.work_ms for station, w in work.items()}
     if scheduled and slot_start is not None:
         slot_ms = int(slot_start.timestamp() * 1000)
@@ -69,7 +68,7 @@ async def admit(
             later = f"; the next window with room starts at {_hhmm(next_free, zone)}" if next_free else ""
             raise unprocessable("delivery.slot_start", f"the kitchen is full for {full}{later}")
         return Admission(quoted_ready_at=slot_start, station_work_ms=per_station)
-    backlog = await load.backlog(branch_id, work, now)
+    now, backlog = await load.backlog(branch_id, work)
     quote = quote_ms(now, work, backlog, pacing.stations)
     mode = "move" if channel in PACED_CHANNELS else "force"
     booked, _ = await load.book(branch_id, work, pacing.stations, from_ms=now, mode=mode)
@@ -94,14 +93,14 @@ async def record_work(
 ) -> None:
     """After the write: each new ticket's work, so the next quote counts it in the station's backlog, and
     the order's quote for the queue TV's snapshot."""
-    load = KitchenLoad(redis, keys)
-    if admission.quoted_ready_at is not None:
-        await load.record_quote(branch_id, order_id, int(admission.quoted_ready_at.timestamp() * 1000))
-    await load.record(
+    quoted = admission.quoted_ready_at
+    await KitchenLoad(redis, keys).record(
         branch_id,
         {
             ticket_id: admission.station_work_ms[station]
             for ticket_id, station in tickets.items()
             if station in admission.station_work_ms
         },
+        order_id=order_id,
+        ready_ms=int(quoted.timestamp() * 1000) if quoted is not None else None,
     )

@@ -105,20 +105,25 @@ class KitchenLoad:
         self.redis = redis
         self.keys = keys
 
-    async def now_ms(self) -> int:
-        seconds, micros = await self.redis.time()
-        return int(seconds) * 1000 + int(micros) // 1000
-
-    async def backlog(self, branch_id: int, stations: Iterable[str], now_ms: int) -> dict[str, int]:
-        """Work left (ms) on each station's open tickets."""
+    async def backlog(
+        self, branch_id: int, stations: Iterable[str], now_ms: int | None = None
+    ) -> tuple[int, dict[str, int]]:
+        """(now, work left in ms on each station's open tickets). `now` is the Redis clock (the one the
+        kitchen stamps tickets with), read in the same round trip, unless given (a simulation's)."""
         stations = list(stations)
         async with self.redis.pipeline(transaction=False) as pipe:
+            if now_ms is None:
+                pipe.time()
             for station in stations:
                 pipe.zrange(self.keys.station_tickets(branch_id, station), 0, -1)
-            open_ids: list[list[Any]] = await pipe.execute()
+            answers = await pipe.execute()
+        if now_ms is None:
+            seconds, micros = answers.pop(0)
+            now_ms = int(seconds) * 1000 + int(micros) // 1000
+        open_ids: list[list[Any]] = answers
         ids = [_text(t) for each in open_ids for t in each]
         if not ids:
-            return {}
+            return now_ms, {}
         work_key = self.keys.menu_work(branch_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(work_key, ids)
@@ -141,24 +146,30 @@ class KitchenLoad:
                     work = max(left, int(work * LATE_FLOOR))
                 total += work
             out[station] = total
-        return out
+        return now_ms, out
 
-    async def record(self, branch_id: int, tickets: Mapping[str, int]) -> None:
-        """The work of new tickets (ticket id -> ms); bumped ones drop out of the station sets by themselves,
-        so an entry here is only read while its ticket is open. Kept for a day."""
-        if not tickets:
+    async def record(
+        self,
+        branch_id: int,
+        tickets: Mapping[str, int],
+        *,
+        order_id: str | None = None,
+        ready_ms: int | None = None,
+    ) -> None:
+        """The work of new tickets (ticket id -> ms), and the order's quote for the queue TV, in one round
+        trip. Bumped tickets drop out of the station sets by themselves, so a work entry is only read while
+        its ticket is open. Kept for a day."""
+        if not tickets and ready_ms is None:
             return
-        key = self.keys.menu_work(branch_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping={k: str(v) for k, v in tickets.items()})
-            pipe.expire(key, 86_400)
-            await pipe.execute()
-
-    async def record_quote(self, branch_id: int, order_id: str, ready_ms: int) -> None:
-        key = self.keys.menu_quotes(branch_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, order_id, str(ready_ms))
-            pipe.expire(key, 86_400)
+            if tickets:
+                key = self.keys.menu_work(branch_id)
+                pipe.hset(key, mapping={k: str(v) for k, v in tickets.items()})
+                pipe.expire(key, 86_400)
+            if order_id is not None and ready_ms is not None:
+                quotes = self.keys.menu_quotes(branch_id)
+                pipe.hset(quotes, order_id, str(ready_ms))
+                pipe.expire(quotes, 86_400)
             await pipe.execute()
 
     async def quotes(self, branch_id: int) -> dict[str, int]:

@@ -118,7 +118,7 @@ async def simulate(minutes: int, seed: int, peak: float, redis: Redis) -> list[t
             picks = rng.choices(list(catalog.values()), weights=weights, k=rng.randint(1, 4))
             lines = [LineWork(product_id=p.id, qty=Decimal(1), station_code=p.station_code) for p in picks]
             work = order_work(lines, catalog)
-            backlog = await load.backlog(BRANCH, work, now)
+            _, backlog = await load.backlog(BRANCH, work, now)
             quoted = quote_ms(now, work, backlog, pace)
             ready = now
             recorded = {}
