@@ -6,6 +6,9 @@ import { h, kitchenApi } from "./kds.js";
 
 // English source text; the i18n catalog (ui-foundation) takes these keys when it lands.
 const T = {
+  button: "86",
+  title: "86 board: what this station can make",
+  close: "Close",
   off: "86'd",
   on: "Available",
   eightySix: (name) => `86 ${name}`,
@@ -15,13 +18,40 @@ const T = {
   until: (time) => `until ${time}`,
 };
 
+/** The bar's 86 button and the drawer it opens, made here so the station template stays as it is. */
+function mount(root) {
+  const open = h("button", "bar-button", T.button);
+  open.id = "eighty-six-open";
+  open.type = "button";
+  open.setAttribute("aria-controls", "eighty-six-drawer");
+  const recall = document.getElementById("recall-open");
+  recall.after(open);
+  const drawer = h("aside", "drawer");
+  drawer.id = "eighty-six-drawer";
+  drawer.hidden = true;
+  drawer.setAttribute("aria-labelledby", "eighty-six-title");
+  const header = h("header");
+  const title = h("h2", "", T.title);
+  title.id = "eighty-six-title";
+  const close = h("button", "bar-button", T.close);
+  close.id = "eighty-six-close";
+  close.type = "button";
+  header.append(title, close);
+  const status = h("p", "drawer-status");
+  status.id = "eighty-six-status";
+  status.setAttribute("role", "status");
+  const list = h("ul", "eighty-six-list");
+  list.id = "eighty-six-list";
+  drawer.append(header, status, list);
+  document.getElementById("recall-drawer").after(drawer);
+  return { drawer, list, status };
+}
+
 const root = document.getElementById("kds");
 if (root) {
   const branchId = Number(root.dataset.branchId);
   const station = root.dataset.station;
-  const drawer = document.getElementById("eighty-six-drawer");
-  const list = document.getElementById("eighty-six-list");
-  const status = document.getElementById("eighty-six-status");
+  const { drawer, list, status } = mount(root);
   const base = `/api/v1/menu/branches/${branchId}`;
 
   const toggle = (label, available, target) => {

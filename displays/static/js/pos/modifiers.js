@@ -22,8 +22,51 @@ const T = {
   tooMany: (group, n) => `${group}: at most ${n}`,
   allergens: "Allergens",
   allergyFlag: "Allergy",
+  allergyLabel: "Allergy",
+  allergyHint: "(the kitchen sees it in red)",
+  readyAt: "Ready at about",
+  readyHow: "(from the kitchen's live load)",
 };
 const REMOVE = "\u2013";
+
+/**
+ * The till's menu-depth furniture, made here so the till's template stays as it is: the busy-mode banner,
+ * the allergy field of the line dialog, and the quoted ready time on the success screen.
+ */
+export function mountMenuDepth() {
+  const bar = document.querySelector("#pos .pos-bar");
+  if (bar && !document.getElementById("pos-paused")) {
+    bar.before(h("p", { id: "pos-paused", class: "pos-paused", role: "status", hidden: true }));
+  }
+  const note = document.getElementById("line-note");
+  if (note && !document.getElementById("line-allergy")) {
+    note.closest("label").after(
+      h(
+        "label",
+        {},
+        T.allergyLabel,
+        " ",
+        h("small", {}, T.allergyHint),
+        " ",
+        h("input", { id: "line-allergy", type: "text", maxlength: "200", autocomplete: "off" }),
+      ),
+    );
+  }
+  const token = document.querySelector("#success .pos-token");
+  if (token && !document.getElementById("s-ready")) {
+    token.after(
+      h(
+        "p",
+        { id: "s-ready", class: "pos-ready", hidden: true },
+        T.readyAt,
+        " ",
+        h("strong", { id: "s-ready-time" }),
+        " ",
+        h("span", { class: "pos-muted" }, T.readyHow),
+      ),
+    );
+  }
+}
 
 export function hasModifiers(product) {
   return (product.modifier_groups || []).some((g) => g.options.length);
