@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from app.catalog.cache import CATALOG
 from app.lib.errors import unprocessable
+from app.lib.i18n import LazyText, _
 from app.menu.pacing import PACED_CHANNELS, WINDOW_MS, KitchenLoad, LineWork, at, order_work, quote_ms
 
 if TYPE_CHECKING:
@@ -27,6 +28,16 @@ class Admission:
     quoted_ready_at: dt.datetime | None
     # Work (ms) per station of this order, recorded against its tickets once it is written.
     station_work_ms: dict[str, int] = field(default_factory=dict)
+
+
+# Channel names as a refusal says them (the till's own labels are the browser's).
+CHANNEL_NAMES: dict[str, LazyText] = {
+    "counter": _("Counter"),
+    "pickup": _("Pickup"),
+    "dine_in": _("Dine-in"),
+    "delivery": _("Delivery"),
+    "partner": _("Partner"),
+}
 
 
 def _hhmm(ms: int, zone: ZoneInfo) -> str:
@@ -50,11 +61,21 @@ async def admit(
     zone = ZoneInfo(timezone)
     if channel in pacing.paused:
         until, reason = pacing.paused[channel]
-        back = f" until {until.astimezone(zone):%H:%M}" if until is not None else ""
-        why = f" ({reason})" if reason else ""
-        raise unprocessable(
-            "channel", f"{channel.replace('_', '-')} orders are paused: the kitchen is busy{back}{why}"
-        )
+        channel_name = CHANNEL_NAMES.get(channel, channel)
+        if until is not None:
+            message = _(
+                "%(channel)s orders are paused: the kitchen is busy until %(time)s (%(reason)s)",
+                channel=channel_name,
+                time=until.astimezone(zone).strftime("%H:%M"),
+                reason=reason or "-",
+            )
+        else:
+            message = _(
+                "%(channel)s orders are paused: the kitchen is busy (%(reason)s)",
+                channel=channel_name,
+                reason=reason or "-",
+            )
+        raise unprocessable("channel", message)
     work = order_work(lines, products)
     if not work:
         return Admission(quoted_ready_at=None)
@@ -64,17 +85,26 @@ async def admit(
         slot_ms = int(slot_start.timestamp() * 1000)
         booked, next_free = await load.book(branch_id, work, pacing.stations, from_ms=slot_ms, mode="exact")
         if booked < 0:
-            full = f"{_hhmm(slot_ms - slot_ms % WINDOW_MS, zone)}-{_hhmm(slot_ms - slot_ms % WINDOW_MS + WINDOW_MS, zone)}"
-            later = f"; the next window with room starts at {_hhmm(next_free, zone)}" if next_free else ""
-            raise unprocessable("delivery.slot_start", f"the kitchen is full for {full}{later}")
+            start = slot_ms - slot_ms % WINDOW_MS
+            full = f"{_hhmm(start, zone)}-{_hhmm(start + WINDOW_MS, zone)}"
+            if next_free:
+                raise unprocessable(
+                    "delivery.slot_start",
+                    _(
+                        "the kitchen is full for %(window)s; the next window with room starts at %(time)s",
+                        window=full,
+                        time=_hhmm(next_free, zone),
+                    ),
+                )
+            raise unprocessable("delivery.slot_start", _("the kitchen is full for %(window)s", window=full))
         return Admission(quoted_ready_at=slot_start, station_work_ms=per_station)
     now, backlog = await load.backlog(branch_id, work)
     quote = quote_ms(now, work, backlog, pacing.stations)
     mode = "move" if channel in PACED_CHANNELS else "force"
-    booked, _ = await load.book(branch_id, work, pacing.stations, from_ms=now, mode=mode)
+    booked, _next = await load.book(branch_id, work, pacing.stations, from_ms=now, mode=mode)
     if booked < 0:
         raise unprocessable(
-            "channel", "the kitchen is full for the next two hours: the order cannot be taken now"
+            "channel", _("the kitchen is full for the next two hours: the order cannot be taken now")
         )
     if booked > now:
         # Slotted into a later window: the kitchen starts it then.

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from app.lib.errors import ApiError, unprocessable
+from app.lib.i18n import LazyText, _
 
 if TYPE_CHECKING:
     from app.catalog.cache import ProductInfo
@@ -27,8 +28,14 @@ class Wanted:
     components: tuple[int, ...] = ()
 
 
-def _until(back_at: dt.datetime | None, zone: ZoneInfo) -> str:
-    return f" until {back_at.astimezone(zone):%H:%M}" if back_at is not None else ""
+def _sold_out(name: str, back_at: dt.datetime | None, zone: ZoneInfo) -> LazyText:
+    if back_at is None:
+        return _("%(name)s is 86'd (sold out)", name=name)
+    return _(
+        "%(name)s is 86'd (sold out) until %(time)s",
+        name=name,
+        time=back_at.astimezone(zone).strftime("%H:%M"),
+    )
 
 
 def refuse_unavailable(
@@ -49,11 +56,13 @@ def refuse_unavailable(
             if product_id in unavailable.products:
                 product = products.get(product_id)
                 name = product.name if product is not None else f"product {product_id}"
-                back = _until(unavailable.products[product_id], zone)
-                return unprocessable(f"{where}.product_id", f"{name} is 86'd (sold out){back}")
+                return unprocessable(
+                    f"{where}.product_id", _sold_out(name, unavailable.products[product_id], zone)
+                )
         for option_id in line.modifiers:
             if option_id in unavailable.options:
-                back = _until(unavailable.options[option_id], zone)
                 name = names.get(option_id, f"option {option_id}")
-                return unprocessable(f"{where}.modifiers", f"{name} is 86'd (sold out){back}")
+                return unprocessable(
+                    f"{where}.modifiers", _sold_out(name, unavailable.options[option_id], zone)
+                )
     return None

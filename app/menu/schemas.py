@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.lib.fields import Checked, Money
+
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=50)]
@@ -16,16 +18,16 @@ Reason = Annotated[str, msgspec.Meta(max_length=200)]
 Seconds = Annotated[int, msgspec.Meta(ge=1, le=86_400)]
 
 
-class OptionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class OptionIn(Checked, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
     kind: Literal["add", "remove"] = "add"
-    price_delta: Decimal = Decimal(0)
+    price_delta: Money = Decimal(0)
     station_code: Code | None = None
     active: bool = True
 
 
-class GroupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class GroupIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """A whole modifier group as the manager saves it: options are matched by code (kept ids), added, or
     deactivated when left out (an option ever sold stays on old receipts by its snapshot)."""
 
@@ -61,7 +63,7 @@ class GroupOut(msgspec.Struct, kw_only=True):
     options: list[OptionOut]
 
 
-class ProductMenuIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ProductMenuIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """A product's menu depth: its modifier groups in order, its allergens, its prep time per station."""
 
     group_ids: Annotated[list[PositiveId], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
@@ -83,7 +85,7 @@ class AllergenOut(msgspec.Struct, kw_only=True):
     name: str
 
 
-class UnavailableIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class UnavailableIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """86 an item or a modifier option (exactly one of the two), optionally until a time."""
 
     product_id: PositiveId | None = None
@@ -119,7 +121,7 @@ class StationItem(msgspec.Struct, kw_only=True):
     options: list[StationOption]
 
 
-class PacingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PacingIn(Checked, forbid_unknown_fields=True, kw_only=True):
     items_per_15min: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
     cooks: Annotated[int, msgspec.Meta(ge=1, le=50)] = 1
 
@@ -131,7 +133,7 @@ class PacingOut(msgspec.Struct, kw_only=True):
     cooks: int
 
 
-class PauseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PauseIn(Checked, forbid_unknown_fields=True, kw_only=True):
     channel: Literal["counter", "pickup", "dine_in", "delivery", "partner"]
     reason: Reason = ""
     until: dt.datetime | None = None

@@ -38,6 +38,7 @@ from app.events.menu import CHANNEL_PAUSED, ChannelPaused
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import places
 from app.menu.pacing import KitchenLoad, at
 from app.menu.schemas import (
@@ -71,7 +72,7 @@ class MenuService(ScopedService):
     async def overview(self, *, branch_id: int) -> MenuOverview:
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         products = list(
             await self.session.scalars(
                 select(Product).where(Product.active.is_(True)).order_by(Product.name, Product.id)
@@ -108,7 +109,7 @@ class MenuService(ScopedService):
     async def product_menu(self, *, product_id: int) -> ProductMenuOut:
         product = await self.session.get(Product, product_id)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         return (await self._product_menus([product]))[0]
 
     async def unavailable(self, *, branch_id: int) -> list[UnavailableOut]:
@@ -217,20 +218,20 @@ class MenuService(ScopedService):
     ) -> ProductMenuOut:
         product = await self.session.get(Product, product_id, with_for_update=True)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         if len(set(data.group_ids)) != len(data.group_ids):
-            raise unprocessable("group_ids", "a group is listed twice")
+            raise unprocessable("group_ids", _("a group is listed twice"))
         known_groups = set(
             await self.session.scalars(select(ModifierGroup.id).where(ModifierGroup.id.in_(data.group_ids)))
         )
         for index, group_id in enumerate(data.group_ids):
             if group_id not in known_groups:
-                raise unprocessable(f"group_ids[{index}]", f"unknown modifier group {group_id}")
+                raise unprocessable(f"group_ids[{index}]", _("unknown modifier group %(id)s", id=group_id))
         await self._ensure_allergens()
         known_allergens = set(await self.session.scalars(select(Allergen.code)))
         for index, code in enumerate(data.allergens):
             if code not in known_allergens:
-                raise unprocessable(f"allergens[{index}]", f"unknown allergen {code!r}")
+                raise unprocessable(f"allergens[{index}]", _("unknown allergen %(code)s", code=repr(code)))
         await self.session.execute(
             delete(ProductModifierGroup).where(ProductModifierGroup.product_id == product_id)
         )
@@ -269,13 +270,13 @@ class MenuService(ScopedService):
         self, *, branch_id: int, data: UnavailableIn, actor: int | None, source: str
     ) -> UnavailableOut:
         if (data.product_id is None) == (data.option_id is None):
-            raise unprocessable("product_id", "name either a product or a modifier option")
+            raise unprocessable("product_id", _("name either a product or a modifier option"))
         if data.back_at is not None and data.back_at.tzinfo is None:
-            raise unprocessable("back_at", "give the time with its zone (e.g. 2026-12-05T13:00:00Z)")
+            raise unprocessable("back_at", _("give the time with its zone (e.g. 2026-12-05T13:00:00Z)"))
         if data.back_at is not None and data.back_at <= dt.datetime.now(dt.UTC):
-            raise unprocessable("back_at", "the back-at time has already passed")
+            raise unprocessable("back_at", _("the back-at time has already passed"))
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         name = await self._target_name(data.product_id, data.option_id)
         values = {
             "branch_id": branch_id,
@@ -325,7 +326,7 @@ class MenuService(ScopedService):
         self, *, branch_id: int, product_id: int | None, option_id: int | None, actor: int | None, source: str
     ) -> None:
         if (product_id is None) == (option_id is None):
-            raise unprocessable("product_id", "name either a product or a modifier option")
+            raise unprocessable("product_id", _("name either a product or a modifier option"))
         gone = await self.session.execute(
             delete(MenuUnavailable)
             .where(
@@ -340,7 +341,7 @@ class MenuService(ScopedService):
             .returning(MenuUnavailable.id)
         )
         if not gone.first():
-            raise NotFoundException(detail="It is not 86'd here")
+            raise NotFoundException(detail=_("It is not 86'd here"))
         audit.record(
             self.session,
             action="menu.back",
@@ -453,9 +454,9 @@ class MenuService(ScopedService):
         self, *, branch_id: int, station: str, data: PacingIn, actor: int | None
     ) -> PacingOut:
         if not STATION_CODE.fullmatch(station):
-            raise unprocessable("station", f"unknown station code {station!r}")
+            raise unprocessable("station", _("unknown station code %(code)s", code=repr(station)))
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         values = {"items_per_15min": data.items_per_15min, "cooks": data.cooks}
         await self.session.execute(
             insert(StationPacing)
@@ -492,9 +493,9 @@ class MenuService(ScopedService):
     async def pause(self, *, branch_id: int, data: PauseIn, actor: int | None) -> PauseOut:
         """Busy mode: the channel takes no new orders until taken back (or until `until`)."""
         if data.until is not None and (data.until.tzinfo is None or data.until <= dt.datetime.now(dt.UTC)):
-            raise unprocessable("until", "give a time to come, with its zone")
+            raise unprocessable("until", _("give a time to come, with its zone"))
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         values = {"reason": data.reason, "until": data.until, "created_by": actor}
         await self.session.execute(
             insert(ChannelPause)
@@ -532,7 +533,7 @@ class MenuService(ScopedService):
             .returning(ChannelPause.channel)
         )
         if not gone.first():
-            raise NotFoundException(detail="That channel is not paused")
+            raise NotFoundException(detail=_("That channel is not paused"))
         audit.record(
             self.session,
             action="menu.unpause",
@@ -596,11 +597,11 @@ class MenuService(ScopedService):
         if product_id is not None:
             product = await self.session.get(Product, product_id)
             if product is None:
-                raise unprocessable("product_id", f"unknown product {product_id}")
+                raise unprocessable("product_id", _("unknown product %(id)s", id=product_id))
             return product.name
         option = await self.session.get(ModifierOption, option_id)
         if option is None:
-            raise unprocessable("option_id", f"unknown modifier option {option_id}")
+            raise unprocessable("option_id", _("unknown modifier option %(id)s", id=option_id))
         return option.name
 
     async def _affected(self, product_id: int | None, option_id: int | None) -> list[int]:
@@ -659,28 +660,46 @@ def _kind(product_id: int | None) -> str:
 def _check_group(data: GroupIn, exponent: int) -> None:
     if data.min_choices > data.max_choices:
         raise unprocessable(
-            "min_choices", f"at least {data.min_choices} is more than at most {data.max_choices}"
+            "min_choices",
+            _("at least %(low)s is more than at most %(high)s", low=data.min_choices, high=data.max_choices),
         )
     active = [o for o in data.options if o.active]
     if data.active and len(active) < data.min_choices:
         raise unprocessable(
-            "options", f"{data.name} asks for {data.min_choices} choices but offers {len(active)}"
+            "options",
+            _(
+                "%(name)s asks for %(low)s choices but offers %(count)s",
+                name=data.name,
+                low=data.min_choices,
+                count=len(active),
+            ),
         )
     seen: set[str] = set()
     for index, option in enumerate(data.options):
         where = f"options[{index}]"
         if option.code in seen:
-            raise unprocessable(f"{where}.code", f"option code {option.code!r} is used twice")
+            raise unprocessable(
+                f"{where}.code", _("option code %(code)s is used twice", code=repr(option.code))
+            )
         seen.add(option.code)
         delta = option.price_delta
         if not delta.is_finite() or delta < 0:
-            raise unprocessable(f"{where}.price_delta", f"{option.name}: a price delta must be zero or more")
+            raise unprocessable(
+                f"{where}.price_delta", _("%(name)s: a price delta must be zero or more", name=option.name)
+            )
         if delta >= MAX_DELTA:
-            raise unprocessable(f"{where}.price_delta", f"{option.name}: a price delta below {MAX_DELTA}")
+            raise unprocessable(
+                f"{where}.price_delta",
+                _("%(name)s: a price delta must be below %(max)s", name=option.name, max=MAX_DELTA),
+            )
         if places(delta) > exponent:
             raise unprocessable(
                 f"{where}.price_delta",
-                f"{option.name}: a price delta may have at most {exponent} decimal places",
+                _(
+                    "%(name)s: a price delta may have at most %(places)s decimal places",
+                    name=option.name,
+                    places=exponent,
+                ),
             )
 
 

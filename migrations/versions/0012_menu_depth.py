@@ -3,7 +3,7 @@ times per station, station pacing and channel pauses; order lines carry their mo
 flag, orders their quoted ready time.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

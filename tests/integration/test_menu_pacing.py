@@ -149,7 +149,7 @@ async def test_busy_mode_pauses_a_channel_for_every_till_until_taken_back(
     refused = await client.post("/api/v1/orders", json=burgers(shop, menu, 1, channel="partner"))
     assert refused.status_code == 422 and refused.json()["field"] == "channel"
     assert (
-        "partner orders are paused" in refused.json()["detail"]
+        "Partner orders are paused" in refused.json()["detail"]
         and "rush at the counter" in refused.json()["detail"]
     )
     assert (await client.post("/api/v1/orders", json=burgers(shop, menu, 1))).status_code == 201

@@ -18,6 +18,7 @@ from app.db.models.delivery import Courier, Territory
 from app.db.models.dispatch import (
     Alert,
     BranchCashMovement,
+    BulkSettlementRequest,
     CourierTransaction,
     Delivery,
     Settlement,
@@ -57,6 +58,7 @@ __all__ = [
     "BranchCashMovement",
     "BranchMembership",
     "BranchTaxNumber",
+    "BulkSettlementRequest",
     "BundleGroup",
     "BundleItem",
     "Category",

@@ -4,16 +4,17 @@
 
 import { api } from "./api.js";
 import { connectLive } from "./live.js";
+import { t } from "/static/js/shared/i18n.js";
+import { channelLabel } from "/static/js/shared/labels.js";
 
-// English source text; the i18n catalog (ui-foundation) takes these keys when it lands.
-const CHANNELS = { counter: "Counter", pickup: "Pickup", dine_in: "Dine-in", delivery: "Delivery", partner: "Partner" };
+const CHANNELS = ["counter", "pickup", "dine_in", "delivery", "partner"];
 const T = {
-  title: "Busy mode",
-  pause: (name) => `Pause ${name}`,
-  resume: (name) => `Resume ${name}`,
-  reason: "Why (the tills show it)",
-  paused: "paused",
-  failed: (why) => `Could not change it: ${why}`,
+  title: () => t("Busy mode"),
+  pause: (name) => t("Pause {name}", { name }),
+  resume: (name) => t("Resume {name}", { name }),
+  reason: () => t("Why (the tills show it)"),
+  count: (n) => t("Busy mode: {n} paused", { n }),
+  failed: (why) => t("Could not change it: {why}", { why }),
 };
 
 function el(tag, props = {}, ...children) {
@@ -31,10 +32,10 @@ const boot = JSON.parse((document.getElementById("kanban-boot") || { textContent
 const bar = document.querySelector(".kb-bar");
 if (boot && bar) {
   const paused = new Map(); // `${branch}:${channel}` -> pause
-  const toggle = el("button", { id: "busy-toggle", class: "kb-alerts-toggle", type: "button", "aria-expanded": "false", "aria-controls": "busy-panel" }, T.title);
-  const panel = el("section", { id: "busy-panel", class: "kb-busy", "aria-label": T.title, hidden: "" });
+  const toggle = el("button", { id: "busy-toggle", class: "kb-alerts-toggle", type: "button", "aria-expanded": "false", "aria-controls": "busy-panel" }, T.title());
+  const panel = el("section", { id: "busy-panel", class: "kb-busy", "aria-label": T.title(), hidden: "" });
   const status = el("p", { class: "kb-busy-status", role: "status" });
-  const reason = el("input", { id: "busy-reason", type: "text", maxlength: "200", placeholder: T.reason, "aria-label": T.reason });
+  const reason = el("input", { id: "busy-reason", type: "text", maxlength: "200", placeholder: T.reason(), "aria-label": T.reason() });
   bar.insertBefore(toggle, document.getElementById("conn"));
   bar.after(panel);
 
@@ -44,7 +45,8 @@ if (boot && bar) {
         "div",
         { class: "kb-busy-branch" },
         el("strong", {}, branch.name),
-        ...Object.entries(CHANNELS).map(([channel, name]) => {
+        ...CHANNELS.map((channel) => {
+          const name = channelLabel(channel);
           const on = paused.has(`${branch.id}:${channel}`);
           return el(
             "button",
@@ -61,8 +63,8 @@ if (boot && bar) {
         }),
       ),
     );
-    panel.replaceChildren(el("h2", {}, T.title), reason, ...rows, status);
-    toggle.textContent = paused.size ? `${T.title}: ${paused.size} ${T.paused}` : T.title;
+    panel.replaceChildren(el("h2", {}, T.title()), reason, ...rows, status);
+    toggle.textContent = paused.size ? T.count(paused.size) : T.title();
     toggle.dataset.active = paused.size ? "true" : "false";
   };
 

@@ -3,24 +3,25 @@
 // every open till hides the item within a second; this board re-reads itself after each press.
 
 import { h, kitchenApi } from "./kds.js";
+import { time } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
 
-// English source text; the i18n catalog (ui-foundation) takes these keys when it lands.
 const T = {
-  button: "86",
-  title: "86 board: what this station can make",
-  close: "Close",
-  off: "86'd",
-  on: "Available",
-  eightySix: (name) => `86 ${name}`,
-  back: (name) => `${name} is back`,
-  loading: "Loading…",
-  failed: (why) => `Could not change it: ${why}`,
-  until: (time) => `until ${time}`,
+  button: () => t("86"),
+  title: () => t("86 board: what this station can make"),
+  close: () => t("Close"),
+  off: () => t("86'd"),
+  on: () => t("Available"),
+  eightySix: (name) => t("86 {name}", { name }),
+  back: (name) => t("{name} is back", { name }),
+  loading: () => t("Loading…"),
+  failed: (why) => t("Could not change it: {why}", { why }),
+  until: (time) => t("until {time}", { time }),
 };
 
 /** The bar's 86 button and the drawer it opens, made here so the station template stays as it is. */
 function mount(root) {
-  const open = h("button", "bar-button", T.button);
+  const open = h("button", "bar-button", T.button());
   open.id = "eighty-six-open";
   open.type = "button";
   open.setAttribute("aria-controls", "eighty-six-drawer");
@@ -31,9 +32,9 @@ function mount(root) {
   drawer.hidden = true;
   drawer.setAttribute("aria-labelledby", "eighty-six-title");
   const header = h("header");
-  const title = h("h2", "", T.title);
+  const title = h("h2", "", T.title());
   title.id = "eighty-six-title";
-  const close = h("button", "bar-button", T.close);
+  const close = h("button", "bar-button", T.close());
   close.id = "eighty-six-close";
   close.type = "button";
   header.append(title, close);
@@ -64,14 +65,14 @@ if (root) {
   };
 
   async function load() {
-    status.textContent = T.loading;
+    status.textContent = T.loading();
     const items = await kitchenApi("GET", `${base}/stations/${encodeURIComponent(station)}/items`);
     list.replaceChildren(
       ...items.map((item) => {
         const li = h("li", `eighty-six-item${item.available ? "" : " is-off"}`);
         const name = h("strong", "", item.name);
-        const state = h("span", "eighty-six-state", item.available ? T.on : T.off);
-        if (!item.available && item.back_at) state.textContent += ` ${T.until(new Date(item.back_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))}`;
+        const state = h("span", "eighty-six-state", item.available ? T.on() : T.off());
+        if (!item.available && item.back_at) state.textContent += ` ${T.until(time(item.back_at))}`;
         li.append(name, state, toggle(item.name, item.available, { product_id: item.product_id }));
         for (const option of item.options) {
           li.append(toggle(option.name, option.available, { option_id: option.option_id }));

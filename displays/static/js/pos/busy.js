@@ -2,12 +2,12 @@
 // why, from the moment its `channel.paused` event arrives; the paused list is read when the till starts.
 
 import { request } from "./util.js";
+import { t } from "/static/js/shared/i18n.js";
+import { channelLabel } from "/static/js/shared/labels.js";
 
-// English source text; the i18n catalog (ui-foundation) takes these keys when it lands.
-const LABELS = { counter: "Counter", pickup: "Pickup", dine_in: "Dine-in", delivery: "Delivery", partner: "Partner" };
 const T = {
-  paused: (names) => `Busy mode: ${names} orders are paused by the manager.`,
-  option: (name) => `${name} (paused)`,
+  paused: (names) => t("Busy mode: {names} orders are paused by the manager.", { names }),
+  option: (name) => t("{name} (paused)", { name }),
 };
 
 export class BusyMode {
@@ -40,7 +40,8 @@ export class BusyMode {
     for (const option of this.select.options) {
       const paused = this.paused.has(option.value);
       option.disabled = paused;
-      option.textContent = paused ? T.option(LABELS[option.value] || option.value) : LABELS[option.value] || option.textContent;
+      if (!option.dataset.label) option.dataset.label = option.textContent;
+      option.textContent = paused ? T.option(option.dataset.label) : option.dataset.label;
     }
     if (this.paused.has(this.select.value)) {
       const open = [...this.select.options].find((o) => !o.disabled);
@@ -49,7 +50,7 @@ export class BusyMode {
         this.onChange();
       }
     }
-    const names = [...this.paused.keys()].map((c) => LABELS[c] || c).join(", ");
+    const names = [...this.paused.keys()].map((c) => channelLabel(c)).join(", ");
     this.banner.hidden = !this.paused.size;
     this.banner.textContent = this.paused.size ? T.paused(names) : "";
   }

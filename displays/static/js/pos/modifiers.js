@@ -8,24 +8,24 @@
 import { Dec } from "./decimal.js";
 import { modifierCharges } from "./pricing.js";
 import { h } from "./util.js";
+import { t } from "/static/js/shared/i18n.js";
 
-// English source text; the i18n catalog (ui-foundation) takes these keys when it lands.
 const T = {
-  add: "Add",
-  cancel: "Cancel",
-  allergy: "Allergy (the kitchen sees it in red)",
-  required: (n) => (n === 1 ? "required" : `choose at least ${n}`),
-  upTo: (n) => `up to ${n}`,
-  free: (n) => `${n} free`,
-  soldOut: "86'd",
-  needs: (group, n) => (n === 1 ? `${group}: choose one` : `${group}: choose at least ${n}`),
-  tooMany: (group, n) => `${group}: at most ${n}`,
-  allergens: "Allergens",
-  allergyFlag: "Allergy",
-  allergyLabel: "Allergy",
-  allergyHint: "(the kitchen sees it in red)",
-  readyAt: "Ready at about",
-  readyHow: "(from the kitchen's live load)",
+  add: () => t("Add"),
+  cancel: () => t("Cancel"),
+  required: (n) => (n === 1 ? t("required") : t("choose at least {n}", { n })),
+  upTo: (n) => t("up to {n}", { n }),
+  free: (n) => t("{n} free", { n }),
+  soldOut: () => t("86'd"),
+  needs: (group, n) => (n === 1 ? t("{group}: choose one", { group }) : t("{group}: choose at least {n}", { group, n })),
+  tooMany: (group, n) => t("{group}: at most {n}", { group, n }),
+  allergens: (list) => t("Allergens: {list}", { list }),
+  allergyFlag: (text) => t("Allergy: {text}", { text }),
+  allergyLabel: () => t("Allergy"),
+  allergyHint: () => t("(the kitchen sees it in red)"),
+  readyAt: () => t("Ready at about"),
+  readyHow: () => t("(from the kitchen's live load)"),
+  unavailable: (name) => t("{name} is 86'd (sold out).", { name }),
 };
 const REMOVE = "\u2013";
 
@@ -44,9 +44,9 @@ export function mountMenuDepth() {
       h(
         "label",
         {},
-        T.allergyLabel,
+        T.allergyLabel(),
         " ",
-        h("small", {}, T.allergyHint),
+        h("small", {}, T.allergyHint()),
         " ",
         h("input", { id: "line-allergy", type: "text", maxlength: "200", autocomplete: "off" }),
       ),
@@ -58,14 +58,19 @@ export function mountMenuDepth() {
       h(
         "p",
         { id: "s-ready", class: "pos-ready", hidden: true },
-        T.readyAt,
+        T.readyAt(),
         " ",
         h("strong", { id: "s-ready-time" }),
         " ",
-        h("span", { class: "pos-muted" }, T.readyHow),
+        h("span", { class: "pos-muted" }, T.readyHow()),
       ),
     );
   }
+}
+
+/** What the till says when a cashier taps an 86'd item. */
+export function unavailableMessage(product) {
+  return T.unavailable(product.name);
 }
 
 export function hasModifiers(product) {
@@ -89,8 +94,8 @@ export function lineExtras(line, product, names) {
     "ul",
     { class: "pos-mods" },
     ...labels.map((text) => h("li", {}, text)),
-    allergens.length ? h("li", { class: "pos-allergens" }, `${T.allergens}: ${allergens.join(", ")}`) : null,
-    line.allergy ? h("li", { class: "pos-allergy", role: "note" }, `\u26a0 ${T.allergyFlag}: ${line.allergy}`) : null,
+    allergens.length ? h("li", { class: "pos-allergens" }, T.allergens(allergens.join(", "))) : null,
+    line.allergy ? h("li", { class: "pos-allergy", role: "note" }, `\u26a0 ${T.allergyFlag(line.allergy)}`) : null,
   );
 }
 
@@ -106,13 +111,13 @@ function dialog() {
       { method: "dialog", id: "modifiers-form" },
       h("h2", { id: "modifiers-title" }),
       h("div", { id: "modifiers-groups" }),
-      h("label", {}, T.allergy, h("input", { id: "modifiers-allergy", type: "text", maxlength: "200", autocomplete: "off" })),
+      h("label", {}, T.allergyLabel(), " ", h("small", {}, T.allergyHint()), h("input", { id: "modifiers-allergy", type: "text", maxlength: "200", autocomplete: "off" })),
       h("p", { id: "modifiers-error", class: "error", role: "alert", hidden: true }),
       h(
         "menu",
         {},
-        h("button", { type: "button", "data-close": "" }, T.cancel),
-        h("button", { type: "submit", class: "pos-primary", id: "modifiers-add" }, T.add, " ", h("span", { id: "modifiers-price" })),
+        h("button", { type: "button", "data-close": "" }, T.cancel()),
+        h("button", { type: "submit", class: "pos-primary", id: "modifiers-add" }, T.add(), " ", h("span", { id: "modifiers-price" })),
       ),
     ),
   );
@@ -184,7 +189,7 @@ export function chooseModifiers(product, { fmt, basePrice, exponent, line = null
               },
               `${option.kind === "remove" ? REMOVE : "+"} ${option.name}`,
               Dec.of(option.price_delta).cmp(0) > 0 ? h("small", {}, ` ${fmt(option.price_delta)}`) : null,
-              option.available === false ? h("small", { class: "pos-sold-out" }, ` (${T.soldOut})`) : null,
+              option.available === false ? h("small", { class: "pos-sold-out" }, ` (${T.soldOut()})`) : null,
             ),
           ),
         ),
