@@ -121,8 +121,8 @@ function editGroup(group = null) {
     h(
       "div",
       { class: "menu-form-row" },
-      h("div", { class: "field" }, h("label", { text: t("Code") }, h("input", { class: "input", attrs: { name: "code", value: g.code, required: true, readonly: Boolean(group), pattern: "[a-z][a-z0-9_]*" } }))),
-      h("div", { class: "field" }, h("label", { text: t("Name") }, h("input", { class: "input", attrs: { name: "name", value: g.name, required: true } }))),
+      h("div", { class: "field" }, h("label", { text: t("Code") }, h("input", { class: "input", attrs: { name: "group_code", value: g.code, required: true, readonly: Boolean(group), pattern: "[a-z][a-z0-9_]*" } }))),
+      h("div", { class: "field" }, h("label", { text: t("Name") }, h("input", { class: "input", attrs: { name: "group_name", value: g.name, required: true } }))),
       number("min_choices", g.min_choices, t("At least")),
       number("max_choices", g.max_choices, t("At most")),
       number("free_choices", g.free_choices, t("Free picks")),
@@ -146,8 +146,8 @@ function editGroup(group = null) {
     event.preventDefault();
     const value = (name) => form.elements.namedItem(name).value.trim();
     const body = {
-      code: value("code"),
-      name: value("name"),
+      code: value("group_code"),
+      name: value("group_name"),
       min_choices: Number(value("min_choices")),
       max_choices: Number(value("max_choices")),
       free_choices: Number(value("free_choices")),
@@ -170,7 +170,7 @@ function editGroup(group = null) {
   });
   editor.replaceChildren(form);
   editor.hidden = false;
-  qs('[name="name"]', form).focus();
+  qs('[name="group_name"]', form).focus();
 }
 
 qs("#group-new").addEventListener("click", () => editGroup(null));
