@@ -12,7 +12,7 @@ import { Checkout } from "./pos/checkout.js";
 import { CustomerPicker } from "./pos/customers.js";
 import { Dec, isDecimal } from "./pos/decimal.js";
 import { BusyMode } from "./pos/busy.js";
-import { applyAvailability, chooseModifiers, hasModifiers, lineExtras, mountMenuDepth, unavailableMessage } from "./pos/modifiers.js";
+import { allergenName, applyAvailability, chooseModifiers, hasModifiers, lineExtras, mountMenuDepth, unavailableMessage } from "./pos/modifiers.js";
 import { checkQty, priceCart, unitPrice } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { RefusedSales } from "./pos/refused.js";
@@ -319,10 +319,6 @@ function locked() {
   return true;
 }
 
-function allergenName(code) {
-  const names = (state.catalog && state.catalog.doc.allergen_names) || [];
-  return (names.find((a) => a.code === code) || { name: code }).name;
-}
 
 function addProduct(product, unit) {
   scanMessage("");
@@ -424,7 +420,7 @@ function lineView(line, rows) {
       whole ? h("button", { type: "button", "aria-label": "More", onclick: () => setQty(line, Dec.of(line.qty).add(1)) }, "+") : null,
     ),
     h("span", { class: "pos-line-total" }, own ? fmt(own.gross) : "—"),
-    lineExtras(line, product, new Map(((state.catalog && state.catalog.doc.allergen_names) || []).map((a) => [a.code, a.name]))),
+    lineExtras(line, product),
     parts.length
       ? h("ul", { class: "pos-parts" }, ...parts.map((p) => h("li", {}, `${p.qty.format(p.qty.places())} × ${p.name}`, p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")))
       : null,

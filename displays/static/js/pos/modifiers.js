@@ -9,6 +9,9 @@ import { Dec } from "./decimal.js";
 import { modifierCharges } from "./pricing.js";
 import { h } from "./util.js";
 import { t } from "/static/js/shared/i18n.js";
+import { allergenName } from "../kitchen/menu_items.js";
+
+export { allergenName };
 
 const T = {
   add: () => t("Add"),
@@ -85,10 +88,10 @@ export function modifierLabels(product, ids) {
 }
 
 /** Under a cart line: its modifiers, the product's allergens, and the cashier's allergy flag. */
-export function lineExtras(line, product, names) {
+export function lineExtras(line, product) {
   if (!product) return null;
   const labels = modifierLabels(product, line.modifiers);
-  const allergens = (product.allergens || []).map((code) => names.get(code) || code);
+  const allergens = (product.allergens || []).map(allergenName);
   if (!labels.length && !allergens.length && !line.allergy) return null;
   return h(
     "ul",
