@@ -45,6 +45,7 @@ from app.lib.observe import ObserveRequests
 from app.lib.openapi import DocumentedScalars, ErrorResponses
 from app.lib.request import PasslineRequest, screen_path
 from app.lib.runtime import Runtime
+from app.menu.controllers import MenuController
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
 from app.orders.persister import register_persister_metrics
@@ -108,6 +109,7 @@ def create_litestar(
             InvoiceController,
             *ADMIN_CONTROLLERS,
             LanguageController,
+            MenuController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
         ],

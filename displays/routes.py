@@ -28,6 +28,7 @@ from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays import pagekit
 from displays.admin_pages import ADMIN_PAGES
 from displays.assets import asset
+from displays.menu_pages import MENU_PAGES, MENU_SCREENS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -47,6 +48,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("Kitchen expo"), "/kds/expo", ("kitchen", "manager")),
     (_("My deliveries"), "/courier", ("courier",)),
     *MONEY_SCREENS,
+    *MENU_SCREENS,
     (_("API schema"), "/schema", ("admin", "manager")),
     (_("Health"), "/health/ready", ("admin", "manager")),
     (_("Metrics"), "/metrics", ("admin",)),
@@ -402,6 +404,7 @@ DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
 DISPLAY_ROUTES += ADMIN_PAGES
+DISPLAY_ROUTES += MENU_PAGES
 DISPLAY_ROUTES += [asset]
 
 

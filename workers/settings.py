@@ -18,6 +18,7 @@ from app.wiring import wire
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.invoices import issue_invoice
+from workers.jobs.menu import bring_back_menu
 from workers.jobs.release import release_scheduled
 from workers.jobs.repair import repair
 from workers.jobs.settlement import settle_couriers
@@ -28,6 +29,7 @@ FUNCTIONS = [
     raise_alerts,
     settle_couriers,
     repair,
+    bring_back_menu,
     # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
     # run, and find the invoice issued). See app/lib/jobs.py.
     func(issue_invoice, name=jobs.ISSUE_INVOICE, keep_result=0),
@@ -82,6 +84,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # Once a minute: a road move or a payment committed in PostgreSQL but lost before Redis (a crash
             # between the two).
             cron(repair, name=f"{prefix}repair", second={25}, run_at_startup=True),
+            # Every 15 s: an item 86'd "until 13:00" is back on the tills within 15 s of 13:00.
+            cron(
+                bring_back_menu, name=f"{prefix}bring-back-menu", second={2, 17, 32, 47}, run_at_startup=True
+            ),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

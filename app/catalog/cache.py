@@ -10,14 +10,24 @@ forget to bump.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
+from app.catalog.menu_depth import (
+    BranchPacing,
+    MenuDepth,
+    ModifierGroupInfo,
+    Unavailable,
+    load_menu_depth,
+    load_pacing,
+    load_unavailable,
+)
 from app.db.models import (
     Branch,
     BundleGroup,
@@ -69,6 +79,10 @@ class ProductInfo:
     kind: str = "item"
     stock_tracked: bool = False
     bundle: tuple[BundleGroupInfo, ...] = ()
+    # Menu depth: modifier groups asked about it, its allergen codes, prep seconds per station.
+    modifier_groups: tuple[ModifierGroupInfo, ...] = ()
+    allergens: tuple[str, ...] = ()
+    prep_seconds: dict[str, int] = field(default_factory=dict)
 
     @property
     def component_ids(self) -> set[int]:
@@ -130,8 +144,12 @@ class CatalogCache:
         self._territories: dict[int, TerritoryInfo | None] = {}
         self._products: dict[tuple[int, int], ProductInfo | None] = {}
         self._profiles: dict[int, PosProfileInfo | None] = {}
+        self._unavailable: dict[int, Unavailable] = {}
+        self._pacing: dict[int, BranchPacing] = {}
 
     def clear(self) -> None:
+        self._unavailable.clear()
+        self._pacing.clear()
         self._profiles.clear()
         self._branches.clear()
         self._territories.clear()
@@ -194,6 +212,20 @@ class CatalogCache:
             )
         return self._profiles[profile_id]
 
+    async def unavailable(self, session: AsyncSession, branch_id: int) -> Unavailable:
+        """What the branch has 86'd (an 86 bumps the epoch, so this is as fresh as the prices)."""
+        if branch_id not in self._unavailable:
+            self._unavailable[branch_id] = await load_unavailable(
+                session, branch_id, now=dt.datetime.now(dt.UTC)
+            )
+        return self._unavailable[branch_id]
+
+    async def pacing(self, session: AsyncSession, branch_id: int) -> BranchPacing:
+        """The branch's station capacities and paused channels (a pause bumps the epoch)."""
+        if branch_id not in self._pacing:
+            self._pacing[branch_id] = await load_pacing(session, branch_id, now=dt.datetime.now(dt.UTC))
+        return self._pacing[branch_id]
+
     async def products(self, session: AsyncSession, branch_id: int, ids: set[int]) -> dict[int, ProductInfo]:
         """The products asked for, and the components of any bundle among them."""
         found = await self._products_by_id(session, branch_id, ids)
@@ -245,6 +277,7 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
         price_map.setdefault(product_id, {})[(price_list, unit)] = price
     bundle_ids = [p.id for p in products if p.kind == "bundle"]
     bundles = await _load_bundles(session, bundle_ids) if bundle_ids else {}
+    depth = await load_menu_depth(session, ids) if ids else MenuDepth()
     return {
         p.id: ProductInfo(
             id=p.id,
@@ -258,6 +291,9 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
             kind=p.kind,
             stock_tracked=p.stock_tracked,
             bundle=bundles.get(p.id, ()),
+            modifier_groups=depth.groups.get(p.id, ()),
+            allergens=depth.allergens.get(p.id, ()),
+            prep_seconds=depth.prep.get(p.id, {}),
         )
         for p in products
     }

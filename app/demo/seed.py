@@ -43,6 +43,7 @@ from app.db.models import (
     UserRole,
 )
 from app.demo import _shop
+from app.demo._menu_depth import seed_menu_depth
 from app.lib.security import hash_password
 
 # Serialises concurrent seeders (two processes of `passline run` starting together) so that the
@@ -90,6 +91,7 @@ async def seed_demo(session: AsyncSession) -> SeedReport:
     user_ids = await _seed_users(session, counts, branch_ids)
     await _seed_couriers(session, counts, branch_ids, user_ids)
     await _seed_pos(session, counts, branch_ids)
+    await seed_menu_depth(session)
 
     await session.commit()
     return SeedReport(created=any(counts.values()), **counts)

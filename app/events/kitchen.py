@@ -21,6 +21,12 @@ class TicketItem(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_
     # The bundle (combo meal) this item is part of, so the KDS shows it under the bundle's name; left out
     # for items sold on their own.
     bundle: str | None = None
+    # Menu depth, as text a cook reads (scalars, so the kitchen's view can pass them): the modifiers one
+    # per line ("+ extra cheese", then "- no onion" with an en dash), the cashier's allergy flag, the product's allergen codes
+    # comma-separated.
+    modifiers: str = ""
+    allergy: str = ""
+    allergens: str = ""
 
 
 class TicketCreated(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -96,7 +102,9 @@ KDS_TICKET = View(
         "bumped_ms",
         "at",
     ),
-    object_lists={"items": ("line_no", "name", "qty", "unit", "note", "bundle")},
+    object_lists={
+        "items": ("line_no", "name", "qty", "unit", "note", "bundle", "modifiers", "allergy", "allergens")
+    },
 )
 _TICKET_VIEWS: dict[Audience, Visibility] = {
     Audience.BOARD: FULL,

@@ -42,6 +42,10 @@ class Line(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaul
     line_total: str
     # A bundle's component names the bundle's line (left out for every other line).
     parent_line_no: int | None = None
+    # Menu depth: modifiers one per line ("+ extra cheese"), the allergy flag, allergen codes.
+    modifiers: str = ""
+    allergy: str = ""
+    allergens: str = ""
 
 
 class OrderCreated(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
@@ -64,6 +68,8 @@ class OrderCreated(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omi
     # A copy made by a transfer between branches names the order it replaces (cancelled in its branch).
     transferred_from: str | None = None
     transferred_from_branch: int | None = None
+    # Menu depth: the ready time quoted from the kitchen's live load (ISO), shown on the till and the TV.
+    quoted_ready_at: str | None = None
 
 
 class StateChanged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, rename={"from_state": "from"}):
@@ -103,7 +109,7 @@ ORDER_CREATED = EventType(
     views={
         Audience.BOARD: FULL,
         Audience.TILL: FULL,
-        Audience.TV: View(("order_id", "token", "state", "channel")),
+        Audience.TV: View(("order_id", "token", "state", "channel", "quoted_ready_at")),
     },
 )
 STATE_CHANGED = EventType(

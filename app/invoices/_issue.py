@@ -32,7 +32,7 @@ from app.invoices import _numbering
 from app.lib import audit
 from app.lib.money import money
 from app.lib.redis import hget
-from app.orders.hot import money_text, qty_text
+from app.orders.hot import REMOVE_MARK, money_text, qty_text
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -71,6 +71,27 @@ async def seller_tax_number(session: AsyncSession, branch_id: int, on: dt.date) 
 
 
 def line_snapshots(lines: Sequence[OrderLine], exponent: int) -> list[dict[str, Any]]:
+    return [
+        _with_menu_depth(line, snapshot)
+        for line, snapshot in zip(lines, _plain_snapshots(lines, exponent), strict=True)
+    ]
+
+
+def _with_menu_depth(line: OrderLine, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A line's modifiers ("+ Bacon 12.00", "- no onion" with an en dash) and allergens, printed under it; only when it
+    has some, so the snapshots of plain lines stay as they were."""
+    if line.modifiers:
+        snapshot["modifiers"] = [
+            f"{REMOVE_MARK if m.get('kind') == 'remove' else '+'} {m.get('name')}"
+            + (f" {m['price']}" if Decimal(str(m.get("price") or 0)) else "")
+            for m in line.modifiers
+        ]
+    if line.allergens:
+        snapshot["allergens"] = list(line.allergens)
+    return snapshot
+
+
+def _plain_snapshots(lines: Sequence[OrderLine], exponent: int) -> list[dict[str, Any]]:
     return [
         {
             "line_no": line.line_no,

@@ -17,6 +17,7 @@ from app.db.models import Branch, Customer, Invoice, Order, OrderLine, Payment, 
 from app.invoices._issue import line_snapshots, seller_tax_number, tax_breakdown
 from app.lib.i18n import _
 from app.lib.money import money
+from app.menu.labels import ALLERGENS_LINE, allergen_name
 from app.orders.ref import order_ref
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ class ReceiptLine:
     component: bool
     discount: str | None
     discount_reason: str | None
+    # Menu depth: modifiers as printed under the line; the allergens' names (lazy texts, rendered in the
+    # receipt's language) and the line that lists them.
+    modifiers: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
+    allergens_label: str = ALLERGENS_LINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,8 @@ def _lines(snapshots: list[dict[str, Any]], *, prices_include_tax: bool) -> list
                 component=line.get("parent_line_no") is not None,
                 discount=discount if Decimal(discount) else None,
                 discount_reason=line.get("discount_reason"),
+                modifiers=tuple(line.get("modifiers") or ()),
+                allergens=tuple(allergen_name(code) for code in line.get("allergens") or ()),
             )
         )
     return out

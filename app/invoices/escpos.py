@@ -206,6 +206,11 @@ def _lines(w: _Writer, doc: ReceiptDoc, words: Words) -> None:
         amount = "" if line.component and not _nonzero(line.amount) else line.amount
         unit = words.first(UNIT_WORDS.get(line.unit, line.unit))
         w.pair(f"{indent}{line.qty} {unit} {line.name}", amount)
+        for modifier in line.modifiers:
+            w.wrapped(f"{indent}  {modifier}")
+        if line.allergens:
+            names = ", ".join(words.first(name) for name in line.allergens)
+            w.wrapped(f"{indent}  {words.first(line.allergens_label, list=names)}")
         if line.discount:
             label = (
                 words(_("Discount (%(reason)s)", reason=line.discount_reason))

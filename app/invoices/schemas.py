@@ -26,6 +26,9 @@ class InvoiceLineOut(msgspec.Struct, kw_only=True):
     line_subtotal: str
     line_tax: str
     line_total: str
+    # Menu depth: the modifiers as printed ("+ Bacon 12.00") and the product's allergen codes.
+    modifiers: list[str] = []
+    allergens: list[str] = []
 
 
 class TaxRateOut(msgspec.Struct, kw_only=True):

@@ -17,6 +17,10 @@ class KdsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     note: str
     # The combo this item is part of (as in `ticket.created`), so the cook plates it with the meal.
     bundle: str | None = None
+    # Menu depth (see app/events/kitchen.py TicketItem).
+    modifiers: str = ""
+    allergy: str = ""
+    allergens: str = ""
 
 
 class KdsTicket(msgspec.Struct, kw_only=True):

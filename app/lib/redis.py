@@ -91,6 +91,18 @@ class Keys:
     def station_tickets(self, branch_id: int, station_code: str) -> str:
         return f"{self.branch_tag(branch_id)}:station:{station_code}"
 
+    # Menu depth: the work (ms) recorded per kitchen ticket for the ready-time quote, and the items booked
+    # per 15-minute window at a station (pacing).
+    def menu_work(self, branch_id: int) -> str:
+        return f"{self.branch_tag(branch_id)}:menu:work"
+
+    def menu_pace(self, branch_id: int, station_code: str) -> str:
+        return f"{self.branch_tag(branch_id)}:menu:pace:{station_code}"
+
+    def menu_quotes(self, branch_id: int) -> str:
+        """Order id -> quoted ready time (ms), for the queue TV's snapshot."""
+        return f"{self.branch_tag(branch_id)}:menu:quotes"
+
     def service_tickets(self, branch_id: int) -> str:
         """The walk-in service queue's open tickets (waiting, called, serving): ticket id -> JSON."""
         return f"{self.branch_tag(branch_id)}:service"

@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog.cache import CATALOG, TerritoryInfo
 from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, ProductStock
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.menu import gate as menu_gate
+from app.menu import pacing as menu_pacing
+from app.menu import rules as menu_rules
 from app.orders import hot, pricing
 from app.orders._sql import GateRefusedError, insert_order
 from app.orders.lookups import customer_of
@@ -53,7 +56,7 @@ def ticket_id_for(order_id: uuid.UUID, station_code: str) -> uuid.UUID:
 # Fields added after orders were first stored: left out of the digest while unset, so a replay of an
 # order created before they existed still matches its stored hash.
 _LATER_ORDER_FIELDS = ("discount", "discount_reason", "pos_profile_id", "shift_id")
-_LATER_LINE_FIELDS = ("discount", "discount_reason", "choices")
+_LATER_LINE_FIELDS = ("discount", "discount_reason", "choices", "modifiers", "allergy")
 
 
 def request_hash(request: OrderCreate) -> str:
@@ -105,6 +108,14 @@ class OrderWriter:
             self.session, branch.id, {line.product_id for line in request.lines}
         )
         customer_prices = await self.customer_prices(request)
+        refused = menu_rules.refuse_unavailable(
+            _wanted(request, products),
+            products,
+            await CATALOG.unavailable(self.session, branch.id),
+            timezone=branch.timezone,
+        )
+        if refused is not None:
+            raise refused
         try:
             priced = pricing.price_lines(
                 [
@@ -121,6 +132,7 @@ class OrderWriter:
                             pricing.Choice(group=c.group, product_id=c.product_id, unit=c.unit)
                             for c in line.choices or ()
                         ),
+                        modifiers=tuple(line.modifiers or ()),
                     )
                     for line in request.lines
                 ],
@@ -204,6 +216,9 @@ class OrderWriter:
                 note=p.note,
                 parent_line_no=p.parent_line_no,
                 discount_reason=p.discount_reason,
+                modifiers=[_modifier_snapshot(m) for m in p.modifiers],
+                allergy=_allergy(request, p),
+                allergens=list(products[p.product_id].allergens),
             )
             for p in priced
         ]
@@ -211,6 +226,27 @@ class OrderWriter:
         tickets = [] if scheduled else split_tickets(order, lines)
         for ticket in tickets:
             ticket.created_at = now
+        admission = await menu_gate.admit(
+            self.session,
+            self.redis,
+            self.keys,
+            branch_id=branch.id,
+            timezone=branch.timezone,
+            channel=request.channel.value,
+            lines=[
+                menu_pacing.LineWork(
+                    product_id=line.product_id,
+                    qty=line.qty,
+                    station_code=line.station_code,
+                    modifier_stations=tuple(hot.modifier_stations(line)),
+                )
+                for line in hot.kitchen_lines(lines)
+            ],
+            products=products,
+            slot_start=slot_start,
+            scheduled=scheduled,
+        )
+        order.quoted_ready_at = admission.quoted_ready_at
         # Hand the read transaction's connection back before taking one for the write (commit, not
         # rollback: a rollback would expire the customer row read above). Usually every read came from
         # the catalog cache and there is no transaction to end.
@@ -227,6 +263,14 @@ class OrderWriter:
             )
         except GateRefusedError:
             raise await self.why_not_written(request, branch.id, stock, products) from None
+        await menu_gate.record_work(
+            self.redis,
+            self.keys,
+            branch_id=branch.id,
+            order_id=str(order.id),
+            tickets={str(t.id): t.station_code for t in tickets},
+            admission=admission,
+        )
         return order, lines, tickets, customer
 
     async def with_local_slot(self, request: OrderCreate) -> OrderCreate:
@@ -343,8 +387,9 @@ def check_slot_to_come(request: OrderCreate, now: dt.datetime) -> None:
 def split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicket]:
     stations: list[str] = []
     for line in hot.kitchen_lines(lines):
-        if line.station_code not in stations:
-            stations.append(line.station_code)
+        for code in (line.station_code, *hot.modifier_stations(line)):
+            if code not in stations:
+                stations.append(code)
     return [
         KitchenTicket(
             id=ticket_id_for(order.id, station),
@@ -356,6 +401,48 @@ def split_tickets(order: Order, lines: Sequence[OrderLine]) -> list[KitchenTicke
         )
         for station in stations
     ]
+
+
+def _wanted(request: OrderCreate, products: dict[int, pricing.ProductInfo]) -> list[menu_rules.Wanted]:
+    """What each line sells, for the 86 check: its product, its modifiers, a bundle's components."""
+    out = []
+    for index, line in enumerate(request.lines):
+        product = products.get(line.product_id)
+        fixed = [
+            item.product_id
+            for group in (product.bundle if product is not None else ())
+            if group.kind == "fixed"
+            for item in group.items
+        ]
+        chosen = [choice.product_id for choice in line.choices or ()]
+        out.append(
+            menu_rules.Wanted(
+                index=index,
+                product_id=line.product_id,
+                modifiers=tuple(line.modifiers or ()),
+                components=tuple(fixed + chosen),
+            )
+        )
+    return out
+
+
+def _modifier_snapshot(chosen: pricing.ChosenModifier) -> dict[str, Any]:
+    return {
+        "id": chosen.id,
+        "group": chosen.group,
+        "name": chosen.name,
+        "kind": chosen.kind,
+        "price": str(chosen.price),
+        "station_code": chosen.station_code,
+    }
+
+
+def _allergy(request: OrderCreate, line: pricing.PricedLine) -> str | None:
+    """The cashier's allergy flag, on the line the cashier flagged (not on a bundle's components)."""
+    if line.parent_line_no is not None:
+        return None
+    text = request.lines[line.request_index].allergy
+    return text.strip() or None if text is not None else None
 
 
 def _check_discounts(request: OrderCreate, actor: SessionUser) -> None:

@@ -105,6 +105,9 @@ def order_out(
                 note=line.note,
                 parent_line_no=line.parent_line_no,
                 discount_reason=line.discount_reason,
+                modifiers=list(line.modifiers or []),
+                allergy=line.allergy,
+                allergens=list(line.allergens or []),
             )
             for line in sorted(lines, key=lambda item: item.line_no)
         ],
@@ -116,6 +119,7 @@ def order_out(
         shift_id=order.shift_id,
         payments=[],
         invoice=None,
+        quoted_ready_at=order.quoted_ready_at,
     )
 
 

@@ -71,19 +71,20 @@ WITH {stock}ord AS (
         id, branch_id, channel, state, version, token, business_date, customer_id, payment_status,
         subtotal, tax_total, delivery_charge, total, discount, discount_reason, pos_profile_id, shift_id,
         table_label, note, delivery_address, territory_id, slot_start, slot_end, request_hash, created_by,
-        created_at, updated_at
+        created_at, updated_at, quoted_ready_at
     )
     SELECT
         :id, :branch_id, :channel, :state, 1, CAST(:token AS integer), :business_date, :customer_id,
         'unpaid', :subtotal, :tax_total, :delivery_charge, :total, :discount, :discount_reason,
         :pos_profile_id, CAST(:shift_id AS uuid), :table_label, :note, :delivery_address, :territory_id,
-        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at
+        :slot_start, :slot_end, :request_hash, :created_by, :created_at, :created_at, :quoted_ready_at
     WHERE {gate}
     RETURNING id, token
 ), lines AS (
     INSERT INTO order_lines (
         order_id, line_no, product_id, name, qty, unit, unit_factor, price_list, unit_price, tax_rate,
-        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason
+        discount, line_subtotal, line_tax, line_total, station_code, note, parent_line_no, discount_reason,
+        modifiers, allergy, allergens
     )
     SELECT o.id, l.*
     FROM ord AS o CROSS JOIN unnest(
@@ -92,7 +93,8 @@ WITH {stock}ord AS (
         CAST(:price_lists AS text[]), CAST(:unit_prices AS numeric[]), CAST(:tax_rates AS numeric[]),
         CAST(:discounts AS numeric[]), CAST(:subtotals AS numeric[]), CAST(:taxes AS numeric[]),
         CAST(:totals AS numeric[]), CAST(:stations AS text[]), CAST(:line_notes AS text[]),
-        CAST(:parents AS integer[]), CAST(:reasons AS text[])
+        CAST(:parents AS integer[]), CAST(:reasons AS text[]), CAST(:line_modifiers AS jsonb[]),
+        CAST(:allergies AS text[]), CAST(:line_allergens AS jsonb[])
     ) AS l
 ), tickets AS (
     INSERT INTO kitchen_tickets (id, order_id, branch_id, station_code, state, rush, created_at)
@@ -173,6 +175,7 @@ async def insert_order(
         "request_hash": order.request_hash,
         "created_by": order.created_by,
         "created_at": created_at,
+        "quoted_ready_at": order.quoted_ready_at,
         "line_nos": [line.line_no for line in lines],
         "product_ids": [line.product_id for line in lines],
         "names": [line.name for line in lines],
@@ -190,6 +193,9 @@ async def insert_order(
         "line_notes": [line.note for line in lines],
         "parents": [line.parent_line_no for line in lines],
         "reasons": [line.discount_reason for line in lines],
+        "line_modifiers": [json.dumps(line.modifiers or []) for line in lines],
+        "allergies": [line.allergy for line in lines],
+        "line_allergens": [json.dumps(line.allergens or []) for line in lines],
         "ticket_ids": [ticket.id for ticket in tickets],
         "ticket_stations": [ticket.station_code for ticket in tickets],
         "request_id": request_id_var.get(),

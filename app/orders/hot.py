@@ -49,6 +49,8 @@ class Card(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 _encoder = msgspec.json.Encoder()
+# An en dash, not a hyphen: a removal reads as taking away, at a glance from across the kitchen.
+REMOVE_MARK = "\u2013"
 
 
 def qty_text(value: Decimal) -> str:
@@ -68,6 +70,59 @@ def kitchen_lines(lines: Sequence[OrderLine]) -> list[OrderLine]:
     """The lines the kitchen makes, by line number: a bundle's own line is not made, its components are."""
     bundles = {line.parent_line_no for line in lines if line.parent_line_no is not None}
     return sorted((line for line in lines if line.line_no not in bundles), key=lambda item: item.line_no)
+
+
+def modifier_text(modifiers: Sequence[dict[str, object]] | None, *, station: str | None = None) -> str:
+    """A line's modifiers as a cook reads them, one per line: "+ extra cheese", "\u2013 no onion". With a
+    station, only those made there (an option without a station of its own is made with its item)."""
+    return "\n".join(
+        f"{REMOVE_MARK if m.get('kind') == 'remove' else '+'} {m.get('name')}"
+        for m in modifiers or ()
+        if station is None or m.get("station_code") in (None, station)
+    )
+
+
+def modifier_stations(line: OrderLine) -> list[str]:
+    """Stations other than the line's own that make one of its modifiers (a side of fries)."""
+    out: list[str] = []
+    for m in line.modifiers or ():
+        code = m.get("station_code")
+        if isinstance(code, str) and code != line.station_code and code not in out:
+            out.append(code)
+    return out
+
+
+def _station_items(line: OrderLine, station: str, bundle: str | None) -> list[kitchen_events.TicketItem]:
+    """What `station` makes of a line: the line itself (with the modifiers made there), or the modifiers
+    another station's item sends it, each shown under that item's name."""
+    if line.station_code == station:
+        return [
+            kitchen_events.TicketItem(
+                line_no=line.line_no,
+                name=line.name,
+                qty=qty_text(line.qty),
+                unit=line.unit,
+                note=line.note,
+                bundle=bundle,
+                modifiers=modifier_text(line.modifiers, station=station),
+                allergy=line.allergy or "",
+                allergens=",".join(line.allergens or ()),
+            )
+        ]
+    return [
+        kitchen_events.TicketItem(
+            line_no=line.line_no,
+            name=str(m.get("name")),
+            qty=qty_text(line.qty),
+            unit=line.unit,
+            note="",
+            bundle=line.name,
+            allergy=line.allergy or "",
+            allergens=",".join(line.allergens or ()),
+        )
+        for m in line.modifiers or ()
+        if m.get("station_code") == station
+    ]
 
 
 def card_items(lines: Sequence[OrderLine]) -> list[CardItem]:
@@ -162,10 +217,14 @@ def order_created(
                 note=line.note,
                 line_total=money_text(line.line_total, exponent),
                 parent_line_no=line.parent_line_no,
+                modifiers=modifier_text(line.modifiers),
+                allergy=line.allergy or "",
+                allergens=",".join(line.allergens or ()),
             )
             for line in sorted(lines, key=lambda item: item.line_no)
         ],
         created_at=iso(order.created_at) or "",
+        quoted_ready_at=iso(order.quoted_ready_at),
     )
 
 
@@ -173,6 +232,7 @@ def ticket_created(
     order: Order, lines: Sequence[OrderLine], ticket: KitchenTicket
 ) -> kitchen_events.TicketCreated:
     names = {line.line_no: line.name for line in lines}
+    station = ticket.station_code
     return kitchen_events.TicketCreated(
         ticket_id=str(ticket.id),
         order_id=str(order.id),
@@ -182,16 +242,9 @@ def ticket_created(
         table_label=order.table_label,
         rush=ticket.rush,
         items=[
-            kitchen_events.TicketItem(
-                line_no=line.line_no,
-                name=line.name,
-                qty=qty_text(line.qty),
-                unit=line.unit,
-                note=line.note,
-                bundle=names.get(line.parent_line_no) if line.parent_line_no is not None else None,
-            )
+            item
             for line in kitchen_lines(lines)
-            if line.station_code == ticket.station_code
+            for item in _station_items(line, station, names.get(line.parent_line_no or 0))
         ],
         note=order.note,
     )

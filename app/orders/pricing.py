@@ -23,10 +23,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.catalog.cache import BundleGroupInfo, BundleItemInfo, ProductInfo
+from app.catalog.menu_depth import ModifierGroupInfo, ModifierOptionInfo
 from app.lib.fields import MONEY_MAX
 from app.lib.money import money, places, quantum
 
-__all__ = ["BundleGroupInfo", "BundleItemInfo", "ProductInfo", "money", "places", "quantum"]
+__all__ = [
+    "BundleGroupInfo",
+    "BundleItemInfo",
+    "ModifierGroupInfo",
+    "ModifierOptionInfo",
+    "ProductInfo",
+    "money",
+    "places",
+    "quantum",
+]
 
 HUNDRED = Decimal(100)
 MAX_QTY = Decimal(10_000)
@@ -61,6 +71,21 @@ class LineRequest:
     discount: Decimal | None = None
     discount_reason: str | None = None
     choices: tuple[Choice, ...] = ()
+    # Chosen modifier option ids (menu depth).
+    modifiers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenModifier:
+    """A modifier option on a line, as the line keeps it: `price` is what it adds to the unit price
+    (zero when it is one of its group's free picks)."""
+
+    id: int
+    group: str
+    name: str
+    kind: str
+    price: Decimal
+    station_code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +109,7 @@ class PricedLine:
     discount_reason: str | None = None
     # Which request line it came from (a bundle's components share their bundle's), for error fields.
     request_index: int = 0
+    modifiers: tuple[ChosenModifier, ...] = ()
 
 
 @dataclass(slots=True)
@@ -103,6 +129,7 @@ class _Draft:
     parent_line_no: int | None = None
     discount: Decimal = Decimal(0)
     discount_reason: str | None = None
+    modifiers: tuple[ChosenModifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +173,8 @@ def price_lines(
             exponent=currency_exponent,
             where=where,
         )
+        chosen = _modifiers(request.modifiers, product, exponent=currency_exponent, where=where)
+        unit_price += sum((m.price for m in chosen), Decimal(0))
         head = _Draft(
             line_no=len(drafts) + 1,
             request_index=index,
@@ -157,6 +186,7 @@ def price_lines(
             unit_price=unit_price,
             amount=money(request.qty * unit_price, currency_exponent),
             note=request.note,
+            modifiers=chosen,
         )
         if request.discount is not None:
             head.discount = _amount(request.discount, currency_exponent, f"{where}.discount")
@@ -315,7 +345,52 @@ def _priced(draft: _Draft, *, exponent: int, prices_include_tax: bool) -> Priced
         parent_line_no=draft.parent_line_no,
         discount_reason=draft.discount_reason,
         request_index=draft.request_index,
+        modifiers=draft.modifiers,
     )
+
+
+def _modifiers(
+    option_ids: tuple[int, ...], product: ProductInfo, *, exponent: int, where: str
+) -> tuple[ChosenModifier, ...]:
+    """The line's modifier picks, checked against the product's groups (each between its min and max, no
+    option twice, none of another product); in each group the cheapest `free_choices` picks cost nothing."""
+    field = f"{where}.modifiers"
+    owner = {option.id: (group, option) for group in product.modifier_groups for option in group.options}
+    picked: dict[str, list[ModifierOptionInfo]] = {}
+    for option_id in option_ids:
+        found = owner.get(option_id)
+        if found is None:
+            raise PricingError(field, f"option {option_id} is not a modifier of {product.name}")
+        group, option = found
+        if not option.active:
+            raise PricingError(field, f"{option.name} ({group.name}) is no longer offered")
+        chosen = picked.setdefault(group.code, [])
+        if option in chosen:
+            raise PricingError(field, f"{option.name} is chosen twice in {group.name}")
+        chosen.append(option)
+    out: list[ChosenModifier] = []
+    for group in product.modifier_groups:
+        options = picked.get(group.code, [])
+        if len(options) < group.min_choices:
+            need = "a choice" if group.min_choices == 1 else f"at least {group.min_choices} choices"
+            raise PricingError(field, f"{group.name} needs {need} for {product.name}")
+        if len(options) > group.max_choices:
+            raise PricingError(
+                field, f"choose at most {group.max_choices} from {group.name} ({len(options)} chosen)"
+            )
+        free = {o.id for o in sorted(options, key=lambda o: (o.price_delta, o.id))[: group.free_choices]}
+        out += [
+            ChosenModifier(
+                id=o.id,
+                group=group.code,
+                name=o.name,
+                kind=o.kind,
+                price=money(Decimal(0) if o.id in free else o.price_delta, exponent),
+                station_code=o.station_code,
+            )
+            for o in options
+        ]
+    return tuple(out)
 
 
 def _amount(value: Decimal, exponent: int, field: str) -> Decimal:

@@ -45,6 +45,9 @@ class LineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     discount_reason: Reason | None = None
     # A bundle's picks for its choice groups.
     choices: Annotated[list[ChoiceIn], msgspec.Meta(max_length=20)] | None = None
+    # Menu depth: the chosen modifier option ids, and an allergy the kitchen must see ("allergy: nuts").
+    modifiers: Annotated[list[PositiveId], msgspec.Meta(max_length=40)] | None = None
+    allergy: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class DeliveryIn(Checked, forbid_unknown_fields=True, kw_only=True):
@@ -116,6 +119,10 @@ class LineOut(msgspec.Struct, kw_only=True):
     # A bundle's component points at the bundle's line.
     parent_line_no: int | None = None
     discount_reason: str | UnsetType | None = UNSET
+    # Menu depth: chosen modifier options ({id, group, name, kind, price, station_code}) and allergy flag.
+    modifiers: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    allergy: str | None = None
+    allergens: list[str] = msgspec.field(default_factory=list)
 
 
 class DeliveryOut(msgspec.Struct, kw_only=True):
@@ -172,6 +179,8 @@ class OrderOut(msgspec.Struct, kw_only=True):
     payments: list[PaymentOut] | UnsetType = UNSET
     # The original invoice (not its amendments), once issued.
     invoice: InvoiceRef | UnsetType | None = UNSET
+    # Menu depth: when the kitchen's live load said it would be ready (quoted at creation).
+    quoted_ready_at: dt.datetime | None = None
 
 
 class OrderSummary(msgspec.Struct, kw_only=True):

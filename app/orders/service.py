@@ -18,10 +18,12 @@ from litestar.exceptions import HTTPException, PermissionDeniedException
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.db.models import Order
+from app.catalog.cache import CATALOG
+from app.db.models import Order, OrderLine
 from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, refused_value, unprocessable
 from app.lib.fields import validation_problem
+from app.menu.services import MenuService
 from app.orders import _reads
 from app.orders._announce import announce_new
 from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
@@ -116,7 +118,15 @@ class OrderService(ScopedService):
         await announce_new(
             self.door.machine, self.bus, order, lines, tickets, customer=customer, exponent=exponent
         )
+        await self._sold_out(order.branch_id, lines)
         return _reads.order_out(order, lines, tickets, exponent=exponent), True
+
+    async def _sold_out(self, branch_id: int, lines: list[OrderLine]) -> None:
+        """Menu depth: a sale that took a tracked stock to zero 86s the product (tills grey it out)."""
+        products = await CATALOG.products(self.session, branch_id, {line.product_id for line in lines})
+        tracked = [p.id for p in products.values() if p.stock_tracked]
+        if tracked:
+            await self.scope.get(MenuService).auto_86_sold_out(branch_id=branch_id, product_ids=tracked)
 
     async def _existing(self, request: OrderCreate, digest: str, actor: SessionUser) -> OrderOut | None:
         order = await self.session.get(Order, request.id, options=[selectinload(Order.lines)])

@@ -26,6 +26,7 @@ from app.db.models import (
     ProductStock,
     Territory,
 )
+from app.menu.pos_view import allergen_names, pos_menu_depth
 from app.pos.catalog_schemas import (
     Barcode,
     BundleGroupOut,
@@ -92,6 +93,9 @@ class PosCatalogService:
             select(Territory).where(Territory.active.is_(True)).order_by(Territory.name, Territory.id)
         )
 
+        depth = await pos_menu_depth(
+            self.session, branch_id=branch.id, product_ids=list(by_id), exponent=exponent
+        )
         items = []
         for product in products:
             units = sorted(product.units, key=lambda u: (u.factor, u.unit))
@@ -120,6 +124,10 @@ class PosCatalogService:
                     stock_tracked=product.stock_tracked,
                     stock=stock.get(product.id, Decimal(0)) if product.stock_tracked else None,
                     bundle_groups=groups.get(product.id, []) if product.kind == "bundle" else [],
+                    modifier_groups=depth[product.id].modifier_groups,
+                    allergens=depth[product.id].allergens,
+                    available=depth[product.id].available,
+                    back_at=depth[product.id].back_at,
                 )
             )
         return PosCatalogOut(
@@ -151,6 +159,7 @@ class PosCatalogService:
                 )
                 for t in territories
             ],
+            allergen_names=await allergen_names(self.session),
         )
 
     async def _prices(self, branch_id: int) -> dict[int, dict[tuple[str, str], Decimal]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import msgspec
 
 from app.catalog.schemas import CategoryOut, PriceOut, TerritoryOut, UnitOut
+from app.menu.pos_view import AllergenName, PosModifierGroup
 from app.pos.profiles_schemas import ProfileOut
 
 
@@ -63,6 +65,12 @@ class PosProduct(msgspec.Struct, kw_only=True):
     # counted). The server checks again on every sale.
     stock: Decimal | None
     bundle_groups: list[BundleGroupOut]
+    # Menu depth: modifier groups (priced in the branch's currency), allergen codes, and whether the
+    # product is 86'd here right now (the till greys it out; the server refuses it).
+    modifier_groups: list[PosModifierGroup] = msgspec.field(default_factory=list)
+    allergens: list[str] = msgspec.field(default_factory=list)
+    available: bool = True
+    back_at: dt.datetime | None = None
 
 
 class PosCatalogOut(msgspec.Struct, kw_only=True):
@@ -73,3 +81,5 @@ class PosCatalogOut(msgspec.Struct, kw_only=True):
     categories: list[CategoryOut]
     products: list[PosProduct]
     territories: list[TerritoryOut]
+    # The allergen codes' names (menu depth).
+    allergen_names: list[AllergenName] = msgspec.field(default_factory=list)

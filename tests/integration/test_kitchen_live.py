@@ -66,7 +66,14 @@ async def test_tv_and_station_screens_follow_the_kitchen(
     assert [(e["type"], e["data"]) for e in on_tv] == [
         (
             "order.created",
-            {"order_id": order["id"], "token": token, "state": "received", "channel": "pickup"},
+            {
+                "order_id": order["id"],
+                "token": token,
+                "state": "received",
+                "channel": "pickup",
+                # Menu depth: the quoted ready time is token-level news the TV shows.
+                "quoted_ready_at": order["quoted_ready_at"].replace("Z", "+00:00"),
+            },
         ),
         ("order.updated", {"order_id": order["id"], "token": token, "channel": "pickup", "rush": True}),
         (

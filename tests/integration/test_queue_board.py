@@ -194,6 +194,8 @@ async def test_the_tv_hears_orders_and_walk_in_numbers_without_customer_data(
             "token": made["token"],
             "state": "received",
             "channel": "counter",
+            # Menu depth: the quoted ready time is token-level news (no customer data).
+            "quoted_ready_at": made["quoted_ready_at"].replace("Z", "+00:00"),
         }
         assert got[2]["data"] == {"number": taken["number"], "counter": None, "state": "waiting"}
         assert got[3]["data"] == {"number": taken["number"], "counter": "2", "state": "called"}

@@ -1,7 +1,8 @@
 """The till's live totals (displays/static/js/pos/pricing.js, run in Node) against the server's pricing
 (app/orders/pricing.py) on a few hundred random carts: tax-inclusive and exclusive branches, currencies
 with 0, 2 and 3 decimals, kg items, units with factors, mixed tax rates, price lists and, where the
-server prices them, line and order discounts. Every figure the cashier sees must be the server's.
+server prices them, line and order discounts, and modifier groups (free picks, min/max, bad picks both
+sides refuse). Every figure the cashier sees must be the server's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ JS = Path(__file__).resolve().parents[2] / "displays" / "static" / "js" / "pos"
 RATES = ("0", "5", "12.5", "14", "7.25")
 SERVER_DISCOUNTS = "order_discount" in inspect.signature(pricing.price_lines).parameters
 LINE_DISCOUNTS = "discount" in {f.name for f in dataclasses.fields(pricing.LineRequest)}
+MODIFIERS = "modifiers" in {f.name for f in dataclasses.fields(pricing.LineRequest)}
 
 RUNNER = """
 import { priceCart } from "./pricing.js";
@@ -69,6 +71,9 @@ def _case(rng: random.Random) -> dict[str, Any]:
                 active=True,
                 units=units,
                 prices=prices,
+                modifier_groups=_modifier_groups(rng, exponent, pid)
+                if MODIFIERS and rng.random() < 0.6
+                else (),
             )
         )
     price_list = rng.choice(("counter", "counter", "wholesale"))
@@ -77,7 +82,13 @@ def _case(rng: random.Random) -> dict[str, Any]:
         product = rng.choice(products)
         unit = rng.choice(list(product.units))
         qty = Decimal(rng.randint(1, 5000)).scaleb(-3) if unit == "kg" else Decimal(rng.randint(1, 9))
-        line: dict[str, Any] = {"product": product, "unit": unit, "qty": qty, "discount": None}
+        line: dict[str, Any] = {
+            "product": product,
+            "unit": unit,
+            "qty": qty,
+            "discount": None,
+            "modifiers": _picks(rng, product, products),
+        }
         if LINE_DISCOUNTS and rng.random() < 0.3:
             line["discount"] = Decimal(rng.randint(1, 10**exponent)).scaleb(-exponent)
         lines.append(line)
@@ -95,6 +106,58 @@ def _case(rng: random.Random) -> dict[str, Any]:
     }
 
 
+def _modifier_groups(rng: random.Random, exponent: int, pid: int) -> tuple[pricing.ModifierGroupInfo, ...]:
+    groups = []
+    for g in range(rng.randint(1, 3)):
+        low = rng.choice((0, 0, 1, 2))
+        options = tuple(
+            pricing.ModifierOptionInfo(
+                id=pid * 100 + g * 10 + o,
+                code=f"o{o}",
+                name=f"Option {pid}.{g}.{o}",
+                kind=rng.choice(("add", "add", "remove")),
+                # Several at the same price, so ties between free and charged picks are exercised.
+                price_delta=rng.choice((Decimal(0), _money(rng, exponent, 20), Decimal(5))),
+                station_code=None,
+                active=True,
+            )
+            for o in range(rng.randint(max(low, 1), 5))
+        )
+        groups.append(
+            pricing.ModifierGroupInfo(
+                id=pid * 10 + g,
+                code=f"g{g}",
+                name=f"Group {g}",
+                min_choices=low,
+                max_choices=rng.randint(max(low, 1), 4),
+                free_choices=rng.choice((0, 0, 1, 2)),
+                options=options,
+            )
+        )
+    return tuple(groups)
+
+
+def _picks(
+    rng: random.Random, product: pricing.ProductInfo, products: list[pricing.ProductInfo]
+) -> list[int]:
+    """Mostly valid picks (each group's count in range); now and then too few, too many, a repeat or
+    another product's option, which both sides must refuse."""
+    picks: list[int] = []
+    for group in product.modifier_groups:
+        count = rng.randint(group.min_choices, min(group.max_choices, len(group.options)))
+        picks += [o.id for o in rng.sample(group.options, count)]
+    rng.shuffle(picks)
+    roll = rng.random()
+    if roll < 0.04 and picks:
+        picks.append(picks[0])
+    elif roll < 0.08:
+        others = [o.id for p in products if p is not product for g in p.modifier_groups for o in g.options]
+        picks += others[:1]
+    elif roll < 0.12 and picks:
+        picks.pop()
+    return picks
+
+
 def _server(case: dict[str, Any]) -> dict[str, Any] | None:
     requests = [
         pricing.LineRequest(
@@ -104,6 +167,7 @@ def _server(case: dict[str, Any]) -> dict[str, Any] | None:
             price_list=case["price_list"],
             unit_price=None,
             note="",
+            **({"modifiers": tuple(line["modifiers"])} if MODIFIERS else {}),
             **({"discount": line["discount"], "discount_reason": "test"} if line["discount"] else {}),
         )
         for line in case["lines"]
@@ -140,6 +204,21 @@ def _page_view(case: dict[str, Any]) -> dict[str, Any]:
             "units": [{"unit": u, "factor": str(f)} for u, f in p.units.items()],
             "prices": [{"price_list": k[0], "unit": k[1], "price": str(v)} for k, v in p.prices.items()],
             "bundle_groups": [],
+            "modifier_groups": [
+                {
+                    "id": g.id,
+                    "code": g.code,
+                    "name": g.name,
+                    "min_choices": g.min_choices,
+                    "max_choices": g.max_choices,
+                    "free_choices": g.free_choices,
+                    "options": [
+                        {"id": o.id, "name": o.name, "kind": o.kind, "price_delta": str(o.price_delta)}
+                        for o in g.options
+                    ],
+                }
+                for g in p.modifier_groups
+            ],
         }
 
     return {
@@ -153,6 +232,7 @@ def _page_view(case: dict[str, Any]) -> dict[str, Any]:
                 "unit": x["unit"],
                 "qty": str(x["qty"]),
                 "discount": str(x["discount"]) if x["discount"] else None,
+                "modifiers": x["modifiers"],
             }
             for i, x in enumerate(case["lines"])
         ],
@@ -177,7 +257,7 @@ def test_page_prices_every_cart_like_the_server(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"type": "module"}')
     (tmp_path / "run.js").write_text(RUNNER)
     rng = random.Random(20260522)
-    cases = [_case(rng) for _ in range(400)]
+    cases = [_case(rng) for _ in range(600)]
     answer = subprocess.run(
         [str(NODE), "run.js"],
         input=json.dumps([_page_view(c) for c in cases]),
@@ -188,7 +268,7 @@ def test_page_prices_every_cart_like_the_server(tmp_path: Path) -> None:
         timeout=60,
     )
     page = json.loads(answer.stdout)
-    compared = 0
+    compared = with_modifiers = 0
     for case, seen in zip(cases, page, strict=True):
         expected = _server(case)
         if expected is None:
@@ -198,4 +278,7 @@ def test_page_prices_every_cart_like_the_server(tmp_path: Path) -> None:
         assert seen["problem"] is None, (seen, expected)
         assert _decimals(seen) == _decimals(expected), case
         compared += 1
-    assert compared > 250
+        with_modifiers += any(line["modifiers"] for line in case["lines"])
+    assert compared > 350
+    # Not vacuous: many compared carts carry modifiers (charged and free).
+    assert not MODIFIERS or with_modifiers > 150

@@ -28,6 +28,17 @@ from app.db.models.dispatch import (
 )
 from app.db.models.invoices import Invoice, InvoiceCounter
 from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
+from app.db.models.menu import (
+    Allergen,
+    ChannelPause,
+    MenuUnavailable,
+    ModifierGroup,
+    ModifierOption,
+    ProductAllergen,
+    ProductModifierGroup,
+    ProductPrepTime,
+    StationPacing,
+)
 from app.db.models.orders import Order, OrderEvent, OrderLine, OrderTokenCounter
 from app.db.models.payments import (
     Payment,
@@ -41,6 +52,8 @@ from app.db.models.staff import BranchMembership, CustomRole, User, UserCustomRo
 
 __all__ = [
     "Alert",
+    # menu depth
+    "Allergen",
     "AuditLog",
     "Branch",
     "BranchCashMovement",
@@ -50,6 +63,7 @@ __all__ = [
     "BundleGroup",
     "BundleItem",
     "Category",
+    "ChannelPause",
     "Courier",
     "CourierTransaction",
     "CustomRole",
@@ -62,6 +76,9 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "KitchenTicket",
+    "MenuUnavailable",
+    "ModifierGroup",
+    "ModifierOption",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -71,6 +88,9 @@ __all__ = [
     "PosProfile",
     "Product",
     "ProductImage",
+    "ProductAllergen",
+    "ProductModifierGroup",
+    "ProductPrepTime",
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
@@ -81,6 +101,7 @@ __all__ = [
     "ShiftCashMovement",
     "ShiftCount",
     "Station",
+    "StationPacing",
     "Territory",
     "Trip",
     "User",

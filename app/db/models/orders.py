@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, Quantity, Rate, created_at_column
@@ -119,6 +120,9 @@ class Order(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
+    # Menu depth: when the kitchen's live load said it would be ready, quoted at creation.
+    quoted_ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.line_no", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
@@ -165,6 +169,12 @@ class OrderLine(Base):
     # choice carries an extra price) and still go to their own station.
     parent_line_no: Mapped[int | None] = mapped_column(Integer)
     discount_reason: Mapped[str | None] = mapped_column(Text)
+    # Menu depth: the chosen modifier options (snapshots: id, group, name, kind, price, station) — their
+    # charged deltas are already in `unit_price` — and the cashier's allergy flag for the kitchen.
+    modifiers: Mapped[list[dict[str, Any]]] = mapped_column(server_default=text("'[]'::jsonb"))
+    allergy: Mapped[str | None] = mapped_column(Text)
+    # The product's allergen codes when it was sold (printed on the ticket and the receipt).
+    allergens: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
 class OrderEvent(Base):

@@ -77,7 +77,17 @@ def kds_ticket(
         # The hash's own flag is the live one (rush set after creation); the data's is the one at creation.
         rush=data.rush if rush is None else rush,
         items=[
-            KdsItem(line_no=i.line_no, name=i.name, qty=i.qty, unit=i.unit, note=i.note, bundle=i.bundle)
+            KdsItem(
+                line_no=i.line_no,
+                name=i.name,
+                qty=i.qty,
+                unit=i.unit,
+                note=i.note,
+                bundle=i.bundle,
+                modifiers=i.modifiers,
+                allergy=i.allergy,
+                allergens=i.allergens,
+            )
             for i in data.items
         ],
         note=data.note,

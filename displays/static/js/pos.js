@@ -11,7 +11,9 @@ import { loadCatalog } from "./pos/catalog.js";
 import { Checkout } from "./pos/checkout.js";
 import { CustomerPicker } from "./pos/customers.js";
 import { Dec, isDecimal } from "./pos/decimal.js";
-import { checkQty, priceCart } from "./pos/pricing.js";
+import { BusyMode } from "./pos/busy.js";
+import { allergenName, applyAvailability, chooseModifiers, hasModifiers, lineExtras, mountMenuDepth, unavailableMessage } from "./pos/modifiers.js";
+import { checkQty, priceCart, unitPrice } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { RefusedSales } from "./pos/refused.js";
 import { ShiftPanel } from "./pos/shift.js";
@@ -23,6 +25,7 @@ import { orderRef } from "./ref.js";
 const boot = JSON.parse(document.getElementById("pos-boot").textContent);
 const root = document.getElementById("pos");
 const $ = (id) => document.getElementById(id);
+mountMenuDepth();
 const roles = new Set(boot.user.roles);
 const isManager = roles.has("manager") || roles.has("admin");
 const TILL_KEY = "passline_pos_till";
@@ -139,6 +142,7 @@ async function chooseTill(value) {
   fillTerritories();
   await shift.load(state.profile);
   followBranch(state.branch.id);
+  await busy.load(state.branch.id);
   root.dataset.ready = "";
 }
 
@@ -206,7 +210,12 @@ function stockProblem(product, extra, except = null) {
 }
 
 function renderGrid() {
-  const products = state.catalog.filter({ category: state.category, query: state.query });
+  // An 86'd product leaves the grid (it is back when the kitchen says so); one 86'd because its tracked
+  // stock ran out stays, shown "0 left", as a sold-out item always was.
+  const soldOut = (p) => p.stock_tracked && p.stock != null && Dec.of(p.stock).sub(inCart(p.id)).cmp(0) <= 0;
+  const products = state.catalog
+    .filter({ category: state.category, query: state.query })
+    .filter((p) => p.available !== false || soldOut(p));
   const e = state.branch.currency_exponent;
   $("grid").replaceChildren(
     ...products.map((p) => {
@@ -226,6 +235,7 @@ function renderGrid() {
         h("strong", {}, p.name),
         h("span", { class: "pos-price" }, price ? Dec.of(price.price).format(e) : "—", p.base_unit === "kg" ? "/kg" : ""),
         stock ? h("small", { class: "pos-stock" }, `${stock.cmp(0) > 0 ? stock.format(stock.places()) : 0} left`) : null,
+        (p.allergens || []).length ? h("small", { class: "pos-tile-allergens" }, p.allergens.map((c) => allergenName(c)).join(" · ")) : null,
       );
     }),
   );
@@ -312,9 +322,21 @@ function locked() {
   return true;
 }
 
+
 function addProduct(product, unit) {
   scanMessage("");
   if (locked()) return;
+  if (product.available === false) {
+    toast(unavailableMessage(product));
+    return;
+  }
+  if (hasModifiers(product) && product.kind !== "bundle") {
+    const e = state.branch.currency_exponent;
+    chooseModifiers(product, { fmt, exponent: e, basePrice: unitPrice(product, product.base_unit, state.priceList === "customer" ? "counter" : state.priceList, e) }).then((picked) => {
+      if (picked) pushLine({ product_id: product.id, qty: "1", unit: unit || product.base_unit, choices: [], ...picked });
+    });
+    return;
+  }
   if (product.kind === "bundle" && (product.bundle_groups || []).some((g) => g.kind === "choice")) {
     chooseBundle(product);
     return;
@@ -332,7 +354,8 @@ function pushLine(line) {
   const product = state.catalog.product(line.product_id);
   const same = state.cart.find(
     (l) => l.product_id === line.product_id && l.unit === line.unit && !l.note && !l.discount &&
-      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger(),
+      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger() &&
+      JSON.stringify(l.modifiers || []) === JSON.stringify(line.modifiers || []) && (l.allergy || null) === (line.allergy || null),
   );
   const extra = Dec.of(line.qty).mul(unitFactor(product, line.unit));
   const problem = stockProblem(product, extra) || componentStockProblem(product, line.choices, Dec.of(line.qty));
@@ -400,6 +423,7 @@ function lineView(line, rows) {
       whole ? h("button", { type: "button", "aria-label": "More", onclick: () => setQty(line, Dec.of(line.qty).add(1)) }, "+") : null,
     ),
     h("span", { class: "pos-line-total" }, own ? fmt(own.gross) : "—"),
+    lineExtras(line, product),
     parts.length
       ? h("ul", { class: "pos-parts" }, ...parts.map((p) => h("li", {}, `${p.qty.format(p.qty.places())} × ${p.name}`, p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")))
       : null,
@@ -491,6 +515,7 @@ function editLine(line, { isNew = false } = {}) {
   $("line-unit").replaceChildren(...product.units.map((u) => h("option", { value: u.unit }, u.unit)));
   $("line-unit").value = line.unit || product.base_unit;
   $("line-note").value = line.note || "";
+  $("line-allergy").value = line.allergy || "";
   $("line-discount-row").hidden = !isManager;
   $("line-discount").value = line.discount || "";
   $("line-discount-reason").value = line.discount_reason || "";
@@ -513,7 +538,7 @@ function editLine(line, { isNew = false } = {}) {
     if (discount && !reason) return fieldError("line-error", "A discount needs a reason");
     const problem = stockProblem(product, Dec.of(qty.qty).mul(unitFactor(product, unit)), isNew ? null : line);
     if (problem) return fieldError("line-error", `Cannot sell: ${problem}.`);
-    Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim() });
+    Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim(), allergy: $("line-allergy").value.trim() || null });
     line.discount = discount && !Dec.of(discount).isZero() ? Dec.of(discount).format(state.branch.currency_exponent) : null;
     line.discount_reason = line.discount ? reason : null;
     if (isNew) state.cart.push(line);
@@ -679,6 +704,8 @@ function orderBody(id) {
       if (line.unit_price != null) out.unit_price = line.unit_price;
       if (line.discount) Object.assign(out, { discount: line.discount, discount_reason: line.discount_reason });
       if (line.choices && line.choices.length) out.choices = line.choices;
+      if (line.modifiers && line.modifiers.length) out.modifiers = line.modifiers;
+      if (line.allergy) out.allergy = line.allergy;
       return out;
     }),
   };
@@ -933,9 +960,18 @@ function followBranch(branchId) {
     },
     onEvent(event) {
       if (event.type === "invoice.issued") checkout.invoiceIssued(event.data);
-      if (event.type === "catalog.changed") refreshCatalog();
+      if (event.type === "catalog.changed") catalogChanged(event.data);
+      if (event.type === "channel.paused") busy.apply(event.data);
     },
   });
+}
+
+const busy = new BusyMode({ select: $("channel"), banner: $("pos-paused"), onChange: () => showChannel() });
+
+/** Menu depth: an 86 shows at once from the event itself; the fresh document follows (debounced below). */
+function catalogChanged(data) {
+  if (applyAvailability(state.catalog, data)) renderGrid();
+  refreshCatalog();
 }
 
 // A menu change (a price, a new product, one taken off) is re-read at once; the sale in progress stays and

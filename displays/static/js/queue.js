@@ -11,6 +11,7 @@
 // with a session. Neither -> /pair. A token the server refuses (revoked, unknown) is forgotten -> /pair.
 
 import { DEVICE_REFUSALS, deviceCredentials, goPair, refusalCode, socketAuth } from "/static/js/shared/credentials.js";
+import { time as formatTime } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t, tn } from "/static/js/shared/i18n.js";
 import { orderRef } from "/static/js/shared/labels.js";
@@ -58,6 +59,7 @@ const state = {
   readyMs: 600_000,
   offsetMs: 0, // server clock - this browser's clock
   preparing: new Map(), // order id -> token
+  quotes: new Map(), // order id -> quoted ready time (ms): menu depth's live-load quote
   ready: new Map(), // order id -> {token, at (server ms)}
   service: new Map(), // number -> {counter, state}
   announcements: [],
@@ -92,6 +94,15 @@ function applyBoard(board) {
   state.preparing = new Map(board.preparing.map((t) => [t.order_id, t.token]));
   state.ready = new Map(board.ready.map((t) => [t.order_id, { token: t.token, at: t.ready_at_ms }]));
   state.service = new Map(board.service.map((s) => [s.number, { counter: s.counter, state: s.state }]));
+  loadQuotes();
+  render();
+}
+
+/** The quotes of the orders on the board (an older server has none: the tokens show without them). */
+async function loadQuotes() {
+  const result = await http.get(`/api/v1/menu/branches/${branchId}/quotes`, { attempts: 1 });
+  if (!result.ok) return;
+  state.quotes = new Map(Object.entries(result.data).map(([orderId, at]) => [orderId, Date.parse(at)]));
   render();
 }
 
@@ -107,6 +118,7 @@ function apply(event) {
   switch (event.type) {
     case "order.created":
       if (data.token != null && PREPARING_STATES.has(data.state)) state.preparing.set(data.order_id, data.token);
+      if (data.quoted_ready_at) state.quotes.set(data.order_id, Date.parse(data.quoted_ready_at));
       break;
     case "order.state_changed":
       state.preparing.delete(data.order_id);
@@ -170,6 +182,14 @@ function tile(token, orderId, extraClass) {
   item.dataset.token = String(token);
   // The order's reference as on the receipt (#42), told apart from the walk-in numbers below it.
   item.textContent = orderRef({ token, order_id: orderId });
+  // Being prepared: when the kitchen's live load said it would be ready.
+  const quoted = state.preparing.has(orderId) && state.quotes.get(orderId);
+  if (quoted) {
+    const eta = document.createElement("small");
+    eta.className = "token-eta";
+    eta.textContent = `~${formatTime(quoted)}`;
+    item.append(eta);
+  }
   return item;
 }
 

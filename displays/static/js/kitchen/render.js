@@ -5,6 +5,7 @@
 import { h } from "/static/js/shared/dom.js";
 import { formatAge } from "/static/js/shared/clock.js";
 import { t } from "/static/js/shared/i18n.js";
+import { menuItemParts } from "./menu_items.js";
 import { channelLabel, orderRef } from "/static/js/shared/labels.js";
 
 const LATENESS_WORD = { ok: "", warn: t("Due soon"), late: t("Late") };
@@ -19,6 +20,7 @@ function itemLine(item) {
     // A combo's component says which combo it belongs to, so the cook plates it with the rest of the meal.
     item.bundle ? h("span", { class: "item-bundle", text: t("in {combo}", { combo: item.bundle }) }) : null,
     item.note ? h("span", { class: "item-note", attrs: { dir: "auto" }, text: item.note }) : null,
+    menuItemParts(item),
   );
 }
 

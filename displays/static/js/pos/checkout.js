@@ -286,6 +286,16 @@ export class Checkout {
     // The order's reference (#42); a sale saved offline gets its one when the queue reaches the server.
     $("s-token").textContent = order ? orderRef(order) : "given when the sale reaches the server";
     $("s-offline").hidden = !queued;
+    // Menu depth: the ready time the server quoted from the kitchen's live load.
+    const ready = order && order.quoted_ready_at;
+    $("s-ready").hidden = !ready;
+    if (ready) {
+      $("s-ready-time").textContent = new Date(ready).toLocaleTimeString([], {
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone: this.branch().timezone,
+      });
+    }
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
     const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
     const change = sum(this.tenders.map((t) => (t.result && t.result.change_due != null ? Dec.of(t.result.change_due) : t.change)));
@@ -312,7 +322,7 @@ export class Checkout {
         h(
           "tr",
           { class: l.parent_line_no ? "pos-part" : "" },
-          h("td", {}, l.parent_line_no ? `↳ ${l.name}` : l.name),
+          h("td", {}, l.parent_line_no ? `↳ ${l.name}` : l.name, (l.modifiers || []).length ? h("small", { class: "pos-muted" }, ` ${l.modifiers.map((m) => `${m.kind === "remove" ? "\u2013" : "+"} ${m.name}`).join(", ")}`) : null),
           h("td", {}, Dec.of(l.qty).format(Dec.of(l.qty).places())),
           h("td", {}, Dec.of(l.line_total).format(e)),
         ),

@@ -9,6 +9,8 @@
 // qty), taxed at its own rate. An order discount is spread over the priced lines in proportion to their
 // gross, the last line taking the remainder. Totals are sums of the rounded line figures plus the
 // territory's delivery charge (untaxed).
+// Modifiers: each chosen option adds its price delta to the unit price (taxed at the product's rate); in
+// each group the cheapest `free_choices` picks are free; a group's min and max are checked like the server.
 
 import { Dec, sum } from "./decimal.js";
 
@@ -51,8 +53,10 @@ function rowsOf(line, catalog, branch, priceList) {
   // Customer prices are negotiated per customer and not in the catalog: the counter price stands in until
   // the server prices the order (the page creates it before taking payment).
   const list = priceList === "customer" ? "counter" : priceList;
-  const price = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, list, e);
-  if (price === null) throw new PriceProblem(`${product.name} has no ${priceList} price`);
+  const base = line.unit_price != null ? money(line.unit_price, e) : unitPrice(product, unit, list, e);
+  if (base === null) throw new PriceProblem(`${product.name} has no ${priceList} price`);
+  const modifiers = modifierCharges(product, line.modifiers || [], e);
+  const price = base.add(sum(modifiers.map((m) => m.price)));
   const discount = line.discount ? money(line.discount, e) : Dec.zero();
   const amount = money(qty.mul(price), e);
   if (discount.cmp(amount) > 0) throw new PriceProblem(`the discount on ${product.name} is more than the line`);
@@ -68,6 +72,7 @@ function rowsOf(line, catalog, branch, priceList) {
       gross: amount.sub(discount),
       discount,
       component: false,
+      modifiers,
     },
   ];
   for (const item of bundleItems(product, line.choices || [])) {
@@ -89,6 +94,44 @@ function rowsOf(line, catalog, branch, priceList) {
     });
   }
   return rows;
+}
+
+/**
+ * The chosen modifier options of a line, checked as the server checks them (each an option of one of the
+ * product's groups, none twice, each group between its min and max), each with what it adds to the unit
+ * price: the cheapest `free_choices` of a group cost nothing.
+ */
+export function modifierCharges(product, ids, exponent) {
+  const groups = product.modifier_groups || [];
+  const owner = new Map();
+  for (const group of groups) for (const option of group.options) owner.set(Number(option.id), { group, option });
+  const picked = new Map();
+  for (const id of ids) {
+    const found = owner.get(Number(id));
+    if (!found) throw new PriceProblem(`option ${id} is not a modifier of ${product.name}`);
+    const list = picked.get(found.group.code) || [];
+    if (list.includes(found.option)) throw new PriceProblem(`${found.option.name} is chosen twice in ${found.group.name}`);
+    list.push(found.option);
+    picked.set(found.group.code, list);
+  }
+  const out = [];
+  for (const group of groups) {
+    const list = picked.get(group.code) || [];
+    if (list.length < group.min_choices) throw new PriceProblem(`${group.name} needs a choice for ${product.name}`);
+    if (list.length > group.max_choices) throw new PriceProblem(`choose at most ${group.max_choices} from ${group.name}`);
+    const cheapest = [...list].sort((a, b) => Dec.of(a.price_delta).cmp(Dec.of(b.price_delta)) || a.id - b.id);
+    const free = new Set(cheapest.slice(0, group.free_choices).map((o) => o.id));
+    for (const option of list) {
+      out.push({
+        id: option.id,
+        group: group.code,
+        name: option.name,
+        kind: option.kind,
+        price: money(free.has(option.id) ? "0" : option.price_delta, exponent),
+      });
+    }
+  }
+  return out;
 }
 
 /** A bundle's components for the given choices: every `fixed` group's items, then the chosen ones. */
