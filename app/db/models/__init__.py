@@ -35,6 +35,14 @@ from app.db.models.payments import (
     ShiftCashMovement,
     ShiftCount,
 )
+from app.db.models.reports import (
+    ReportDay,
+    ReportDeliveryDaily,
+    ReportKitchenHourly,
+    ReportPaymentsDaily,
+    ReportProductDaily,
+    ReportSalesHourly,
+)
 from app.db.models.staff import BranchMembership, User, UserRole
 
 __all__ = [
@@ -69,6 +77,12 @@ __all__ = [
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
+    "ReportDay",
+    "ReportDeliveryDaily",
+    "ReportKitchenHourly",
+    "ReportPaymentsDaily",
+    "ReportProductDaily",
+    "ReportSalesHourly",
     "ServiceTicket",
     "ServiceTicketCounter",
     "Settlement",
