@@ -20,6 +20,7 @@ from workers.jobs.heartbeat import heartbeat
 from workers.jobs.invoices import issue_invoice
 from workers.jobs.release import release_scheduled
 from workers.jobs.repair import repair
+from workers.jobs.reports import roll_reports
 from workers.jobs.settlement import settle_couriers
 
 FUNCTIONS = [
@@ -82,6 +83,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # Once a minute: a road move or a payment committed in PostgreSQL but lost before Redis (a crash
             # between the two).
             cron(repair, name=f"{prefix}repair", second={25}, run_at_startup=True),
+            # Once a minute: roll ended days into the report rollups and re-roll days a late edit dirtied.
+            cron(roll_reports, name=f"{prefix}roll-reports", second={45}, run_at_startup=True),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -1,8 +1,8 @@
 """Reports: per-day rollups kept by the worker, the triggers that mark an old day dirty when a refund, void
 or late edit touches it, and the indexes the live part of a report reads by time.
 
-A day is read from the rollups only while `report_days` holds it clean; every other day (today, the last
-two days, a day never rolled, a dirty day) is computed from the source tables. The triggers fire only for
+A day is read from the rollups only while `report_days` holds it clean; every other day (today, yesterday,
+a day never rolled, a dirty day) is computed from the source tables. The triggers fire only for
 rows of days older than `report_live_from()`, so the hot path (today's orders) pays one WHEN test per row.
 Order lines are only ever written with their order (app/orders/_sql.py), so the order's own trigger
 covers them.
@@ -103,7 +103,7 @@ _NOT_BULK = "current_setting('passline.bulk_history', true) IS DISTINCT FROM 'on
 _FUNCTIONS = (
     """
 CREATE FUNCTION report_live_from() RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT (now() AT TIME ZONE 'UTC')::date - 2
+    SELECT (now() AT TIME ZONE 'UTC')::date - 1
 $$
 """,
     """
@@ -147,8 +147,9 @@ CREATE TRIGGER report_orders_old_day AFTER INSERT OR UPDATE ON orders
     EXECUTE FUNCTION report_order_touched()
 """,
 )
-# Rows created more than a day ago are the only ones that can belong to a day before report_live_from();
-# the function then checks the order's business date exactly.
+# report_live_from() is yesterday in UTC: every earlier business day has ended in every time zone by 12:00 UTC
+# yesterday, so only rows created more than 12 hours ago can belong to one; the function then checks the
+# order's business date exactly.
 _CHILD_TRIGGERS = ("kitchen_tickets", "deliveries", "courier_transactions")
 _MONEY_TRIGGERS = ("payments", "payment_refunds")
 
@@ -187,13 +188,13 @@ def upgrade() -> None:
     for table in _CHILD_TRIGGERS:
         op.execute(
             f"CREATE TRIGGER report_{table}_old_day AFTER INSERT OR UPDATE ON {table} FOR EACH ROW "
-            f"WHEN (NEW.created_at < now() - interval '1 day' AND {_NOT_BULK}) "
+            f"WHEN (NEW.created_at < now() - interval '12 hours' AND {_NOT_BULK}) "
             "EXECUTE FUNCTION report_order_child_touched()"
         )
     for table in _MONEY_TRIGGERS:
         op.execute(
             f"CREATE TRIGGER report_{table}_old_day AFTER INSERT OR UPDATE ON {table} FOR EACH ROW "
-            f"WHEN (NEW.created_at < now() - interval '1 day' AND {_NOT_BULK}) "
+            f"WHEN (NEW.created_at < now() - interval '12 hours' AND {_NOT_BULK}) "
             "EXECUTE FUNCTION report_money_touched()"
         )
 
