@@ -34,6 +34,8 @@ class Chart(msgspec.Struct, kw_only=True, omit_defaults=True):
     y: str | None = None
     # The same table for the previous period, drawn as a second, dashed line.
     compare: bool = False
+    # Two columns (low, high) drawn as a shaded band around the first series: a forecast's interval.
+    band: list[str] | None = None
 
 
 class Table(msgspec.Struct, kw_only=True):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
 
-from app.reports import customers, operations, sales
+from app.reports import customers, insights, operations, sales
 from app.reports import scope as sc
 from app.reports._source import open_read
 from app.reports._text import _
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from app.lib.deps import Scope
     from app.reports.schemas import Figure, Table
 
-REPORTS = ("sales", "kitchen", "delivery", "queue", "customers", "invoices")
+REPORTS = ("sales", "kitchen", "delivery", "queue", "customers", "invoices", "insights")
 
 
 class ReportQuery:
@@ -109,9 +109,15 @@ class ReportService:
         elif name == "customers":
             figures, tables = await customers.customers_report(self.session, scope, dates, compare=compare)
             title = _("Customers")
-        else:
+        elif name == "invoices":
             figures, tables = await customers.invoices_report(self.session, scope, dates, compare=compare)
             title = _("Invoices and payments")
+        else:
+            today = sc.local_today(scope.timezone)
+            figures, tables = await insights.insights_report(self.session, scope, today=today)
+            title = _("Insights")
+            dates = sc.Dates(today + dt.timedelta(days=1), today + dt.timedelta(days=1))
+            compare = False
         return self._out(name, title, scope, dates, dates.previous() if compare else None, figures, tables)
 
     @staticmethod

@@ -181,6 +181,44 @@ def upgrade() -> None:
                 "branch_id", "business_date", *(c.name for c in key), name=op.f(f"pk_{table}")
             ),
         )
+    op.create_table(
+        "report_anomalies",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("branch_id", sa.BigInteger(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("hour", sa.SmallInteger(), nullable=False),
+        *_money("actual", "expected", "low", "high"),
+        sa.Column("raised_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_report_anomalies_branch_id_branches"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_anomalies")),
+        sa.UniqueConstraint(
+            "branch_id", "business_date", "hour", name=op.f("uq_report_anomalies_branch_id_business_date_hour")
+        ),
+    )
+    op.create_table(
+        "report_recipients",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("email", sa.Text(), nullable=True),
+        sa.Column("daily_summary", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_report_recipients_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_report_recipients")),
+    )
+    op.create_table(
+        "report_mail_log",
+        sa.Column("branch_id", sa.BigInteger(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("recipients", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_report_mail_log_branch_id_branches"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("branch_id", "business_date", "kind", name=op.f("pk_report_mail_log")),
+    )
     for name, table, columns in _INDEXES:
         op.create_index(name, table, columns)
     for statement in _FUNCTIONS:
@@ -212,6 +250,9 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
     for name, table, _ in reversed(_INDEXES):
         op.drop_index(name, table_name=table)
+    op.drop_table("report_mail_log")
+    op.drop_table("report_recipients")
+    op.drop_table("report_anomalies")
     for table in reversed(list(_KEY)):
         op.drop_table(table)
     op.drop_table("report_days")

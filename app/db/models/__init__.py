@@ -36,11 +36,14 @@ from app.db.models.payments import (
     ShiftCount,
 )
 from app.db.models.reports import (
+    ReportAnomaly,
     ReportDay,
     ReportDeliveryDaily,
     ReportKitchenHourly,
+    ReportMailLog,
     ReportPaymentsDaily,
     ReportProductDaily,
+    ReportRecipient,
     ReportSalesHourly,
 )
 from app.db.models.staff import BranchMembership, User, UserRole
@@ -77,11 +80,14 @@ __all__ = [
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
+    "ReportAnomaly",
     "ReportDay",
     "ReportDeliveryDaily",
     "ReportKitchenHourly",
+    "ReportMailLog",
     "ReportPaymentsDaily",
     "ReportProductDaily",
+    "ReportRecipient",
     "ReportSalesHourly",
     "ServiceTicket",
     "ServiceTicketCounter",

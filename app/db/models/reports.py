@@ -12,10 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, SmallInteger, Text, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Index,
+    Integer,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, Quantity, Rate, created_at_column
+from app.db.models._columns import fk_column, id_column
 from app.db.models.invoices import Invoice
 from app.db.models.kitchen import ServiceTicket
 from app.db.models.payments import Payment, PaymentRefund
@@ -124,6 +137,46 @@ class ReportDeliveryDaily(Base):
     collected: Mapped[Decimal] = mapped_column()
     fees: Mapped[Decimal] = mapped_column()
     settled: Mapped[Decimal] = mapped_column()
+
+
+class ReportAnomaly(Base):
+    """An hour whose sales fell outside the 99 % band of its forecast; raised once per branch and hour."""
+
+    __tablename__ = "report_anomalies"
+    __table_args__ = (UniqueConstraint("branch_id", "business_date", "hour"),)
+
+    id: Mapped[int] = id_column()
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE")
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    actual: Mapped[Decimal] = mapped_column()
+    expected: Mapped[Decimal] = mapped_column()
+    low: Mapped[Decimal] = mapped_column()
+    high: Mapped[Decimal] = mapped_column()
+    raised_at: Mapped[dt.datetime] = created_at_column()
+
+
+class ReportRecipient(Base):
+    """Where a manager wants the daily summary. A manager without a row still gets it on the log transport;
+    over SMTP only managers with an address here (or a username that is one) are mailed."""
+
+    __tablename__ = "report_recipients"
+
+    user_id: Mapped[int] = fk_column("users.id", ondelete="CASCADE", primary_key=True)
+    email: Mapped[str | None] = mapped_column(Text)
+    daily_summary: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class ReportMailLog(Base):
+    """One row per summary sent: taken before sending, so a retried or doubled job mails once."""
+
+    __tablename__ = "report_mail_log"
+
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    recipients: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sent_at: Mapped[dt.datetime] = created_at_column()
 
 
 # The live part of a report reads money and walk-ins by time within a branch; declared here (they serve the
