@@ -109,6 +109,14 @@ WHERE o.branch_id = ANY(CAST(:branch_ids AS bigint[])) AND o.business_date = ANY
 GROUP BY 1, 2, 3, 4
 """  # noqa: S608 - composed from this module's constants only
 
+CUSTOMERS = """
+SELECT o.branch_id, o.business_date, o.customer_id, count(*)::int AS orders, sum(o.total) AS gross
+FROM orders AS o
+WHERE o.branch_id = ANY(CAST(:branch_ids AS bigint[])) AND o.business_date = ANY(CAST(:days AS date[]))
+  AND o.customer_id IS NOT NULL AND o.state NOT IN ('scheduled', 'cancelled')
+GROUP BY 1, 2, 3
+"""
+
 # Payments and refunds belong to the branch-local day they happened on: each day becomes its UTC range,
 # which the (branch_id, created_at) indexes serve (LATERAL, so each day is one index range scan).
 _LOCAL_DAYS = """
@@ -161,6 +169,7 @@ ROLLUPS = (
     Rollup("report_kitchen_hourly", KITCHEN),
     Rollup("report_delivery_daily", DELIVERY),
     Rollup("report_payments_daily", PAYMENTS),
+    Rollup("report_customer_daily", CUSTOMERS),
 )
 BY_TABLE = {r.table: r for r in ROLLUPS}
 

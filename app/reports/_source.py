@@ -42,10 +42,39 @@ async def open_read(session: AsyncSession) -> None:
 
 
 async def live_days(session: AsyncSession, branch_ids: list[int], dates: Dates) -> list[dt.date]:
-    rows = await session.scalars(
-        _LIVE_DAYS, {"branch_ids": branch_ids, "date_from": dates.date_from, "date_to": dates.date_to}
-    )
-    return list(rows.all())
+    key = ("live_days", tuple(branch_ids), dates.date_from, dates.date_to)
+    cache = _cache(session)
+    if key not in cache:
+        rows = await session.scalars(
+            _LIVE_DAYS, {"branch_ids": branch_ids, "date_from": dates.date_from, "date_to": dates.date_to}
+        )
+        cache[key] = list(rows.all())
+    found: list[dt.date] = cache[key]
+    return found
+
+
+def _cache(session: AsyncSession) -> dict[Any, Any]:
+    """Per-session memo (one session is one report request, in one snapshot): a page asks for the same
+    live days and live rows several times, grouped differently, and computing them once is most of the
+    page's cost."""
+    memo: dict[Any, Any] = session.info.setdefault("reports_live", {})
+    return memo
+
+
+async def _live_rows(session: AsyncSession, table: str, branch_ids: list[int], live: list[dt.date]) -> str:
+    """The live days' rows of `table` as JSON, computed once per session and read back with
+    jsonb_populate_recordset (typed by the table's own row type)."""
+    key = ("live_rows", table, tuple(branch_ids), tuple(live))
+    cache = _cache(session)
+    if key not in cache:
+        source = BY_TABLE[table].source
+        result = await session.execute(
+            text(f"SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]'::jsonb)::text FROM ({source}) AS x"),  # noqa: S608
+            {"branch_ids": branch_ids, "days": live},
+        )
+        cache[key] = result.scalar_one()
+    rows: str = cache[key]
+    return rows
 
 
 async def rollup_source(
@@ -54,17 +83,17 @@ async def rollup_source(
     """A FROM-able subquery of `table`'s rows for the branches and dates, and its parameters (named with
     `prefix`, so one statement can read several periods or rollups)."""
     live = await live_days(session, branch_ids, dates)
-    source = BY_TABLE[table].source.replace(":branch_ids", f":{prefix}_b").replace(":days", f":{prefix}_live")
     sql = (
         f"(SELECT * FROM {table} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608 - constants
         f"AND business_date BETWEEN :{prefix}_f AND :{prefix}_t "
         f"AND business_date <> ALL(CAST(:{prefix}_live AS date[])) "
-        f"UNION ALL ({source}))"
+        f"UNION ALL SELECT * FROM jsonb_populate_recordset(NULL::{table}, CAST(:{prefix}_rows AS jsonb)))"
     )
     params = {
         f"{prefix}_b": branch_ids,
         f"{prefix}_f": dates.date_from,
         f"{prefix}_t": dates.date_to,
         f"{prefix}_live": live,
+        f"{prefix}_rows": await _live_rows(session, table, branch_ids, live) if live else "[]",
     }
     return sql, params

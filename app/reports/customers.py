@@ -7,6 +7,7 @@ the (branch, business date) and (branch, issue date) indexes keep a two-year ran
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -15,32 +16,64 @@ from app.reports._build import figure, grouped, money_rows, percent, quantize
 from app.reports._text import _
 from app.reports.sales import _method_label
 from app.reports.schemas import Chart, Column, Figure, Table
+from app.reports.scope import Dates
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.reports.scope import Dates, Scope
+    from app.reports.scope import Scope
 
 # An on-account invoice unpaid after this many days is overdue (the usual net-30 terms).
 TERMS_DAYS = 30
 
-_CUSTOMERS = """
-WITH bought AS (
-    SELECT o.customer_id, count(*)::int AS orders, sum(o.total) AS gross
-    FROM orders AS o
-    WHERE o.branch_id = ANY(CAST(:b AS bigint[])) AND o.business_date BETWEEN :f AND :t
-      AND o.customer_id IS NOT NULL AND o.state NOT IN ('cancelled', 'scheduled')
-    GROUP BY 1
-), firsts AS (
-    SELECT o.customer_id, min(o.business_date) AS first_day
-    FROM orders AS o JOIN bought AS x USING (customer_id)
-    WHERE o.branch_id = ANY(CAST(:b AS bigint[])) AND o.state NOT IN ('cancelled', 'scheduled')
-    GROUP BY 1
-)
-SELECT x.customer_id, c.name, c.company_name, x.orders, x.gross, f.first_day >= :f AS is_new
-FROM bought AS x JOIN customers AS c ON c.id = x.customer_id JOIN firsts AS f USING (customer_id)
-ORDER BY x.gross DESC, x.customer_id
-"""
+# How far back "first order" looks: a customer seen before this is returning.
+FIRST_ORDER_LOOKBACK_DAYS = 1100
+
+
+async def _customers(session: AsyncSession, scope: Scope, dates: Dates) -> list[dict[str, Any]]:
+    """Customers who bought in the range, with what they bought and whether their first order ever (in
+    these branches) falls inside it."""
+    bought = await grouped(
+        session,
+        "report_customer_daily",
+        scope.branch_ids,
+        dates,
+        select="r.customer_id, sum(r.orders)::int AS orders, sum(r.gross) AS gross",
+        group="1",
+    )
+    if not bought:
+        return []
+    ids = ", ".join(str(int(r["customer_id"])) for r in bought)
+    firsts = await grouped(
+        session,
+        "report_customer_daily",
+        scope.branch_ids,
+        Dates(dates.date_to - dt.timedelta(days=FIRST_ORDER_LOOKBACK_DAYS), dates.date_to),
+        select="r.customer_id, min(r.business_date) AS first_day",
+        where=f"r.customer_id = ANY(ARRAY[{ids}]::bigint[])",
+        group="1",
+    )
+    first_day = {r["customer_id"]: r["first_day"] for r in firsts}
+    names = {
+        row.id: (row.name, row.company_name)
+        for row in await session.execute(
+            text(f"SELECT id, name, company_name FROM customers WHERE id = ANY(ARRAY[{ids}]::bigint[])")  # noqa: S608 - ids are ints
+        )
+    }
+    rows = [
+        {
+            "customer_id": r["customer_id"],
+            "name": names[r["customer_id"]][0],
+            "company_name": names[r["customer_id"]][1],
+            "orders": r["orders"],
+            "gross": r["gross"],
+            "is_new": first_day[r["customer_id"]] >= dates.date_from,
+        }
+        for r in bought
+    ]
+    rows.sort(key=lambda r: (-r["gross"], r["customer_id"]))
+    return rows
+
 
 # What each customer owes on account at the end of the range, split by the age of the charge.
 _AGEING = """
@@ -76,11 +109,8 @@ async def customers_report(
     session: AsyncSession, scope: Scope, dates: Dates, *, compare: bool
 ) -> tuple[list[Figure], list[Table]]:
     params = {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to}
-    rows = await _rows(session, _CUSTOMERS, params)
-    prev_rows: list[dict[str, Any]] = []
-    if compare:
-        before = dates.previous()
-        prev_rows = await _rows(session, _CUSTOMERS, {**params, "f": before.date_from, "t": before.date_to})
+    rows = await _customers(session, scope, dates)
+    prev_rows = await _customers(session, scope, dates.previous()) if compare else []
 
     def sums(items: list[dict[str, Any]]) -> dict[str, Any]:
         new = [r for r in items if r["is_new"]]

@@ -596,6 +596,7 @@ _ANALYZED = (
     "report_kitchen_hourly",
     "report_delivery_daily",
     "report_payments_daily",
+    "report_customer_daily",
 )
 
 

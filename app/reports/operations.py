@@ -189,7 +189,9 @@ async def delivery_report(
         text(
             """
             SELECT coalesce(sum(CASE WHEN kind = 'collection' THEN amount ELSE -amount END), 0)
-            FROM courier_transactions WHERE branch_id = ANY(CAST(:b AS bigint[])) AND status = 'open'
+            FROM courier_transactions
+            WHERE courier_id IN (SELECT id FROM couriers WHERE branch_id = ANY(CAST(:b AS bigint[])))
+              AND branch_id = ANY(CAST(:b AS bigint[])) AND status = 'open'
             """
         ),
         {"b": scope.branch_ids},

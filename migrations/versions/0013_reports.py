@@ -45,6 +45,7 @@ _KEY = {
         sa.Column("courier_id", sa.BigInteger(), nullable=False),
         sa.Column("territory_id", sa.BigInteger(), nullable=False),
     ],
+    "report_customer_daily": [sa.Column("customer_id", sa.BigInteger(), nullable=False)],
 }
 
 
@@ -93,6 +94,7 @@ _FIGURES: dict[str, list[sa.Column[object]]] = {
         *_ints("late"),
         *_money("to_collect", "collected", "fees", "settled"),
     ],
+    "report_customer_daily": [*_ints("orders"), *_money("gross")],
 }
 
 # `passline seed-history` writes months of old rows in a few statements and rolls those days itself; it
@@ -158,6 +160,7 @@ _INDEXES = (
     ("ix_payment_refunds_branch_id_created_at", "payment_refunds", ["branch_id", "created_at"]),
     ("ix_invoices_branch_id_issue_date", "invoices", ["branch_id", "issue_date"]),
     ("ix_service_tickets_branch_id_created_at", "service_tickets", ["branch_id", "created_at"]),
+    ("ix_report_customer_daily_customer_id_business_date", "report_customer_daily", ["customer_id", "business_date"]),
 )
 
 

@@ -37,6 +37,7 @@ from app.db.models.payments import (
 )
 from app.db.models.reports import (
     ReportAnomaly,
+    ReportCustomerDaily,
     ReportDay,
     ReportDeliveryDaily,
     ReportKitchenHourly,
@@ -81,6 +82,7 @@ __all__ = [
     "ProductStock",
     "ProductUnit",
     "ReportAnomaly",
+    "ReportCustomerDaily",
     "ReportDay",
     "ReportDeliveryDaily",
     "ReportKitchenHourly",

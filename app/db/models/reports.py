@@ -139,6 +139,21 @@ class ReportDeliveryDaily(Base):
     settled: Mapped[Decimal] = mapped_column()
 
 
+class ReportCustomerDaily(Base):
+    """What each known customer bought per branch and day: the customers report and first-order dates."""
+
+    __tablename__ = "report_customer_daily"
+    __table_args__ = (
+        Index("ix_report_customer_daily_customer_id_business_date", "customer_id", "business_date"),
+    )
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    gross: Mapped[Decimal] = mapped_column()
+
+
 class ReportAnomaly(Base):
     """An hour whose sales fell outside the 99 % band of its forecast; raised once per branch and hour."""
 
