@@ -36,6 +36,7 @@ SCREENS = (
     ("Shifts and Z reports (managers)", "/admin/shifts"),
     ("Displays (managers)", "/admin/devices"),
     ("Orders board (managers)", "/kanban"),
+    ("Reports and dashboards (managers)", "/reports"),
     ("My deliveries (couriers' phones)", "/courier"),
 )
 

@@ -26,6 +26,7 @@ from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
+from displays.report_pages import REPORT_PAGES, REPORT_SCREENS
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -42,6 +43,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
     ("My deliveries", "/courier", ("courier",)),
     *MONEY_SCREENS,
+    *REPORT_SCREENS,
     ("API schema", "/schema", ("admin", "manager")),
     ("Health", "/health/ready", ("admin", "manager")),
     ("Metrics", "/metrics", ("admin",)),
@@ -357,6 +359,7 @@ DISPLAY_ROUTES = [
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
+DISPLAY_ROUTES += REPORT_PAGES
 
 
 def static_files_routers() -> list[Router]:
