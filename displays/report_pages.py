@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.auth.sessions import SessionUser
@@ -81,7 +82,7 @@ async def reports_dashboard(request: AnyRequest, db_session: DbSession) -> Templ
 
 
 @get("/reports/{name:str}", include_in_schema=False)
-async def report_page(request: AnyRequest, db_session: DbSession, name: str) -> Template | Redirect:
+async def report_page(request: AnyRequest, db_session: DbSession, name: FromPath[str]) -> Template | Redirect:
     return await _page(request, db_session, name)
 
 

@@ -25,13 +25,17 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import app.db.models  # noqa: F401 - registers every table on the metadata
+from app.db.base import Base
+
 # Branch-local hour of a timestamp.
 _HOUR = "extract(hour FROM {ts} AT TIME ZONE b.timezone)::smallint"
 _SECONDS = "extract(epoch FROM {a} - {b})"
 
-SALES = f"""
-SELECT o.branch_id, o.business_date, {_HOUR.format(ts="o.created_at")} AS hour, o.channel,
-       coalesce(o.created_by, 0) AS cashier_id,
+# The sales sums, by (branch, day, local hour, channel) and by (branch, day, cashier): two rollups, because
+# the cashier would multiply the hourly rows (and every sales page's scan) by the number of cashiers.
+_SALES_TEMPLATE = """
+SELECT o.branch_id, o.business_date, {keys},
        count(*) FILTER (WHERE o.state <> 'cancelled')::int AS orders,
        count(*) FILTER (WHERE o.state = 'cancelled')::int AS cancelled,
        coalesce(sum(o.total) FILTER (WHERE o.state = 'cancelled'), 0) AS cancelled_total,
@@ -48,8 +52,12 @@ LEFT JOIN LATERAL (
 ) AS li ON true
 WHERE o.branch_id = ANY(CAST(:branch_ids AS bigint[])) AND o.business_date = ANY(CAST(:days AS date[]))
   AND o.state <> 'scheduled'
-GROUP BY 1, 2, 3, 4, 5
-"""  # noqa: S608 - composed from this module's constants only
+GROUP BY {group}
+"""
+SALES = _SALES_TEMPLATE.format(
+    keys=f"{_HOUR.format(ts='o.created_at')} AS hour, o.channel", group="1, 2, 3, 4"
+)
+CASHIERS = _SALES_TEMPLATE.format(keys="coalesce(o.created_by, 0) AS cashier_id", group="1, 2, 3")
 
 PRODUCTS = f"""
 SELECT o.branch_id, o.business_date, l.product_id, l.tax_rate,
@@ -162,9 +170,16 @@ class Rollup:
     table: str
     source: str
 
+    @property
+    def columns(self) -> str:
+        """The table's columns by name: rows move between the source, the table and JSON by name, never
+        by position."""
+        return ", ".join(c.name for c in Base.metadata.tables[self.table].columns)
+
 
 ROLLUPS = (
     Rollup("report_sales_hourly", SALES),
+    Rollup("report_cashier_daily", CASHIERS),
     Rollup("report_product_daily", PRODUCTS),
     Rollup("report_kitchen_hourly", KITCHEN),
     Rollup("report_delivery_daily", DELIVERY),

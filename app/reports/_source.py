@@ -83,11 +83,12 @@ async def rollup_source(
     """A FROM-able subquery of `table`'s rows for the branches and dates, and its parameters (named with
     `prefix`, so one statement can read several periods or rollups)."""
     live = await live_days(session, branch_ids, dates)
+    columns = BY_TABLE[table].columns
     sql = (
-        f"(SELECT * FROM {table} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608 - constants
+        f"(SELECT {columns} FROM {table} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608 - constants
         f"AND business_date BETWEEN :{prefix}_f AND :{prefix}_t "
         f"AND business_date <> ALL(CAST(:{prefix}_live AS date[])) "
-        f"UNION ALL SELECT * FROM jsonb_populate_recordset(NULL::{table}, CAST(:{prefix}_rows AS jsonb)))"
+        f"UNION ALL SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, CAST(:{prefix}_rows AS jsonb)))"
     )
     params = {
         f"{prefix}_b": branch_ids,

@@ -592,6 +592,7 @@ _ANALYZED = (
     "service_tickets",
     "report_days",
     "report_sales_hourly",
+    "report_cashier_daily",
     "report_product_daily",
     "report_kitchen_hourly",
     "report_delivery_daily",

@@ -61,7 +61,7 @@ _DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "branch": ("report_sales_hourly", "r.branch_id", "b.name", "JOIN branches AS b ON b.id = r.branch_id"),
     "channel": ("report_sales_hourly", "r.channel", "r.channel", ""),
     "cashier": (
-        "report_sales_hourly",
+        "report_cashier_daily",
         "r.cashier_id",
         "coalesce(nullif(u.full_name, ''), u.username)",
         "LEFT JOIN users AS u ON u.id = r.cashier_id",
@@ -83,6 +83,7 @@ _DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
 }
 _SUMS = {
     "report_sales_hourly": _SALES_SUMS,
+    "report_cashier_daily": _SALES_SUMS,
     "report_product_daily": _PRODUCT_SUMS,
     "report_payments_daily": _PAYMENT_SUMS,
 }
@@ -196,24 +197,74 @@ async def by_dimension(
         limit=limit,
     )
     for row in rows:
-        row["key"] = str(row["key"])
-        if dim == "channel":
-            row["label"] = _channel_label(row["key"])
-        elif dim == "payment_method":
-            row["label"] = _method_label(row["key"])
-        elif dim == "cashier" and row["key"] == "0":
-            row["label"] = _("No cashier (online, delivery)")
-        row["label"] = row["label"] or row["key"]
-    if table == "report_sales_hourly":
+        _labelled(dim, row)
+    if table in ("report_sales_hourly", "report_cashier_daily"):
         return _finish_sales(rows, scope.exponent)
     keys = ("gross", "net", "tax", "discount", "amount", "refunded_amount", "voided_amount")
     return money_rows(rows, keys, scope.exponent)
 
 
+def _labelled(dim: Dimension, row: dict[str, Any]) -> None:
+    row["key"] = str(row["key"])
+    if dim == "channel":
+        row["label"] = _channel_label(row["key"])
+    elif dim == "payment_method":
+        row["label"] = _method_label(row["key"])
+    elif dim == "cashier" and row["key"] == "0":
+        row["label"] = _("No cashier (online, delivery)")
+    row["label"] = row["label"] or row["key"]
+
+
+async def dimension_and_time(
+    session: AsyncSession, scope: Scope, dates: Dates, period: Period, dim: Dimension, *, limit: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One read for both tables of a split: per (period bucket, key) sums, added up per key here (every
+    figure is a sum, so the order of adding does not matter) and kept long-form for the top keys' stack."""
+    table, key, label, joins = _DIMENSIONS[dim]
+    # Products, categories, payments and cashiers are rolled per day: an hourly bucket falls back to days.
+    bucket = BUCKETS["day" if period == "hour" and table != "report_sales_hourly" else period]
+    rows = await grouped(
+        session,
+        table,
+        scope.branch_ids,
+        dates,
+        select=f"{bucket} AS bucket, {key} AS key, min({label}) AS label, {_SUMS[table]}",
+        joins=joins,
+        group="1, 2",
+        order="1, 2",
+    )
+    value = "amount" if table == "report_payments_daily" else "gross"
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        _labelled(dim, row)
+        into = totals.setdefault(row["key"], {"key": row["key"], "label": row["label"]})
+        for name, figure_ in row.items():
+            if name not in ("bucket", "key", "label"):
+                into[name] = (into.get(name) or 0) + (figure_ or 0)
+    ranked = sorted(totals.values(), key=lambda r: (-(r.get(value) or 0), r["key"]))
+    if limit is not None:
+        ranked = ranked[:limit]
+    top = {r["key"] for r in ranked[:STACK_TOP]}
+    stack = [
+        {
+            "bucket": r["bucket"],
+            "key": r["key"],
+            "label": r["label"],
+            "value": quantize(r[value], scope.exponent),
+        }
+        for r in rows
+        if r["key"] in top
+    ]
+    if table in ("report_sales_hourly", "report_cashier_daily"):
+        return _finish_sales(ranked, scope.exponent), stack
+    keys = ("gross", "net", "tax", "discount", "amount", "refunded_amount", "voided_amount")
+    return money_rows(ranked, keys, scope.exponent), stack
+
+
 def _dimension_columns(dim: Dimension) -> list[Column]:
     first = Column(key="label", label=_dimension_title(dim), kind="text")
     table = _DIMENSIONS[dim][0]
-    if table == "report_sales_hourly":
+    if table in ("report_sales_hourly", "report_cashier_daily"):
         return _sales_columns(first)
     if table == "report_product_daily":
         return [
@@ -249,38 +300,6 @@ def _dimension_title(dim: Dimension) -> str:
     }[dim]
 
 
-async def stacked_over_time(
-    session: AsyncSession, scope: Scope, dates: Dates, period: Period, dim: Dimension, *, keys: list[str]
-) -> list[dict[str, Any]]:
-    """The top keys' sales per period bucket, long form (bucket, label, value) for a stacked bar."""
-    table, key, label, joins = _DIMENSIONS[dim]
-    # Products, categories and payments are rolled per day: an hourly bucket falls back to days.
-    bucket = BUCKETS["day" if period == "hour" and table != "report_sales_hourly" else period]
-    value = "sum(r.amount)" if table == "report_payments_daily" else "sum(r.gross)"
-    rows = await grouped(
-        session,
-        table,
-        scope.branch_ids,
-        dates,
-        select=f"{bucket} AS bucket, {key}::text AS key, min({label}) AS label, {value} AS value",
-        joins=joins,
-        where=f"{key}::text = ANY(ARRAY[{', '.join(_quote(k) for k in keys)}]::text[])" if keys else "false",
-        group="1, 2",
-        order="1, 2",
-    )
-    for row in rows:
-        if dim == "channel":
-            row["label"] = _channel_label(row["key"])
-        elif dim == "payment_method":
-            row["label"] = _method_label(row["key"])
-        row["value"] = quantize(row["value"], scope.exponent)
-    return rows
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 async def sales_report(
     session: AsyncSession, scope: Scope, dates: Dates, *, period: Period, dim: Dimension, compare: bool
 ) -> tuple[list[Figure], list[Table]]:
@@ -301,7 +320,9 @@ async def sales_report(
         )
     ]
     if dim != "none":
-        rows = await by_dimension(session, scope, dates, dim, limit=200 if dim == "product" else None)
+        rows, stack = await dimension_and_time(
+            session, scope, dates, period, dim, limit=200 if dim == "product" else None
+        )
         chart_kind: ChartKind = (
             "donut" if dim in ("channel", "payment_method", "tax_rate", "branch") else "bar"
         )
@@ -315,19 +336,16 @@ async def sales_report(
                 chart=Chart(kind=chart_kind, x="label", series=series),
             )
         )
-        top = [row["key"] for row in rows[:STACK_TOP]]
         tables.append(
             Table(
                 name=f"{dim}_over_time",
                 title=_("%(dimension)s over time", dimension=_dimension_title(dim)),
                 columns=[
-                    _bucket_column(
-                        period if period != "hour" or dim in ("branch", "channel", "cashier") else "day"
-                    ),
+                    _bucket_column(period if period != "hour" or dim in ("branch", "channel") else "day"),
                     Column(key="label", label=_dimension_title(dim), kind="text"),
                     Column(key="value", label=_("Sales"), kind="money"),
                 ],
-                rows=await stacked_over_time(session, scope, dates, period, dim, keys=top),
+                rows=stack,
                 chart=Chart(kind="stacked_bar", x="bucket", series=["value"], stack="label"),
             )
         )

@@ -30,8 +30,8 @@ _KEY = {
     "report_sales_hourly": [
         sa.Column("hour", sa.SmallInteger(), nullable=False),
         sa.Column("channel", sa.Text(), nullable=False),
-        sa.Column("cashier_id", sa.BigInteger(), nullable=False),
     ],
+    "report_cashier_daily": [sa.Column("cashier_id", sa.BigInteger(), nullable=False)],
     "report_product_daily": [
         sa.Column("product_id", sa.BigInteger(), nullable=False),
         sa.Column("tax_rate", sa.Numeric(5, 2), nullable=False),
@@ -61,13 +61,22 @@ def _qty(*names: str) -> list[sa.Column[object]]:
     return [sa.Column(n, QTY, nullable=False) for n in names]
 
 
+_SALES_FIGURES = (
+    ("int", ("orders", "cancelled")),
+    ("money", ("cancelled_total",)),
+    ("qty", ("items",)),
+    ("money", ("gross", "net", "tax", "discount", "delivery_charge")),
+)
+
+
+def _sales_figures() -> list[sa.Column[object]]:
+    made = {"int": _ints, "money": _money, "qty": _qty}
+    return [column for kind, names in _SALES_FIGURES for column in made[kind](*names)]
+
+
 _FIGURES: dict[str, list[sa.Column[object]]] = {
-    "report_sales_hourly": [
-        *_ints("orders", "cancelled"),
-        *_money("cancelled_total"),
-        *_qty("items"),
-        *_money("gross", "net", "tax", "discount", "delivery_charge"),
-    ],
+    "report_sales_hourly": _sales_figures(),
+    "report_cashier_daily": _sales_figures(),
     "report_product_daily": [
         *_ints("orders"),
         *_qty("qty"),

@@ -37,6 +37,7 @@ from app.db.models.payments import (
 )
 from app.db.models.reports import (
     ReportAnomaly,
+    ReportCashierDaily,
     ReportCustomerDaily,
     ReportDay,
     ReportDeliveryDaily,
@@ -82,6 +83,7 @@ __all__ = [
     "ProductStock",
     "ProductUnit",
     "ReportAnomaly",
+    "ReportCashierDaily",
     "ReportCustomerDaily",
     "ReportDay",
     "ReportDeliveryDaily",

@@ -46,16 +46,9 @@ class ReportDay(Base):
     rolled_at: Mapped[dt.datetime] = created_at_column()
 
 
-class ReportSalesHourly(Base):
-    """Orders by branch, business day, local hour, channel and cashier (0: no cashier)."""
+class _SalesFigures:
+    """The sums both sales rollups keep."""
 
-    __tablename__ = "report_sales_hourly"
-
-    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True)
-    cashier_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[int] = mapped_column(Integer)
     cancelled_total: Mapped[Decimal] = mapped_column()
@@ -65,6 +58,27 @@ class ReportSalesHourly(Base):
     tax: Mapped[Decimal] = mapped_column()
     discount: Mapped[Decimal] = mapped_column()
     delivery_charge: Mapped[Decimal] = mapped_column()
+
+
+class ReportSalesHourly(_SalesFigures, Base):
+    """Orders by branch, business day, local hour and channel."""
+
+    __tablename__ = "report_sales_hourly"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class ReportCashierDaily(_SalesFigures, Base):
+    """Orders by branch, business day and the cashier who rang them up (0: none — online, delivery)."""
+
+    __tablename__ = "report_cashier_daily"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cashier_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class ReportProductDaily(Base):
