@@ -101,7 +101,7 @@ async def insights_report(
     tables = [
         Table(
             name="forecast_hours",
-            title=_("Tomorrow by hour: expected sales and the 80 %% band"),
+            title=_("Tomorrow by hour: expected sales and the 80 % band"),
             columns=[
                 Column(key="hour", label=_("Hour"), kind="hour"),
                 Column(key="expected", label=_("Expected"), kind="money"),
