@@ -100,6 +100,16 @@ async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool)
 
 
 def cmd_seed_history(args: argparse.Namespace) -> int:
+    from app.reports.history import DEMO_DAYS, DEMO_ORDERS_PER_DAY
+
+    if args.demo:
+        # `passline run`'s own call: the databases are up and migrated; history only once.
+        lines = asyncio.run(
+            _seed_history(days=DEMO_DAYS, orders_per_day=DEMO_ORDERS_PER_DAY, only_if_absent=True)
+        )
+        for line in lines:
+            print(f"Demo history: {line}", flush=True)
+        return 0
     if not 1 <= args.days <= 1100 or not 1 <= args.orders_per_day <= 100_000:
         print("error: --days must be 1..1100 and --orders-per-day 1..100000", file=sys.stderr)
         return 2
@@ -249,12 +259,11 @@ def cmd_run(_: argparse.Namespace) -> int:
         migrate()
         if asyncio.run(_seed_demo()):
             print("Seeded the demo shop.")
-        from app.reports.history import DEMO_DAYS, DEMO_ORDERS_PER_DAY
-
-        for line in asyncio.run(
-            _seed_history(days=DEMO_DAYS, orders_per_day=DEMO_ORDERS_PER_DAY, only_if_absent=True)
-        ):
-            print(f"Demo history: {line}")
+        # The demo's 90 days of history are written beside the web process's start (one transaction, about
+        # half a minute on a busy 2-core box); the report pages fill in when it commits.
+        history = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "seed-history", "--demo"], env=os.environ.copy()
+        )
         children = {"web": _spawn("web"), "worker": _spawn("worker")}
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
@@ -271,6 +280,9 @@ def cmd_run(_: argparse.Namespace) -> int:
             if child.poll() is not None and not stopping:
                 print(f"{name} exited with {child.returncode}; stopping.", file=sys.stderr)
                 exit_code = 1
+        if history.poll() is None:
+            history.terminate()
+            history.wait()
         _stop_children(children)
     print("Passline stopped.")
     return exit_code
@@ -329,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--days", type=int, default=90)
     history.add_argument("--orders-per-day", type=int, default=250, help="per branch, on an average day")
+    history.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
     reset = commands.add_parser("reset-totp", help="clear a user's second factor (lost phone)")
     reset.add_argument("--username", required=True)
     for name, handler in (
