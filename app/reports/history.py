@@ -595,6 +595,7 @@ _ANALYZED = (
     "report_cashier_daily",
     "report_product_daily",
     "report_kitchen_hourly",
+    "report_item_times_daily",
     "report_delivery_daily",
     "report_payments_daily",
     "report_customer_daily",

@@ -100,14 +100,13 @@ async def kitchen_report(
     )
     items = await grouped(
         session,
-        "report_product_daily",
+        "report_item_times_daily",
         scope.branch_ids,
         dates,
         select="r.product_id AS key, min(p.name) AS label, sum(r.tickets)::int AS tickets, "
-        "sum(r.ticket_seconds) AS seconds, sum(r.qty) AS qty",
+        "sum(r.ticket_seconds) AS seconds",
         joins="JOIN products AS p ON p.id = r.product_id",
         group="1",
-        where="r.tickets > 0",
         order="sum(r.ticket_seconds) / nullif(sum(r.tickets), 0) DESC NULLS LAST, 1",
         limit=25,
     )
@@ -133,7 +132,6 @@ async def kitchen_report(
             title=_("Slowest items (average time of the tickets that carried them)"),
             columns=[
                 Column(key="label", label=_("Product"), kind="text"),
-                Column(key="qty", label=_("Quantity"), kind="qty"),
                 Column(key="tickets", label=_("Tickets"), kind="int"),
                 Column(key="avg_total", label=_("Average ticket time"), kind="seconds"),
             ],

@@ -36,6 +36,7 @@ _KEY = {
         sa.Column("product_id", sa.BigInteger(), nullable=False),
         sa.Column("tax_rate", sa.Numeric(5, 2), nullable=False),
     ],
+    "report_item_times_daily": [sa.Column("product_id", sa.BigInteger(), nullable=False)],
     "report_payments_daily": [sa.Column("method", sa.Text(), nullable=False)],
     "report_kitchen_hourly": [
         sa.Column("hour", sa.SmallInteger(), nullable=False),
@@ -81,9 +82,8 @@ _FIGURES: dict[str, list[sa.Column[object]]] = {
         *_ints("orders"),
         *_qty("qty"),
         *_money("net", "tax", "gross", "discount"),
-        *_ints("tickets"),
-        *_qty("ticket_seconds"),
     ],
+    "report_item_times_daily": [*_ints("tickets"), *_qty("ticket_seconds")],
     "report_payments_daily": [
         *_ints("payments"),
         *_money("amount"),

@@ -82,7 +82,7 @@ class ReportCashierDaily(_SalesFigures, Base):
 
 
 class ReportProductDaily(Base):
-    """Lines sold per product and tax rate, with the kitchen time of the tickets that carried them."""
+    """Lines sold per product and tax rate."""
 
     __tablename__ = "report_product_daily"
 
@@ -96,6 +96,16 @@ class ReportProductDaily(Base):
     tax: Mapped[Decimal] = mapped_column()
     gross: Mapped[Decimal] = mapped_column()
     discount: Mapped[Decimal] = mapped_column()
+
+
+class ReportItemTimesDaily(Base):
+    """Per product: the tickets that carried it and their kitchen time (created to bumped)."""
+
+    __tablename__ = "report_item_times_daily"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tickets: Mapped[int] = mapped_column(Integer)
     ticket_seconds: Mapped[Decimal] = mapped_column(Seconds)
 
