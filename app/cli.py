@@ -95,7 +95,7 @@ async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool)
     async with open_runtime() as runtime, provide_services(runtime) as services:
         if only_if_absent and await history_present(services.session):
             return []
-        report = await seed_history(services.session, days=days, orders_per_day=orders_per_day)
+        report = await seed_history(services.session, days=days, orders_per_day=orders_per_day, today=True)
     return report.lines_out()
 
 

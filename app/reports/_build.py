@@ -59,8 +59,32 @@ def figure(
     if compare and previous not in (None, 0) and value is not None:
         change = quantize((Decimal(value) - Decimal(previous)) * HUNDRED / Decimal(previous), 1)
     return Figure(
-        key=key, label=label, kind=kind, value=value, previous=previous if compare else None, change=change
+        key=key,
+        label=label,
+        kind=kind,
+        value=value,
+        previous=previous if compare else None,
+        change=change,
+        lower_is_better=key in LOWER_IS_BETTER,
     )
+
+
+LOWER_IS_BETTER = frozenset(
+    {
+        "refunded_amount",
+        "cancelled",
+        "discount",
+        "voided_amount",
+        "late",
+        "late_pct",
+        "avg_total",
+        "avg_wait",
+        "avg_dispatch",
+        "avg_duration",
+        "no_shows",
+        "overdue",
+    }
+)
 
 
 async def grouped(

@@ -46,11 +46,12 @@ class Interval:
         return max(self.mean - z * self.sd, 0.0), self.mean + z * self.sd
 
 
-def fit_next(series: list[float]) -> Interval:
-    """The next value of a daily series (weekly season) and its standard error, from an ETS fit; a plain
-    weekday mean when the history is too short for the model (fewer than three weeks)."""
+def fit_next(series: list[float], steps: int = 1) -> Interval:
+    """The value `steps` days after the end of a daily series (weekly season) and its standard error, from
+    an ETS fit; a plain same-weekday mean when the history is too short for the model (under three weeks)."""
     if len(series) < 3 * SEASON or max(series, default=0) <= 0:
-        same = series[-SEASON::-SEASON] or [0.0]
+        same = series[len(series) - SEASON + steps - 1 :: -SEASON] if series else []
+        same = same or [0.0]
         mean = sum(same) / len(same)
         spread = (
             math.sqrt(sum((v - mean) ** 2 for v in same) / max(len(same) - 1, 1))
@@ -71,7 +72,8 @@ def fit_next(series: list[float]) -> Interval:
             endog, error="add", trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON
         )
         fitted = model.fit(disp=False, maxiter=200)
-        frame = fitted.get_prediction(start=len(series), end=len(series)).summary_frame(alpha=0.2)
+        at = len(series) + steps - 1
+        frame = fitted.get_prediction(start=at, end=at).summary_frame(alpha=0.2)
     mean = float(frame["mean"].iloc[0])
     upper = float(frame["pi_upper"].iloc[0])
     return Interval(max(mean, 0.0), max((upper - mean) / Z_BAND, 0.0))
@@ -98,12 +100,16 @@ def hour_shares(days: dict[dt.date, dict[int, float]], weekday: int) -> dict[int
     return out
 
 
-def hourly_forecast(days: dict[dt.date, dict[int, float]], target: dt.date) -> list[dict[str, float]]:
-    """Rows (hour, mean, sd) for `target`, from `days` = {day: {hour: sales}} strictly before it."""
-    history = [target - dt.timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
+def hourly_forecast(
+    days: dict[dt.date, dict[int, float]], target: dt.date, *, last: dt.date | None = None
+) -> list[dict[str, float]]:
+    """Rows (hour, mean, sd) for `target`, from `days` = {day: {hour: sales}} up to `last` (default: the day
+    before `target`; tomorrow is forecast from yesterday, because today is not over)."""
+    last = last or target - dt.timedelta(days=1)
+    history = [last - dt.timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
     first = next((d for d in history if d in days), None)
     series = [sum(days.get(d, {}).values()) for d in history if first is not None and d >= first]
-    daily = fit_next(series)
+    daily = fit_next(series, steps=(target - last).days)
     rows = []
     for hour, (share, share_sd) in sorted(hour_shares(days, target.isoweekday()).items()):
         mean = daily.mean * share
@@ -164,30 +170,34 @@ async def product_history(
 
 
 def _product_rows(
-    names: dict[int, str], series: dict[int, dict[dt.date, float]], target: dt.date
+    names: dict[int, str], series: dict[int, dict[dt.date, float]], target: dt.date, last: dt.date
 ) -> list[dict[str, Any]]:
-    history = [target - dt.timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
+    history = [last - dt.timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
     out = []
     for product_id, name in names.items():
         days = series.get(product_id, {})
-        first = min(days, default=target)
-        fit = fit_next([days.get(d, 0.0) for d in history if d >= first])
+        first = min(days, default=last)
+        fit = fit_next([days.get(d, 0.0) for d in history if d >= first], steps=(target - last).days)
         low, high = fit.band(Z_BAND)
         out.append({"key": str(product_id), "label": name, "qty": fit.mean, "low": low, "high": high})
     return out
 
 
-async def forecast(session: AsyncSession, branch_ids: list[int], target: dt.date) -> dict[str, Any]:
-    """Tomorrow-style forecast for `target`: hourly sales rows and top-product quantity rows (floats)."""
-    key = ("forecast", tuple(branch_ids), target)
+async def forecast(
+    session: AsyncSession, branch_ids: list[int], target: dt.date, *, last: dt.date
+) -> dict[str, Any]:
+    """The forecast for `target` from the days up to `last` (yesterday: today is not over): hourly sales
+    rows and top-product quantity rows (floats)."""
+    key = ("forecast", tuple(branch_ids), target, last)
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < _CACHE_SECONDS:
         cached: dict[str, Any] = hit[1]
         return cached
-    days = await hourly_history(session, branch_ids, target)
-    names, series = await product_history(session, branch_ids, target)
-    hours = await asyncio.to_thread(hourly_forecast, days, target)
-    products = await asyncio.to_thread(_product_rows, names, series, target)
+    after_last = last + dt.timedelta(days=1)
+    days = await hourly_history(session, branch_ids, after_last)
+    names, series = await product_history(session, branch_ids, after_last)
+    hours = await asyncio.to_thread(lambda: hourly_forecast(days, target, last=last))
+    products = await asyncio.to_thread(lambda: _product_rows(names, series, target, last))
     result = {"hours": hours, "products": products}
     _cache[key] = (time.monotonic(), result)
     return result

@@ -82,11 +82,13 @@ _DAYS = """
 CREATE TEMP TABLE hg_days ON COMMIT DROP AS
 SELECT b.id AS branch_id, b.timezone, b.prices_include_tax AS incl, b.currency_exponent AS exp,
        b.cash_rounding, g.day::date AS day, row_number() OVER (PARTITION BY b.id ORDER BY g.day) AS day_no,
-       g.day::date = max(g.day::date) OVER (PARTITION BY b.id) AS last_day
+       g.day::date = max(g.day::date) OVER (PARTITION BY b.id) AS last_day,
+       g.day::date = (now() AT TIME ZONE b.timezone)::date AS is_today,
+       extract(hour FROM now() AT TIME ZONE b.timezone)::int AS now_hour
 FROM branches AS b
 CROSS JOIN LATERAL generate_series(
     (now() AT TIME ZONE b.timezone)::date - CAST(:days AS integer),
-    (now() AT TIME ZONE b.timezone)::date - 1,
+    (now() AT TIME ZONE b.timezone)::date - CASE WHEN CAST(:today AS boolean) THEN 0 ELSE 1 END,
     interval '1 day'
 ) AS g(day)
 WHERE b.id = ANY(CAST(:branch_ids AS bigint[]))
@@ -142,6 +144,8 @@ FROM hg_days AS d
 CROSS JOIN (VALUES {_values(HOUR_WEIGHTS)}) AS h(hour, w)
 JOIN (VALUES {_values(tuple((i + 1, f) for i, f in enumerate(WEEKDAY_FACTORS)))}) AS wd(dow, f)
   ON wd.dow = extract(isodow FROM d.day)
+-- Today (the demo's): only the hours that ended over an hour ago, so nothing is dated in the future.
+WHERE NOT d.is_today OR h.hour < d.now_hour - 1
 """  # noqa: S608 - composed from this module's constants only
 
 # One row per order with every random draw it needs, then its derived facts.
@@ -296,9 +300,12 @@ SELECT b.id AS order_id, b.branch_id, b.courier_id, b.delivery_id, b.day, b.last
        coalesce(b.courier_fee, 0) AS courier_fee,
        b.dispatched_at,
        b.dispatched_at + make_interval(secs => 30 + random() * 90) AS accepted_at,
-       b.dispatched_at + make_interval(
-           secs => (720 + 420 * b.far) * (0.7 + 0.6 * random())
-                   * CASE WHEN b.hour IN (12, 13, 19, 20) THEN 1.3 ELSE 1 END
+       least(
+           b.dispatched_at + make_interval(
+               secs => (720 + 420 * b.far) * (0.7 + 0.6 * random())
+                       * CASE WHEN b.hour IN (12, 13, 19, 20) THEN 1.3 ELSE 1 END
+           ),
+           now() - interval '1 minute'
        ) AS delivered_at
 FROM base AS b
 """
@@ -501,9 +508,12 @@ async def seed_history(
     orders_per_day: int,
     branch_ids: list[int] | None = None,
     seed: float | None = 0.42,
+    today: bool = False,
 ) -> HistoryReport:
     """Write `days` days (ending yesterday, branch-local) of history for `branch_ids` (default: every
-    active branch), `orders_per_day` orders a branch on an average day, then roll those days; commits."""
+    active branch), `orders_per_day` orders a branch on an average day, then roll those days; commits.
+    `today` adds today's hours that ended over an hour ago (when today has no orders yet), so a fresh demo
+    dashboard has a morning to compare with last week."""
     report = HistoryReport()
     started = time.perf_counter()
     if branch_ids is None:
@@ -514,7 +524,13 @@ async def seed_history(
     await session.execute(text("SELECT set_config('passline.bulk_history', 'on', true)"))
     if seed is not None:
         await session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
-    params = {"branch_ids": branch_ids, "days": days, "per_day": orders_per_day, "hash": HISTORY_HASH}
+    params = {
+        "branch_ids": branch_ids,
+        "days": days,
+        "per_day": orders_per_day,
+        "hash": HISTORY_HASH,
+        "today": today,
+    }
 
     async def run(name: str, statement: str) -> int:
         began = time.perf_counter()

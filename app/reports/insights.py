@@ -62,7 +62,7 @@ async def insights_report(
     session: AsyncSession, scope: Scope, *, today: dt.date
 ) -> tuple[list[Figure], list[Table]]:
     tomorrow = today + dt.timedelta(days=1)
-    result = await forecast(session, scope.branch_ids, tomorrow)
+    result = await forecast(session, scope.branch_ids, tomorrow, last=today - dt.timedelta(days=1))
     places = scope.exponent
     hours = []
     for row in result["hours"]:
@@ -183,7 +183,7 @@ async def check_anomalies(
         if local.hour == 0:
             continue
         day, hour = local.date(), local.hour - 1
-        result = await forecast(session, [branch.id], day)
+        result = await forecast(session, [branch.id], day, last=day - dt.timedelta(days=1))
         expected = next((r for r in result["hours"] if r["hour"] == hour), None)
         if expected is None or expected["sd"] <= 0:
             continue

@@ -125,7 +125,7 @@ async def kitchen_report(
             title=_("The rush: ticket times by hour"),
             columns=_kitchen_columns(Column(key="hour", label=_("Hour"), kind="hour")),
             rows=hours,
-            chart=Chart(kind="bar", x="hour", series=["avg_total", "late"]),
+            chart=Chart(kind="bar", x="hour", series=["avg_wait", "avg_total"]),
         ),
         Table(
             name="items",

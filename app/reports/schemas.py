@@ -56,6 +56,8 @@ class Figure(msgspec.Struct, kw_only=True):
     previous: Decimal | int | None = None
     # (value - previous) / previous x 100, one decimal; None without a previous value or from zero.
     change: Decimal | None = None
+    # Refunds, voids, waits, lateness: a rise is bad news (the page colours the change accordingly).
+    lower_is_better: bool = False
 
 
 class BranchRef(msgspec.Struct, kw_only=True):

@@ -63,11 +63,19 @@ function base(rtl) {
 
 // A line or bar chart; `previous` rows add a dashed series per value (compare to the previous period),
 // `band` adds a shaded interval under the first series (a forecast).
+function textAxis(option, table, key, count) {
+  const column = table.columns.find((c) => c.key === key);
+  if (column && column.kind === "text" && count > 5) {
+    option.xAxis.axisLabel = { ...option.xAxis.axisLabel, interval: 0, rotate: 35, width: 110, overflow: "truncate" };
+  }
+}
+
 function cartesian(table, { rtl, kind }) {
   const chart = table.chart;
   const option = base(rtl);
   const xs = table.rows.map((row) => category(table, chart.x, row[chart.x]));
   option.xAxis.data = xs;
+  textAxis(option, table, chart.x, xs.length);
   option.series = chart.series.map((key) => ({
     name: columnLabel(table, key),
     type: kind,
@@ -86,7 +94,21 @@ function cartesian(table, { rtl, kind }) {
       });
     }
   }
-  if (chart.band && chart.band.length === 2) {
+  option.legend.data = option.series.map((series) => series.name);
+  if (chart.band && chart.band.length === 2 && kind === "bar") {
+    // Bars get their interval as two marker series (low, high) rather than a shaded area.
+    for (const key of chart.band) {
+      option.series.push({
+        name: columnLabel(table, key),
+        type: "line",
+        data: table.rows.map((row) => num(row[key])),
+        lineStyle: { opacity: 0 },
+        symbol: "diamond",
+        symbolSize: 10,
+      });
+    }
+    option.legend.data = option.series.map((series) => series.name);
+  } else if (chart.band && chart.band.length === 2) {
     const [lowKey, highKey] = chart.band;
     const low = table.rows.map((row) => num(row[lowKey]));
     const spread = table.rows.map((row) => num(row[highKey]) - num(row[lowKey]));
@@ -103,6 +125,11 @@ function cartesian(table, { rtl, kind }) {
         tooltip: { show: false },
       },
     );
+    option.tooltip.formatter = (items) => {
+      const i = items[0].dataIndex;
+      const row = table.rows[i];
+      return `${xs[i]}<br>${columnLabel(table, chart.series[0])}: ${row[chart.series[0]]}<br>${columnLabel(table, lowKey)} – ${columnLabel(table, highKey)}: ${row[lowKey]} – ${row[highKey]}`;
+    };
   }
   return option;
 }
@@ -113,8 +140,14 @@ function stacked(table, { rtl }) {
   const option = base(rtl);
   if (chart.stack) {
     const xs = [...new Set(table.rows.map((row) => String(row[chart.x])))];
-    const labels = [...new Set(table.rows.map((row) => String(row[chart.stack])))];
     const value = chart.series[0];
+    const totals = new Map();
+    for (const row of table.rows) {
+      const label = String(row[chart.stack]);
+      totals.set(label, (totals.get(label) || 0) + (num(row[value]) || 0));
+    }
+    // Biggest first, as the split's own table and donut rank them, so colours match between the charts.
+    const labels = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a));
     const cell = new Map(table.rows.map((row) => [`${row[chart.x]}|${row[chart.stack]}`, num(row[value])]));
     option.xAxis.data = xs.map((x) => category(table, chart.x, x));
     option.series = labels.map((label) => ({
@@ -125,6 +158,7 @@ function stacked(table, { rtl }) {
     }));
   } else {
     option.xAxis.data = table.rows.map((row) => category(table, chart.x, row[chart.x]));
+    textAxis(option, table, chart.x, table.rows.length);
     option.series = chart.series.map((key) => ({
       name: columnLabel(table, key),
       type: "bar",

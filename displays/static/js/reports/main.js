@@ -91,8 +91,8 @@ function figureCard(fig, currency) {
           change === null
             ? null
             : h("span", {
-                class: `badge ${change >= 0 ? "badge-ok" : "badge-danger"}`,
-                text: `${change >= 0 ? "+" : ""}${number(change)} %`,
+                class: `badge ${change === 0 ? "" : (change > 0) !== Boolean(fig.lower_is_better) ? "badge-ok" : "badge-danger"}`,
+                text: `${change > 0 ? "+" : ""}${number(change)} %`,
               }),
         ),
   );
@@ -122,12 +122,10 @@ function exportUrl(format, table) {
 
 function tableCard(table, currency) {
   const chartBox = h("div", { class: "rp-chart", attrs: { role: "img", "aria-label": table.title } });
-  const details = h(
-    "details",
-    { class: "rp-details" },
-    h("summary", { text: t("Table") }),
-    table.rows.length ? tableElement(table, currency) : h("p", { class: "empty", text: t("Nothing in this range.") }),
-  );
+  const empty = !table.rows.length;
+  const details = empty
+    ? h("p", { class: "empty", text: t("Nothing in this range.") })
+    : h("details", { class: "rp-details" }, h("summary", { text: t("Table") }), tableElement(table, currency));
   const card = h(
     "section",
     { class: "card rp-card", dataset: { table: table.name } },
@@ -135,7 +133,9 @@ function tableCard(table, currency) {
       "header",
       { class: "rp-card-head" },
       h("h2", { text: table.title }),
-      h("a", { class: "btn btn-ghost", text: t("CSV"), attrs: { href: exportUrl("csv", table.name), download: "" } }),
+      empty
+        ? null
+        : h("a", { class: "btn btn-ghost", text: t("CSV"), attrs: { href: exportUrl("csv", table.name), download: "" } }),
     ),
     table.chart && table.rows.length ? chartBox : null,
     details,
@@ -146,7 +146,7 @@ function tableCard(table, currency) {
       chart.setOption(optionFor(table, { rtl }));
       charts.push(chart);
     });
-  } else if (!table.chart) {
+  } else if (!table.chart && !empty) {
     details.open = true;
   }
   return card;
