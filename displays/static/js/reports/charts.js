@@ -53,7 +53,7 @@ function base(rtl) {
     color: palette(),
     textStyle: { color: text },
     tooltip: { trigger: "axis", confine: true },
-    legend: { top: 0, textStyle: { color: muted } },
+    legend: { top: 0, type: "scroll", textStyle: { color: muted } },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: "category", inverse: rtl, axisLabel: { color: muted } },
     yAxis: { type: "value", position: rtl ? "right" : "left", axisLabel: { color: muted } },
@@ -65,7 +65,7 @@ function base(rtl) {
 // `band` adds a shaded interval under the first series (a forecast).
 function textAxis(option, table, key, count) {
   const column = table.columns.find((c) => c.key === key);
-  if (column && column.kind === "text" && count > 5) {
+  if (column && column.kind === "text" && count > 3) {
     option.xAxis.axisLabel = { ...option.xAxis.axisLabel, interval: 0, rotate: 35, width: 110, overflow: "truncate" };
   }
 }
