@@ -12,7 +12,7 @@ The shape: 16 trading hours with a breakfast bump and lunch and dinner rushes; w
 season and slow growth; a channel mix that turns to delivery in the evening; popular items by a power law
 (breakfast in the morning); discounts on some orders; about 2 % voided (cancelled, some with a voided tender)
 and 1.5 % refunded in part or full; kitchen and delivery times that stretch with the rush; couriers settling
-at dispatch or in a bulk settlement at the day's end (the last day stays open); walk-ins waiting for a counter.
+at dispatch or in a bulk settlement at the day's end (yesterday's and today's stay open); walk-ins waiting for a counter.
 Days that already have orders in a branch are skipped, so the command is safe to run again.
 """
 
@@ -82,7 +82,7 @@ _DAYS = """
 CREATE TEMP TABLE hg_days ON COMMIT DROP AS
 SELECT b.id AS branch_id, b.timezone, b.prices_include_tax AS incl, b.currency_exponent AS exp,
        b.cash_rounding, g.day::date AS day, row_number() OVER (PARTITION BY b.id ORDER BY g.day) AS day_no,
-       g.day::date = max(g.day::date) OVER (PARTITION BY b.id) AS last_day,
+       g.day::date >= (now() AT TIME ZONE b.timezone)::date - 1 AS last_day,
        g.day::date = (now() AT TIME ZONE b.timezone)::date AS is_today,
        extract(hour FROM now() AT TIME ZONE b.timezone)::int AS now_hour
 FROM branches AS b
@@ -302,8 +302,8 @@ SELECT b.id AS order_id, b.branch_id, b.courier_id, b.delivery_id, b.day, b.last
        b.dispatched_at + make_interval(secs => 30 + random() * 90) AS accepted_at,
        least(
            b.dispatched_at + make_interval(
-               secs => (720 + 420 * b.far) * (0.7 + 0.6 * random())
-                       * CASE WHEN b.hour IN (12, 13, 19, 20) THEN 1.3 ELSE 1 END
+               secs => (720 + 600 * b.far) * (0.7 + 0.9 * random())
+                       * CASE WHEN b.hour IN (12, 13, 19, 20) THEN 1.4 ELSE 1 END
            ),
            now() - interval '1 minute'
        ) AS delivered_at
@@ -418,7 +418,7 @@ SELECT delivery_id, order_id, branch_id, courier_id, settle_mode, 'delivered', a
 FROM hg_deliveries
 """
 # Settle-now deliveries square up at dispatch (one settlement each); the rest in one bulk settlement per
-# courier at the end of each day but the last, whose transactions stay open.
+# courier at the end of each day before yesterday; yesterday's and today's stay open.
 _SETTLEMENTS = """
 CREATE TEMP TABLE hg_settlements ON COMMIT DROP AS
 SELECT gen_random_uuid() AS id, d.courier_id, d.branch_id, 'dispatch' AS kind,
