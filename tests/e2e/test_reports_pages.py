@@ -16,6 +16,7 @@ from tests.support.live import LiveServer
 pytestmark = pytest.mark.browser
 WAIT_MS = 20_000
 SHOTS = Path("/tmp/shots/h-reports")
+SHOTS.mkdir(parents=True, exist_ok=True)
 TABLET = {"viewport": {"width": 1280, "height": 800}}
 
 
@@ -41,7 +42,6 @@ async def test_the_dashboard_draws_its_charts_without_console_errors(
         for name in ("today_by_hour", "channels_today", "last_28_days", "week_shape"):
             await page.locator(f'.rp-card[data-table="{name}"] canvas').first.wait_for(timeout=WAIT_MS)
         assert await page.locator(".rp-figure").count() == 4
-        SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SHOTS / "dashboard-1280x800.png"), full_page=True)
         assert problems == []
     finally:

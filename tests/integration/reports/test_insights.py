@@ -117,3 +117,42 @@ async def test_each_branch_manager_gets_yesterdays_summary_once(
     caplog.clear()
     again = await send_daily_summaries(db_session, LogTransport(), smtp=False, now=morning)
     assert again["mails"] == 0 and not [r for r in caplog.records if r.name == "passline.mail"]
+
+
+async def test_the_smtp_transport_speaks_smtp_to_a_real_server() -> None:
+    import asyncio
+    import email
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from app.reports.summary import Mail, SmtpTransport
+    from app.settings import MailSettings
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = MailSettings(
+            smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, sender="shop@example.com"
+        )
+        await SmtpTransport(settings).send(
+            Mail(to=["boss@example.com"], subject="Downtown yesterday", body="Sales: 1")
+        )
+        await asyncio.sleep(0)
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    envelope = received[0]
+    assert envelope.mail_from == "shop@example.com" and envelope.rcpt_tos == ["boss@example.com"]
+    message = email.message_from_bytes(envelope.content)
+    assert message["Subject"] == "Downtown yesterday" and "Sales: 1" in message.get_payload()
