@@ -175,6 +175,8 @@ function render(body) {
       ? t("Showing {currency}; your branches also trade in {others}.", { currency, others: body.other_currencies.join(", ") })
       : "";
   }
+  const currencySelect = qs("#currency");
+  if (currencySelect) currencySelect.value = currency;
   document.body.dataset.loaded = "true";
 }
 
@@ -236,7 +238,18 @@ function wire() {
     const el = qs(id);
     if (!el) continue;
     if (p.get(key)) el.value = p.get(key);
-    el.addEventListener("change", () => setParam(key, el.value));
+    el.addEventListener("change", () => {
+      // A branch trades in one currency: picking one clears the other choice, so they never disagree.
+      const other = { branch_id: ["currency", "#currency"], currency: ["branch_id", "#branch"] }[key];
+      if (other) {
+        const q = params();
+        q.delete(other[0]);
+        window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
+        const otherEl = qs(other[1]);
+        if (otherEl && key === "currency") otherEl.value = "";
+      }
+      setParam(key, el.value);
+    });
   }
   const compare = qs("#compare");
   if (compare) {
