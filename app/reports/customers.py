@@ -235,6 +235,7 @@ SELECT CASE WHEN amended THEN 'amended'
             WHEN on_account THEN 'on_account'
             WHEN payment_status = 'refunded' THEN 'refunded'
             WHEN payment_status = 'paid' THEN 'paid'
+            WHEN payment_status = 'partially_paid' THEN 'partly_paid'
             ELSE 'unpaid' END AS status,
        count(*)::int AS invoices, sum(total) AS total
 FROM inv GROUP BY 1 ORDER BY 1
@@ -248,6 +249,7 @@ def _status_label(code: str) -> str:
         "on_account": _("On account, within terms"),
         "refunded": _("Refunded"),
         "paid": _("Paid"),
+        "partly_paid": _("Partly paid (or partly refunded)"),
         "unpaid": _("Unpaid"),
     }.get(code, code)
 

@@ -5,8 +5,8 @@ times, so it is written directly into the same tables the live system writes (or
 payments, refunds, deliveries, courier transactions and settlements, walk-in tickets, the daily token and
 walk-in counters), in a handful of INSERT … SELECT statements over generate_series inside one transaction.
 The reports then read one truth. Not written: `order_events` and `audit_log` (synthetic history has no
-events or actors to replay) and invoices (numbers are gapless per fiscal year, and history would take the
-numbers the live shop already issued).
+events or actors to replay); invoices are written only for a branch whose series has never numbered one
+(numbers are gapless per fiscal year, and history must not take numbers the live shop already printed).
 
 The shape: 16 trading hours with a breakfast bump and lunch and dinner rushes; weekends busier; a yearly
 season and slow growth; a channel mix that turns to delivery in the evening; popular items by a power law
@@ -61,6 +61,7 @@ class HistoryReport:
     deliveries: int = 0
     settlements: int = 0
     walk_ins: int = 0
+    invoices: int = 0
     rollup_rows: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -69,7 +70,8 @@ class HistoryReport:
         return [
             f"{self.orders:,} orders over {self.days} branch-days ({self.lines:,} lines, "
             f"{self.tickets:,} kitchen tickets, {self.payments:,} payments, {self.refunds:,} refunds, "
-            f"{self.deliveries:,} deliveries, {self.settlements:,} settlements, {self.walk_ins:,} walk-ins)",
+            f"{self.deliveries:,} deliveries, {self.settlements:,} settlements, {self.walk_ins:,} walk-ins, "
+            f"{self.invoices:,} invoices)",
             f"{self.rollup_rows:,} rollup rows; {self.seconds:.1f} s in all",
         ]
 
@@ -485,6 +487,94 @@ SELECT gen_random_uuid(), t.branch_id, t.day, t.number,
        CASE WHEN t.r <= 0.96 THEN t.called_at + make_interval(secs => 120 + random() * 300) END
 FROM timed AS t
 """
+# Invoices, as the worker issues them (app/invoices/_issue.py): one for every order that is paid or over,
+# numbered gapless per branch series and fiscal year in the order they were issued, everything printed on it
+# a snapshot. Only for a branch whose series has never numbered an invoice: history must not take numbers
+# the live shop already printed.
+_INVOICES = """
+CREATE TEMP TABLE hg_invoices ON COMMIT DROP AS
+WITH due AS (
+    SELECT f.id AS order_id, f.branch_id, f.customer_id, f.exp, f.subtotal, f.discount_total, f.tax,
+           f.delivery_charge, f.total, f.incl, b.code AS series, b.name AS seller_name, b.address AS seller_address,
+           b.timezone, b.currency, b.fiscal_year_start_month AS fy_month,
+           coalesce(p.created_at, f.created_at) + interval '1 minute' AS issued_at
+    FROM hg_final AS f
+    JOIN branches AS b ON b.id = f.branch_id
+    LEFT JOIN hg_payments AS p ON p.order_id = f.id
+    WHERE f.state <> 'cancelled'
+      AND NOT EXISTS (SELECT 1 FROM invoice_counters AS c WHERE c.branch_id = b.id AND c.series = b.code)
+), dated AS (
+    SELECT d.*, (d.issued_at AT TIME ZONE d.timezone)::date AS issue_date FROM due AS d
+), numbered AS (
+    SELECT d.*,
+           CASE WHEN extract(month FROM d.issue_date) >= d.fy_month THEN extract(year FROM d.issue_date)
+                ELSE extract(year FROM d.issue_date) - 1 END::int AS fiscal_year
+    FROM dated AS d
+)
+SELECT gen_random_uuid() AS id, n.*,
+       row_number() OVER (PARTITION BY n.branch_id, n.series, n.fiscal_year ORDER BY n.issued_at, n.order_id)::int
+           AS number
+FROM numbered AS n
+"""
+# Each invoice's printed lines and tax breakdown, built for all of them at once (grouped, never per invoice).
+_INVOICE_LINES = """
+CREATE TEMP TABLE hg_invoice_lines ON COMMIT DROP AS
+SELECT l.order_id,
+       jsonb_agg(jsonb_build_object(
+           'line_no', l.line_no, 'parent_line_no', NULL, 'name', l.name, 'qty', trim_scale(l.qty)::text,
+           'unit', l.unit, 'unit_price', round(l.unit_price, o.exp)::text, 'tax_rate', l.tax_rate::text,
+           'discount', round(l.discount, o.exp)::text, 'discount_reason', l.discount_reason,
+           'line_subtotal', round(l.line_subtotal, o.exp)::text, 'line_tax', round(l.line_tax, o.exp)::text,
+           'line_total', round(l.line_total, o.exp)::text
+       ) ORDER BY l.line_no) AS lines
+FROM hg_lines AS l JOIN hg_invoices AS o USING (order_id)
+GROUP BY l.order_id
+"""
+_INVOICE_TAXES = """
+CREATE TEMP TABLE hg_invoice_taxes ON COMMIT DROP AS
+SELECT r.order_id,
+       jsonb_agg(jsonb_build_object(
+           'rate', r.rate::text, 'taxable', round(r.taxable, r.exp)::text, 'tax', round(r.tax, r.exp)::text
+       ) ORDER BY r.rate) AS breakdown
+FROM (
+    SELECT l.order_id, o.exp, l.tax_rate AS rate, sum(l.line_subtotal) AS taxable, sum(l.line_tax) AS tax
+    FROM hg_lines AS l JOIN hg_invoices AS o USING (order_id)
+    GROUP BY 1, 2, 3
+) AS r
+WHERE r.taxable <> 0 OR r.tax <> 0
+GROUP BY r.order_id
+"""
+_INSERT_INVOICES = """
+INSERT INTO invoices (
+    id, branch_id, order_id, customer_id, kind, series, fiscal_year, number, number_text, issue_date, issued_at,
+    seller_name, seller_address, seller_tax_number, buyer_name, buyer_company_name, buyer_tax_number,
+    buyer_address, currency, currency_exponent, prices_include_tax, subtotal, discount, tax_total,
+    delivery_charge, total, lines, tax_breakdown
+)
+SELECT i.id, i.branch_id, i.order_id, i.customer_id, 'invoice', i.series, i.fiscal_year, i.number,
+       i.series || '-' || i.fiscal_year || '-' || lpad(i.number::text, 6, '0'), i.issue_date, i.issued_at,
+       i.seller_name, i.seller_address,
+       (SELECT t.tax_number FROM branch_tax_numbers AS t
+         WHERE t.branch_id = i.branch_id AND t.valid_from <= i.issue_date ORDER BY t.valid_from DESC LIMIT 1),
+       c.name, c.company_name, c.tax_number, ca.address,
+       i.currency, i.exp, i.incl, round(i.subtotal, i.exp), round(i.discount_total, i.exp), round(i.tax, i.exp),
+       round(i.delivery_charge, i.exp), round(i.total, i.exp),
+       ls.lines, coalesce(tb.breakdown, '[]'::jsonb)
+FROM hg_invoices AS i
+LEFT JOIN customers AS c ON c.id = i.customer_id
+LEFT JOIN LATERAL (
+    SELECT a.address FROM customer_addresses AS a WHERE a.customer_id = i.customer_id
+    ORDER BY a.is_default DESC, a.id LIMIT 1
+) AS ca ON true
+JOIN hg_invoice_lines AS ls ON ls.order_id = i.order_id
+LEFT JOIN hg_invoice_taxes AS tb ON tb.order_id = i.order_id
+"""
+_INVOICE_COUNTERS = """
+INSERT INTO invoice_counters (branch_id, series, fiscal_year, last_number)
+SELECT branch_id, series, fiscal_year, max(number) FROM hg_invoices GROUP BY 1, 2, 3
+ON CONFLICT (branch_id, series, fiscal_year) DO NOTHING
+"""
+
 _COUNTERS = """
 INSERT INTO order_token_counters (branch_id, business_date, last_token)
 SELECT branch_id, day, max(token) FROM hg_final GROUP BY branch_id, day
@@ -544,34 +634,43 @@ async def seed_history(
         await session.rollback()
         report.seconds = time.perf_counter() - started
         return report
-    for name, statement in (
-        ("products", _BRANCH),
-        ("pools", _POOLS),
-        ("slots", _SLOTS),
-        ("orders", _ORDERS),
-        ("lines", _LINES),
-        ("tickets", _TICKETS),
-        ("final", _FINAL),
-        ("deliveries", _DELIVERIES),
-    ):
-        await run(name, statement)
-    await run("payments", _PAYMENTS)
-    await run("refunds", _REFUNDS)
-    await run("paid totals", _PAID)
-    report.orders = await run("insert orders", _INSERT_ORDERS)
-    report.lines = await run("insert lines", _INSERT_LINES)
-    report.tickets = await run("insert tickets", _INSERT_TICKETS)
-    report.payments = await run("insert payments", _INSERT_PAYMENTS)
-    report.refunds = await run("insert refunds", _INSERT_REFUNDS)
-    report.deliveries = await run("insert deliveries", _INSERT_DELIVERIES)
-    report.settlements = await run("settlements", _SETTLEMENTS)
-    await run("settlements", _SETTLED)
-    await run("insert settlements", _INSERT_SETTLEMENTS)
-    await run("insert transactions", _INSERT_TRANSACTIONS)
-    await run("cash movements", _INSERT_CASH)
-    report.walk_ins = await run("walk-ins", _WALK_INS)
-    await run("counters", _COUNTERS)
-    await run("counters", _WALK_IN_COUNTERS)
+    # (step, statement, the report's count it sets): temp tables first, then the inserts in foreign-key order.
+    steps: tuple[tuple[str, str, str | None], ...] = (
+        ("products", _BRANCH, None),
+        ("pools", _POOLS, None),
+        ("slots", _SLOTS, None),
+        ("orders", _ORDERS, None),
+        ("lines", _LINES, None),
+        ("tickets", _TICKETS, None),
+        ("final", _FINAL, None),
+        ("deliveries", _DELIVERIES, None),
+        ("payments", _PAYMENTS, None),
+        ("refunds", _REFUNDS, None),
+        ("paid totals", _PAID, None),
+        ("insert orders", _INSERT_ORDERS, "orders"),
+        ("insert lines", _INSERT_LINES, "lines"),
+        ("insert tickets", _INSERT_TICKETS, "tickets"),
+        ("insert payments", _INSERT_PAYMENTS, "payments"),
+        ("insert refunds", _INSERT_REFUNDS, "refunds"),
+        ("insert deliveries", _INSERT_DELIVERIES, "deliveries"),
+        ("settlements", _SETTLEMENTS, "settlements"),
+        ("settlements", _SETTLED, None),
+        ("insert settlements", _INSERT_SETTLEMENTS, None),
+        ("insert transactions", _INSERT_TRANSACTIONS, None),
+        ("cash movements", _INSERT_CASH, None),
+        ("walk-ins", _WALK_INS, "walk_ins"),
+        ("invoices", _INVOICES, None),
+        ("invoices", _INVOICE_LINES, None),
+        ("invoices", _INVOICE_TAXES, None),
+        ("insert invoices", _INSERT_INVOICES, "invoices"),
+        ("invoices", _INVOICE_COUNTERS, None),
+        ("counters", _COUNTERS, None),
+        ("counters", _WALK_IN_COUNTERS, None),
+    )
+    for name, statement, count in steps:
+        rows = await run(name, statement)
+        if count is not None:
+            setattr(report, count, rows)
 
     began = time.perf_counter()
     first_live = await live_from(session)
@@ -606,6 +705,7 @@ _ANALYZED = (
     "deliveries",
     "courier_transactions",
     "service_tickets",
+    "invoices",
     "report_days",
     "report_sales_hourly",
     "report_cashier_daily",

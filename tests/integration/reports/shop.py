@@ -102,6 +102,7 @@ class Rows:
             "service_tickets",
             "products",
             "customers",
+            "invoices",
         ):
             result = await session.execute(text(f"SELECT * FROM {table}"))
             self.tables[table] = [dict(r._mapping) for r in result]
@@ -288,3 +289,24 @@ class Rows:
             if o["customer_id"] and o["state"] != "cancelled":
                 gross[o["customer_id"]] += o["total"]
         return {c: (q(v), firsts[c] >= start) for c, v in gross.items()}
+
+    def invoices(self, branch_id: int, start: dt.date, end: dt.date) -> dict[str, int]:
+        """Invoices issued in the range by status: overdue = an on-account charge still standing after 30 days."""
+        on_account = {
+            p["order_id"]
+            for p in self["payments"]
+            if p["method"] == "on_account" and p["status"] in ("captured", "partially_refunded")
+        }
+        orders = {o["id"]: o for o in self["orders"]}
+        out: dict[str, int] = defaultdict(int)
+        for i in self["invoices"]:
+            if i["branch_id"] != branch_id or not start <= i["issue_date"] <= end or i["kind"] != "invoice":
+                continue
+            if i["order_id"] in on_account:
+                status = "overdue" if i["issue_date"] < end - dt.timedelta(days=30) else "on_account"
+            else:
+                status = {"paid": "paid", "refunded": "refunded", "partially_paid": "partly_paid"}.get(
+                    orders[i["order_id"]]["payment_status"], "unpaid"
+                )
+            out[status] += 1
+        return dict(out)

@@ -121,6 +121,11 @@ async def check_branch(http: httpx.AsyncClient, rows: Rows, branch: Any, shop: S
     }
     assert got_queue == rows.queue(branch.id, start, end)
 
+    body = await get(http, "/api/v1/reports/invoices", **span)
+    expected_invoices = rows.invoices(branch.id, start, end)
+    assert sum(expected_invoices.values()) > 100 and expected_invoices.get("paid")
+    assert {r["status"]: r["invoices"] for r in table(body, "invoices")} == expected_invoices
+
     body = await get(http, "/api/v1/reports/customers", **span)
     expected_customers = rows.customers(branch.id, start, end)
     names = {c["id"]: c["name"] for c in rows["customers"]}
