@@ -2,7 +2,7 @@
 // series, stack, y, band, compare); this turns that and the rows into an option object. Colours come from
 // the design tokens, so the dark theme and contrast fixes reach the charts too.
 
-import { t } from "/static/js/shared/i18n.js";
+import { t } from "/static/js/reports/ui.js";
 
 const TOKEN_COLOURS = [
   "--color-primary",

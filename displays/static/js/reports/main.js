@@ -4,12 +4,7 @@
 // chart (Apache ECharts, served by Passline) with the table itself and CSV beside it; XLSX takes the lot.
 
 import * as echarts from "/vendor/echarts/echarts.esm.min.mjs";
-import { clear, h, qs } from "/static/js/shared/dom.js";
-import { date, money, number } from "/static/js/shared/format.js";
-import { http } from "/static/js/shared/http.js";
-import { dir, t } from "/static/js/shared/i18n.js";
-import { pageData } from "/static/js/shared/page.js";
-import { toast } from "/static/js/shared/toast.js";
+import { clear, date, dir, h, http, money, number, pageData, qs, t, toast } from "/static/js/reports/ui.js";
 import { hourLabel, optionFor } from "/static/js/reports/charts.js";
 import { PRESETS, resolve } from "/static/js/reports/range.js";
 

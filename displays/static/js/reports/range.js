@@ -1,6 +1,6 @@
 // Date ranges for the reports: presets resolved in the branch's time zone, as ISO dates (YYYY-MM-DD).
 
-import { t } from "/static/js/shared/i18n.js";
+import { t } from "/static/js/reports/ui.js";
 
 export function todayIn(timeZone) {
   // en-CA writes dates as YYYY-MM-DD whatever the page language.
