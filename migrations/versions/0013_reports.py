@@ -8,7 +8,7 @@ Order lines are only ever written with their order (app/orders/_sql.py), so the 
 covers them.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

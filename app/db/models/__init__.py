@@ -18,6 +18,7 @@ from app.db.models.delivery import Courier, Territory
 from app.db.models.dispatch import (
     Alert,
     BranchCashMovement,
+    BulkSettlementRequest,
     CourierTransaction,
     Delivery,
     Settlement,
@@ -58,6 +59,7 @@ __all__ = [
     "BranchCashMovement",
     "BranchMembership",
     "BranchTaxNumber",
+    "BulkSettlementRequest",
     "BundleGroup",
     "BundleItem",
     "Category",
