@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.ui import assert_no_axe_violations, assert_nothing_overflows, assert_touch_targets
 from tests.integration.reports.shop import make_shop
 from tests.support.factory import Factory
 from tests.support.kanban import signed_in
@@ -46,6 +47,9 @@ async def test_the_dashboard_draws_its_charts_without_console_errors(
         assert await page.locator('.rp-card[data-table="channels_today"] .empty').count() == 1
         assert await page.locator(".rp-figure").count() == 4
         await page.screenshot(path=str(SHOTS / "dashboard-1280x800.png"), full_page=True)
+        await assert_no_axe_violations(page)
+        await assert_nothing_overflows(page)
+        await assert_touch_targets(page)
         assert problems == []
     finally:
         await person.context.close()
@@ -76,6 +80,30 @@ async def test_the_sales_page_splits_compares_and_exports(
             await page.locator("#xlsx").click()
         assert (await download.value).suggested_filename.endswith(".xlsx")
         await page.screenshot(path=str(SHOTS / "sales-1280x800.png"), full_page=True)
+        assert problems == []
+    finally:
+        await person.context.close()
+
+
+async def test_the_reports_read_right_to_left_in_arabic_on_a_phone(
+    live_server: LiveServer, factory: Factory, db_session: Any, browser: Any
+) -> None:
+    from sqlalchemy import text
+
+    shop = await make_shop(factory, db_session, days=30, per_day=20)
+    await db_session.execute(text("UPDATE users SET language = 'ar' WHERE username = 'boss'"))
+    await db_session.commit()
+    person = await signed_in(browser, live_server, "boss", viewport={"width": 390, "height": 844})
+    try:
+        page = await person.context.new_page()
+        problems = watch(page)
+        await page.goto(f"{live_server.url}/reports/kitchen?branch_id={shop.inclusive.id}")
+        await page.locator('body[data-loaded="true"]').wait_for(timeout=WAIT_MS)
+        assert await page.get_attribute("html", "dir") == "rtl"
+        assert await page.locator(".rp-tabs a[aria-current=page]").inner_text() == "المطبخ"
+        await page.locator('.rp-card[data-table="stations"] canvas').first.wait_for(timeout=WAIT_MS)
+        await page.screenshot(path=str(SHOTS / "kitchen-ar-390x844.png"), full_page=True)
+        await assert_nothing_overflows(page)
         assert problems == []
     finally:
         await person.context.close()
