@@ -1,5 +1,7 @@
 """Report endpoints (managers: their branches; admins: every branch). Thin: ReportService answers.
 
+GET /api/v1/reports/summary-mail          my daily summary e-mail: wanted? where?
+PUT /api/v1/reports/summary-mail          {daily_summary, email}
 GET /api/v1/reports/dashboard?branch_id=&currency=
 GET /api/v1/reports/{sales|kitchen|delivery|queue|customers|invoices}
     ?from=YYYY-MM-DD&to=YYYY-MM-DD&branch_id=&currency=&period=hour|day|week|month
@@ -12,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from app.auth.guards import current_user, requires_login, requires_roles
-from app.lib.deps import provide
+from app.lib.deps import DbSession, provide
 from app.lib.errors import unprocessable
 from app.reports.export import CSV_TYPE, XLSX_TYPE, report_xlsx, table_csv
-from app.reports.schemas import ReportOut
+from app.reports.schemas import ReportOut, SummaryMailIn, SummaryMailOut
 from app.reports.services import ReportQuery, ReportService
+from app.reports.summary import my_summary_mail, set_summary_mail
 
 AnyRequest = Request[Any, Any, Any]
 Service = NamedDependency[ReportService]
@@ -80,6 +83,16 @@ class ReportController(Controller):
     tags = ["reports"]
     guards = [requires_login, requires_roles("manager")]
     dependencies = {"report_service": provide(ReportService)}
+
+    @get("/summary-mail")
+    async def summary_mail(self, request: AnyRequest, db_session: DbSession) -> SummaryMailOut:
+        return await my_summary_mail(db_session, user_id=current_user(request).user_id)
+
+    @put("/summary-mail")
+    async def set_summary_mail(
+        self, request: AnyRequest, db_session: DbSession, data: JSONBody[SummaryMailIn]
+    ) -> SummaryMailOut:
+        return await set_summary_mail(db_session, user_id=current_user(request).user_id, request=data)
 
     @get("/dashboard")
     async def dashboard(

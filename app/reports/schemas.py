@@ -80,3 +80,15 @@ class ReportOut(msgspec.Struct, kw_only=True):
     other_currencies: list[str]
     figures: list[Figure]
     tables: list[Table]
+
+
+class SummaryMailIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A manager's daily summary: whether they want it, and where (empty: their username if it is one)."""
+
+    daily_summary: bool
+    email: str | None = None
+
+
+class SummaryMailOut(msgspec.Struct, kw_only=True):
+    daily_summary: bool
+    email: str | None

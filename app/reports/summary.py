@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -20,10 +21,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from app.db.models import Branch, ReportMailLog
+from app.db.models import Branch, ReportMailLog, ReportRecipient
+from app.lib import audit
+from app.lib.errors import unprocessable
 from app.reports import operations, sales
 from app.reports._text import _
-from app.reports.schemas import BranchRef
+from app.reports.schemas import BranchRef, SummaryMailIn, SummaryMailOut
 from app.reports.scope import Dates, Scope
 
 if TYPE_CHECKING:
@@ -203,3 +206,35 @@ async def send_daily_summaries(
         await transport.send(Mail(to=to, subject=subject, body=body))
         counts["mails"] += 1
     return counts
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def my_summary_mail(session: AsyncSession, *, user_id: int) -> SummaryMailOut:
+    row = await session.get(ReportRecipient, user_id)
+    return SummaryMailOut(daily_summary=row.daily_summary if row else True, email=row.email if row else None)
+
+
+async def set_summary_mail(session: AsyncSession, *, user_id: int, request: SummaryMailIn) -> SummaryMailOut:
+    email = (request.email or "").strip() or None
+    if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+        raise unprocessable("email", _("must be an e-mail address such as boss@example.com"))
+    await session.execute(
+        pg_insert(ReportRecipient)
+        .values(user_id=user_id, email=email, daily_summary=request.daily_summary)
+        .on_conflict_do_update(
+            index_elements=[ReportRecipient.user_id],
+            set_={"email": email, "daily_summary": request.daily_summary},
+        )
+    )
+    audit.record(
+        session,
+        action="reports.summary_mail",
+        entity_type="user",
+        entity_id=user_id,
+        actor_user_id=user_id,
+        data={"daily_summary": request.daily_summary, "email": email},
+    )
+    await session.commit()
+    return SummaryMailOut(daily_summary=request.daily_summary, email=email)

@@ -156,3 +156,33 @@ async def test_the_smtp_transport_speaks_smtp_to_a_real_server() -> None:
     assert envelope.mail_from == "shop@example.com" and envelope.rcpt_tos == ["boss@example.com"]
     message = email.message_from_bytes(envelope.content)
     assert message["Subject"] == "Downtown yesterday" and "Sales: 1" in message.get_payload()
+
+
+async def test_a_manager_chooses_where_the_summary_goes(
+    client: httpx.AsyncClient, factory: Factory, db_session: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.reports.summary import LogTransport, send_daily_summaries
+
+    shop = await make_shop(factory, db_session, days=3, per_day=5)
+    await login(client, "incboss")
+    assert (await client.get("/api/v1/reports/summary-mail")).json() == {"daily_summary": True, "email": None}
+    bad = await client.put("/api/v1/reports/summary-mail", json={"daily_summary": True, "email": "not mail"})
+    assert bad.status_code == 422 and "email" in bad.json()["detail"]
+    saved = await client.put(
+        "/api/v1/reports/summary-mail", json={"daily_summary": True, "email": "inc@example.com"}
+    )
+    assert saved.status_code == 200 and saved.json()["email"] == "inc@example.com"
+    await login(client, "boss")
+    await client.put("/api/v1/reports/summary-mail", json={"daily_summary": False})
+    audited = await db_session.scalar(
+        text("SELECT count(*) FROM audit_log WHERE action = 'reports.summary_mail'")
+    )
+    await db_session.rollback()
+    assert audited == 2
+    zone = ZoneInfo(shop.inclusive.timezone)
+    morning = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(8, 0), zone)
+    caplog.set_level(logging.INFO, logger="passline.mail")
+    await send_daily_summaries(db_session, LogTransport(), smtp=True, now=morning)
+    sent = [r for r in caplog.records if r.name == "passline.mail" and r.message.startswith("e-mail")]
+    # Over SMTP: the manager with an address gets it, the one who opted out does not, nobody without one.
+    assert [r.to for r in sent] == [["inc@example.com"]]

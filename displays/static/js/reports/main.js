@@ -254,5 +254,33 @@ function wire() {
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 }
 
+// The dashboard's own setting: whether this manager gets the daily summary e-mail, and where.
+async function wireSummaryMail() {
+  const form = qs("#summary-mail");
+  if (!form) return;
+  const wanted = qs("#mail-wanted");
+  const address = qs("#mail-address");
+  const problem = qs("#mail-problem");
+  const current = await http.get("/api/v1/reports/summary-mail");
+  if (current.ok) {
+    wanted.checked = current.data.daily_summary;
+    address.value = current.data.email || "";
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const saved = await http.put("/api/v1/reports/summary-mail", {
+      daily_summary: wanted.checked,
+      email: address.value.trim() || null,
+    });
+    problem.hidden = saved.ok;
+    if (saved.ok) {
+      toast.ok(t("Saved."));
+    } else {
+      problem.textContent = saved.offline ? t("No connection to the server.") : saved.error.message;
+    }
+  });
+}
+
 wire();
 load();
+wireSummaryMail();
