@@ -1,4 +1,5 @@
-"""`passline` command line: run | web | worker | migrate | seed-demo | rebuild | create-admin | reset-totp."""
+"""`passline` command line: run | web | worker | migrate | seed-demo | seed-history | rebuild | create-admin |
+reset-totp."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ SCREENS = (
     ("Shifts and Z reports (managers)", "/admin/shifts"),
     ("Displays (managers)", "/admin/devices"),
     ("Orders board (managers)", "/kanban"),
+    ("Reports and dashboards (managers)", "/reports"),
     ("My deliveries (couriers' phones)", "/courier"),
 )
 
@@ -83,6 +85,43 @@ async def _seed_demo() -> bool:
         if report.created:
             await bump_catalog_epoch(services.redis, services.keys)
     return report.created
+
+
+async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool) -> list[str]:
+    from app.lib.deps import provide_services
+    from app.lib.runtime import open_runtime
+    from app.reports.history import history_present, seed_history
+
+    async with open_runtime() as runtime, provide_services(runtime) as services:
+        if only_if_absent and await history_present(services.session):
+            return []
+        report = await seed_history(services.session, days=days, orders_per_day=orders_per_day, today=True)
+    return report.lines_out()
+
+
+def cmd_seed_history(args: argparse.Namespace) -> int:
+    from app.reports.history import DEMO_DAYS, DEMO_ORDERS_PER_DAY
+
+    if args.demo:
+        # `passline run`'s own call: the databases are up and migrated; history only once.
+        lines = asyncio.run(
+            _seed_history(days=DEMO_DAYS, orders_per_day=DEMO_ORDERS_PER_DAY, only_if_absent=True)
+        )
+        for line in lines:
+            print(f"Demo history: {line}", flush=True)
+        return 0
+    if not 1 <= args.days <= 1100 or not 1 <= args.orders_per_day <= 100_000:
+        print("error: --days must be 1..1100 and --orders-per-day 1..100000", file=sys.stderr)
+        return 2
+    with services_for_this_process():
+        migrate()
+        lines = asyncio.run(
+            _seed_history(days=args.days, orders_per_day=args.orders_per_day, only_if_absent=False)
+        )
+    print("History written:" if lines else "Every day asked for already has orders; nothing written.")
+    for line in lines:
+        print(f"  {line}")
+    return 0
 
 
 def print_demo_logins() -> None:
@@ -225,6 +264,11 @@ def cmd_run(_: argparse.Namespace) -> int:
         migrate()
         if asyncio.run(_seed_demo()):
             print("Seeded the demo shop.")
+        # The demo's 90 days of history are written beside the web process's start (one transaction, about
+        # half a minute on a busy 2-core box); the report pages fill in when it commits.
+        history = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "seed-history", "--demo"], env=os.environ.copy()
+        )
         children = {"web": _spawn("web"), "worker": _spawn("worker")}
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
@@ -241,6 +285,9 @@ def cmd_run(_: argparse.Namespace) -> int:
             if child.poll() is not None and not stopping:
                 print(f"{name} exited with {child.returncode}; stopping.", file=sys.stderr)
                 exit_code = 1
+        if history.poll() is None:
+            history.terminate()
+            history.wait()
         _stop_children(children)
     print("Passline stopped.")
     return exit_code
@@ -294,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--username", required=True)
     admin.add_argument("--full-name", default="Administrator")
     admin.add_argument("--password", help="omit to be prompted (or set PASSLINE_ADMIN_PASSWORD)")
+    history = commands.add_parser(
+        "seed-history", help="write N days of realistic trading history for the reports (set-based, fast)"
+    )
+    history.add_argument("--days", type=int, default=90)
+    history.add_argument("--orders-per-day", type=int, default=250, help="per branch, on an average day")
+    history.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
     reset = commands.add_parser("reset-totp", help="clear a user's second factor (lost phone)")
     reset.add_argument("--username", required=True)
     for name, handler in (
@@ -305,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("rebuild", cmd_rebuild),
         ("create-admin", cmd_create_admin),
         ("reset-totp", cmd_reset_totp),
+        ("seed-history", cmd_seed_history),
     ):
         commands.choices[name].set_defaults(handler=handler)
     return parser

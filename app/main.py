@@ -53,6 +53,7 @@ from app.payments.controllers import PaymentController, PaymentWebhookController
 from app.pos.profiles_controllers import PosController
 from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
+from app.reports.controllers import ReportController
 from app.shifts.controllers import ShiftController
 from app.wiring import wire
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
@@ -108,6 +109,7 @@ def create_litestar(
             ServiceTicketController,
             InvoiceController,
             *ADMIN_CONTROLLERS,
+            ReportController,
             LanguageController,
             MenuController,
             *DISPLAY_ROUTES,

@@ -107,6 +107,16 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     job_timeout_seconds: int = 60
 
 
+class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # No SMTP host: e-mails (the daily summary) are written to the log instead of sent.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    sender: str = "Passline <passline@localhost>"
+
+
 class DataSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Where `passline run` keeps the embedded PostgreSQL and Redis when none is configured.
     dir: Path
@@ -119,6 +129,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     security: SecuritySettings
     worker: WorkerSettings
     data: DataSettings
+    mail: MailSettings = MailSettings()
 
     @property
     def embedded(self) -> bool:
@@ -165,6 +176,14 @@ def load_settings() -> Settings:
             job_timeout_seconds=_env_int("PASSLINE_JOB_TIMEOUT", 60),
         ),
         data=DataSettings(dir=Path(_env("PASSLINE_DATA_DIR", ".passline-data")).resolve()),
+        mail=MailSettings(
+            smtp_host=os.environ.get("PASSLINE_SMTP_HOST") or None,
+            smtp_port=_env_int("PASSLINE_SMTP_PORT", 587),
+            smtp_user=os.environ.get("PASSLINE_SMTP_USER") or None,
+            smtp_password=os.environ.get("PASSLINE_SMTP_PASSWORD") or None,
+            smtp_starttls=_env_bool("PASSLINE_SMTP_STARTTLS", default=True),
+            sender=_env("PASSLINE_MAIL_FROM", "Passline <passline@localhost>"),
+        ),
     )
 
 

@@ -33,6 +33,8 @@ NODE_MODULES = HERE / "node_modules"
 VENDOR: dict[str, Path] = {
     "vendor/socket.io/": NODE_MODULES / "socket.io-client" / "dist",
     "vendor/big.js/": NODE_MODULES / "big.js",
+    # The reports' charts: Apache ECharts' ES-module build (vendor/echarts/echarts.esm.min.mjs).
+    "vendor/echarts/": NODE_MODULES / "echarts" / "dist",
 }
 COMPRESSIBLE = frozenset({".js", ".mjs", ".css", ".svg", ".json", ".map", ".html", ".txt"})
 YEAR = 365 * 24 * 3600

@@ -32,6 +32,7 @@ from displays.menu_pages import MENU_PAGES, MENU_SCREENS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
+from displays.report_pages import REPORT_PAGES, REPORT_SCREENS
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -49,6 +50,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("My deliveries"), "/courier", ("courier",)),
     *MONEY_SCREENS,
     *MENU_SCREENS,
+    *REPORT_SCREENS,
     (_("API schema"), "/schema", ("admin", "manager")),
     (_("Health"), "/health/ready", ("admin", "manager")),
     (_("Metrics"), "/metrics", ("admin",)),
@@ -405,6 +407,7 @@ DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
 DISPLAY_ROUTES += ADMIN_PAGES
 DISPLAY_ROUTES += MENU_PAGES
+DISPLAY_ROUTES += REPORT_PAGES
 DISPLAY_ROUTES += [asset]
 
 

@@ -21,6 +21,7 @@ from workers.jobs.invoices import issue_invoice
 from workers.jobs.menu import bring_back_menu
 from workers.jobs.release import release_scheduled
 from workers.jobs.repair import repair
+from workers.jobs.reports import check_sales_anomalies, roll_reports, send_daily_summary
 from workers.jobs.settlement import settle_couriers
 
 FUNCTIONS = [
@@ -88,6 +89,12 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             cron(
                 bring_back_menu, name=f"{prefix}bring-back-menu", second={2, 17, 32, 47}, run_at_startup=True
             ),
+            # Once a minute: roll ended days into the report rollups and re-roll days a late edit dirtied.
+            cron(roll_reports, name=f"{prefix}roll-reports", second={45}, run_at_startup=True),
+            # Two minutes past each hour: the hour that just ended against its forecast.
+            cron(check_sales_anomalies, name=f"{prefix}sales-anomalies", minute={2}, second={0}),
+            # Every 15 minutes: a branch past 07:00 local gets yesterday's summary, once.
+            cron(send_daily_summary, name=f"{prefix}daily-summary", minute={7, 22, 37, 52}, second={30}),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -16,4 +16,7 @@ def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
         f"{settings.redis.prefix}raise-alerts",
         f"{settings.redis.prefix}repair",
         f"{settings.redis.prefix}bring-back-menu",
+        f"{settings.redis.prefix}roll-reports",
+        f"{settings.redis.prefix}sales-anomalies",
+        f"{settings.redis.prefix}daily-summary",
     ]

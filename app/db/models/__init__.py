@@ -48,6 +48,20 @@ from app.db.models.payments import (
     ShiftCashMovement,
     ShiftCount,
 )
+from app.db.models.reports import (
+    ReportAnomaly,
+    ReportCashierDaily,
+    ReportCustomerDaily,
+    ReportDay,
+    ReportDeliveryDaily,
+    ReportItemTimesDaily,
+    ReportKitchenHourly,
+    ReportMailLog,
+    ReportPaymentsDaily,
+    ReportProductDaily,
+    ReportRecipient,
+    ReportSalesHourly,
+)
 from app.db.models.staff import BranchMembership, CustomRole, User, UserCustomRole, UserRole
 
 __all__ = [
@@ -94,6 +108,18 @@ __all__ = [
     "ProductPrice",
     "ProductStock",
     "ProductUnit",
+    "ReportAnomaly",
+    "ReportCashierDaily",
+    "ReportCustomerDaily",
+    "ReportDay",
+    "ReportDeliveryDaily",
+    "ReportItemTimesDaily",
+    "ReportKitchenHourly",
+    "ReportMailLog",
+    "ReportPaymentsDaily",
+    "ReportProductDaily",
+    "ReportRecipient",
+    "ReportSalesHourly",
     "ServiceTicket",
     "ServiceTicketCounter",
     "Settlement",

@@ -1,0 +1,1 @@
+"""Reports: rollups kept by the worker, report queries, forecasts, and the history generator."""

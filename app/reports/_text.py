@@ -1,0 +1,16 @@
+"""The catalog marker for the reports' user-facing text (area `reports`).
+
+Labels are marked with `_()` so the catalog tool extracts them; here `_()` renders the text in the current
+language (the request's, or the one a job set) as a plain `str`: report tables carry labels as data, and
+msgspec encodes plain strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.lib import i18n
+
+
+def _(msgid: str, /, **params: Any) -> str:
+    return i18n.translated(i18n._(msgid, **params))

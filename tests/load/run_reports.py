@@ -1,0 +1,179 @@
+"""Reports at volume: generate a year of history (1,000,000 orders by default) with `seed-history`, then
+time every report page's request (all of its queries, through the full app) and print p50 / p95 / max.
+
+    .venv/bin/python tests/load/run_reports.py                     # scratch database, dropped at the end
+    .venv/bin/python tests/load/run_reports.py --keep reports_1m   # keep (or reuse) a named database
+
+Prints figures; asserts nothing about time (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.load._harness import (
+    _admin,
+    log,
+    machine_facts,
+    percentile,
+    print_machine,
+    scratch_database,
+    with_database,
+)
+
+PAGES = (
+    ("dashboard", "/api/v1/reports/dashboard", {}),
+    ("sales 30 d by channel, compare", "/api/v1/reports/sales", {"by": "channel", "compare": "true"}),
+    (
+        "sales 90 d by product, weekly",
+        "/api/v1/reports/sales",
+        {"by": "product", "period": "week", "days": 90},
+    ),
+    (
+        "sales 365 d by category, monthly",
+        "/api/v1/reports/sales",
+        {"by": "category", "period": "month", "days": 365},
+    ),
+    (
+        "sales 30 d by hour, payment methods",
+        "/api/v1/reports/sales",
+        {"by": "payment_method", "period": "hour"},
+    ),
+    ("sales 30 d by cashier", "/api/v1/reports/sales", {"by": "cashier"}),
+    ("sales 30 d by tax rate", "/api/v1/reports/sales", {"by": "tax_rate"}),
+    ("sales 30 d by branch (comparison)", "/api/v1/reports/sales", {"by": "branch", "compare": "true"}),
+    ("kitchen 30 d", "/api/v1/reports/kitchen", {"compare": "true"}),
+    ("delivery 30 d", "/api/v1/reports/delivery", {"compare": "true"}),
+    ("queue 30 d", "/api/v1/reports/queue", {}),
+    ("customers 30 d", "/api/v1/reports/customers", {"compare": "true"}),
+    ("customers 365 d", "/api/v1/reports/customers", {"days": 365}),
+    ("invoices and payments 30 d", "/api/v1/reports/invoices", {"compare": "true"}),
+    # The forecast is fitted once and cached ten minutes: the first call pays for the model (see the note).
+    ("insights (forecast cached)", "/api/v1/reports/insights", {}),
+)
+
+
+@contextlib.contextmanager
+def database(pg_url: str, keep: str | None) -> Iterator[str]:
+    if keep is None:
+        with scratch_database(pg_url, "bench_reports") as url:
+            yield url
+        return
+    with contextlib.suppress(Exception):
+        asyncio.run(_admin(pg_url, f'CREATE DATABASE "{keep}"'))
+    yield with_database(pg_url, keep)
+
+
+async def seed(days: int, per_day: int) -> None:
+    from sqlalchemy import text
+
+    from app.demo.seed import seed_demo
+    from app.lib.deps import provide_services
+    from app.lib.runtime import open_runtime
+    from app.reports.history import seed_history
+
+    async with open_runtime() as runtime, provide_services(runtime) as scope:
+        await seed_demo(scope.session)
+        have = await scope.session.scalar(text("SELECT count(*) FROM orders"))
+        await scope.session.rollback()
+        if have:
+            log(f"reusing {have:,} orders already there")
+            return
+        report = await seed_history(scope.session, days=days, orders_per_day=per_day)
+    print("seed-history")
+    for line in report.lines_out():
+        print(f"  {line}")
+    slowest = sorted(report.timings.items(), key=lambda kv: -kv[1])[:6]
+    print("  slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+    print(f"  {report.orders / report.seconds:,.0f} orders/s")
+
+
+async def measure(rounds: int) -> None:
+    import datetime as dt
+
+    import httpx
+    from sqlalchemy import text
+
+    from app.lib.runtime import Runtime
+    from app.main import create_app
+    from app.settings import get_settings
+    from app.wiring import wire
+
+    wire()
+    runtime = Runtime(get_settings())
+    await runtime.open()
+    try:
+        async with runtime.sessionmaker() as session:
+            orders = await session.scalar(text("SELECT count(*) FROM orders"))
+            lines = await session.scalar(text("SELECT count(*) FROM order_lines"))
+        app = create_app(runtime=runtime)
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            response = await http.post(
+                "/api/v1/auth/login", json={"username": "manager", "password": "passline-demo"}
+            )
+            response.raise_for_status()
+            today = dt.datetime.now(dt.UTC).date()
+            print(
+                f"\nReport pages over {orders:,} orders ({lines:,} lines), {rounds} rounds each, full app in-process"
+            )
+            print(f"  {'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first ms':>9}")
+            for name, path, options in PAGES:
+                params = {k: str(v) for k, v in options.items() if k != "days"}
+                days = int(options.get("days", 30))
+                if path not in ("/api/v1/reports/dashboard", "/api/v1/reports/insights"):
+                    params["from"] = (today - dt.timedelta(days=days - 1)).isoformat()
+                    params["to"] = today.isoformat()
+                timings = []
+                for _ in range(rounds + 1):
+                    began = time.perf_counter()
+                    response = await http.get(path, params=params)
+                    timings.append((time.perf_counter() - began) * 1000)
+                    response.raise_for_status()
+                first = timings[0]
+                timings = timings[1:]  # the first round warms the plan caches (and fits the forecast)
+                print(
+                    f"  {name:<40} {percentile(timings, 50):8.0f} {percentile(timings, 95):8.0f} "
+                    f"{max(timings):8.0f} {first:9.0f}"
+                )
+    finally:
+        await runtime.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--orders-per-day", type=int, default=1370, help="per branch (2 demo branches)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--keep", metavar="DATABASE", help="keep (or reuse) this database")
+    args = parser.parse_args()
+    pg_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    print_machine(machine_facts(pg_url, redis_url))
+    with database(pg_url, args.keep) as url:
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("PASSLINE_REDIS_PREFIX", "bench-reports:")
+        from app.settings import get_settings
+
+        get_settings.cache_clear()
+        from app.db.migrate import upgrade
+
+        upgrade(get_settings().database.async_url)
+        asyncio.run(seed(args.days, args.orders_per_day))
+        asyncio.run(measure(args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
