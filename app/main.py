@@ -26,6 +26,7 @@ from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
 from app.health.controllers import HealthController
+from app.inventory.controllers import InventoryController
 from app.invoices import InvoiceController
 from app.kitchen.controllers import (
     KdsController,
@@ -102,6 +103,8 @@ def create_litestar(
             InvoiceController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
+            # Inventory and petty cash (app/inventory, app/expenses).
+            InventoryController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],

@@ -17,6 +17,7 @@ from app.settings import Settings, get_settings
 from app.wiring import wire
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
+from workers.jobs.inventory import check_stock_ledger, raise_low_stock
 from workers.jobs.invoices import issue_invoice
 from workers.jobs.release import release_scheduled
 from workers.jobs.repair import repair
@@ -31,6 +32,9 @@ FUNCTIONS = [
     # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
     # run, and find the invoice issued). See app/lib/jobs.py.
     func(issue_invoice, name=jobs.ISSUE_INVOICE, keep_result=0),
+    # Inventory: the job id is per branch (sales crossing at once collapse); no kept result, like invoices.
+    func(raise_low_stock, name=jobs.RAISE_LOW_STOCK, keep_result=0),
+    check_stock_ledger,
 ]
 
 
@@ -82,6 +86,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # Once a minute: a road move or a payment committed in PostgreSQL but lost before Redis (a crash
             # between the two).
             cron(repair, name=f"{prefix}repair", second={25}, run_at_startup=True),
+            # Inventory: a low-stock sweep each minute (a sale's own job may be lost with Redis), and the
+            # ledger's proof at night, when the tills are quiet.
+            cron(raise_low_stock, name=f"{prefix}low-stock", second={45}, run_at_startup=False),
+            cron(check_stock_ledger, name=f"{prefix}stock-ledger-check", hour={3}, minute={17}, second={0}),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -15,4 +15,6 @@ def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
         f"{settings.redis.prefix}release-scheduled",
         f"{settings.redis.prefix}raise-alerts",
         f"{settings.redis.prefix}repair",
+        f"{settings.redis.prefix}low-stock",
+        f"{settings.redis.prefix}stock-ledger-check",
     ]
