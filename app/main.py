@@ -25,6 +25,7 @@ from app.couriers import CourierLocationController
 from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
+from app.expenses.controllers import ExpenseController
 from app.health.controllers import HealthController
 from app.inventory.controllers import InventoryController
 from app.invoices import InvoiceController
@@ -105,6 +106,7 @@ def create_litestar(
             *static_files_routers(),
             # Inventory and petty cash (app/inventory, app/expenses).
             InventoryController,
+            ExpenseController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
