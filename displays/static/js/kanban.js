@@ -373,7 +373,12 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
-        h("strong", { text: orderLabel(order || { token: alert.token, order_id: alert.order_id }) }),
+        // A stock alert (low stock, the ledger's nightly proof) has no order: it names its product itself.
+        h("strong", {
+          text: alert.order_id
+            ? orderLabel(order || { token: alert.token, order_id: alert.order_id })
+            : "Stock",
+        }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),
         alert.alert_id !== undefined && alert.alert_id !== null
