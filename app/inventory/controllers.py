@@ -29,8 +29,9 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from app.auth.guards import current_user, requires_roles
+from app.auth.guards import current_user, ensure_branch_visible, requires_roles
 from app.inventory.counts import CountService
+from app.inventory.forecast import ForecastService
 from app.inventory.purchasing import PurchasingService
 from app.inventory.recipes import RecipeService
 from app.inventory.schemas import (
@@ -54,6 +55,7 @@ from app.inventory.schemas import (
     RecipeIn,
     RecipeOut,
     StockPage,
+    SuggestionsOut,
     SupplierIn,
     SupplierOut,
     TransferIn,
@@ -72,6 +74,7 @@ Recipes = NamedDependency[RecipeService]
 Transfers = NamedDependency[TransferService]
 Counts = NamedDependency[CountService]
 Purchasing = NamedDependency[PurchasingService]
+Forecasts = NamedDependency[ForecastService]
 PO_PRINT_TEMPLATE = "inventory/purchase_order_print.html"
 
 
@@ -85,6 +88,7 @@ class InventoryController(Controller):
         "transfers": provide(TransferService),
         "counts": provide(CountService),
         "purchasing": provide(PurchasingService),
+        "forecasts": provide(ForecastService),
     }
 
     @get("/stock")
@@ -271,3 +275,10 @@ class InventoryController(Controller):
         self, request: AnyRequest, purchasing: Purchasing, invoice_id: IdPath, data: JSONBody[InvoicePayIn]
     ) -> InvoiceOut:
         return await purchasing.pay_invoice(invoice_id=invoice_id, data=data, actor=current_user(request))
+
+    @get("/suggestions")
+    async def suggestions(
+        self, request: AnyRequest, forecasts: Forecasts, branch_id: IdQuery
+    ) -> SuggestionsOut:
+        ensure_branch_visible(current_user(request), branch_id, what="Branch")
+        return await forecasts.suggestions(branch_id=branch_id)

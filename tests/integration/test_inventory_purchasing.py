@@ -4,14 +4,17 @@ over-receiving needs a confirmation; an inactive supplier gets no order; invoice
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app.db.models import Product, ProductUnit
+from app.inventory.forecast import ForecastService, naive_forecast, order_qty, seasonal_forecast
+from app.lib.deps import provide_services
 from tests.support import inventory as inv
 from tests.support.auth import login
 from tests.support.factory import Factory
@@ -199,3 +202,66 @@ async def test_bad_purchase_orders_are_refused_naming_the_field(
     dup = await client.post("/api/v1/inventory/suppliers", json={"name": "Nile Drinks"})
     assert dup.status_code == 422
     assert dup.json()["field"] == "name"
+
+
+async def test_suggested_orders_follow_the_weekly_rhythm(
+    client: httpx.AsyncClient, trade: dict[str, Any], runtime: Any
+) -> None:
+    main, cola = trade["main"], trade["cola"]
+    await login(client, "boss")
+    await supplier(client, trade)  # Nile: cola by the case of 24, lead time 2 days
+    await inv.receive(client, main, cola, "30", "10.00")
+    await client.put(
+        f"/api/v1/inventory/stock/{cola.id}/levels",
+        json={"branch_id": main.id, "reorder_point": "20", "par_level": "60"},
+    )
+    # Eight weeks of sales: 10 a weekday, 20 on Saturdays and Sundays (noon, branch time).
+    today = dt.date(2026, 12, 3)  # a Thursday
+    async with runtime.engine.begin() as conn:
+        for n in range(56):
+            day = today - dt.timedelta(days=n)
+            qty = 20 if day.weekday() >= 5 else 10
+            await conn.execute(
+                text(
+                    "INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, created_at) "
+                    "VALUES (:b, :p, 'sale', :q, 10, 0, :at)"
+                ),
+                {"b": main.id, "p": cola.id, "q": -qty, "at": dt.datetime.combine(day, dt.time(12), dt.UTC)},
+            )
+    async with provide_services(runtime) as scope:
+        out = await scope.get(ForecastService).suggestions(branch_id=main.id, today=today)
+    [nile] = out.suppliers
+    [line] = nile.lines
+    # Friday 10 + Saturday 20 before the delivery; 30 - 30 is under the reorder point: up to 60 + 30.
+    assert (line.forecast, line.suggested, line.unit, line.suggested_units) == (
+        Decimal("30.000"),
+        Decimal("60.000"),
+        "case",
+        Decimal(3),
+    )
+    answer = await client.get("/api/v1/inventory/suggestions", params={"branch_id": main.id})
+    assert answer.status_code == 200
+
+
+def test_the_forecast_and_the_order_rule() -> None:
+    today = dt.date(2026, 12, 3)
+    history = {
+        today - dt.timedelta(days=n): Decimal(20 if (today - dt.timedelta(days=n)).weekday() >= 5 else 10)
+        for n in range(56)
+    }
+    week = seasonal_forecast(history, today=today, days=7)
+    assert [round(x, 6) for x in week] == [10, 20, 20, 10, 10, 10, 10]
+    assert naive_forecast(history, today=today, days=2) == [Decimal(90) / 7] * 2
+    assert seasonal_forecast({}, today=today, days=2) == [0, 0]
+    assert (
+        order_qty(
+            on_hand=Decimal(50), lead_demand=Decimal(20), reorder_point=Decimal(20), par_level=Decimal(60)
+        )
+        == 0
+    )
+    assert (
+        order_qty(
+            on_hand=Decimal(40), lead_demand=Decimal(20), reorder_point=Decimal(20), par_level=Decimal(60)
+        )
+        == 40
+    )
