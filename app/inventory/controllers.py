@@ -1,6 +1,7 @@
 """Inventory endpoints for managers (admins pass every role guard). Thin: every rule is in the services.
 
 GET  /api/v1/inventory/stock?branch_id=&q=&category_id=&low=     a branch's stock, valued at average cost
+GET  /api/v1/inventory/products?q=&barcode=                      products for the pickers (ingredients too)
 GET  /api/v1/inventory/stock/{product_id}/ledger?branch_id=&before=   one product's ledger, newest first
 PUT  /api/v1/inventory/stock/{product_id}/levels                 reorder point and par level
 POST /api/v1/inventory/moves                                     an adjustment or waste, with a reason
@@ -50,6 +51,7 @@ from app.inventory.schemas import (
     PayablesOut,
     PoIn,
     PoOut,
+    ProductPick,
     ReceiptOut,
     ReceiveIn,
     RecipeIn,
@@ -107,6 +109,14 @@ class InventoryController(Controller):
             search=search_text(q, key="q"),
             category_id=category_id,
             low_only=low,
+        )
+
+    @get("/products")
+    async def products(
+        self, stock: Stock, q: SearchQuery = None, barcode: SearchQuery = None
+    ) -> list[ProductPick]:
+        return await stock.products(
+            search=search_text(q, key="q"), barcode=search_text(barcode, key="barcode")
         )
 
     @get("/stock/{product_id:int}/ledger")

@@ -40,6 +40,24 @@ class StockPage(msgspec.Struct, kw_only=True):
     total_value: Decimal
 
 
+class UnitOut(msgspec.Struct, kw_only=True):
+    unit: str
+    factor: Decimal
+    barcode: str | None
+
+
+class ProductPick(msgspec.Struct, kw_only=True):
+    """A product for the inventory's pickers: ingredients too (they have no price and are never sold)."""
+
+    id: int
+    sku: str
+    name: str
+    base_unit: str
+    barcode: str | None
+    units: list[UnitOut]
+    made_to_order: bool  # has a recipe: its ingredients hold the stock
+
+
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A manager's correction: `adjustment` adds or takes away (signed), `waste` takes away (positive)."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from app.auth.guards import ensure_branch_visible
 from app.catalog.cache import bump_catalog_epoch
-from app.db.models import Category, Product, ProductStock, StockMove
+from app.db.models import Category, Product, ProductStock, ProductUnit, RecipeLine, StockMove
 from app.inventory import low_stock
 from app.inventory.ledger import (
     COST_STEP,
@@ -30,8 +30,10 @@ from app.inventory.schemas import (
     MismatchOut,
     MoveIn,
     MoveOut,
+    ProductPick,
     StockPage,
     StockRow,
+    UnitOut,
 )
 from app.lib import audit
 from app.lib.deps import ScopedService
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
 
 LEDGER_PAGE = 100
+PICK_LIMIT = 50
 MAX_COST = Decimal(10) ** 9
 
 
@@ -121,6 +124,52 @@ class StockService(ScopedService):
                 )
             )
         return StockPage(branch_id=branch_id, items=items, total_value=total)
+
+    async def products(self, *, search: str | None = None, barcode: str | None = None) -> list[ProductPick]:
+        """Active non-bundle products by name, sku or barcode (a unit's barcode finds its product)."""
+        stmt = (
+            select(Product)
+            .where(Product.active, Product.kind == "item")
+            .order_by(Product.name)
+            .limit(PICK_LIMIT)
+        )
+        if barcode:
+            code = barcode.strip()
+            stmt = stmt.where(
+                or_(
+                    Product.barcode == code,
+                    Product.id.in_(select(ProductUnit.product_id).where(ProductUnit.barcode == code)),
+                )
+            )
+        elif search:
+            escaped = search.replace("%", r"\%").replace("_", r"\_")
+            stmt = stmt.where(or_(Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%")))
+        found = list(await self.session.scalars(stmt))
+        ids = [p.id for p in found]
+        units: dict[int, list[UnitOut]] = {}
+        for unit in await self.session.scalars(
+            select(ProductUnit)
+            .where(ProductUnit.product_id.in_(ids))
+            .order_by(ProductUnit.factor, ProductUnit.unit)
+        ):
+            units.setdefault(unit.product_id, []).append(
+                UnitOut(unit=unit.unit, factor=unit.factor, barcode=unit.barcode)
+            )
+        made = set(
+            await self.session.scalars(select(RecipeLine.product_id).where(RecipeLine.product_id.in_(ids)))
+        )
+        return [
+            ProductPick(
+                id=p.id,
+                sku=p.sku,
+                name=p.name,
+                base_unit=p.base_unit,
+                barcode=p.barcode,
+                units=units.get(p.id, []),
+                made_to_order=p.id in made,
+            )
+            for p in found
+        ]
 
     async def ledger(
         self, *, branch_id: int, product_id: int, actor: SessionUser, before: int | None = None
