@@ -47,7 +47,7 @@ from app.inventory.schemas import (
 )
 from app.inventory.stock import StockService, check_cost
 from app.lib import audit
-from app.lib.errors import conflict, unprocessable
+from app.lib.errors import ApiError, conflict, unprocessable
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -315,10 +315,14 @@ class PurchasingService(StockService):
             outstanding = line.qty_ordered - line.qty_received
             if taking[line.id] > outstanding and not data.confirm_over:
                 name = products[line.product_id].name
-                raise unprocessable(
-                    f"lines[{i}].qty",
-                    f"{_text(taking[line.id])} {line.unit} of {name} is more than the {_text(outstanding)} still "
-                    "ordered: confirm to receive the extra",
+                at = f"lines[{i}].qty"
+                # `code` lets the tablet ask "receive the extra?" and send the confirmation.
+                raise ApiError(
+                    422,
+                    f"{at}: {_text(taking[line.id])} {line.unit} of {name} is more than the {_text(outstanding)} "
+                    "still ordered: confirm to receive the extra",
+                    field=at,
+                    code="confirm_over",
                 )
             resolved.append((line, qty, line.unit_price if cost is None else cost))
         receipt = PurchaseReceipt(

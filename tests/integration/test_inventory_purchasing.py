@@ -115,6 +115,7 @@ async def test_an_order_from_draft_to_closed_received_by_scanning(
     assert refused.status_code == 422
     assert refused.json()["field"] == "lines[0].qty"
     assert "confirm" in refused.json()["detail"]
+    assert refused.json()["code"] == "confirm_over"
     assert await inv.on_hand(runtime, main, cola) == 24
     confirmed = await client.post(
         f"/api/v1/inventory/purchase-orders/{po['id']}/receive", json=over | {"confirm_over": True}
