@@ -67,7 +67,7 @@ export function countsTab(root, ctx) {
       const picker = productPicker((p, unit) => {
         product = p;
         factor = unit ? unit.factor : "1";
-        picked.textContent = unit ? t("{name} (counting {unit}s)", { name: p.name, unit: unit.unit }) : p.name;
+        picked.textContent = unit ? t("{name}, counted in {unit}", { name: p.name, unit: unit.unit }) : p.name;
         counted.focus();
       });
       const form = h(

@@ -7,12 +7,14 @@ import { pageData } from "/static/js/shared/page.js";
 import { countsTab } from "./counts.js";
 import { expensesTab } from "./expenses.js";
 import { ordersTab } from "./orders.js";
+import { recipesTab } from "./recipes.js";
 import { stockTab } from "./stock.js";
 import { suppliersTab } from "./suppliers.js";
 import { transfersTab } from "./transfers.js";
 
 const TABS = [
   ["stock", t("Stock"), stockTab],
+  ["recipes", t("Recipes"), recipesTab],
   ["counts", t("Counts"), countsTab],
   ["transfers", t("Transfers"), transfersTab],
   ["orders", t("Purchase orders"), ordersTab],
