@@ -3,7 +3,9 @@
 // reload or a shared link lands on the same view.
 import { h, clear, qs } from "/static/js/shared/dom.js";
 import { t } from "/static/js/shared/i18n.js";
+import { connectLive } from "/static/js/shared/live.js";
 import { pageData } from "/static/js/shared/page.js";
+import { toast } from "/static/js/shared/toast.js";
 import { countsTab } from "./counts.js";
 import { expensesTab } from "./expenses.js";
 import { ordersTab } from "./orders.js";
@@ -98,3 +100,24 @@ branchSelect.addEventListener("change", () => {
 });
 
 show(window.location.hash.slice(1) || "stock");
+
+// Live: a till's expense waiting for approval, and low stock, reach the open page without a reload (the
+// managers' board stream, from the ids the page was rendered at).
+function refreshIf(tab, branchId) {
+  const view = mounted.get(tab);
+  if (view && view.branchId === branchId && view.api && view.api.refresh && current === tab) view.api.refresh();
+}
+connectLive({
+  namespace: "/kanban",
+  branchIds: branches.map((b) => b.id),
+  lastIds: pageData.stream_ids || {},
+  onEvent: (event) => {
+    const branchId = Number(event.branch_id);
+    if (event.type === "expense.changed") refreshIf("expenses", branchId);
+    if (event.type === "alert.raised" && event.data && event.data.kind === "low_stock") {
+      if (branchId === ctx.branchId) toast.info(event.data.message);
+      refreshIf("stock", branchId);
+    }
+  },
+  onStatus: (status) => document.body.setAttribute("data-live", status),
+});
