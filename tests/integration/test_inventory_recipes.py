@@ -134,3 +134,16 @@ async def test_a_recipe_that_contains_itself_is_refused(
     )
     assert moved.status_code == 422
     assert "recipe" in moved.json()["detail"]
+
+
+async def test_the_pickers_find_ingredients_by_name_and_a_case_by_its_barcode(
+    client: httpx.AsyncClient, kitchen: dict[str, Any]
+) -> None:
+    k = kitchen
+    await login(client, "boss")
+    await client.put(f"/api/v1/inventory/recipes/{k['burger'].id}", json=recipe((k["bun"], "1", "100")))
+    found = (await client.get("/api/v1/inventory/products", params={"q": "bu"})).json()
+    assert [(p["name"], p["made_to_order"]) for p in found] == [("Bun", False), ("Burger", True)]
+    assert found[0]["units"] == [{"unit": "piece", "factor": "1.000", "barcode": None}]
+    nothing = (await client.get("/api/v1/inventory/products", params={"barcode": "404"})).json()
+    assert nothing == []
