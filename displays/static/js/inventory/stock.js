@@ -131,14 +131,14 @@ export function stockTab(root, ctx) {
       h("p", {}, t("On hand {qty} at {cost} each", { qty: qty(ledger.on_hand, ledger.base_unit), cost: money(ledger.avg_cost, ctx.currency()) })),
       h("h3", { text: t("Ledger") }),
       table(
-        [t("When"), t("Movement"), num(t("Quantity")), num(t("Cost")), num(t("On hand after")), t("Why")],
+        [t("When"), t("Movement"), num(t("Quantity")), num(t("Cost")), num(t("On hand after"))],
         ledger.items.map((m) => [
           dateTime(m.created_at),
-          KIND_LABELS[m.kind] || m.kind,
+          // Why it moved, under what moved: the panel is half a tablet wide.
+          h("span", {}, KIND_LABELS[m.kind] || m.kind, h("br"), h("small", { class: "muted", text: m.reason || m.ref || (m.order_id ? t("Order") : "") })),
           num(qty(m.qty, ledger.base_unit)),
           num(money(m.unit_cost, ctx.currency())),
           num(qty(m.on_hand_after, ledger.base_unit)),
-          m.reason || m.ref || (m.order_id ? t("Order") : ""),
         ]),
         { caption: t("Ledger"), empty: t("No movements yet.") },
       ),
