@@ -88,6 +88,7 @@ export function countsTab(root, ctx) {
               picked.textContent = t("Scan or pick a product");
               picker.focus();
               show(result.data);
+              load();
             },
           },
         },
@@ -132,9 +133,9 @@ export function countsTab(root, ctx) {
     if (!sure) return;
     const result = await http.post(`/api/v1/inventory/counts/${count.id}/approve`);
     if (!result.ok) return refused(result);
+    show(result.data);
     toast.ok(t("Variances posted."));
     await load();
-    show(result.data);
   }
 
   async function cancel(count) {

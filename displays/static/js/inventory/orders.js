@@ -6,7 +6,7 @@ import { date, money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
-import { button, field, input, num, productPicker, qty, refused, select, table } from "./ui.js";
+import { button, field, input, num, plain, productPicker, qty, refused, select, table } from "./ui.js";
 
 export const PO_STATES = {
   draft: t("Draft"),
@@ -180,7 +180,7 @@ export function ordersTab(root, ctx) {
       const result = await http.post(`/api/v1/inventory/purchase-orders/${order.id}/receive`, body);
       if (!result.ok) {
         if (result.status === 422 && !confirmOver && result.error.code === "confirm_over") {
-          const sure = await confirm({ title: t("More than ordered"), message: result.error.message, confirmLabel: t("Receive the extra") });
+          const sure = await confirm({ title: t("More than ordered"), message: plain(result.error), confirmLabel: t("Receive the extra") });
           if (sure) return submit(true);
         }
         return refused(result, form);

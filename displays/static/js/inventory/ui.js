@@ -79,10 +79,16 @@ export function qty(value, unit) {
   return unit === "kg" ? t("{n} kg", { n }) : n;
 }
 
+/** The server's message without the field name it starts with (the control is marked instead). */
+export function plain(error) {
+  const { message = "", field: name } = error || {};
+  return name && message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
+}
+
 /** What the server refused, as one toast; the control it named (by `name`) is marked and focused. */
 export function refused(result, form) {
-  const { message, field: name } = result.error || {};
-  toast.error(message || t("That did not work."));
+  const { field: name } = result.error || {};
+  toast.error(plain(result.error) || t("That did not work."));
   if (form && name) {
     const control = form.querySelector(`[name="${CSS.escape(name)}"]`) || form.querySelector(`[name="${CSS.escape(name.split("[")[0])}"]`);
     if (control) {
