@@ -26,20 +26,25 @@ export function mountExpenseEntry(container, { shiftId, onRecorded } = {}) {
   const note = input("note", { placeholder: t("What was bought") });
   const photo = h("input", { class: "input", attrs: { type: "file", name: "receipt", accept: "image/jpeg,image/png,image/webp", capture: "environment" } });
   const status = h("p", { class: "hint", attrs: { role: "status" } });
-  const save = h("button", { class: "btn btn-primary", text: t("Pay out"), attrs: { type: "submit" } });
+  const save = h("button", { class: "btn btn-primary", text: t("Pay out"), attrs: { type: "button" } });
+  // A group, not a form: the till's shift panel it sits in is a form already.
   const form = h(
-    "form",
-    { class: "inv-expense-entry", attrs: { "aria-label": t("Expense from the drawer") } },
+    "div",
+    { class: "inv-expense-entry", attrs: { role: "group", "aria-label": t("Expense from the drawer") } },
     h("h3", { text: t("Expense from the drawer") }),
-    field(t("Category"), category),
-    field(t("Amount"), amount),
-    field(t("Note"), note),
-    field(t("Receipt photo"), photo, t("JPEG, PNG or WebP, at most 2 MB")),
+    // Two columns: the till's shift panel is a dialog, not a page.
+    h(
+      "div",
+      { attrs: { style: "display: grid; grid-template-columns: 1fr 1fr; gap: 0 var(--space-3)" } },
+      field(t("Category"), category),
+      field(t("Amount"), amount),
+      field(t("Note"), note),
+      field(t("Receipt photo"), photo, t("JPEG, PNG or WebP, at most 2 MB")),
+    ),
     save,
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  async function submit() {
     const shift = shiftId ? shiftId() : null;
     if (!shift) return toast.error(t("Open a shift on this till first."));
     const file = photo.files && photo.files[0];
@@ -62,12 +67,16 @@ export function mountExpenseEntry(container, { shiftId, onRecorded } = {}) {
       const waiting = result.data.state === "pending";
       status.textContent = waiting ? t("Waiting for a manager to approve: do not pay yet.") : t("Paid out of the drawer.");
       toast.ok(status.textContent);
-      form.reset();
+      amount.value = "";
+      note.value = "";
+      photo.value = "";
       if (onRecorded) onRecorded(result.data);
     } finally {
       save.disabled = false;
     }
-  });
+  }
+  save.addEventListener("click", submit);
+  for (const el of [amount, note]) el.addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), submit()));
   container.append(form);
   return form;
 }
