@@ -109,10 +109,17 @@ SELECT CASE WHEN {gate} THEN (SELECT token FROM ord) ELSE passline_refuse('gate'
 # Sorted product ids lock the stock rows in one order, so two sales of the same products cannot deadlock.
 # Each row taken down writes its stock ledger row (app/inventory) in the same statement: the on-hand it
 # left, the moving average cost it went at, and whether it crossed the reorder point (one alert).
-_STOCK_CTE = """stk AS (
+# An UPDATE ... FROM locks rows in whatever order its join reads them, so `lk` takes the locks first, in
+# product order (rows come out of ORDER BY before FOR UPDATE locks them), as a receipt or a count does.
+_STOCK_CTE = """lk AS MATERIALIZED (
+    SELECT product_id FROM product_stock
+    WHERE branch_id = :branch_id AND product_id = ANY(CAST(:stock_ids AS bigint[]))
+    ORDER BY product_id FOR UPDATE
+), stk AS (
     UPDATE product_stock AS s SET qty = s.qty - n.need
     FROM unnest(CAST(:stock_ids AS bigint[]), CAST(:stock_needs AS numeric[])) AS n(product_id, need)
     WHERE s.branch_id = :branch_id AND s.product_id = n.product_id AND s.qty >= n.need
+      AND s.product_id IN (SELECT product_id FROM lk)
     RETURNING s.product_id, n.need, s.qty, s.avg_cost,
         coalesce(s.qty < s.reorder_point AND s.qty + n.need >= s.reorder_point, false) AS crossed
 ), stk_moves AS (
