@@ -43,8 +43,17 @@ RUN pip install .
 # dist goes inside the installed `displays` package, not next to the source tree.
 COPY --from=node /displays/node_modules/socket.io-client/dist \
      /opt/venv/lib/python3.11/site-packages/displays/node_modules/socket.io-client/dist
+# ui-core: big.js (money arithmetic in the browser, served hashed by displays/assets.py) and the DejaVu
+# fonts that draw Arabic receipt rows for thermal printers (app/lib/textimage.py).
+COPY --from=node /displays/node_modules/big.js \
+     /opt/venv/lib/python3.11/site-packages/displays/node_modules/big.js
+COPY --from=node /displays/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf \
+     /displays/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf \
+     /opt/venv/lib/python3.11/site-packages/displays/node_modules/dejavu-fonts-ttf/ttf/
 # Fail the build, not the first page load, if that path ever moves (different Python minor, new layout).
-RUN cd / && python -c "from displays.routes import VENDOR_SOCKET_IO as d; assert (d / 'socket.io.min.js').is_file(), d"
+RUN cd / && python -c "from displays.routes import VENDOR_SOCKET_IO as d; assert (d / 'socket.io.min.js').is_file(), d" \
+    && python -c "from app.lib.textimage import font; font(24)" \
+    && python -c "from displays.assets import ASSETS; ASSETS.url('vendor/big.js/big.mjs')"
 
 # --- runtime ------------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import socketio
-from litestar import Litestar
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -35,11 +36,14 @@ from app.kitchen.controllers import (
     KitchenOrderController,
     TicketController,
 )
+from app.language import LanguageController
+from app.language.services import language_hook
 from app.lib.deps import DEPENDENCIES
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.logging import configure_logging
 from app.lib.metrics import HttpMetrics, Registry
 from app.lib.observe import ObserveRequests
+from app.lib.request import PasslineRequest, screen_path
 from app.lib.runtime import Runtime
 from app.orders.actions.controllers import OrderActionController
 from app.orders.controllers import BoardController, OrderController
@@ -102,6 +106,7 @@ def create_litestar(
             QueueController,
             ServiceTicketController,
             InvoiceController,
+            LanguageController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
             # Inventory and petty cash (app/inventory, app/expenses).
@@ -111,6 +116,15 @@ def create_litestar(
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_before_request,
+        # ui-core: pages (HTML with their page data) go brotli/gzip-compressed; the API, the hashed assets
+        # (compressed once by displays/assets.py) and probes are left alone.
+        compression_config=CompressionConfig(
+            backend="brotli",
+            brotli_gzip_fallback=True,
+            minimum_size=1024,
+            exclude=["^/api/", "^/assets/", "^/metrics", "^/health", "^/schema", "^/socket.io"],
+        ),
         lifespan=[lifespan],
         state=State({"runtime": runtime, "metrics": registry}),
         template_config=template_config(),
@@ -123,7 +137,14 @@ def create_litestar(
             render_plugins=[JsonRenderPlugin(path=("/", "/openapi.json"))],
         ),
         logging_config=None,
+        request_class=PasslineRequest,
     )
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Litestar takes one hook: hostile paths are refused first, then the request's language is chosen."""
+    await screen_path(request)
+    await language_hook(request)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ObserveRequests:

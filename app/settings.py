@@ -96,7 +96,9 @@ class SecuritySettings(msgspec.Struct, frozen=True, kw_only=True):
 
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_jobs: int = 10
-    job_timeout_seconds: int = 300
+    # arq keeps a job claimed for its longest timeout + 10 s after its worker dies: short, so a job a
+    # crashed worker held runs again within about a minute (the repair cron covers invoices sooner).
+    job_timeout_seconds: int = 60
 
 
 class DataSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -151,7 +153,7 @@ def load_settings() -> Settings:
         ),
         worker=WorkerSettings(
             max_jobs=_env_int("PASSLINE_WORKER_MAX_JOBS", 10),
-            job_timeout_seconds=_env_int("PASSLINE_JOB_TIMEOUT", 300),
+            job_timeout_seconds=_env_int("PASSLINE_JOB_TIMEOUT", 60),
         ),
         data=DataSettings(dir=Path(_env("PASSLINE_DATA_DIR", ".passline-data")).resolve()),
     )

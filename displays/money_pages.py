@@ -19,6 +19,7 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.i18n import _
 
 AnyRequest = Request[Any, Any, Any]
 MANAGERS = ("manager",)
@@ -30,9 +31,9 @@ ADMIN_SCREENS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("Displays", "/admin/devices", MANAGERS, "pair a queue TV or a kitchen tablet, revoke it"),
 )
 MONEY_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Admin", "/admin", MANAGERS),
-    ("Courier cash", "/admin/courier-cash", MANAGERS),
-    ("Shifts and Z reports", "/admin/shifts", MANAGERS),
+    (_("Admin"), "/admin", MANAGERS),
+    (_("Courier cash"), "/admin/courier-cash", MANAGERS),
+    (_("Shifts and Z reports"), "/admin/shifts", MANAGERS),
 )
 
 

@@ -19,6 +19,7 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.db.models import Branch
 from app.lib.deps import DbSession
+from app.lib.i18n import _, translated
 from app.lib.params import MAX_ID
 from app.queue.services import service_options
 
@@ -62,7 +63,7 @@ async def queue_page(request: AnyRequest, db_session: DbSession, branch: BranchP
     if user is not None and user.can_see_branch(branch):
         shown = await db_session.get(Branch, branch)
         if shown is None:
-            return _problem("No such branch.", 404)
+            return _problem(translated(_("No such branch.")), 404)
     return Template(
         template_name="queue.html",
         context={"branch_id": branch, "branch": shown, "session": user is not None},
@@ -76,7 +77,9 @@ async def kiosk_page(request: AnyRequest, db_session: DbSession, branch: BranchP
     shown = await db_session.get(Branch, branch)
     if shown is None or not shown.active:
         return Template(
-            template_name="queue_kiosk.html", context={"problem": "No such branch."}, status_code=404
+            template_name="queue_kiosk.html",
+            context={"problem": translated(_("No such branch."))},
+            status_code=404,
         )
     return Template(
         template_name="queue_kiosk.html",
@@ -91,12 +94,12 @@ async def counter_index(request: AnyRequest, db_session: DbSession) -> Template 
     if user is None:
         return _login(request)
     if not user.has_role(*COUNTER_ROLES):
-        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+        return _counter_problem(translated(_("The counter screen is for cashiers and managers.")), 403, user)
     branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
     if len(branches) == 1:
         return Redirect(path=f"/queue/{branches[0].id}/counter")
     if not branches:
-        return _counter_problem("You belong to no active branch.", 404, user)
+        return _counter_problem(translated(_("You belong to no active branch.")), 404, user)
     return Template(template_name="queue_counter.html", context={"user": user, "pick": branches})
 
 
@@ -108,15 +111,16 @@ async def counter_page(request: AnyRequest, db_session: DbSession, branch: Branc
     if user is None:
         return _login(request)
     if not user.has_role(*COUNTER_ROLES):
-        return _counter_problem("The counter screen is for cashiers and managers.", 403, user)
+        return _counter_problem(translated(_("The counter screen is for cashiers and managers.")), 403, user)
     shown = await db_session.get(Branch, branch) if user.can_see_branch(branch) else None
     if shown is None or not shown.active:
         # Another branch's counter answers like a missing one.
-        return _counter_problem("No such branch among yours.", 404, user)
+        return _counter_problem(translated(_("No such branch among yours.")), 404, user)
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "branch": {"id": shown.id, "name": shown.name, "timezone": shown.timezone},
-        "services": [{"code": s.code, "title": s.title} for s in service_options()],
+        "services": [{"code": s.code, "title": translated(s.title)} for s in service_options()],
+        "timezone": shown.timezone,
     }
     return Template(template_name="queue_counter.html", context={"user": user, "branch": shown, "boot": boot})
 
@@ -140,7 +144,7 @@ async def admin_devices_page(request: AnyRequest, db_session: DbSession) -> Temp
     if not user.has_role(*DEVICE_ADMINS):
         return Template(
             template_name="admin_devices.html",
-            context={"user": user, "problem": "Pairing displays needs the manager role."},
+            context={"user": user, "problem": translated(_("Pairing displays needs the manager role."))},
             status_code=403,
         )
     branches = [b for b in await BranchService(db_session).list_visible(user) if b.active]
@@ -158,7 +162,7 @@ QUEUE_PAGES = [
 ]
 # (title, path, roles) for the home page's list of screens.
 QUEUE_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Walk-in counter (call numbers)", "/queue/counter", COUNTER_ROLES),
-    ("Queue TV", "/queue", ("manager", "cashier")),
-    ("Displays (pair a TV or kitchen tablet)", "/admin/devices", DEVICE_ADMINS),
+    (_("Walk-in counter (call numbers)"), "/queue/counter", COUNTER_ROLES),
+    (_("Queue TV"), "/queue", ("manager", "cashier")),
+    (_("Displays (pair a TV or kitchen tablet)"), "/admin/devices", DEVICE_ADMINS),
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel.lists import format_list
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -19,10 +20,13 @@ from sqlalchemy import select
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.catalog.services import CatalogService
-from app.db.models import Branch, Courier, Station
+from app.db.models import Branch, Courier, Station, User
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
+from app.lib.i18n import _, current_language, translated
 from app.orders.states import OPEN_STATES, TRANSITIONS
+from displays import pagekit
+from displays.assets import asset
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -35,23 +39,31 @@ VENDOR_SOCKET_IO = HERE / "node_modules" / "socket.io-client" / "dist"
 
 # The screens each role works on. Only screens that exist are listed; each screen's issue adds its own.
 SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Orders board", "/kanban", ("manager",)),
-    ("Till (POS)", "/pos", ("cashier", "manager")),
+    (_("Orders board"), "/kanban", ("manager",)),
+    (_("Till (POS)"), "/pos", ("cashier", "manager")),
     *QUEUE_SCREENS,
-    ("Kitchen displays", "/kds", ("kitchen", "manager")),
-    ("Kitchen expo", "/kds/expo", ("kitchen", "manager")),
-    ("My deliveries", "/courier", ("courier",)),
+    (_("Kitchen displays"), "/kds", ("kitchen", "manager")),
+    (_("Kitchen expo"), "/kds/expo", ("kitchen", "manager")),
+    (_("My deliveries"), "/courier", ("courier",)),
     *MONEY_SCREENS,
-    ("API schema", "/schema", ("admin", "manager")),
-    ("Health", "/health/ready", ("admin", "manager")),
-    ("Metrics", "/metrics", ("admin",)),
+    (_("API schema"), "/schema", ("admin", "manager")),
+    (_("Health"), "/health/ready", ("admin", "manager")),
+    (_("Metrics"), "/metrics", ("admin",)),
 )
+ROLE_LABELS: dict[str, str] = {
+    "admin": _("admin"),
+    "manager": _("manager"),
+    "cashier": _("cashier"),
+    "kitchen": _("kitchen"),
+    "courier": _("courier"),
+    "hr": _("HR"),
+}
 # A person's own screens, not a view over the shop: an admin (who passes every role check) is nobody's
 # courier, so they are listed only for those who hold the role itself.
 PERSONAL = frozenset({"/courier"})
 # What a role without screens yet can do, so their home page is never empty.
 NO_SCREENS_YET: dict[str, str] = {
-    "hr": (
+    "hr": _(
         "You are signed in with the HR role. The staff screens (employees, rotas, leave, clock-in and "
         "payroll) come with a later release of Passline; until then there is nothing here for HR to do, "
         "and nothing is waiting for you."
@@ -61,7 +73,7 @@ NO_SCREENS_YET: dict[str, str] = {
 
 def screens_for(user: SessionUser) -> list[tuple[str, str]]:
     return [
-        (title, path)
+        (translated(title), path)
         for title, path, roles in SCREENS
         if (any(role in user.roles for role in roles) if path in PERSONAL else user.has_role(*roles))
     ]
@@ -69,9 +81,9 @@ def screens_for(user: SessionUser) -> list[tuple[str, str]]:
 
 def home_notes(user: SessionUser) -> list[str]:
     """Why a role has no screen yet (hr), or that this sign-in opens none; shown on the home page."""
-    notes = [NO_SCREENS_YET[role] for role in user.roles if role in NO_SCREENS_YET]
+    notes = [translated(NO_SCREENS_YET[role]) for role in user.roles if role in NO_SCREENS_YET]
     if not notes and not screens_for(user):
-        notes.append("Your roles open no screen yet. Ask a manager which screens you need.")
+        notes.append(translated(_("Your roles open no screen yet. Ask a manager which screens you need.")))
     return notes
 
 
@@ -88,13 +100,24 @@ def _safe_next(raw: str | None) -> str | None:
 
 
 @get("/", include_in_schema=False)
-async def index(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def index(request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
     user = _user(request)
     if user is None:
         return Redirect(path="/login")
+    own_language = await db_session.scalar(select(User.language).where(User.id == user.user_id))
+    # "cashier and manager" / "كاشير ومدير": the language's own way of listing.
+    roles = format_list(
+        [translated(ROLE_LABELS.get(role, role)) for role in user.roles], locale=current_language()
+    )
     return Template(
         template_name="home.html",
-        context={"user": user, "screens": screens_for(user), "notes": home_notes(user)},
+        context={
+            "user": user,
+            "screens": screens_for(user),
+            "notes": home_notes(user),
+            "roles": roles,
+            "own_language": own_language or "",
+        },
     )
 
 
@@ -160,10 +183,11 @@ async def kds_index(request: Request[Any, Any, Any], db_session: DbSession) -> T
     gate = await _kitchen_gate(request, db_session, None)
     if not isinstance(gate, tuple):
         return gate
-    user, _ = gate
+    user, _branch = gate
     links = await _kitchen_links(user, db_session)
     return Template(
-        template_name="kds.html", context={"user": user, "pick": links, "heading": "Kitchen displays"}
+        template_name="kds.html",
+        context={"user": user, "pick": links, "heading": translated(_("Kitchen displays"))},
     )
 
 
@@ -178,14 +202,16 @@ async def _kitchen_gate(
     if user is None:
         return _login_redirect(request)
     if not user.has_role(*KITCHEN_ROLES):
-        return _kitchen_problem(403, "Kitchen screens need the kitchen or manager role.", user=user)
+        return _kitchen_problem(
+            403, translated(_("Kitchen screens need the kitchen or manager role.")), user=user
+        )
     service = BranchService(db_session)
     if branch is not None:
         try:
             return user, await service.get_visible(user, branch)
         except NotFoundException:
             # Another branch's id answers like a missing one, as in the API.
-            return _kitchen_problem(404, "No such branch among yours.", user=user)
+            return _kitchen_problem(404, translated(_("No such branch among yours.")), user=user)
     visible = [b for b in await service.list_visible(user) if b.active]
     return user, (visible[0] if len(visible) == 1 else None)
 
@@ -202,7 +228,7 @@ async def kds_expo_page(
         links = await _kitchen_links(user, db_session, expo=True)
         return Template(
             template_name="kds.html",
-            context={"user": user, "pick": links, "heading": "Expo: pick a branch"},
+            context={"user": user, "pick": links, "heading": translated(_("Expo: pick a branch"))},
         )
     # Chip labels on the expo, in the kitchen's own station order.
     stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
@@ -223,7 +249,9 @@ async def _station_for_display(
     )
     shop = await db_session.get(Branch, branch)
     if found is None or shop is None or not shop.active:
-        return _kitchen_problem(404, f"No station {station!r} here.", user=None)
+        return _kitchen_problem(
+            404, translated(_("No station %(code)s here.", code=repr(station))), user=None
+        )
     return Template(template_name="kds.html", context={"user": None, "branch": shop, "station": found})
 
 
@@ -243,15 +271,25 @@ async def kds_station_page(
     if chosen is None:
         links = await _kitchen_links(user, db_session, station=station)
         if not links:
-            return _kitchen_problem(404, f"No station {station!r} in your branches.", user=user)
+            return _kitchen_problem(
+                404, translated(_("No station %(code)s in your branches.", code=repr(station))), user=user
+            )
         return Template(
             template_name="kds.html",
-            context={"user": user, "pick": links, "heading": f"Station {station}: pick a branch"},
+            context={
+                "user": user,
+                "pick": links,
+                "heading": translated(_("Station %(code)s: pick a branch", code=station)),
+            },
         )
     stations = await CatalogService(db_session).stations(user=user, branch_id=chosen.id)
     found = next((s for s in stations if s.code == station), None)
     if found is None:
-        return _kitchen_problem(404, f"No station {station!r} in {chosen.name}.", user=user)
+        return _kitchen_problem(
+            404,
+            translated(_("No station %(code)s in %(branch)s.", code=repr(station), branch=chosen.name)),
+            user=user,
+        )
     return Template(template_name="kds.html", context={"user": user, "branch": chosen, "station": found})
 
 
@@ -321,15 +359,17 @@ async def courier_page(
         return _login_redirect(request)
     courier = await db_session.scalar(select(Courier).where(Courier.user_id == user.user_id))
     if courier is None:
-        message = (
-            "This login is not linked to a courier."
+        message = translated(
+            _("This login is not linked to a courier.")
             if user.has_role("courier")
-            else "The courier page is for couriers."
+            else _("The courier page is for couriers.")
         )
         return _page_problem("courier.html", 403, message, user)
     branch = await db_session.get(Branch, courier.branch_id)
     if branch is None or not user.can_see_branch(branch.id):
-        return _page_problem("courier.html", 403, "Your courier record is not in one of your branches.", user)
+        return _page_problem(
+            "courier.html", 403, translated(_("Your courier record is not in one of your branches.")), user
+        )
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "courier": {"id": courier.id, "name": courier.name, "active": courier.active},
@@ -340,6 +380,9 @@ async def courier_page(
             "timezone": branch.timezone,
         },
         "stream_id": await last_id(redis, keys, branch.id),
+        # format.js shows money and times in the courier's branch, whichever branch the language came from.
+        "currency": branch.currency,
+        "timezone": branch.timezone,
     }
     return Template(template_name="courier.html", context={"user": user, "courier": courier, "boot": boot})
 
@@ -357,6 +400,7 @@ DISPLAY_ROUTES = [
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
+DISPLAY_ROUTES += [asset]
 
 
 def static_files_routers() -> list[Router]:
@@ -378,4 +422,5 @@ def static_files_routers() -> list[Router]:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+    # The i18n-aware environment (translations, page_data, static): displays/pagekit.py.
+    return pagekit.template_config()

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from app.events import StreamEntry, id_key, parse_entry
+from app.events.stream import epoch_start
 from app.lib.metrics import Counter, Gauge, Histogram, Registry
 from realtime import _wire
 from realtime.projection import NAMESPACES, project
@@ -101,6 +102,8 @@ class Bridge:
         # Before start() nothing is dispatched, so a branch is "current" from the beginning.
         self._new_branch_cursor = "0-0"
         self._refreshed_at = 0.0
+        # The stream epoch seen last (app/events/stream.py); None until the first look.
+        self._epoch: tuple[str | None] | None = None
         self._registered = False
         self.controls: dict[str, Control] = {}
 
@@ -204,6 +207,7 @@ class Bridge:
                 replies = await pipe.execute()
             for branch_id, newest in zip(branches, replies, strict=True):
                 self._cursors[branch_id] = _text(newest[0][0]) if newest else "0-0"
+        self._epoch = (await epoch_start(redis, keys),)
         self._refreshed_at = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="realtime-bridge")
 
@@ -249,6 +253,7 @@ class Bridge:
         if time.monotonic() - self._refreshed_at >= self.refresh_seconds:
             for branch_id in await self._known_branches():
                 self.follow(branch_id)
+            await self._check_epoch()
             self._refreshed_at = time.monotonic()
         if not self._cursors:
             self._wake.clear()
@@ -309,6 +314,31 @@ class Bridge:
                     log.exception("control event %s of branch %s failed", entry.id, branch_id)
             dispatched += 1
         return dispatched
+
+    async def _check_epoch(self) -> None:
+        """A rebuild started a new stream epoch: what every connected page shows may miss orders Redis lost
+        (and the rebuild restored without events), so each is told to reload the snapshot of each branch
+        it follows — `resync`, as a resuming client from before the epoch is."""
+        seen = (await epoch_start(self.runtime.redis, self.runtime.keys),)
+        before, self._epoch = self._epoch, seen
+        # The key vanishing is Redis losing data: the pages reload once the rebuild has put the orders
+        # back (a new value), not before, when their snapshot would come back empty.
+        if before is None or before == seen or seen[0] is None:
+            return
+        rooms = getattr(self.sio.manager, "rooms", {})
+        for namespace in NAMESPACES:
+            for sid in list(rooms.get(namespace, {}).get(None, ())):
+                eio_sid = self.sio.manager.eio_sid_from_sid(sid, namespace)
+                if eio_sid is None:
+                    continue  # gone meanwhile
+                try:
+                    branches = (await self.sio.get_session(sid, namespace=namespace)).get("branches", ())
+                except KeyError:
+                    continue
+                for branch_id in branches:
+                    payload = _wire.encode({"branch_id": branch_id, "reason": "epoch"})
+                    self.metrics.resyncs.inc(namespace)
+                    await self.send(eio_sid, _wire.event_packet(namespace, "resync", payload))
 
     def _claim(self, branch_id: int, entry_id: str) -> None:
         current = self._cursors.get(branch_id)

@@ -5,8 +5,9 @@ The client sends `auth.last_event_id` (a connection that follows one branch) or
 
 1. on connect, before the socket joins any room, the bridge *holds* the sid for that branch: live
    dispatch skips it (bridge.py);
-2. a replay task checks the point is still inside the retained window. If not, it sends
-   `resync {branch_id, reason}` (the client reloads its snapshot) and releases the hold;
+2. a replay task checks the point is still inside the retained window and the current stream epoch (an
+   id from before the last `passline rebuild` is stale). If not, it sends `resync {branch_id, reason}`
+   (the client reloads its snapshot) and releases the hold;
 3. otherwise it pages XRANGE from the point, sending each entry projected for the namespace and
    filtered to the rooms the socket joined, but only entries up to the bridge's cursor (the last id
    the bridge claimed); entries past it are the bridge's to send;
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import ResponseError
 
 from app.events import id_key, is_stream_id
-from app.events.stream import read_after
+from app.events.stream import epoch_start, read_after
 from realtime import _wire
 from realtime.auth import ConnectAuth, refuse
 
@@ -125,12 +126,21 @@ def gap_reason(after: str, info: Mapping[str, Any] | None) -> str | None:
     if first is None:
         # An empty stream that once had entries: everything after the point is gone.
         intact = point >= last_generated or removed == 0
+    elif point >= first or (removed is None and point == (0, 0)):
+        intact = True
+    elif removed == 0:
+        # Nothing was ever removed, yet the client holds an id before the first entry: not one of this
+        # stream's (only `0-0`, a snapshot of an empty stream, is). Redis lost the stream it read from.
+        return None if point == (0, 0) else "stream_reset"
     else:
-        intact = point >= first or removed == 0 or (removed is None and point == (0, 0))
+        intact = False
     return None if intact else "trimmed"
 
 
 async def check_retained(redis: Redis, keys: Keys, branch_id: int, after: str) -> str | None:
+    start = await epoch_start(redis, keys)
+    if start is not None and (0, 0) < id_key(after) < id_key(start):
+        return "epoch"  # an id from before the last rebuild (app/events/stream.py)
     return gap_reason(after, await _stream_info(redis, keys.events(branch_id)))
 
 

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from app.auth.guards import current_user, requires_login
 from app.auth.middleware import CSRF_EXEMPT_OPT
+from app.auth.origin import json_from_same_origin
 from app.auth.schemas import LoginRequest, LoginResponse, Me, TotpChallenge, TotpLoginRequest
 from app.auth.services import AuthService
 from app.auth.sessions import SessionUser
@@ -28,7 +29,7 @@ class AuthController(Controller):
     tags = ["auth"]
     dependencies = {"auth_service": provide(AuthService)}
 
-    @post("/login", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True})
+    @post("/login", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True}, guards=[json_from_same_origin])
     async def login(
         self,
         request: AnyRequest,
@@ -43,7 +44,7 @@ class AuthController(Controller):
             return Response(outcome)
         return await _signed_in(outcome, auth_service, settings)
 
-    @post("/login/totp", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True})
+    @post("/login/totp", status_code=HTTP_200_OK, opt={CSRF_EXEMPT_OPT: True}, guards=[json_from_same_origin])
     async def login_totp(
         self,
         request: AnyRequest,

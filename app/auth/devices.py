@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from app.auth.sessions import SessionUser, token_digest
 from app.db.models import Device
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -40,8 +41,8 @@ MAX_TOKEN_LENGTH = 128
 Refusal = Literal["unknown", "revoked"]
 # What a refused device is told (HTTP detail and socket refusal message).
 REFUSALS: dict[Refusal, str] = {
-    "unknown": "this device token is not paired with any branch; pair the display again",
-    "revoked": "this display was unpaired by a manager; pair it again",
+    "unknown": _("this device token is not paired with any branch; pair the display again"),
+    "revoked": _("this display was unpaired by a manager; pair it again"),
 }
 
 
@@ -57,7 +58,7 @@ def device_token_from_header(value: str | None) -> str | None:
     """The token of `Authorization: Device <token>`; None for any other scheme (or none)."""
     if not value:
         return None
-    scheme, _, token = value.strip().partition(" ")
+    scheme, _space, token = value.strip().partition(" ")
     if scheme.lower() != DEVICE_SCHEME:
         return None
     return token.strip()
@@ -124,13 +125,17 @@ def current_viewer(
     device = current_device(connection)
     if device is not None:
         if device.role not in device_roles:
-            raise PermissionDeniedException(detail=f"A {device.role} display may not read this")
+            raise PermissionDeniedException(
+                detail=_("A %(role)s display may not read this", role=device.role)
+            )
         return device
     user = connection.scope.get("user")
     if not isinstance(user, SessionUser):
-        raise NotAuthorizedException(detail="Log in first, or pair this display")
+        raise NotAuthorizedException(detail=_("Log in first, or pair this display"))
     if staff_roles and not user.has_role(*staff_roles):
-        raise PermissionDeniedException(detail=f"This needs one of the roles: {', '.join(staff_roles)}")
+        raise PermissionDeniedException(
+            detail=_("This needs one of the roles: %(roles)s", roles=", ".join(staff_roles))
+        )
     return user
 
 
@@ -142,4 +147,4 @@ def ensure_viewer_sees_branch(viewer: SessionUser | DevicePrincipal, branch_id: 
         else viewer.can_see_branch(branch_id)
     )
     if not visible:
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))

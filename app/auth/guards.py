@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from sqlalchemy import Select
 
 from app.auth.sessions import SessionUser
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -26,7 +27,7 @@ T = TypeVar("T")
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SessionUser:
     user = connection.scope.get("user")
     if not isinstance(user, SessionUser):
-        raise NotAuthorizedException(detail="Log in first")
+        raise NotAuthorizedException(detail=_("Log in first"))
     return user
 
 
@@ -40,10 +41,12 @@ def requires_roles(*roles: str) -> Guard:
         msg = f"unknown roles {sorted(unknown)}"
         raise ValueError(msg)
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user = current_user(connection)
         if not user.has_role(*roles):
-            raise PermissionDeniedException(detail=f"This needs one of the roles: {', '.join(roles)}")
+            raise PermissionDeniedException(
+                detail=_("This needs one of the roles: %(roles)s", roles=", ".join(roles))
+            )
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard
@@ -61,10 +64,10 @@ def scope_to_branches(
 def ensure_branch_visible(user: SessionUser, branch_id: int, *, what: str = "Record") -> None:
     """Another branch's record is a 404, not a 403: its existence is none of the caller's business."""
     if not user.can_see_branch(branch_id):
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))
 
 
 def found_in_branch(row: T | None, branch_id_of: Callable[[T], int], user: SessionUser, *, what: str) -> T:
     if row is None or not user.can_see_branch(branch_id_of(row)):
-        raise NotFoundException(detail=f"{what} not found")
+        raise NotFoundException(detail=_("%(what)s not found", what=what))
     return row

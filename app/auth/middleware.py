@@ -21,6 +21,7 @@ from litestar.middleware import ASGIMiddleware
 
 from app.auth.devices import authenticate_device, device_token_from_header
 from app.auth.sessions import SessionStore
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
@@ -84,6 +85,8 @@ class SessionMiddleware(ASGIMiddleware):
             sent = _header(scope, security.csrf_header.encode()) or ""
             if not exempt and not hmac.compare_digest(sent.encode(), user.csrf.encode()):
                 raise PermissionDeniedException(
-                    detail=f"CSRF token missing or wrong: send the {security.csrf_header} header"
+                    detail=_(
+                        "CSRF token missing or wrong: send the %(header)s header", header=security.csrf_header
+                    )
                 )
         await next_app(scope, receive, send)

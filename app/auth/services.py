@@ -16,6 +16,7 @@ from app.auth.schemas import BranchRef, Me, TotpChallenge
 from app.auth.sessions import SessionStore, SessionUser, token_digest
 from app.db.models import Branch, BranchMembership, User, UserRole
 from app.lib import audit, ratelimit
+from app.lib.i18n import _
 from app.lib.redis import hmget
 from app.lib.security import hash_password, needs_rehash, new_token, verify_password
 
@@ -29,9 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WRONG_CREDENTIALS = "Wrong username or password"
-WRONG_CODE = "Wrong or already used code"
-CHALLENGE_EXPIRED = "This sign-in has expired: enter your password again"
+WRONG_CREDENTIALS = _("Wrong username or password")
+WRONG_CODE = _("Wrong or already used code")
+CHALLENGE_EXPIRED = _("This sign-in has expired: enter your password again")
 # Long enough to open the authenticator app (or, when enrolling, to add the account to it).
 CHALLENGE_TTL_SECONDS = 300
 CHALLENGE_ATTEMPTS = 5
@@ -97,16 +98,16 @@ class AuthService:
         key = self.keys.login_challenge(token_digest(challenge))
         raw_user, raw_secret = await hmget(self.redis, key, "user", "secret")
         if raw_user is None:
-            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
         user = await self.session.get(User, int(raw_user))
         if user is None or not user.is_active:
             await self.redis.delete(key)
-            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
         pending = raw_secret.decode() if raw_secret else None
         secret = pending or user.totp_secret
         if secret is None:  # the secret was removed since the password step
             await self.redis.delete(key)
-            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
 
         spent_key = self.keys.totp_last_step(user.id, token_digest(secret)[:16])
         spent = await self.redis.get(spent_key)
@@ -132,7 +133,7 @@ class AuthService:
             await self.redis.set(spent_key, previous, ex=SPENT_STEP_TTL_SECONDS)
             raise NotAuthorizedException(detail=WRONG_CODE)
         if not await self.redis.delete(key):
-            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED)
+            raise NotAuthorizedException(detail=CHALLENGE_EXPIRED, extra={"code": "challenge_expired"})
         if pending is not None:
             user.totp_secret = pending
             audit.record(

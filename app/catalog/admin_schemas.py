@@ -7,20 +7,22 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.lib.fields import Checked, Money, Qty, StockDelta, StockQty
+
 PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
-class BundleItemIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BundleItemIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: PositiveId
     unit: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
-    qty: Decimal = Decimal(1)
-    extra_price: Decimal = Decimal(0)
+    qty: Qty = Decimal(1)
+    extra_price: Money = Decimal(0)
 
 
-class BundleGroupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BundleGroupIn(Checked, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
     kind: Literal["fixed", "choice"]
@@ -29,7 +31,7 @@ class BundleGroupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     items: Annotated[list[BundleItemIn], msgspec.Meta(min_length=1, max_length=50)]
 
 
-class BundleIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BundleIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """The whole definition, replacing the previous one; no groups turns the product back into an item."""
 
     groups: Annotated[list[BundleGroupIn], msgspec.Meta(max_length=20)]
@@ -41,13 +43,13 @@ class BundleOut(msgspec.Struct, kw_only=True):
     groups: list[BundleGroupIn]
 
 
-class StockSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    qty: Decimal
+class StockSet(Checked, forbid_unknown_fields=True, kw_only=True):
+    qty: StockQty
     reason: Reason = "count"
 
 
-class StockAdjust(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    delta: Decimal
+class StockAdjust(Checked, forbid_unknown_fields=True, kw_only=True):
+    delta: StockDelta
     reason: Reason
 
 

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any, Self
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible
 from app.db.models import (
     Branch,
     BranchCashMovement,
+    BulkSettlementRequest,
     Courier,
     CourierTransaction,
     Delivery,
@@ -54,6 +56,7 @@ from app.events import road as road_events
 from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.money import money
+from app.lib.params import MAX_ID, invalid_query
 from app.orders import customer_of, exponent_of
 from app.orders.hot import qty_text
 from app.orders.states import State
@@ -70,6 +73,8 @@ log = logging.getLogger(__name__)
 
 BULK_JOB = jobs.SETTLE_COURIERS
 HISTORY_LIMIT = 50
+# A bulk job normally starts within a second; a request this old and not done lost its job.
+BULK_GRACE_SECONDS = 120
 DELIVERY_LIMIT = 100
 _BULK_NAMESPACE = uuid.UUID("5d2f8c1a-3e4b-4a6f-9c7d-2b1e0f9a8d34")
 _BULK_STATUS: dict[JobStatus, BulkStatus] = {
@@ -413,6 +418,10 @@ class DispatchService:
     async def settlement_preview(
         self, *, courier_id: int, transaction_ids: Sequence[int] | None, actor: SessionUser
     ) -> SettlementPreviewOut:
+        # Litestar does not apply the item bounds of a list query parameter: an id past int64 would reach
+        # asyncpg.
+        if transaction_ids is not None and any(not 1 <= t <= MAX_ID for t in transaction_ids):
+            raise invalid_query("transaction_ids", f"ids are between 1 and {MAX_ID}")
         courier = await self._visible_courier(courier_id, actor, managers_only=True)
         rows = await self._transactions(courier.id, transaction_ids, lock=False)
         self._check_selection(rows, transaction_ids)
@@ -434,7 +443,7 @@ class DispatchService:
     ) -> tuple[SettlementOut, bool]:
         """Settle a courier's open transactions (all, or the ones named). Returns (settlement, created)."""
         courier = await self._visible_courier(courier_id, actor, managers_only=True)
-        return await self._settle(
+        out, created = await self._settle(
             courier_id=courier.id,
             branch_id=courier.branch_id,
             settlement_id=request.id,
@@ -443,6 +452,11 @@ class DispatchService:
             note=request.note,
             actor=actor.user_id,
         )
+        if not created and not _same_settlement(out, request):
+            # A retry answers the settlement it made; another body under the same id is a client bug, a
+            # 409 like every other reused id (orders, payments), never a silent replay of the first body.
+            raise conflict("This settlement id was already used with a different body", reason="id_reused")
+        return out, created
 
     async def _settle(
         self,
@@ -667,7 +681,7 @@ class DispatchService:
             unknown = sorted(set(request.courier_ids) - known)
             if unknown:
                 raise unprocessable("courier_ids", f"courier {unknown[0]} does not work for this branch")
-        await self.session.rollback()
+        await self._record_bulk(request, actor)
         job_id = bulk_job_id(self.keys, request.id)
         queue = self._queue()
         job = await queue.enqueue_job(
@@ -690,6 +704,30 @@ class DispatchService:
             courier_ids=request.courier_ids,
         )
 
+    async def _record_bulk(self, request: BulkSettleIn, actor: SessionUser) -> None:
+        """The request in PostgreSQL before its job goes to Redis (the repair cron's record of it). The same
+        id again is a retry; with another body it is a 409, as for every reused id."""
+        await self.session.execute(
+            pg_insert(BulkSettlementRequest)
+            .values(
+                id=request.id,
+                branch_id=request.branch_id,
+                courier_ids=None if request.courier_ids is None else sorted(set(request.courier_ids)),
+                note=request.note,
+                requested_by=actor.user_id,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = await self.session.get(BulkSettlementRequest, request.id, populate_existing=True)
+        assert row is not None
+        asked = None if request.courier_ids is None else sorted(set(request.courier_ids))
+        if (row.branch_id, row.courier_ids, row.note) != (request.branch_id, asked, request.note):
+            await self.session.rollback()
+            raise conflict(
+                "This bulk settlement id was already used with a different body", reason="id_reused"
+            )
+        await self.session.commit()
+
     async def bulk_status(self, *, bulk_id: uuid.UUID, branch_id: int, actor: SessionUser) -> BulkSettleOut:
         await self._visible_branch(branch_id, actor)
         job_id = bulk_job_id(self.keys, bulk_id)
@@ -701,7 +739,21 @@ class DispatchService:
             if info is not None and isinstance(info.result, dict):
                 result = info.result
         if status == JobStatus.not_found:
-            raise NotFoundException(detail="Bulk settlement not found")
+            # Redis no longer knows the job (its result expired, or Redis lost it): PostgreSQL does.
+            row = await self.session.get(BulkSettlementRequest, bulk_id)
+            if row is None or row.branch_id != branch_id:
+                raise NotFoundException(detail="Bulk settlement not found")
+            done = row.done_at is not None
+            out = BulkSettleOut(
+                id=bulk_id,
+                branch_id=branch_id,
+                job_id=job_id,
+                status="complete" if done else "queued",
+                courier_ids=row.courier_ids,
+                result=row.result if done else None,
+            )
+            await self.session.rollback()
+            return out
         return BulkSettleOut(
             id=bulk_id, branch_id=branch_id, job_id=job_id, status=_BULK_STATUS[status], result=result
         )
@@ -748,7 +800,38 @@ class DispatchService:
                 counts["nothing_open"] += 1
                 continue
             counts["settled" if created else "already_settled"] += 1
+        await self.session.execute(
+            update(BulkSettlementRequest)
+            .where(BulkSettlementRequest.id == bulk_id, BulkSettlementRequest.done_at.is_(None))
+            .values(done_at=func.now(), result=counts)
+        )
+        await self.session.commit()
         return counts
+
+    async def settle_lost_bulks(self, *, grace_seconds: float = BULK_GRACE_SECONDS) -> int:
+        """The repair cron's part: bulk requests recorded but not done a while after they were made (Redis
+        lost their job, or its worker died), done here. Returns how many."""
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
+        rows = [
+            (row.id, row.branch_id, row.courier_ids, row.note, row.requested_by)
+            for row in (
+                await self.session.scalars(
+                    select(BulkSettlementRequest)
+                    .where(
+                        BulkSettlementRequest.done_at.is_(None), BulkSettlementRequest.requested_at < cutoff
+                    )
+                    .order_by(BulkSettlementRequest.requested_at)
+                    .limit(20)
+                )
+            ).all()
+        ]
+        await self.session.rollback()
+        for bulk_id, branch_id, courier_ids, note, actor in rows:
+            await self.settle_bulk(
+                bulk_id=bulk_id, branch_id=branch_id, courier_ids=courier_ids, note=note, actor=actor
+            )
+            log.warning("bulk settlement done by the repair sweep", extra={"bulk_id": str(bulk_id)})
+        return len(rows)
 
     # ------------------------------------------------------------------ access
 
@@ -869,3 +952,13 @@ class _Held:
             (max(s - c, ledger.ZERO) for road, c, s in self.deliveries.values() if not road), ledger.ZERO
         )
         return self.fees + short
+
+
+def _same_settlement(made: SettlementOut, request: SettleIn) -> bool:
+    """Whether a settlement already made under `request.id` is what this request asks for. "All open"
+    (no ids) matches whatever was open then: a retry of it cannot know more."""
+    if made.kind != "single" or made.note != request.note:
+        return False
+    return request.transaction_ids is None or sorted(set(request.transaction_ids)) == sorted(
+        made.transaction_ids
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.db.models import Branch, Customer, Invoice, Order, OrderLine, Payment, PaymentRefund
 from app.invoices._issue import line_snapshots, seller_tax_number, tax_breakdown
+from app.lib.i18n import _
 from app.lib.money import money
 from app.orders.ref import order_ref
 
@@ -23,15 +24,20 @@ if TYPE_CHECKING:
 
     from app.auth.sessions import SessionUser
 
-PROFORMA_NOTICE = "PRO-FORMA — not an invoice"
+# Lazy texts: their plain value is the English, and a receipt renders them in its own language(s).
+PROFORMA_NOTICE = _("PRO-FORMA — not an invoice")
+INVOICE_TITLE = _("Invoice")
+AMENDMENT_TITLE = _("Invoice amendment")
 METHOD_LABELS = {
-    "cash": "Cash",
-    "card": "Card",
-    "wallet": "Wallet",
-    "bank_transfer": "Bank transfer",
-    "on_account": "On account",
-    "cash_on_delivery": "Cash on delivery",
+    "cash": _("Cash"),
+    "card": _("Card"),
+    "wallet": _("Wallet"),
+    "bank_transfer": _("Bank transfer"),
+    "on_account": _("On account"),
+    "cash_on_delivery": _("Cash on delivery"),
 }
+# How the base units read on a receipt in its language (a shop's own unit codes print as they are).
+UNIT_WORDS = {"piece": _("piece"), "kg": _("kg"), "package": _("package")}
 # Tenders that count on a receipt: a voided one never happened, a pending one has not happened yet.
 SHOWN_STATUSES = ("captured", "partially_refunded", "refunded")
 
@@ -90,6 +96,8 @@ class ReceiptDoc:
     order_ref: str = ""
     # The order's queue token (counter, pickup, dine-in): the number the customer is called by.
     token: int | None = None
+    # The branch's language: the receipt's unless the request asks for others (`?lang=ar,en`).
+    language: str = "en"
 
 
 def _lines(snapshots: list[dict[str, Any]], *, prices_include_tax: bool) -> list[ReceiptLine]:
@@ -115,7 +123,7 @@ def _buyer(name: str | None, company: str | None, tax_number: str | None, addres
     rows = [
         company,
         name if name != company else None,
-        f"Tax no. {tax_number}" if tax_number else None,
+        _("Tax no. %(number)s", number=tax_number) if tax_number else None,
         address,
     ]
     return [row for row in rows if row]
@@ -181,7 +189,7 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
     token = await session.scalar(select(Order.token).where(Order.id == invoice.order_id))
     doc = ReceiptDoc(
         proforma=False,
-        title="Invoice amendment" if invoice.kind == "amendment" else "Invoice",
+        title=AMENDMENT_TITLE if invoice.kind == "amendment" else INVOICE_TITLE,
         seller_name=invoice.seller_name,
         seller_address=invoice.seller_address,
         seller_tax_number=invoice.seller_tax_number,
@@ -203,6 +211,7 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
         total=str(money(invoice.total, exponent)),
         order_ref=order_ref(token, invoice.order_id),
         token=token,
+        language=branch.language,
     )
     await _payments(session, doc, invoice.order_id, exponent)
     return doc
@@ -255,6 +264,7 @@ async def proforma_receipt(session: AsyncSession, order_id: uuid.UUID, actor: Se
         total=str(money(order.total, exponent)),
         order_ref=order_ref(order.token, order.id),
         token=order.token,
+        language=branch.language,
     )
     await _payments(session, doc, order.id, exponent)
     return doc

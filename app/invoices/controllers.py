@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from app.auth.guards import current_user, requires_roles
 from app.invoices import _receipt, escpos
 from app.invoices._statement import customer_statement
+from app.invoices._words import Words, receipt_languages
 from app.invoices.schemas import AmendmentIn, InvoiceList, InvoiceOut, StatementOut
 from app.invoices.services import InvoiceService
 from app.lib.deps import DbSession, provide
@@ -35,14 +36,22 @@ STAFF = requires_roles("cashier", "manager")
 MANAGERS = requires_roles("manager")
 
 
-def _receipt_response(doc: _receipt.ReceiptDoc, receipt_format: str, filename: str) -> Response[Any]:
+# "ar", "en", "ar,en" (both, the first leading); anything else: the branch's language.
+ReceiptLang = Annotated[str | None, QueryParameter(name="lang", max_length=20)]
+
+
+def _receipt_response(
+    doc: _receipt.ReceiptDoc, receipt_format: str, filename: str, lang: str | None
+) -> Response[Any]:
+    languages = receipt_languages(lang, doc.language)
     if receipt_format == "escpos":
         return Response(
-            escpos.render(doc),
+            escpos.render(doc, languages),
             media_type="application/octet-stream",
             headers={"Content-Disposition": f'attachment; filename="{filename}.bin"'},
         )
-    return Template(template_name="receipts/receipt.html", context={"doc": doc})
+    words = Words(languages)
+    return Template(template_name="receipts/receipt.html", context={"doc": doc, "words": words})
 
 
 class InvoiceController(Controller):
@@ -86,10 +95,11 @@ class InvoiceController(Controller):
         invoice_service: Service,
         db_session: DbSession,
         receipt_format: ReceiptFormat = "html",
+        lang: ReceiptLang = None,
     ) -> Response[Any]:
         invoice = await invoice_service.visible(invoice_id, current_user(request))
         doc = await _receipt.invoice_receipt(db_session, invoice)
-        return _receipt_response(doc, receipt_format, invoice.number_text)
+        return _receipt_response(doc, receipt_format, invoice.number_text, lang)
 
     @get("/orders/{order_id:uuid}/receipt")
     async def proforma_receipt(
@@ -98,10 +108,11 @@ class InvoiceController(Controller):
         order_id: FromPath[uuid.UUID],
         db_session: DbSession,
         receipt_format: ReceiptFormat = "html",
+        lang: ReceiptLang = None,
     ) -> Response[Any]:
         """The order as a receipt before it is invoiced, marked "PRO-FORMA — not an invoice"."""
         doc = await _receipt.proforma_receipt(db_session, order_id, current_user(request))
-        return _receipt_response(doc, receipt_format, f"proforma-{order_id}")
+        return _receipt_response(doc, receipt_format, f"proforma-{order_id}", lang)
 
     @get("/customers/{customer_id:int}/statement")
     async def statement(

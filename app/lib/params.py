@@ -16,6 +16,8 @@ from litestar.params import QueryParameter
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.lib.i18n import _
+
 MAX_ID = 2**63 - 1
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -45,7 +47,7 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
 def invalid_query(key: str, message: str) -> ValidationException:
     """A 400 shaped like Litestar's own query validation errors, for rules a type annotation cannot say."""
     return ValidationException(
-        detail=f"Invalid query parameter {key!r}: {message}",
+        detail=_("Invalid query parameter %(key)s: %(message)s", key=repr(key), message=message),
         extra=[{"message": message, "key": key, "source": "query"}],
     )
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from litestar.exceptions import TooManyRequestsException
 
+from app.lib.i18n import _
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -22,10 +24,10 @@ async def enforce(
         pipe.set(key, 0, ex=window, nx=True)
         pipe.incr(key)
         pipe.ttl(key)
-        _, hits, ttl = await pipe.execute()
+        _added, hits, ttl = await pipe.execute()
     if int(hits) > limit:
         retry_after = max(int(ttl), 1)
         raise TooManyRequestsException(
-            detail=f"Too many attempts; try again in {retry_after} s",
+            detail=_("Too many attempts; try again in %(seconds)s s", seconds=retry_after),
             headers={"Retry-After": str(retry_after)},
         )

@@ -114,6 +114,11 @@ class Keys:
         """Changes whenever the catalog does; processes drop their cached catalog when it moves."""
         return f"{self.prefix}catalog-epoch"
 
+    def stream_epoch(self) -> str:
+        """The first stream id of the current epoch: `passline rebuild` moves it past every id a client could
+        hold from before Redis lost data, so resuming from such an id is a resync."""
+        return f"{self.prefix}stream-epoch"
+
     def event_branches(self) -> str:
         """Branches that have an event stream, for the readers that follow every stream."""
         return f"{self.prefix}event-branches"

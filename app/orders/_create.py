@@ -415,11 +415,12 @@ def _stock_needs(
     }
 
 
-def rejected(index: int, raw_id: Any, status: int, reason: str) -> SyncResult:
+def rejected(index: int, raw_id: Any, status: int, reason: str, field: str | None = None) -> SyncResult:
     return SyncResult(
         index=index,
         id=raw_id if isinstance(raw_id, str) else None,
         result="rejected",
         status=status,
         reason=reason,
+        field=field,
     )

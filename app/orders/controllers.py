@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.auth.guards import current_user, requires_login, requires_roles
 from app.lib.deps import provide
+from app.lib.request import ITEMS_CHECKED_OPT
 from app.orders.schemas import (
     BoardOut,
     OrderCreate,
@@ -44,7 +45,8 @@ class OrderController(Controller):
         order, created = await order_service.create(request=data, actor=current_user(request))
         return Response(order, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @post("/sync", guards=[SELLERS], status_code=HTTP_200_OK)
+    # Each order of the batch is checked on its own (NUL text included): one bad sale refuses only itself.
+    @post("/sync", guards=[SELLERS], status_code=HTTP_200_OK, opt={ITEMS_CHECKED_OPT: True})
     async def sync(self, request: AnyRequest, data: JSONBody[OrderSync], order_service: Service) -> SyncOut:
         return await order_service.sync(orders=data.orders, actor=current_user(request))
 

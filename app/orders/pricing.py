@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.catalog.cache import BundleGroupInfo, BundleItemInfo, ProductInfo
+from app.lib.fields import MONEY_MAX
 from app.lib.money import money, places, quantum
 
 __all__ = ["BundleGroupInfo", "BundleItemInfo", "ProductInfo", "money", "places", "quantum"]
@@ -174,7 +175,17 @@ def price_lines(
             order_discount_reason,
             currency_exponent,
         )
-    return [_priced(d, exponent=currency_exponent, prices_include_tax=prices_include_tax) for d in drafts]
+    priced = [_priced(d, exponent=currency_exponent, prices_include_tax=prices_include_tax) for d in drafts]
+    # Every money column is NUMERIC(14, 4): a line or an order past it cannot be recorded.
+    for line in priced:
+        if line.line_total > MONEY_MAX:
+            raise PricingError(
+                f"lines[{line.request_index}]",
+                f"the line comes to more than {MONEY_MAX}, which cannot be sold",
+            )
+    if sum((line.line_total for line in priced), Decimal(0)) > MONEY_MAX:
+        raise PricingError("lines", f"the order comes to more than {MONEY_MAX}, which cannot be sold")
+    return priced
 
 
 def _components(

@@ -4,7 +4,8 @@ For when Redis lost its data (or part of it). PostgreSQL is the system of record
 (the fields `init_order` and `transition` keep), its kanban index entry scored by when it entered its state,
 and its kitchen tickets with their station sets are written back; every branch is listed in
 `event_branches` again and its stream gets the persister group. Nothing is appended to the streams — no
-event happened — so clients holding an older stream id get `resync` and reload their snapshot.
+event happened — but a new stream epoch starts (app/events/stream.py), so clients holding an older stream
+id get `resync` and reload their snapshot, even when Redis came back from an older copy that still has it.
 
 First the rows catch up with the event store: a move the journal stored in `order_events` whose `orders`
 row it skipped (someone held the row) and the persister never got to (Redis lost the stream) is applied
@@ -30,6 +31,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Branch, Customer, KitchenTicket, Order, OrderLine
+from app.events.stream import start_epoch
 from app.orders import hot
 from app.orders.machine import RESTORE_ORDER
 from app.orders.persister import ensure_branch_streams
@@ -57,6 +59,7 @@ class RebuildReport:
     tickets_restored: int = 0
     tickets_kept: int = 0
     orders_caught_up: int = 0  # rows behind the event store, moved forward first
+    epoch: str = ""  # the stream epoch this rebuild started
 
     def count(self, reply: Any) -> None:
         """Tally one reply of restore_order.lua."""
@@ -79,6 +82,7 @@ class RebuildReport:
             f"tickets restored:  {self.tickets_restored}",
             f"tickets kept:      {self.tickets_kept}",
             f"orders caught up with stored events: {self.orders_caught_up}",
+            f"stream epoch:      {self.epoch} (clients resuming from before it reload)",
         ]
 
 
@@ -185,6 +189,9 @@ async def rebuild(runtime: Runtime, *, page_size: int = PAGE_SIZE) -> RebuildRep
             after = orders[-1].id
             # This page is done with: keep the identity map (and memory) flat.
             session.expunge_all()
+    # Last, so a snapshot taken while the rebuild ran is stale too: every client resuming from an id of
+    # before now reloads its snapshot (realtime/replay.py).
+    report.epoch = await start_epoch(runtime.redis, runtime.keys)
     log.info("rebuild finished", extra={"report": dataclasses.asdict(report)})
     return report
 

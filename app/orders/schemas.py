@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from app.lib.fields import Checked, Money, Qty
 from app.orders.payment_reads import InvoiceRef, PaymentOut
 from app.orders.states import Channel, State
 
@@ -22,7 +23,7 @@ Reason = Annotated[str, msgspec.Meta(max_length=200)]
 UnitCode = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
 
 
-class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ChoiceIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """One pick of a bundle's choice group: `group` is the group's code."""
 
     group: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -30,29 +31,29 @@ class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     unit: UnitCode | None = None
 
 
-class LineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class LineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: PositiveId
-    qty: Decimal
+    qty: Qty
     unit: UnitCode | None = None
     price_list: PriceList = "counter"
     # A manual rate (customer-specific deals); needs the manager role.
-    unit_price: Decimal | None = None
+    unit_price: Money | None = None
     note: Note = ""
     # An amount off this line (in the prices' terms); needs the manager role and a reason.
-    discount: Decimal | None = None
+    discount: Money | None = None
     discount_reason: Reason | None = None
     # A bundle's picks for its choice groups.
     choices: Annotated[list[ChoiceIn], msgspec.Meta(max_length=20)] | None = None
 
 
-class DeliveryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class DeliveryIn(Checked, forbid_unknown_fields=True, kw_only=True):
     address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     territory_id: PositiveId
     slot_start: dt.datetime | None = None
     slot_end: dt.datetime | None = None
 
 
-class OrderCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class OrderCreate(Checked, forbid_unknown_fields=True, kw_only=True):
     id: uuid.UUID
     branch_id: PositiveId
     channel: Channel
@@ -62,7 +63,7 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     table_label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     note: Note = ""
     # An amount off the whole order, spread over its lines; needs the manager role and a reason.
-    discount: Decimal | None = None
+    discount: Money | None = None
     discount_reason: Reason | None = None
     # A till's sale: the till, and the cashier's shift (required when the till's profile says so).
     pos_profile_id: PositiveId | None = None
@@ -71,10 +72,11 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class OrderSync(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Items are decoded one by one in the service, so one malformed order does not reject the batch.
-    orders: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=MAX_SYNC_BATCH)]
+    # Any JSON value: even an item that is not an object is that item's own 422, not the batch's 400.
+    orders: Annotated[list[Any], msgspec.Meta(min_length=1, max_length=MAX_SYNC_BATCH)]
 
 
-class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransitionIn(Checked, forbid_unknown_fields=True, kw_only=True):
     to: State
     expected_version: Annotated[int, msgspec.Meta(ge=0)] | None = None
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
@@ -190,6 +192,8 @@ class SyncResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     result: Literal["created", "existed", "rejected"]
     status: int
     reason: str | None = None
+    # A refused order's field at fault, when one is ("lines[0].note"), for the till to point at.
+    field: str | None = None
     order: OrderOut | None = None
 
 

@@ -14,13 +14,14 @@ import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
-from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy.exc import IntegrityError
+from litestar.exceptions import HTTPException, PermissionDeniedException
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Order
 from app.lib.deps import Port, ScopedService
-from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.errors import ApiError, conflict, refused_value, unprocessable
+from app.lib.fields import validation_problem
 from app.orders import _reads
 from app.orders._announce import announce_new
 from app.orders._create import OrderWriter, check_slot_to_come, rejected, request_hash
@@ -142,7 +143,7 @@ class OrderService(ScopedService):
         out = _reads.order_out(order, list(order.lines), tickets, exponent=exponent)
         return await _reads.with_hot_state(self.redis, self.keys, out)
 
-    async def sync(self, *, orders: list[dict[str, Any]], actor: SessionUser) -> SyncOut:
+    async def sync(self, *, orders: list[Any], actor: SessionUser) -> SyncOut:
         """Replay an offline queue: each order on its own (one refused sale does not refuse the rest)."""
         results = []
         for index, raw in enumerate(orders):
@@ -151,13 +152,26 @@ class OrderService(ScopedService):
                 request = msgspec.convert(raw, OrderCreate, strict=False)
                 order, created = await self.create(request=request, actor=actor)
             except msgspec.ValidationError as exc:
-                results.append(rejected(index, raw_id, 422, str(exc)))
+                field, reason = validation_problem(exc)
+                results.append(rejected(index, raw_id, 422, reason, field))
             except ApiError as exc:
                 await self.session.rollback()
-                results.append(rejected(index, raw_id, exc.status_code, exc.detail))
-            except (PermissionDeniedException, NotFoundException) as exc:
+                field = exc.fields.get("field")
+                results.append(
+                    rejected(
+                        index, raw_id, exc.status_code, exc.detail, field if isinstance(field, str) else None
+                    )
+                )
+            except HTTPException as exc:  # 403, 404 and any other client error: this sale's own answer
+                if exc.status_code >= 500:
+                    raise
                 await self.session.rollback()
                 results.append(rejected(index, raw_id, exc.status_code, exc.detail))
+            except DBAPIError as exc:
+                if (refused := refused_value(exc)) is None:
+                    raise
+                await self.session.rollback()
+                results.append(rejected(index, raw_id, 422, refused))
             else:
                 results.append(
                     SyncResult(

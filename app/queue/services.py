@@ -35,6 +35,7 @@ from app.events import floor
 from app.events.stream import last_id
 from app.lib import audit, ratelimit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.lua import Script
 from app.lib.redis import hset
 from app.orders.states import TOKEN_CHANNELS, State
@@ -62,10 +63,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # What the kiosk offers. A shop that needs others adds them here (a table when a shop asks for it).
+# Lazy: the API sends the English, the kiosk and counter pages show them in their language.
 SERVICES: dict[str, str] = {
-    "general": "General enquiries",
-    "collection": "Order collection",
-    "returns": "Returns and refunds",
+    "general": _("General enquiries"),
+    "collection": _("Order collection"),
+    "returns": _("Returns and refunds"),
 }
 OPEN_STATES = ("waiting", "called", "serving")
 # A kiosk is one device at a door: a ticket every three seconds is already no customer. A flood from many
@@ -181,7 +183,7 @@ class QueueService:
             branch_id=branch_id,
             stream_id=_text(stream_id),
             now_ms=int(now_ms),
-            preparing=[PreparingToken(order_id=o, token=t) for o, _, t in waiting],
+            preparing=[PreparingToken(order_id=o, token=t) for o, _state, t in waiting],
             ready=[ReadyToken(order_id=o, token=t, ready_at_ms=ms) for o, ms, t in rows(ready)],
             service=[
                 ServiceNumber(number=t["number"], counter=t.get("counter"), state=t["state"]) for t in numbers

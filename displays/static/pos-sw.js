@@ -20,6 +20,7 @@ const SHELL = [
   "/static/js/pos/decimal.js",
   "/static/js/pos/pricing.js",
   "/static/js/pos/queue.js",
+  "/static/js/pos/refused.js",
   "/static/js/pos/shift.js",
   "/static/js/pos/util.js",
   "/static/js/ref.js",

@@ -5,7 +5,7 @@ Every stock row that exists today gets an `opening` ledger row, so the on-hand e
 the first day.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0014'
-down_revision: str | Sequence[str] | None = '0008'
+down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

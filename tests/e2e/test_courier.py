@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.ui import assert_no_axe_violations, assert_nothing_overflows, assert_touch_targets, shoot
 from tests.support.factory import Factory
 from tests.support.kanban import WAIT_MS, Person, api_as, api_paths, make_shop, new_order, signed_in
 from tests.support.live import LiveServer
@@ -109,7 +110,7 @@ async def test_a_delivery_is_accepted_and_delivered_with_the_cash_prefilled(
     await phone.get_by_role("button", name="Confirm delivered").click()
     await item.wait_for(state="detached", timeout=WAIT_MS)
     await phone.locator("#empty").wait_for(timeout=WAIT_MS)
-    await phone.locator("#cash-in-hand", has_text="77.00 EGP").wait_for(timeout=WAIT_MS)
+    await phone.locator("#cash-in-hand", has_text="EGP 77.00").wait_for(timeout=WAIT_MS)
 
     response = await manager_api.get(f"/api/v1/deliveries/{delivery_id}")
     assert (response.json()["state"], response.json()["cash_collected"]) == ("delivered", "77.00")
@@ -231,3 +232,42 @@ async def test_the_page_is_for_couriers(
             await anonymous.close()
     finally:
         await cashier.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_the_phone_reads_well_in_both_directions(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    rami: Person,
+    manager_api: httpx.AsyncClient,
+    lang: str,
+) -> None:
+    """At 390x844 in English and in Arabic (right to left): 0 serious/critical axe findings, nothing spills
+    out of its box, every control at least 44 px, amounts isolated so "EGP 77.00" stays whole."""
+    first = await dispatched(manager_api, shop, "rami")
+    await dispatched(manager_api, shop, "rami")
+    phone = await rami.open(live_server, f"/courier?lang={lang}")
+    item = delivery_of(phone, first)
+    await item.wait_for(timeout=WAIT_MS)
+    await phone.locator("#cash-in-hand").filter(has_not_text="—").wait_for(timeout=WAIT_MS)
+    assert await phone.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    words = {"en": ("New", "Accept", "Nothing to collect"), "ar": ("جديد", "قبول", "لا شيء للتحصيل")}[lang]
+    assert await item.locator(".cr-badge").text_content() == words[0]
+    await item.get_by_role("button", name=words[1]).wait_for(timeout=WAIT_MS)
+    collect = await item.locator(".cr-collect").text_content()
+    assert "77.00" in collect and "\u2068" in collect  # the amount is bidi-isolated
+    if lang == "ar":
+        # The card's coloured edge is on the right, where an Arabic reader starts.
+        edge = await item.evaluate("el => getComputedStyle(el).borderRightWidth")
+        assert edge == "6px"
+    await assert_no_axe_violations(phone)
+    await assert_nothing_overflows(phone)
+    await assert_touch_targets(phone)
+    await shoot(phone, f"ui-core/courier-{lang}-phone")
+    await item.get_by_role("button", name={"en": "Delivered", "ar": "تم التوصيل"}[lang]).click()
+    await phone.locator("#cash-collected").wait_for(state="visible", timeout=WAIT_MS)
+    await phone.fill("#cash-collected", "80")
+    await phone.locator("#extra-choice").wait_for(state="visible", timeout=WAIT_MS)
+    await assert_no_axe_violations(phone)
+    await assert_touch_targets(phone)
+    await shoot(phone, f"ui-core/courier-{lang}-phone-delivered")

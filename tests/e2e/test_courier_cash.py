@@ -4,6 +4,7 @@ hold" are the same figure after every delivery."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -50,10 +51,10 @@ async def dispatched(http: httpx.AsyncClient, shop: dict[str, Any]) -> dict[str,
 
 async def agree(phone: Any, amount: str) -> None:
     """Both places the phone shows the branch's cash say `amount`."""
-    await phone.locator("#cash-in-hand", has_text=f"{amount} EGP").wait_for(timeout=WAIT_MS)
-    await phone.locator("#cash-balance", has_text=f"You hold {amount} EGP for the branch").wait_for(
-        timeout=WAIT_MS
-    )
+    await phone.locator("#cash-in-hand", has_text=f"EGP {amount}").wait_for(timeout=WAIT_MS)
+    await phone.locator(
+        "#cash-balance", has_text=re.compile(f"You hold .?EGP.{re.escape(amount)}.? for the branch")
+    ).wait_for(timeout=WAIT_MS)
 
 
 async def test_extra_cash_needs_a_choice_a_slip_is_refused_and_short_cash_says_so(
@@ -64,8 +65,8 @@ async def test_extra_cash_needs_a_choice_a_slip_is_refused_and_short_cash_says_s
     phone = await rami.open(live_server, "/courier")
     item = phone.locator(f'.cr-delivery[data-order="{first["id"]}"]')
     await item.wait_for(timeout=WAIT_MS)
-    await phone.locator("#to-collect", has_text="154.00 EGP").wait_for(timeout=WAIT_MS)
-    await phone.locator("#cash-in-hand", has_text="0.00 EGP").wait_for(timeout=WAIT_MS)
+    await phone.locator("#to-collect", has_text="EGP 154.00").wait_for(timeout=WAIT_MS)
+    await phone.locator("#cash-in-hand", has_text="EGP 0.00").wait_for(timeout=WAIT_MS)
 
     await item.get_by_role("button", name="Delivered").click()
     await phone.fill("#cash-collected", "99999")
@@ -85,19 +86,19 @@ async def test_extra_cash_needs_a_choice_a_slip_is_refused_and_short_cash_says_s
     await phone.get_by_role("button", name="Confirm delivered").click()
     await item.wait_for(state="detached", timeout=WAIT_MS)
     await agree(phone, "77.00")
-    await phone.locator("#tips-today", has_text="13.00 EGP").wait_for(timeout=WAIT_MS)
+    await phone.locator("#tips-today", has_text="EGP 13.00").wait_for(timeout=WAIT_MS)
 
     other = phone.locator(f'.cr-delivery[data-order="{second["id"]}"]')
     await other.get_by_role("button", name="Delivered").click()
     await phone.fill("#cash-collected", "70")
     short = phone.locator("#short-note")
-    await short.filter(has_text="Short by 7.00 EGP").wait_for(timeout=WAIT_MS)
+    await short.filter(has_text=re.compile("Short by .?EGP.7.00")).wait_for(timeout=WAIT_MS)
     assert await choice.is_hidden()
     await phone.screenshot(path="/tmp/money-shots/courier-short.png")
     await phone.get_by_role("button", name="Confirm delivered").click()
     await other.wait_for(state="detached", timeout=WAIT_MS)
     await agree(phone, "147.00")
-    await phone.locator("#to-collect", has_text="0.00 EGP").wait_for(timeout=WAIT_MS)
+    await phone.locator("#to-collect", has_text="EGP 0.00").wait_for(timeout=WAIT_MS)
     await phone.screenshot(path="/tmp/money-shots/courier-cash.png", full_page=True)
 
     order = (await manager_api.get(f"/api/v1/orders/{second['id']}")).json()

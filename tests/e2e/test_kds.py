@@ -16,6 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.ui import (
+    DEVICES,
+    assert_no_axe_violations,
+    assert_nothing_overflows,
+    assert_touch_targets,
+    shoot,
+)
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
@@ -354,7 +361,7 @@ async def test_a_failed_bump_puts_the_ticket_back_and_says_why(
     release.set()
     await ticket.wait_for(state="visible", timeout=WAIT_MS)
     assert await ticket.get_attribute("data-state") == "started"
-    toast = grill.locator("#kds-toast")
+    toast = grill.locator(".toast[role=alert]")
     await toast.wait_for(state="visible", timeout=WAIT_MS)
     assert "try again" in await toast.inner_text()
     assert await order_state(kitchen_api, order["id"]) == "preparing"
@@ -547,3 +554,87 @@ async def test_a_paired_station_tablet_works_without_a_session(
         assert revoked.status_code == 200
         await page.wait_for_url("**/pair?next=*", timeout=WAIT_MS)
         await leave_pairing(page)
+
+
+# --------------------------------------------------------------------------- both directions
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+async def test_the_station_reads_in_both_directions_and_says_late_in_words(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    pos: httpx.AsyncClient,
+    kitchen_api: httpx.AsyncClient,
+    cook: Cook,
+    runtime: Any,
+    lang: str,
+) -> None:
+    from sqlalchemy import update
+
+    from app.db.models import Station
+
+    async with runtime.sessionmaker() as session:
+        await session.execute(
+            update(Station).where(Station.code == "grill").values(warn_after_seconds=1, late_after_seconds=3)
+        )
+        await session.commit()
+    first = await new_order(pos, shop, "burger")
+    second = await new_order(pos, shop, "burger", "burger")
+    grill = await open_screen(cook, live_server, f"/kds/grill?lang={lang}")
+    await grill.set_viewport_size(DEVICES["tablet"])
+    await grill.click("#sound-overlay")
+    oldest = card(grill, ticket_of(first, "grill"))
+    await oldest.wait_for(timeout=WAIT_MS)
+    await card(grill, ticket_of(second, "grill")).wait_for(timeout=WAIT_MS)
+    assert await grill.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    assert await grill.get_attribute("html", "data-theme") == "dark"
+    # Oldest first, at the reader's starting side: the right in Arabic.
+    a = await oldest.bounding_box()
+    b = await card(grill, ticket_of(second, "grill")).bounding_box()
+    assert (a["x"] > b["x"]) if lang == "ar" else (a["x"] < b["x"])
+    await grill.locator(f'[data-ticket-id="{ticket_of(first, "grill")}"][data-age="late"]').wait_for(
+        timeout=WAIT_MS
+    )
+    assert "null" not in await oldest.inner_text()
+    word = await oldest.locator(".lateness").inner_text()
+    assert word == {"ar": "متأخر", "en": "Late"}[lang]
+    start = await oldest.locator("button[data-action='start']").inner_text()
+    assert start == {"ar": "ابدأ", "en": "Start"}[lang]
+    await assert_no_axe_violations(grill)
+    await assert_nothing_overflows(grill)
+    await assert_touch_targets(grill)
+    await shoot(grill, f"ui-core/kds-{lang}-tablet")
+    await grill.click("#recall-open")
+    await grill.locator("#recall-status").filter(has_not_text="…").wait_for(timeout=WAIT_MS)
+    await assert_no_axe_violations(grill)
+    await shoot(grill, f"ui-core/kds-{lang}-tablet-recall")
+
+
+async def test_the_expo_in_arabic_says_why_it_refuses_in_arabic(
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    pos: httpx.AsyncClient,
+    kitchen_api: httpx.AsyncClient,
+    cook: Cook,
+) -> None:
+    expo = await open_screen(cook, live_server, "/kds/expo?lang=ar")
+    await expo.set_viewport_size(DEVICES["tablet"])
+    ready = await new_order(pos, shop, "burger", "fries")
+    cooking = await new_order(pos, shop, "burger")
+    for station in ("grill", "fryer"):
+        assert (
+            await kitchen_api.post(f"/api/v1/tickets/{ticket_of(ready, station)}/bump")
+        ).status_code == 200
+    box = expo.locator(f'#expo-ready [data-order-id="{ready["id"]}"]')
+    await box.wait_for(timeout=WAIT_MS)
+    await expo.locator(f'[data-order-id="{cooking["id"]}"]').wait_for(timeout=WAIT_MS)
+    assert await expo.get_attribute("html", "dir") == "rtl"
+    assert await box.locator(".state-badge").inner_text() == "جاهز"
+    await box.locator('button[data-action="handover"]').click()
+    message = box.locator(".order-msg-error")
+    await message.wait_for(timeout=WAIT_MS)
+    assert "لم يُدفع بعد" in await message.inner_text()
+    await assert_no_axe_violations(expo)
+    await assert_nothing_overflows(expo)
+    await assert_touch_targets(expo)
+    await shoot(expo, "ui-core/expo-ar-tablet")

@@ -8,6 +8,7 @@ drains into exactly the sales that were made, however often it is replayed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -288,7 +289,12 @@ async def test_offline_sales_replay_once(
     # delete) runs again in full: the server answers "existed" and takes nothing twice.
     await page.evaluate(WRITE_QUEUE, saved)
     await page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    await page.wait_for_function(f"({READ_QUEUE})().then((rows) => rows.length === 0)", timeout=WAIT_MS)
+    # Polled from here: wait_for_function takes a returned Promise as truthy and would not wait at all.
+    for _ in range(WAIT_MS // 100):
+        if await page.evaluate(READ_QUEUE) == []:
+            break
+        await asyncio.sleep(0.1)
+    assert await page.evaluate(READ_QUEUE) == []
     again = await orders_of(api, shop["branch"])
     assert sorted(o["id"] for o in again) == sorted(o["id"] for o in orders)
     for order in again:

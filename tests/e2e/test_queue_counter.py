@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.ui import assert_no_axe_violations, assert_nothing_overflows, assert_touch_targets, shoot
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
 
@@ -42,8 +43,9 @@ async def take_number(kiosk: Any, service: str) -> str:
     number: str = await kiosk.inner_text("#ticket-number")
     # The slip's time is the shop's (Cairo), not the kiosk tablet's (New York).
     now = dt.datetime.now(ZoneInfo("Africa/Cairo"))
+    # In the page's locale (Intl, 24-hour), isolated for bidi.
     shop_clock = {f"{now - dt.timedelta(minutes=m):%H:%M}" for m in (0, 1)}
-    assert await kiosk.inner_text("#ticket-time") in shop_clock
+    assert (await kiosk.inner_text("#ticket-time")).strip("\u2068\u2069") in shop_clock
     await kiosk.click("#ticket-done")
     return number
 
@@ -170,3 +172,30 @@ async def test_the_counter_screen_is_for_counter_staff(
     assert "cashiers and managers" in await page.inner_text("main")
     response = await page.goto(f"{live_server.url}/queue/{shop['branch'] + 1000}/counter")
     assert response is not None and response.status in (403, 404)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+async def test_the_counter_reads_in_both_directions(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any, lang: str
+) -> None:
+    branch = shop["branch"]
+    context = await browser.new_context(viewport=TABLET)
+    try:
+        page = await context.new_page()
+        path = f"/queue/{branch}/counter?lang={lang}"
+        await sign_in(page, live_server, "cleo", path)
+        await page.wait_for_selector('#counter[data-ready="true"]', timeout=WAIT_MS)
+        await page.wait_for_selector("#desk[open]", timeout=WAIT_MS)
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        await assert_no_axe_violations(page)
+        await shoot(page, f"ui-core/counter-{lang}-tablet-desk")
+        await page.fill("#desk-input", "3")
+        await page.click("#desk-save")
+        await page.wait_for_selector("#desk", state="hidden", timeout=WAIT_MS)
+        assert (await page.inner_text("#call-next")).strip() == {"ar": "نادِ التالي", "en": "Call next"}[lang]
+        await assert_no_axe_violations(page)
+        await assert_nothing_overflows(page)
+        await assert_touch_targets(page)
+        await shoot(page, f"ui-core/counter-{lang}-tablet")
+    finally:
+        await context.close()

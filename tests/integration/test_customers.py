@@ -311,7 +311,6 @@ async def test_an_unknown_or_inactive_territory_is_a_422_naming_territory_id(
         (new_customer(name=""), "name"),
         (new_customer(name="   "), "name"),
         (new_customer(name="x" * 201), "name"),
-        (new_customer(name="Zein\x00ab"), "name"),
         (new_customer(name=42), "name"),
         (new_customer(phones=[]), "phones"),
         (new_customer(phones=[f"+2011122233{n:02d}" for n in range(6)]), "phones"),

@@ -14,7 +14,7 @@ import pytest
 
 from app.invoices.services import issue_for_order
 from tests.support.auth import login
-from tests.support.escpos import decode_escpos
+from tests.support.escpos import decode_escpos, raster_image
 from tests.support.factory import Factory
 from tests.support.invoices import order_row, payment, priced, tax_number
 
@@ -203,3 +203,27 @@ async def test_receipts_are_for_staff_of_the_branch(client: httpx.AsyncClient, s
     await login(client, "till")
     assert (await client.get(f"/api/v1/orders/{uuid.uuid4()}/receipt")).status_code == 404
     assert (await client.get(invoice_url, params={"format": "pdf"})).status_code == 400
+
+
+async def test_a_receipt_in_arabic_or_both_languages(client: httpx.AsyncClient, sale: dict[str, Any]) -> None:
+    """`?lang=ar` reads right to left; `?lang=ar,en` says both; an unknown language is the branch's."""
+    await login(client, "till")
+    url = f"/api/v1/invoices/{sale['invoice_id']}/receipt"
+    arabic = (await client.get(url, params={"lang": "ar"})).text
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert "الإجمالي EGP" in arabic and "شكرًا لكم" in arabic and "2 قطعة Burger" in arabic
+    assert "data-total>398.16<" in arabic
+    both = (await client.get(url, params={"lang": "ar,en"})).text
+    plain = both.replace("\u202a", "").replace("\u202b", "").replace("\u202c", "")
+    assert "شكرًا لكم / Thank you" in plain and "المجموع الفرعي / Subtotal" in plain
+    unknown = (await client.get(url, params={"lang": "xx"})).text
+    assert '<html lang="en" dir="ltr">' in unknown and "Thank you" in unknown
+
+    printed = await client.get(url, params={"format": "escpos", "lang": "ar"})
+    assert printed.status_code == 200
+    commands, lines = decode_escpos(printed.content)
+    rows = [raster_image(arg) for name, arg in commands if name == b"\x1dv0"]
+    # Every Arabic row is an image 576 dots wide; nothing printed as "?".
+    assert len(rows) >= 10 and all(row.width == 576 for row in rows)
+    assert not any("?" in line for line in lines)
+    assert printed.content.endswith(b"\x1dV\x42\x03")

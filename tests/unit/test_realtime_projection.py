@@ -209,7 +209,8 @@ REDIS6 = {"length": 2, "last-generated-id": b"50-0"}
         ("0-0", {**REDIS6, "first-entry": (b"40-0", {})}, None),  # Redis 6 cannot tell: the brief's rule
         ("0-0", {**REDIS7, "first-entry": (b"40-0", {})}, "trimmed"),  # Redis 7 knows 3 entries went
         ("0-0", {**REDIS7, "entries-added": 2, "first-entry": (b"40-0", {})}, None),  # nothing ever removed
-        ("39-0", {**REDIS7, "entries-added": 2, "first-entry": (b"40-0", {})}, None),
+        # Nothing ever removed, yet an id before the first entry: the stream restarted after a loss.
+        ("39-0", {**REDIS7, "entries-added": 2, "first-entry": (b"40-0", {})}, "stream_reset"),
         (
             "45-0",
             {**REDIS7, "max-deleted-entry-id": b"46-0", "first-entry": (b"40-0", {})},

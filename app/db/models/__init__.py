@@ -18,6 +18,7 @@ from app.db.models.delivery import Courier, Territory
 from app.db.models.dispatch import (
     Alert,
     BranchCashMovement,
+    BulkSettlementRequest,
     CourierTransaction,
     Delivery,
     Settlement,
@@ -63,6 +64,7 @@ __all__ = [
     "BranchMembership",
     "BranchStockSettings",
     "BranchTaxNumber",
+    "BulkSettlementRequest",
     "BundleGroup",
     "BundleItem",
     "Category",

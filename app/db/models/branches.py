@@ -34,6 +34,8 @@ class Branch(Base):
         CheckConstraint("cash_rounding >= 0", name="cash_rounding_non_negative"),
         CheckConstraint("timezone <> ''", name="timezone_not_empty"),
         CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_year_start_month_range"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
+        CheckConstraint("digits IN ('latn', 'arab')", name="digits_known"),
     )
 
     id: Mapped[int] = id_column()
@@ -64,6 +66,10 @@ class Branch(Base):
     address: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str] = mapped_column(Text, server_default="")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # The language of the branch's screens and receipts unless a user chose their own, and whether its
+    # numbers show Latin (0-9) or Arabic-Indic digits.
+    language: Mapped[str] = mapped_column(Text, server_default="en")
+    digits: Mapped[str] = mapped_column(Text, server_default="latn")
     created_at: Mapped[dt.datetime] = created_at_column()
 
     tax_numbers: Mapped[list[BranchTaxNumber]] = relationship(

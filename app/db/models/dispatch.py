@@ -8,7 +8,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, Uuid, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, Uuid, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, created_at_column
@@ -181,3 +182,22 @@ class UserPreference(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     updated_at: Mapped[dt.datetime] = created_at_column()
+
+
+class BulkSettlementRequest(Base):
+    """A manager's request to settle many couriers at once. Its job is queued in Redis; the request is kept
+    here too, so when Redis loses the queue the repair cron still finds it undone and does it. The courier
+    settlements it makes carry ids derived from this id, so doing it twice settles nothing twice."""
+
+    __tablename__ = "bulk_settlement_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="RESTRICT", index=True)
+    # None: every courier of the branch with something open.
+    courier_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger), nullable=True)
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    requested_by: Mapped[int | None] = fk_column("users.id", ondelete="RESTRICT", nullable=True)
+    requested_at: Mapped[dt.datetime] = created_at_column()
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The job's counts (settled, already_settled, nothing_open) once done.
+    result: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)

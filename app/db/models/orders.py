@@ -54,6 +54,8 @@ class Order(Base):
         # Tokens restart every business day per branch; orders without a token (NULL) never collide.
         UniqueConstraint("branch_id", "business_date", "token"),
         Index("ix_orders_branch_id_state", "branch_id", "state"),
+        # The invoice repair sweeps the last days' orders (app/invoices/repair.py).
+        Index("ix_orders_created_at", "created_at"),
         CheckConstraint(one_of("channel", CHANNELS), name="channel_known"),
         CheckConstraint(one_of("state", STATES), name="state_known"),
         CheckConstraint(one_of("payment_status", PAYMENT_STATUSES), name="payment_status_known"),

@@ -19,6 +19,7 @@ class User(Base):
         # Usernames are compared as typed at login; storing them lower-case makes that case-insensitive
         # without a functional index.
         CheckConstraint("username = lower(username) AND username <> ''", name="username_lower"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
     )
 
     id: Mapped[int] = id_column()
@@ -31,6 +32,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language of this person's screens; None follows their branch's default.
+    language: Mapped[str | None] = mapped_column(Text)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise"

@@ -7,44 +7,62 @@
 // carries the ticket's whole state, so applying one twice, or after the clerk's own answer, changes
 // nothing. What the TV shows and says ("Number 12, counter 3") follows from the same events.
 
-import { connectLive } from "./live.js";
-import { ApiError, describeError, h, request, serverClock, signInAgain, toMs } from "./kanban/util.js";
+import { serverClock, toMs } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { request as send, signInAgain } from "/static/js/shared/http.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { connectLive } from "/static/js/shared/live.js";
+import { pageData as boot } from "/static/js/shared/page.js";
+
+/** A write to the queue API; throws {status, message} when refused (the callers' try/catch reads them). */
+async function request(method, path, body) {
+  const result = await send(method, path, body);
+  if (result.ok) return result.data;
+  const error = new Error(result.error.message);
+  error.status = result.status;
+  throw error;
+}
 
 // Every word the script puts on the screen (the template holds the rest).
 const STRINGS = {
-  nobody: "Nobody. Call the next number.",
-  called: (counter) => `Called to counter ${counter}`,
-  serving: (counter) => `Being served at counter ${counter}`,
-  calledAgo: (age) => (age === STRINGS.justNow ? `called ${age}` : `called ${age} ago`),
-  waited: (age) => `waiting ${age}`,
-  justNow: "just now",
-  minutes: (m) => (m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`),
-  atCounter: (counter) => `counter ${counter}`,
-  finishFirst: (number) => `Finish number ${number} first: Done, or No-show if they did not come.`,
-  pickDesk: "Name this counter first.",
-  pickService: "Tick at least one service.",
-  allServices: "all services",
-  others: (n) => (n === 1 ? "1 more waits for another service." : `${n} more wait for other services.`),
-  sameCounter: "That is this counter.",
-  status: { connecting: "Connecting…", live: "Live", offline: "Offline · reconnecting…", refused: "Refused" },
-  calledNumber: (number, counter) => `Number ${number} called to counter ${counter}.`,
-  sentNumber: (number, counter) => `Number ${number} sent to counter ${counter}.`,
-  failed: (what, why) => `${what}: ${why}`,
-  actions: {
-    recall: "Call again",
-    serve: "Start serving",
-    transfer: "Send to counter",
-    "no-show": "No-show",
-    done: "Done",
-    next: "Call next",
+  nobody: t("Nobody. Call the next number."),
+  called: (counter) => t("Called to counter {counter}", { counter }),
+  serving: (counter) => t("Being served at counter {counter}", { counter }),
+  calledAgo: (age) => (age === STRINGS.justNow ? t("called {age}", { age }) : t("called {age} ago", { age })),
+  waited: (age) => t("waiting {age}", { age }),
+  justNow: t("just now"),
+  minutes: (m) =>
+    m < 60 ? t("{m} min", { m }) : t("{h} h {m} min", { h: Math.floor(m / 60), m: m % 60 }),
+  atCounter: (counter) => t("counter {counter}", { counter }),
+  finishFirst: (number) => t("Finish number {number} first: Done, or No-show if they did not come.", { number }),
+  pickDesk: t("Name this counter first."),
+  pickService: t("Tick at least one service."),
+  allServices: t("all services"),
+  others: (n) => tn("{n} more waits for another service.", "{n} more wait for other services.", n),
+  sameCounter: t("That is this counter."),
+  status: {
+    connecting: t("Connecting…"),
+    live: t("Live"),
+    offline: t("Offline · reconnecting…"),
+    refused: t("Refused"),
   },
-  state: { waiting: "waiting", called: "called", serving: "being served", no_show: "no-show" },
+  calledNumber: (number, counter) => t("Number {number} called to counter {counter}.", { number, counter }),
+  sentNumber: (number, counter) => t("Number {number} sent to counter {counter}.", { number, counter }),
+  failed: (what, why) => t("{what}: {why}", { what, why }),
+  actions: {
+    recall: t("Call again"),
+    serve: t("Start serving"),
+    transfer: t("Send to counter"),
+    "no-show": t("No-show"),
+    done: t("Done"),
+    next: t("Call next"),
+  },
+  state: { waiting: t("waiting"), called: t("called"), serving: t("being served"), no_show: t("no-show") },
 };
 
 const OPEN = new Set(["waiting", "called", "serving"]);
 const AT_COUNTER = new Set(["called", "serving"]);
 
-const boot = JSON.parse(document.getElementById("counter-boot").textContent);
 const branchId = boot.branch.id;
 const titles = new Map(boot.services.map((s) => [s.code, s.title]));
 const DESK_KEY = `passline_counter:${branchId}`;
@@ -83,7 +101,7 @@ function openDesk() {
       h(
         "label",
         { class: "ct-check" },
-        h("input", { type: "checkbox", value: s.code, checked: !desk || desk.services.includes(s.code) }),
+        h("input", { attrs: { type: "checkbox", value: s.code, checked: !desk || desk.services.includes(s.code) } }),
         ` ${s.title}`,
       ),
     ),
@@ -129,11 +147,11 @@ function say(text, kind = "error") {
 $("message").addEventListener("click", () => ($("message").hidden = true));
 
 function failed(error, what) {
-  if (error instanceof ApiError && error.status === 401) {
+  if (error.status === 401) {
     signInAgain();
     return;
   }
-  say(STRINGS.failed(what, describeError(error)));
+  say(STRINGS.failed(what, error.message));
 }
 
 // ---------------------------------------------------------------------------------------- tickets
@@ -180,7 +198,7 @@ function row(t, detail) {
   return h(
     "li",
     { class: `ct-row ct-${t.state}`, dataset: { ticket: t.id, number: String(t.number) } },
-    h("strong", { class: "ct-row-number", text: String(t.number) }),
+    h("strong", { class: "ct-row-number", attrs: { dir: "ltr" }, text: String(t.number) }),
     h("span", { class: "ct-row-service", text: titles.get(t.service) || t.service || "" }),
     h("span", { class: "ct-row-detail", text: detail }),
   );
@@ -189,7 +207,7 @@ function row(t, detail) {
 function render() {
   $("desk-name").textContent = desk ? desk.counter : "—";
   $("desk-services").textContent = desk
-    ? `· ${takesAll() ? STRINGS.allServices : desk.services.map((s) => titles.get(s)).join(", ")}`
+    ? `· ${takesAll() ? STRINGS.allServices : desk.services.map((s) => titles.get(s)).join(t(", "))}`
     : "";
   const now = current();
   const el = $("now");
@@ -233,7 +251,12 @@ function render() {
     ...missed.map((t) => {
       const item = row(t, STRINGS.state.no_show);
       item.append(
-        h("button", { type: "button", class: "ct-small", dataset: { recall: t.id }, disabled: busy || !desk || Boolean(now), text: STRINGS.actions.recall }),
+        h("button", {
+          class: "ct-small",
+          attrs: { type: "button", disabled: busy || !desk || Boolean(now) },
+          dataset: { recall: t.id },
+          text: STRINGS.actions.recall,
+        }),
       );
       return item;
     }),

@@ -9,24 +9,25 @@
 // A courier sees only their own deliveries: the page asks for its own courier's list and the server
 // enforces it (another courier's delivery is a 404; the /courier room carries only this courier's events).
 
-import { clockIn } from "./clock.js";
-import { connectLive } from "./live.js";
-import { orderRef } from "./ref.js";
-import {
-  ApiError,
-  describeError,
-  h,
-  money,
-  request,
-  serverClock,
-  signInAgain,
-  slotText,
-  sumMoney,
-} from "./kanban/util.js";
+import { serverClock } from "/static/js/shared/clock.js";
+import { h } from "/static/js/shared/dom.js";
+import { money as formatMoney, time, timeRange } from "/static/js/shared/format.js";
+import { http, signInAgain } from "/static/js/shared/http.js";
+import { t } from "/static/js/shared/i18n.js";
+import { orderRef } from "/static/js/shared/labels.js";
+import { connectLive } from "/static/js/shared/live.js";
+import { add, cmp, dec, sub } from "/static/js/shared/money.js";
+import { pageData as boot } from "/static/js/shared/page.js";
+import { toast } from "/static/js/shared/toast.js";
 
-const boot = JSON.parse(document.getElementById("courier-boot").textContent);
 const me = boot.courier.id;
 const currency = boot.branch.currency;
+
+function money(amount) {
+  return amount === null || amount === undefined || amount === "" ? "—" : formatMoney(amount, currency);
+}
+
+const slotText = timeRange;
 
 const deliveries = new Map(); // delivery id -> delivery
 const busy = new Set(); // delivery ids with a request in flight
@@ -34,25 +35,15 @@ const busy = new Set(); // delivery ids with a request in flight
 const listEl = document.getElementById("deliveries");
 const emptyEl = document.getElementById("empty");
 const countEl = document.getElementById("delivery-count");
-const toastEl = document.getElementById("toast");
 
 // ---------------------------------------------------------------------------------------- furniture
 
-let toastTimer = null;
-function toast(message, kind = "error") {
-  toastEl.textContent = message;
-  toastEl.dataset.kind = kind;
-  toastEl.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    toastEl.hidden = true;
-  }, 8000);
-}
-toastEl.addEventListener("click", () => {
-  toastEl.hidden = true;
-});
-
-const STATUS_TEXT = { connecting: "Connecting…", live: "Live", offline: "Offline · reconnecting…", refused: "Refused" };
+const STATUS_TEXT = {
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  offline: t("Offline · reconnecting…"),
+  refused: t("Refused"),
+};
 const conn = document.getElementById("conn");
 function setStatus(status, detail) {
   conn.dataset.status = status;
@@ -73,12 +64,13 @@ function telLink(phone) {
   return `tel:${String(phone).replace(/[^\d+]/g, "")}`;
 }
 
-function failed(error, what) {
-  if (error instanceof ApiError && error.status === 401) {
+/** A refused call: sign in again after a 401, otherwise say what failed and why. */
+function failed(result, what) {
+  if (result.status === 401) {
     signInAgain();
     return;
   }
-  toast(`${what}: ${describeError(error)}`);
+  toast.error(`${what}: ${result.error.message}`);
 }
 
 // ---------------------------------------------------------------------------------------- deliveries
@@ -103,7 +95,7 @@ function draw() {
 }
 
 function drawDelivery(d) {
-  const collect = Number(d.amount_to_collect) > 0;
+  const collect = cmp(d.amount_to_collect ?? "0", "0") > 0;
   const accepted = d.state === "accepted";
   const wait = busy.has(d.id);
   return h(
@@ -113,32 +105,45 @@ function drawDelivery(d) {
       "header",
       null,
       h("strong", { class: "cr-token", text: label(d) }),
-      h("span", { class: `cr-badge cr-badge-${d.state}`, text: accepted ? "Accepted" : "New" }),
+      h("span", { class: `cr-badge cr-badge-${d.state}`, text: accepted ? t("Accepted") : t("New") }),
       d.slot_start || d.slot_end
-        ? h("span", { class: "cr-slot", text: `⏱ ${slotText(d.slot_start, d.slot_end, boot.branch.timezone)}` })
+        ? h("span", { class: "cr-slot", text: slotText(d.slot_start, d.slot_end) })
         : null,
     ),
     h(
       "p",
       { class: `cr-collect${collect ? "" : " cr-collect-none"}`, dataset: { collect: String(d.amount_to_collect ?? "") } },
-      collect ? `Collect ${money(d.amount_to_collect, currency)}` : "Nothing to collect",
+      collect ? t("Collect {amount}", { amount: money(d.amount_to_collect) }) : t("Nothing to collect"),
     ),
-    d.customer_name ? h("p", { class: "cr-customer", text: d.customer_name }) : null,
+    d.customer_name ? h("p", { class: "cr-customer", attrs: { dir: "auto" }, text: d.customer_name }) : null,
     drawItems(d.items),
     d.address
-      ? h("a", { class: "cr-address", href: mapLink(d.address), target: "_blank", rel: "noopener", text: `📍 ${d.address}` })
+      ? h("a", {
+          class: "cr-address",
+          attrs: { href: mapLink(d.address), target: "_blank", rel: "noopener", dir: "auto" },
+          text: d.address,
+        })
       : null,
     h(
       "div",
       { class: "cr-actions" },
-      d.customer_phone ? h("a", { class: "cr-button cr-call", href: telLink(d.customer_phone), text: `📞 Call ${d.customer_phone}` }) : null,
-      accepted
-        ? null
-        : h("button", { type: "button", class: "cr-button cr-primary", dataset: { act: "accept" }, disabled: wait, text: "Accept" }),
-      h("button", { type: "button", class: "cr-button cr-ok", dataset: { act: "delivered" }, disabled: wait, text: "Delivered" }),
-      h("button", { type: "button", class: "cr-button cr-danger", dataset: { act: "returned" }, disabled: wait, text: "Returned" }),
+      d.customer_phone
+        ? h(
+            "a",
+            { class: "btn cr-button cr-call", attrs: { href: telLink(d.customer_phone) } },
+            `${t("Call")} `,
+            h("bdi", { attrs: { dir: "ltr" }, text: d.customer_phone }),
+          )
+        : null,
+      accepted ? null : actButton("accept", "btn-primary", t("Accept"), wait),
+      actButton("delivered", "cr-ok", t("Delivered"), wait),
+      actButton("returned", "cr-danger", t("Returned"), wait),
     ),
   );
+}
+
+function actButton(act, kind, text, wait) {
+  return h("button", { class: `btn cr-button ${kind}`, attrs: { type: "button", disabled: wait }, dataset: { act }, text });
 }
 
 /** What is in the bag, so the courier can check it before leaving (a combo's parts under it). */
@@ -146,14 +151,14 @@ function drawItems(items) {
   if (!Array.isArray(items) || !items.length) return null;
   return h(
     "ul",
-    { class: "cr-items", "aria-label": "Items" },
+    { class: "cr-items", attrs: { "aria-label": t("Items") } },
     items.map((i) =>
       h(
         "li",
         { class: i.part ? "cr-item cr-item-part" : "cr-item" },
-        h("span", { class: "cr-item-qty", text: i.unit && i.unit !== "piece" ? `${i.qty} ${i.unit}` : `${i.qty} ×` }),
-        h("span", { text: i.part ? `↳ ${i.name}` : i.name }),
-        i.note ? h("small", { text: ` · ${i.note}` }) : null,
+        h("bdi", { class: "cr-item-qty", text: i.unit && i.unit !== "piece" ? `${i.qty} ${i.unit}` : `${i.qty} ×` }),
+        h("span", { attrs: { dir: "auto" }, text: i.part ? `↳ ${i.name}` : i.name }),
+        i.note ? h("small", { attrs: { dir: "auto" }, text: ` · ${i.note}` }) : null,
       ),
     ),
   );
@@ -161,41 +166,41 @@ function drawItems(items) {
 
 /** The whole delivery (its items too) for one the live event announced. */
 async function fillIn(id) {
-  try {
-    const full = await request("GET", `/api/v1/deliveries/${id}`);
-    if (!deliveries.has(String(id))) return; // gone meanwhile
-    upsert(full);
-    draw();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) signInAgain();
-  }
+  const result = await http.get(`/api/v1/deliveries/${id}`);
+  if (result.status === 401) signInAgain();
+  if (!result.ok || !deliveries.has(String(id))) return; // gone meanwhile
+  upsert(result.data);
+  draw();
 }
 
 async function loadDeliveries() {
-  const list = await request("GET", `/api/v1/couriers/${me}/deliveries?active=true`);
-  for (const d of list) upsert(d);
+  const result = await http.get(`/api/v1/couriers/${me}/deliveries?active=true`);
+  if (!result.ok) {
+    failed(result, t("Deliveries not loaded"));
+    return;
+  }
+  for (const d of result.data) upsert(d);
   draw();
 }
 
 // ---------------------------------------------------------------------------------------- balance
 
 async function loadBalance() {
-  try {
-    const b = await request("GET", `/api/v1/couriers/${me}/balance`);
-    // One figure, shown twice: what the courier holds for the branch (deliveries done, not yet settled).
-    const held = b.cash_in_hand ?? b.owes_branch;
-    document.getElementById("cash-in-hand").textContent = money(held, currency);
-    document.getElementById("to-collect").textContent = money(b.to_collect ?? "0", currency);
-    document.getElementById("fees-today").textContent = money(b.fees_earned_today, currency);
-    document.getElementById("tips-today").textContent = money(b.tips_today ?? "0", currency);
-    const parts = [];
-    if (Number(held)) parts.push(`You hold ${money(held, currency)} for the branch`);
-    if (Number(b.to_collect)) parts.push(`${money(b.to_collect, currency)} still to collect`);
-    if (Number(b.branch_owes)) parts.push(`the branch owes you ${money(b.branch_owes, currency)}`);
-    document.getElementById("cash-balance").textContent = parts.length ? `${parts.join("; ")}.` : "All settled.";
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) signInAgain();
-  }
+  const result = await http.get(`/api/v1/couriers/${me}/balance`);
+  if (result.status === 401) signInAgain();
+  if (!result.ok) return;
+  const b = result.data;
+  // One figure, shown twice: what the courier holds for the branch (deliveries done, not yet settled).
+  const held = b.cash_in_hand ?? b.owes_branch;
+  document.getElementById("cash-in-hand").textContent = money(held);
+  document.getElementById("to-collect").textContent = money(b.to_collect ?? "0");
+  document.getElementById("fees-today").textContent = money(b.fees_earned_today);
+  document.getElementById("tips-today").textContent = money(b.tips_today ?? "0");
+  const parts = [];
+  if (!dec(held ?? "0").eq(0)) parts.push(t("You hold {amount} for the branch", { amount: money(held) }));
+  if (!dec(b.to_collect ?? "0").eq(0)) parts.push(t("{amount} still to collect", { amount: money(b.to_collect) }));
+  if (!dec(b.branch_owes ?? "0").eq(0)) parts.push(t("the branch owes you {amount}", { amount: money(b.branch_owes) }));
+  document.getElementById("cash-balance").textContent = parts.length ? parts.join(t("; ")) : t("All settled.");
 }
 
 let balanceTimer = null;
@@ -213,14 +218,11 @@ async function act(id, action) {
   if (action === "accept") {
     busy.add(id);
     draw();
-    try {
-      upsert(await request("POST", `/api/v1/deliveries/${id}/accept`));
-    } catch (error) {
-      failed(error, `${label(d)} not accepted`);
-    } finally {
-      busy.delete(id);
-      draw();
-    }
+    const result = await http.post(`/api/v1/deliveries/${id}/accept`);
+    if (result.ok) upsert(result.data);
+    else failed(result, t("{order} not accepted", { order: label(d) }));
+    busy.delete(id);
+    draw();
   } else if (action === "delivered") {
     openDelivered(d);
   } else if (action === "returned") {
@@ -239,21 +241,24 @@ async function finish(d, path, body, errorEl, dialog) {
   busy.add(d.id);
   draw();
   errorEl.hidden = true;
-  try {
-    await request("POST", `/api/v1/deliveries/${d.id}/${path}`, body);
+  const result = await http.post(`/api/v1/deliveries/${d.id}/${path}`, body);
+  if (result.ok) {
     deliveries.delete(d.id);
     dialog.close();
-    toast(path === "delivered" ? `${label(d)} delivered.` : `${label(d)} on its way back.`, "ok");
+    toast.ok(
+      path === "delivered"
+        ? t("{order} delivered.", { order: label(d) })
+        : t("{order} on its way back.", { order: label(d) }),
+    );
     balanceSoon();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) signInAgain();
+  } else {
+    if (result.status === 401) signInAgain();
     // Stays open with the server's words (a bad amount is a 422 naming the field).
-    errorEl.textContent = describeError(error);
+    errorEl.textContent = result.error.message;
     errorEl.hidden = false;
-  } finally {
-    busy.delete(d.id);
-    draw();
   }
+  busy.delete(d.id);
+  draw();
 }
 
 const deliveredDialog = document.getElementById("delivered-dialog");
@@ -266,14 +271,8 @@ let deliveredFor = null;
 
 const CASH_PATTERN = /^\d+(\.\d{1,4})?$/;
 
-/** a - b of two decimal strings, exact. */
-function minus(a, b) {
-  return sumMoney([a, `-${b}`]);
-}
-
-function sign(decimal) {
-  if (/^-/.test(decimal)) return -1;
-  return /[1-9]/.test(decimal) ? 1 : 0;
+function sign(x) {
+  return cmp(x, "0");
 }
 
 /** As the courier types: above the amount asks what the extra is; below it says the collection is short. */
@@ -284,18 +283,24 @@ function judgeCash() {
   shortNote.hidden = true;
   if (!d || !CASH_PATTERN.test(cash)) return { cash, valid: false };
   const due = d.amount_to_collect ?? "0";
-  const gap = minus(cash, due);
+  const places = String(due).includes(".") ? String(due).split(".")[1].length : 0;
+  const gap = sub(cash, due);
   if (sign(gap) > 0) {
-    document.getElementById("extra-legend").textContent = `${money(gap, currency)} more than the ${money(due, currency)} to collect is…`;
+    document.getElementById("extra-legend").textContent = t("{extra} more than the {due} to collect is…", {
+      extra: money(gap.toFixed(places)),
+      due: money(due),
+    });
     extraChoice.hidden = false;
     // The server's cap (the amount plus a tip as large as the order): a slip of the thumb shows at once.
-    const cap = d.order_total != null ? sumMoney([due, d.order_total]) : null;
-    if (cap !== null && sign(minus(cash, cap)) > 0) {
-      shortNote.textContent = `Check the amount: at most ${money(cap, currency)} can be taken on this delivery.`;
+    const cap = d.order_total != null ? add(due, d.order_total).toFixed(places) : null;
+    if (cap !== null && sign(sub(cash, cap)) > 0) {
+      shortNote.textContent = t("Check the amount: at most {amount} can be taken on this delivery.", { amount: money(cap) });
       shortNote.hidden = false;
     }
   } else if (sign(gap) < 0) {
-    shortNote.textContent = `Short by ${money(gap.replace(/^-/, ""), currency)}: it is recorded as a short collection and the customer still owes it.`;
+    shortNote.textContent = t("Short by {amount}: it is recorded as a short collection and the customer still owes it.", {
+      amount: money(gap.abs().toFixed(places)),
+    });
     shortNote.hidden = false;
   }
   return { cash, valid: true, over: sign(gap) > 0, due };
@@ -307,9 +312,9 @@ function openDelivered(d) {
   deliveredForm.reset();
   // Prefilled with what the courier was to collect: usually one tap to confirm.
   cashInput.value = d.amount_to_collect ?? "0";
-  document.getElementById("delivered-hint").textContent = Number(d.amount_to_collect)
-    ? `Expected ${money(d.amount_to_collect, currency)}.`
-    : "Paid already: nothing to collect.";
+  document.getElementById("delivered-hint").textContent = sign(d.amount_to_collect ?? "0")
+    ? t("Expected {amount}.", { amount: money(d.amount_to_collect) })
+    : t("Paid already: nothing to collect.");
   deliveredError.hidden = true;
   judgeCash();
   deliveredDialog.showModal();
@@ -327,7 +332,7 @@ deliveredForm.addEventListener("submit", (event) => {
   if (!deliveredFor) return;
   const judged = judgeCash();
   if (!judged.valid) {
-    deliveredError.textContent = "Enter the amount like 77.50.";
+    deliveredError.textContent = t("Enter the amount like 77.50.");
     deliveredError.hidden = false;
     return;
   }
@@ -335,7 +340,7 @@ deliveredForm.addEventListener("submit", (event) => {
   if (judged.over) {
     const picked = deliveredForm.querySelector("input[name=extra]:checked");
     if (!picked) {
-      deliveredError.textContent = "Say whether the extra is your tip or paid to the shop.";
+      deliveredError.textContent = t("Say whether the extra is your tip or paid to the shop.");
       deliveredError.hidden = false;
       return;
     }
@@ -371,7 +376,7 @@ returnedForm.addEventListener("submit", (event) => {
   if (!returnedFor) return;
   const reason = reasonText.value.trim();
   if (!reason) {
-    returnedError.textContent = "Say why it comes back.";
+    returnedError.textContent = t("Say why it comes back.");
     returnedError.hidden = false;
     return;
   }
@@ -391,6 +396,7 @@ let latest = null;
 let lastSent = 0;
 let pingTimer = null;
 let notBefore = 0;
+let locationNote = false; // the status line says why sharing cannot work: keep it
 
 function locationText(text) {
   locationStatus.textContent = text;
@@ -407,31 +413,32 @@ async function sendLocation() {
   const position = latest;
   latest = null;
   lastSent = Date.now();
-  try {
-    await request("POST", "/api/v1/couriers/me/location", position);
-    locationText(`On · sent at ${clockIn(serverClock.now(), boot.branch.timezone)}.`);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 429) {
-      const retry = error.retryAfter || 15;
-      notBefore = Date.now() + retry * 1000;
-      latest = latest || position;
-      pingTimer = setTimeout(sendLocation, retry * 1000);
-    } else if (error instanceof ApiError && error.status === 404) {
-      locationText("This server does not take locations.");
-      stopLocation();
-    } else {
-      locationText(`On · not sent: ${describeError(error)}`);
-    }
+  const result = await http.post("/api/v1/couriers/me/location", position);
+  if (result.ok) {
+    locationText(t("On · sent at {time}.", { time: time(serverClock.now()) }));
+  } else if (result.status === 429) {
+    const retry = result.retryAfter || 15;
+    notBefore = Date.now() + retry * 1000;
+    latest = latest || position;
+    pingTimer = setTimeout(sendLocation, retry * 1000);
+  } else if (result.status === 404) {
+    locationNote = true;
+    locationText(t("This server does not take locations."));
+    stopLocation();
+  } else {
+    locationText(t("On · not sent: {reason}", { reason: result.error.message }));
   }
 }
 
 function startLocation() {
   if (!("geolocation" in navigator)) {
-    locationText("This phone cannot share its location.");
+    locationNote = true;
+    locationText(t("This phone cannot share its location."));
     return;
   }
   locationToggle.setAttribute("aria-pressed", "true");
-  locationText("On · finding you…");
+  locationNote = false;
+  locationText(t("On · finding you…"));
   watchId = navigator.geolocation.watchPosition(
     (pos) => {
       latest = {
@@ -442,8 +449,13 @@ function startLocation() {
       if (!pingTimer) sendLocation();
     },
     (error) => {
-      locationText(error.code === 1 ? "Location permission was refused." : `No location: ${error.message}`);
-      if (error.code === 1) stopLocation();
+      if (error.code === 1) {
+        locationNote = true;
+        locationText(t("Location permission was refused."));
+        stopLocation();
+      } else {
+        locationText(t("No location: {reason}", { reason: error.message }));
+      }
     },
     { enableHighAccuracy: true, maximumAge: 15_000, timeout: 60_000 },
   );
@@ -456,9 +468,8 @@ function stopLocation() {
   clearTimeout(pingTimer);
   pingTimer = null;
   locationToggle.setAttribute("aria-pressed", "false");
-  if (!locationStatus.textContent.startsWith("Location permission") && !locationStatus.textContent.startsWith("This")) {
-    locationText("Off.");
-  }
+  // A reason the share stopped stays on screen; otherwise it just says it is off.
+  if (!locationNote) locationText(t("Off."));
 }
 
 locationToggle.addEventListener("click", () => {
@@ -523,11 +534,7 @@ function onEvent(event) {
 
 async function start() {
   setStatus("connecting");
-  try {
-    await Promise.all([loadDeliveries(), loadBalance()]);
-  } catch (error) {
-    failed(error, "Deliveries not loaded");
-  }
+  await Promise.all([loadDeliveries(), loadBalance()]);
   connectLive({
     namespace: "/courier",
     branchIds: [boot.branch.id],

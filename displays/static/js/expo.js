@@ -6,17 +6,18 @@
 // id and tickets by id, and an event the page cannot place (an order it has never seen) reloads the
 // snapshot instead of guessing.
 
-import {
-  CHANNEL_LABELS,
-  createToast,
-  followKitchen,
-  h,
-  idMs,
-  kitchenApi,
-  showStatus,
-  toMs,
-} from "./kds.js";
-import { orderRef } from "./ref.js";
+import { createToast, followKitchen, kitchenApi, showStatus } from "./kitchen/follow.js";
+import { idMs, toMs } from "/static/js/shared/clock.js";
+import { t } from "/static/js/shared/i18n.js";
+import { channelLabel, orderRef, stateLabel } from "/static/js/shared/labels.js";
+
+/** An element with a class and a text (never parsed as HTML: names come from the menu and customers). */
+function h(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined && text !== null) el.textContent = String(text);
+  return el;
+}
 
 // Orders in these states have left the pass: the customer has them, a courier took them, or they were
 // cancelled.
@@ -25,14 +26,8 @@ const AT_PASS = new Set(["ready", "returned"]);
 const HANDOVER_CHANNELS = new Set(["counter", "pickup", "dine_in", "partner"]);
 const TOKEN_CHANNELS = new Set(["counter", "pickup", "dine_in"]);
 const EVENT_STATE = { "ticket.started": "started", "ticket.bumped": "bumped", "ticket.recalled": "started" };
-const STATE_LABELS = {
-  scheduled: "Scheduled",
-  received: "Received",
-  preparing: "Preparing",
-  ready: "Ready",
-  returned: "Returned",
-};
 const CHIP_MARK = { queued: "·", started: "…", bumped: "✓" };
+const TICKET_WORDS = { queued: t("queued"), started: t("cooking"), bumped: t("done") };
 const OK_NOTE_MS = 8000;
 
 function expoPage(root) {
@@ -41,7 +36,7 @@ function expoPage(root) {
   const cookingEl = document.getElementById("expo-cooking");
   const countEl = document.getElementById("expo-count");
   const connEl = document.getElementById("conn");
-  const toast = createToast(document.getElementById("kds-toast"));
+  const toast = createToast();
 
   let stationOrder = [];
   try {
@@ -89,7 +84,7 @@ function expoPage(root) {
     for (const raw of snapshot.orders || []) {
       if (GONE.has(raw.state)) continue;
       const order = orderFrom(raw, "received");
-      for (const t of raw.tickets || []) setTicket(order, t, t.state || "queued");
+      for (const ticket of raw.tickets || []) setTicket(order, ticket, ticket.state || "queued");
       orders.set(order.order_id, order);
     }
     render();
@@ -155,41 +150,43 @@ function expoPage(root) {
     el.dataset.channel = order.channel;
     el.dataset.rush = order.rush ? "1" : "0";
     const head = h("header", "order-head");
-    head.append(h("span", "token", title(order)));
+    const token = h("span", "token", title(order));
+    token.dir = "ltr";
+    head.append(token);
     const meta = h("span", "meta");
-    meta.append(h("span", "channel", CHANNEL_LABELS[order.channel] || order.channel));
+    meta.append(h("span", "channel", channelLabel(order.channel)));
     if (order.table_label) meta.append(h("span", "table", order.table_label));
     head.append(meta);
-    if (order.rush) head.append(h("span", "flag flag-rush", "RUSH"));
-    head.append(h("span", "state-badge", STATE_LABELS[order.state] || order.state));
+    if (order.rush) head.append(h("span", "flag flag-rush", t("RUSH")));
+    head.append(h("span", "state-badge", stateLabel(order.state)));
 
     const chips = h("ul", "chips");
-    for (const t of chipsOf(order)) {
+    for (const ticket of chipsOf(order)) {
       const chip = h("li", "chip");
-      chip.dataset.station = t.station_code;
-      chip.dataset.state = t.state;
-      chip.dataset.ticketId = t.ticket_id;
+      chip.dataset.station = ticket.station_code;
+      chip.dataset.state = ticket.state;
+      chip.dataset.ticketId = ticket.ticket_id;
       chip.append(
-        h("span", "chip-name", stationNames.get(t.station_code) || t.station_code),
-        h("span", "chip-mark", CHIP_MARK[t.state] || t.state),
+        h("span", "chip-name", stationNames.get(ticket.station_code) || ticket.station_code),
+        h("span", "chip-mark", CHIP_MARK[ticket.state] || ticket.state),
       );
-      chip.title = `${t.station_code}: ${t.state}`;
+      chip.title = `${stationNames.get(ticket.station_code) || ticket.station_code}: ${TICKET_WORDS[ticket.state] || ticket.state}`;
       chips.append(chip);
     }
 
     const actions = h("div", "order-actions");
     const waiting = busy.has(order.order_id);
     if (order.state === "ready" && HANDOVER_CHANNELS.has(order.channel)) {
-      const handover = h("button", "act act-handover", "Hand over");
+      const handover = h("button", "act act-handover", t("Hand over"));
       handover.type = "button";
       handover.dataset.action = "handover";
       handover.disabled = waiting;
       actions.append(handover);
     } else if (order.state === "ready") {
-      actions.append(h("span", "order-wait", "Waiting for a courier"));
+      actions.append(h("span", "order-wait", t("Waiting for a courier")));
     }
     if (order.state === "ready" && order.token !== null && TOKEN_CHANNELS.has(order.channel)) {
-      const call = h("button", "act act-call", "Call again");
+      const call = h("button", "act act-call", t("Call again"));
       call.type = "button";
       call.dataset.action = "call";
       call.disabled = waiting;
@@ -203,7 +200,7 @@ function expoPage(root) {
       msg.setAttribute("role", said.kind === "error" ? "alert" : "status");
       parts.push(msg);
     }
-    el.replaceChildren(...parts);
+    el.replaceChildren(...parts.filter(Boolean));
   }
 
   function signature(order) {
@@ -212,7 +209,7 @@ function expoPage(root) {
       order.token,
       order.rush,
       order.table_label,
-      chipsOf(order).map((t) => [t.ticket_id, t.state]),
+      chipsOf(order).map((k) => [k.ticket_id, k.state]),
       busy.has(order.order_id),
       notes.get(order.order_id) || null,
     ]);
@@ -256,16 +253,20 @@ function expoPage(root) {
 
   // ------------------------------------------------------------------ actions
 
-  function refusal(error, what) {
+  function refusal(error, action) {
     const body = error.body || {};
     if (error.status === 409 && body.reason === "unpaid") {
-      return "Not paid yet: take the payment at the till, then hand over.";
+      return t("Not paid yet: take the payment at the till, then hand over.");
     }
-    if (error.status === 409) {
-      const state = body.state ? ` (it is ${STATE_LABELS[body.state] || body.state})` : "";
-      return `Cannot ${what}${state}: ${error.message}`;
+    const params = { reason: error.message, state: body.state ? stateLabel(body.state) : "" };
+    if (action === "handover") {
+      return error.status === 409 && body.state
+        ? t("Cannot hand over (it is {state}): {reason}", params)
+        : t("Cannot hand over: {reason}", params);
     }
-    return `Cannot ${what}: ${error.message}`;
+    return error.status === 409 && body.state
+      ? t("Cannot call (it is {state}): {reason}", params)
+      : t("Cannot call: {reason}", params);
   }
 
   // A success note fades after a while; a refusal stays until the next press, so nobody misses why.
@@ -294,14 +295,14 @@ function expoPage(root) {
           to: "completed",
         });
         // The order.state_changed event takes the card off the pass, on every expo screen at once.
-        note(orderId, "Handed over", "ok");
+        note(orderId, t("Handed over"), "ok");
       } else {
         await kitchenApi("POST", `/api/v1/orders/${encodeURIComponent(orderId)}/call`);
-        note(orderId, `Called ${title(order)} again`, "ok");
+        note(orderId, t("Called {order} again", { order: title(order) }), "ok");
       }
     } catch (error) {
-      if (error.status === 401) toast("Signed out: sign in again.");
-      note(orderId, refusal(error, action === "handover" ? "hand over" : "call"), "error");
+      if (error.status === 401) toast(t("Signed out: sign in again."));
+      note(orderId, refusal(error, action), "error");
     } finally {
       busy.delete(orderId);
       render();
@@ -327,7 +328,7 @@ function expoPage(root) {
     applySnapshot,
     applyEvent,
     onStatus: (status, detail) => showStatus(connEl, status, detail),
-    onError: (error) => toast(`Could not load the orders: ${error.message}`, { ms: 15_000 }),
+    onError: (error) => toast(t("Could not load the orders: {reason}", { reason: error.message }), { ms: 15_000 }),
   });
   follow.ready.catch(() => {}); // already shown by onError; the page keeps what it has
   window.expo = { follow, orders };

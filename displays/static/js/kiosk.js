@@ -5,24 +5,25 @@
 // shows, live, the numbers at the counters and how many wait: the TV's board snapshot, then /queue events
 // (live.js), the same walk-in events the TV applies. Times are the branch's, whatever the tablet's zone.
 
-import { clockIn } from "./clock.js";
-import { apiHeaders, deviceCredentials, socketAuth } from "./credentials.js";
-import { connectLive } from "./live.js";
+import { deviceCredentials, socketAuth } from "/static/js/shared/credentials.js";
+import { time } from "/static/js/shared/format.js";
+import { http } from "/static/js/shared/http.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { connectLive } from "/static/js/shared/live.js";
 
 // Every word the script puts on the screen (the template holds the rest).
 const STRINGS = {
-  next: "You are next",
-  wait: (m) => `About ${m} minute${m === 1 ? "" : "s"} wait`,
-  busy: "Many numbers were just taken. Please try again in a moment.",
-  wrong: "Something went wrong. Please ask at the counter.",
-  unreachable: "The queue is unreachable right now. Please ask at the counter.",
-  counter: (c) => `Counter ${c}`,
-  waiting: (n) => (n === 1 ? "1 waiting" : `${n} waiting`),
+  next: t("You are next"),
+  wait: (m) => tn("About {n} minute wait", "About {n} minutes wait", m),
+  busy: t("Many numbers were just taken. Please try again in a moment."),
+  wrong: t("Something went wrong. Please ask at the counter."),
+  unreachable: t("The queue is unreachable right now. Please ask at the counter."),
+  counter: (c) => t("Counter {counter}", { counter: c }),
+  waiting: (n) => tn("{n} waiting", "{n} waiting", n),
 };
 
 const root = document.getElementById("kiosk");
 const branchId = Number(root.dataset.branch);
-const timeZone = root.dataset.timezone || undefined;
 const pick = document.getElementById("kiosk-pick");
 const slip = document.getElementById("kiosk-ticket");
 const errorBox = document.getElementById("kiosk-error");
@@ -46,7 +47,7 @@ function show(ticket, title) {
   document.getElementById("ticket-number").textContent = String(ticket.number);
   document.getElementById("ticket-service").textContent = title;
   document.getElementById("ticket-wait").textContent = minutes(ticket.estimated_wait_seconds);
-  document.getElementById("ticket-time").textContent = clockIn(ticket.created_at, timeZone);
+  document.getElementById("ticket-time").textContent = time(ticket.created_at);
   root.dataset.number = String(ticket.number);
   pick.hidden = true;
   slip.hidden = false;
@@ -59,23 +60,14 @@ pick.addEventListener("click", async (event) => {
   if (!button) return;
   for (const b of pick.querySelectorAll("button")) b.disabled = true;
   errorBox.hidden = true;
-  try {
-    const response = await fetch(`/api/v1/queue/${branchId}/tickets`, {
-      method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify({ service: button.dataset.service }),
-    });
-    const body = await response.json().catch(() => null);
-    if (response.ok) show(body, button.textContent.trim());
-    else if (response.status === 429) errorBox.textContent = STRINGS.busy;
-    else errorBox.textContent = (body && body.detail) || STRINGS.wrong;
-    errorBox.hidden = response.ok;
-  } catch {
-    errorBox.textContent = STRINGS.unreachable;
-    errorBox.hidden = false;
-  } finally {
-    for (const b of pick.querySelectorAll("button")) b.disabled = false;
-  }
+  // Taking a number is not repeated on a failure: a second tap is the customer's choice.
+  const result = await http.post(`/api/v1/queue/${branchId}/tickets`, { service: button.dataset.service });
+  if (result.ok) show(result.data, button.textContent.trim());
+  else if (result.offline) errorBox.textContent = STRINGS.unreachable;
+  else if (result.status === 429) errorBox.textContent = STRINGS.busy;
+  else errorBox.textContent = result.error.message || STRINGS.wrong;
+  errorBox.hidden = result.ok;
+  for (const b of pick.querySelectorAll("button")) b.disabled = false;
 });
 
 document.getElementById("ticket-print").addEventListener("click", () => window.print());
@@ -107,12 +99,9 @@ function drawStrip() {
 }
 
 async function board() {
-  const response = await fetch(`/api/v1/queue/${branchId}/board`, {
-    headers: { Accept: "application/json", ...apiHeaders() },
-    credentials: "same-origin",
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const snapshot = await response.json();
+  const result = await http.get(`/api/v1/queue/${branchId}/board`);
+  if (!result.ok) throw new Error(result.error.message);
+  const snapshot = result.data;
   numbers.clear();
   for (const s of snapshot.service) numbers.set(s.number, { counter: s.counter, state: s.state });
   drawStrip();

@@ -1,4 +1,5 @@
-import { api } from "./api.js";
+import { http } from "/static/js/shared/http.js";
+import { t } from "/static/js/shared/i18n.js";
 
 const form = document.getElementById("login-form");
 const errorBox = document.getElementById("login-error");
@@ -10,6 +11,11 @@ let challenge = null;
 
 function done() {
   window.location.assign(form.dataset.next || "/");
+}
+
+function showError(box, message) {
+  box.textContent = message;
+  box.hidden = false;
 }
 
 // Admins (and anyone who enrolled) answer a second step with a code from their authenticator app; an
@@ -30,42 +36,43 @@ function askForCode(body) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorBox.hidden = true;
-  submit.disabled = true;
-  try {
-    const body = await api("POST", "/api/v1/auth/login", {
-      username: form.username.value.trim(),
-      password: form.password.value,
-    });
-    if (body && body.totp_required) askForCode(body);
-    else done();
-  } catch (error) {
-    errorBox.textContent = error.status === 401 ? "Wrong username or password." : error.message;
-    errorBox.hidden = false;
-    form.password.select();
-  } finally {
-    submit.disabled = false;
+  if (!form.username.value.trim() || !form.password.value) {
+    showError(errorBox, t("Enter your username and password."));
+    (form.username.value.trim() ? form.password : form.username).focus();
+    return;
   }
+  submit.disabled = true;
+  const result = await http.post("/api/v1/auth/login", {
+    username: form.username.value.trim(),
+    password: form.password.value,
+  });
+  submit.disabled = false;
+  if (result.ok) {
+    if (result.data && result.data.totp_required) askForCode(result.data);
+    else done();
+    return;
+  }
+  showError(errorBox, result.status === 401 ? t("Wrong username or password.") : result.error.message);
+  form.password.select();
 });
 
 totpForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   totpError.hidden = true;
   totpSubmit.disabled = true;
-  try {
-    await api("POST", "/api/v1/auth/login/totp", { challenge, code: totpForm.code.value.trim() });
+  const result = await http.post("/api/v1/auth/login/totp", { challenge, code: totpForm.code.value.trim() });
+  totpSubmit.disabled = false;
+  if (result.ok) {
     done();
-  } catch (error) {
-    totpError.textContent = error.message;
-    totpError.hidden = false;
-    totpForm.code.select();
-    // An expired or exhausted challenge needs the password again.
-    if (error.status === 401 && /expired/i.test(error.message)) {
-      totpForm.hidden = true;
-      form.hidden = false;
-      form.password.value = "";
-      form.password.focus();
-    }
-  } finally {
-    totpSubmit.disabled = false;
+    return;
+  }
+  showError(totpError, result.error.message);
+  totpForm.code.select();
+  // An expired or exhausted challenge needs the password again.
+  if (result.status === 401 && result.error.code === "challenge_expired") {
+    totpForm.hidden = true;
+    form.hidden = false;
+    form.password.value = "";
+    form.password.focus();
   }
 });

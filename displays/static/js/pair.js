@@ -2,7 +2,8 @@
 // /admin/devices, then stores its device token (once; the server never shows it again) and opens its
 // screen. A display that already holds a working token goes straight to its screen.
 
-import { apiHeaders, deviceCredentials, forgetDevice, storeDevice } from "./credentials.js";
+import { apiHeaders, deviceCredentials, forgetDevice, storeDevice } from "/static/js/shared/credentials.js";
+import { t } from "/static/js/shared/i18n.js";
 
 const codeBox = document.getElementById("pair-code");
 const stateLine = document.getElementById("pair-state");
@@ -42,17 +43,18 @@ function wait(ms) {
 
 async function pair() {
   for (;;) {
-    stateLine.textContent = "Asking for a code…";
+    stateLine.textContent = t("Asking for a code…");
     const asked = await fetch("/api/v1/devices/pair", { method: "POST", headers: { Accept: "application/json" } });
     const pairing = await json(asked).catch(() => null);
     if (!asked.ok || !pairing) {
-      stateLine.textContent = asked.status === 429 ? "Too many codes asked for; waiting a minute…" : "Server unreachable; retrying…";
+      stateLine.textContent =
+        asked.status === 429 ? t("Too many codes asked for; waiting a minute…") : t("Server unreachable; retrying…");
       await wait(asked.status === 429 ? 60_000 : 5000);
       continue;
     }
     codeBox.textContent = pairing.code;
     document.body.dataset.code = pairing.code;
-    stateLine.textContent = "Waiting for a manager to approve this display…";
+    stateLine.textContent = t("Waiting for a manager to approve this display…");
     const expires = Date.now() + pairing.expires_in * 1000;
     while (Date.now() < expires) {
       await wait(POLL_MS);
@@ -77,7 +79,7 @@ async function pair() {
           name: status.name,
           screen: status.screen,
         });
-        stateLine.textContent = `Paired as ${status.name}. Opening…`;
+        stateLine.textContent = t("Paired as {name}. Opening…", { name: status.name });
         go(status.screen);
         return;
       }

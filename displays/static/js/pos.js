@@ -13,6 +13,7 @@ import { CustomerPicker } from "./pos/customers.js";
 import { Dec, isDecimal } from "./pos/decimal.js";
 import { checkQty, priceCart } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
+import { RefusedSales } from "./pos/refused.js";
 import { ShiftPanel } from "./pos/shift.js";
 import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
 import { dateIn, wallTimeIn } from "./clock.js";
@@ -812,17 +813,75 @@ function renderQueue(entries) {
   $("queue-badge").dataset.count = String(waiting);
   root.dataset.queued = String(waiting);
   $("queue-badge").title = refused.length
-    ? `Refused by the server: ${refused.map((e) => e.reason).join("; ")}`
+    ? "Sales the server refused: open to fix or discard them"
     : "Sales waiting to reach the server";
+  $("queue-badge").toggleAttribute("data-refused", refused.length > 0);
 }
 
 queue.onChange(renderQueue);
+
+/** A refused sale back in the (empty) cart, for the cashier to fix and ring up again; false if it cannot. */
+function restoreSale(entry) {
+  if (state.made || state.cart.length) {
+    toast("Finish or clear the sale in the cart first, then fix the refused one.");
+    return false;
+  }
+  const body = entry.body || {};
+  const changed = [];
+  const cart = [];
+  for (const line of body.lines || []) {
+    const product = state.catalog && state.catalog.product(line.product_id);
+    if (!product) {
+      changed.push(`product #${line.product_id} is not sold any more`);
+      continue;
+    }
+    const unit = product.units.some((u) => u.unit === line.unit) ? line.unit : product.base_unit;
+    const qty = checkQty(String(line.qty), unit);
+    if (qty.error) changed.push(`${product.name}: quantity ${plain(line.qty)} is now 1`);
+    const out = { key: uuid(), product_id: product.id, unit, qty: qty.error ? "1" : qty.qty, note: plain(line.note), choices: line.choices || [] };
+    if (line.discount && isDecimal(line.discount)) Object.assign(out, { discount: line.discount, discount_reason: plain(line.discount_reason) });
+    cart.push(out);
+  }
+  resetSale();
+  state.cart = cart;
+  $("channel").value = body.channel || "counter";
+  showChannel();
+  $("table").value = plain(body.table_label);
+  $("order-note").value = plain(body.note);
+  if (body.delivery) {
+    $("address").value = plain(body.delivery.address);
+    $("territory").value = String(body.delivery.territory_id || "");
+  }
+  if (body.customer_id) {
+    state.customer = { id: body.customer_id, name: `customer #${body.customer_id}`, addresses: [] };
+    $("customer-name").textContent = state.customer.name;
+  }
+  if (isManager && body.discount && isDecimal(body.discount)) {
+    state.orderDiscount = body.discount;
+    state.orderDiscountReason = plain(body.discount_reason);
+  }
+  renderCart();
+  if (changed.length) toast(`Changed while restoring: ${changed.join("; ")}.`, { ms: 15_000 });
+  return true;
+}
+
+/** Text a person can fix: control characters (a NUL from a scanner or a paste) cannot be seen, so go. */
+function plain(text) {
+  return String(text ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+}
+
+const refusedSales = new RefusedSales({
+  queue,
+  productName: (id) => (state.catalog && state.catalog.product(id) ? state.catalog.product(id).name : null),
+  money,
+  onFix: restoreSale,
+  onRetry: () => replayNow(),
+  toast,
+});
+
 $("queue-badge").addEventListener("click", async () => {
   const entries = await queue.all();
-  const refused = entries.filter((e) => e.state === "refused");
-  if (refused.length && window.confirm(`Discard ${refused.length} refused sale(s)?\n${refused.map((e) => e.reason).join("\n")}`)) {
-    for (const entry of refused) await queue.remove(entry.id);
-  }
+  if (entries.some((e) => e.state === "refused")) refusedSales.open();
   replayNow();
 });
 
@@ -840,7 +899,10 @@ function replayNow() {
         }
         toast(`${summary.sent} saved sale(s) reached the server: ${refs.join(", ")}.`, { kind: "info", ms: 15_000 });
       }
-      if (summary && summary.refused) toast(`${summary.refused} saved sale(s) were refused: see the queue.`);
+      if (summary && summary.refused) {
+        toast(`${summary.refused} saved sale(s) were refused: fix or discard them.`);
+        refusedSales.open();
+      }
     })
     .catch((error) => toast(describeError(error)));
 }

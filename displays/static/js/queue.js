@@ -3,15 +3,18 @@
 // -> apply only newer events (live.js). Nothing to click: a TV has no keyboard.
 //
 // A token becoming ready, or called again at the pass (token.called), rings a chime and is spoken in the
-// branch's language; so is a walk-in number called to a counter. A ready token leaves when the order is
+// branch's announcement language (`announce_language`, any of SPOKEN's); so is a walk-in number called to a
+// counter. What is written on screen is in the page's language (the branch's default, catalogs). A ready token leaves when the order is
 // handed over (completed / cancelled) or `ready_seconds` after it became ready, on the server's clock.
 //
 // Who is looking: a paired display (device token in localStorage, credentials.js) or a member of staff
 // with a session. Neither -> /pair. A token the server refuses (revoked, unknown) is forgotten -> /pair.
 
-import { connectLive } from "./live.js";
-import { orderRef } from "./ref.js";
-import { DEVICE_REFUSALS, apiHeaders, deviceCredentials, goPair, refusalCode, socketAuth } from "./credentials.js";
+import { DEVICE_REFUSALS, deviceCredentials, goPair, refusalCode, socketAuth } from "/static/js/shared/credentials.js";
+import { http } from "/static/js/shared/http.js";
+import { t, tn } from "/static/js/shared/i18n.js";
+import { orderRef } from "/static/js/shared/labels.js";
+import { connectLive } from "/static/js/shared/live.js";
 
 const root = document.getElementById("queue");
 const branchId = Number(root.dataset.branch);
@@ -22,63 +25,36 @@ const ANNOUNCE_WITHIN_MS = 60_000;
 const PREPARING_STATES = new Set(["received", "preparing"]);
 const SERVICE_OPEN = new Set(["waiting", "called", "serving"]);
 
-// Kept small on purpose: one line per language the shops speak; anything else falls back to English.
-const PHRASES = {
+// What the TV says aloud, in the branch's announcement language (which may differ from the screen's:
+// a shop can show English and call in Arabic). Speech only; anything else falls back to English.
+const SPOKEN = {
   en: {
-    preparing: "Preparing",
-    ready: "Ready",
-    serving: "Now serving",
-    counter: "Counter",
-    waiting: (n) => (n === 1 ? "1 waiting" : `${n} waiting`),
     orderReady: (token) => `Order ${token} is ready`,
     numberCalled: (number, counter) => `Number ${number}, please go to counter ${counter}`,
-    sound: "Tap to turn on sound",
   },
   ar: {
-    preparing: "قيد التحضير",
-    ready: "جاهز",
-    serving: "يُخدم الآن",
-    counter: "الشباك",
-    waiting: (n) => `${n} في الانتظار`,
     orderReady: (token) => `الطلب رقم ${token} جاهز`,
     numberCalled: (number, counter) => `الرقم ${number}، تفضل إلى الشباك ${counter}`,
-    sound: "المس لتشغيل الصوت",
   },
   fr: {
-    preparing: "En préparation",
-    ready: "Prêt",
-    serving: "Au guichet",
-    counter: "Guichet",
-    waiting: (n) => `${n} en attente`,
     orderReady: (token) => `La commande ${token} est prête`,
     numberCalled: (number, counter) => `Numéro ${number}, présentez-vous au guichet ${counter}`,
-    sound: "Touchez pour activer le son",
   },
   de: {
-    preparing: "In Zubereitung",
-    ready: "Abholbereit",
-    serving: "Jetzt dran",
-    counter: "Schalter",
-    waiting: (n) => `${n} wartend`,
     orderReady: (token) => `Bestellung ${token} ist fertig`,
     numberCalled: (number, counter) => `Nummer ${number}, bitte zu Schalter ${counter}`,
-    sound: "Tippen, um den Ton einzuschalten",
   },
   es: {
-    preparing: "En preparación",
-    ready: "Listo",
-    serving: "Atendiendo",
-    counter: "Ventanilla",
-    waiting: (n) => `${n} en espera`,
     orderReady: (token) => `El pedido ${token} está listo`,
     numberCalled: (number, counter) => `Número ${number}, pase a la ventanilla ${counter}`,
-    sound: "Toque para activar el sonido",
   },
 };
 
+const STATUS_TEXT = { connecting: t("Connecting…"), live: t("Live"), offline: t("Offline"), refused: t("Refused") };
+
 const state = {
   language: "en-GB",
-  phrases: PHRASES.en,
+  spoken: SPOKEN.en,
   readyMs: 600_000,
   offsetMs: 0, // server clock - this browser's clock
   preparing: new Map(), // order id -> token
@@ -94,37 +70,28 @@ const device = deviceCredentials();
 // ---------------------------------------------------------------------------------------- board
 
 async function fetchBoard() {
-  const response = await fetch(`/api/v1/queue/${branchId}/board`, {
-    headers: { Accept: "application/json", ...apiHeaders() },
-    credentials: "same-origin",
-  });
-  const body = await response.json().catch(() => null);
-  if (response.ok) return body;
-  if (response.status === 401 && (device || DEVICE_REFUSALS.has(refusalCode(body)))) {
+  const result = await http.get(`/api/v1/queue/${branchId}/board`);
+  if (result.ok) return result.data;
+  const body = result.error.body;
+  if (result.status === 401 && (device || DEVICE_REFUSALS.has(refusalCode(body)))) {
     goPair();
-  } else if (response.status === 401) {
+  } else if (result.status === 401) {
     window.location.replace(`/login?next=${encodeURIComponent(window.location.pathname)}`);
-  } else if (response.status === 404 && device && device.screen && device.screen !== window.location.pathname) {
+  } else if (result.status === 404 && device && device.screen && device.screen !== window.location.pathname) {
     // This display is paired with another branch: show that one.
     window.location.replace(device.screen);
   }
-  throw new Error((body && body.detail) || `HTTP ${response.status}`);
+  throw new Error(result.error.message);
 }
 
 function applyBoard(board) {
   state.language = board.language || "en-GB";
-  state.phrases = PHRASES[state.language.split("-")[0].toLowerCase()] || PHRASES.en;
+  state.spoken = SPOKEN[state.language.split("-")[0].toLowerCase()] || SPOKEN.en;
   state.readyMs = board.ready_seconds * 1000;
   state.offsetMs = board.now_ms - Date.now();
   state.preparing = new Map(board.preparing.map((t) => [t.order_id, t.token]));
   state.ready = new Map(board.ready.map((t) => [t.order_id, { token: t.token, at: t.ready_at_ms }]));
   state.service = new Map(board.service.map((s) => [s.number, { counter: s.counter, state: s.state }]));
-  document.documentElement.lang = state.language;
-  document.documentElement.dir = state.language.startsWith("ar") ? "rtl" : "ltr";
-  for (const element of document.querySelectorAll("[data-phrase]")) {
-    element.textContent = state.phrases[element.dataset.phrase];
-  }
-  soundButton.textContent = state.phrases.sound;
   render();
 }
 
@@ -191,12 +158,14 @@ const strip = document.getElementById("service-strip");
 const servingList = document.getElementById("serving");
 const waitingLine = document.getElementById("waiting");
 const statusDot = document.getElementById("queue-status");
+const statusText = document.getElementById("queue-status-text");
 const soundButton = document.getElementById("sound");
 let lastFresh = null;
 
 function tile(token, orderId, extraClass) {
   const item = document.createElement("li");
   item.className = `token ${extraClass || ""}`.trim();
+  item.dir = "ltr"; // "#42" reads the same in Arabic
   item.dataset.orderId = orderId;
   item.dataset.token = String(token);
   // The order's reference as on the receipt (#42), told apart from the walk-in numbers below it.
@@ -222,12 +191,12 @@ function render() {
       const big = document.createElement("strong");
       big.textContent = String(number);
       const where = document.createElement("span");
-      where.textContent = s.counter ? `${state.phrases.counter} ${s.counter}` : "";
+      where.textContent = s.counter ? t("Counter {counter}", { counter: s.counter }) : "";
       item.append(big, where);
       return item;
     }),
   );
-  waitingLine.textContent = waiting ? state.phrases.waiting(waiting) : "";
+  waitingLine.textContent = waiting ? tn("{n} waiting", "{n} waiting", waiting) : "";
   strip.hidden = atCounters.length === 0 && waiting === 0;
 }
 
@@ -300,11 +269,11 @@ function announce(text, at) {
 
 function announceOrder(token, at) {
   lastFresh = [...state.ready].find(([, item]) => item.token === token)?.[0] || null;
-  announce(state.phrases.orderReady(token), at);
+  announce(state.spoken.orderReady(token), at);
 }
 
 function announceNumber(number, counter, at) {
-  announce(state.phrases.numberCalled(number, counter || ""), at);
+  announce(state.spoken.numberCalled(number, counter || ""), at);
 }
 
 // ---------------------------------------------------------------------------------------- start
@@ -337,7 +306,8 @@ async function start() {
 
 function setStatus(status, detail) {
   statusDot.dataset.status = status;
-  statusDot.title = status;
+  statusDot.title = STATUS_TEXT[status] || status;
+  statusText.textContent = STATUS_TEXT[status] || status;
   if (status === "refused" && DEVICE_REFUSALS.has(refusalCode(detail))) goPair();
 }
 

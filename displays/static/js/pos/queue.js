@@ -7,14 +7,16 @@
 // idempotent on its UUID, so a replay cut short (a reload, a second tab, the network dropping again) is
 // simply run again: nothing is sent twice into the books, and nothing is dropped before the server has it.
 //
-// A sale the server refuses (4xx: a product withdrawn, stock gone) is kept as "refused" with the reason,
-// shown to the cashier, and not retried by itself.
+// A sale the server refuses (4xx: a product withdrawn, stock gone, a value it cannot take) is kept as
+// "refused" with the reason and the field at fault, not retried by itself: the cashier fixes it in the cart
+// or discards it (pos/refused.js).
 
 import { ApiError, NetworkError, request } from "./util.js";
 
 const DB = "passline-pos";
 const STORE = "sales";
 const BATCH = 50;
+const MAX_FAILURES = 5;
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -90,6 +92,15 @@ export class SaleQueue {
     await tx("readwrite", (store) => wrap(store.put(entry)));
   }
 
+  /** A refused sale queued again (the cashier's "Send again"): it goes with the next replay. */
+  async retry(id) {
+    const entry = (await this.all()).find((e) => e.id === id);
+    if (!entry) return;
+    Object.assign(entry, { state: "queued", reason: null, field: null, failures: 0 });
+    await this.put(entry);
+    await this.changed();
+  }
+
   async remove(id) {
     await tx("readwrite", (store) => wrap(store.delete(id)));
     await this.changed();
@@ -127,23 +138,54 @@ export class SaleQueue {
   async _sendOrders(summary) {
     const waiting = (await this.all()).filter((e) => e.state === "queued" && !e.order_done);
     for (let i = 0; i < waiting.length; i += BATCH) {
-      const batch = waiting.slice(i, i + BATCH);
-      const answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
-      for (const result of answer.results) {
-        const entry = batch[result.index];
-        if (!entry) continue;
-        if (result.result === "created" || result.result === "existed") {
-          entry.order_done = true;
-          entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
-          summary.sent += 1;
-          summary.made.push({ id: entry.id, order: { id: entry.id, token: entry.order ? entry.order.token : null } });
-        } else {
-          entry.state = "refused";
-          entry.reason = result.reason || `HTTP ${result.status}`;
-          summary.refused += 1;
-        }
-        await this.put(entry);
+      await this._sendBatch(waiting.slice(i, i + BATCH), summary);
+    }
+  }
+
+  async _sendBatch(batch, summary) {
+    let answer;
+    try {
+      answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
+    } catch (error) {
+      // The server refused the batch as a whole (not signed out, not busy), or failed on it (a 500: a bug
+      // one of its sales trips): sent one by one, the bad one is refused alone; the rest go through.
+      const failed = error instanceof ApiError && error.status === 500;
+      if (!wholeBatchRefused(error) && !failed) throw error;
+      if (batch.length > 1) {
+        for (const entry of batch) await this._sendBatch([entry], summary);
+        return;
       }
+      if (failed) {
+        // One sale the server keeps failing on must not hold up the till forever: a few tries, then it
+        // is shown to the cashier like a refused one (who may send it again once the server is fixed).
+        const [entry] = batch;
+        entry.failures = (entry.failures || 0) + 1;
+        if (entry.failures < MAX_FAILURES) {
+          await this.put(entry);
+          return;
+        }
+        const id = error.body && error.body.request_id ? ` (request ${error.body.request_id})` : "";
+        answer = { results: [{ index: 0, result: "rejected", status: 500, reason: `The server failed on this sale ${entry.failures} times${id}.` }] };
+      } else {
+        answer = { results: [{ index: 0, result: "rejected", status: error.status, reason: describe(error) }] };
+      }
+    }
+    for (const result of answer.results) {
+      const entry = batch[result.index];
+      if (!entry) continue;
+      if (result.result === "created" || result.result === "existed") {
+        entry.order_done = true;
+        entry.order = result.order ? { token: result.order.token, totals: result.order.totals } : null;
+        summary.sent += 1;
+        summary.made.push({ id: entry.id, order: { id: entry.id, token: entry.order ? entry.order.token : null } });
+      } else {
+        entry.state = "refused";
+        entry.reason = result.reason || `HTTP ${result.status}`;
+        entry.field = result.field || null;
+        entry.refused_ms = Date.now();
+        summary.refused += 1;
+      }
+      await this.put(entry);
     }
   }
 
@@ -169,6 +211,10 @@ export class SaleQueue {
       }
     }
   }
+}
+
+function wholeBatchRefused(error) {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status);
 }
 
 function describe(error) {
