@@ -27,6 +27,7 @@ from app.lib.i18n import _, current_language, translated
 from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays import pagekit
 from displays.assets import asset
+from displays.inventory_pages import INVENTORY_PAGES, INVENTORY_SCREENS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -46,6 +47,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("Kitchen expo"), "/kds/expo", ("kitchen", "manager")),
     (_("My deliveries"), "/courier", ("courier",)),
     *MONEY_SCREENS,
+    *INVENTORY_SCREENS,
     (_("API schema"), "/schema", ("admin", "manager")),
     (_("Health"), "/health/ready", ("admin", "manager")),
     (_("Metrics"), "/metrics", ("admin",)),
@@ -400,6 +402,7 @@ DISPLAY_ROUTES = [
 DISPLAY_ROUTES += QUEUE_PAGES
 DISPLAY_ROUTES += POS_PAGES
 DISPLAY_ROUTES += MONEY_PAGES
+DISPLAY_ROUTES += INVENTORY_PAGES
 DISPLAY_ROUTES += [asset]
 
 

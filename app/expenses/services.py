@@ -45,6 +45,7 @@ from app.expenses.schemas import (
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.payments.money import parse_amount
 from app.shifts.tally import tally
@@ -63,7 +64,7 @@ _WHO = func.coalesce(func.nullif(User.full_name, ""), User.username)
 def check_photo(receipt: ReceiptIn) -> tuple[str, bytes]:
     """The photo's real type and its bytes, or a 422 naming `receipt`."""
     if len(receipt.data) > MAX_PHOTO_BYTES:
-        raise unprocessable("receipt", "the photo is larger than 2 MB; take it again at a lower size")
+        raise unprocessable("receipt", _("the photo is larger than 2 MB; take it again at a lower size"))
     if not receipt.data:
         raise unprocessable("receipt", "the photo is empty")
     try:
@@ -71,7 +72,7 @@ def check_photo(receipt: ReceiptIn) -> tuple[str, bytes]:
             kind = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise unprocessable("receipt", "not a photo: send a JPEG, PNG or WebP image") from exc
+        raise unprocessable("receipt", _("not a photo: send a JPEG, PNG or WebP image")) from exc
     if kind not in IMAGE_TYPES:
         raise unprocessable("receipt", f"a {kind} image is not accepted: send a JPEG, PNG or WebP photo")
     return IMAGE_TYPES[kind], receipt.data
@@ -89,7 +90,7 @@ class ExpenseService(ScopedService):
             raise unprocessable("category", f"unknown category; use one of {', '.join(CATEGORIES)}")
         note = data.note.strip()
         if data.category == "other" and not note:
-            raise unprocessable("note", "say what an 'other' expense was for")
+            raise unprocessable("note", _("say what an 'other' expense was for"))
         photo = check_photo(data.receipt) if data.receipt is not None else None
         shift = await self._open_shift(data.shift_id, actor)
         exponent = await self._exponent(shift.branch_id)
@@ -171,7 +172,7 @@ class ExpenseService(ScopedService):
             await self._pay_out(expense, shift, actor, note=note)
         else:
             if not note:
-                raise unprocessable("note", "say why the expense is rejected")
+                raise unprocessable("note", _("say why the expense is rejected"))
             expense.state = "rejected"
             expense.decided_by, expense.decided_at = actor.user_id, dt.datetime.now(dt.UTC)
             expense.decision_note = note
@@ -193,7 +194,9 @@ class ExpenseService(ScopedService):
         drawer = (await tally(self.session, shift.id, opening=shift.opening_cash)).expected_cash
         if expense.amount > drawer:
             exponent = await self._exponent(shift.branch_id)
-            raise unprocessable("amount", f"the drawer should hold only {money(drawer, exponent)}")
+            raise unprocessable(
+                "amount", _("the drawer should hold only %(amount)s", amount=str(money(drawer, exponent)))
+            )
         movement = ShiftCashMovement(
             id=uuid.uuid4(),
             shift_id=shift.id,
@@ -347,7 +350,7 @@ class ExpenseService(ScopedService):
         if not actor.can_see_branch(shift.branch_id):
             raise unprocessable("shift_id", "unknown shift")
         if shift.status != "open":
-            raise unprocessable("shift_id", "the shift is closed: open a shift to pay out of the drawer")
+            raise unprocessable("shift_id", _("the shift is closed: open a shift to pay out of the drawer"))
         return shift
 
     async def _lock_shift(self, shift_id: uuid.UUID) -> Shift:

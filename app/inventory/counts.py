@@ -23,6 +23,7 @@ from app.inventory.schemas import CountIn, CountLineOut, CountLinesIn, CountOut
 from app.inventory.stock import StockService
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -65,7 +66,7 @@ class CountService(StockService):
         for i, line in enumerate(data.lines):
             product_id, factor = await self._which(i, line.product_id, line.barcode)
             if not line.counted.is_finite() or line.counted < 0:
-                raise unprocessable(f"lines[{i}].counted", "a count cannot be negative")
+                raise unprocessable(f"lines[{i}].counted", _("a count cannot be negative"))
             product = (await stock_products(self.session, {product_id}, field=f"lines[{i}].product_id"))[
                 product_id
             ]
@@ -240,7 +241,7 @@ class CountService(StockService):
             )
         ).first()
         if found is None:
-            raise unprocessable(f"lines[{i}].barcode", f"no product has the barcode {code}")
+            raise unprocessable(f"lines[{i}].barcode", _("no product has the barcode %(code)s", code=code))
         return int(found[0]), Decimal(1) if found[1] == code or found[2] is None else Decimal(found[2])
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.db.models import Product, ProductStock, RecipeLine, StockMove
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,28 +60,32 @@ async def stock_products(
     products = {p.id: p for p in await session.scalars(select(Product).where(Product.id.in_(ids)))}
     for product_id in ids:
         if product_id not in products:
-            raise unprocessable(field, f"unknown product {product_id}")
+            raise unprocessable(field, _("unknown product %(id)s", id=product_id))
     made = set(
         await session.scalars(select(RecipeLine.product_id).where(RecipeLine.product_id.in_(ids)).distinct())
     )
     for product in products.values():
         if product.kind == "bundle":
-            raise unprocessable(field, f"{product.name} is a bundle; its items hold the stock")
+            raise unprocessable(field, _("%(name)s is a bundle; its items hold the stock", name=product.name))
         if product.id in made:
-            raise unprocessable(field, f"{product.name} is made from its recipe; stock its ingredients")
+            raise unprocessable(
+                field, _("%(name)s is made from its recipe; stock its ingredients", name=product.name)
+            )
     return products
 
 
 def check_qty(value: Decimal, product: Product, *, field: str, positive: bool = True) -> Decimal:
     """A plausible base-unit quantity: 3 decimals at most, whole for piece and package products."""
     if not value.is_finite() or abs(value) > MAX_STOCK:
-        raise unprocessable(field, "must be a plausible quantity")
+        raise unprocessable(field, _("must be a plausible quantity"))
     if positive and value <= 0:
-        raise unprocessable(field, "must be above zero")
+        raise unprocessable(field, _("must be above zero"))
     if value != value.quantize(QTY_STEP):
-        raise unprocessable(field, "at most 3 decimal places")
+        raise unprocessable(field, _("at most 3 decimal places"))
     if product.base_unit in WHOLE_UNITS and value != value.to_integral_value():
-        raise unprocessable(field, f"{product.name} is counted in whole {product.base_unit}s")
+        raise unprocessable(
+            field, _("%(name)s is counted in whole %(unit)ss", name=product.name, unit=product.base_unit)
+        )
     return value
 
 
@@ -116,7 +121,9 @@ async def post_moves(
         before = row.qty
         after = before + move.qty
         if after < 0:
-            raise unprocessable(move.field, f"only {qty_text(before)} on hand of {product.name}")
+            raise unprocessable(
+                move.field, _("only %(qty)s on hand of %(name)s", qty=qty_text(before), name=product.name)
+            )
         if after > MAX_STOCK:
             raise unprocessable(move.field, f"stock above {MAX_STOCK} is not plausible")
         if move.qty > 0 and move.unit_cost is not None:

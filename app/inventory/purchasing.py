@@ -48,6 +48,7 @@ from app.inventory.schemas import (
 from app.inventory.stock import StockService, check_cost
 from app.lib import audit
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -194,7 +195,8 @@ class PurchasingService(StockService):
             raise unprocessable("supplier_id", f"unknown supplier {data.supplier_id}")
         if not supplier.active:
             raise unprocessable(
-                "supplier_id", f"{supplier.name} is inactive: reactivate it or pick another supplier"
+                "supplier_id",
+                _("%(name)s is inactive: reactivate it or pick another supplier", name=supplier.name),
             )
         products = await stock_products(
             self.session, {line.product_id for line in data.lines}, field="lines.product_id"
@@ -356,7 +358,7 @@ class PurchasingService(StockService):
                     ref=f"receipt:{receipt.id}",
                 )
             )
-        _, started = await post_moves(
+        _posted, started = await post_moves(
             self.session, branch_id=po.branch_id, moves=moves, actor_id=actor.user_id
         )
         receipt.total = total

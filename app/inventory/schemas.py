@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.lib.fields import Checked, Money, Qty, StockDelta, StockQty
+
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
@@ -58,15 +60,15 @@ class ProductPick(msgspec.Struct, kw_only=True):
     made_to_order: bool  # has a recipe: its ingredients hold the stock
 
 
-class MoveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class MoveIn(Checked, forbid_unknown_fields=True, kw_only=True):
     """A manager's correction: `adjustment` adds or takes away (signed), `waste` takes away (positive)."""
 
     branch_id: Id
     product_id: Id
     kind: Literal["adjustment", "waste"]
-    qty: Decimal
+    qty: StockDelta
     reason: Reason
-    unit_cost: Decimal | None = None  # stock found and added at this cost; else the average
+    unit_cost: Money | None = None  # stock found and added at this cost; else the average
 
 
 class MoveOut(msgspec.Struct, kw_only=True):
@@ -96,10 +98,10 @@ class LedgerPage(msgspec.Struct, kw_only=True):
     next_before: int | None
 
 
-class LevelsIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class LevelsIn(Checked, forbid_unknown_fields=True, kw_only=True):
     branch_id: Id
-    reorder_point: Decimal | None = None
-    par_level: Decimal | None = None
+    reorder_point: StockQty | None = None
+    par_level: StockQty | None = None
 
 
 class LevelsOut(msgspec.Struct, kw_only=True):
@@ -124,10 +126,10 @@ class CheckOut(msgspec.Struct, kw_only=True):
 # ------------------------------------------------------------------ recipes
 
 
-class RecipeLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class RecipeLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     ingredient_id: Id
-    qty: Decimal
-    yield_pct: Decimal = Decimal(100)
+    qty: Qty
+    yield_pct: Money = Decimal(100)  # a percentage; the service holds it to (0, 100]
 
 
 class RecipeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -152,10 +154,10 @@ class RecipeOut(msgspec.Struct, kw_only=True):
 # ------------------------------------------------------------------ suppliers and purchase orders
 
 
-class SupplierItemIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SupplierItemIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: Id
     unit: Unit | None = None  # the purchase unit; the base unit when left out
-    price: Decimal
+    price: Money
     supplier_sku: Name = ""
 
 
@@ -191,11 +193,11 @@ class SupplierOut(msgspec.Struct, kw_only=True):
     owed: Decimal
 
 
-class PoLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PoLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: Id
     unit: Unit | None = None
-    qty: Decimal
-    unit_price: Decimal | None = None  # the supplier's price for the unit when left out
+    qty: Qty
+    unit_price: Money | None = None  # the supplier's price for the unit when left out
 
 
 class PoIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -234,11 +236,11 @@ class PoOut(msgspec.Struct, kw_only=True):
     lines: list[PoLineOut]
 
 
-class ReceiveLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ReceiveLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     line_id: Id | None = None
     barcode: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # scanned instead of a line id
-    qty: Decimal
-    unit_cost: Decimal | None = None  # the price on the delivery note; the ordered price when left out
+    qty: Qty
+    unit_cost: Money | None = None  # the price on the delivery note; the ordered price when left out
 
 
 class ReceiveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -265,18 +267,18 @@ class ReceiptOut(msgspec.Struct, kw_only=True):
     lines: list[ReceiptLineOut]
 
 
-class InvoiceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class InvoiceIn(Checked, forbid_unknown_fields=True, kw_only=True):
     supplier_id: Id
     branch_id: Id
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     invoice_date: dt.date
-    amount: Decimal
+    amount: Money
     due_date: dt.date | None = None
     purchase_order_id: Id | None = None
 
 
-class InvoicePayIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    amount: Decimal
+class InvoicePayIn(Checked, forbid_unknown_fields=True, kw_only=True):
+    amount: Money
 
 
 class InvoiceOut(msgspec.Struct, kw_only=True):
@@ -334,10 +336,10 @@ class CountIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: Note = ""
 
 
-class CountLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class CountLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: Id | None = None
     barcode: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    counted: Decimal
+    counted: StockQty
 
 
 class CountLinesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -369,9 +371,9 @@ class CountOut(msgspec.Struct, kw_only=True):
 # ------------------------------------------------------------------ transfers
 
 
-class TransferLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransferLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: Id
-    qty: Decimal
+    qty: Qty
 
 
 class TransferIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -381,9 +383,9 @@ class TransferIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: Note = ""
 
 
-class TransferReceiveLineIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransferReceiveLineIn(Checked, forbid_unknown_fields=True, kw_only=True):
     product_id: Id
-    qty: Decimal
+    qty: StockQty
 
 
 class TransferReceiveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

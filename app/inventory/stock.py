@@ -38,6 +38,7 @@ from app.inventory.schemas import (
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -204,11 +205,11 @@ class StockService(ScopedService):
         await branch_exists(self.session, data.branch_id)
         reason = data.reason.strip()
         if not reason:
-            raise unprocessable("reason", f"say why ({data.kind} needs a reason)")
+            raise unprocessable("reason", _("say why: a write-off or an adjustment needs a reason"))
         product = (await stock_products(self.session, {data.product_id}))[data.product_id]
         qty = check_qty(data.qty, product, field="qty", positive=data.kind == "waste")
         if qty == 0:
-            raise unprocessable("qty", "must not be zero")
+            raise unprocessable("qty", _("must not be zero"))
         cost = check_cost(data.unit_cost, field="unit_cost")
         if cost is not None and (data.kind != "adjustment" or qty < 0):
             raise unprocessable("unit_cost", "only stock added by an adjustment has a cost of its own")

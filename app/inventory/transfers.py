@@ -17,6 +17,7 @@ from app.inventory.schemas import TransferIn, TransferLineOut, TransferOut, Tran
 from app.inventory.stock import StockService
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -27,7 +28,7 @@ LIST_LIMIT = 100
 class TransferService(StockService):
     async def dispatch(self, *, data: TransferIn, actor: SessionUser) -> TransferOut:
         if data.to_branch_id == data.from_branch_id:
-            raise unprocessable("to_branch_id", "a transfer goes to another branch")
+            raise unprocessable("to_branch_id", _("a transfer goes to another branch"))
         for field, branch_id in (
             ("from_branch_id", data.from_branch_id),
             ("to_branch_id", data.to_branch_id),
@@ -146,7 +147,7 @@ class TransferService(StockService):
         ]
         started = False
         if moves:
-            _, started = await post_moves(
+            _posted, started = await post_moves(
                 self.session, branch_id=transfer.to_branch_id, moves=moves, actor_id=actor.user_id
             )
         for pid, line in lines.items():

@@ -188,7 +188,7 @@ async def test_bad_purchase_orders_are_refused_naming_the_field(
             "no unit",
         ),
         (base | {"lines": [{"product_id": cola.id, "qty": "1"}]}, "lines[0].unit_price", "no price"),
-        (base | {"lines": [{"product_id": flour.id, "qty": "0"}]}, "lines[0].qty", "above zero"),
+        (base | {"lines": [{"product_id": flour.id, "qty": "0"}]}, "lines[0].qty", "above 0"),
         (
             base | {"lines": [{"product_id": flour.id, "qty": "1"}, {"product_id": flour.id, "qty": "2"}]},
             "lines[1].product_id",
