@@ -33,7 +33,9 @@ async def shop(factory: Factory) -> dict[str, Any]:
     mall = await factory.branch(code="MALL", name="City Mall")
     cola = await factory.product("Cola", price="15.00", station="drinks", units={"case": "24"})
     rice = await factory.product("Rice", price="30.00", base_unit="kg")
-    await factory.session.execute(update(Product).where(Product.id == cola.id).values(barcode="5449000000996"))
+    await factory.session.execute(
+        update(Product).where(Product.id == cola.id).values(barcode="5449000000996")
+    )
     await factory.session.execute(
         update(ProductUnit)
         .where(ProductUnit.product_id == cola.id, ProductUnit.unit == "case")
@@ -52,7 +54,9 @@ async def tablet(browser: Any, server: LiveServer, username: str) -> AsyncIterat
     context = await browser.new_context(viewport=TABLET, has_touch=True)
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         await login(http, username)
-        await context.add_cookies([{"name": k, "value": v, "url": server.url} for k, v in http.cookies.items()])
+        await context.add_cookies(
+            [{"name": k, "value": v, "url": server.url} for k, v in http.cookies.items()]
+        )
     problems: list[str] = []
     page = await context.new_page()
     page.on("pageerror", lambda error: problems.append(str(error)))
@@ -79,6 +83,7 @@ async def test_stock_ledger_and_a_write_off_on_the_tablet(
         await page.get_by_role("button", name="Add stock").click()
         await page.get_by_placeholder("Type a name or scan").fill("5449000000996")
         await page.get_by_placeholder("Type a name or scan").press("Enter")
+        await page.locator(".inv-detail p strong", has_text="Cola").wait_for(timeout=WAIT_MS)
         await page.get_by_label("Quantity").fill("24")
         await page.get_by_label("Unit cost").fill("2.50")
         await page.get_by_role("button", name="Record").click()
@@ -107,11 +112,19 @@ async def test_a_purchase_order_received_by_scanning_the_boxes(
     async with api(live_server, "mona") as http:
         nile = await http.post(
             "/api/v1/inventory/suppliers",
-            json={"name": "Nile Drinks", "lead_time_days": 2, "items": [{"product_id": shop["cola"], "unit": "case", "price": "240"}]},
+            json={
+                "name": "Nile Drinks",
+                "lead_time_days": 2,
+                "items": [{"product_id": shop["cola"], "unit": "case", "price": "240"}],
+            },
         )
         po = await http.post(
             "/api/v1/inventory/purchase-orders",
-            json={"branch_id": shop["main"], "supplier_id": nile.json()["id"], "lines": [{"product_id": shop["cola"], "unit": "case", "qty": "2"}]},
+            json={
+                "branch_id": shop["main"],
+                "supplier_id": nile.json()["id"],
+                "lines": [{"product_id": shop["cola"], "unit": "case", "qty": "2"}],
+            },
         )
         assert po.status_code == 201, po.text
     async with tablet(browser, live_server, "mona") as (page, problems):
@@ -135,12 +148,21 @@ async def test_a_purchase_order_received_by_scanning_the_boxes(
     assert problems == [] or all("422" in p for p in problems), problems
 
 
-async def test_a_blind_count_and_a_transfer(live_server: LiveServer, shop: dict[str, Any], browser: Any) -> None:
+async def test_a_blind_count_and_a_transfer(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any
+) -> None:
     async with api(live_server, "mona") as http:
         for product, qty in ((shop["cola"], "30"), (shop["rice"], "10")):
             made = await http.post(
                 "/api/v1/inventory/moves",
-                json={"branch_id": shop["main"], "product_id": product, "kind": "adjustment", "qty": qty, "unit_cost": "2", "reason": "opening"},
+                json={
+                    "branch_id": shop["main"],
+                    "product_id": product,
+                    "kind": "adjustment",
+                    "qty": qty,
+                    "unit_cost": "2",
+                    "reason": "opening",
+                },
             )
             assert made.status_code == 201, made.text
     async with tablet(browser, live_server, "mona") as (page, problems):
@@ -189,7 +211,13 @@ async def test_a_till_pays_an_expense_and_a_manager_approves_it(
     async with api(live_server, "cashier") as http:
         recorded = await http.post(
             "/api/v1/expenses",
-            json={"id": str(uuid.uuid4()), "shift_id": shop["shift"], "category": "cleaning", "amount": "35", "note": "mop"},
+            json={
+                "id": str(uuid.uuid4()),
+                "shift_id": shop["shift"],
+                "category": "cleaning",
+                "amount": "35",
+                "note": "mop",
+            },
         )
         assert recorded.json()["state"] == "pending"
     async with tablet(browser, live_server, "mona") as (page, problems):
@@ -234,16 +262,31 @@ async def test_low_stock_shows_on_the_board_once(
     async with api(live_server, "mona") as http:
         await http.post(
             "/api/v1/inventory/moves",
-            json={"branch_id": shop["main"], "product_id": shop["cola"], "kind": "adjustment", "qty": "11", "unit_cost": "2", "reason": "opening"},
+            json={
+                "branch_id": shop["main"],
+                "product_id": shop["cola"],
+                "kind": "adjustment",
+                "qty": "11",
+                "unit_cost": "2",
+                "reason": "opening",
+            },
         )
-        await http.put(f"/api/v1/inventory/stock/{shop['cola']}/levels", json={"branch_id": shop["main"], "reorder_point": "10"})
+        await http.put(
+            f"/api/v1/inventory/stock/{shop['cola']}/levels",
+            json={"branch_id": shop["main"], "reorder_point": "10"},
+        )
         person = await signed_in(browser, live_server, "mona", viewport={"width": 1280, "height": 800})
         try:
             page = await person.open(live_server, "/kanban")
             for _ in range(2):  # 11 -> 10 -> 9: the second sale crosses
                 sold = await http.post(
                     "/api/v1/orders",
-                    json={"id": str(uuid.uuid4()), "branch_id": shop["main"], "channel": "counter", "lines": [{"product_id": shop["cola"], "qty": "1"}]},
+                    json={
+                        "id": str(uuid.uuid4()),
+                        "branch_id": shop["main"],
+                        "channel": "counter",
+                        "lines": [{"product_id": shop["cola"], "qty": "1"}],
+                    },
                 )
                 assert sold.status_code == 201, sold.text
             async with provide_services(runtime) as scope:  # the sale's job, as the worker runs it
@@ -252,7 +295,9 @@ async def test_low_stock_shows_on_the_board_once(
             await page.locator("#alerts-toggle").wait_for(timeout=WAIT_MS)
             assert await page.locator("#alerts-count").inner_text() == "1"
             await page.click("#alerts-toggle")
-            assert "Cola is low: 9 left (reorder point 10)" in await page.locator("#alerts-panel").inner_text()
+            assert (
+                "Cola is low: 9 left (reorder point 10)" in await page.locator("#alerts-panel").inner_text()
+            )
             await shoot(page, "inventory/board-low-stock")
         finally:
             await person.close()
