@@ -334,3 +334,36 @@ async def test_the_cashier_pays_an_expense_from_the_tills_shift_panel(
         assert [(x["note"], x["amount"], x["has_receipt"], x["state"]) for x in listed["items"]] == [
             ("bin bags", "12.5000", True, "pending")
         ]
+
+
+async def test_a_supplier_and_a_recipe_made_on_the_tablet(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any
+) -> None:
+    async with tablet(browser, live_server, "mona") as (page, problems):
+        await page.goto(f"{live_server.url}/inventory#suppliers")
+        await page.get_by_role("button", name="New supplier").click()
+        await page.get_by_label("Name", exact=True).fill("Delta Grains")
+        await page.get_by_label("Lead time (days)").fill("3")
+        await page.get_by_placeholder("Type a name or scan").fill("Rice")
+        await page.get_by_role("button", name="Rice · ").click()
+        await page.locator("[name='items[0].price']").fill("21.50")
+        await page.get_by_role("button", name="Save supplier").click()
+        await page.get_by_role("cell", name="Delta Grains").wait_for(timeout=WAIT_MS)
+        await assert_no_axe_violations(page)
+        await assert_nothing_overflows(page)
+        await shoot(page, "inventory/supplier-saved")
+
+        await page.get_by_role("tab", name="Recipes").click()
+        await page.get_by_placeholder("Type a name or scan").first.fill("Cola")
+        await page.get_by_role("button", name="Cola · ").click()
+        await page.get_by_role("heading", name="Recipe of Cola").wait_for(timeout=WAIT_MS)
+        picker = page.locator(".inv-form").get_by_placeholder("Type a name or scan")
+        await picker.fill("Rice")
+        await page.get_by_role("button", name="Rice · ").click()
+        await page.get_by_label("Quantity (kg)").fill("0.150")
+        await page.get_by_label("Yield %").fill("90")
+        await page.get_by_role("button", name="Save recipe").click()
+        await page.get_by_role("cell", name=re.compile(r"0\.167")).wait_for(timeout=WAIT_MS)
+        await assert_no_axe_violations(page)
+        await shoot(page, "inventory/recipe-saved")
+    assert problems == [], problems

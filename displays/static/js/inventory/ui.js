@@ -112,7 +112,7 @@ export function values(form) {
  */
 export function productPicker(onPick, { label = t("Product or barcode"), stockable = true } = {}) {
   const box = input("product_search", { placeholder: t("Type a name or scan") });
-  const list = h("ul", { class: "inv-picks", attrs: { role: "listbox" } });
+  const list = h("ul", { class: "inv-picks", attrs: { "aria-label": t("Matching products") } });
   let timer = null;
   async function search(text, exact) {
     const query = exact ? `barcode=${encodeURIComponent(text)}` : `q=${encodeURIComponent(text)}`;
