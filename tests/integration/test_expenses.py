@@ -98,7 +98,9 @@ async def test_over_the_limit_waits_for_a_manager_then_leaves_the_drawer_and_sho
 
     async with runtime.sessionmaker() as session:
         actions = list(
-            await session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "expense"))
+            await session.scalars(
+                select(AuditLog.action).where(AuditLog.entity_type == "expense").order_by(AuditLog.id)
+            )
         )
         movements = list(await session.scalars(select(ShiftCashMovement)))
     assert actions == ["expense.record", "expense.approve"]
