@@ -38,13 +38,17 @@ export function expensesTab(root, ctx) {
   );
   filter.addEventListener("change", load);
 
+  let latest = 0;
   async function load() {
+    // A live refresh and a filter change may cross: only the last one asked for is drawn.
+    const mine = ++latest;
     const params = new URLSearchParams({ branch_id: ctx.branchId });
     if (filter.value) params.set("state", filter.value);
     const [result, limit] = await Promise.all([
       http.get(`/api/v1/expenses?${params}`),
       http.get(`/api/v1/branches/${ctx.branchId}/expense-limit`),
     ]);
+    if (mine !== latest) return;
     if (!result.ok) return refused(result);
     if (limit.ok) limitInput.value = limit.data.expense_limit;
     totals.textContent = t("Paid out {paid} · waiting {waiting}", {

@@ -53,11 +53,15 @@ export function stockTab(root, ctx) {
   category.addEventListener("change", draw);
   lowOnly.addEventListener("change", load);
 
+  let latest = 0;
   async function load() {
+    // Typing, the low-only switch and a live refresh may cross: only the last one asked for is drawn.
+    const mine = ++latest;
     const params = new URLSearchParams({ branch_id: ctx.branchId });
     if (search.value.trim()) params.set("q", search.value.trim());
     if (lowOnly.checked) params.set("low", "true");
     const result = await http.get(`/api/v1/inventory/stock?${params}`);
+    if (mine !== latest) return;
     if (!result.ok) return refused(result);
     items = result.data.items;
     const categories = [...new Set(items.map((x) => x.category))].sort();
