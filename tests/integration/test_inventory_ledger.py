@@ -190,3 +190,28 @@ async def test_the_nightly_proof_raises_one_alert_on_a_mismatch(
         e for e in await read_after(runtime.redis, runtime.keys, main.id, "0") if e.type == "alert.raised"
     ]
     assert len(events) == 1
+
+
+async def test_the_catalogs_stock_endpoints_and_the_demo_shop_keep_the_ledger_whole(
+    client: httpx.AsyncClient, shop: dict[str, Any], runtime: Any
+) -> None:
+    from app.demo.seed import seed_demo
+
+    main, cola = shop["main"], shop["cola"]
+    await login(client, "boss")
+    made = await client.put(
+        f"/api/v1/branches/{main.id}/stock/{cola.id}", json={"qty": "40", "reason": "count"}
+    )
+    assert made.status_code == 200, made.text
+    taken = await client.post(
+        f"/api/v1/branches/{main.id}/stock/{cola.id}/adjustments", json={"delta": "-5", "reason": "broken"}
+    )
+    assert taken.status_code == 200, taken.text
+    assert [(r.kind, r.qty, r.on_hand_after) for r in await inv.moves(runtime, main, cola)] == [
+        ("count", 40, 40),
+        ("adjustment", -5, 35),
+    ]
+    async with runtime.sessionmaker() as session:
+        await seed_demo(session)
+        await session.commit()
+    await inv.assert_ledger_whole(runtime)
