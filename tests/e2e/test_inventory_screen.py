@@ -367,3 +367,65 @@ async def test_a_supplier_and_a_recipe_made_on_the_tablet(
         await assert_no_axe_violations(page)
         await shoot(page, "inventory/recipe-saved")
     assert problems == [], problems
+
+
+async def test_a_suggested_order_becomes_a_draft(
+    live_server: LiveServer, shop: dict[str, Any], browser: Any, runtime: Any
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    async with api(live_server, "mona") as http:
+        await http.post(
+            "/api/v1/inventory/suppliers",
+            json={
+                "name": "Nile Drinks",
+                "lead_time_days": 2,
+                "items": [{"product_id": shop["cola"], "unit": "case", "price": "240"}],
+            },
+        )
+        await http.post(
+            "/api/v1/inventory/moves",
+            json={
+                "branch_id": shop["main"],
+                "product_id": shop["cola"],
+                "kind": "adjustment",
+                "qty": "30",
+                "unit_cost": "10",
+                "reason": "opening",
+            },
+        )
+        await http.put(
+            f"/api/v1/inventory/stock/{shop['cola']}/levels",
+            json={"branch_id": shop["main"], "reorder_point": "20", "par_level": "60"},
+        )
+    today = dt.datetime.now(dt.UTC).date()
+    async with runtime.engine.begin() as conn:  # eight weeks of cola sales, 10 a day
+        for n in range(1, 57):
+            await conn.execute(
+                text(
+                    "INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, created_at) "
+                    "VALUES (:b, :p, 'sale', -10, 10, 0, :at)"
+                ),
+                {
+                    "b": shop["main"],
+                    "p": shop["cola"],
+                    "at": dt.datetime.combine(today - dt.timedelta(days=n), dt.time(10), dt.UTC),
+                },
+            )
+    async with tablet(browser, live_server, "mona") as (page, problems):
+        await page.goto(f"{live_server.url}/inventory#orders")
+        await page.get_by_role("button", name="Suggested orders").click()
+        await page.get_by_role("heading", name=re.compile("Nile Drinks")).wait_for(timeout=WAIT_MS)
+        await shoot(page, "inventory/suggestions")
+        await page.get_by_role("button", name="Draft this order").click()
+        await page.locator(".inv-line legend", has_text="Cola").wait_for(timeout=WAIT_MS)
+        assert await page.locator("[name='lines[0].unit']").input_value() == "case"
+        assert (
+            await page.locator("[name='lines[0].qty']").input_value() == "3"
+        )  # par 60 + about 20 sold before delivery - 30 on hand, in cases of 24, rounded up
+        await page.get_by_role("button", name="Save draft").click()
+        await page.get_by_text("Draft saved.").wait_for(timeout=WAIT_MS)
+        await page.locator(".inv-detail .badge", has_text="Draft").wait_for(timeout=WAIT_MS)
+    assert problems == [], problems
