@@ -87,7 +87,9 @@ class ExpenseService(ScopedService):
         if existing is not None:
             return await self._replayed(existing, data, actor), False
         if data.category not in CATEGORIES:
-            raise unprocessable("category", f"unknown category; use one of {', '.join(CATEGORIES)}")
+            raise unprocessable(
+                "category", _("unknown category; use one of %(names)s", names=", ".join(CATEGORIES))
+            )
         note = data.note.strip()
         if data.category == "other" and not note:
             raise unprocessable("note", _("say what an 'other' expense was for"))

@@ -48,7 +48,7 @@ from app.inventory.schemas import (
 from app.inventory.stock import StockService, check_cost
 from app.lib import audit
 from app.lib.errors import ApiError, conflict, unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import LazyText, _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -319,10 +319,16 @@ class PurchasingService(StockService):
                 name = products[line.product_id].name
                 at = f"lines[{i}].qty"
                 # `code` lets the tablet ask "receive the extra?" and send the confirmation.
+                message = _(
+                    "%(qty)s %(unit)s of %(name)s is more than the %(left)s still ordered: confirm to receive the extra",
+                    qty=_text(taking[line.id]),
+                    unit=line.unit,
+                    name=name,
+                    left=_text(outstanding),
+                )
                 raise ApiError(
                     422,
-                    f"{at}: {_text(taking[line.id])} {line.unit} of {name} is more than the {_text(outstanding)} "
-                    "still ordered: confirm to receive the extra",
+                    LazyText("%(field)s: %(message)s", {"field": at, "message": message}),
                     field=at,
                     code="confirm_over",
                 )
@@ -557,7 +563,7 @@ class PurchasingService(StockService):
         if not code:
             raise unprocessable(f"lines[{i}].line_id", "name the order line or scan the barcode")
         if code not in codes:
-            raise unprocessable(f"lines[{i}].barcode", f"{code} is not on this purchase order")
+            raise unprocessable(f"lines[{i}].barcode", _("%(code)s is not on this purchase order", code=code))
         return lines[codes[code]]
 
     async def _po_outs(self, pos: list[PurchaseOrder]) -> list[PoOut]:

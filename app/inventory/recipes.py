@@ -22,6 +22,7 @@ from app.inventory.schemas import RecipeIn, RecipeLineOut, RecipeOut
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
@@ -164,7 +165,11 @@ def _check_lines(
         if line.ingredient_id == product_id or _reaches(graph, line.ingredient_id, product_id):
             raise unprocessable(
                 f"{at}.ingredient_id",
-                f"the recipe of {product.name} would contain itself (via {ingredient.name})",
+                _(
+                    "the recipe of %(name)s would contain itself (via %(via)s)",
+                    name=product.name,
+                    via=ingredient.name,
+                ),
             )
         if (
             not line.qty.is_finite()

@@ -12,7 +12,15 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import or_, select
 
 from app.db.models import Product, StockTransfer, StockTransferLine
-from app.inventory.ledger import QTY_STEP, Movement, branch_exists, check_qty, post_moves, stock_products
+from app.inventory.ledger import (
+    QTY_STEP,
+    Movement,
+    branch_exists,
+    check_qty,
+    post_moves,
+    qty_text,
+    stock_products,
+)
 from app.inventory.schemas import TransferIn, TransferLineOut, TransferOut, TransferReceiveIn
 from app.inventory.stock import StockService
 from app.lib import audit
@@ -131,7 +139,11 @@ class TransferService(StockService):
                 if qty > line.qty:
                     raise unprocessable(
                         f"lines[{i}].qty",
-                        f"only {line.qty.normalize():f} of {products[line.product_id].name} were sent",
+                        _(
+                            "only %(qty)s of %(name)s were sent",
+                            qty=qty_text(line.qty),
+                            name=products[line.product_id].name,
+                        ),
                     )
                 received[given.product_id] = qty
         moves = [
