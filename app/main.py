@@ -27,7 +27,9 @@ from app.couriers import CourierLocationController
 from app.customers import CustomerController
 from app.devices import DeviceController
 from app.dispatch.controllers import DispatchController
+from app.expenses.controllers import ExpenseController
 from app.health.controllers import HealthController
+from app.inventory.controllers import InventoryController
 from app.invoices import InvoiceController
 from app.kitchen.controllers import (
     KdsController,
@@ -114,6 +116,9 @@ def create_litestar(
             MenuController,
             *DISPLAY_ROUTES,
             *static_files_routers(),
+            # Inventory and petty cash (app/inventory, app/expenses).
+            InventoryController,
+            ExpenseController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],

@@ -29,6 +29,7 @@ from displays import pagekit
 from displays.admin_pages import ADMIN_PAGES
 from displays.assets import asset
 from displays.menu_pages import MENU_PAGES, MENU_SCREENS
+from displays.inventory_pages import INVENTORY_PAGES, INVENTORY_SCREENS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
@@ -51,6 +52,7 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     *MONEY_SCREENS,
     *MENU_SCREENS,
     *REPORT_SCREENS,
+    *INVENTORY_SCREENS,
     (_("API schema"), "/schema", ("admin", "manager")),
     (_("Health"), "/health/ready", ("admin", "manager")),
     (_("Metrics"), "/metrics", ("admin",)),
@@ -408,6 +410,7 @@ DISPLAY_ROUTES += MONEY_PAGES
 DISPLAY_ROUTES += ADMIN_PAGES
 DISPLAY_ROUTES += MENU_PAGES
 DISPLAY_ROUTES += REPORT_PAGES
+DISPLAY_ROUTES += INVENTORY_PAGES
 DISPLAY_ROUTES += [asset]
 
 

@@ -17,6 +17,7 @@ from app.settings import Settings, get_settings
 from app.wiring import wire
 from workers.jobs.alerts import raise_alerts
 from workers.jobs.heartbeat import heartbeat
+from workers.jobs.inventory import check_stock_ledger, raise_low_stock
 from workers.jobs.invoices import issue_invoice
 from workers.jobs.menu import bring_back_menu
 from workers.jobs.release import release_scheduled
@@ -34,6 +35,9 @@ FUNCTIONS = [
     # No kept result: the job id is per order, and an old result would swallow a later enqueue (which must
     # run, and find the invoice issued). See app/lib/jobs.py.
     func(issue_invoice, name=jobs.ISSUE_INVOICE, keep_result=0),
+    # Inventory: the job id is per branch (sales crossing at once collapse); no kept result, like invoices.
+    func(raise_low_stock, name=jobs.RAISE_LOW_STOCK, keep_result=0),
+    check_stock_ledger,
 ]
 
 
@@ -95,6 +99,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             cron(check_sales_anomalies, name=f"{prefix}sales-anomalies", minute={2}, second={0}),
             # Every 15 minutes: a branch past 07:00 local gets yesterday's summary, once.
             cron(send_daily_summary, name=f"{prefix}daily-summary", minute={7, 22, 37, 52}, second={30}),
+            # Inventory: a low-stock sweep each minute (a sale's own job may be lost with Redis), and the
+            # ledger's proof at night, when the tills are quiet.
+            cron(raise_low_stock, name=f"{prefix}low-stock", second={45}, run_at_startup=False),
+            cron(check_stock_ledger, name=f"{prefix}stock-ledger-check", hour={3}, minute={17}, second={0}),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -11,8 +11,8 @@ import msgspec
 class AlertOut(msgspec.Struct, kw_only=True):
     id: int
     branch_id: int
-    order_id: uuid.UUID
-    kind: str  # state_overdue / slot_missed
+    order_id: uuid.UUID | None  # None for a low-stock alert (`product_id` says which product)
+    kind: str  # state_overdue / slot_missed / low_stock
     state: str  # the order's state when the alert was raised
     version: int  # the order's version then: one alert per kind and version ("once per breach")
     message: str
@@ -21,6 +21,7 @@ class AlertOut(msgspec.Struct, kw_only=True):
     raised_at: dt.datetime
     acknowledged_at: dt.datetime | None
     acknowledged_by: int | None
+    product_id: int | None = None
 
 
 class AlertPage(msgspec.Struct, kw_only=True):

@@ -320,7 +320,7 @@ class AlertService:
         stream_ids = {str(b): await last_id(self.redis, self.keys, b) for b in branch_ids}
         stmt = (
             select(Alert, Order.token, Order.channel)
-            .join(Order, Order.id == Alert.order_id)
+            .outerjoin(Order, Order.id == Alert.order_id)
             .where(Alert.branch_id.in_(branch_ids))
             .order_by(Alert.id.desc())
             .limit(LIST_LIMIT)
@@ -339,7 +339,7 @@ class AlertService:
         row = (
             await self.session.execute(
                 select(Alert, Order.token, Order.channel)
-                .join(Order, Order.id == Alert.order_id)
+                .outerjoin(Order, Order.id == Alert.order_id)
                 .where(Alert.id == alert_id)
                 .with_for_update(of=Alert)
             )
@@ -359,7 +359,12 @@ class AlertService:
             entity_id=alert.id,
             actor_user_id=actor.user_id,
             branch_id=alert.branch_id,
-            data={"order_id": str(alert.order_id), "kind": alert.kind, "version": alert.order_version},
+            data={
+                "order_id": None if alert.order_id is None else str(alert.order_id),
+                "product_id": alert.product_id,
+                "kind": alert.kind,
+                "version": alert.order_version,
+            },
         )
         self.bus.on_commit(
             self.session,
@@ -367,11 +372,12 @@ class AlertService:
             ev.ALERT_ACKNOWLEDGED,
             ev.AlertAcknowledged(
                 alert_id=alert.id,
-                order_id=str(alert.order_id),
+                order_id=None if alert.order_id is None else str(alert.order_id),
                 acknowledged_by=actor.user_id,
                 acknowledged_at=alert.acknowledged_at.isoformat(),
+                product_id=alert.product_id,
             ),
-            order_id=str(alert.order_id),
+            order_id=None if alert.order_id is None else str(alert.order_id),
         )
         await self.session.commit()
         return _out(alert, token, channel)
@@ -411,17 +417,18 @@ class AlertService:
         return StateLimitsOut(branch_id=branch.id, limits=new)
 
 
-def _out(alert: Alert, token: int | None, channel: str) -> AlertOut:
+def _out(alert: Alert, token: int | None, channel: str | None) -> AlertOut:
     return AlertOut(
         id=alert.id,
         branch_id=alert.branch_id,
         order_id=alert.order_id,
+        product_id=alert.product_id,
         kind=alert.kind,
         state=alert.order_state,
         version=alert.order_version,
         message=alert.message,
         token=token,
-        channel=channel,
+        channel=channel or "",
         raised_at=alert.raised_at,
         acknowledged_at=alert.acknowledged_at,
         acknowledged_by=alert.acknowledged_by,

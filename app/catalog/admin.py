@@ -27,7 +27,7 @@ from app.catalog.admin_schemas import (
 )
 from app.catalog.announce import announce_catalog_change
 from app.catalog.cache import bump_catalog_epoch
-from app.db.models import Branch, BundleGroup, BundleItem, Product, ProductStock, ProductUnit
+from app.db.models import Branch, BundleGroup, BundleItem, Product, ProductStock, ProductUnit, StockMove
 from app.db.session import Session
 from app.lib import audit
 from app.lib.errors import unprocessable
@@ -234,6 +234,26 @@ class CatalogAdminService:
     ) -> StockOut:
         started_tracking = not product.stock_tracked
         product.stock_tracked = True
+        delta = after - (before or Decimal(0))
+        if delta != 0:
+            # The stock ledger (app/inventory): the on-hand is always the sum of its rows.
+            cost = await self.session.scalar(
+                select(ProductStock.avg_cost).where(
+                    ProductStock.branch_id == branch_id, ProductStock.product_id == product.id
+                )
+            )
+            self.session.add(
+                StockMove(
+                    branch_id=branch_id,
+                    product_id=product.id,
+                    kind="count" if action == "stock.set" else "adjustment",
+                    qty=delta,
+                    unit_cost=cost or Decimal(0),
+                    on_hand_after=after,
+                    reason=reason or None,
+                    created_by=actor.user_id,
+                )
+            )
         audit.record(
             self.session,
             action=action,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 
 from app.catalog.menu_depth import (
     BranchPacing,
@@ -83,6 +83,9 @@ class ProductInfo:
     modifier_groups: tuple[ModifierGroupInfo, ...] = ()
     allergens: tuple[str, ...] = ()
     prep_seconds: dict[str, int] = field(default_factory=dict)
+    # Made to order from stocked ingredients (app/inventory recipes, nested ones flattened): per base unit
+    # sold, (ingredient, base units taken off its shelf).
+    recipe: tuple[tuple[int, Decimal], ...] = ()
 
     @property
     def component_ids(self) -> set[int]:
@@ -278,6 +281,7 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
     bundle_ids = [p.id for p in products if p.kind == "bundle"]
     bundles = await _load_bundles(session, bundle_ids) if bundle_ids else {}
     depth = await load_menu_depth(session, ids) if ids else MenuDepth()
+    recipes = await _load_recipes(session, ids)
     return {
         p.id: ProductInfo(
             id=p.id,
@@ -294,9 +298,37 @@ async def _load_products(session: AsyncSession, branch_id: int, ids: list[int]) 
             modifier_groups=depth.groups.get(p.id, ()),
             allergens=depth.allergens.get(p.id, ()),
             prep_seconds=depth.prep.get(p.id, {}),
+            recipe=recipes.get(p.id, ()),
         )
         for p in products
     }
+
+
+# A recipe's ingredients, sub-recipes expanded down to what is stocked (the recipe service refuses cycles;
+# the depth limit only keeps a bad row from looping).
+_RECIPES = text(
+    """
+WITH RECURSIVE r(root, ingredient_id, qty, depth) AS (
+    SELECT product_id, ingredient_id, CAST(gross_qty AS numeric), 1 FROM recipe_lines
+    WHERE product_id = ANY(:ids)
+    UNION ALL
+    SELECT r.root, l.ingredient_id, r.qty * l.gross_qty, r.depth + 1
+    FROM r JOIN recipe_lines AS l ON l.product_id = r.ingredient_id
+    WHERE r.depth < 8
+)
+SELECT root, ingredient_id, round(sum(qty), 3) FROM r
+WHERE NOT EXISTS (SELECT 1 FROM recipe_lines AS x WHERE x.product_id = r.ingredient_id)
+GROUP BY root, ingredient_id
+ORDER BY root, ingredient_id
+"""
+)
+
+
+async def _load_recipes(session: AsyncSession, ids: list[int]) -> dict[int, tuple[tuple[int, Decimal], ...]]:
+    found: dict[int, list[tuple[int, Decimal]]] = {}
+    for root, ingredient_id, qty in await session.execute(_RECIPES, {"ids": ids}):
+        found.setdefault(root, []).append((ingredient_id, qty))
+    return {root: tuple(parts) for root, parts in found.items()}
 
 
 async def _load_bundles(

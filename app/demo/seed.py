@@ -461,3 +461,12 @@ async def _seed_pos(session: AsyncSession, counts: dict[str, int], branch_ids: d
         ],
         ProductStock.product_id,
     )
+    # The stock ledger's opening rows (app/inventory): the on-hand is always the sum of the ledger.
+    await session.execute(
+        text(
+            "INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, reason) "
+            "SELECT s.branch_id, s.product_id, 'opening', s.qty, s.avg_cost, s.qty, 'demo opening stock' "
+            "FROM product_stock AS s WHERE s.qty <> 0 AND NOT EXISTS (SELECT 1 FROM stock_moves AS m "
+            "WHERE m.branch_id = s.branch_id AND m.product_id = s.product_id) ORDER BY 1, 2"
+        )
+    )

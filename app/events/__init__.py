@@ -7,6 +7,7 @@ Importing the package registers every event type (the subject modules declare th
 from app.events import catalog, floor, kitchen, money, orders, road
 from app.events import menu as menu  # the redundant alias re-exports it: registers channel.paused
 from app.events import reports as reports  # registers `sales.anomaly`
+from app.events import stock as stock  # expense events (app/expenses)
 from app.events.bus import DEFAULT_STREAM_MAXLEN, EventBus
 from app.events.catalog import CATALOG_CHANGED, CatalogChanged
 from app.events.envelope import Envelope, StreamEntry, id_key, is_stream_id, parse_entry

@@ -8,11 +8,12 @@ from app.events.registry import FULL, Audience, EventType, View, Visibility
 
 
 class AlertRaised(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """`alert.raised`: an order over its state's time limit (`state_overdue`) or a delivery past its slot
-    (`slot_missed`). Managers only (kanban)."""
+    """`alert.raised`: an order over its state's time limit (`state_overdue`), a delivery past its slot
+    (`slot_missed`), or a product of the branch below its reorder point (`low_stock`: no order, `product_id`
+    says which). Managers only (kanban)."""
 
     alert_id: int
-    order_id: str
+    order_id: str | None
     kind: str
     state: str
     message: str
@@ -20,6 +21,7 @@ class AlertRaised(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     channel: str
     version: int
     raised_at: str
+    product_id: int | None = None
 
 
 class AlertAcknowledged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -27,9 +29,10 @@ class AlertAcknowledged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     every board drops it."""
 
     alert_id: int
-    order_id: str
+    order_id: str | None
     acknowledged_by: int | None
     acknowledged_at: str
+    product_id: int | None = None
 
 
 ALERT_RAISED = EventType("alert.raised", AlertRaised, views={Audience.BOARD: FULL})

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ISSUE_INVOICE = "issue_invoice"
 SETTLE_COURIERS = "settle_couriers"
+RAISE_LOW_STOCK = "raise_low_stock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,12 @@ def invoice(keys: Keys, order_id: uuid.UUID | str) -> Job:
     """The order's invoice: one job id per order (registered without a kept result, so a later trigger is
     not swallowed by an old result: it runs and finds the invoice issued)."""
     return Job(ISSUE_INVOICE, f"{keys.prefix}invoice:{order_id}", {"order_id": str(order_id)})
+
+
+def low_stock(keys: Keys, branch_id: int) -> Job:
+    """Raise the branch's low-stock alerts for movements that crossed a reorder point (app/inventory). One
+    id per branch: sales crossing at once collapse into one run, which finds every crossing not alerted."""
+    return Job(RAISE_LOW_STOCK, f"{keys.prefix}low-stock:{branch_id}", {"branch_id": branch_id})
 
 
 async def enqueue(redis: Redis, keys: Keys, job: Job) -> bool:

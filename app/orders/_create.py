@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.cache import CATALOG, TerritoryInfo
-from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, ProductStock
+from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, Product, ProductStock
+from app.lib import jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.menu import gate as menu_gate
 from app.menu import pacing as menu_pacing
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
 MANUAL_PRICE_ROLES = ("manager",)
 DISCOUNT_ROLES = ("manager",)
+STOCK_STEP = Decimal("0.001")  # product_stock.qty's scale
 
 Written = tuple[Order, list[OrderLine], list[KitchenTicket], tuple[Customer, str | None] | None]
 
@@ -253,7 +255,7 @@ class OrderWriter:
         if self.session.in_transaction():
             await self.session.commit()
         try:
-            order.token = await insert_order(
+            order.token, low_stock = await insert_order(
                 self.engine,
                 order=order,
                 lines=lines,
@@ -271,6 +273,9 @@ class OrderWriter:
             tickets={str(t.id): t.station_code for t in tickets},
             admission=admission,
         )
+        if low_stock:
+            # A product fell below its reorder point: inventory raises the alert (once per crossing).
+            await jobs.enqueue_quietly(self.redis, self.keys, jobs.low_stock(self.keys, branch.id))
         return order, lines, tickets, customer
 
     async def with_local_slot(self, request: OrderCreate) -> OrderCreate:
@@ -347,13 +352,24 @@ class OrderWriter:
             for product_id, (need, index) in sorted(stock.items(), key=lambda kv: kv[1][1]):
                 left = on_hand.get(product_id, Decimal(0))
                 if left < need:
-                    product = products[product_id]
-                    amount = hot.qty_text(left) + (" kg" if product.base_unit == "kg" else "")
-                    return unprocessable(f"lines[{index}].qty", f"only {amount} left of {product.name}")
+                    name, base_unit = await self._stock_name(product_id, products)
+                    amount = hot.qty_text(left) + (" kg" if base_unit == "kg" else "")
+                    return unprocessable(f"lines[{index}].qty", f"only {amount} left of {name}")
         if request.shift_id is not None:
             return unprocessable("shift_id", "not a shift of this till")
         # Stock came back between the refusal and this read: the caller may simply try again.
         return conflict("stock changed while the order was written; try again")
+
+    async def _stock_name(self, product_id: int, products: dict[int, pricing.ProductInfo]) -> tuple[str, str]:
+        """A product's name and base unit: a recipe's ingredient is not among the products sold."""
+        if product_id in products:
+            return products[product_id].name, products[product_id].base_unit
+        row = (
+            await self.session.execute(
+                select(Product.name, Product.base_unit).where(Product.id == product_id)
+            )
+        ).one()
+        return str(row[0]), str(row[1])
 
 
 def check_channel_fields(request: OrderCreate) -> None:
@@ -465,13 +481,25 @@ def _check_discounts(request: OrderCreate, actor: SessionUser) -> None:
 def _stock_needs(
     priced: list[pricing.PricedLine], products: dict[int, pricing.ProductInfo]
 ) -> dict[int, tuple[Decimal, int]]:
-    """Base units each stock-tracked product loses to this order, with the first request line selling it."""
+    """Base units each stock-tracked product loses to this order, with the first request line selling it:
+    the product itself, or the ingredients of its recipe (rounded to the stock's 3 places, so the stock row
+    and its ledger row take exactly the same amount)."""
     needs: dict[int, tuple[Decimal, int]] = {}
+
+    def take(product_id: int, qty: Decimal, index: int) -> None:
+        need, first = needs.get(product_id, (Decimal(0), index))
+        needs[product_id] = (need + qty, first)
+
     for line in priced:
-        if products[line.product_id].stock_tracked:
-            need, index = needs.get(line.product_id, (Decimal(0), line.request_index))
-            needs[line.product_id] = (need + line.qty * line.unit_factor, index)
-    return needs
+        product = products[line.product_id]
+        base_qty = line.qty * line.unit_factor
+        if product.stock_tracked:
+            take(line.product_id, base_qty, line.request_index)
+        for ingredient_id, per_unit in product.recipe:
+            take(ingredient_id, base_qty * per_unit, line.request_index)
+    return {
+        pid: (need.quantize(STOCK_STEP, ROUND_HALF_UP), i) for pid, (need, i) in needs.items() if need > 0
+    }
 
 
 def rejected(index: int, raw_id: Any, status: int, reason: str, field: str | None = None) -> SyncResult:

@@ -106,15 +106,33 @@ WITH {stock}ord AS (
            CAST(:audit_data AS jsonb)
     FROM ord
 )
-SELECT CASE WHEN {gate} THEN (SELECT token FROM ord) ELSE passline_refuse('gate') END
+SELECT CASE WHEN {gate} THEN (SELECT token FROM ord) ELSE passline_refuse('gate') END, {low}
 """
 # Sorted product ids lock the stock rows in one order, so two sales of the same products cannot deadlock.
-_STOCK_CTE = """stk AS (
+# Each row taken down writes its stock ledger row (app/inventory) in the same statement: the on-hand it
+# left, the moving average cost it went at, and whether it crossed the reorder point (one alert).
+# An UPDATE ... FROM locks rows in whatever order its join reads them, so `lk` takes the locks first, in
+# product order (rows come out of ORDER BY before FOR UPDATE locks them), as a receipt or a count does.
+_STOCK_CTE = """lk AS MATERIALIZED (
+    SELECT product_id FROM product_stock
+    WHERE branch_id = :branch_id AND product_id = ANY(CAST(:stock_ids AS bigint[]))
+    ORDER BY product_id FOR UPDATE
+), stk AS (
     UPDATE product_stock AS s SET qty = s.qty - n.need
     FROM unnest(CAST(:stock_ids AS bigint[]), CAST(:stock_needs AS numeric[])) AS n(product_id, need)
     WHERE s.branch_id = :branch_id AND s.product_id = n.product_id AND s.qty >= n.need
-    RETURNING s.product_id
+      AND s.product_id IN (SELECT product_id FROM lk)
+    RETURNING s.product_id, n.need, s.qty, s.avg_cost,
+        coalesce(s.qty < s.reorder_point AND s.qty + n.need >= s.reorder_point, false) AS crossed
+), stk_moves AS (
+    INSERT INTO stock_moves (
+        branch_id, product_id, kind, qty, unit_cost, on_hand_after, order_id, low_crossing, created_by,
+        created_at
+    )
+    SELECT :branch_id, product_id, 'sale', -need, avg_cost, qty, :id, crossed, :created_by, :created_at
+    FROM stk
 ), """
+_STOCK_LOW = "EXISTS (SELECT 1 FROM stk WHERE crossed)"
 _STOCK_GATE = "(SELECT count(*) FROM stk) = :stock_count"
 _SHIFT_GATE = (
     "EXISTS (SELECT 1 FROM shifts WHERE id = CAST(:shift_id AS uuid) "
@@ -124,7 +142,11 @@ _SHIFT_GATE = (
 
 def _variant(*, stock: bool, shift: bool) -> RawSQL:
     gates = [g for g, on in ((_STOCK_GATE, stock), (_SHIFT_GATE, shift)) if on] or ["true"]
-    return RawSQL(_INSERT_TEMPLATE.format(stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates)))
+    return RawSQL(
+        _INSERT_TEMPLATE.format(
+            stock=_STOCK_CTE if stock else "", gate=" AND ".join(gates), low=_STOCK_LOW if stock else "false"
+        )
+    )
 
 
 _TOKEN = {
@@ -147,10 +169,11 @@ async def insert_order(
     tickets: Sequence[KitchenTicket],
     created_at: dt.datetime,
     stock: dict[int, Decimal] | None = None,
-) -> int | None:
-    """Write the order; returns its token. A duplicate id raises IntegrityError like any insert; a refused
-    gate (see `GateRefusedError`) raises GateRefusedError with nothing written. `stock` is what the order takes off
-    each stock-tracked product, in base units."""
+) -> tuple[int | None, bool]:
+    """Write the order; returns its token, and whether a stock row fell below its reorder point. A
+    duplicate id raises IntegrityError like any insert; a refused gate (see `GateRefusedError`) raises
+    GateRefusedError with nothing written. `stock` is what the order takes off each stock-tracked product,
+    in base units."""
     params: dict[str, Any] = {
         "id": order.id,
         "branch_id": order.branch_id,
@@ -223,4 +246,4 @@ async def insert_order(
             raise
     assert row is not None
     token = row[0]
-    return int(token) if token is not None else None
+    return (int(token) if token is not None else None), bool(row[1])

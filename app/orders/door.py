@@ -217,19 +217,42 @@ def _moved(order_id: uuid.UUID, reply: TransitionReply, to: State) -> Moved:
     return Moved(order_id, reply.state, to.value, reply.version, reply.event)
 
 
-# Put a cancelled order's stock-tracked items back on the shelf. The state machine refuses a second cancel,
-# so this runs once per order.
+# Put back on the shelf exactly what a cancelled order's sale took (its `sale` ledger rows: recipe
+# ingredients included, whatever the recipe says today), at the cost it left at, writing the `cancel`
+# ledger rows in the same transaction. An order sold before the ledger existed falls back to its
+# stock-tracked lines. The state machine refuses a second cancel, so this runs once per order.
 _GIVE_BACK_STOCK = text(
     """
-UPDATE product_stock AS s SET qty = s.qty + r.qty
-FROM (
-    SELECT l.product_id, sum(l.qty * l.unit_factor) AS qty
+WITH o AS (SELECT branch_id FROM orders WHERE id = :order_id),
+taken AS (
+    SELECT product_id, -sum(qty) AS qty, max(unit_cost) AS cost
+    FROM stock_moves WHERE order_id = :order_id AND kind = 'sale'
+    GROUP BY product_id
+    UNION ALL
+    SELECT l.product_id, sum(l.qty * l.unit_factor), NULL
     FROM order_lines AS l JOIN products AS p ON p.id = l.product_id
     WHERE l.order_id = :order_id AND p.stock_tracked
+      AND NOT EXISTS (SELECT 1 FROM stock_moves WHERE order_id = :order_id)
     GROUP BY l.product_id
-) AS r
-WHERE s.branch_id = (SELECT branch_id FROM orders WHERE id = :order_id) AND s.product_id = r.product_id
-RETURNING s.product_id, r.qty
+), locked AS MATERIALIZED (
+    -- In product order, as a sale locks them: a cancel and a sale of the same products cannot deadlock.
+    SELECT product_id FROM product_stock
+    WHERE branch_id = (SELECT branch_id FROM o) AND product_id IN (SELECT product_id FROM taken)
+    ORDER BY product_id FOR UPDATE
+), back AS (
+    UPDATE product_stock AS s SET
+        qty = s.qty + r.qty,
+        avg_cost = CASE WHEN s.qty + r.qty > 0 AND r.cost IS NOT NULL
+            THEN round((s.qty * s.avg_cost + r.qty * r.cost) / (s.qty + r.qty), 4) ELSE s.avg_cost END
+    FROM taken AS r
+    WHERE s.branch_id = (SELECT branch_id FROM o) AND s.product_id = r.product_id
+      AND s.product_id IN (SELECT product_id FROM locked)
+    RETURNING s.branch_id, s.product_id, r.qty, coalesce(r.cost, s.avg_cost) AS cost, s.qty AS after
+), moved AS (
+    INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, order_id, reason)
+    SELECT branch_id, product_id, 'cancel', qty, cost, after, :order_id, 'order cancelled' FROM back
+)
+SELECT product_id, qty FROM back ORDER BY product_id
 """
 )
 

@@ -70,7 +70,7 @@ class MethodTotal(msgspec.Struct, kw_only=True):
 
 
 class CashDrawer(msgspec.Struct, kw_only=True):
-    """expected = opening + taken + rounding - refunded + cash in - cash out."""
+    """expected = opening + taken + rounding - refunded + cash in - cash out - expenses."""
 
     opening: Decimal
     taken: Decimal
@@ -79,6 +79,7 @@ class CashDrawer(msgspec.Struct, kw_only=True):
     cash_in: Decimal
     cash_out: Decimal
     expected: Decimal
+    expenses: Decimal = Decimal(0)  # petty cash paid out (app/expenses)
 
 
 class CountOut(msgspec.Struct, kw_only=True):

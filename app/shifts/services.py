@@ -492,4 +492,5 @@ def _drawer(figures: Tally, exponent: int) -> CashDrawer:
         cash_in=money(figures.cash_in, exponent),
         cash_out=money(figures.cash_out, exponent),
         expected=money(figures.expected_cash, exponent),
+        expenses=money(figures.expenses, exponent),
     )

@@ -4,7 +4,7 @@ Payments count in the shift they name (`payments.shift_id`), refunds in the shif
 (`payment_refunds.shift_id`), movements in theirs. Voided and pending payments count nowhere; a payment
 refunded later still counts as taken, its refund is subtracted where it was paid out.
 
-    expected cash   = opening + cash taken + cash rounding - cash refunded + cash in - cash out
+    expected cash   = opening + cash taken + cash rounding - cash refunded + cash in - cash out - expenses
     expected other  = taken - refunded
 """
 
@@ -46,6 +46,8 @@ class Tally:
     methods: dict[str, MethodTally] = field(default_factory=dict)
     cash_in: Decimal = ZERO
     cash_out: Decimal = ZERO
+    # Petty cash paid out for the shop (app/expenses), approved: shown apart from other cash out.
+    expenses: Decimal = ZERO
     voided: int = 0
 
     def method(self, name: str) -> MethodTally:
@@ -53,7 +55,7 @@ class Tally:
 
     @property
     def expected_cash(self) -> Decimal:
-        return self.opening + self.method("cash").net + self.cash_in - self.cash_out
+        return self.opening + self.method("cash").net + self.cash_in - self.cash_out - self.expenses
 
     def expected(self, method: str) -> Decimal:
         return self.expected_cash if method == "cash" else self.method(method).net
@@ -94,6 +96,8 @@ async def tally(session: AsyncSession, shift_id: uuid.UUID, *, opening: Decimal)
     for kind, amount in movements:
         if kind == "in":
             result.cash_in = Decimal(amount)
+        elif kind == "expense":
+            result.expenses = Decimal(amount)
         else:
             result.cash_out = Decimal(amount)
     result.voided = int(

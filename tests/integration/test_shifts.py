@@ -106,6 +106,7 @@ async def test_expected_against_counted_with_rounding_refunds_voids_and_movement
         "cash_in": "20.00",
         "cash_out": "50.00",
         "expected": "95.15",
+        "expenses": "0.00",  # petty cash (app/expenses): tests/integration/test_expenses.py
     }
     methods = {m["method"]: m for m in summary["methods"]}
     assert (methods["cash"]["payments"], methods["cash"]["expected"]) == (3, "95.15")

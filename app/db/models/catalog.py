@@ -202,6 +202,10 @@ class ProductStock(Base):
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
     product_id: Mapped[int] = fk_column("products.id", ondelete="CASCADE", primary_key=True, index=True)
     qty: Mapped[Decimal] = mapped_column(Quantity)
+    # Inventory (app/inventory): the moving average cost of what is on hand, and when to buy more.
+    avg_cost: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    reorder_point: Mapped[Decimal | None] = mapped_column(Quantity)
+    par_level: Mapped[Decimal | None] = mapped_column(Quantity)
 
 
 class ProductImage(Base):

@@ -23,7 +23,9 @@ DELIVERY_STATES = ("assigned", "accepted", "delivered", "returned")
 TRANSACTION_KINDS = ("collection", "fee", "shortfall")
 TRANSACTION_STATES = ("open", "settled")
 SETTLEMENT_KINDS = ("dispatch", "single", "bulk")
-ALERT_KINDS = ("state_overdue", "slot_missed")
+# `low_stock`: a product of a branch went below its reorder point (no order; `product_id` says which);
+# `ledger_mismatch`: the nightly check found a branch's on-hand not equal to its stock ledger's sum.
+ALERT_KINDS = ("state_overdue", "slot_missed", "low_stock", "ledger_mismatch")
 
 
 class Trip(Base):
@@ -156,7 +158,12 @@ class Alert(Base):
 
     id: Mapped[int] = id_column()
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", index=True)
-    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("orders.id", ondelete="CASCADE"))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int | None] = fk_column("products.id", ondelete="CASCADE", nullable=True)
+    # A low-stock alert is raised once per crossing: the ledger row that crossed the reorder point.
+    stock_move_id: Mapped[int | None] = fk_column(
+        "stock_moves.id", ondelete="CASCADE", nullable=True, unique=True
+    )
     kind: Mapped[str] = mapped_column(Text)
     order_state: Mapped[str] = mapped_column(Text)
     order_version: Mapped[int] = mapped_column(Integer)

@@ -29,7 +29,8 @@ METHODS = ("cash", "card", "wallet", "bank_transfer", "on_account", "cash_on_del
 # `pending`: started with a redirect-and-webhook provider and not yet confirmed by it.
 STATUSES = ("pending", "captured", "voided", "partially_refunded", "refunded")
 SHIFT_STATUSES = ("open", "closed")
-CASH_MOVEMENT_KINDS = ("in", "out")
+# `expense`: petty cash paid out for the shop, written by app/expenses when the expense is approved.
+CASH_MOVEMENT_KINDS = ("in", "out", "expense")
 
 
 class Payment(Base):

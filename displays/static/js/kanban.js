@@ -377,9 +377,13 @@ function drawAlerts() {
       return h(
         "li",
         { dataset: { alert: alert.key } },
+        // An alert with no order names what it is about: a locked second factor a person, stock its product.
         h("strong", {
-          // An account's alert (a locked second factor) names a person, not an order.
-          text: alert.order_id ? orderLabel(order || { token: alert.token, order_id: alert.order_id }) : t("Sign-in"),
+          text: alert.order_id
+            ? orderLabel(order || { token: alert.token, order_id: alert.order_id })
+            : alert.kind === "second_factor_locked"
+              ? t("Sign-in")
+              : t("Stock"),
         }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),

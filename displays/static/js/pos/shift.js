@@ -22,6 +22,15 @@ export class ShiftPanel {
     $("cm-save").addEventListener("click", () => this.movement());
     $("shift-close").addEventListener("click", () => this.close());
     $("shift-form").addEventListener("submit", (event) => event.preventDefault());
+    // Petty cash from this drawer. Loaded on its own: a till offline still sells if it cannot be fetched.
+    import("/static/js/inventory/expense_entry.js")
+      .then(({ mountExpenseEntry }) =>
+        mountExpenseEntry($("expense-entry"), {
+          shiftId: () => (this.current ? this.current.id : null),
+          onRecorded: () => this.summary(),
+        }),
+      )
+      .catch(() => {});
   }
 
   error(text) {
