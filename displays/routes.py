@@ -28,8 +28,8 @@ from app.orders.states import OPEN_STATES, TRANSITIONS
 from displays import pagekit
 from displays.admin_pages import ADMIN_PAGES
 from displays.assets import asset
-from displays.menu_pages import MENU_PAGES, MENU_SCREENS
 from displays.inventory_pages import INVENTORY_PAGES, INVENTORY_SCREENS
+from displays.menu_pages import MENU_PAGES, MENU_SCREENS
 from displays.money_pages import MONEY_PAGES, MONEY_SCREENS
 from displays.pos_pages import POS_PAGES
 from displays.queue_pages import QUEUE_PAGES, QUEUE_SCREENS
