@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import text
 
 from app.db.models import Branch
@@ -113,7 +114,9 @@ ORDER BY sup.name, p.name
 class ForecastService(StockService):
     async def suggestions(self, *, branch_id: int, today: dt.date | None = None) -> SuggestionsOut:
         branch = await self.session.get(Branch, branch_id)
-        assert branch is not None  # the controller checked it is visible
+        if branch is None:
+            # An admin sees every branch, so visibility alone does not prove it exists.
+            raise NotFoundException(detail="Branch not found")
         zone = ZoneInfo(branch.timezone)
         now = dt.datetime.now(zone)
         today = today or now.date()
