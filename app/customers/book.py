@@ -25,8 +25,7 @@ from app.customers.book_schemas import (
     OrderBrief,
 )
 from app.customers.phones import phone_search_digits, try_e164
-from app.customers.schemas import AddressOut, PhoneOut
-from app.customers.services import CustomerService, international, phone_region
+from app.customers.services import CustomerService, contacts_out, international, phone_region
 from app.db.models import (
     Customer,
     CustomerAddress,
@@ -174,8 +173,7 @@ class CustomerBook(ScopedService):
         last = await self.session.scalars(
             select(Order).where(Order.customer_id == customer_id).order_by(Order.created_at.desc()).limit(20)
         )
-        phones = sorted(customer.phones, key=lambda p: (not p.is_primary, p.id))
-        addresses = sorted(customer.addresses, key=lambda a: (not a.is_default, a.id))
+        phones, addresses = contacts_out(customer)
         return CustomerRecord(
             id=customer.id,
             name=customer.name,
@@ -186,17 +184,8 @@ class CustomerBook(ScopedService):
             credit_limit=_two(customer.credit_limit),
             balance=_two(owed or Decimal(0)),
             home_branch_id=customer.home_branch_id,
-            phones=[PhoneOut(phone=p.phone, is_primary=p.is_primary) for p in phones],
-            addresses=[
-                AddressOut(
-                    id=a.id,
-                    label=a.label,
-                    address=a.address,
-                    territory_id=a.territory_id,
-                    is_default=a.is_default,
-                )
-                for a in addresses
-            ],
+            phones=phones,
+            addresses=addresses,
             orders=orders,
             last_orders=[
                 OrderBrief(

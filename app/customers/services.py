@@ -218,17 +218,13 @@ def _has_phone(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(CustomerPhone.customer_id == Customer.id, condition)
 
 
-def _customer_out(customer: Customer) -> CustomerOut:
+def contacts_out(customer: Customer) -> tuple[list[PhoneOut], list[AddressOut]]:
+    """A customer's phones (primary first) and addresses (default first), as every customer answer shows them."""
     phones = sorted(customer.phones, key=lambda p: (not p.is_primary, p.id))
     addresses = sorted(customer.addresses, key=lambda a: (not a.is_default, a.id))
-    return CustomerOut(
-        id=customer.id,
-        name=customer.name,
-        company_name=customer.company_name,
-        tax_number=customer.tax_number,
-        email=customer.email,
-        phones=[PhoneOut(phone=p.phone, is_primary=p.is_primary) for p in phones],
-        addresses=[
+    return (
+        [PhoneOut(phone=p.phone, is_primary=p.is_primary) for p in phones],
+        [
             AddressOut(
                 id=a.id,
                 label=a.label,
@@ -238,4 +234,17 @@ def _customer_out(customer: Customer) -> CustomerOut:
             )
             for a in addresses
         ],
+    )
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    phones, addresses = contacts_out(customer)
+    return CustomerOut(
+        id=customer.id,
+        name=customer.name,
+        company_name=customer.company_name,
+        tax_number=customer.tax_number,
+        email=customer.email,
+        phones=phones,
+        addresses=addresses,
     )
