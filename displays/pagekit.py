@@ -3,6 +3,8 @@ locale for `<html lang dir>`, `page_data()` (the one way to hand data to scripts
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +134,17 @@ def bidi(text: object) -> str:
     return f"\u2068{text}\u2069"
 
 
+_PRINT_TOKEN = re.compile(r"^\s*(--color-print-[a-z-]+:\s*[^;]+;)", re.M)
+
+
+@functools.cache
+def print_tokens() -> Markup:
+    """The paper colours of tokens.css as a `:root` rule, for the print pages that carry their style inline
+    (a receipt, a settlement slip, a Z report): the values stay in tokens.css, the one place for colours."""
+    css = (Path(__file__).parent / "static" / "css" / "tokens.css").read_text(encoding="utf-8")
+    return Markup(":root { " + " ".join(_PRINT_TOKEN.findall(css)) + " }")  # noqa: S704 — our own file
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -142,6 +155,7 @@ def build_environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(page_data=page_data, page_locale=page_locale, static=static, import_map=import_map)
     env.globals["_t"] = mark
+    env.globals["print_tokens"] = print_tokens
     env.filters.update(ltr=ltr, bidi=bidi)
     return env
 

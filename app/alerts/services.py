@@ -404,14 +404,15 @@ class AlertService:
         before = stored_limits(branch.state_limits)
         if new != before:
             branch.state_limits = new
-            audit.record(
+            audit.change(
                 self.session,
                 action="branch.state_limits",
                 entity_type="branch",
                 entity_id=branch.id,
                 actor_user_id=actor.user_id,
                 branch_id=branch.id,
-                data={"before": before, "after": new},
+                before=before,
+                after=new,
             )
         await self.session.commit()
         return StateLimitsOut(branch_id=branch.id, limits=new)

@@ -333,14 +333,15 @@ class BranchSetup(ScopedService):
         )
 
     def _audit(self, action: str, branch_id: int, actor: SessionUser, *, before: Any, after: Any) -> None:
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type="branch",
             entity_id=branch_id,
             actor_user_id=actor.user_id,
             branch_id=branch_id,
-            data={"before": before, "after": after},
+            before=before,
+            after=after,
         )
 
 

@@ -254,19 +254,17 @@ class CatalogAdminService:
                     created_by=actor.user_id,
                 )
             )
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type="product_stock",
             entity_id=f"{branch_id}:{product.id}",
             actor_user_id=actor.user_id,
             branch_id=branch_id,
-            data={
-                "product_id": product.id,
-                "before": None if before is None else str(before),
-                "after": str(after),
-                "reason": reason,
-            },
+            before=before,
+            after=after,
+            product_id=product.id,
+            reason=reason,
         )
         out = StockOut(
             branch_id=branch_id, product_id=product.id, stock_tracked=True, qty=Decimal(_qty_text(after))

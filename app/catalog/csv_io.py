@@ -414,31 +414,27 @@ class MenuCsv(ScopedService):
                 await self.session.flush()
                 categories[row.category_code] = category
                 categories_created += 1
-                audit.record(
+                audit.change(
                     self.session,
                     action="category.create",
                     entity_type="category",
                     entity_id=category.id,
                     actor_user_id=actor.user_id,
-                    data={
-                        "before": None,
-                        "after": {"code": category.code, "name": category.name},
-                        "source": "csv",
-                    },
+                    before=None,
+                    after={"code": category.code, "name": category.name},
+                    source="csv",
                 )
             elif row.category_name and categories[row.category_code].name != row.category_name:
                 category = categories[row.category_code]
-                audit.record(
+                audit.change(
                     self.session,
                     action="category.update",
                     entity_type="category",
                     entity_id=category.id,
                     actor_user_id=actor.user_id,
-                    data={
-                        "before": {"name": category.name},
-                        "after": {"name": row.category_name},
-                        "source": "csv",
-                    },
+                    before={"name": category.name},
+                    after={"name": row.category_name},
+                    source="csv",
                 )
                 category.name = row.category_name
             row.data.category_id = categories[row.category_code].id
@@ -451,13 +447,15 @@ class MenuCsv(ScopedService):
                 product = Product(kind="item")
                 self.session.add(product)
                 await write_product(self.session, product, row.data, units_now={})
-                audit.record(
+                audit.change(
                     self.session,
                     action="product.create",
                     entity_type="product",
                     entity_id=product.id,
                     actor_user_id=actor.user_id,
-                    data={"before": None, "after": product_data(product, row.data), "source": "csv"},
+                    before=None,
+                    after=product_data(product, row.data),
+                    source="csv",
                 )
                 created += 1
                 changed_ids.append(product.id)
@@ -470,13 +468,15 @@ class MenuCsv(ScopedService):
                     await write_product(
                         self.session, product, row.data, units_now={u.unit: u for u in product.units}
                     )
-                    audit.record(
+                    audit.change(
                         self.session,
                         action="product.update",
                         entity_type="product",
                         entity_id=product.id,
                         actor_user_id=actor.user_id,
-                        data={"before": before, "after": after, "source": "csv"},
+                        before=before,
+                        after=after,
+                        source="csv",
                     )
                     updated += 1
                     changed_ids.append(product.id)

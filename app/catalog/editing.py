@@ -562,13 +562,14 @@ class MenuEditor(ScopedService):
         before: Any,
         after: Any,
     ) -> None:
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,
             actor_user_id=actor.user_id,
-            data={"before": before, "after": after},
+            before=before,
+            after=after,
         )
 
     async def _announce(self, kind: str, product_ids: Collection[int] = ()) -> None:

@@ -176,14 +176,15 @@ class Roster(ScopedService):
         before: Any,
         after: Any,
     ) -> None:
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type=kind,
             entity_id=entity_id,
             actor_user_id=actor.user_id,
             branch_id=branch_id,
-            data={"before": before, "after": after},
+            before=before,
+            after=after,
         )
 
 

@@ -419,13 +419,14 @@ class CustomerBook(ScopedService):
         return customer
 
     def _audit(self, action: str, customer_id: int, actor: SessionUser, *, before: Any, after: Any) -> None:
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type="customer",
             entity_id=customer_id,
             actor_user_id=actor.user_id,
-            data={"before": before, "after": after},
+            before=before,
+            after=after,
         )
 
 

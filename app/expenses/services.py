@@ -326,14 +326,15 @@ class ExpenseService(ScopedService):
             row = BranchStockSettings(branch_id=branch_id, expense_limit=limit)
             self.session.add(row)
         row.expense_limit = limit
-        audit.record(
+        audit.change(
             self.session,
             action="branch.expense_limit",
             entity_type="branch",
             entity_id=branch_id,
             actor_user_id=actor.user_id,
             branch_id=branch_id,
-            data={"before": None if before is None else str(before), "after": str(limit)},
+            before=before,
+            after=limit,
         )
         await self.session.commit()
         return LimitOut(branch_id=branch_id, expense_limit=limit, categories=CATEGORIES)

@@ -104,6 +104,10 @@ class ReceiptDoc:
     token: int | None = None
     # The branch's language: the receipt's unless the request asks for others (`?lang=ar,en`).
     language: str = "en"
+    # The branch's own lines above the items and below the totals (opening hours, a return policy), as
+    # the manager typed them in /admin/branches: the shop's words, printed as they are in any language.
+    header_lines: tuple[str, ...] = ()
+    footer_lines: tuple[str, ...] = ()
 
 
 def _lines(snapshots: list[dict[str, Any]], *, prices_include_tax: bool) -> list[ReceiptLine]:
@@ -183,6 +187,11 @@ def _signed(value: Decimal, exponent: int) -> str:
     return text if value < 0 else f"+{text}"
 
 
+def shop_lines(value: str) -> tuple[str, ...]:
+    """The branch's receipt header or footer as printed rows: its own line breaks, blank rows dropped."""
+    return tuple(row.strip() for row in value.splitlines() if row.strip())
+
+
 def _local(at: dt.datetime, timezone: str) -> str:
     return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
@@ -220,6 +229,8 @@ async def invoice_receipt(session: AsyncSession, invoice: Invoice) -> ReceiptDoc
         order_ref=order_ref(token, invoice.order_id),
         token=token,
         language=branch.language,
+        header_lines=shop_lines(branch.receipt_header),
+        footer_lines=shop_lines(branch.receipt_footer),
     )
     await _payments(session, doc, invoice.order_id, exponent)
     return doc
@@ -273,6 +284,8 @@ async def proforma_receipt(session: AsyncSession, order_id: uuid.UUID, actor: Se
         order_ref=order_ref(order.token, order.id),
         token=order.token,
         language=branch.language,
+        header_lines=shop_lines(branch.receipt_header),
+        footer_lines=shop_lines(branch.receipt_footer),
     )
     await _payments(session, doc, order.id, exponent)
     return doc

@@ -151,6 +151,9 @@ def render(doc: ReceiptDoc, languages: tuple[str, ...] | None = None) -> bytes:
     _payments(w, doc, words)
     w.center(True)
     w.line()
+    # The shop's own footer (a return policy, a web address), each of its lines as typed.
+    for row in doc.footer_lines:
+        w.wrapped(row)
     if doc.proforma:
         w.emphasis(bold=True)
         w.wrapped(words(doc.title))
@@ -174,6 +177,9 @@ def _header(w: _Writer, doc: ReceiptDoc, words: Words) -> None:
         w.wrapped(doc.seller_address)
     if doc.seller_tax_number:
         w.line(words(_("Tax no. %(number)s", number=doc.seller_tax_number)))
+    # The shop's own header (opening hours, a phone, a welcome): the manager's words, whatever language.
+    for row in doc.header_lines:
+        w.wrapped(row)
     if not doc.proforma:
         w.emphasis(bold=True)
         number = textimage.ltr(doc.number or "") if words.rtl else doc.number

@@ -222,20 +222,18 @@ class InvoiceService:
             created_by=actor.user_id,
         )
         self.session.add(amendment)
-        audit.record(
+        audit.change(
             self.session,
             action="invoice.amended",
             entity_type="invoice",
             entity_id=amendment.id,
             actor_user_id=actor.user_id,
             branch_id=original.branch_id,
-            data={
-                "amends": str(original.id),
-                "number": amendment.number_text,
-                "reason": reason,
-                "before": {f: getattr(current, f) for f in AMENDABLE},
-                "after": {"buyer_company_name": company, "buyer_tax_number": tax_number},
-            },
+            before={f: getattr(current, f) for f in AMENDABLE},
+            after={"buyer_company_name": company, "buyer_tax_number": tax_number},
+            amends=str(original.id),
+            number=amendment.number_text,
+            reason=reason,
         )
         announce(self.bus, self.session, amendment)
         try:

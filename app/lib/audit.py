@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from app.db.models import AuditLog
 from app.lib.logging import request_id_var
 
@@ -33,3 +35,36 @@ def record(
             data=data or {},
         )
     )
+
+
+def change(
+    session: AsyncSession,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: object | None,
+    before: Any,
+    after: Any,
+    actor_user_id: int | None = None,
+    branch_id: int | None = None,
+    **extra: Any,
+) -> None:
+    """An edit, as the audit viewer shows it: what the thing was (`before`, None when it is new) and what it
+    became (`after`, None when it is gone), plus any `extra` context (a reason, the source of an import).
+
+    Both sides go through msgspec's builtins so a Decimal, a date or a struct is stored the way the viewer
+    reads it (text), whichever service wrote it.
+    """
+    record(
+        session,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        branch_id=branch_id,
+        data={"before": _plain(before), "after": _plain(after), **_plain(extra)},
+    )
+
+
+def _plain(value: Any) -> Any:
+    return msgspec.to_builtins(value)

@@ -143,14 +143,15 @@ class ProfileService:
         before = {key: msgspec.to_builtins(getattr(profile, key)) for key in changes}
         for key, value in changes.items():
             setattr(profile, key, value)
-        audit.record(
+        audit.change(
             self.session,
             action="pos_profile.update",
             entity_type="pos_profile",
             entity_id=profile.id,
             actor_user_id=actor.user_id,
             branch_id=profile.branch_id,
-            data={"before": before, "after": msgspec.to_builtins(changes)},
+            before=before,
+            after=changes,
         )
         await self.session.flush()
         out = profile_out(profile)

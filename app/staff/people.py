@@ -235,13 +235,14 @@ class PeopleService(ScopedService):
         row.permissions = sorted(set(data.permissions))
         self.session.add(row)
         await self.session.flush()
-        audit.record(
+        audit.change(
             self.session,
             action="role.save",
             entity_type="custom_role",
             entity_id=row.id,
             actor_user_id=actor.user_id,
-            data={"before": before, "after": {"name": row.name, "permissions": row.permissions}},
+            before=before,
+            after={"name": row.name, "permissions": row.permissions},
         )
         holders = list(
             await self.session.scalars(select(UserCustomRole.user_id).where(UserCustomRole.role_id == row.id))
@@ -424,13 +425,14 @@ class PeopleService(ScopedService):
         )
 
     def _audit(self, action: str, user_id: int, actor: SessionUser, *, before: Any, after: Any) -> None:
-        audit.record(
+        audit.change(
             self.session,
             action=action,
             entity_type="user",
             entity_id=user_id,
             actor_user_id=actor.user_id,
-            data={"before": before, "after": after},
+            before=before,
+            after=after,
         )
 
 
