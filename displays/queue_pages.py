@@ -22,6 +22,7 @@ from app.lib.deps import DbSession
 from app.lib.i18n import _, translated
 from app.lib.params import MAX_ID
 from app.queue.services import service_options
+from app.queue.setup import counters_of
 
 AnyRequest = Request[Any, Any, Any]
 BranchPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -83,7 +84,11 @@ async def kiosk_page(request: AnyRequest, db_session: DbSession, branch: BranchP
         )
     return Template(
         template_name="queue_kiosk.html",
-        context={"branch": shown, "services": service_options(), "session": _user(request) is not None},
+        context={
+            "branch": shown,
+            "services": await service_options(db_session, branch),
+            "session": _user(request) is not None,
+        },
     )
 
 
@@ -119,7 +124,11 @@ async def counter_page(request: AnyRequest, db_session: DbSession, branch: Branc
     boot = {
         "user": {"id": user.user_id, "name": user.full_name or user.username},
         "branch": {"id": shown.id, "name": shown.name, "timezone": shown.timezone},
-        "services": [{"code": s.code, "title": translated(s.title)} for s in service_options()],
+        "services": [
+            {"code": s.code, "title": translated(s.title)}
+            for s in await service_options(db_session, shown.id)
+        ],
+        "counters": await counters_of(db_session, shown.id),
         "timezone": shown.timezone,
     }
     return Template(template_name="queue_counter.html", context={"user": user, "branch": shown, "boot": boot})

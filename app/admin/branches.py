@@ -5,6 +5,9 @@
 - `POST /{id}/stations`, `PUT /{id}/stations/{station_id}` kitchen stations
 - `GET/POST /{id}/couriers`, `PUT /{id}/couriers/{courier_id}` a branch's couriers (linked to a login)
 - `GET/POST /api/v1/admin/territories`, `PUT /api/v1/admin/territories/{id}` delivery territories
+- `GET /{id}/queue`, `POST /{id}/queue/services`, `PUT /{id}/queue/services/{code}`,
+  `PUT /{id}/queue/service-order`, `POST /{id}/queue/counters`, `PUT /{id}/queue/counters/{counter_id}`,
+  `PUT /{id}/queue/counter-order` the walk-in queue's services and counters
 Tills are `/api/v1/pos/profiles`, alert limits `/api/v1/branches/{id}/state-limits` (their own domains).
 """
 
@@ -29,10 +32,22 @@ from app.branches.setup import (
 from app.couriers.roster import CourierIn, CourierRow, Roster, TerritoryIn, TerritoryRow
 from app.lib.deps import provide
 from app.lib.params import MAX_ID
+from app.queue.setup import (
+    CounterIn,
+    CounterOrderIn,
+    QueueSetup,
+    QueueSetupOut,
+    ServiceCode,
+    ServiceEdit,
+    ServiceIn,
+    ServiceOrderIn,
+)
 
 AnyRequest = Request[Any, Any, Any]
 Setup = NamedDependency[BranchSetup]
 Couriers = NamedDependency[Roster]
+Queue = NamedDependency[QueueSetup]
+CodePath = Annotated[ServiceCode, PathParameter()]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -40,7 +55,11 @@ class BranchAdminController(Controller):
     path = "/api/v1/admin/branches"
     tags = ["admin"]
     guards = [requires_roles("manager")]
-    dependencies = {"setup": provide(BranchSetup), "roster": provide(Roster)}
+    dependencies = {
+        "setup": provide(BranchSetup),
+        "roster": provide(Roster),
+        "queue_setup": provide(QueueSetup),
+    }
 
     @get("/")
     async def list_branches(self, request: AnyRequest, setup: Setup) -> list[BranchSetupOut]:
@@ -115,6 +134,60 @@ class BranchAdminController(Controller):
         return await roster.save_courier(
             actor=current_user(request), branch_id=branch_id, courier_id=courier_id, data=data
         )
+
+    @get("/{branch_id:int}/queue")
+    async def queue(self, request: AnyRequest, queue_setup: Queue, branch_id: IdPath) -> QueueSetupOut:
+        return await queue_setup.read(actor=current_user(request), branch_id=branch_id)
+
+    @post("/{branch_id:int}/queue/services", status_code=HTTP_200_OK)
+    async def add_queue_service(
+        self, request: AnyRequest, queue_setup: Queue, branch_id: IdPath, data: JSONBody[ServiceIn]
+    ) -> QueueSetupOut:
+        return await queue_setup.add_service(actor=current_user(request), branch_id=branch_id, data=data)
+
+    @put("/{branch_id:int}/queue/services/{code:str}", status_code=HTTP_200_OK)
+    async def edit_queue_service(
+        self,
+        request: AnyRequest,
+        queue_setup: Queue,
+        branch_id: IdPath,
+        code: CodePath,
+        data: JSONBody[ServiceEdit],
+    ) -> QueueSetupOut:
+        return await queue_setup.edit_service(
+            actor=current_user(request), branch_id=branch_id, code=code, data=data
+        )
+
+    @put("/{branch_id:int}/queue/service-order", status_code=HTTP_200_OK)
+    async def order_queue_services(
+        self, request: AnyRequest, queue_setup: Queue, branch_id: IdPath, data: JSONBody[ServiceOrderIn]
+    ) -> QueueSetupOut:
+        return await queue_setup.order_services(actor=current_user(request), branch_id=branch_id, data=data)
+
+    @post("/{branch_id:int}/queue/counters", status_code=HTTP_200_OK)
+    async def add_queue_counter(
+        self, request: AnyRequest, queue_setup: Queue, branch_id: IdPath, data: JSONBody[CounterIn]
+    ) -> QueueSetupOut:
+        return await queue_setup.add_counter(actor=current_user(request), branch_id=branch_id, data=data)
+
+    @put("/{branch_id:int}/queue/counters/{counter_id:int}", status_code=HTTP_200_OK)
+    async def edit_queue_counter(
+        self,
+        request: AnyRequest,
+        queue_setup: Queue,
+        branch_id: IdPath,
+        counter_id: IdPath,
+        data: JSONBody[CounterIn],
+    ) -> QueueSetupOut:
+        return await queue_setup.edit_counter(
+            actor=current_user(request), branch_id=branch_id, counter_id=counter_id, data=data
+        )
+
+    @put("/{branch_id:int}/queue/counter-order", status_code=HTTP_200_OK)
+    async def order_queue_counters(
+        self, request: AnyRequest, queue_setup: Queue, branch_id: IdPath, data: JSONBody[CounterOrderIn]
+    ) -> QueueSetupOut:
+        return await queue_setup.order_counters(actor=current_user(request), branch_id=branch_id, data=data)
 
 
 class TerritoryAdminController(Controller):

@@ -79,3 +79,18 @@ class DeviceRevoked(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 DEVICE_REVOKED = EventType("device.revoked", DeviceRevoked, views={Audience.BOARD: FULL, Audience.TILL: FULL})
+
+
+class QueueSetupChanged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`queue.setup_changed`: a manager changed the branch's walk-in services (`services`) or counters
+    (`counters`) in /admin/branches. The kiosk redraws its buttons and the counter screens their choices
+    from a fresh read (titles come in the reader's language); nothing here is about a customer."""
+
+    kind: str
+
+
+QUEUE_SETUP_CHANGED = EventType(
+    "queue.setup_changed",
+    QueueSetupChanged,
+    views={Audience.BOARD: FULL, Audience.TILL: FULL, Audience.TV: FULL},
+)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.guards import ensure_branch_visible, found_in_branch
 from app.catalog.cache import bump_catalog_epoch
-from app.db.models import Branch, PosProfile
+from app.db.models import Branch, PosProfile, Shift, User
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import places as decimal_places
 from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
 
@@ -108,7 +110,9 @@ class ProfileService:
             await self.session.flush()
         except IntegrityError as exc:
             await self.session.rollback()
-            raise conflict(f"branch {data.branch_id} already has a till with code {data.code!r}") from exc
+            raise conflict(
+                _("code: the branch already has a till with the code %(code)s", code=data.code), field="code"
+            ) from exc
         audit.record(
             self.session,
             action="pos_profile.create",
@@ -140,6 +144,8 @@ class ProfileService:
                 field="confirm_order_total",
                 places=branch.currency_exponent if branch is not None else 2,
             )
+        if changes.get("active") is False and profile.active:
+            await self._no_open_shift(profile)
         before = {key: msgspec.to_builtins(getattr(profile, key)) for key in changes}
         for key, value in changes.items():
             setattr(profile, key, value)
@@ -158,6 +164,30 @@ class ProfileService:
         await self.session.commit()
         await bump_catalog_epoch(self.redis, self.keys)
         return out
+
+    async def _no_open_shift(self, profile: PosProfile) -> None:
+        """A till with a drawer open stays on until its shift is closed (its count would be lost)."""
+        shift = await self.session.scalar(
+            select(Shift).where(Shift.pos_profile_id == profile.id, Shift.status == "open")
+        )
+        if shift is not None:
+            who = await self.session.scalar(
+                select(func.coalesce(func.nullif(User.full_name, ""), User.username)).where(
+                    User.id == shift.opened_by
+                )
+            )
+            branch = await self.session.get(Branch, profile.branch_id)
+            zone = ZoneInfo(branch.timezone if branch is not None else "UTC")
+            raise conflict(
+                _(
+                    "active: %(till)s has a shift open since %(since)s (%(who)s); close the shift first",
+                    till=profile.name,
+                    since=shift.opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    who=who or "?",
+                ),
+                field="active",
+                reason="shift_open",
+            )
 
     async def _branch(self, user: SessionUser, branch_id: int) -> Branch:
         ensure_branch_visible(user, branch_id, what="Branch")

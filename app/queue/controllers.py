@@ -28,7 +28,7 @@ from app.queue.schemas import (
     TicketTaken,
     TransferIn,
 )
-from app.queue.services import QueueService, service_options
+from app.queue.services import QueueService
 
 AnyRequest = Request[Any, Any, Any]
 Queue = NamedDependency[QueueService]
@@ -48,9 +48,9 @@ class QueueController(Controller):
         return await queue.board(branch_id=branch_id, viewer=viewer)
 
     @get("/services")
-    async def services(self, branch_id: BranchPath) -> list[ServiceOption]:
-        """What the kiosk offers (public)."""
-        return service_options()
+    async def services(self, queue: Queue, branch_id: BranchPath) -> list[ServiceOption]:
+        """What the kiosk offers (public): the branch's services in its order."""
+        return await queue.services(branch_id=branch_id)
 
     # Public and rate limited: the kiosk by the door has no login. CSRF-exempt: it acts on no session.
     @post("/tickets", status_code=HTTP_201_CREATED, opt={CSRF_EXEMPT_OPT: True})

@@ -97,6 +97,8 @@ class ServiceTicketOut(msgspec.Struct, kw_only=True):
 class ServiceOption(msgspec.Struct, kw_only=True):
     code: str
     title: str
+    # The manager's expected minutes per customer, in seconds (None: not set).
+    average_seconds: int | None = None
 
 
 class CounterSnapshot(msgspec.Struct, kw_only=True):
@@ -110,3 +112,5 @@ class CounterSnapshot(msgspec.Struct, kw_only=True):
     now_ms: int
     tickets: list[ServiceTicketOut]
     services: list[ServiceOption]
+    # The branch's counters (/admin/branches); empty: the tablet names its own counter.
+    counters: list[str] = msgspec.field(default_factory=list)

@@ -49,6 +49,7 @@ from app.queue.schemas import (
     ServiceTicketOut,
     TicketTaken,
 )
+from app.queue.setup import check_counter, counters_of, services_of
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -62,13 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the kiosk offers. A shop that needs others adds them here (a table when a shop asks for it).
-# Lazy: the API sends the English, the kiosk and counter pages show them in their language.
-SERVICES: dict[str, str] = {
-    "general": _("General enquiries"),
-    "collection": _("Order collection"),
-    "returns": _("Returns and refunds"),
-}
+# What the kiosk offers is the branch's own list, set up in /admin/branches (app/queue/setup.py).
 OPEN_STATES = ("waiting", "called", "serving")
 # A kiosk is one device at a door: a ticket every three seconds is already no customer. A flood from many
 # addresses still meets the branch's own limit. Both are counted before any database work.
@@ -112,8 +107,12 @@ _hash_value = msgspec.json.Decoder(dict[str, Any])
 BOARD = Script("app.queue", "board")
 
 
-def service_options() -> list[ServiceOption]:
-    return [ServiceOption(code=code, title=title) for code, title in SERVICES.items()]
+async def service_options(session: Session, branch_id: int) -> list[ServiceOption]:
+    """What the branch's kiosk offers now, in the manager's order (titles lazy: the reader's language)."""
+    return [
+        ServiceOption(code=s.code, title=s.title, average_seconds=s.average_seconds)
+        for s in await services_of(session, branch_id)
+    ]
 
 
 def ticket_out(ticket: ServiceTicket) -> ServiceTicketOut:
@@ -216,6 +215,12 @@ class QueueService:
 
     # ------------------------------------------------------------------ the kiosk
 
+    async def services(self, *, branch_id: int) -> list[ServiceOption]:
+        branch = await self.session.get(Branch, branch_id)
+        if branch is None or not branch.active:
+            raise NotFoundException(detail="Branch not found")
+        return await service_options(self.session, branch_id)
+
     async def take_ticket(self, *, branch_id: int, service: str, client_ip: str) -> TicketTaken:
         await ratelimit.enforce(
             self.redis, self.keys, bucket="kiosk-ip", subject=client_ip, limit=TICKETS_PER_MINUTE_PER_IP
@@ -227,11 +232,19 @@ class QueueService:
             subject=str(branch_id),
             limit=TICKETS_PER_MINUTE_PER_BRANCH,
         )
-        if service not in SERVICES:
-            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
         branch = await self.session.get(Branch, branch_id)
         if branch is None or not branch.active:
             raise NotFoundException(detail="Branch not found")
+        offered = {s.code: s for s in await services_of(self.session, branch_id)}
+        if service not in offered:
+            raise unprocessable(
+                "service",
+                _(
+                    "%(service)s is not offered here; one of %(codes)s",
+                    service=repr(service),
+                    codes=", ".join(offered),
+                ),
+            )
         business_date = dt.datetime.now(ZoneInfo(branch.timezone)).date()
         number = await self.session.scalar(
             text(
@@ -262,7 +275,7 @@ class QueueService:
         )
         await self.session.flush()
         ahead = await self._waiting_ahead(ticket)
-        average = await self._average_service_seconds(branch_id)
+        average = await self._average_service_seconds(branch_id, offered[service].average_seconds)
         self._announce(ticket, CREATED)
         await self.session.commit()
         await self.session.refresh(ticket)
@@ -295,8 +308,9 @@ class QueueService:
         )
         return int(ahead or 0)
 
-    async def _average_service_seconds(self, branch_id: int) -> float:
-        """Mean time from call to done of the branch's last RECENT_DONE finished tickets."""
+    async def _average_service_seconds(self, branch_id: int, expected: int | None = None) -> float:
+        """Mean time from call to done of the branch's last RECENT_DONE finished tickets; before there are
+        any, the service's expected time as the manager set it (or DEFAULT_SERVICE_SECONDS)."""
         recent = (
             select((func.extract("epoch", ServiceTicket.done_at - ServiceTicket.called_at)).label("seconds"))
             .where(
@@ -310,7 +324,9 @@ class QueueService:
             .subquery()
         )
         average = await self.session.scalar(select(func.avg(recent.c.seconds)))
-        return float(average) if average is not None else float(DEFAULT_SERVICE_SECONDS)
+        if average is not None:
+            return float(average)
+        return float(expected or DEFAULT_SERVICE_SECONDS)
 
     # ------------------------------------------------------------------ the counters
 
@@ -341,7 +357,8 @@ class QueueService:
             stream_id=stream_id,
             now_ms=int(seconds) * 1000 + int(micros) // 1000,
             tickets=tickets,
-            services=service_options(),
+            services=await service_options(self.session, branch_id),
+            counters=await counters_of(self.session, branch_id),
         )
 
     async def open_tickets(self, *, branch_id: int, actor: SessionUser) -> list[ServiceTicketOut]:
@@ -363,15 +380,24 @@ class QueueService:
         services: list[str] | None = None,
     ) -> ServiceTicketOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
-        if service is not None and service not in SERVICES:
-            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
-        for index, name in enumerate(services or ()):
-            if name not in SERVICES:
-                raise unprocessable(
-                    f"service_codes[{index}]", f"unknown service {name!r}; one of {', '.join(SERVICES)}"
-                )
         if await self.session.get(Branch, branch_id) is None:
             raise NotFoundException(detail="Branch not found")
+        # Also a service no longer offered: its customers still waiting are called.
+        known = {s.code: s.title for s in await services_of(self.session, branch_id, active_only=False)}
+        for field, name in [
+            ("service", service),
+            *((f"service_codes[{i}]", s) for i, s in enumerate(services or ())),
+        ]:
+            if name is not None and name not in known:
+                raise unprocessable(
+                    field,
+                    _(
+                        "unknown service %(service)s; one of %(codes)s",
+                        service=repr(name),
+                        codes=", ".join(known),
+                    ),
+                )
+        await check_counter(self.session, branch_id, counter)
         stmt = (
             select(ServiceTicket)
             .where(ServiceTicket.branch_id == branch_id, ServiceTicket.state == "waiting")
@@ -386,7 +412,7 @@ class QueueService:
             stmt = stmt.where(ServiceTicket.service.in_(services))
         ticket = await self.session.scalar(stmt)
         if ticket is None:
-            wanted = [SERVICES[s] for s in ([service] if service else services or [])]
+            wanted = [str(known[s]) for s in ([service] if service else services or [])]
             detail = f"Nobody is waiting for {' or '.join(wanted)}" if wanted else "Nobody is waiting"
             raise conflict(detail, reason="queue_empty")
         ticket.state = "called"
@@ -413,6 +439,8 @@ class QueueService:
             )
         if action == "transfer" and counter == ticket.counter:
             raise unprocessable("counter", f"number {ticket.number} is already at counter {counter}")
+        if counter is not None:
+            await check_counter(self.session, ticket.branch_id, counter)
         now = dt.datetime.now(dt.UTC)
         ticket.state = target
         if action in ("recall", "transfer"):

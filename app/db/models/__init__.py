@@ -45,7 +45,14 @@ from app.db.models.inventory import (
     SupplierItem,
 )
 from app.db.models.invoices import Invoice, InvoiceCounter
-from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
+from app.db.models.kitchen import (
+    Device,
+    KitchenTicket,
+    ServiceTicket,
+    ServiceTicketCounter,
+    WalkInCounter,
+    WalkInService,
+)
 from app.db.models.menu import (
     Allergen,
     ChannelPause,
@@ -167,4 +174,6 @@ __all__ = [
     "UserCustomRole",
     "UserPreference",
     "UserRole",
+    "WalkInCounter",
+    "WalkInService",
 ]

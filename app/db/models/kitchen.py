@@ -6,11 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, Uuid, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, created_at_column
-from app.db.models._columns import fk_column, one_of
+from app.db.models._columns import fk_column, id_column, one_of
 
 TICKET_STATES = ("queued", "started", "bumped")
 DEVICE_ROLES = ("queue_tv", "station")
@@ -104,3 +117,40 @@ class ServiceTicketCounter(Base):
     branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", primary_key=True)
     business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class WalkInService(Base):
+    """A service the branch's kiosk offers walk-in customers (returns, collections, enquiries), set up in
+    /admin/branches. A branch with none set up offers the built-in three (app/queue/setup.py)."""
+
+    __tablename__ = "queue_services"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "code"),
+        CheckConstraint("code ~ '^[a-z][a-z0-9_]*$'", name="code_format"),
+        CheckConstraint(
+            "average_seconds IS NULL OR average_seconds BETWEEN 10 AND 86400", name="average_range"
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", index=True)
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    # The estimate a kiosk gives before the branch has finished tickets to average (seconds per customer).
+    average_seconds: Mapped[int | None] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class WalkInCounter(Base):
+    """A counter of the branch ("3", "Returns desk"): what a clerk's tablet says it is and what the TV
+    announces. A branch with none set up lets each tablet name its own counter."""
+
+    __tablename__ = "queue_counters"
+    __table_args__ = (UniqueConstraint("branch_id", "name"),)
+
+    id: Mapped[int] = id_column()
+    branch_id: Mapped[int] = fk_column("branches.id", ondelete="CASCADE", index=True)
+    name: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())

@@ -40,6 +40,7 @@ const STRINGS = {
   allServices: t("all services"),
   others: (n) => tn("{n} more waits for another service.", "{n} more wait for other services.", n),
   sameCounter: t("That is this counter."),
+  pickCounter: (names) => t("Pick one of the branch's counters: {names}", { names }),
   status: {
     connecting: t("Connecting…"),
     live: t("Live"),
@@ -64,7 +65,10 @@ const OPEN = new Set(["waiting", "called", "serving"]);
 const AT_COUNTER = new Set(["called", "serving"]);
 
 const branchId = boot.branch.id;
-const titles = new Map(boot.services.map((s) => [s.code, s.title]));
+// The branch's services and counters (/admin/branches); a manager's change arrives as queue.setup_changed.
+let services = boot.services;
+let counters = boot.counters || [];
+const titles = new Map(services.map((s) => [s.code, s.title]));
 const DESK_KEY = `passline_counter:${branchId}`;
 const $ = (id) => document.getElementById(id);
 
@@ -97,7 +101,7 @@ function takesAll() {
 function openDesk() {
   const list = $("desk-service-list");
   list.replaceChildren(
-    ...boot.services.map((s) =>
+    ...services.map((s) =>
       h(
         "label",
         { class: "ct-check" },
@@ -115,14 +119,20 @@ function openDesk() {
 $("desk-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const counter = $("desk-input").value.trim();
-  const services = [...$("desk-service-list").querySelectorAll("input:checked")].map((i) => i.value);
-  const problem = !counter ? STRINGS.pickDesk : !services.length ? STRINGS.pickService : "";
+  const ticked = [...$("desk-service-list").querySelectorAll("input:checked")].map((i) => i.value);
+  const problem = !counter
+    ? STRINGS.pickDesk
+    : counters.length && !counters.includes(counter)
+      ? STRINGS.pickCounter(counters.join(t(", ")))
+      : !ticked.length
+        ? STRINGS.pickService
+        : "";
   if (problem) {
     $("desk-error").textContent = problem;
     $("desk-error").hidden = false;
     return;
   }
-  desk = { counter, services };
+  desk = { counter, services: ticked };
   localStorage.setItem(DESK_KEY, JSON.stringify(desk));
   $("desk").close();
   render();
@@ -324,7 +334,13 @@ for (const button of $("transfer").querySelectorAll("[data-close]")) button.oncl
 $("transfer-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const counter = $("transfer-input").value.trim();
-  const problem = !counter ? STRINGS.pickDesk : counter === desk.counter ? STRINGS.sameCounter : "";
+  const problem = !counter
+    ? STRINGS.pickDesk
+    : counter === desk.counter
+      ? STRINGS.sameCounter
+      : counters.length && !counters.includes(counter)
+        ? STRINGS.pickCounter(counters.join(t(", ")))
+        : "";
   if (problem) {
     $("transfer-error").textContent = problem;
     $("transfer-error").hidden = false;
@@ -347,7 +363,33 @@ function setStatus(status, detail) {
   if (status === "refused" && detail && detail.data && detail.data.code === "unauthorized") signInAgain();
 }
 
+/** The branch's services and counters as the server has them now: the desk's choices follow. */
+function applySetup(snapshot) {
+  services = snapshot.services;
+  counters = snapshot.counters || [];
+  titles.clear();
+  for (const s of services) titles.set(s.code, s.title);
+  $("counter-names").replaceChildren(...counters.map((name) => h("option", { attrs: { value: name } })));
+  if (desk) {
+    // A service the manager retired drops out of what this counter takes; a retired counter asks again.
+    const kept = desk.services.filter((s) => titles.has(s));
+    if (kept.length !== desk.services.length) desk = kept.length ? { ...desk, services: kept } : null;
+    if (desk && counters.length && !counters.includes(desk.counter)) desk = null;
+    if (desk) localStorage.setItem(DESK_KEY, JSON.stringify(desk));
+  }
+  if ($("desk").open || !desk) openDesk();
+}
+
+async function refreshSetup() {
+  const result = await send("GET", `/api/v1/queue/${branchId}/counter`);
+  if (result.ok) {
+    applySetup(result.data);
+    render();
+  }
+}
+
 function applySnapshot(snapshot) {
+  applySetup(snapshot);
   serverClock.offset = snapshot.now_ms - Date.now();
   tickets.clear();
   for (const t of snapshot.tickets) upsert(t, snapshot.now_ms);
@@ -356,6 +398,10 @@ function applySnapshot(snapshot) {
 }
 
 function onEvent(event) {
+  if (event.type === "queue.setup_changed") {
+    refreshSetup();
+    return;
+  }
   if (!event.type.startsWith("service.ticket_")) return;
   serverClock.observeEvent(event.id);
   upsert(event.data || {}, Number(String(event.id).split("-")[0]));

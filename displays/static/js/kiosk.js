@@ -41,6 +41,27 @@ function reset() {
   slip.hidden = true;
   pick.hidden = false;
   errorBox.hidden = true;
+  // Between two customers: the services as the branch offers them now (a kiosk that is not live too).
+  refreshServices();
+}
+
+/** The buttons, from the branch's services now (a manager changes them in /admin/branches). */
+async function refreshServices() {
+  const result = await http.get(`/api/v1/queue/${branchId}/services`);
+  if (!result.ok || !Array.isArray(result.data)) return;
+  const shown = [...pick.querySelectorAll("button[data-service]")].map((b) => `${b.dataset.service}\n${b.textContent.trim()}`);
+  const wanted = result.data.map((s) => `${s.code}\n${s.title}`);
+  if (shown.join("\0") === wanted.join("\0")) return;
+  pick.replaceChildren(
+    ...result.data.map((s) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "kiosk-service";
+      button.dataset.service = s.code;
+      button.textContent = s.title;
+      return button;
+    }),
+  );
 }
 
 function show(ticket, title) {
@@ -109,6 +130,10 @@ async function board() {
 }
 
 function apply(event) {
+  if (event.type === "queue.setup_changed") {
+    if (event.data && event.data.kind === "services") refreshServices();
+    return;
+  }
   if (!event.type.startsWith("service.ticket_")) return;
   const data = event.data || {};
   if (OPEN.has(data.state)) numbers.set(data.number, { counter: data.counter, state: data.state });
