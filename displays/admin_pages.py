@@ -25,7 +25,7 @@ ADMIN_SCREENS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     (_("Menu"), "/admin/menu", MANAGERS, _("products, units, prices, pictures, categories, CSV")),
     (_("Customers"), "/admin/customers", MANAGERS, _("accounts, balances, duplicates, history")),
     (_("People"), "/admin/people", MANAGERS, _("staff, roles, branches, PINs")),
-    (_("Branches"), "/admin/branches", MANAGERS, _("settings, tax registrations, stations")),
+    (_("Branches"), "/admin/branches", MANAGERS, _("settings, taxes, stations, tills, queue, delivery")),
     (_("Audit log"), "/admin/audit", MANAGERS, _("who changed what, and when")),
 )
 

@@ -1,13 +1,18 @@
-// Branches (/admin/branches): a branch's settings, its dated seller tax registrations, its kitchen stations
-// and how long an order may sit in each state before the board raises an alert. A change of money rules
-// reaches the branch's tills by itself (catalog.changed).
+// Branches (/admin/branches): a branch's settings, its dated seller tax registrations, its kitchen stations,
+// tills, walk-in queue (services and counters), delivery territories and couriers, and how long an order may
+// sit in each state before the board raises an alert. A change of money rules reaches the branch's tills by
+// itself (catalog.changed); a queue change its kiosk and counters (queue.setup_changed). Admins open branches.
 
 import { clear, h } from "/static/js/shared/dom.js";
 import { date } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
-import { field, showError } from "/static/js/admin/common.js";
+import { pageData as boot } from "/static/js/shared/page.js";
+import { field, modal, showError } from "/static/js/admin/common.js";
+import { couriersSection, territoriesSection } from "/static/js/admin/branch_delivery.js";
+import { queueSection } from "/static/js/admin/branch_queue.js";
+import { tillsSection } from "/static/js/admin/branch_tills.js";
 
 const STATES = { received: t("Received"), preparing: t("Preparing"), ready: t("Ready"), out_for_delivery: t("Out for delivery"), returned: t("Returned") };
 const MONTHS = Array.from({ length: 12 }, (_, i) => new Date(2026, i, 1).toLocaleDateString(document.documentElement.lang || "en", { month: "long" }));
@@ -19,7 +24,35 @@ async function load() {
   if (!r.ok) return showError(r);
   state.branches = r.data;
   render();
+  $("branches-empty").hidden = state.branches.length > 0;
   if (state.branches.length && !state.branch) open(state.branches[0]);
+}
+
+/** An admin opens a branch: its code and the settings without which nothing can be sold. */
+function newBranch() {
+  const input = (name, attrs = {}) => h("input", { class: "input", attrs: { name, autocomplete: "off", ...attrs } });
+  const code = input("code", { dir: "ltr", maxlength: "10", placeholder: "DQ" });
+  const name = input("name");
+  // The first branch: this browser's own zone is the likeliest; later ones start from the first branch's.
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = input("timezone", { dir: "ltr", value: boot.branches.length ? boot.timezone : here || "UTC" });
+  const currency = input("currency", { dir: "ltr", maxlength: "3", value: boot.currency || "EGP" });
+  const form = h(
+    "form",
+    { attrs: { id: "new-branch", novalidate: true } },
+    h("div", { class: "as-grid" }, field(t("Code (2 to 10 capital letters or digits)"), code, "code"), field(t("Name"), name, "name"), field(t("Time zone"), zone, "timezone"), field(t("Currency"), currency, "currency")),
+  );
+  const create = h("button", { class: "btn btn-primary", text: t("Open branch"), attrs: { type: "button", id: "create-branch" } });
+  const dialog = modal({ title: t("New branch"), body: [form], actions: [create], wide: false });
+  create.addEventListener("click", async () => {
+    const r = await http.post("/api/v1/admin/branches", { code: code.value.trim().toUpperCase(), name: name.value.trim(), timezone: zone.value.trim(), currency: currency.value.trim().toUpperCase() });
+    if (!r.ok) return showError(r, form);
+    dialog.close();
+    toast.ok(t("Branch {code} opened. Set up its tills, stations and taxes below.", { code: r.data.code }));
+    state.branches = [...state.branches, r.data];
+    open(r.data);
+    $("branches-empty").hidden = true;
+  });
 }
 
 function render() {
@@ -71,7 +104,17 @@ function open(branch) {
     field(t("Receipt footer"), h("textarea", { class: "input", text: branch.receipt_footer, attrs: { name: "receipt_footer", rows: "2" } }), "receipt_footer"),
     h("div", { class: "toolbar" }, h("span", { class: "spacer" }), h("button", { class: "btn btn-primary", text: t("Save settings"), attrs: { type: "submit", id: "save-settings" } })),
   );
-  box.append(settings, locale(branch), taxNumbers(branch), stations(branch), limits(branch));
+  box.append(
+    settings,
+    locale(branch),
+    taxNumbers(branch),
+    stations(branch),
+    tillsSection(branch),
+    queueSection(branch),
+    couriersSection(branch),
+    territoriesSection(),
+    limits(branch),
+  );
 }
 
 async function saveSettings(event) {
@@ -150,6 +193,7 @@ function taxNumbers(branch) {
       h("thead", {}, h("tr", {}, ...[t("Tax number"), t("Valid from"), t("Valid to")].map((x) => h("th", { text: x, attrs: { scope: "col" } })))),
       h("tbody", {}, ...branch.tax_numbers.map((n) => h("tr", {}, h("td", { class: "as-mono", text: n.tax_number }), h("td", { text: date(n.valid_from) }), h("td", { text: n.valid_to ? date(n.valid_to) : t("until further notice") })))),
     ),
+    branch.tax_numbers.length ? null : h("p", { class: "as-muted", text: t("No registration yet: invoices print no seller tax number until you add one.") }),
     h("div", { class: "as-line" }, field(t("Tax number"), number, "tax_number", true), field(t("Valid from"), from, "valid_from", true), field(t("Valid to (optional)"), to, "valid_to", true), h("button", { class: "btn", text: t("Add"), attrs: { type: "button" }, on: { click: add } })),
   );
 }
@@ -186,6 +230,7 @@ function stations(branch) {
     "section",
     {},
     h("h3", { class: "as-subtitle", text: t("Kitchen stations") }),
+    rows.length ? null : h("p", { class: "as-muted", text: t("No stations yet: add one for each kitchen screen (grill, drinks…).") }),
     ...rows,
     h("div", { class: "as-line" }, field(t("New station code"), code, "code", true), field(t("Name"), name, "name", true), h("button", { class: "btn", text: t("Add station"), attrs: { type: "button" }, on: { click: add } })),
   );
@@ -209,6 +254,12 @@ function limits(branch) {
     h("h3", { class: "as-subtitle", text: t("Alert when an order waits longer than (minutes)") }),
     h("div", { class: "as-line" }, ...Object.entries(STATES).map(([s, label]) => field(label, inputs[s], s, true)), h("button", { class: "btn", text: t("Save limits"), attrs: { type: "button" }, on: { click: save } })),
   );
+}
+
+if (boot.is_admin) {
+  const button = $("new-branch-button");
+  button.hidden = false;
+  button.addEventListener("click", newBranch);
 }
 
 (async () => {
