@@ -19,7 +19,7 @@ from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
 from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
-from app.lib.i18n import _
+from app.lib.i18n import _, translated
 from displays.admin_pages import ADMIN_SCREENS as BACK_OFFICE_SCREENS
 
 AnyRequest = Request[Any, Any, Any]
@@ -28,9 +28,19 @@ MANAGERS = ("manager",)
 # (title, path, roles, what it is for): the admin hub's list, and the home page's.
 ADMIN_SCREENS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     *BACK_OFFICE_SCREENS,
-    ("Courier cash", "/admin/courier-cash", MANAGERS, "balances, settle one delivery or all, slips, history"),
-    ("Shifts and Z reports", "/admin/shifts", MANAGERS, "every till's shifts per branch, with their reports"),
-    ("Displays", "/admin/devices", MANAGERS, "pair a queue TV or a kitchen tablet, revoke it"),
+    (
+        _("Courier cash"),
+        "/admin/courier-cash",
+        MANAGERS,
+        _("balances, settle one delivery or all, slips, history"),
+    ),
+    (
+        _("Shifts and Z reports"),
+        "/admin/shifts",
+        MANAGERS,
+        _("every till's shifts per branch, with their reports"),
+    ),
+    (_("Displays"), "/admin/devices", MANAGERS, _("pair a queue TV or a kitchen tablet, revoke it")),
 )
 MONEY_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("Admin"), "/admin", MANAGERS),
@@ -60,7 +70,7 @@ async def admin_page(request: AnyRequest) -> Template | Redirect:
         return _login(request)
     screens = [(title, path, about) for title, path, roles, about in ADMIN_SCREENS if user.has_role(*roles)]
     if not screens:
-        return _problem("admin.html", 403, "The admin screens are for managers.", user)
+        return _problem("admin.html", 403, translated(_("The admin screens are for managers.")), user)
     return Template(template_name="admin.html", context={"user": user, "screens": screens})
 
 

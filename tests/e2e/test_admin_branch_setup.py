@@ -57,6 +57,15 @@ async def open_page(context: Any, url: str, errors: list[str]) -> Any:
     return page
 
 
+async def open_counter(context: Any, url: str, errors: list[str]) -> Any:
+    page = await context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(url)
+    await page.locator('#counter[data-ready="true"]').wait_for(timeout=WAIT_MS)
+    await page.locator("#desk[open]").wait_for(timeout=WAIT_MS)
+    return page
+
+
 async def shoot_whole(page: Any, name: str) -> None:
     """The editor scrolls inside its card on the tablet; for the record, the whole of it on one picture."""
     await page.add_style_tag(
@@ -100,6 +109,9 @@ async def test_a_branch_is_set_up_from_nothing_and_the_kiosk_follows_live(
         await kiosk.goto(f"{live_server.url}/queue/{branch_id}/kiosk")
         await kiosk.locator('#kiosk[data-live="live"]').wait_for(timeout=WAIT_MS)
         assert await kiosk.locator('button[data-service="parcels"]').count() == 0
+        # A clerk's counter tablet, open on its "which counter is this" question.
+        counter = await open_counter(context, f"{live_server.url}/queue/{branch_id}/counter", errors)
+        assert await counter.locator('#desk-service-list input[value="parcels"]').count() == 0
 
         await add(
             page,
@@ -113,6 +125,7 @@ async def test_a_branch_is_set_up_from_nothing_and_the_kiosk_follows_live(
         )
         # The built-in three kept their place, the new one last.
         assert await kiosk.locator("button[data-service]").count() == 4
+        await counter.locator('#desk-service-list input[value="parcels"]').wait_for(timeout=WAIT_MS)
 
         await add(page, "#queue-counters", {"name": "1"}, "#add-counter", "Counter added")
         await page.locator('#queue-counters [data-counter] [data-field="name"]').first.wait_for(
