@@ -86,7 +86,11 @@ async def kiosk_page(request: AnyRequest, db_session: DbSession, branch: BranchP
         template_name="queue_kiosk.html",
         context={
             "branch": shown,
-            "services": await service_options(db_session, branch),
+            # Rendered here, not with the template's _(): a manager's own name may hold a "%".
+            "services": [
+                {"code": s.code, "title": translated(s.title)}
+                for s in await service_options(db_session, branch)
+            ],
             "session": _user(request) is not None,
         },
     )

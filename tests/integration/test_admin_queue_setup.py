@@ -191,3 +191,18 @@ async def test_another_branch_is_a_404_and_a_cashier_a_403(
     assert (await client.post(f"{theirs}/counters", json={"name": "1"})).status_code == 404
     await login(client, "clerk")
     assert (await client.get(f"/api/v1/admin/branches/{shop['mine']}/queue")).status_code == 403
+
+
+async def test_the_kiosk_page_shows_a_managers_name_as_typed(
+    client: httpx.AsyncClient, shop: dict[str, Any]
+) -> None:
+    await login(client, "boss")
+    base = f"/api/v1/admin/branches/{shop['mine']}/queue/services"
+    added = await client.post(base, json={"code": "deals", "name": "50% off <today>"})
+    assert added.status_code == 200, added.text
+    page = await client.get(f"/queue/{shop['mine']}/kiosk")
+    assert page.status_code == 200
+    assert 'data-service="deals">50% off &lt;today&gt;</button>' in page.text
+    assert 'data-service="general">General enquiries</button>' in page.text
+    arabic = await client.get(f"/queue/{shop['mine']}/kiosk", params={"lang": "ar"})
+    assert "50% off &lt;today&gt;" in arabic.text and "General enquiries" not in arabic.text
