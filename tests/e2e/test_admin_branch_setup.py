@@ -13,7 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.ui import SHOTS, assert_no_axe_violations, assert_nothing_overflows, shoot
+from tests.e2e.ui import (
+    SHOTS,
+    assert_no_axe_violations,
+    assert_nothing_overflows,
+    assert_touch_targets,
+    shoot,
+)
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
@@ -167,6 +173,7 @@ async def test_a_branch_is_set_up_from_nothing_and_the_kiosk_follows_live(
 
         await assert_no_axe_violations(page)
         await assert_nothing_overflows(page)
+        await assert_touch_targets(page)
         await shoot_whole(page, "branches-set-up-en")
         await shoot(kiosk, "h-branches-admin/kiosk-new-service-en")
 
@@ -176,5 +183,6 @@ async def test_a_branch_is_set_up_from_nothing_and_the_kiosk_follows_live(
         await arabic.locator("#tills-title:has-text('نقاط البيع')").wait_for(timeout=WAIT_MS)
         await assert_no_axe_violations(arabic)
         await assert_nothing_overflows(arabic)
+        await assert_touch_targets(arabic)
         await shoot_whole(arabic, "branches-set-up-ar")
     assert not errors, errors
