@@ -137,6 +137,14 @@ async def test_a_branch_is_set_up_from_nothing_and_the_kiosk_follows_live(
         await page.locator('#queue-counters [data-counter] [data-field="name"]').first.wait_for(
             timeout=WAIT_MS
         )
+        # The counter tablet now offers the branch's counters, and refuses a name that is not one.
+        await counter.locator('#counter-names option[value="1"]').wait_for(state="attached", timeout=WAIT_MS)
+        await counter.fill("#desk-input", "9")
+        await counter.click("#desk-save")
+        refusal = counter.locator("#desk-error")
+        await refusal.wait_for(timeout=WAIT_MS)
+        assert await refusal.inner_text() == "Pick one of the branch's counters: 1"
+        await shoot(counter, "h-branches-admin/counter-desk-en")
         # A second counter "1": refused on the field it names.
         await page.locator('#queue-counters .as-line:has(#add-counter) [data-field="name"]').fill("1")
         await page.click("#add-counter")
