@@ -13,7 +13,7 @@ from app.lib.i18n import _, from_accept_language, gettext, negotiate, ngettext, 
 
 def test_every_marked_string_has_arabic_and_nothing_is_stale() -> None:
     problems = i18n_catalogs.check()
-    report = "\n".join([*problems.untranslated, *problems.stale, *problems.unknown_area])
+    report = "\n".join(problems.lines())
     assert not problems, (
         "catalogs out of step (run `python -m app.lib.i18n_catalogs update`, then translate):\n" + report
     )
