@@ -28,6 +28,7 @@ from app.events import floor as ev
 from app.events.stream import last_id
 from app.lib import audit
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.orders.ref import order_ref
 from app.orders.states import DISPATCH_CHANNELS, TERMINAL, State
 
@@ -63,12 +64,17 @@ def validate_limits(raw: Mapping[str, Any]) -> dict[str, int]:
     limits: dict[str, int] = {}
     for state, seconds in raw.items():
         if state not in LIMITED_STATES:
-            raise unprocessable(state, f"not a state with a time limit; use {', '.join(LIMITED_STATES)}")
+            raise unprocessable(
+                state, _("not a state with a time limit; use %(choices)s", choices=", ".join(LIMITED_STATES))
+            )
         # bool is an int in Python, and `true` is no number of seconds.
         if isinstance(seconds, bool) or not isinstance(seconds, int):
-            raise unprocessable(state, "must be a whole number of seconds")
+            raise unprocessable(state, _("must be a whole number of seconds"))
         if not 0 < seconds <= MAX_LIMIT_SECONDS:
-            raise unprocessable(state, f"must be between 1 and {MAX_LIMIT_SECONDS} seconds")
+            raise unprocessable(
+                state,
+                _("must be between 1 and %(max_limit_seconds)s seconds", max_limit_seconds=MAX_LIMIT_SECONDS),
+            )
         limits[state] = seconds
     return limits
 
@@ -207,7 +213,7 @@ class AlertService:
                 order_id=breach.order_id,
             )
         await self.session.commit()
-        for breach, _, _ in raised:
+        for breach, _unused, _unused_at in raised:
             report.events += 1
             if breach.kind == "state_overdue":
                 report.overdue += 1
@@ -236,8 +242,10 @@ class AlertService:
             )
             if not entered:
                 continue
-            ids = [member.decode() for member, _ in entered]
-            for order_id, (_, score), hot in zip(ids, entered, await self._hot(branch_id, ids), strict=True):
+            ids = [member.decode() for member, _unused in entered]
+            for order_id, (_unused, score), hot in zip(
+                ids, entered, await self._hot(branch_id, ids), strict=True
+            ):
                 live_state, version, token, channel = (v.decode() if v is not None else None for v in hot)
                 # The order moved between the two reads: its new state has its own clock.
                 if live_state != state or version is None:
@@ -279,9 +287,11 @@ class AlertService:
         if not rows:
             return []
         zone = ZoneInfo(timezone)
-        ids = [str(order_id) for order_id, _ in rows]
+        ids = [str(order_id) for order_id, _unused in rows]
         breaches: list[_Breach] = []
-        for order_id, (_, slot_end), hot in zip(ids, rows, await self._hot(branch_id, ids), strict=True):
+        for order_id, (_unused, slot_end), hot in zip(
+            ids, rows, await self._hot(branch_id, ids), strict=True
+        ):
             live_state, version, token, channel = (v.decode() if v is not None else None for v in hot)
             # PostgreSQL trails Redis: the live state says whether it is still on its way.
             if live_state is None or version is None or live_state in _TERMINAL_VALUES or slot_end is None:
