@@ -15,6 +15,7 @@ from app.catalog.cache import bump_catalog_epoch
 from app.db.models import Branch, PosProfile
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import places as decimal_places
 from app.pos.profiles_schemas import ProfileCreate, ProfileOut, ProfileUpdate
 
@@ -53,13 +54,13 @@ def threshold(value: str | None, *, field: str, places: int) -> Decimal | None:
     try:
         amount = Decimal(value.strip())
     except InvalidOperation:
-        raise unprocessable(field, 'must be a number such as "20"') from None
+        raise unprocessable(field, _('must be a number such as "20"')) from None
     if not amount.is_finite() or amount <= 0:
-        raise unprocessable(field, "must be above zero (or null: never ask)")
+        raise unprocessable(field, _("must be above zero (or null: never ask)"))
     if amount > _LARGEST[field]:
-        raise unprocessable(field, "is too large")
+        raise unprocessable(field, _("is too large"))
     if decimal_places(amount) > places:
-        raise unprocessable(field, f"has more than {places} decimals")
+        raise unprocessable(field, _("has more than %(places)s decimals", places=places))
     return amount
 
 
@@ -108,7 +109,13 @@ class ProfileService:
             await self.session.flush()
         except IntegrityError as exc:
             await self.session.rollback()
-            raise conflict(f"branch {data.branch_id} already has a till with code {data.code!r}") from exc
+            raise conflict(
+                _(
+                    "branch %(branch_id)s already has a till with code %(code)r",
+                    branch_id=data.branch_id,
+                    code=data.code,
+                )
+            ) from exc
         audit.record(
             self.session,
             action="pos_profile.create",
