@@ -154,7 +154,7 @@ class QueueService:
         ensure_viewer_sees_branch(viewer, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         await self._restore_open_tickets(branch_id)
         reply = await self.lua[BOARD](
             keys=[
@@ -228,10 +228,17 @@ class QueueService:
             limit=TICKETS_PER_MINUTE_PER_BRANCH,
         )
         if service not in SERVICES:
-            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+            raise unprocessable(
+                "service",
+                _(
+                    "unknown service %(service)r; one of %(choices)s",
+                    service=service,
+                    choices=", ".join(SERVICES),
+                ),
+            )
         branch = await self.session.get(Branch, branch_id)
         if branch is None or not branch.active:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         business_date = dt.datetime.now(ZoneInfo(branch.timezone)).date()
         number = await self.session.scalar(
             text(
@@ -319,7 +326,7 @@ class QueueService:
         ensure_branch_visible(actor, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         stream_id = await last_id(self.redis, self.keys, branch_id)
         seconds, micros = await self.redis.time()
         today = dt.datetime.now(ZoneInfo(branch.timezone)).date()
@@ -364,14 +371,22 @@ class QueueService:
     ) -> ServiceTicketOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if service is not None and service not in SERVICES:
-            raise unprocessable("service", f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+            raise unprocessable(
+                "service",
+                _(
+                    "unknown service %(service)r; one of %(choices)s",
+                    service=service,
+                    choices=", ".join(SERVICES),
+                ),
+            )
         for index, name in enumerate(services or ()):
             if name not in SERVICES:
                 raise unprocessable(
-                    f"service_codes[{index}]", f"unknown service {name!r}; one of {', '.join(SERVICES)}"
+                    f"service_codes[{index}]",
+                    _("unknown service %(name)r; one of %(choices)s", name=name, choices=", ".join(SERVICES)),
                 )
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         stmt = (
             select(ServiceTicket)
             .where(ServiceTicket.branch_id == branch_id, ServiceTicket.state == "waiting")
@@ -387,7 +402,11 @@ class QueueService:
         ticket = await self.session.scalar(stmt)
         if ticket is None:
             wanted = [SERVICES[s] for s in ([service] if service else services or [])]
-            detail = f"Nobody is waiting for {' or '.join(wanted)}" if wanted else "Nobody is waiting"
+            detail = (
+                _("Nobody is waiting for %(services)s", services=" or ".join(wanted))
+                if wanted
+                else _("Nobody is waiting")
+            )
             raise conflict(detail, reason="queue_empty")
         ticket.state = "called"
         ticket.counter = counter
@@ -403,16 +422,27 @@ class QueueService:
             select(ServiceTicket).where(ServiceTicket.id == ticket_id).with_for_update()
         )
         if ticket is None or not actor.can_see_branch(ticket.branch_id):
-            raise NotFoundException(detail="Ticket not found")
+            raise NotFoundException(detail=_("Ticket not found"))
         if ticket.state not in origins:
             raise conflict(
-                f"Number {ticket.number} is {ticket.state.replace('_', ' ')}; it cannot be "
-                f"{_DONE_WORDS[action]}",
+                _(
+                    "Number %(number)s is %(state)s; it cannot be %(done)s",
+                    number=ticket.number,
+                    state=ticket.state.replace("_", " "),
+                    done=_DONE_WORDS[action],
+                ),
                 state=ticket.state,
                 reason="illegal",
             )
         if action == "transfer" and counter == ticket.counter:
-            raise unprocessable("counter", f"number {ticket.number} is already at counter {counter}")
+            raise unprocessable(
+                "counter",
+                _(
+                    "number %(number)s is already at counter %(counter)s",
+                    number=ticket.number,
+                    counter=counter,
+                ),
+            )
         now = dt.datetime.now(dt.UTC)
         ticket.state = target
         if action in ("recall", "transfer"):
