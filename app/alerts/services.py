@@ -28,7 +28,8 @@ from app.events import floor as ev
 from app.events.stream import last_id
 from app.lib import audit
 from app.lib.errors import unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import _, use_language
+from app.lib.labels import channel_word, state_word
 from app.orders.ref import order_ref
 from app.orders.states import DISPATCH_CHANNELS, TERMINAL, State
 
@@ -96,15 +97,15 @@ def stored_limits(value: Any) -> dict[str, int]:
 def _duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 1:
-        return f"{int(seconds)} s"
+        return str(_("%(seconds)s s", seconds=int(seconds)))
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
+        return str(_("%(minutes)s min", minutes=minutes))
+    return str(_("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60))
 
 
 def _who(token: int | None, channel: str, order_id: str) -> str:
     # The order's one reference (#42), as on the board, the kitchen's screens and the receipt.
-    return f"{channel.replace('_', ' ').capitalize()} order {order_ref(token, order_id)}"
+    return str(_("%(channel)s order %(ref)s", channel=channel_word(channel), ref=order_ref(token, order_id)))
 
 
 class _Breach:
@@ -150,17 +151,19 @@ class AlertService:
             now_ms = int(seconds) * 1000 + int(micros) // 1000
         branches = (
             await self.session.execute(
-                select(Branch.id, Branch.state_limits, Branch.timezone)
+                select(Branch.id, Branch.state_limits, Branch.timezone, Branch.language)
                 .where(Branch.active)
                 .order_by(Branch.id)
             )
         ).all()
         await self.session.rollback()
         report = RaiseReport()
-        for branch_id, limits, timezone in branches:
+        for branch_id, limits, timezone, language in branches:
             report.branches += 1
             try:
-                await self._raise_branch(branch_id, stored_limits(limits), timezone, now_ms, report)
+                # The alert's sentence is stored and shown as written: in the branch's language.
+                with use_language(language):
+                    await self._raise_branch(branch_id, stored_limits(limits), timezone, now_ms, report)
             except Exception:
                 # One branch's trouble (a bad time zone, a lost hash) must not silence every other branch.
                 await self.session.rollback()
@@ -261,8 +264,15 @@ class AlertService:
                         version=int(version),
                         token=token_no,
                         channel=channel or "",
-                        message=f"{who} has been {state.replace('_', ' ')} for {waited} "
-                        f"(limit {_duration(limit)})",
+                        message=str(
+                            _(
+                                "%(who)s has been %(state)s for %(waited)s (limit %(limit)s)",
+                                who=who,
+                                state=state_word(state),
+                                waited=waited,
+                                limit=_duration(limit),
+                            )
+                        ),
                     )
                 )
         return breaches
@@ -306,8 +316,14 @@ class AlertService:
                     version=int(version),
                     token=token_no,
                     channel=channel or "",
-                    message=f"{who}: the delivery slot ended at {slot_end.astimezone(zone):%H:%M} and it is "
-                    f"still {live_state.replace('_', ' ')}",
+                    message=str(
+                        _(
+                            "%(who)s: the delivery slot ended at %(time)s and it is still %(state)s",
+                            who=who,
+                            time=slot_end.astimezone(zone).strftime("%H:%M"),
+                            state=state_word(live_state),
+                        )
+                    ),
                 )
             )
         return breaches

@@ -1,5 +1,5 @@
-"""Server-written text with no request behind it (the daily summary e-mail, sent by a job) is written in
-the branch's language; an English branch's stays English."""
+"""Server-written text with no request behind it (the daily summary e-mail, the board's alerts: written by
+jobs) is in the branch's language; an English branch's stays English."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
+from tests.integration.test_alerts import MINUTE, alert_rows, new_order, scan
+from tests.support.auth import login
 from tests.support.factory import Factory
 
 
@@ -41,3 +44,17 @@ async def test_the_daily_summary_is_written_in_each_branchs_language(
     assert "Best sellers" not in to_arabic.body and "Sales" not in to_arabic.body
     assert to_english.subject == "Zamalek yesterday: 0.00 EGP from 0 orders"
     assert "Best sellers:" in to_english.body and "Sales: 0.00" in to_english.body
+
+
+async def test_an_alert_raised_in_an_arabic_branch_reads_in_arabic(
+    client: httpx.AsyncClient, factory: Factory, runtime: Any
+) -> None:
+    branch = await factory.branch(code="ARA", name="Nasr City", language="ar")
+    burger = await factory.product("Burger", price="50.00")
+    await factory.user("mona", roles=("manager",), branches=(branch,))
+    await factory.commit()
+    await login(client, "mona")
+    order = await new_order(client, {"branch": branch, "burger": burger})
+    assert (await scan(runtime, after=11 * MINUTE))["events"] == 1
+    (row,) = await alert_rows(runtime)
+    assert row.message == f"طلب الكاونتر #{order['token']} في حالة «مستلم» منذ 11 د (الحد 10 د)"
