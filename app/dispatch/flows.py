@@ -35,6 +35,7 @@ from app.events import road as road_events
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
 from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.orders import (
     Door,
     Move,
@@ -365,7 +366,7 @@ class DispatchFlows:
             if not actor.has_role(*ROAD_ROLES):
                 await self.session.rollback()
                 raise PermissionDeniedException(
-                    detail=_("Your role may not move an order to %(to_value)s", to_value=to.value)
+                    detail=_("Your role may not move an order to %(to_value)s", to_value=state_code(to.value))
                 )
             mine = await self.session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
             if delivery is None or mine is None or delivery.courier_id != mine:

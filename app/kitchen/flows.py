@@ -24,6 +24,7 @@ from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.lib.redis import hget
 from app.orders import Door, FollowUp, Move, Moved, MoveRefusedError, live_state_missing, tickets_of
 from app.orders.states import SYSTEM, TERMINAL, TOKEN_CHANNELS, State
@@ -240,7 +241,7 @@ class KitchenFlows(ScopedService):
             raise conflict(
                 _(
                     "The order is %(state)s; rush only applies while the kitchen works on it",
-                    state=reply.state,
+                    state=state_code(reply.state),
                 ),
                 state=reply.state,
                 reason="closed",
@@ -268,7 +269,7 @@ class KitchenFlows(ScopedService):
         await self.session.rollback()
         if state != State.READY:
             raise conflict(
-                _("Only a ready order is called; this one is %(state)s", state=state),
+                _("Only a ready order is called; this one is %(state)s", state=state_code(state)),
                 state=state,
                 reason="not_ready",
             )
@@ -295,7 +296,7 @@ class KitchenFlows(ScopedService):
             raise conflict(
                 _(
                     "The order is %(state)s; %(reason)s only applies while the kitchen works on it",
-                    state=state,
+                    state=state_code(state),
                     reason=reason,
                 ),
                 state=state,

@@ -15,6 +15,7 @@ from app.catalog.cache import CATALOG
 from app.db.models import Courier, Customer, CustomerPhone, KitchenTicket, Order
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.lib.redis import hget
 from app.orders.states import TERMINAL
 
@@ -149,17 +150,20 @@ async def reply_refusal(
     if outcome == "forbidden":
         return PermissionDeniedException(
             detail=_(
-                "Your role may not move an order from %(state)s to %(target)s", state=state, target=target
+                "Your role may not move an order from %(state)s to %(target)s",
+                state=state_code(state),
+                target=state_code(target),
             )
         )
     if outcome == "missing":
         return unprocessable(
-            detail or "to", _("moving to %(target)s needs %(detail)s", target=target, detail=detail)
+            detail or "to",
+            _("moving to %(target)s needs %(detail)s", target=state_code(target), detail=detail),
         )
     if outcome == "invalid":
         return ApiError(
             422,
-            _("to: orders on this channel cannot move to %(target)s", target=target),
+            _("to: orders on this channel cannot move to %(target)s", target=state_code(target)),
             field="to",
             state=state,
             version=version,
@@ -168,10 +172,14 @@ async def reply_refusal(
         message = {
             "stale_version": _(
                 "The order changed meanwhile: it is now %(state)s, version %(version)s",
-                state=state,
+                state=state_code(state),
                 version=version,
             ),
-            "illegal": _("An order cannot move from %(state)s to %(target)s", state=state, target=target),
+            "illegal": _(
+                "An order cannot move from %(state)s to %(target)s",
+                state=state_code(state),
+                target=state_code(target),
+            ),
             "unpaid": _("The order is not fully paid yet"),
             "busy": _("The order kept changing while being moved; try again"),
         }.get(detail or "", _("Conflict"))
@@ -180,7 +188,11 @@ async def reply_refusal(
     row = await session.get(Order, order_id)
     if row is not None and row.state in TERMINAL:
         return conflict(
-            _("An order cannot move from %(state)s to %(target)s", state=row.state, target=target),
+            _(
+                "An order cannot move from %(state)s to %(target)s",
+                state=state_code(row.state),
+                target=state_code(target),
+            ),
             state=row.state,
             version=row.version,
             reason="illegal",

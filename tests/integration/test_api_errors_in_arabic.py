@@ -64,8 +64,13 @@ async def test_a_conflict_keeps_its_fields_and_translates_its_sentence(
     )
     assert stale.status_code == 409, stale.text
     body = stale.json()
-    assert body["detail"] == "تغيّر الطلب في هذه الأثناء: حالته الآن received، الإصدار 1"
+    assert body["detail"] == "تغيّر الطلب في هذه الأثناء: حالته الآن مستلم، الإصدار 1"
+    # The state inside the sentence is the screens' word; the field beside it stays the code.
     assert (body["state"], body["version"], body["reason"]) == ("received", 1, "stale_version")
+    english = await client.post(
+        f"/api/v1/orders/{order_id}/transitions", json={"to": "preparing", "expected_version": 7}, headers=EN
+    )
+    assert english.json()["detail"] == "The order changed meanwhile: it is now received, version 1"
 
 
 async def test_not_found_and_forbidden_read_in_arabic(
@@ -82,7 +87,7 @@ async def test_not_found_and_forbidden_read_in_arabic(
         f"/api/v1/orders/{order_id}/transitions", json={"to": "ready", "expected_version": 1}, headers=AR
     )
     assert refused.status_code == 403, refused.text
-    assert refused.json()["detail"] == "لا يسمح دورك بنقل طلب من received إلى ready"
+    assert refused.json()["detail"] == "لا يسمح دورك بنقل طلب من مستلم إلى جاهز"
 
 
 async def test_a_user_who_chose_arabic_gets_arabic_without_the_header(

@@ -26,6 +26,7 @@ from app.lib import audit
 from app.lib.deps import Port, ScopedService
 from app.lib.errors import conflict, unprocessable
 from app.lib.i18n import _
+from app.lib.labels import payment_code, state_code
 from app.lib.redis import hmget
 from app.orders import hot, pricing
 from app.orders._announce import announce_new
@@ -251,7 +252,9 @@ class OrderActions(ScopedService):
             return
         if not actor.has_role(*(rule.roles - {SYSTEM})):
             raise PermissionDeniedException(
-                detail=_("Your role may not move an order from %(state)s to cancelled", state=state)
+                detail=_(
+                    "Your role may not move an order from %(state)s to cancelled", state=state_code(state)
+                )
             )
         if not reason:
             raise unprocessable("reason", _("moving to cancelled needs reason"))
@@ -259,7 +262,7 @@ class OrderActions(ScopedService):
             raise conflict(
                 _(
                     "%(payment)s: decide whether to refund (cancel with refund: true or false)",
-                    payment=payment,
+                    payment=payment_code(payment),
                 ),
                 state=state,
                 version=version,
@@ -268,7 +271,8 @@ class OrderActions(ScopedService):
             )
         if payment not in MONEY_TAKEN and refund:
             raise unprocessable(
-                "refund", _("the order is %(payment)s: there is no money to refund", payment=payment)
+                "refund",
+                _("the order is %(payment)s: there is no money to refund", payment=payment_code(payment)),
             )
 
     def _audit_cancel(
@@ -477,7 +481,7 @@ class OrderActions(ScopedService):
                 raise conflict(
                     _(
                         "The order is %(state)s; only an order not yet started can be transferred",
-                        state=original.state,
+                        state=state_code(original.state),
                     ),
                     state=original.state,
                     version=original.version,
@@ -492,7 +496,7 @@ class OrderActions(ScopedService):
             raise conflict(
                 _(
                     "The order changed meanwhile: it is now %(state)s, version %(version)s",
-                    state=state,
+                    state=state_code(state),
                     version=version,
                 ),
                 state=state,
@@ -503,7 +507,7 @@ class OrderActions(ScopedService):
             raise conflict(
                 _(
                     "The order is %(state)s; only an order the kitchen has not started can be transferred",
-                    state=state,
+                    state=state_code(state),
                 ),
                 state=state,
                 version=version,
@@ -515,7 +519,7 @@ class OrderActions(ScopedService):
             raise conflict(
                 _(
                     "%(payment)s: money was taken on this order in its branch; refund it before transferring",
-                    payment=payment,
+                    payment=payment_code(payment),
                 ),
                 state=state,
                 version=version,
