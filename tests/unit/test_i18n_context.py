@@ -144,3 +144,20 @@ def test_the_check_catches_an_untranslated_script_string_with_a_context(
         "ar/demo.po: 'Counter' [queue window]",
         "ar/demo.po: ('{n} stop', '{n} stops') [trip]",
     ]
+
+
+def test_a_state_code_in_a_message_stays_the_code_in_english_and_is_the_label_in_arabic() -> None:
+    from app.lib.labels import payment_code, state_code, state_word
+
+    message = _(
+        "An order cannot move from %(state)s to %(target)s",
+        state=state_code("out_for_delivery"),
+        target=state_code("no_such_state"),
+    )
+    assert message == "An order cannot move from out_for_delivery to no_such_state"
+    assert translated(message, "en") == "An order cannot move from out_for_delivery to no_such_state"
+    assert translated(message, "ar") == "لا يمكن نقل الطلب من خرج للتوصيل إلى no_such_state"
+    assert translated(payment_code("paid"), "ar") == "مدفوع"
+    with use_language("ar"):
+        assert state_word("received") == "مستلم"
+    assert state_word("out_for_delivery") == "out for delivery"
