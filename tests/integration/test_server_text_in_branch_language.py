@@ -5,15 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import msgspec
 import pytest
+from sqlalchemy import select
 
-from tests.integration.test_alerts import MINUTE, alert_rows, new_order, scan
 from tests.support.auth import login
 from tests.support.factory import Factory
+
+MINUTE = 60
+
+
+async def scan(runtime: Any, *, after: float) -> dict[str, int]:
+    """One run of the alert scan as if `after` seconds had passed (on Redis's clock)."""
+    from app.alerts.services import AlertService
+    from app.lib.deps import provide_services
+
+    seconds, micros = await runtime.redis.time()
+    now_ms = int(seconds) * 1000 + int(micros) // 1000 + int(after * 1000)
+    async with provide_services(runtime) as scope:
+        report = await scope.get(AlertService).raise_due(now_ms=now_ms)
+    return dict(msgspec.to_builtins(report))
 
 
 async def _send(db_session: Any, caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
@@ -54,7 +70,20 @@ async def test_an_alert_raised_in_an_arabic_branch_reads_in_arabic(
     await factory.user("mona", roles=("manager",), branches=(branch,))
     await factory.commit()
     await login(client, "mona")
-    order = await new_order(client, {"branch": branch, "burger": burger})
+    created = await client.post(
+        "/api/v1/orders",
+        json={
+            "id": str(uuid.uuid4()),
+            "branch_id": branch.id,
+            "channel": "counter",
+            "lines": [{"product_id": burger.id, "qty": "1"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()
     assert (await scan(runtime, after=11 * MINUTE))["events"] == 1
-    (row,) = await alert_rows(runtime)
+    from app.db.models import Alert
+
+    async with runtime.sessionmaker() as session:
+        (row,) = (await session.scalars(select(Alert))).all()
     assert row.message == f"طلب الكاونتر #{order['token']} في حالة «مستلم» منذ 11 د (الحد 10 د)"
