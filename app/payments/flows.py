@@ -113,7 +113,8 @@ class MoneyBackFlow(ScopedService):
                         method=payment.method,
                         amount=share,
                         status="failed",
-                        detail=f"the payment provider refused the refund: {exc}",
+                        # Plain text in the caller's language: it is also kept in the audit row.
+                        detail=str(_("the payment provider refused the refund: %(exc)s", exc=exc)),
                     )
                 )
                 continue
