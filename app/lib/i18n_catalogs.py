@@ -130,9 +130,29 @@ def _read(path: Path, lang: str) -> Catalog | None:
         return read_po(handle, locale=lang)
 
 
+def _known(lang: str) -> dict[tuple[str | None, str], Any]:
+    """Every translation a language's catalogs already hold, by (context, msgid)."""
+    known: dict[tuple[str | None, str], Any] = {}
+    for po in sorted((CATALOG_DIR / lang).glob("*.po")) if (CATALOG_DIR / lang).is_dir() else []:
+        for message in _read(po, lang) or ():
+            strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+            if message.id and not message.fuzzy and all(strings):
+                known.setdefault((message.context, _singular(message.id)), message.string)
+    return known
+
+
+def _singular(msgid: Any) -> str:
+    return str(msgid[0] if isinstance(msgid, tuple | list) else msgid)
+
+
 def update(root: Path = ROOT) -> list[Path]:
-    """Write every translated language's .po for every area: new strings empty, stale ones dropped."""
+    """Write every translated language's .po for every area: new strings empty, stale ones dropped.
+
+    A new string that another area already translates (same msgid and context, same shape) starts with
+    that translation: at run time the areas share one table, so it must read the same (see `collisions`).
+    """
     written = []
+    known = {lang: _known(lang) for lang in LANGUAGES if lang != SOURCE_LANGUAGE}
     for area, files in files_by_area(root).items():
         template = extract_area(files, root)
         for lang in LANGUAGES:
@@ -141,6 +161,15 @@ def update(root: Path = ROOT) -> list[Path]:
             path = po_path(lang, area)
             catalog = _read(path, lang) or Catalog(locale=lang, project="Passline", fuzzy=False)
             catalog.update(template, no_fuzzy_matching=True)
+            for message in catalog:
+                found = known[lang].get((message.context, _singular(message.id))) if message.id else None
+                empty = (
+                    not any(message.string)
+                    if isinstance(message.string, tuple | list)
+                    else not message.string
+                )
+                if found is not None and empty and isinstance(found, tuple | list) == message.pluralizable:
+                    message.string = found
             # Fixed header dates: a catalog changes only when its strings do (no merge noise).
             catalog.creation_date = catalog.revision_date = _EPOCH
             path.parent.mkdir(parents=True, exist_ok=True)

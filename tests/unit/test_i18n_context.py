@@ -161,3 +161,24 @@ def test_a_state_code_in_a_message_stays_the_code_in_english_and_is_the_label_in
     with use_language("ar"):
         assert state_word("received") == "مستلم"
     assert state_word("out_for_delivery") == "out for delivery"
+
+
+def test_update_starts_a_string_another_area_translates_with_that_translation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "page.js").write_text(
+        't("Open shift"); tp("till", "Open shift"); t("New words");', encoding="utf-8"
+    )
+    catalogs = _write_catalogs(tmp_path, {"money": 'msgid "Open shift"\nmsgstr "فتح الوردية"\n'})
+    (catalogs / "areas.toml").write_text(
+        '[areas.money]\nsources = ["money/*.js"]\n[areas.demo]\nsources = ["web/*.js"]\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(i18n_catalogs, "CATALOG_DIR", catalogs)
+    monkeypatch.setattr(i18n_catalogs, "AREAS_FILE", catalogs / "areas.toml")
+    monkeypatch.setattr(i18n_catalogs, "LANGUAGES", ("en", "ar"))
+    i18n_catalogs.update(tmp_path)
+    demo = {(m.context, m.id): m.string for m in i18n_catalogs._read(catalogs / "ar" / "demo.po", "ar") or ()}
+    assert demo[(None, "Open shift")] == "فتح الوردية"
+    # Another context is another meaning: it waits for its own translation, as do new words.
+    assert demo[("till", "Open shift")] == "" and demo[(None, "New words")] == ""
