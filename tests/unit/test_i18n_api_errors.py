@@ -1,4 +1,4 @@
-"""Every message an API error carries is marked for translation (AST check over app/).
+"""Every message an API error carries is marked for translation (AST check over app/ and displays/).
 
 The exception handler (app/lib/errors.py) renders a marked (lazy) message in the request's language; a
 plain string or f-string passed to an error constructor is never in a catalog and reaches an Arabic client
@@ -28,9 +28,12 @@ CONSTRUCTORS = {
     "TooManyRequestsException": (0, "detail"),
     "ServiceUnavailableException": (0, "detail"),
 }
-# Text that is not a message: the English of a bug report or a protocol answer made before any request
-# (there is no language to answer in) — file: why.
-EXEMPT: dict[str, str] = {}
+# Where messages are looked for: the API's packages and the pages'.
+SCANNED = ("app/**/*.py", "displays/**/*.py")
+# Files whose refusals are not messages for people — file: why.
+EXEMPT: dict[str, str] = {
+    "displays/assets.py": "a static file that does not exist is a developer's 404, never shown to staff",
+}
 
 
 def _called(node: ast.Call) -> str | None:
@@ -95,7 +98,7 @@ def _unmarked(node: ast.expr, scope: _Scope, depth: int = 0) -> bool:
 
 def unmarked_messages(root: Path = ROOT) -> list[str]:
     found = []
-    for path in sorted(root.glob("app/**/*.py")):
+    for path in sorted(p for pattern in SCANNED for p in root.glob(pattern)):
         relative = path.relative_to(root).as_posix()
         if relative in EXEMPT:
             continue
