@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from app.language.services import SCOPE_KEY, PageLocale
-from app.lib.i18n import SOURCE_LANGUAGE, browser_catalog, gettext, plural_form
+from app.lib.i18n import SOURCE_LANGUAGE, browser_catalog, gettext, pgettext, plural_form
 from displays.assets import ASSETS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -117,6 +117,16 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return plural_form(locale_of(context).lang, singular, plural, n)
 
 
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return pgettext(locale_of(context).lang, msgctxt, message)
+
+
+@pass_context
+def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, n: int) -> str:
+    return plural_form(locale_of(context).lang, singular, plural, n, msgctxt)
+
+
 def mark(msgid: str) -> str:
     """`_t("…")`: a string marked for the catalogs but left in English, for a template that translates
     it itself into other languages than the page's (a receipt in the receipt's languages)."""
@@ -152,7 +162,9 @@ def build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         auto_reload=True,
     )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
     env.globals.update(page_data=page_data, page_locale=page_locale, static=static, import_map=import_map)
     env.globals["_t"] = mark
     env.globals["print_tokens"] = print_tokens

@@ -47,7 +47,7 @@ async def _page(request: AnyRequest, db_session: DbSession, name: str) -> Templa
         return Redirect(path=f"/login?{urlencode({'next': target})}")
     tabs = dict(report_tabs())
     if name not in tabs:
-        raise NotFoundException(detail="No such report")
+        raise NotFoundException(detail=_("No such report"))
     if not user.has_role("manager"):
         return Template(
             template_name="reports/page.html",

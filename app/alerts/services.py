@@ -28,6 +28,8 @@ from app.events import floor as ev
 from app.events.stream import last_id
 from app.lib import audit
 from app.lib.errors import unprocessable
+from app.lib.i18n import _, use_language
+from app.lib.labels import channel_word, state_word
 from app.orders.ref import order_ref
 from app.orders.states import DISPATCH_CHANNELS, TERMINAL, State
 
@@ -63,12 +65,17 @@ def validate_limits(raw: Mapping[str, Any]) -> dict[str, int]:
     limits: dict[str, int] = {}
     for state, seconds in raw.items():
         if state not in LIMITED_STATES:
-            raise unprocessable(state, f"not a state with a time limit; use {', '.join(LIMITED_STATES)}")
+            raise unprocessable(
+                state, _("not a state with a time limit; use %(choices)s", choices=", ".join(LIMITED_STATES))
+            )
         # bool is an int in Python, and `true` is no number of seconds.
         if isinstance(seconds, bool) or not isinstance(seconds, int):
-            raise unprocessable(state, "must be a whole number of seconds")
+            raise unprocessable(state, _("must be a whole number of seconds"))
         if not 0 < seconds <= MAX_LIMIT_SECONDS:
-            raise unprocessable(state, f"must be between 1 and {MAX_LIMIT_SECONDS} seconds")
+            raise unprocessable(
+                state,
+                _("must be between 1 and %(max_limit_seconds)s seconds", max_limit_seconds=MAX_LIMIT_SECONDS),
+            )
         limits[state] = seconds
     return limits
 
@@ -90,15 +97,15 @@ def stored_limits(value: Any) -> dict[str, int]:
 def _duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 1:
-        return f"{int(seconds)} s"
+        return str(_("%(seconds)s s", seconds=int(seconds)))
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
+        return str(_("%(minutes)s min", minutes=minutes))
+    return str(_("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60))
 
 
 def _who(token: int | None, channel: str, order_id: str) -> str:
     # The order's one reference (#42), as on the board, the kitchen's screens and the receipt.
-    return f"{channel.replace('_', ' ').capitalize()} order {order_ref(token, order_id)}"
+    return str(_("%(channel)s order %(ref)s", channel=channel_word(channel), ref=order_ref(token, order_id)))
 
 
 class _Breach:
@@ -144,17 +151,19 @@ class AlertService:
             now_ms = int(seconds) * 1000 + int(micros) // 1000
         branches = (
             await self.session.execute(
-                select(Branch.id, Branch.state_limits, Branch.timezone)
+                select(Branch.id, Branch.state_limits, Branch.timezone, Branch.language)
                 .where(Branch.active)
                 .order_by(Branch.id)
             )
         ).all()
         await self.session.rollback()
         report = RaiseReport()
-        for branch_id, limits, timezone in branches:
+        for branch_id, limits, timezone, language in branches:
             report.branches += 1
             try:
-                await self._raise_branch(branch_id, stored_limits(limits), timezone, now_ms, report)
+                # The alert's sentence is stored and shown as written: in the branch's language.
+                with use_language(language):
+                    await self._raise_branch(branch_id, stored_limits(limits), timezone, now_ms, report)
             except Exception:
                 # One branch's trouble (a bad time zone, a lost hash) must not silence every other branch.
                 await self.session.rollback()
@@ -207,7 +216,7 @@ class AlertService:
                 order_id=breach.order_id,
             )
         await self.session.commit()
-        for breach, _, _ in raised:
+        for breach, _unused, _unused_at in raised:
             report.events += 1
             if breach.kind == "state_overdue":
                 report.overdue += 1
@@ -236,8 +245,10 @@ class AlertService:
             )
             if not entered:
                 continue
-            ids = [member.decode() for member, _ in entered]
-            for order_id, (_, score), hot in zip(ids, entered, await self._hot(branch_id, ids), strict=True):
+            ids = [member.decode() for member, _unused in entered]
+            for order_id, (_unused, score), hot in zip(
+                ids, entered, await self._hot(branch_id, ids), strict=True
+            ):
                 live_state, version, token, channel = (v.decode() if v is not None else None for v in hot)
                 # The order moved between the two reads: its new state has its own clock.
                 if live_state != state or version is None:
@@ -253,8 +264,15 @@ class AlertService:
                         version=int(version),
                         token=token_no,
                         channel=channel or "",
-                        message=f"{who} has been {state.replace('_', ' ')} for {waited} "
-                        f"(limit {_duration(limit)})",
+                        message=str(
+                            _(
+                                "%(who)s has been %(state)s for %(waited)s (limit %(limit)s)",
+                                who=who,
+                                state=state_word(state),
+                                waited=waited,
+                                limit=_duration(limit),
+                            )
+                        ),
                     )
                 )
         return breaches
@@ -279,9 +297,11 @@ class AlertService:
         if not rows:
             return []
         zone = ZoneInfo(timezone)
-        ids = [str(order_id) for order_id, _ in rows]
+        ids = [str(order_id) for order_id, _unused in rows]
         breaches: list[_Breach] = []
-        for order_id, (_, slot_end), hot in zip(ids, rows, await self._hot(branch_id, ids), strict=True):
+        for order_id, (_unused, slot_end), hot in zip(
+            ids, rows, await self._hot(branch_id, ids), strict=True
+        ):
             live_state, version, token, channel = (v.decode() if v is not None else None for v in hot)
             # PostgreSQL trails Redis: the live state says whether it is still on its way.
             if live_state is None or version is None or live_state in _TERMINAL_VALUES or slot_end is None:
@@ -296,8 +316,14 @@ class AlertService:
                     version=int(version),
                     token=token_no,
                     channel=channel or "",
-                    message=f"{who}: the delivery slot ended at {slot_end.astimezone(zone):%H:%M} and it is "
-                    f"still {live_state.replace('_', ' ')}",
+                    message=str(
+                        _(
+                            "%(who)s: the delivery slot ended at %(time)s and it is still %(state)s",
+                            who=who,
+                            time=slot_end.astimezone(zone).strftime("%H:%M"),
+                            state=state_word(live_state),
+                        )
+                    ),
                 )
             )
         return breaches

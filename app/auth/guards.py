@@ -31,7 +31,7 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SessionUser:
     return user
 
 
-async def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     current_user(connection)
 
 

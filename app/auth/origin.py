@@ -16,21 +16,27 @@ from urllib.parse import urlsplit
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
+from app.lib.i18n import _
+
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.handlers.base import BaseRouteHandler
 
 
-async def json_from_same_origin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def json_from_same_origin(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
     media = connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media != "application/json":
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail=f"Send this as application/json (got {media or 'no Content-Type'})",
+            detail=_("Send this as application/json (got %(media)s)", media=media or _("no Content-Type")),
         )
     origin = connection.headers.get("origin")
     if origin is None:
         return
     host = connection.headers.get("host", "").lower()
     if origin == "null" or urlsplit(origin).netloc.lower() != host:
-        raise PermissionDeniedException(detail=f"Signing in from another site ({origin}) is refused")
+        raise PermissionDeniedException(
+            detail=_("Signing in from another site (%(origin)s) is refused", origin=origin)
+        )

@@ -267,6 +267,7 @@ class AuthService:
             roles=roles,
             branch_ids=branch_ids,
             all_branches="admin" in roles,
+            language=user.language,
         )
         user.last_login_at = dt.datetime.now(dt.UTC)
         audit.record(

@@ -33,6 +33,9 @@ class SessionUser(msgspec.Struct, frozen=True, kw_only=True):
     all_branches: bool = False
     csrf: str
     created_at: float
+    # The user's own language (None: their branch's), so an API call without Accept-Language is answered
+    # in it with no query (app.language.services); kept in step by `SessionStore.set_language`.
+    language: str | None = None
 
     def has_role(self, *roles: str) -> bool:
         return "admin" in self.roles or any(role in self.roles for role in roles)
@@ -64,6 +67,7 @@ class SessionStore:
         roles: tuple[str, ...],
         branch_ids: tuple[int, ...],
         all_branches: bool,
+        language: str | None = None,
     ) -> tuple[str, SessionUser]:
         token = new_token()
         user = SessionUser(
@@ -75,6 +79,7 @@ class SessionStore:
             all_branches=all_branches,
             csrf=new_token(24),
             created_at=time.time(),
+            language=language,
         )
         digest = token_digest(token)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -104,6 +109,22 @@ class SessionStore:
             if user is not None:
                 pipe.srem(self._keys.user_sessions(user.user_id), digest)
             await pipe.execute()
+
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        """The user chose another language: every open session of theirs follows (their TTL kept)."""
+        digests = await cast("Awaitable[set[bytes]]", self._redis.smembers(self._keys.user_sessions(user_id)))
+        for digest in digests:
+            key = self._keys.session(digest.decode())
+            raw = await self._redis.get(key)
+            if raw is None:
+                continue
+            try:
+                user = _decoder.decode(raw)
+            except msgspec.DecodeError:
+                continue
+            await self._redis.set(
+                key, _encoder.encode(msgspec.structs.replace(user, language=language)), keepttl=True
+            )
 
     async def revoke_user(self, user_id: int) -> int:
         """End every session of a user (deactivated account, changed roles, stolen tablet)."""

@@ -31,6 +31,7 @@ from app.db.models import Branch, BundleGroup, BundleItem, Product, ProductStock
 from app.db.session import Session
 from app.lib import audit
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import places
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class CatalogAdminService:
     async def set_bundle(self, *, product_id: int, data: BundleIn, actor: SessionUser) -> BundleOut:
         product = await self.session.get(Product, product_id, with_for_update=True)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         if data.groups:
             await self._check_bundle(product, data)
         await self.session.execute(delete(BundleGroup).where(BundleGroup.bundle_id == product.id))
@@ -121,7 +122,14 @@ class CatalogAdminService:
             .limit(1)
         )
         if used_in is not None:
-            raise unprocessable("groups", f"{product.name} is part of bundle {used_in}; a bundle cannot nest")
+            raise unprocessable(
+                "groups",
+                _(
+                    "%(product)s is part of bundle %(used_in)s; a bundle cannot nest",
+                    product=product.name,
+                    used_in=used_in,
+                ),
+            )
         ids = {item.product_id for group in data.groups for item in group.items}
         components = {p.id: p for p in await self.session.scalars(select(Product).where(Product.id.in_(ids)))}
         units: dict[int, set[str]] = {}
@@ -133,11 +141,18 @@ class CatalogAdminService:
         for g, group in enumerate(data.groups):
             where = f"groups[{g}]"
             if group.code in codes:
-                raise unprocessable(f"{where}.code", f"group code {group.code!r} is used twice")
+                raise unprocessable(
+                    f"{where}.code", _("group code %(group_code)r is used twice", group_code=group.code)
+                )
             codes.add(group.code)
             if group.kind == "choice" and group.choose > len(group.items):
                 raise unprocessable(
-                    f"{where}.choose", f"cannot choose {group.choose} of {len(group.items)} items"
+                    f"{where}.choose",
+                    _(
+                        "cannot choose %(choose)s of %(items)s items",
+                        choose=group.choose,
+                        items=len(group.items),
+                    ),
                 )
             seen: set[tuple[int, str]] = set()
             for i, item in enumerate(group.items):
@@ -196,9 +211,12 @@ class CatalogAdminService:
         before = row.qty
         after = before + data.delta
         if after < 0:
-            raise unprocessable("delta", f"only {_qty_text(before)} on hand of {product.name}")
+            raise unprocessable(
+                "delta",
+                _("only %(before)s on hand of %(product)s", before=_qty_text(before), product=product.name),
+            )
         if after > MAX_STOCK:
-            raise unprocessable("delta", f"stock above {MAX_STOCK} is not plausible")
+            raise unprocessable("delta", _("stock above %(max_stock)s is not plausible", max_stock=MAX_STOCK))
         row.qty = after
         return await self._finish_stock(
             product,
@@ -213,12 +231,12 @@ class CatalogAdminService:
     async def _stock_target(self, actor: SessionUser, branch_id: int, product_id: int) -> Product:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         product = await self.session.get(Product, product_id)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         if product.kind == "bundle":
-            raise unprocessable("product_id", "a bundle has no stock of its own; its items do")
+            raise unprocessable("product_id", _("a bundle has no stock of its own; its items do"))
         return product
 
     async def _finish_stock(
@@ -286,34 +304,46 @@ def _check_item(
 ) -> None:
     component = components.get(item.product_id)
     if component is None or not component.active or component.id == bundle.id:
-        raise unprocessable(f"{at}.product_id", f"unknown product {item.product_id}")
+        raise unprocessable(
+            f"{at}.product_id", _("unknown product %(product_id)s", product_id=item.product_id)
+        )
     if component.kind != "item":
-        raise unprocessable(f"{at}.product_id", f"{component.name} is a bundle; a bundle cannot nest")
+        raise unprocessable(
+            f"{at}.product_id", _("%(component)s is a bundle; a bundle cannot nest", component=component.name)
+        )
     unit = item.unit or component.base_unit
     if unit not in units.get(component.id, set()):
-        raise unprocessable(f"{at}.unit", f"{component.name} is not sold in unit {unit!r}")
+        raise unprocessable(
+            f"{at}.unit", _("%(component)s is not sold in unit %(unit)r", component=component.name, unit=unit)
+        )
     if (component.id, unit) in seen:
-        raise unprocessable(f"{at}.product_id", f"{component.name} ({unit}) is listed twice")
+        raise unprocessable(
+            f"{at}.product_id",
+            _("%(component)s (%(unit)s) is listed twice", component=component.name, unit=unit),
+        )
     seen.add((component.id, unit))
     qty = item.qty
     if not qty.is_finite() or qty <= 0 or places(qty) > QTY_PLACES or qty > MAX_ITEM_QTY:
-        raise unprocessable(f"{at}.qty", "quantity must be above zero with at most 3 decimals")
+        raise unprocessable(f"{at}.qty", _("quantity must be above zero with at most 3 decimals"))
     if unit in WHOLE_UNITS and qty != qty.to_integral_value():
-        raise unprocessable(f"{at}.qty", f"{unit} items come in whole numbers")
+        raise unprocessable(f"{at}.qty", _("%(unit)s items come in whole numbers", unit=unit))
     price = item.extra_price
     if not price.is_finite() or price < 0 or places(price) > MONEY_PLACES or price >= MAX_PRICE:
-        raise unprocessable(f"{at}.extra_price", "extra price must be zero or more")
+        raise unprocessable(f"{at}.extra_price", _("extra price must be zero or more"))
 
 
 def _check_stock_qty(value: Decimal, base_unit: str, *, field: str, allow_negative: bool) -> None:
     if not value.is_finite() or (value < 0 and not allow_negative) or abs(value) > MAX_STOCK:
         raise unprocessable(
-            field, "must be a plausible quantity" + ("" if allow_negative else " of zero or more")
+            field,
+            _("must be a plausible quantity")
+            if allow_negative
+            else _("must be a plausible quantity of zero or more"),
         )
     if places(value) > QTY_PLACES:
-        raise unprocessable(field, f"at most {QTY_PLACES} decimal places")
+        raise unprocessable(field, _("at most %(qty_places)s decimal places", qty_places=QTY_PLACES))
     if base_unit in WHOLE_UNITS and value != value.to_integral_value():
-        raise unprocessable(field, f"{base_unit} stock is counted in whole numbers")
+        raise unprocessable(field, _("%(base_unit)s stock is counted in whole numbers", base_unit=base_unit))
 
 
 def _qty_text(value: Decimal) -> str:

@@ -25,6 +25,7 @@ from app.db.models import Branch, Courier
 from app.events import road as ev
 from app.events.stream import last_id
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -47,11 +48,17 @@ _encoder = msgspec.json.Encoder()
 def check_location(body: LocationIn) -> None:
     for field, value, limit in (("lat", body.lat, 90.0), ("lng", body.lng, 180.0)):
         if not math.isfinite(value) or not -limit <= value <= limit:
-            raise unprocessable(field, f"must be between -{limit:g} and {limit:g} degrees")
+            raise unprocessable(field, _("must be between -%(limit)g and %(limit)g degrees", limit=limit))
     if body.accuracy is not None and (
         not math.isfinite(body.accuracy) or not 0 <= body.accuracy <= MAX_ACCURACY_METRES
     ):
-        raise unprocessable("accuracy", f"must be between 0 and {MAX_ACCURACY_METRES:g} metres")
+        raise unprocessable(
+            "accuracy",
+            _(
+                "must be between 0 and %(max_accuracy_metres)g metres",
+                max_accuracy_metres=MAX_ACCURACY_METRES,
+            ),
+        )
 
 
 class CourierLocationService:
@@ -71,7 +78,7 @@ class CourierLocationService:
             select(Courier).where(Courier.user_id == actor.user_id, Courier.active)
         )
         if courier is None:
-            raise PermissionDeniedException(detail="Only a courier of a branch can send a location")
+            raise PermissionDeniedException(detail=_("Only a courier of a branch can send a location"))
         courier_id, branch_id = courier.id, courier.branch_id
         await self.session.rollback()
         await self._throttle(courier_id)
@@ -108,7 +115,11 @@ class CourierLocationService:
         remaining_ms = await cast("Awaitable[int]", self.redis.pttl(key))
         retry_after = max(math.ceil(remaining_ms / 1000), 1)
         raise TooManyRequestsException(
-            detail=f"One location every {PING_INTERVAL_SECONDS} s; try again in {retry_after} s",
+            detail=_(
+                "One location every %(ping_interval_seconds)s s; try again in %(retry_after)s s",
+                ping_interval_seconds=PING_INTERVAL_SECONDS,
+                retry_after=retry_after,
+            ),
             headers={"Retry-After": str(retry_after)},
         )
 

@@ -18,6 +18,7 @@ from app.auth.middleware import CSRF_EXEMPT_OPT
 from app.devices.schemas import ApproveIn, DeviceMe, DeviceOut, PairOut, PairStatusOut
 from app.devices.services import DeviceService, device_me
 from app.lib.deps import provide
+from app.lib.i18n import _
 from app.lib.params import MAX_ID
 
 AnyRequest = Request[Any, Any, Any]
@@ -52,7 +53,9 @@ class DeviceController(Controller):
         device = current_device(request)
         if device is None:
             detail = (
-                REFUSALS[refusal] if refusal else "Send this display's token: Authorization: Device <token>"
+                REFUSALS[refusal]
+                if refusal
+                else _("Send this display's token: Authorization: Device <token>")
             )
             raise NotAuthorizedException(detail=detail)
         return device_me(device)

@@ -33,6 +33,7 @@ from app.devices.schemas import ApproveIn, DeviceMe, DeviceOut, PairOut, PairSta
 from app.events import floor
 from app.lib import audit, ratelimit
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.security import new_token
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ DEVICE_REVOKED = floor.DEVICE_REVOKED.name
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _unused in range(CODE_LENGTH))
 
 
 def normalise_code(raw: str) -> str:
@@ -127,7 +128,7 @@ class DeviceService:
             delete(Device).where(Device.status == "pending", Device.created_at < now - FORGET_PENDING_AFTER)
         )
         device_id = uuid.uuid4()
-        for _ in range(5):
+        for _unused in range(5):
             code = new_code()
             try:
                 # A savepoint per try: a code held by another pending display only costs this attempt.
@@ -137,7 +138,7 @@ class DeviceService:
             except IntegrityError:
                 continue
         else:  # pragma: no cover - 25^6 codes; five collisions in a row means something else is wrong
-            raise conflict("Could not find a free pairing code; try again")
+            raise conflict(_("Could not find a free pairing code; try again"))
         secret = new_token(24)
         key = self.keys.device_pairing(str(device_id))
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -160,10 +161,10 @@ class DeviceService:
         stored = await cast("Awaitable[bytes | None]", self.redis.hget(key, "secret"))
         if not secret or stored is None or not secrets.compare_digest(stored.decode(), token_digest(secret)):
             # Unknown id, wrong secret, or a pairing long gone: the same answer, so ids cannot be probed.
-            raise NotFoundException(detail="No pairing in progress for this display; ask for a new code")
+            raise NotFoundException(detail=_("No pairing in progress for this display; ask for a new code"))
         device = await self.session.get(Device, device_id)
         if device is None:
-            raise NotFoundException(detail="No pairing in progress for this display; ask for a new code")
+            raise NotFoundException(detail=_("No pairing in progress for this display; ask for a new code"))
         out = PairStatusOut(device_id=device.id, status="pending")
         if device.status == "pending":
             return out
@@ -173,7 +174,7 @@ class DeviceService:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hget(key, "token")
                 pipe.hdel(key, "token")
-                token, _ = await pipe.execute()
+                token, _unused = await pipe.execute()
             out.token = token.decode() if token is not None else None
             out.branch_id, out.role = device.branch_id, device.role
             out.station_code, out.name = device.station_code, device.name
@@ -187,21 +188,25 @@ class DeviceService:
     async def approve(self, *, request: ApproveIn, actor: SessionUser) -> DeviceOut:
         ensure_branch_visible(actor, request.branch_id, what="Branch")
         if await self.session.get(Branch, request.branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         station_code = request.station_code
         if request.role == STATION:
             if station_code is None:
-                raise unprocessable("station_code", "a station screen needs its station")
+                raise unprocessable("station_code", _("a station screen needs its station"))
             known = await self.session.scalar(
                 select(Station.id).where(Station.branch_id == request.branch_id, Station.code == station_code)
             )
             if known is None:
-                raise unprocessable("station_code", f"no station {station_code!r} in this branch")
+                raise unprocessable(
+                    "station_code", _("no station %(station_code)r in this branch", station_code=station_code)
+                )
         elif station_code is not None:
-            raise unprocessable("station_code", "only station screens have a station")
+            raise unprocessable("station_code", _("only station screens have a station"))
 
         code = normalise_code(request.code)
-        not_showing = ApiError(404, f"code: no display is showing {code or request.code!r}", field="code")
+        not_showing = ApiError(
+            404, _("code: no display is showing %(code)r", code=code or request.code), field="code"
+        )
         if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
             raise not_showing
         device = await self.session.scalar(
@@ -257,7 +262,7 @@ class DeviceService:
     async def revoke(self, *, device_id: uuid.UUID, actor: SessionUser) -> DeviceOut:
         device = await self.session.scalar(select(Device).where(Device.id == device_id).with_for_update())
         if device is None or device.branch_id is None or not actor.can_see_branch(device.branch_id):
-            raise NotFoundException(detail="Device not found")
+            raise NotFoundException(detail=_("Device not found"))
         if device.status == "revoked":
             return device_out(device)  # already done: nothing more to announce
         device.status = "revoked"

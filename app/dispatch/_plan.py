@@ -20,6 +20,7 @@ from app.dispatch import ledger
 from app.dispatch.schemas import DispatchedOrder, DispatchOut, SettleMode
 from app.events import money as money_events
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.redis import hmget
 from app.orders import check_courier, exponent_of
 from app.orders.states import DISPATCH_CHANNELS, State
@@ -41,7 +42,12 @@ def check_dispatchable(order: Order, *, field: str) -> None:
     if order.channel not in DISPATCH_CHANNELS:
         raise ApiError(
             422,
-            f"{field}: a {order.channel} order never goes out with a courier (order {order.id})",
+            _(
+                "%(field)s: a %(channel)s order never goes out with a courier (order %(order_id)s)",
+                field=field,
+                channel=order.channel,
+                order_id=order.id,
+            ),
             field=field,
             order_id=str(order.id),
             channel=order.channel,
@@ -64,7 +70,7 @@ class DispatchPlan:
         goes out with a courier or a courier who cannot take it."""
         order = await self.session.get(Order, order_id)
         if order is None or not actor.can_see_branch(order.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         check_dispatchable(order, field="order_id")
         if courier_id is not None:
             await check_courier(self.session, courier_id, order.branch_id)
@@ -84,15 +90,15 @@ class DispatchPlan:
         endpoint answers: 404, 403, 422 (channel, then the guard data)."""
         orders = await self._lock_orders(order_ids, actor)
         if any(o.branch_id != orders[0].branch_id for o in orders):
-            raise unprocessable("order_ids", "a trip takes orders of one branch")
+            raise unprocessable("order_ids", _("a trip takes orders of one branch"))
         if not actor.has_role(*DISPATCHERS):
-            raise PermissionDeniedException(detail="Your role may not send orders out for delivery")
+            raise PermissionDeniedException(detail=_("Your role may not send orders out for delivery"))
         for order in orders:
             check_dispatchable(order, field=field)
         if courier_id is None:
-            raise unprocessable("courier_id", "moving to out_for_delivery needs courier_id")
+            raise unprocessable("courier_id", _("moving to out_for_delivery needs courier_id"))
         if settle_mode is None:
-            raise unprocessable("settle_mode", "moving to out_for_delivery needs settle_mode")
+            raise unprocessable("settle_mode", _("moving to out_for_delivery needs settle_mode"))
         return orders, courier_id, settle_mode
 
     async def _lock_orders(self, order_ids: Sequence[uuid.UUID], actor: SessionUser) -> list[Order]:
@@ -111,7 +117,7 @@ class DispatchPlan:
         for order_id in order_ids:
             if order_id not in found:
                 await self.session.rollback()
-                raise NotFoundException(detail=f"Order {order_id} not found")
+                raise NotFoundException(detail=_("Order %(order_id)s not found", order_id=order_id))
         return list(rows)
 
     async def refuse_if_on_the_road(self, orders: Sequence[Order]) -> None:
@@ -128,7 +134,7 @@ class DispatchPlan:
         state, version = await self._live(order)
         await self.session.rollback()
         raise conflict(
-            f"Order {busy} is already out for delivery",
+            _("Order %(busy)s is already out for delivery", busy=busy),
             state=state,
             version=version,
             reason="illegal",
@@ -163,7 +169,7 @@ class DispatchPlan:
         )
         if not same:
             await self.session.rollback()
-            raise conflict("This trip id was already used for another dispatch", reason="trip_id_reused")
+            raise conflict(_("This trip id was already used for another dispatch"), reason="trip_id_reused")
         out = self.out(
             deliveries,
             {},

@@ -29,6 +29,7 @@ from app.db.models import Courier, Delivery, Order, Payment
 from app.events.money import PaymentChanged
 from app.lib import audit, jobs
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.orders.states import Channel
 from app.payments import hot
@@ -82,32 +83,45 @@ def count(
     if cash > cap:
         raise unprocessable(
             "cash_collected",
-            f"{money(cash, exponent)} is more than this delivery can take (at most {money(cap, exponent)}:"
-            f" {money(to_collect, exponent)} to collect and a tip up to the order's total)",
+            _(
+                "%(cash)s is more than this delivery can take (at most %(cap)s: %(to_collect)s to collect and a tip up to the order's total)",
+                cash=money(cash, exponent),
+                cap=money(cap, exponent),
+                to_collect=money(to_collect, exponent),
+            ),
         )
     if cash <= to_collect:
         if extra is not None:
-            raise unprocessable("extra", f"only for cash above the {money(to_collect, exponent)} to collect")
+            raise unprocessable(
+                "extra",
+                _(
+                    "only for cash above the %(to_collect)s to collect",
+                    to_collect=money(to_collect, exponent),
+                ),
+            )
         return Handover(cash=cash, tip=ZERO, to_collect=to_collect)
     above = money(cash - to_collect, exponent)
     if extra is None:
         raise unprocessable(
             "extra",
-            f"{above} is above the {money(to_collect, exponent)} to collect: say whether it is a tip the"
-            " courier keeps or the customer's payment to the shop",
+            _(
+                "%(above)s is above the %(to_collect)s to collect: say whether it is a tip the courier keeps or the customer's payment to the shop",
+                above=above,
+                to_collect=money(to_collect, exponent),
+            ),
         )
     if extra == "tip":
         return Handover(cash=cash, tip=cash - to_collect, to_collect=to_collect)
     payable = max(to_collect, order.total - order.paid_total, ZERO)
     if cash > payable:
         if payable == 0 and order.channel == Channel.PARTNER:
-            detail = (
+            detail = _(
                 "the platform prepaid this partner order: cash above nothing to collect can only be a tip"
             )
         else:
-            detail = (
-                f"only {money(payable, exponent)} is left to pay on this order: the rest is a tip or change"
-                " to give back"
+            detail = _(
+                "only %(payable)s is left to pay on this order: the rest is a tip or change to give back",
+                payable=money(payable, exponent),
             )
         raise unprocessable("cash_collected", detail)
     return Handover(cash=cash, tip=ZERO, to_collect=to_collect)

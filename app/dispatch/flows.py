@@ -34,6 +34,8 @@ from app.events import money as money_events
 from app.events import road as road_events
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.orders import (
     Door,
     Move,
@@ -101,7 +103,7 @@ class DispatchFlows:
                 version=moved.version,
                 event_id=moved.event_id,
             )
-        finished, _ = await self.finish_delivery(
+        finished, _unused = await self.finish_delivery(
             order_id=order_id,
             to=request.to,
             cash_collected=request.cash_collected,
@@ -140,7 +142,7 @@ class DispatchFlows:
     ) -> DispatchOut:
         """Hand orders to a courier: one order (a transition), or several as one trip, all or nothing."""
         if len(set(order_ids)) != len(order_ids):
-            raise unprocessable("order_ids", "an order appears twice")
+            raise unprocessable("order_ids", _("an order appears twice"))
         async with self.road_locked(order_ids, actor):
             orders, courier_id, settle_mode = await self.plan.request(
                 order_ids, courier_id, settle_mode, actor=actor, field=field
@@ -292,11 +294,11 @@ class DispatchFlows:
             order, delivery = await self._lock_for_finish(order_id, to=to, actor=actor)
             exponent = await exponent_of(self.session, branch_id)
             if to is State.RETURNED and not reason:
-                raise unprocessable("reason", "moving to returned needs reason")
+                raise unprocessable("reason", _("moving to returned needs reason"))
             if to is State.RETURNED and cash_collected is not None:
-                raise unprocessable("cash_collected", "only a delivered order records the cash collected")
+                raise unprocessable("cash_collected", _("only a delivered order records the cash collected"))
             if to is State.RETURNED and extra is not None:
-                raise unprocessable("extra", "only a delivered order records the cash collected")
+                raise unprocessable("extra", _("only a delivered order records the cash collected"))
             cash = (
                 None
                 if cash_collected is None
@@ -363,11 +365,13 @@ class DispatchFlows:
         if not actor.has_role(*DISPATCHERS):
             if not actor.has_role(*ROAD_ROLES):
                 await self.session.rollback()
-                raise PermissionDeniedException(detail=f"Your role may not move an order to {to.value}")
+                raise PermissionDeniedException(
+                    detail=_("Your role may not move an order to %(to_value)s", to_value=state_code(to.value))
+                )
             mine = await self.session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
             if delivery is None or mine is None or delivery.courier_id != mine:
                 await self.session.rollback()
-                raise NotFoundException(detail="Order not found")
+                raise NotFoundException(detail=_("Order not found"))
         return order, delivery
 
     async def had_delivery(self, order_id: uuid.UUID) -> bool:
@@ -608,7 +612,7 @@ class _Finishing:
             # Its last delivery was finished but the order never followed in Redis (a crash between the
             # commit and the move): the repair job moves it; nothing to finish here.
             await self.session.rollback()
-            raise conflict("This order's delivery is already finished", reason="illegal")
+            raise conflict(_("This order's delivery is already finished"), reason="illegal")
         if delivery is not None:
             if self.to is State.DELIVERED:
                 handover = self.handover

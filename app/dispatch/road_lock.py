@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from app.lib.errors import conflict
+from app.lib.i18n import _
 from app.lib.lua import Script
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def hold(
             deadline = time.monotonic() + wait_seconds
             while not await redis.set(key, token, nx=True, px=HOLD_MS):
                 if time.monotonic() >= deadline:
-                    raise conflict("Someone else is moving this order right now; try again", reason="busy")
+                    raise conflict(_("Someone else is moving this order right now; try again"), reason="busy")
                 await asyncio.sleep(POLL_SECONDS)
             taken.append(key)
         yield

@@ -55,6 +55,7 @@ from app.events import money as money_events
 from app.events import road as road_events
 from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.lib.params import MAX_ID, invalid_query
 from app.orders import customer_of, exponent_of
@@ -150,7 +151,9 @@ class DispatchService:
         delivery = await self._visible_delivery(delivery_id, actor, lock=True)
         if delivery.state not in ACTIVE_DELIVERY:
             raise conflict(
-                f"This delivery is already {delivery.state}", state=delivery.state, reason="finished"
+                _("This delivery is already %(state)s", state=delivery.state),
+                state=delivery.state,
+                reason="finished",
             )
         event_id = None
         if delivery.state == "assigned":
@@ -196,12 +199,14 @@ class DispatchService:
         delivery = await self._visible_delivery(delivery_id, actor, lock=False)
         if delivery.state not in ACTIVE_DELIVERY:
             raise conflict(
-                f"This delivery is already {delivery.state}", state=delivery.state, reason="finished"
+                _("This delivery is already %(state)s", state=delivery.state),
+                state=delivery.state,
+                reason="finished",
             )
         order_id = delivery.order_id
         # The order service locks and re-reads everything it changes, in its own transaction.
         await self.session.rollback()
-        _, finished = await self.flows.finish_delivery(
+        _unused, finished = await self.flows.finish_delivery(
             order_id=order_id,
             to=to,
             cash_collected=cash_collected,
@@ -211,7 +216,7 @@ class DispatchService:
             actor=actor,
         )
         if finished is None or finished.id != delivery_id:
-            raise NotFoundException(detail="Delivery not found")
+            raise NotFoundException(detail=_("Delivery not found"))
         return await self._delivery_out(finished)
 
     async def _visible_delivery(self, delivery_id: uuid.UUID, actor: SessionUser, *, lock: bool) -> Delivery:
@@ -221,11 +226,11 @@ class DispatchService:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         delivery = (await self.session.scalars(stmt)).first()
         if delivery is None or not actor.can_see_branch(delivery.branch_id):
-            raise NotFoundException(detail="Delivery not found")
+            raise NotFoundException(detail=_("Delivery not found"))
         if not actor.has_role("manager"):
             mine = await self.session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
             if mine is None or delivery.courier_id != mine:
-                raise NotFoundException(detail="Delivery not found")
+                raise NotFoundException(detail=_("Delivery not found"))
         return delivery
 
     async def _delivery_out(self, delivery: Delivery, *, event_id: str | None = None) -> DeliveryOut:
@@ -398,7 +403,7 @@ class DispatchService:
                     cash_in_hand=money(mine.in_hand, exponent),
                     to_collect=money(mine.to_collect, exponent),
                     cash_in_hand_today=money(sum((c - t for c, t in today), ledger.ZERO), exponent),
-                    tips_today=money(sum((t for _, t in today), ledger.ZERO), exponent),
+                    tips_today=money(sum((t for _unused, t in today), ledger.ZERO), exponent),
                     fees_earned_today=money(fees_today, exponent),
                 )
             )
@@ -455,7 +460,7 @@ class DispatchService:
         if not created and not _same_settlement(out, request):
             # A retry answers the settlement it made; another body under the same id is a client bug, a
             # 409 like every other reused id (orders, payments), never a silent replay of the first body.
-            raise conflict("This settlement id was already used with a different body", reason="id_reused")
+            raise conflict(_("This settlement id was already used with a different body"), reason="id_reused")
         return out, created
 
     async def _settle(
@@ -485,7 +490,7 @@ class DispatchService:
             return existing, False
         self._check_selection(rows, transaction_ids)
         if not rows:
-            raise conflict("This courier has nothing open to settle", reason="nothing_open")
+            raise conflict(_("This courier has nothing open to settle"), reason="nothing_open")
         event = await ledger.settle(
             self.session,
             settlement_id=settlement_id,
@@ -533,12 +538,15 @@ class DispatchService:
             return
         unknown = sorted(set(transaction_ids) - {t.id for t in rows})
         if unknown:
-            raise unprocessable("transaction_ids", f"no open transaction {unknown[0]} of this courier")
+            raise unprocessable(
+                "transaction_ids",
+                _("no open transaction %(transaction_id)s of this courier", transaction_id=unknown[0]),
+            )
         settled = sorted(t.id for t in rows if t.status != "open")
         if settled:
             raise ApiError(
                 409,
-                f"Transaction {settled[0]} is already settled",
+                _("Transaction %(transaction_id)s is already settled", transaction_id=settled[0]),
                 reason="already_settled",
                 transaction_ids=settled,
             )
@@ -548,7 +556,7 @@ class DispatchService:
         if settlement is None:
             return None
         if settlement.courier_id != courier_id:
-            raise conflict("This settlement id was already used for another courier", reason="id_reused")
+            raise conflict(_("This settlement id was already used for another courier"), reason="id_reused")
         return (await self._settlements_out([settlement]))[0]
 
     async def _settlements_out(self, settlements: Sequence[Settlement]) -> list[SettlementOut]:
@@ -634,11 +642,11 @@ class DispatchService:
         """One settlement and its transactions (the courier's own, or a manager of its branch; else 404)."""
         settlement = await self.session.get(Settlement, settlement_id)
         if settlement is None or not actor.can_see_branch(settlement.branch_id):
-            raise NotFoundException(detail="Settlement not found")
+            raise NotFoundException(detail=_("Settlement not found"))
         try:
             courier = await self._visible_courier(settlement.courier_id, actor)
         except NotFoundException:
-            raise NotFoundException(detail="Settlement not found") from None
+            raise NotFoundException(detail=_("Settlement not found")) from None
         branch = await self.session.get(Branch, settlement.branch_id)
         assert branch is not None  # settlements.branch_id is a RESTRICT foreign key
         rows = (
@@ -680,7 +688,10 @@ class DispatchService:
             )
             unknown = sorted(set(request.courier_ids) - known)
             if unknown:
-                raise unprocessable("courier_ids", f"courier {unknown[0]} does not work for this branch")
+                raise unprocessable(
+                    "courier_ids",
+                    _("courier %(courier_id)s does not work for this branch", courier_id=unknown[0]),
+                )
         await self._record_bulk(request, actor)
         job_id = bulk_job_id(self.keys, request.id)
         queue = self._queue()
@@ -724,7 +735,7 @@ class DispatchService:
         if (row.branch_id, row.courier_ids, row.note) != (request.branch_id, asked, request.note):
             await self.session.rollback()
             raise conflict(
-                "This bulk settlement id was already used with a different body", reason="id_reused"
+                _("This bulk settlement id was already used with a different body"), reason="id_reused"
             )
         await self.session.commit()
 
@@ -742,7 +753,7 @@ class DispatchService:
             # Redis no longer knows the job (its result expired, or Redis lost it): PostgreSQL does.
             row = await self.session.get(BulkSettlementRequest, bulk_id)
             if row is None or row.branch_id != branch_id:
-                raise NotFoundException(detail="Bulk settlement not found")
+                raise NotFoundException(detail=_("Bulk settlement not found"))
             done = row.done_at is not None
             out = BulkSettleOut(
                 id=bulk_id,
@@ -784,7 +795,7 @@ class DispatchService:
         counts = {"settled": 0, "already_settled": 0, "nothing_open": 0}
         for courier_id, courier_branch in couriers:
             try:
-                _, created = await self._settle(
+                _unused, created = await self._settle(
                     courier_id=courier_id,
                     branch_id=courier_branch,
                     settlement_id=bulk_settlement_id(bulk_id, courier_id),
@@ -841,18 +852,18 @@ class DispatchService:
         """A courier the actor may see: managers their branches' couriers, a courier only themself; else 404."""
         courier = await self.session.get(Courier, courier_id)
         if courier is None or not actor.can_see_branch(courier.branch_id):
-            raise NotFoundException(detail="Courier not found")
+            raise NotFoundException(detail=_("Courier not found"))
         if not actor.has_role("manager"):
             if managers_only and actor.has_role("courier") and courier.user_id == actor.user_id:
-                raise ApiError(403, "Settling needs the manager role")
+                raise ApiError(403, _("Settling needs the manager role"))
             if courier.user_id != actor.user_id:
-                raise NotFoundException(detail="Courier not found")
+                raise NotFoundException(detail=_("Courier not found"))
         return courier
 
     async def _visible_branch(self, branch_id: int, actor: SessionUser) -> None:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
 
     async def _transactions_out(
         self, rows: Sequence[CourierTransaction], exponent: int

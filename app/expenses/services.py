@@ -66,7 +66,7 @@ def check_photo(receipt: ReceiptIn) -> tuple[str, bytes]:
     if len(receipt.data) > MAX_PHOTO_BYTES:
         raise unprocessable("receipt", _("the photo is larger than 2 MB; take it again at a lower size"))
     if not receipt.data:
-        raise unprocessable("receipt", "the photo is empty")
+        raise unprocessable("receipt", _("the photo is empty"))
     try:
         with Image.open(io.BytesIO(receipt.data)) as image:
             kind = image.format
@@ -74,7 +74,9 @@ def check_photo(receipt: ReceiptIn) -> tuple[str, bytes]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise unprocessable("receipt", _("not a photo: send a JPEG, PNG or WebP image")) from exc
     if kind not in IMAGE_TYPES:
-        raise unprocessable("receipt", f"a {kind} image is not accepted: send a JPEG, PNG or WebP photo")
+        raise unprocessable(
+            "receipt", _("a %(kind)s image is not accepted: send a JPEG, PNG or WebP photo", kind=kind)
+        )
     return IMAGE_TYPES[kind], receipt.data
 
 
@@ -138,7 +140,7 @@ class ExpenseService(ScopedService):
 
     async def _replayed(self, expense: Expense, data: ExpenseIn, actor: SessionUser) -> ExpenseOut:
         if not actor.can_see_branch(expense.branch_id):
-            raise NotFoundException(detail="Expense not found")
+            raise NotFoundException(detail=_("Expense not found"))
         exponent = await self._exponent(expense.branch_id)
         try:
             amount = parse_amount(data.amount, field="amount", exponent=exponent)
@@ -152,7 +154,8 @@ class ExpenseService(ScopedService):
         )
         if not same:
             raise conflict(
-                f"Expense {expense.id} was already recorded with a different body", reason="id_reused"
+                _("Expense %(expense_id)s was already recorded with a different body", expense_id=expense.id),
+                reason="id_reused",
             )
         return await self.get(expense_id=expense.id, actor=actor)
 
@@ -160,17 +163,19 @@ class ExpenseService(ScopedService):
 
     async def decide(self, *, expense_id: uuid.UUID, data: DecisionIn, actor: SessionUser) -> ExpenseOut:
         if not actor.has_role(*APPROVER_ROLES):
-            raise PermissionDeniedException(detail="Approving an expense needs the manager role")
+            raise PermissionDeniedException(detail=_("Approving an expense needs the manager role"))
         expense = await self.session.get(Expense, expense_id, with_for_update=True)
         if expense is None or not actor.can_see_branch(expense.branch_id):
-            raise NotFoundException(detail="Expense not found")
+            raise NotFoundException(detail=_("Expense not found"))
         if expense.state != "pending":
-            raise conflict(f"This expense was already {expense.state}", reason="decided")
+            raise conflict(_("This expense was already %(state)s", state=expense.state), reason="decided")
         note = data.note.strip()
         if data.approve:
             shift = await self._lock_shift(expense.shift_id)
             if shift.status != "open":
-                raise conflict("The shift is closed: its drawer can no longer pay this out", reason="closed")
+                raise conflict(
+                    _("The shift is closed: its drawer can no longer pay this out"), reason="closed"
+                )
             await self._pay_out(expense, shift, actor, note=note)
         else:
             if not note:
@@ -250,7 +255,7 @@ class ExpenseService(ScopedService):
             )
         ).first()
         if row is None or not actor.can_see_branch(row[0].branch_id):
-            raise NotFoundException(detail="Expense not found")
+            raise NotFoundException(detail=_("Expense not found"))
         return _out(row[0], row[1], has_receipt=row[2] is not None)
 
     async def list_expenses(
@@ -262,7 +267,7 @@ class ExpenseService(ScopedService):
         state: str | None = None,
     ) -> ExpensePage:
         if branch_id is None and shift_id is None:
-            raise unprocessable("branch_id", "name a branch or a shift")
+            raise unprocessable("branch_id", _("name a branch or a shift"))
         stmt = (
             select(Expense, _WHO, ExpenseReceipt.expense_id)
             .outerjoin(User, User.id == Expense.created_by)
@@ -276,11 +281,13 @@ class ExpenseService(ScopedService):
         if shift_id is not None:
             shift = await self.session.get(Shift, shift_id)
             if shift is None or not actor.can_see_branch(shift.branch_id):
-                raise NotFoundException(detail="Shift not found")
+                raise NotFoundException(detail=_("Shift not found"))
             stmt = stmt.where(Expense.shift_id == shift_id)
         if state is not None:
             if state not in EXPENSE_STATES:
-                raise unprocessable("state", f"unknown state; use one of {', '.join(EXPENSE_STATES)}")
+                raise unprocessable(
+                    "state", _("unknown state; use one of %(choices)s", choices=", ".join(EXPENSE_STATES))
+                )
             stmt = stmt.where(Expense.state == state)
         if not actor.has_role(*APPROVER_ROLES):
             # A cashier sees what they recorded, not the whole branch's petty cash.
@@ -296,12 +303,12 @@ class ExpenseService(ScopedService):
     async def receipt(self, *, expense_id: uuid.UUID, actor: SessionUser) -> tuple[str, bytes]:
         expense = await self.session.get(Expense, expense_id)
         if expense is None or not actor.can_see_branch(expense.branch_id):
-            raise NotFoundException(detail="Expense not found")
+            raise NotFoundException(detail=_("Expense not found"))
         if not actor.has_role(*APPROVER_ROLES) and expense.created_by != actor.user_id:
-            raise NotFoundException(detail="Expense not found")
+            raise NotFoundException(detail=_("Expense not found"))
         photo = await self.session.get(ExpenseReceipt, expense_id)
         if photo is None:
-            raise NotFoundException(detail="This expense has no receipt photo")
+            raise NotFoundException(detail=_("This expense has no receipt photo"))
         return photo.content_type, photo.data
 
     # ------------------------------------------------------------------ the branch's limit
@@ -309,7 +316,7 @@ class ExpenseService(ScopedService):
     async def get_limit(self, *, branch_id: int, actor: SessionUser) -> LimitOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         return LimitOut(
             branch_id=branch_id, expense_limit=await self._limit(branch_id), categories=CATEGORIES
         )
@@ -317,7 +324,7 @@ class ExpenseService(ScopedService):
     async def set_limit(self, *, branch_id: int, data: LimitIn, actor: SessionUser) -> LimitOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         exponent = await self._exponent(branch_id)
         limit = parse_amount(data.expense_limit, field="expense_limit", exponent=exponent, allow_zero=True)
         row = await self.session.get(BranchStockSettings, branch_id, with_for_update=True)
@@ -351,7 +358,7 @@ class ExpenseService(ScopedService):
     async def _open_shift(self, shift_id: uuid.UUID, actor: SessionUser) -> Shift:
         shift = await self._lock_shift(shift_id)
         if not actor.can_see_branch(shift.branch_id):
-            raise unprocessable("shift_id", "unknown shift")
+            raise unprocessable("shift_id", _("unknown shift"))
         if shift.status != "open":
             raise unprocessable("shift_id", _("the shift is closed: open a shift to pay out of the drawer"))
         return shift
@@ -360,7 +367,7 @@ class ExpenseService(ScopedService):
         # The drawer's figures are read and changed under the shift's lock, as cash in/out does.
         shift = await self.session.get(Shift, shift_id, with_for_update=True)
         if shift is None:
-            raise unprocessable("shift_id", "unknown shift")
+            raise unprocessable("shift_id", _("unknown shift"))
         return shift
 
     async def _exponent(self, branch_id: int) -> int:

@@ -34,7 +34,7 @@ LIST_LIMIT = 50
 class CountService(StockService):
     async def start(self, *, data: CountIn, actor: SessionUser) -> CountOut:
         if not actor.can_see_branch(data.branch_id):
-            raise unprocessable("branch_id", f"unknown branch {data.branch_id}")
+            raise unprocessable("branch_id", _("unknown branch %(branch_id)s", branch_id=data.branch_id))
         await branch_exists(self.session, data.branch_id)
         count = StockCount(
             branch_id=data.branch_id,
@@ -61,7 +61,7 @@ class CountService(StockService):
         """Counted figures (a second figure for a product replaces the first: a recount)."""
         count = await self._count(count_id, actor, lock=True)
         if count.state != "open":
-            raise conflict(f"This count is {count.state}", reason="not_open")
+            raise conflict(_("This count is %(state)s", state=count.state), reason="not_open")
         resolved: list[tuple[int, Decimal]] = []
         for i, line in enumerate(data.lines):
             product_id, factor = await self._which(i, line.product_id, line.barcode)
@@ -91,12 +91,12 @@ class CountService(StockService):
     async def approve(self, *, count_id: int, actor: SessionUser) -> CountOut:
         count = await self._count(count_id, actor, lock=True)
         if count.state != "open":
-            raise conflict(f"This count is {count.state}", reason="not_open")
+            raise conflict(_("This count is %(state)s", state=count.state), reason="not_open")
         lines = list(
             await self.session.scalars(select(StockCountLine).where(StockCountLine.count_id == count.id))
         )
         if not lines:
-            raise unprocessable("lines", "nothing was counted")
+            raise unprocessable("lines", _("nothing was counted"))
         # Lock (and create) the stock rows first, in product order, then read what they hold.
         await post_moves_lock(self, count.branch_id, [line.product_id for line in lines])
         on_hand = dict(
@@ -147,7 +147,7 @@ class CountService(StockService):
     async def cancel(self, *, count_id: int, actor: SessionUser) -> CountOut:
         count = await self._count(count_id, actor, lock=True)
         if count.state != "open":
-            raise conflict(f"This count is {count.state}", reason="not_open")
+            raise conflict(_("This count is %(state)s", state=count.state), reason="not_open")
         count.state = "cancelled"
         audit.record(
             self.session,
@@ -208,7 +208,7 @@ class CountService(StockService):
 
     async def list_counts(self, *, branch_id: int, actor: SessionUser) -> list[CountOut]:
         if not actor.can_see_branch(branch_id):
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         ids = await self.session.scalars(
             select(StockCount.id)
             .where(StockCount.branch_id == branch_id)
@@ -220,7 +220,7 @@ class CountService(StockService):
     async def _count(self, count_id: int, actor: SessionUser, *, lock: bool = False) -> StockCount:
         count = await self.session.get(StockCount, count_id, with_for_update=lock)
         if count is None or not actor.can_see_branch(count.branch_id):
-            raise NotFoundException(detail="Count not found")
+            raise NotFoundException(detail=_("Count not found"))
         return count
 
     async def _which(self, i: int, product_id: int | None, barcode: str | None) -> tuple[int, Decimal]:
@@ -229,7 +229,7 @@ class CountService(StockService):
             return product_id, Decimal(1)
         code = (barcode or "").strip()
         if not code:
-            raise unprocessable(f"lines[{i}].product_id", "name the product or scan its barcode")
+            raise unprocessable(f"lines[{i}].product_id", _("name the product or scan its barcode"))
         found = (
             await self.session.execute(
                 select(Product.id, Product.barcode, ProductUnit.factor)

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from app.db.models import Branch
 from app.inventory.schemas import Suggestion, SuggestionLine, SuggestionsOut
 from app.inventory.stock import StockService
+from app.lib.i18n import _
 
 HISTORY_DAYS = 56
 LEVEL_DAYS = 28
@@ -116,7 +117,7 @@ class ForecastService(StockService):
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
             # An admin sees every branch, so visibility alone does not prove it exists.
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         zone = ZoneInfo(branch.timezone)
         now = dt.datetime.now(zone)
         today = today or now.date()

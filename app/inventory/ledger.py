@@ -125,7 +125,9 @@ async def post_moves(
                 move.field, _("only %(qty)s on hand of %(name)s", qty=qty_text(before), name=product.name)
             )
         if after > MAX_STOCK:
-            raise unprocessable(move.field, f"stock above {MAX_STOCK} is not plausible")
+            raise unprocessable(
+                move.field, _("stock above %(max_stock)s is not plausible", max_stock=MAX_STOCK)
+            )
         if move.qty > 0 and move.unit_cost is not None:
             # Moving average: what is on hand plus what came in, at what each cost.
             row.avg_cost = ((before * row.avg_cost + move.qty * move.unit_cost) / after).quantize(
@@ -161,7 +163,7 @@ def qty_text(value: Decimal) -> str:
 async def branch_exists(session: AsyncSession, branch_id: int) -> None:
     found = await session.scalar(text("SELECT 1 FROM branches WHERE id = :id"), {"id": branch_id})
     if found is None:
-        raise NotFoundException(detail="Branch not found")
+        raise NotFoundException(detail=_("Branch not found"))
 
 
 # ---------------------------------------------------------------------- the proof

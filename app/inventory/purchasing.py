@@ -60,10 +60,10 @@ LIST_LIMIT = 100
 def check_money(value: Decimal, *, field: str, allow_zero: bool = True) -> Decimal:
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero) or value >= MAX_MONEY:
         raise unprocessable(
-            field, "must be an amount above zero" if not allow_zero else "must be zero or more"
+            field, _("must be an amount above zero") if not allow_zero else _("must be zero or more")
         )
     if value != value.quantize(COST_STEP):
-        raise unprocessable(field, "at most 4 decimal places")
+        raise unprocessable(field, _("at most 4 decimal places"))
     return value
 
 
@@ -75,14 +75,14 @@ class PurchasingService(StockService):
     ) -> SupplierOut:
         name = data.name.strip()
         if not name:
-            raise unprocessable("name", "a supplier needs a name")
+            raise unprocessable("name", _("a supplier needs a name"))
         if supplier_id is None:
             supplier = Supplier(name=name)
             self.session.add(supplier)
         else:
             found = await self.session.get(Supplier, supplier_id, with_for_update=True)
             if found is None:
-                raise NotFoundException(detail="Supplier not found")
+                raise NotFoundException(detail=_("Supplier not found"))
             supplier = found
         supplier.name = name
         supplier.contact_name, supplier.phone = data.contact_name.strip(), data.phone.strip()
@@ -102,11 +102,17 @@ class PurchasingService(StockService):
             unit = item.unit or products[item.product_id].base_unit
             if unit not in units.get(item.product_id, {}):
                 raise unprocessable(
-                    f"items[{i}].unit", f"{products[item.product_id].name} has no unit {unit!r}"
+                    f"items[{i}].unit",
+                    _("%(product)s has no unit %(unit)r", product=products[item.product_id].name, unit=unit),
                 )
             if (item.product_id, unit) in seen:
                 raise unprocessable(
-                    f"items[{i}].product_id", f"{products[item.product_id].name} ({unit}) is listed twice"
+                    f"items[{i}].product_id",
+                    _(
+                        "%(product)s (%(unit)s) is listed twice",
+                        product=products[item.product_id].name,
+                        unit=unit,
+                    ),
                 )
             seen.add((item.product_id, unit))
             price = check_money(item.price, field=f"items[{i}].price")
@@ -115,7 +121,7 @@ class PurchasingService(StockService):
             await self.session.flush()
         except IntegrityError:
             await self.session.rollback()
-            raise unprocessable("name", f"a supplier named {name!r} exists already") from None
+            raise unprocessable("name", _("a supplier named %(name)r exists already", name=name)) from None
         await self.session.execute(delete(SupplierItem).where(SupplierItem.supplier_id == supplier.id))
         self.session.add_all(
             SupplierItem(supplier_id=supplier.id, product_id=p, unit=u, price=price, supplier_sku=sku)
@@ -189,10 +195,12 @@ class PurchasingService(StockService):
 
     async def create_po(self, *, data: PoIn, actor: SessionUser) -> PoOut:
         if not actor.can_see_branch(data.branch_id) or await self.session.get(Branch, data.branch_id) is None:
-            raise unprocessable("branch_id", f"unknown branch {data.branch_id}")
+            raise unprocessable("branch_id", _("unknown branch %(branch_id)s", branch_id=data.branch_id))
         supplier = await self.session.get(Supplier, data.supplier_id)
         if supplier is None:
-            raise unprocessable("supplier_id", f"unknown supplier {data.supplier_id}")
+            raise unprocessable(
+                "supplier_id", _("unknown supplier %(supplier_id)s", supplier_id=data.supplier_id)
+            )
         if not supplier.active:
             raise unprocessable(
                 "supplier_id",
@@ -225,16 +233,26 @@ class PurchasingService(StockService):
             unit = line.unit or product.base_unit
             factor = units.get(line.product_id, {}).get(unit)
             if factor is None:
-                raise unprocessable(f"lines[{i}].unit", f"{product.name} has no unit {unit!r}")
+                raise unprocessable(
+                    f"lines[{i}].unit", _("%(product)s has no unit %(unit)r", product=product.name, unit=unit)
+                )
             if (line.product_id, unit) in seen:
-                raise unprocessable(f"lines[{i}].product_id", f"{product.name} ({unit}) is listed twice")
+                raise unprocessable(
+                    f"lines[{i}].product_id",
+                    _("%(product)s (%(unit)s) is listed twice", product=product.name, unit=unit),
+                )
             seen.add((line.product_id, unit))
             qty = _units_qty(line.qty, field=f"lines[{i}].qty")
             price = line.unit_price if line.unit_price is not None else prices.get((line.product_id, unit))
             if price is None:
                 raise unprocessable(
                     f"lines[{i}].unit_price",
-                    f"{supplier.name} has no price for {product.name} ({unit}): give one",
+                    _(
+                        "%(supplier)s has no price for %(product)s (%(unit)s): give one",
+                        supplier=supplier.name,
+                        product=product.name,
+                        unit=unit,
+                    ),
                 )
             price = check_money(price, field=f"lines[{i}].unit_price")
             total += (qty * price).quantize(COST_STEP, ROUND_HALF_UP)
@@ -270,14 +288,16 @@ class PurchasingService(StockService):
             "cancelled": ("draft", "sent"),
         }
         if po.state not in allowed[to]:
-            raise conflict(f"A {po.state} purchase order cannot be {to}", reason="state")
+            raise conflict(
+                _("A %(state)s purchase order cannot be %(to)s", state=po.state, to=to), reason="state"
+            )
         if to == "sent":
             supplier = await self.session.get(Supplier, po.supplier_id)
             if supplier is None or not supplier.active:
-                raise unprocessable("supplier_id", "the supplier is inactive: the order cannot be sent")
+                raise unprocessable("supplier_id", _("the supplier is inactive: the order cannot be sent"))
             po.sent_at = dt.datetime.now(dt.UTC)
         if to == "closed" and po.state == "sent":
-            raise conflict("Nothing was received: cancel the order instead", reason="state")
+            raise conflict(_("Nothing was received: cancel the order instead"), reason="state")
         if to in ("closed", "cancelled"):
             po.closed_at = dt.datetime.now(dt.UTC)
         before, po.state = po.state, to
@@ -296,7 +316,7 @@ class PurchasingService(StockService):
     async def receive(self, *, po_id: int, data: ReceiveIn, actor: SessionUser) -> ReceiptOut:
         po = await self._po(po_id, actor, lock=True)
         if po.state not in ("sent", "partial"):
-            raise conflict(f"A {po.state} purchase order cannot be received", reason="state")
+            raise conflict(_("A %(state)s purchase order cannot be received", state=po.state), reason="state")
         lines = {
             line.id: line
             for line in await self.session.scalars(
@@ -396,7 +416,7 @@ class PurchasingService(StockService):
 
     async def list_pos(self, *, branch_id: int, actor: SessionUser) -> list[PoOut]:
         if not actor.can_see_branch(branch_id):
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         pos = list(
             await self.session.scalars(
                 select(PurchaseOrder)
@@ -417,27 +437,36 @@ class PurchasingService(StockService):
 
     async def add_invoice(self, *, data: InvoiceIn, actor: SessionUser) -> InvoiceOut:
         if not actor.can_see_branch(data.branch_id) or await self.session.get(Branch, data.branch_id) is None:
-            raise unprocessable("branch_id", f"unknown branch {data.branch_id}")
+            raise unprocessable("branch_id", _("unknown branch %(branch_id)s", branch_id=data.branch_id))
         supplier = await self.session.get(Supplier, data.supplier_id)
         if supplier is None:
-            raise unprocessable("supplier_id", f"unknown supplier {data.supplier_id}")
+            raise unprocessable(
+                "supplier_id", _("unknown supplier %(supplier_id)s", supplier_id=data.supplier_id)
+            )
         if data.purchase_order_id is not None:
             po = await self.session.get(PurchaseOrder, data.purchase_order_id)
             if po is None or po.supplier_id != supplier.id or po.branch_id != data.branch_id:
-                raise unprocessable("purchase_order_id", "not an order of this supplier and branch")
+                raise unprocessable("purchase_order_id", _("not an order of this supplier and branch"))
         amount = check_money(data.amount, field="amount", allow_zero=False)
         if data.due_date is not None and data.due_date < data.invoice_date:
-            raise unprocessable("due_date", "due before the invoice's own date")
+            raise unprocessable("due_date", _("due before the invoice's own date"))
         number = data.number.strip()
         if not number:
-            raise unprocessable("number", "the supplier's invoice number is needed")
+            raise unprocessable("number", _("the supplier's invoice number is needed"))
         exists = await self.session.scalar(
             select(SupplierInvoice.id).where(
                 SupplierInvoice.supplier_id == supplier.id, SupplierInvoice.number == number
             )
         )
         if exists is not None:
-            raise unprocessable("number", f"invoice {number} of {supplier.name} is recorded already")
+            raise unprocessable(
+                "number",
+                _(
+                    "invoice %(number)s of %(supplier)s is recorded already",
+                    number=number,
+                    supplier=supplier.name,
+                ),
+            )
         invoice = SupplierInvoice(
             supplier_id=supplier.id,
             branch_id=data.branch_id,
@@ -465,13 +494,13 @@ class PurchasingService(StockService):
     async def pay_invoice(self, *, invoice_id: int, data: InvoicePayIn, actor: SessionUser) -> InvoiceOut:
         invoice = await self.session.get(SupplierInvoice, invoice_id, with_for_update=True)
         if invoice is None or not actor.can_see_branch(invoice.branch_id):
-            raise NotFoundException(detail="Invoice not found")
+            raise NotFoundException(detail=_("Invoice not found"))
         if invoice.state != "open":
-            raise conflict(f"This invoice is {invoice.state}", reason="state")
+            raise conflict(_("This invoice is %(state)s", state=invoice.state), reason="state")
         amount = check_money(data.amount, field="amount", allow_zero=False)
         owed = invoice.amount - invoice.paid
         if amount > owed:
-            raise unprocessable("amount", f"only {_text(owed)} is owed on this invoice")
+            raise unprocessable("amount", _("only %(owed)s is owed on this invoice", owed=_text(owed)))
         invoice.paid += amount
         if invoice.paid == invoice.amount:
             invoice.state = "paid"
@@ -493,7 +522,7 @@ class PurchasingService(StockService):
         )
         if branch_id is not None:
             if not actor.can_see_branch(branch_id):
-                raise NotFoundException(detail="Branch not found")
+                raise NotFoundException(detail=_("Branch not found"))
             stmt = stmt.where(SupplierInvoice.branch_id == branch_id)
         elif not actor.all_branches:
             stmt = stmt.where(SupplierInvoice.branch_id.in_(actor.branch_ids))
@@ -507,7 +536,7 @@ class PurchasingService(StockService):
     async def _po(self, po_id: int, actor: SessionUser, *, lock: bool = False) -> PurchaseOrder:
         po = await self.session.get(PurchaseOrder, po_id, with_for_update=lock)
         if po is None or not actor.can_see_branch(po.branch_id):
-            raise NotFoundException(detail="Purchase order not found")
+            raise NotFoundException(detail=_("Purchase order not found"))
         return po
 
     async def _units(self, ids: set[int]) -> dict[int, dict[str, Decimal]]:
@@ -557,11 +586,11 @@ class PurchasingService(StockService):
     ) -> PurchaseOrderLine:
         if line_id is not None:
             if line_id not in lines:
-                raise unprocessable(f"lines[{i}].line_id", "not a line of this purchase order")
+                raise unprocessable(f"lines[{i}].line_id", _("not a line of this purchase order"))
             return lines[line_id]
         code = (barcode or "").strip()
         if not code:
-            raise unprocessable(f"lines[{i}].line_id", "name the order line or scan the barcode")
+            raise unprocessable(f"lines[{i}].line_id", _("name the order line or scan the barcode"))
         if code not in codes:
             raise unprocessable(f"lines[{i}].barcode", _("%(code)s is not on this purchase order", code=code))
         return lines[codes[code]]
@@ -670,9 +699,9 @@ class PurchasingService(StockService):
 
 def _units_qty(value: Decimal, *, field: str) -> Decimal:
     if not value.is_finite() or value <= 0 or value > Decimal(1_000_000):
-        raise unprocessable(field, "must be a quantity above zero")
+        raise unprocessable(field, _("must be a quantity above zero"))
     if value != value.quantize(QTY_STEP):
-        raise unprocessable(field, "at most 3 decimal places")
+        raise unprocessable(field, _("at most 3 decimal places"))
     return value
 
 

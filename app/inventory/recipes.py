@@ -39,15 +39,17 @@ class RecipeService(ScopedService):
     async def get(self, *, product_id: int) -> RecipeOut:
         product = await self.session.get(Product, product_id)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         return await self._out(product)
 
     async def put(self, *, product_id: int, data: RecipeIn, actor: SessionUser) -> RecipeOut:
         product = await self.session.get(Product, product_id, with_for_update=True)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         if data.lines and product.kind == "bundle":
-            raise unprocessable("lines", f"{product.name} is a bundle; give its items recipes")
+            raise unprocessable(
+                "lines", _("%(product)s is a bundle; give its items recipes", product=product.name)
+            )
         if data.lines and product.stock_tracked:
             held = await self.session.scalar(
                 select(ProductStock.qty)
@@ -56,7 +58,11 @@ class RecipeService(ScopedService):
             )
             if held is not None:
                 raise unprocessable(
-                    "lines", f"{product.name} is stocked directly (some is on hand); it cannot also be made"
+                    "lines",
+                    _(
+                        "%(product)s is stocked directly (some is on hand); it cannot also be made",
+                        product=product.name,
+                    ),
                 )
         ids = [line.ingredient_id for line in data.lines]
         ingredients = {
@@ -156,11 +162,19 @@ def _check_lines(
         at = f"lines[{i}]"
         ingredient = ingredients.get(line.ingredient_id)
         if ingredient is None:
-            raise unprocessable(f"{at}.ingredient_id", f"unknown product {line.ingredient_id}")
+            raise unprocessable(
+                f"{at}.ingredient_id",
+                _("unknown product %(ingredient_id)s", ingredient_id=line.ingredient_id),
+            )
         if ingredient.kind == "bundle":
-            raise unprocessable(f"{at}.ingredient_id", f"{ingredient.name} is a bundle, not an ingredient")
+            raise unprocessable(
+                f"{at}.ingredient_id",
+                _("%(ingredient)s is a bundle, not an ingredient", ingredient=ingredient.name),
+            )
         if line.ingredient_id in seen:
-            raise unprocessable(f"{at}.ingredient_id", f"{ingredient.name} is listed twice")
+            raise unprocessable(
+                f"{at}.ingredient_id", _("%(ingredient)s is listed twice", ingredient=ingredient.name)
+            )
         seen.add(line.ingredient_id)
         if line.ingredient_id == product_id or _reaches(graph, line.ingredient_id, product_id):
             raise unprocessable(
@@ -177,7 +191,7 @@ def _check_lines(
             or line.qty > MAX_QTY
             or line.qty != line.qty.quantize(QTY_STEP)
         ):
-            raise unprocessable(f"{at}.qty", "must be above zero with at most 3 decimals")
+            raise unprocessable(f"{at}.qty", _("must be above zero with at most 3 decimals"))
         pct = line.yield_pct
         if not pct.is_finite() or pct <= 0 or pct > HUNDRED or pct != pct.quantize(Decimal("0.01")):
-            raise unprocessable(f"{at}.yield_pct", "must be a percentage above 0 and at most 100")
+            raise unprocessable(f"{at}.yield_pct", _("must be a percentage above 0 and at most 100"))

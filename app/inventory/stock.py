@@ -70,7 +70,7 @@ def check_cost(value: Decimal | None, *, field: str) -> Decimal | None:
     if value is None:
         return None
     if not value.is_finite() or value < 0 or value >= MAX_COST or value != value.quantize(COST_STEP):
-        raise unprocessable(field, "must be a cost of zero or more with at most 4 decimals")
+        raise unprocessable(field, _("must be a cost of zero or more with at most 4 decimals"))
     return value
 
 
@@ -178,7 +178,7 @@ class StockService(ScopedService):
         ensure_branch_visible(actor, branch_id, what="Branch")
         product = await self.session.get(Product, product_id)
         if product is None:
-            raise NotFoundException(detail="Product not found")
+            raise NotFoundException(detail=_("Product not found"))
         row = await self.session.get(ProductStock, (branch_id, product_id))
         stmt = (
             select(StockMove)
@@ -212,7 +212,7 @@ class StockService(ScopedService):
             raise unprocessable("qty", _("must not be zero"))
         cost = check_cost(data.unit_cost, field="unit_cost")
         if cost is not None and (data.kind != "adjustment" or qty < 0):
-            raise unprocessable("unit_cost", "only stock added by an adjustment has a cost of its own")
+            raise unprocessable("unit_cost", _("only stock added by an adjustment has a cost of its own"))
         signed = -qty if data.kind == "waste" else qty
         posted, started = await post_moves(
             self.session,
@@ -258,14 +258,14 @@ class StockService(ScopedService):
             if value is not None:
                 check_qty(value, product, field=field, positive=False)
                 if value < 0:
-                    raise unprocessable(field, "cannot be negative")
+                    raise unprocessable(field, _("cannot be negative"))
         if (
             data.reorder_point is not None
             and data.par_level is not None
             and data.par_level < data.reorder_point
         ):
             raise unprocessable(
-                "par_level", "the par level is what to fill up to: at least the reorder point"
+                "par_level", _("the par level is what to fill up to: at least the reorder point")
             )
         row = await self.session.get(ProductStock, (data.branch_id, product_id), with_for_update=True)
         if row is None:

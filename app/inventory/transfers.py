@@ -42,7 +42,7 @@ class TransferService(StockService):
             ("to_branch_id", data.to_branch_id),
         ):
             if not actor.can_see_branch(branch_id):
-                raise unprocessable(field, f"unknown branch {branch_id}")
+                raise unprocessable(field, _("unknown branch %(branch_id)s", branch_id=branch_id))
             await branch_exists(self.session, branch_id)
         products = await stock_products(
             self.session, {line.product_id for line in data.lines}, field="lines.product_id"
@@ -51,7 +51,8 @@ class TransferService(StockService):
         for i, line in enumerate(data.lines):
             if line.product_id in seen:
                 raise unprocessable(
-                    f"lines[{i}].product_id", f"{products[line.product_id].name} is listed twice"
+                    f"lines[{i}].product_id",
+                    _("%(product)s is listed twice", product=products[line.product_id].name),
                 )
             seen.add(line.product_id)
             check_qty(line.qty, products[line.product_id], field=f"lines[{i}].qty")
@@ -110,12 +111,13 @@ class TransferService(StockService):
         if transfer is None or not (
             actor.can_see_branch(transfer.to_branch_id) or actor.can_see_branch(transfer.from_branch_id)
         ):
-            raise NotFoundException(detail="Transfer not found")
+            raise NotFoundException(detail=_("Transfer not found"))
         if not actor.can_see_branch(transfer.to_branch_id):
-            raise unprocessable("transfer_id", "only the receiving branch takes a transfer in")
+            raise unprocessable("transfer_id", _("only the receiving branch takes a transfer in"))
         if transfer.state != "in_transit":
             raise conflict(
-                f"This transfer is already {transfer.state.replace('_', ' ')}", reason="not_in_transit"
+                _("This transfer is already %(state)s", state=transfer.state.replace("_", " ")),
+                reason="not_in_transit",
             )
         lines = {
             line.product_id: line
@@ -130,12 +132,12 @@ class TransferService(StockService):
             for i, given in enumerate(data.lines):
                 line = lines.get(given.product_id)
                 if line is None:
-                    raise unprocessable(f"lines[{i}].product_id", "not on this transfer")
+                    raise unprocessable(f"lines[{i}].product_id", _("not on this transfer"))
                 qty = check_qty(
                     given.qty, products[given.product_id], field=f"lines[{i}].qty", positive=False
                 )
                 if qty < 0:
-                    raise unprocessable(f"lines[{i}].qty", "cannot be negative")
+                    raise unprocessable(f"lines[{i}].qty", _("cannot be negative"))
                 if qty > line.qty:
                     raise unprocessable(
                         f"lines[{i}].qty",
@@ -184,12 +186,12 @@ class TransferService(StockService):
         if transfer is None or not (
             actor.can_see_branch(transfer.to_branch_id) or actor.can_see_branch(transfer.from_branch_id)
         ):
-            raise NotFoundException(detail="Transfer not found")
+            raise NotFoundException(detail=_("Transfer not found"))
         return (await self._outs([transfer]))[0]
 
     async def list_transfers(self, *, branch_id: int, actor: SessionUser) -> list[TransferOut]:
         if not actor.can_see_branch(branch_id):
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         transfers = list(
             await self.session.scalars(
                 select(StockTransfer)

@@ -240,7 +240,7 @@ async def proforma_receipt(session: AsyncSession, order_id: uuid.UUID, actor: Se
     """The order as it would be invoiced now, clearly marked as no invoice (no number, nothing stored)."""
     order = await session.get(Order, order_id)
     if order is None or not actor.can_see_branch(order.branch_id):
-        raise NotFoundException(detail="Order not found")
+        raise NotFoundException(detail=_("Order not found"))
     branch = await session.get(Branch, order.branch_id)
     assert branch is not None
     exponent = branch.currency_exponent

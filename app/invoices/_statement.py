@@ -18,6 +18,7 @@ from sqlalchemy import Date, cast, func, or_, select
 from app.db.models import Branch, Customer, Invoice, Order, Payment, PaymentRefund
 from app.invoices.schemas import StatementEntry, StatementOut, StatementTotals
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ async def customer_statement(  # noqa: PLR0912 - one pass over three sources, th
     actor: SessionUser,
 ) -> StatementOut:
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise unprocessable("from", "must not be after `to`")
+        raise unprocessable("from", _("must not be after `to`"))
     customer = await session.get(Customer, customer_id)
     branches = await _branches(session, customer_id, actor) if customer is not None else []
     if customer is None or not branches:
-        raise NotFoundException(detail="Customer not found")
+        raise NotFoundException(detail=_("Customer not found"))
 
     exponent_rows = await session.execute(
         select(Branch.id, Branch.currency_exponent).where(Branch.id.in_(branches))

@@ -17,6 +17,7 @@ from app.invoices._issue import IssueResult, announce, issue_for_order, seller_t
 from app.invoices.schemas import AmendmentIn, InvoiceLineOut, InvoiceList, InvoiceOut, TaxRateOut
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class InvoiceService:
         """The order's original invoice and its amendments, in the order they were issued."""
         branch_id = await self.session.scalar(select(Order.branch_id).where(Order.id == order_id))
         if branch_id is None or not actor.can_see_branch(branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         rows = list(
             (
                 await self.session.scalars(
@@ -146,9 +147,9 @@ class InvoiceService:
         original_id = target.amends_id or target.id
         reason = request.reason.strip()
         if not reason:
-            raise unprocessable("reason", "say why the invoice is amended")
+            raise unprocessable("reason", _("say why the invoice is amended"))
         if request.buyer_company_name is None and request.buyer_tax_number is None:
-            raise unprocessable("buyer_company_name", "give buyer_company_name or buyer_tax_number")
+            raise unprocessable("buyer_company_name", _("give buyer_company_name or buyer_tax_number"))
         # Amendments of one invoice queue here, so "what is current" cannot change under us. FOR SHARE:
         # the original row is only read, never updated.
         original = (
@@ -177,7 +178,13 @@ class InvoiceService:
         tax_number = _cleared(request.buyer_tax_number, current.buyer_tax_number)
         if (company, tax_number) == (current.buyer_company_name, current.buyer_tax_number):
             field = "buyer_company_name" if request.buyer_company_name is not None else "buyer_tax_number"
-            refusal = unprocessable(field, f"nothing changes: invoice {current.number_text} already says so")
+            refusal = unprocessable(
+                field,
+                _(
+                    "nothing changes: invoice %(number_text)s already says so",
+                    number_text=current.number_text,
+                ),
+            )
             await self.session.rollback()
             raise refusal
         branch = await self.session.get(Branch, original.branch_id)
@@ -262,7 +269,7 @@ class InvoiceService:
             )
         )
         if not same:
-            raise conflict("id: this id was used for a different request", field="id")
+            raise conflict(_("id: this id was used for a different request"), field="id")
         return invoice_out(made)
 
 

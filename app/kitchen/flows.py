@@ -23,6 +23,8 @@ from app.kitchen.schemas import CallOut, RushOut
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.lib.redis import hget
 from app.orders import Door, FollowUp, Move, Moved, MoveRefusedError, live_state_missing, tickets_of
 from app.orders.states import SYSTEM, TERMINAL, TOKEN_CHANNELS, State
@@ -97,7 +99,7 @@ class KitchenFlows(ScopedService):
         """
         order_key = self.keys.order(branch_id, str(order_id))
         current: str | None = None
-        for _ in range(MAX_KITCHEN_TRIES):
+        for _unused in range(MAX_KITCHEN_TRIES):
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hmget(order_key, ["state", "version"])
                 for ticket_id in ticket_ids:
@@ -204,7 +206,7 @@ class KitchenFlows(ScopedService):
         """
         order = await self.session.get(Order, order_id, with_for_update={"key_share": True})
         if order is None or not actor.can_see_branch(order.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         branch_id = order.branch_id
         await self._ensure_in_kitchen(order, reason="rush")
         tickets = await tickets_of(self.session, order.id)
@@ -237,7 +239,10 @@ class KitchenFlows(ScopedService):
         if reply.outcome == "closed":
             # It finished between our check and the script; PostgreSQL's flag on a finished order is harmless.
             raise conflict(
-                f"The order is {reply.state}; rush only applies while the kitchen works on it",
+                _(
+                    "The order is %(state)s; rush only applies while the kitchen works on it",
+                    state=state_code(reply.state),
+                ),
                 state=reply.state,
                 reason="closed",
             )
@@ -254,15 +259,19 @@ class KitchenFlows(ScopedService):
         """Call a ready order's token on the queue TV (again, as often as the pass needs)."""
         order = await self.session.get(Order, order_id)
         if order is None or not actor.can_see_branch(order.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         if order.token is None or order.channel not in TOKEN_CHANNELS:
-            raise unprocessable("token", "only counter, pickup and dine-in orders are called on the queue TV")
+            raise unprocessable(
+                "token", _("only counter, pickup and dine-in orders are called on the queue TV")
+            )
         branch_id, token, channel = order.branch_id, order.token, order.channel
         state = await self._hot_state(order)
         await self.session.rollback()
         if state != State.READY:
             raise conflict(
-                f"Only a ready order is called; this one is {state}", state=state, reason="not_ready"
+                _("Only a ready order is called; this one is %(state)s", state=state_code(state)),
+                state=state,
+                reason="not_ready",
             )
         data = kitchen_events.TokenCalled(
             order_id=str(order_id), token=token, channel=channel, actor=actor.user_id
@@ -285,7 +294,11 @@ class KitchenFlows(ScopedService):
         state = await self._hot_state(order)
         if state not in _KITCHEN_STATE_VALUES:
             raise conflict(
-                f"The order is {state}; {reason} only applies while the kitchen works on it",
+                _(
+                    "The order is %(state)s; %(reason)s only applies while the kitchen works on it",
+                    state=state_code(state),
+                    reason=reason,
+                ),
                 state=state,
                 reason="closed",
             )

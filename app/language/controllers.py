@@ -15,9 +15,11 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
 from app.auth.guards import current_user, requires_login, requires_roles
+from app.auth.sessions import SessionStore
 from app.language.services import LanguageService
 from app.lib.deps import DbSession
 from app.lib.i18n import LANGUAGES
+from app.lib.runtime import Runtime
 
 BranchPath = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 Languages = NamedDependency[LanguageService]
@@ -58,7 +60,11 @@ class LanguageController(Controller):
     async def set_language(
         self, request: Request[Any, Any, Any], data: JSONBody[LanguageIn], language_service: Languages
     ) -> LanguageOut:
-        chosen = await language_service.set_user_language(actor=current_user(request), language=data.language)
+        actor = current_user(request)
+        chosen = await language_service.set_user_language(actor=actor, language=data.language)
+        # The open sessions carry the language (API calls without Accept-Language are answered in it).
+        runtime: Runtime = request.app.state["runtime"]
+        await SessionStore(runtime.redis, runtime.keys, ttl_seconds=1).set_language(actor.user_id, chosen)
         return LanguageOut(language=chosen, languages=list(LANGUAGES))
 
     @put("/branches/{branch_id:int}/locale", status_code=HTTP_200_OK, guards=[requires_roles("manager")])

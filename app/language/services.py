@@ -3,8 +3,9 @@ Accept-Language, English — the first one we speak. An unknown code is skipped,
 
 Pages read the user's choice and the branch's settings fresh (one small query; pages are not the hot
 path). API calls are: our screens send the page's language in Accept-Language, which is used as it is with
-no query at all, so the order loop pays nothing; a client that sends no Accept-Language gets the source
-language (English); one that asks for a language we do not speak gets the branch's default.
+no query at all, so the order loop pays nothing; a client that sends no Accept-Language gets its user's own
+language (carried in the session, no query either), else the source language (English); one that asks for
+a language we do not speak gets the branch's default.
 """
 
 from __future__ import annotations
@@ -111,11 +112,12 @@ def _pick_branch(
     return branches[active[0]] if active else None
 
 
-def _api_language(request: Request[Any, Any, Any]) -> str | None:
-    """An API call's language from Accept-Language alone; None when it asks for one we do not speak."""
+def _api_language(request: Request[Any, Any, Any], user: SessionUser | None) -> str | None:
+    """An API call's language from Accept-Language (else the signed-in user's own choice) with no query;
+    None when it asks for one we do not speak."""
     header = request.headers.get("accept-language")
     if not header:
-        return SOURCE_LANGUAGE
+        return normalize(user.language if user is not None else None) or SOURCE_LANGUAGE
     return from_accept_language(header)
 
 
@@ -128,7 +130,7 @@ async def resolve_request_locale(request: Request[Any, Any, Any]) -> PageLocale:
     user = user if isinstance(user, SessionUser) else None
     asked = normalize(request.query_params.get("lang"))
     if request.url.path.startswith("/api/"):
-        quick = asked or _api_language(request)
+        quick = asked or _api_language(request, user)
         if quick is not None:
             set_language(quick)
             return _remember(request, _plain(quick))

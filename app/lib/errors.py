@@ -55,7 +55,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
                 "status_code": HTTP_503_SERVICE_UNAVAILABLE,
                 "detail": _(
                     "The shop's server cannot reach its database right now; try again in a moment"
-                ).render(),
+                ).render(_language(request)),
                 "request_id": request_id_var.get(),
             },
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
@@ -67,13 +67,18 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         # but logged with its traceback so the missing bound gets added.
         log.warning("the database refused a client's value", exc_info=True, extra={"path": request.url.path})
         return Response(
-            {"status_code": 422, "detail": refused, "request_id": request_id_var.get()}, status_code=422
+            {
+                "status_code": 422,
+                "detail": translated(refused, _language(request)),
+                "request_id": request_id_var.get(),
+            },
+            status_code=422,
         )
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return Response(
         {
             "status_code": HTTP_500_INTERNAL_SERVER_ERROR,
-            "detail": _("Internal server error").render(),
+            "detail": _("Internal server error").render(_language(request)),
             "request_id": request_id_var.get(),
         },
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
@@ -108,7 +113,8 @@ def refused_value(exc: BaseException) -> str | None:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, asyncpg_errors.DataError):
-            return f"A value was refused by the database: {seen.args[0] if seen.args else 'invalid data'}"
+            reason = seen.args[0] if seen.args else _("invalid data")
+            return _("A value was refused by the database: %(reason)s", reason=reason)
         seen = seen.__cause__ or seen.__context__
     return None
 

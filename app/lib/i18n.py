@@ -3,9 +3,15 @@
 The .po files are read with Babel when a language is first asked for and compiled in memory, so there is
 no build step to forget: edit a .po file, restart, and the server and the browser catalog both follow.
 
-    from app.lib.i18n import _, gettext
+    from app.lib.i18n import _, _p, gettext, pgettext
     raise NotFoundException(_("No such branch among yours."))   # lazy: rendered in the request's language
     gettext("ar", "Token %(token)s", token="A12")                 # a chosen language (receipts, e-mails)
+    _p("queue window", "Counter")                                # the same English, told apart by a context
+    pgettext("ar", "stocktake", "Count")
+
+A context (gettext's msgctxt) separates one English word with two meanings ("Counter": a queue's window,
+the walk-in sales channel, a price list). All areas' catalogs merge into one lookup table, so the same
+msgid with the same context must read the same in every area (tests/unit/test_i18n_collisions.py).
 
 A missing translation shows the English text, never a key; an unknown language falls back to the caller's
 default (the branch's). CI (tests/unit/test_i18n_catalogs.py) fails on any marked string without Arabic.
@@ -85,6 +91,7 @@ def text_direction(lang: str) -> str:
 class _Loaded:
     translations: _gettext.NullTranslations
     # msgid -> translation(s) of the strings that browser scripts use (a list for plural entries).
+    # Keyed like gettext's own table: "msgid", or "context\x04msgid" for a string with a context.
     browser: dict[str, str | list[str]]
 
 
@@ -101,7 +108,7 @@ def _load(lang: str) -> _Loaded:
             if not message.id or not message.string:
                 continue
             if any(file.endswith(".js") for file, _line in message.locations):
-                key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+                key = browser_key(message.context, message.id)
                 value = message.string
                 browser[key] = list(value) if isinstance(value, tuple | list) else value
         buffer = BytesIO()
@@ -113,6 +120,15 @@ def _load(lang: str) -> _Loaded:
         else:
             merged._catalog.update(loaded._catalog)  # type: ignore[attr-defined]  # one merged lookup table
     return _Loaded(merged or _gettext.NullTranslations(), browser)
+
+
+CONTEXT_SEPARATOR = "\x04"  # gettext's: how a .mo file (and the browser catalog) keys "context + msgid"
+
+
+def browser_key(context: str | None, msgid: str | tuple[str, ...] | list[str]) -> str:
+    """The browser catalog's key of a message (its singular for a plural one), as i18n.js builds it."""
+    singular = msgid[0] if isinstance(msgid, tuple | list) else msgid
+    return f"{context}{CONTEXT_SEPARATOR}{singular}" if context else singular
 
 
 def reload_catalogs() -> None:
@@ -129,13 +145,24 @@ def gettext(lang: str, msgid: str, /, **params: Any) -> str:
     return _format(_load(normalize(lang) or SOURCE_LANGUAGE).translations.gettext(msgid), params)
 
 
-def plural_form(lang: str, singular: str, plural: str, n: int) -> str:
+def pgettext(lang: str, context: str, msgid: str, /, **params: Any) -> str:
+    return _format(_load(normalize(lang) or SOURCE_LANGUAGE).translations.pgettext(context, msgid), params)
+
+
+def plural_form(lang: str, singular: str, plural: str, n: int, context: str | None = None) -> str:
     """The unformatted form for `n` (Jinja's newstyle ngettext formats it itself)."""
-    return _load(normalize(lang) or SOURCE_LANGUAGE).translations.ngettext(singular, plural, n)
+    translations = _load(normalize(lang) or SOURCE_LANGUAGE).translations
+    if context is None:
+        return translations.ngettext(singular, plural, n)
+    return translations.npgettext(context, singular, plural, n)
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int, /, **params: Any) -> str:
     return _format(plural_form(lang, singular, plural, n), {"num": n, **params})
+
+
+def npgettext(lang: str, context: str, singular: str, plural: str, n: int, /, **params: Any) -> str:
+    return _format(plural_form(lang, singular, plural, n, context), {"num": n, **params})
 
 
 def browser_catalog(lang: str) -> dict[str, Any]:
@@ -169,20 +196,24 @@ class LazyText(str):
     value is the English text, and `str()`/`format` give the current language's.
     """
 
-    __slots__ = ("msgid", "params")
+    __slots__ = ("context", "msgid", "params")
     msgid: str
     params: dict[str, Any]
+    context: str | None
 
-    def __new__(cls, msgid: str, params: dict[str, Any]) -> LazyText:
+    def __new__(cls, msgid: str, params: dict[str, Any], context: str | None = None) -> LazyText:
         self = super().__new__(cls, _format(msgid, params))
         self.msgid = msgid
         self.params = params
+        self.context = context
         return self
 
     def render(self, lang: str | None = None) -> str:
         lang = lang or current_language()
         # A parameter may itself be a message ("name: must be …"): it renders in the same language.
         params = {k: v.render(lang) if isinstance(v, LazyText) else v for k, v in self.params.items()}
+        if self.context is not None:
+            return pgettext(lang, self.context, self.msgid, **params)
         return gettext(lang, self.msgid, **params)
 
     def __str__(self) -> str:
@@ -191,6 +222,11 @@ class LazyText(str):
 
 def _(msgid: str, /, **params: Any) -> LazyText:
     return LazyText(msgid, params)
+
+
+def _p(context: str, msgid: str, /, **params: Any) -> LazyText:
+    """`_` with a context: the same English told apart by what it means here (see the module docstring)."""
+    return LazyText(msgid, params, context)
 
 
 def translated(value: object, lang: str | None = None) -> str:

@@ -19,6 +19,7 @@ from litestar import Request
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 
 from app.lib.errors import ApiError
+from app.lib.i18n import _
 
 MAX_JSON_DEPTH = 32
 MAX_BIGINT = 2**63 - 1
@@ -44,12 +45,16 @@ class PasslineRequest(Request[Any, Any, Any]):
             where = _nul_path(value, "")
             if where is not None:
                 where = where or "body"
-                raise ApiError(422, f"{where}: must not contain NUL characters (U+0000)", field=where)
+                raise ApiError(
+                    422, _("%(where)s: must not contain NUL characters (U+0000)", where=where), field=where
+                )
         return value
 
 
 def _too_deep() -> ClientException:
-    return ClientException(detail=f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    return ClientException(
+        detail=_("The JSON body nests deeper than %(max_json_depth)s levels", max_json_depth=MAX_JSON_DEPTH)
+    )
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -95,6 +100,10 @@ async def screen_path(request: Request[Any, Any, Any]) -> None:
         if isinstance(value, int) and not -MAX_BIGINT - 1 <= value <= MAX_BIGINT:
             # As Litestar answers a path id outside its declared bounds (IdPath): a 400 naming it.
             raise ValidationException(
-                detail=f"Invalid path parameter {key!r}: ids are at most {MAX_BIGINT}",
+                detail=_(
+                    "Invalid path parameter %(key)r: ids are at most %(max_bigint)s",
+                    key=key,
+                    max_bigint=MAX_BIGINT,
+                ),
                 extra=[{"message": f"ids are at most {MAX_BIGINT}", "key": key, "source": "path"}],
             )

@@ -27,6 +27,7 @@ from app.catalog.cache import CATALOG, TerritoryInfo
 from app.db.models import Customer, CustomerPrice, KitchenTicket, Order, OrderLine, Product, ProductStock
 from app.lib import jobs
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.menu import gate as menu_gate
 from app.menu import pacing as menu_pacing
 from app.menu import rules as menu_rules
@@ -95,12 +96,12 @@ class OrderWriter:
         await CATALOG.check(self.redis, self.keys)
         branch = await CATALOG.branch(self.session, request.branch_id)
         if branch is None or not branch.active or not actor.can_see_branch(branch.id):
-            raise unprocessable("branch_id", f"unknown branch {request.branch_id}")
+            raise unprocessable("branch_id", _("unknown branch %(branch_id)s", branch_id=request.branch_id))
         check_channel_fields(request)
         if any(line.unit_price is not None for line in request.lines) and not actor.has_role(
             *MANUAL_PRICE_ROLES
         ):
-            raise PermissionDeniedException(detail="A manual unit_price needs the manager role")
+            raise PermissionDeniedException(detail=_("A manual unit_price needs the manager role"))
         _check_discounts(request, actor)
         await self.check_till(request, branch.id)
 
@@ -261,7 +262,7 @@ class OrderWriter:
                 lines=lines,
                 tickets=tickets,
                 created_at=now,
-                stock={product_id: need for product_id, (need, _) in stock.items()},
+                stock={product_id: need for product_id, (need, _unused) in stock.items()},
             )
         except GateRefusedError:
             raise await self.why_not_written(request, branch.id, stock, products) from None
@@ -304,26 +305,32 @@ class OrderWriter:
         shift is the till's is checked by the insert itself (no extra round trip)."""
         if request.pos_profile_id is None:
             if request.shift_id is not None:
-                raise unprocessable("pos_profile_id", "a shift belongs to a till: name the till")
+                raise unprocessable("pos_profile_id", _("a shift belongs to a till: name the till"))
             return
         profile = await CATALOG.pos_profile(self.session, request.pos_profile_id)
         if profile is None or profile.branch_id != branch_id or not profile.active:
-            raise unprocessable("pos_profile_id", f"unknown till {request.pos_profile_id} for this branch")
+            raise unprocessable(
+                "pos_profile_id",
+                _("unknown till %(pos_profile_id)s for this branch", pos_profile_id=request.pos_profile_id),
+            )
         if profile.require_shift and request.shift_id is None:
-            raise unprocessable("shift_id", "this till needs an open shift")
+            raise unprocessable("shift_id", _("this till needs an open shift"))
 
     async def territory(self, request: OrderCreate) -> TerritoryInfo | None:
         if request.delivery is None:
             return None
         territory = await CATALOG.territory(self.session, request.delivery.territory_id)
         if territory is None or not territory.active:
-            raise unprocessable("delivery.territory_id", f"unknown territory {request.delivery.territory_id}")
+            raise unprocessable(
+                "delivery.territory_id",
+                _("unknown territory %(territory_id)s", territory_id=request.delivery.territory_id),
+            )
         return territory
 
     async def customer_prices(self, request: OrderCreate) -> dict[tuple[int, str], Decimal]:
         if request.customer_id is None or not any(line.price_list == "customer" for line in request.lines):
             if any(line.price_list == "customer" for line in request.lines):
-                raise unprocessable("customer_id", "the customer price list needs a customer")
+                raise unprocessable("customer_id", _("the customer price list needs a customer"))
             return {}
         rows = await self.session.execute(
             select(CustomerPrice.product_id, CustomerPrice.unit, CustomerPrice.price).where(
@@ -354,11 +361,13 @@ class OrderWriter:
                 if left < need:
                     name, base_unit = await self._stock_name(product_id, products)
                     amount = hot.qty_text(left) + (" kg" if base_unit == "kg" else "")
-                    return unprocessable(f"lines[{index}].qty", f"only {amount} left of {name}")
+                    return unprocessable(
+                        f"lines[{index}].qty", _("only %(amount)s left of %(name)s", amount=amount, name=name)
+                    )
         if request.shift_id is not None:
-            return unprocessable("shift_id", "not a shift of this till")
+            return unprocessable("shift_id", _("not a shift of this till"))
         # Stock came back between the refusal and this read: the caller may simply try again.
-        return conflict("stock changed while the order was written; try again")
+        return conflict(_("stock changed while the order was written; try again"))
 
     async def _stock_name(self, product_id: int, products: dict[int, pricing.ProductInfo]) -> tuple[str, str]:
         """A product's name and base unit: a recipe's ingredient is not among the products sold."""
@@ -374,17 +383,19 @@ class OrderWriter:
 
 def check_channel_fields(request: OrderCreate) -> None:
     if request.channel == Channel.DELIVERY and request.delivery is None:
-        raise unprocessable("delivery", "a delivery order needs an address and a territory")
+        raise unprocessable("delivery", _("a delivery order needs an address and a territory"))
     if request.delivery is not None and request.channel not in DISPATCH_CHANNELS:
-        raise unprocessable("delivery", f"a {request.channel.value} order has no delivery details")
+        raise unprocessable(
+            "delivery", _("a %(channel)s order has no delivery details", channel=request.channel.value)
+        )
     if request.delivery is not None:
         start, end = request.delivery.slot_start, request.delivery.slot_end
         if (start is None) != (end is None):
-            raise unprocessable("delivery.slot_end", "give both slot_start and slot_end, or neither")
+            raise unprocessable("delivery.slot_end", _("give both slot_start and slot_end, or neither"))
         if start is not None and end is not None and end < start:
-            raise unprocessable("delivery.slot_end", "the slot ends before it starts")
+            raise unprocessable("delivery.slot_end", _("the slot ends before it starts"))
     if request.table_label is not None and request.channel != Channel.DINE_IN:
-        raise unprocessable("table_label", "only dine-in orders have a table")
+        raise unprocessable("table_label", _("only dine-in orders have a table"))
 
 
 def check_slot_to_come(request: OrderCreate, now: dt.datetime) -> None:
@@ -396,7 +407,7 @@ def check_slot_to_come(request: OrderCreate, now: dt.datetime) -> None:
         minutes = int((now - end).total_seconds() // 60)
         ago = "just now" if minutes < 1 else f"{minutes} min ago"
         raise unprocessable(
-            "delivery.slot_end", f"this slot is over (it ended {ago}); pick one still to come"
+            "delivery.slot_end", _("this slot is over (it ended %(ago)s); pick one still to come", ago=ago)
         )
 
 
@@ -471,11 +482,11 @@ def _check_discounts(request: OrderCreate, actor: SessionUser) -> None:
     if not given:
         return
     if not actor.has_role(*DISCOUNT_ROLES):
-        raise PermissionDeniedException(detail="A discount needs the manager role")
+        raise PermissionDeniedException(detail=_("A discount needs the manager role"))
     for where, reason in given:
         if reason is None or not reason.strip():
             field = f"{where}.discount_reason" if where else "discount_reason"
-            raise unprocessable(field, "a discount needs a reason")
+            raise unprocessable(field, _("a discount needs a reason"))
 
 
 def _stock_needs(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.db.models import Courier
 from app.events import FULL, Audience, View
 from app.events.reads import audience_of
+from app.lib.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound=msgspec.Struct)
 
-NO_ORDERS = "Orders are not shown to your role"
+NO_ORDERS = _("Orders are not shown to your role")
 
 
 def reader(actor: SessionUser) -> Audience:

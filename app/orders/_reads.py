@@ -17,6 +17,7 @@ from app.auth.guards import ensure_branch_visible
 from app.db.models import Branch, KitchenTicket, Order, OrderEvent, OrderLine
 from app.events import Audience, id_key
 from app.events import reads as views
+from app.lib.i18n import _
 from app.lib.redis import hmget
 from app.orders import pricing
 from app.orders._project import own_courier_id, project, reader
@@ -137,7 +138,7 @@ async def get_order(
     order = await session.get(Order, order_id, options=[selectinload(Order.lines)])
     audience = reader(actor)
     if order is None or not actor.can_see_branch(order.branch_id):
-        raise NotFoundException(detail="Order not found")
+        raise NotFoundException(detail=_("Order not found"))
     if audience is Audience.COURIER:
         await check_own_delivery(session, redis, keys, order_id, branch_id=order.branch_id, actor=actor)
     tickets = await tickets_of(session, order.id)
@@ -214,7 +215,7 @@ async def board(
     audience = reader(actor)
     ensure_branch_visible(actor, branch_id, what="Branch")
     if await session.get(Branch, branch_id) is None:
-        raise NotFoundException(detail="Branch not found")
+        raise NotFoundException(detail=_("Branch not found"))
     courier_id = await own_courier_id(session, actor) if audience is Audience.COURIER else None
     stream_id, columns = await machine.board(branch_id)
     return BoardOut(

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.catalog.cache import CATALOG
 from app.db.models import Courier, Customer, CustomerPhone, KitchenTicket, Order
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
+from app.lib.labels import state_code
 from app.lib.redis import hget
 from app.orders.states import TERMINAL
 
@@ -66,10 +68,10 @@ async def branch_of(
             else await session.scalar(select(Order.branch_id).where(Order.id == order_id))
         )
         if found is None:
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         branch_id = _ORDER_BRANCH.remember(order_id, int(found))
     if not actor.can_see_branch(branch_id):
-        raise NotFoundException(detail="Order not found")
+        raise NotFoundException(detail=_("Order not found"))
     return branch_id
 
 
@@ -79,7 +81,7 @@ async def customer_of(session: AsyncSession, customer_id: int | None) -> tuple[C
         return None
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        raise unprocessable("customer_id", f"unknown customer {customer_id}")
+        raise unprocessable("customer_id", _("unknown customer %(customer_id)s", customer_id=customer_id))
     phone = await session.scalar(
         select(CustomerPhone.phone)
         .where(CustomerPhone.customer_id == customer_id)
@@ -110,7 +112,9 @@ async def tickets_of(session: AsyncSession, order_id: uuid.UUID) -> list[Kitchen
 async def check_courier(session: AsyncSession, courier_id: int, branch_id: int) -> None:
     courier = await session.get(Courier, courier_id)
     if courier is None or not courier.active or courier.branch_id != branch_id:
-        raise unprocessable("courier_id", f"courier {courier_id} does not work for this branch")
+        raise unprocessable(
+            "courier_id", _("courier %(courier_id)s does not work for this branch", courier_id=courier_id)
+        )
 
 
 async def check_own_delivery(
@@ -126,12 +130,12 @@ async def check_own_delivery(
     mine = await session.scalar(select(Courier.id).where(Courier.user_id == actor.user_id))
     assigned = await hget(redis, keys.order(branch_id, str(order_id)), "courier_id")
     if mine is None or assigned is None or int(assigned) != mine:
-        raise NotFoundException(detail="Order not found")
+        raise NotFoundException(detail=_("Order not found"))
 
 
 def live_state_missing(order_id: uuid.UUID) -> Exception:
     log.error("order missing from the hot state", extra={"order_id": str(order_id)})
-    return ServiceUnavailableException(detail="This order's live state is missing; run `passline rebuild`")
+    return ServiceUnavailableException(detail=_("This order's live state is missing; run `passline rebuild`"))
 
 
 async def refusal(session: AsyncSession, refused: MoveRefusedError) -> Exception:
@@ -144,30 +148,51 @@ async def reply_refusal(
 ) -> Exception:
     outcome, state, version, detail = reply.outcome, reply.state, reply.version, reply.detail
     if outcome == "forbidden":
-        return PermissionDeniedException(detail=f"Your role may not move an order from {state} to {target}")
+        return PermissionDeniedException(
+            detail=_(
+                "Your role may not move an order from %(state)s to %(target)s",
+                state=state_code(state),
+                target=state_code(target),
+            )
+        )
     if outcome == "missing":
-        return unprocessable(detail or "to", f"moving to {target} needs {detail}")
+        return unprocessable(
+            detail or "to",
+            _("moving to %(target)s needs %(detail)s", target=state_code(target), detail=detail),
+        )
     if outcome == "invalid":
         return ApiError(
             422,
-            f"to: orders on this channel cannot move to {target}",
+            _("to: orders on this channel cannot move to %(target)s", target=state_code(target)),
             field="to",
             state=state,
             version=version,
         )
     if outcome == "conflict":
         message = {
-            "stale_version": f"The order changed meanwhile: it is now {state}, version {version}",
-            "illegal": f"An order cannot move from {state} to {target}",
-            "unpaid": "The order is not fully paid yet",
-            "busy": "The order kept changing while being moved; try again",
-        }.get(detail or "", "Conflict")
+            "stale_version": _(
+                "The order changed meanwhile: it is now %(state)s, version %(version)s",
+                state=state_code(state),
+                version=version,
+            ),
+            "illegal": _(
+                "An order cannot move from %(state)s to %(target)s",
+                state=state_code(state),
+                target=state_code(target),
+            ),
+            "unpaid": _("The order is not fully paid yet"),
+            "busy": _("The order kept changing while being moved; try again"),
+        }.get(detail or "", _("Conflict"))
         return conflict(message, state=state, version=version, reason=detail)
     # The order is in PostgreSQL (its branch was found there) but not in Redis.
     row = await session.get(Order, order_id)
     if row is not None and row.state in TERMINAL:
         return conflict(
-            f"An order cannot move from {row.state} to {target}",
+            _(
+                "An order cannot move from %(state)s to %(target)s",
+                state=state_code(row.state),
+                target=state_code(target),
+            ),
             state=row.state,
             version=row.version,
             reason="illegal",

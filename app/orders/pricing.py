@@ -25,6 +25,7 @@ from decimal import Decimal
 from app.catalog.cache import BundleGroupInfo, BundleItemInfo, ProductInfo
 from app.catalog.menu_depth import ModifierGroupInfo, ModifierOptionInfo
 from app.lib.fields import MONEY_MAX
+from app.lib.i18n import _
 from app.lib.money import money, places, quantum
 
 __all__ = [
@@ -158,11 +159,16 @@ def price_lines(
         where = f"lines[{index}]"
         product = products.get(request.product_id)
         if product is None or not product.active:
-            raise PricingError(f"{where}.product_id", f"unknown product {request.product_id}")
+            raise PricingError(
+                f"{where}.product_id", _("unknown product %(product_id)s", product_id=request.product_id)
+            )
         unit = request.unit or product.base_unit
         factor = product.units.get(unit)
         if factor is None:
-            raise PricingError(f"{where}.unit", f"{product.name} is not sold in unit {unit!r}")
+            raise PricingError(
+                f"{where}.unit",
+                _("%(product)s is not sold in unit %(unit)r", product=product.name, unit=unit),
+            )
         _check_qty(request.qty, unit, f"{where}.qty")
         unit_price = _unit_price(
             request,
@@ -191,13 +197,18 @@ def price_lines(
         if request.discount is not None:
             head.discount = _amount(request.discount, currency_exponent, f"{where}.discount")
             if head.discount > head.amount:
-                raise PricingError(f"{where}.discount", f"the discount is more than the line ({head.amount})")
+                raise PricingError(
+                    f"{where}.discount",
+                    _("the discount is more than the line (%(amount)s)", amount=head.amount),
+                )
             head.discount_reason = request.discount_reason if head.discount else None
         drafts.append(head)
         if product.kind == "bundle":
             drafts += _components(request, head, products, exponent=currency_exponent, where=where)
         elif request.choices:
-            raise PricingError(f"{where}.choices", f"{product.name} is not a bundle and has no choices")
+            raise PricingError(
+                f"{where}.choices", _("%(product)s is not a bundle and has no choices", product=product.name)
+            )
     if order_discount is not None:
         _spread(
             drafts,
@@ -211,10 +222,13 @@ def price_lines(
         if line.line_total > MONEY_MAX:
             raise PricingError(
                 f"lines[{line.request_index}]",
-                f"the line comes to more than {MONEY_MAX}, which cannot be sold",
+                _("the line comes to more than %(money_max)s, which cannot be sold", money_max=MONEY_MAX),
             )
     if sum((line.line_total for line in priced), Decimal(0)) > MONEY_MAX:
-        raise PricingError("lines", f"the order comes to more than {MONEY_MAX}, which cannot be sold")
+        raise PricingError(
+            "lines",
+            _("the order comes to more than %(money_max)s, which cannot be sold", money_max=MONEY_MAX),
+        )
     return priced
 
 
@@ -234,7 +248,10 @@ def _components(
     for choice in request.choices:
         group = groups.get(choice.group)
         if group is None or group.kind != "choice":
-            raise PricingError(f"{where}.choices", f"{bundle.name} has no choice group {choice.group!r}")
+            raise PricingError(
+                f"{where}.choices",
+                _("%(bundle)s has no choice group %(group)r", bundle=bundle.name, group=choice.group),
+            )
         item = next(
             (
                 i
@@ -245,12 +262,22 @@ def _components(
         )
         if item is None:
             raise PricingError(
-                f"{where}.choices", f"product {choice.product_id} is not a choice of {group.name!r}"
+                f"{where}.choices",
+                _(
+                    "product %(product_id)s is not a choice of %(group)r",
+                    product_id=choice.product_id,
+                    group=group.name,
+                ),
             )
         chosen = picked.setdefault(group.code, [])
         if item in chosen:
             raise PricingError(
-                f"{where}.choices", f"product {choice.product_id} is chosen twice in {group.name!r}"
+                f"{where}.choices",
+                _(
+                    "product %(product_id)s is chosen twice in %(group)r",
+                    product_id=choice.product_id,
+                    group=group.name,
+                ),
             )
         chosen.append(item)
     out: list[_Draft] = []
@@ -261,13 +288,21 @@ def _components(
             items = picked.get(group.code, [])
             if len(items) != group.choose:
                 raise PricingError(
-                    f"{where}.choices", f"choose {group.choose} from {group.name!r} ({len(items)} chosen)"
+                    f"{where}.choices",
+                    _(
+                        "choose %(choose)s from %(group)r (%(items)s chosen)",
+                        choose=group.choose,
+                        group=group.name,
+                        items=len(items),
+                    ),
                 )
         for item in items:
             component = products.get(item.product_id)
             factor = component.units.get(item.unit) if component is not None else None
             if component is None or not component.active or factor is None:
-                raise PricingError(f"{where}.product_id", f"{bundle.name} includes an item no longer sold")
+                raise PricingError(
+                    f"{where}.product_id", _("%(bundle)s includes an item no longer sold", bundle=bundle.name)
+                )
             # "2", not "2.000": the cook reads it, and it is what a plain line of 2 would say.
             qty = Decimal(f"{(head.qty * item.qty).normalize():f}")
             _check_qty(qty, item.unit, f"{where}.qty")
@@ -298,7 +333,7 @@ def _spread(drafts: list[_Draft], discount: Decimal, reason: str | None, exponen
     left = [d.amount - d.discount for d in drafts]
     base = sum(left, Decimal(0))
     if discount > base:
-        raise PricingError("discount", f"the discount is more than the order ({base})")
+        raise PricingError("discount", _("the discount is more than the order (%(base)s)", base=base))
     open_lines = [i for i, value in enumerate(left) if value > 0]
     shares = {i: money(discount * left[i] / base, exponent) for i in open_lines[:-1]}
     shares[open_lines[-1]] = discount - sum(shares.values(), Decimal(0))
@@ -360,23 +395,48 @@ def _modifiers(
     for option_id in option_ids:
         found = owner.get(option_id)
         if found is None:
-            raise PricingError(field, f"option {option_id} is not a modifier of {product.name}")
+            raise PricingError(
+                field,
+                _(
+                    "option %(option_id)s is not a modifier of %(product)s",
+                    option_id=option_id,
+                    product=product.name,
+                ),
+            )
         group, option = found
         if not option.active:
-            raise PricingError(field, f"{option.name} ({group.name}) is no longer offered")
+            raise PricingError(
+                field, _("%(option)s (%(group)s) is no longer offered", option=option.name, group=group.name)
+            )
         chosen = picked.setdefault(group.code, [])
         if option in chosen:
-            raise PricingError(field, f"{option.name} is chosen twice in {group.name}")
+            raise PricingError(
+                field, _("%(option)s is chosen twice in %(group)s", option=option.name, group=group.name)
+            )
         chosen.append(option)
     out: list[ChosenModifier] = []
     for group in product.modifier_groups:
         options = picked.get(group.code, [])
         if len(options) < group.min_choices:
             need = "a choice" if group.min_choices == 1 else f"at least {group.min_choices} choices"
-            raise PricingError(field, f"{group.name} needs {need} for {product.name}")
+            raise PricingError(
+                field,
+                _(
+                    "%(group)s needs %(need)s for %(product)s",
+                    group=group.name,
+                    need=need,
+                    product=product.name,
+                ),
+            )
         if len(options) > group.max_choices:
             raise PricingError(
-                field, f"choose at most {group.max_choices} from {group.name} ({len(options)} chosen)"
+                field,
+                _(
+                    "choose at most %(max_choices)s from %(group)s (%(options)s chosen)",
+                    max_choices=group.max_choices,
+                    group=group.name,
+                    options=len(options),
+                ),
             )
         free = {o.id for o in sorted(options, key=lambda o: (o.price_delta, o.id))[: group.free_choices]}
         out += [
@@ -395,9 +455,11 @@ def _modifiers(
 
 def _amount(value: Decimal, exponent: int, field: str) -> Decimal:
     if not value.is_finite() or value < 0:
-        raise PricingError(field, "a discount must be zero or more")
+        raise PricingError(field, _("a discount must be zero or more"))
     if places(value) > exponent:
-        raise PricingError(field, f"a discount may have at most {exponent} decimal places")
+        raise PricingError(
+            field, _("a discount may have at most %(exponent)s decimal places", exponent=exponent)
+        )
     return value
 
 
@@ -419,13 +481,15 @@ def totals(lines: list[PricedLine], *, delivery_charge: Decimal, currency_expone
 
 def _check_qty(qty: Decimal, unit: str, field: str) -> None:
     if not qty.is_finite() or qty <= 0:
-        raise PricingError(field, "quantity must be greater than zero")
+        raise PricingError(field, _("quantity must be greater than zero"))
     if qty > MAX_QTY:
-        raise PricingError(field, f"quantity above {MAX_QTY} is not a plausible sale")
+        raise PricingError(field, _("quantity above %(max_qty)s is not a plausible sale", max_qty=MAX_QTY))
     if places(qty) > QTY_PLACES:
-        raise PricingError(field, f"quantity may have at most {QTY_PLACES} decimal places")
+        raise PricingError(
+            field, _("quantity may have at most %(qty_places)s decimal places", qty_places=QTY_PLACES)
+        )
     if unit in WHOLE_UNITS and qty != qty.to_integral_value():
-        raise PricingError(field, f"{unit} items are sold in whole numbers")
+        raise PricingError(field, _("%(unit)s items are sold in whole numbers", unit=unit))
 
 
 def _unit_price(
@@ -441,17 +505,23 @@ def _unit_price(
     if request.unit_price is not None:
         price = request.unit_price
         if not price.is_finite() or price < 0:
-            raise PricingError(f"{where}.unit_price", "unit price must be zero or more")
+            raise PricingError(f"{where}.unit_price", _("unit price must be zero or more"))
         if places(price) > exponent:
             raise PricingError(
-                f"{where}.unit_price", f"unit price may have at most {exponent} decimal places"
+                f"{where}.unit_price",
+                _("unit price may have at most %(exponent)s decimal places", exponent=exponent),
             )
         return price
     if request.price_list == "customer":
         negotiated = customer_prices.get((product.id, unit))
         if negotiated is None:
             raise PricingError(
-                f"{where}.price_list", f"the customer has no agreed price for {product.name} ({unit})"
+                f"{where}.price_list",
+                _(
+                    "the customer has no agreed price for %(product)s (%(unit)s)",
+                    product=product.name,
+                    unit=unit,
+                ),
             )
         return money(negotiated, exponent)
     listed = product.prices.get((request.price_list, unit))
@@ -459,5 +529,8 @@ def _unit_price(
         return money(listed, exponent)
     base = product.prices.get((request.price_list, product.base_unit))
     if base is None:
-        raise PricingError(f"{where}.price_list", f"{product.name} has no {request.price_list} price")
+        raise PricingError(
+            f"{where}.price_list",
+            _("%(product)s has no %(price_list)s price", product=product.name, price_list=request.price_list),
+        )
     return money(base * factor, exponent)

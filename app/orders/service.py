@@ -23,6 +23,7 @@ from app.db.models import Order, OrderLine
 from app.lib.deps import Port, ScopedService
 from app.lib.errors import ApiError, conflict, refused_value, unprocessable
 from app.lib.fields import validation_problem
+from app.lib.i18n import _
 from app.menu.services import MenuService
 from app.orders import _reads
 from app.orders._announce import announce_new
@@ -134,7 +135,7 @@ class OrderService(ScopedService):
             return None
         if order.request_hash != digest or not actor.can_see_branch(order.branch_id):
             raise conflict(
-                "An order with this id already exists with different content", order_id=str(order.id)
+                _("An order with this id already exists with different content"), order_id=str(order.id)
             )
         tickets = await tickets_of(self.session, order.id)
         exponent = await exponent_of(self.session, order.branch_id)
@@ -221,7 +222,7 @@ class OrderService(ScopedService):
         self, *, order_id: uuid.UUID, request: TransitionIn, actor: SessionUser
     ) -> TransitionOut:
         if request.cash_collected is not None and request.to is not State.DELIVERED:
-            raise unprocessable("cash_collected", "only a delivered order records the cash collected")
+            raise unprocessable("cash_collected", _("only a delivered order records the cash collected"))
         if request.to in ROAD:
             return await self.scope.port(ROAD_MOVES).transition(
                 order_id=order_id, request=request, actor=actor

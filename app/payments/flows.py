@@ -26,6 +26,7 @@ from sqlalchemy import select
 from app.db.models import Order, Payment
 from app.lib.deps import ScopedService
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.orders import CancelRefund
 from app.payments import hot
@@ -52,7 +53,7 @@ class MoneyBackFlow(ScopedService):
     async def plan(self, *, order_id: uuid.UUID, amount: object | None, actor: SessionUser) -> Decimal:
         order = await self.session.get(Order, order_id, populate_existing=True)
         if order is None or not actor.can_see_branch(order.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         exponent = (await self.payments.branch(order.branch_id)).currency_exponent
         taken = money(max(order.paid_total, ZERO), exponent)
         if amount is None:
@@ -60,7 +61,8 @@ class MoneyBackFlow(ScopedService):
         wanted = parse_amount(amount, field="refund_amount", exponent=exponent)
         if wanted > taken:
             raise unprocessable(
-                "refund_amount", f"is above what was paid on this order ({money(taken, exponent)})"
+                "refund_amount",
+                _("is above what was paid on this order (%(taken)s)", taken=money(taken, exponent)),
             )
         return wanted
 
@@ -111,7 +113,8 @@ class MoneyBackFlow(ScopedService):
                         method=payment.method,
                         amount=share,
                         status="failed",
-                        detail=f"the payment provider refused the refund: {exc}",
+                        # Plain text in the caller's language: it is also kept in the audit row.
+                        detail=str(_("the payment provider refused the refund: %(exc)s", exc=exc)),
                     )
                 )
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.money import places
 
 # NUMERIC(14, 4): ten integer digits.
@@ -23,13 +24,13 @@ def parse_amount(value: object, *, field: str, exponent: int, allow_zero: bool =
         except InvalidOperation:
             amount = None
     if amount is None or not amount.is_finite():
-        raise unprocessable(field, 'must be an amount such as "12.50"')
+        raise unprocessable(field, _('must be an amount such as "12.50"'))
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise unprocessable(field, "cannot be negative" if allow_zero else "must be above zero")
+        raise unprocessable(field, _("cannot be negative") if allow_zero else _("must be above zero"))
     if amount > MAX_AMOUNT:
-        raise unprocessable(field, "is too large")
+        raise unprocessable(field, _("is too large"))
     if places(amount) > exponent:
-        raise unprocessable(field, f"has more than {exponent} decimals")
+        raise unprocessable(field, _("has more than %(exponent)s decimals", exponent=exponent))
     return amount
 
 

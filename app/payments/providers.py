@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
+from app.lib.i18n import _
+
 
 class ProviderError(Exception):
     """The provider refused or could not be reached; the payment or refund is not recorded."""
@@ -89,7 +91,7 @@ class ManualProvider:
         return ProviderStart(status="captured", provider_ref=None)
 
     async def handle_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
-        msg = "the manual provider receives no webhooks"
+        msg = _("the manual provider receives no webhooks")
         raise ProviderError(msg)
 
     async def refund(

@@ -39,6 +39,7 @@ from app.events import EventType
 from app.events.money import PaymentChanged
 from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.lib.redis import hget
 from app.orders.payment_reads import payment_out, refund_out
@@ -130,17 +131,17 @@ class PaymentService:
         tendered = None
         if request.tendered is not None:
             if request.method != "cash":
-                raise unprocessable("tendered", "only a cash payment is tendered")
+                raise unprocessable("tendered", _("only a cash payment is tendered"))
             tendered = parse_amount(request.tendered, field="tendered", exponent=exponent)
         if await self._live_state(order) == "cancelled":
             raise conflict(
-                "The order is cancelled: no payment can be taken", state="cancelled", reason="cancelled"
+                _("The order is cancelled: no payment can be taken"), state="cancelled", reason="cancelled"
             )
         shift_id, late = await self._payment_shift(request, order)
 
         balance = order.total - order.paid_total
         if balance <= 0:
-            raise unprocessable("amount", "nothing is left to pay on this order")
+            raise unprocessable("amount", _("nothing is left to pay on this order"))
         tender = _tender(
             method=request.method,
             amount=amount,
@@ -169,7 +170,9 @@ class PaymentService:
                 )
             )
         except ProviderError as exc:
-            raise ApiError(502, f"The payment provider refused: {exc}", reason="provider") from None
+            raise ApiError(
+                502, _("The payment provider refused: %(exc)s", exc=exc), reason="provider"
+            ) from None
         payment = Payment(
             id=request.id,
             order_id=order.id,
@@ -250,11 +253,12 @@ class PaymentService:
 
     async def _replayed_payment(self, payment: Payment, digest: str, actor: SessionUser) -> PaymentResult:
         if not actor.can_see_branch(payment.branch_id):
-            raise NotFoundException(detail="Payment not found")
+            raise NotFoundException(detail=_("Payment not found"))
         recorded = await self._recorded_digest("payment.collect", payment.id)
         if recorded != digest:
             raise conflict(
-                f"Payment {payment.id} was already taken with a different body", reason="id_reused"
+                _("Payment %(payment_id)s was already taken with a different body", payment_id=payment.id),
+                reason="id_reused",
             )
         return await self._result(payment)
 
@@ -265,7 +269,7 @@ class PaymentService:
         order is invoiced or the payment refunded (a refund is the way then). Voiding twice is a no-op."""
         reason = request.reason.strip()
         if not reason:
-            raise unprocessable("reason", "say why the payment is voided")
+            raise unprocessable("reason", _("say why the payment is voided"))
         payment = await self._visible_payment(payment_id, actor)
         order = await self.lock_order(payment.order_id, actor)
         payment = await self._reload_payment(payment_id)
@@ -273,18 +277,21 @@ class PaymentService:
             return await self._result(payment)
         if payment.status != "captured":
             raise conflict(
-                f"A {payment.status.replace('_', ' ')} payment cannot be voided; refund it instead",
+                _(
+                    "A %(status)s payment cannot be voided; refund it instead",
+                    status=payment.status.replace("_", " "),
+                ),
                 reason=payment.status,
             )
         if await self._invoiced(order.id):
-            raise conflict("The order is invoiced: refund the payment instead", reason="invoiced")
+            raise conflict(_("The order is invoiced: refund the payment instead"), reason="invoiced")
         if not actor.has_role(MANAGER):
             if payment.created_by != actor.user_id:
                 raise PermissionDeniedException(
-                    detail="Only the cashier who took it or a manager may void it"
+                    detail=_("Only the cashier who took it or a manager may void it")
                 )
             if payment.shift_id is not None and await self._shift_status(payment.shift_id) != "open":
-                raise PermissionDeniedException(detail="The shift is closed: a manager may void it")
+                raise PermissionDeniedException(detail=_("The shift is closed: a manager may void it"))
 
         exponent = (await self.branch(order.branch_id)).currency_exponent
         payment.status = "voided"
@@ -330,7 +337,7 @@ class PaymentService:
             return await self._replayed_refund(existing, payment_id, digest, actor), False
         reason = request.reason.strip()
         if not reason:
-            raise unprocessable("reason", "say why the money is given back")
+            raise unprocessable("reason", _("say why the money is given back"))
         payment = await self._visible_payment(payment_id, actor)
         order = await self.lock_order(payment.order_id, actor)
         existing = await self.session.get(PaymentRefund, request.id, populate_existing=True)
@@ -338,7 +345,9 @@ class PaymentService:
             return await self._replayed_refund(existing, payment_id, digest, actor), False
         payment = await self._reload_payment(payment_id)
         if payment.status not in REFUNDABLE:
-            raise conflict(f"A {payment.status} payment cannot be refunded", reason=payment.status)
+            raise conflict(
+                _("A %(status)s payment cannot be refunded", status=payment.status), reason=payment.status
+            )
         branch = await self.branch(order.branch_id)
         exponent = branch.currency_exponent
         refundable = payment.amount - payment.refunded_amount
@@ -349,7 +358,11 @@ class PaymentService:
         )
         if amount > refundable:
             raise unprocessable(
-                "amount", f"only {money(refundable, exponent)} is left to refund on this payment"
+                "amount",
+                _(
+                    "only %(refundable)s is left to refund on this payment",
+                    refundable=money(refundable, exponent),
+                ),
             )
         shift_id = await self.refund_shift(request.shift_id, payment, order)
         try:
@@ -366,7 +379,7 @@ class PaymentService:
             )
         except ProviderError as exc:
             raise ApiError(
-                502, f"The payment provider refused the refund: {exc}", reason="provider"
+                502, _("The payment provider refused the refund: %(exc)s", exc=exc), reason="provider"
             ) from None
         try:
             await self.session.flush()
@@ -462,10 +475,13 @@ class PaymentService:
         self, refund: PaymentRefund, payment_id: uuid.UUID, digest: str, actor: SessionUser
     ) -> RefundResult:
         if not actor.can_see_branch(refund.branch_id):
-            raise NotFoundException(detail="Refund not found")
+            raise NotFoundException(detail=_("Refund not found"))
         recorded = await self._recorded_digest("payment.refund", refund.id)
         if refund.payment_id != payment_id or recorded != digest:
-            raise conflict(f"Refund {refund.id} was already made with a different body", reason="id_reused")
+            raise conflict(
+                _("Refund %(refund_id)s was already made with a different body", refund_id=refund.id),
+                reason="id_reused",
+            )
         payment = await self._reload_payment(refund.payment_id)
         result = await self._result(payment)
         exponent = (await self.branch(refund.branch_id)).currency_exponent
@@ -481,14 +497,14 @@ class PaymentService:
         webhooks, so a notice that changes nothing answers 200 with `applied: false`."""
         gateway = PROVIDERS.get(provider)
         if gateway is None or gateway is MANUAL:
-            raise NotFoundException(detail="Unknown payment provider")
+            raise NotFoundException(detail=_("Unknown payment provider"))
         try:
             event = await gateway.handle_webhook(body, headers)
         except ProviderError as exc:
-            raise ApiError(400, f"webhook refused: {exc}") from None
+            raise ApiError(400, _("webhook refused: %(exc)s", exc=exc)) from None
         payment = await self.session.get(Payment, event.payment_id)
         if payment is None or payment.provider != provider:
-            raise NotFoundException(detail="Payment not found")
+            raise NotFoundException(detail=_("Payment not found"))
         order = await self.session.scalar(
             select(Order)
             .where(Order.id == payment.order_id)
@@ -556,13 +572,13 @@ class PaymentService:
             .execution_options(populate_existing=True)
         )
         if order is None or not actor.can_see_branch(order.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         return order
 
     async def _visible_payment(self, payment_id: uuid.UUID, actor: SessionUser) -> Payment:
         payment = await self.session.get(Payment, payment_id)
         if payment is None or not actor.can_see_branch(payment.branch_id):
-            raise NotFoundException(detail="Payment not found")
+            raise NotFoundException(detail=_("Payment not found"))
         return payment
 
     async def _reload_payment(self, payment_id: uuid.UUID) -> Payment:
@@ -595,7 +611,7 @@ class PaymentService:
         if request.shift_id is not None:
             shift = await self.session.get(Shift, request.shift_id)
             if shift is None or shift.branch_id != order.branch_id:
-                raise unprocessable("shift_id", "unknown shift for this branch")
+                raise unprocessable("shift_id", _("unknown shift for this branch"))
             return shift.id, shift.status != "open"
         if order.pos_profile_id is None:
             return None, False
@@ -607,7 +623,7 @@ class PaymentService:
         if request.method == "cash":
             profile = await self.session.get(PosProfile, order.pos_profile_id)
             if profile is not None and profile.require_shift:
-                raise unprocessable("shift_id", "this till needs an open shift to take cash")
+                raise unprocessable("shift_id", _("this till needs an open shift to take cash"))
         return None, False
 
     async def refund_shift(
@@ -618,9 +634,9 @@ class PaymentService:
         if shift_id is not None:
             shift = await self.session.get(Shift, shift_id)
             if shift is None or shift.branch_id != order.branch_id:
-                raise unprocessable("shift_id", "unknown shift for this branch")
+                raise unprocessable("shift_id", _("unknown shift for this branch"))
             if shift.status != "open":
-                raise unprocessable("shift_id", "the shift is closed")
+                raise unprocessable("shift_id", _("the shift is closed"))
             return shift.id
         if payment.shift_id is None:
             return None
@@ -636,13 +652,13 @@ class PaymentService:
         """On account: the order's customer, within their credit limit. The customer row is locked so two
         orders charged at once cannot both fit under the limit."""
         if order.customer_id is None:
-            raise unprocessable("method", "on account needs the order's customer")
+            raise unprocessable("method", _("on account needs the order's customer"))
         customer = await self.session.scalar(
             select(Customer).where(Customer.id == order.customer_id).with_for_update()
         )
         assert customer is not None  # orders.customer_id is a RESTRICT foreign key
         if customer.credit_limit <= 0:
-            raise unprocessable("method", "this customer has no account (credit limit 0)")
+            raise unprocessable("method", _("this customer has no account (credit limit 0)"))
         owed = await self.session.scalar(
             select(func.coalesce(func.sum(Payment.amount - Payment.refunded_amount), 0)).where(
                 Payment.customer_id == customer.id,
@@ -653,7 +669,11 @@ class PaymentService:
         left = customer.credit_limit - Decimal(owed or 0)
         if amount > left:
             raise unprocessable(
-                "amount", f"is over the customer's credit limit ({money(max(left, ZERO), exponent)} left)"
+                "amount",
+                _(
+                    "is over the customer's credit limit (%(left)s left)",
+                    left=money(max(left, ZERO), exponent),
+                ),
             )
         return customer.id
 
@@ -782,7 +802,9 @@ def _tender(
     """
     if method != "cash":
         if amount > balance:
-            raise unprocessable("amount", f"is above the balance {money(balance, exponent)}")
+            raise unprocessable(
+                "amount", _("is above the balance %(balance)s", balance=money(balance, exponent))
+            )
         return Tender(amount=amount, rounding=ZERO, tendered=None, change_due=None)
     due = round_cash(balance, step)
     if amount >= balance or amount >= due:
@@ -791,7 +813,7 @@ def _tender(
         paid, pay = amount, amount
     handed = tendered if tendered is not None else (amount if amount > pay else None)
     if handed is not None and handed < pay:
-        raise unprocessable("tendered", f"must cover the {money(pay, exponent)} due")
+        raise unprocessable("tendered", _("must cover the %(pay)s due", pay=money(pay, exponent)))
     change = None if handed is None else handed - pay
     # payments.tendered >= amount holds in the table; exact cash for a balance rounded down (10.00 for
     # 10.02) is below `amount`, so it is recorded as no tender with no change (paid = amount + rounding).

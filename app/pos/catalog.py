@@ -26,6 +26,7 @@ from app.db.models import (
     ProductStock,
     Territory,
 )
+from app.lib.i18n import _
 from app.menu.pos_view import allergen_names, pos_menu_depth
 from app.pos.catalog_schemas import (
     Barcode,
@@ -62,7 +63,7 @@ class PosCatalogService:
         if pos_profile_id is not None:
             profile = await self.session.get(PosProfile, pos_profile_id)
             if profile is None or profile.branch_id != branch.id:
-                raise NotFoundException(detail="POS profile not found")
+                raise NotFoundException(detail=_("POS profile not found"))
         exponent = branch.currency_exponent
 
         categories = list(

@@ -55,13 +55,13 @@ def threshold(value: str | None, *, field: str, places: int) -> Decimal | None:
     try:
         amount = Decimal(value.strip())
     except InvalidOperation:
-        raise unprocessable(field, 'must be a number such as "20"') from None
+        raise unprocessable(field, _('must be a number such as "20"')) from None
     if not amount.is_finite() or amount <= 0:
-        raise unprocessable(field, "must be above zero (or null: never ask)")
+        raise unprocessable(field, _("must be above zero (or null: never ask)"))
     if amount > _LARGEST[field]:
-        raise unprocessable(field, "is too large")
+        raise unprocessable(field, _("is too large"))
     if decimal_places(amount) > places:
-        raise unprocessable(field, f"has more than {places} decimals")
+        raise unprocessable(field, _("has more than %(places)s decimals", places=places))
     return amount
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db.models import UserPreference
 from app.lib.errors import ApiError, unprocessable
+from app.lib.i18n import _
 from app.preferences.schemas import PreferenceOut
 
 if TYPE_CHECKING:
@@ -31,21 +32,27 @@ _encoder = msgspec.json.Encoder()
 
 def check_key(key: str) -> str:
     if not KEY_PATTERN.fullmatch(key):
-        raise unprocessable("key", "use 1 to 64 of a-z, 0-9, '_', '.' and '-'")
+        raise unprocessable("key", _("use 1 to 64 of a-z, 0-9, '_', '.' and '-'"))
     return key
 
 
 def check_value(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise unprocessable("value", "must be a JSON object")
+        raise unprocessable("value", _("must be a JSON object"))
     encoded = _encoder.encode(value)
     if len(encoded) > MAX_VALUE_BYTES:
         raise ApiError(
-            413, f"value: {len(encoded)} bytes as JSON; the limit is {MAX_VALUE_BYTES}", field="value"
+            413,
+            _(
+                "value: %(encoded)s bytes as JSON; the limit is %(max_value_bytes)s",
+                encoded=len(encoded),
+                max_value_bytes=MAX_VALUE_BYTES,
+            ),
+            field="value",
         )
     # PostgreSQL's jsonb cannot hold a NUL character; refused here rather than failing in the database.
     if b"\\u0000" in encoded:
-        raise unprocessable("value", "text may not contain NUL characters")
+        raise unprocessable("value", _("text may not contain NUL characters"))
     return value
 
 
@@ -71,7 +78,13 @@ class PreferenceService:
                 .where(UserPreference.user_id == actor.user_id)
             )
             if (count or 0) >= MAX_KEYS_PER_USER:
-                raise unprocessable("key", f"at most {MAX_KEYS_PER_USER} preferences per user")
+                raise unprocessable(
+                    "key",
+                    _(
+                        "at most %(max_keys_per_user)s preferences per user",
+                        max_keys_per_user=MAX_KEYS_PER_USER,
+                    ),
+                )
         # An upsert, so two tabs saving the same key at once both succeed (the last one wins).
         statement = pg_insert(UserPreference).values(user_id=actor.user_id, key=key, value=stored)
         row = (

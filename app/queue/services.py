@@ -153,7 +153,7 @@ class QueueService:
         ensure_viewer_sees_branch(viewer, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         await self._restore_open_tickets(branch_id)
         reply = await self.lua[BOARD](
             keys=[
@@ -218,7 +218,7 @@ class QueueService:
     async def services(self, *, branch_id: int) -> list[ServiceOption]:
         branch = await self.session.get(Branch, branch_id)
         if branch is None or not branch.active:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         return await service_options(self.session, branch_id)
 
     async def take_ticket(self, *, branch_id: int, service: str, client_ip: str) -> TicketTaken:
@@ -234,7 +234,7 @@ class QueueService:
         )
         branch = await self.session.get(Branch, branch_id)
         if branch is None or not branch.active:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         offered = {s.code: s for s in await services_of(self.session, branch_id)}
         if service not in offered:
             raise unprocessable(
@@ -335,7 +335,7 @@ class QueueService:
         ensure_branch_visible(actor, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         stream_id = await last_id(self.redis, self.keys, branch_id)
         seconds, micros = await self.redis.time()
         today = dt.datetime.now(ZoneInfo(branch.timezone)).date()
@@ -381,7 +381,7 @@ class QueueService:
     ) -> ServiceTicketOut:
         ensure_branch_visible(actor, branch_id, what="Branch")
         if await self.session.get(Branch, branch_id) is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         # Also a service no longer offered: its customers still waiting are called.
         known = {s.code: s.title for s in await services_of(self.session, branch_id, active_only=False)}
         for field, name in [
@@ -413,7 +413,11 @@ class QueueService:
         ticket = await self.session.scalar(stmt)
         if ticket is None:
             wanted = [str(known[s]) for s in ([service] if service else services or [])]
-            detail = f"Nobody is waiting for {' or '.join(wanted)}" if wanted else "Nobody is waiting"
+            detail = (
+                _("Nobody is waiting for %(services)s", services=" or ".join(wanted))
+                if wanted
+                else _("Nobody is waiting")
+            )
             raise conflict(detail, reason="queue_empty")
         ticket.state = "called"
         ticket.counter = counter
@@ -429,16 +433,27 @@ class QueueService:
             select(ServiceTicket).where(ServiceTicket.id == ticket_id).with_for_update()
         )
         if ticket is None or not actor.can_see_branch(ticket.branch_id):
-            raise NotFoundException(detail="Ticket not found")
+            raise NotFoundException(detail=_("Ticket not found"))
         if ticket.state not in origins:
             raise conflict(
-                f"Number {ticket.number} is {ticket.state.replace('_', ' ')}; it cannot be "
-                f"{_DONE_WORDS[action]}",
+                _(
+                    "Number %(number)s is %(state)s; it cannot be %(done)s",
+                    number=ticket.number,
+                    state=ticket.state.replace("_", " "),
+                    done=_DONE_WORDS[action],
+                ),
                 state=ticket.state,
                 reason="illegal",
             )
         if action == "transfer" and counter == ticket.counter:
-            raise unprocessable("counter", f"number {ticket.number} is already at counter {counter}")
+            raise unprocessable(
+                "counter",
+                _(
+                    "number %(number)s is already at counter %(counter)s",
+                    number=ticket.number,
+                    counter=counter,
+                ),
+            )
         if counter is not None:
             await check_counter(self.session, ticket.branch_id, counter)
         now = dt.datetime.now(dt.UTC)

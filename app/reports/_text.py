@@ -14,3 +14,8 @@ from app.lib import i18n
 
 def _(msgid: str, /, **params: Any) -> str:
     return i18n.translated(i18n._(msgid, **params))
+
+
+def _p(context: str, msgid: str, /, **params: Any) -> str:
+    """`_` with a context (an English word that means something else elsewhere: "Low" as the lowest value)."""
+    return i18n.translated(i18n._p(context, msgid, **params))

@@ -22,6 +22,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from app.auth.guards import current_user, requires_login, requires_roles
 from app.lib.deps import DbSession, provide
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.reports.export import CSV_TYPE, XLSX_TYPE, report_xlsx, table_csv
 from app.reports.schemas import ReportOut, SummaryMailIn, SummaryMailOut
 from app.reports.services import ReportQuery, ReportService
@@ -43,7 +44,7 @@ def _query(
     compare: str | None,
 ) -> ReportQuery:
     if compare not in (None, "", "true", "false", "1", "0"):
-        raise unprocessable("compare", "must be true or false")
+        raise unprocessable("compare", _("must be true or false"))
     return ReportQuery(
         date_from=date_from,
         date_to=date_to,
@@ -67,7 +68,7 @@ _AS_JSON = ResponseSpec(
 def _exported(report: ReportOut, fmt: str | None, table: str | None) -> ReportOut | Response[bytes]:
     fmt = fmt or "json"
     if fmt not in FORMATS:
-        raise unprocessable("format", f"must be one of {', '.join(FORMATS)}")
+        raise unprocessable("format", _("must be one of %(choices)s", choices=", ".join(FORMATS)))
     stem = f"passline-{report.report}-{report.date_from}-{report.date_to}"
     if fmt == "xlsx":
         return Response(
@@ -79,7 +80,7 @@ def _exported(report: ReportOut, fmt: str | None, table: str | None) -> ReportOu
         names = [t.name for t in report.tables]
         chosen = next((t for t in report.tables if t.name == (table or names[0])), None)
         if chosen is None:
-            raise unprocessable("table", f"must be one of {', '.join(names)}")
+            raise unprocessable("table", _("must be one of %(choices)s", choices=", ".join(names)))
         return Response(
             table_csv(chosen),
             media_type=CSV_TYPE,

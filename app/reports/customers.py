@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from app.reports._build import figure, grouped, money_rows, percent, quantize
-from app.reports._text import _
+from app.reports._text import _, _p
 from app.reports.sales import _method_label
 from app.reports.schemas import Chart, Column, Figure, Table
 from app.reports.scope import Dates
@@ -247,10 +247,10 @@ def _status_label(code: str) -> str:
         "amended": _("Amended"),
         "overdue": _("Overdue (on account)"),
         "on_account": _("On account, within terms"),
-        "refunded": _("Refunded"),
-        "paid": _("Paid"),
+        "refunded": _p("invoice", "Refunded"),
+        "paid": _p("invoice", "Paid"),
         "partly_paid": _("Partly paid (or partly refunded)"),
-        "unpaid": _("Unpaid"),
+        "unpaid": _p("invoice", "Unpaid"),
     }.get(code, code)
 
 
@@ -280,7 +280,7 @@ async def invoices_report(
         figure("amount", _("Payments taken"), "money", now["amount"], prev.get("amount"), compare=compare),
         figure(
             "refunded_amount",
-            _("Refunded"),
+            _p("amount", "Refunded"),
             "money",
             now["refunded_amount"],
             prev.get("refunded_amount"),
@@ -335,7 +335,7 @@ async def invoices_report(
         Column(key="payments", label=_("Payments"), kind="int"),
         Column(key="amount", label=_("Taken"), kind="money"),
         Column(key="refunds", label=_("Refunds"), kind="int"),
-        Column(key="refunded_amount", label=_("Refunded"), kind="money"),
+        Column(key="refunded_amount", label=_p("amount", "Refunded"), kind="money"),
         Column(key="voids", label=_("Voided tenders"), kind="int"),
         Column(key="voided_amount", label=_("Voided amount"), kind="money"),
     ]

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.db.models import Branch, ReportAnomaly
 from app.events import reports as ev
 from app.reports._build import grouped, percent, quantize
-from app.reports._text import _
+from app.reports._text import _, _p
 from app.reports.forecast import Z_ANOMALY, Z_BAND, forecast, money
 from app.reports.schemas import Chart, Column, Figure, Table
 from app.reports.scope import Dates
@@ -105,7 +105,7 @@ async def insights_report(
             columns=[
                 Column(key="hour", label=_("Hour"), kind="hour"),
                 Column(key="expected", label=_("Expected"), kind="money"),
-                Column(key="low", label=_("Low"), kind="money"),
+                Column(key="low", label=_p("lowest value", "Low"), kind="money"),
                 Column(key="high", label=_("High"), kind="money"),
             ],
             rows=hours,
@@ -117,7 +117,7 @@ async def insights_report(
             columns=[
                 Column(key="label", label=_("Product"), kind="text"),
                 Column(key="expected", label=_("Expected"), kind="qty"),
-                Column(key="low", label=_("Low"), kind="qty"),
+                Column(key="low", label=_p("lowest value", "Low"), kind="qty"),
                 Column(key="high", label=_("High"), kind="qty"),
             ],
             rows=products,
@@ -143,7 +143,7 @@ async def insights_report(
                 Column(key="hour", label=_("Hour"), kind="hour"),
                 Column(key="actual", label=_("Sales"), kind="money"),
                 Column(key="expected", label=_("Expected"), kind="money"),
-                Column(key="low", label=_("Low"), kind="money"),
+                Column(key="low", label=_p("lowest value", "Low"), kind="money"),
                 Column(key="high", label=_("High"), kind="money"),
             ],
             rows=[

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from app.reports._build import BUCKETS, figure, grouped, money_rows, percent, quantize, ratio
-from app.reports._text import _
+from app.reports._text import _, _p
 from app.reports.schemas import Chart, ChartKind, Column, Figure, Table
 from app.reports.scope import Dates
 
@@ -318,7 +318,7 @@ def _dimension_columns(dim: Dimension) -> list[Column]:
         Column(key="payments", label=_("Payments"), kind="int"),
         Column(key="amount", label=_("Taken"), kind="money"),
         Column(key="refunds", label=_("Refunds"), kind="int"),
-        Column(key="refunded_amount", label=_("Refunded"), kind="money"),
+        Column(key="refunded_amount", label=_p("amount", "Refunded"), kind="money"),
         Column(key="voids", label=_("Voided tenders"), kind="int"),
         Column(key="voided_amount", label=_("Voided amount"), kind="money"),
     ]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.db.models import Branch
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.reports.schemas import BranchRef
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def parse_day(value: str | None, *, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise unprocessable(field, "must be a date such as 2026-05-31") from None
+        raise unprocessable(field, _("must be a date such as 2026-05-31")) from None
 
 
 def dates(date_from: str | None, date_to: str | None, *, today: dt.date, default_days: int = 30) -> Dates:
@@ -75,23 +76,23 @@ def dates(date_from: str | None, date_to: str | None, *, today: dt.date, default
     if start is None:
         start = end - dt.timedelta(days=default_days - 1)
     if start > end:
-        raise unprocessable("from", "must not be after `to`")
+        raise unprocessable("from", _("must not be after `to`"))
     if (end - start).days + 1 > MAX_DAYS:
-        raise unprocessable("to", "the range may cover at most two years")
+        raise unprocessable("to", _("the range may cover at most two years"))
     return Dates(start, end)
 
 
 def period(value: str | None) -> Period:
     value = value or "day"
     if value not in PERIODS:
-        raise unprocessable("period", f"must be one of {', '.join(PERIODS)}")
+        raise unprocessable("period", _("must be one of %(choices)s", choices=", ".join(PERIODS)))
     return value  # type: ignore[return-value]
 
 
 def dimension(value: str | None) -> Dimension:
     value = value or "none"
     if value not in DIMENSIONS:
-        raise unprocessable("by", f"must be one of {', '.join(DIMENSIONS)}")
+        raise unprocessable("by", _("must be one of %(choices)s", choices=", ".join(DIMENSIONS)))
     return value  # type: ignore[return-value]
 
 
@@ -99,7 +100,7 @@ def parse_id(value: str | None, *, field: str) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or not 1 <= int(value) < 2**62:
-        raise unprocessable(field, "must be a branch id")
+        raise unprocessable(field, _("must be a branch id"))
     return int(value)
 
 
@@ -113,12 +114,12 @@ async def resolve(
         stmt = stmt.where(Branch.id == branch_id)
     rows = [b for b in (await session.scalars(stmt)).all() if actor.can_see_branch(b.id)]
     if branch_id is not None and not rows:
-        raise NotFoundException(detail="Branch not found")
+        raise NotFoundException(detail=_("Branch not found"))
     if not rows:
-        raise NotFoundException(detail="No branch to report on")
+        raise NotFoundException(detail=_("No branch to report on"))
     currencies = sorted({b.currency for b in rows})
     if currency is not None and currency not in currencies:
-        raise unprocessable("currency", f"none of your branches trades in {currency!r}")
+        raise unprocessable("currency", _("none of your branches trades in %(currency)r", currency=currency))
     chosen = currency or rows[0].currency
     picked = [b for b in rows if b.currency == chosen]
     return Scope(

@@ -84,7 +84,9 @@ class ReportService:
 
     async def report(self, name: str, *, actor: SessionUser, query: ReportQuery) -> ReportOut:
         if name not in REPORTS:
-            raise NotFoundException(detail=f"No report {name!r}; there are {', '.join(REPORTS)}")
+            raise NotFoundException(
+                detail=_("No report %(name)r; there are %(choices)s", name=name, choices=", ".join(REPORTS))
+            )
         period = sc.period(query.period)
         dim = sc.dimension(query.by)
         scope = await self._scope(actor, query)

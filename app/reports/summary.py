@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.db.models import Branch, ReportMailLog, ReportRecipient
 from app.lib import audit
 from app.lib.errors import unprocessable
+from app.lib.i18n import use_language
 from app.reports import operations, sales
 from app.reports._text import _
 from app.reports.schemas import BranchRef, SummaryMailIn, SummaryMailOut
@@ -127,10 +128,16 @@ class BranchFacts:
     currency: str
     currency_exponent: int
     timezone: str
+    language: str = "en"  # the branch's default language: what its summary is written in
 
 
 async def compose(session: AsyncSession, branch: BranchFacts, day: dt.date) -> tuple[str, str]:
-    """Subject and body of a branch's summary for `day`."""
+    """Subject and body of a branch's summary for `day`, in the branch's language (a job has no request)."""
+    with use_language(branch.language):
+        return await _compose(session, branch, day)
+
+
+async def _compose(session: AsyncSession, branch: BranchFacts, day: dt.date) -> tuple[str, str]:
     scope = Scope(
         branches=[BranchRef(id=branch.id, code=branch.code, name=branch.name)],
         currency=branch.currency,
@@ -179,7 +186,7 @@ async def send_daily_summaries(
     """Each active branch whose local time is past SEND_HOUR gets yesterday's summary, once."""
     counts = {"branches": 0, "mails": 0}
     branches = [
-        BranchFacts(b.id, b.code, b.name, b.currency, b.currency_exponent, b.timezone)
+        BranchFacts(b.id, b.code, b.name, b.currency, b.currency_exponent, b.timezone, b.language)
         for b in (await session.scalars(select(Branch).where(Branch.active).order_by(Branch.id))).all()
     ]
     await session.rollback()

@@ -22,6 +22,7 @@ from app.db.models import Branch, Order, PosProfile, Shift, ShiftCashMovement, S
 from app.db.models.payments import METHODS
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
 from app.lib.money import money
 from app.payments.money import parse_amount
 from app.shifts.sales import sales
@@ -119,17 +120,22 @@ class ShiftService:
             select(Shift.id).where(Shift.pos_profile_id == pos_profile_id, Shift.status == "open")
         )
         if open_id is not None:
-            raise conflict("This till already has an open shift", reason="shift_open", shift_id=str(open_id))
+            raise conflict(
+                _("This till already has an open shift"), reason="shift_open", shift_id=str(open_id)
+            )
 
     async def _replayed_open(self, shift: Shift, request: ShiftOpenIn, actor: SessionUser) -> ShiftOut:
         if not actor.can_see_branch(shift.branch_id):
-            raise NotFoundException(detail="Shift not found")
+            raise NotFoundException(detail=_("Shift not found"))
         exponent = await self._exponent(shift.branch_id)
         same = shift.pos_profile_id == request.pos_profile_id and _equal(
             request.opening_cash, shift.opening_cash, exponent
         )
         if not same:
-            raise conflict(f"Shift {shift.id} was already opened with a different body", reason="id_reused")
+            raise conflict(
+                _("Shift %(shift_id)s was already opened with a different body", shift_id=shift.id),
+                reason="id_reused",
+            )
         return await self._shift_out(shift)
 
     # ------------------------------------------------------------------ cash in / out
@@ -142,16 +148,18 @@ class ShiftService:
         if existing is not None:
             return await self._replayed_movement(existing, shift_id, request, actor), False
         if not reason:
-            raise unprocessable("reason", "say why cash goes in or out")
+            raise unprocessable("reason", _("say why cash goes in or out"))
         shift = await self._lock(shift_id, actor)
         if shift.status != "open":
-            raise conflict("The shift is closed", reason="closed")
+            raise conflict(_("The shift is closed"), reason="closed")
         exponent = await self._exponent(shift.branch_id)
         amount = parse_amount(request.amount, field="amount", exponent=exponent)
         if request.kind == "out":
             drawer = (await tally(self.session, shift.id, opening=shift.opening_cash)).expected_cash
             if amount > drawer:
-                raise unprocessable("amount", f"the drawer should hold only {money(drawer, exponent)}")
+                raise unprocessable(
+                    "amount", _("the drawer should hold only %(drawer)s", drawer=money(drawer, exponent))
+                )
         movement = ShiftCashMovement(
             id=request.id,
             shift_id=shift.id,
@@ -181,7 +189,7 @@ class ShiftService:
     ) -> MovementOut:
         shift = await self.session.get(Shift, movement.shift_id)
         if shift is None or not actor.can_see_branch(shift.branch_id):
-            raise NotFoundException(detail="Shift not found")
+            raise NotFoundException(detail=_("Shift not found"))
         exponent = await self._exponent(shift.branch_id)
         same = (
             movement.shift_id == shift_id
@@ -191,7 +199,11 @@ class ShiftService:
         )
         if not same:
             raise conflict(
-                f"Cash movement {movement.id} was already made with a different body", reason="id_reused"
+                _(
+                    "Cash movement %(movement_id)s was already made with a different body",
+                    movement_id=movement.id,
+                ),
+                reason="id_reused",
             )
         return _movement_out(movement, exponent)
 
@@ -210,13 +222,14 @@ class ShiftService:
         for method, value in request.counted.items():
             if method not in METHODS:
                 raise unprocessable(
-                    f"counted.{method}", f"unknown payment method; one of {', '.join(METHODS)}"
+                    f"counted.{method}",
+                    _("unknown payment method; one of %(choices)s", choices=", ".join(METHODS)),
                 )
             counted[method] = parse_amount(
                 value, field=f"counted.{method}", exponent=exponent, allow_zero=True
             )
         if "cash" not in counted:
-            raise unprocessable("counted.cash", "count the cash in the drawer")
+            raise unprocessable("counted.cash", _("count the cash in the drawer"))
         if shift.status != "open":
             return await self._replayed_close(shift, counted)
 
@@ -269,7 +282,7 @@ class ShiftService:
             ).all()
         }
         if any(stored.get(method) != value for method, value in counted.items()):
-            raise conflict("The shift is already closed", reason="closed")
+            raise conflict(_("The shift is already closed"), reason="closed")
         return await self._summary(shift)
 
     async def report(self, *, shift_id: uuid.UUID, actor: SessionUser) -> ShiftReport:
@@ -303,7 +316,7 @@ class ShiftService:
         ensure_branch_visible(actor, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         exponent = branch.currency_exponent
         stmt = (
             select(Shift, PosProfile.name)
@@ -315,7 +328,7 @@ class ShiftService:
         if before is not None:
             stmt = stmt.where(Shift.opened_at < before)
         rows = (await self.session.execute(stmt)).all()
-        ids = [shift.id for shift, _ in rows]
+        ids = [shift.id for shift, _unused in rows]
         sold = dict.fromkeys(ids, (0, Decimal(0)))
         differences: dict[uuid.UUID, Decimal] = {}
         names: dict[int, str] = {}
@@ -333,8 +346,8 @@ class ShiftService:
                 .group_by(ShiftCount.shift_id)
             ):
                 differences[shift_id] = Decimal(difference)
-            people = {shift.opened_by for shift, _ in rows} | {
-                shift.closed_by for shift, _ in rows if shift.closed_by is not None
+            people = {shift.opened_by for shift, _unused in rows} | {
+                shift.closed_by for shift, _unused in rows if shift.closed_by is not None
             }
             for user_id, full_name, username in await self.session.execute(
                 select(User.id, User.full_name, User.username).where(User.id.in_(people))
@@ -398,16 +411,18 @@ class ShiftService:
         profile = await self.session.get(PosProfile, pos_profile_id)
         if profile is None or not actor.can_see_branch(profile.branch_id):
             if field is not None:
-                raise unprocessable(field, f"unknown till {pos_profile_id}")
-            raise NotFoundException(detail="Till not found")
+                raise unprocessable(
+                    field, _("unknown till %(pos_profile_id)s", pos_profile_id=pos_profile_id)
+                )
+            raise NotFoundException(detail=_("Till not found"))
         if not profile.active and field is not None:
-            raise unprocessable(field, "this till is not in use")
+            raise unprocessable(field, _("this till is not in use"))
         return profile
 
     async def _visible(self, shift_id: uuid.UUID, actor: SessionUser) -> Shift:
         shift = await self.session.get(Shift, shift_id)
         if shift is None or not actor.can_see_branch(shift.branch_id):
-            raise NotFoundException(detail="Shift not found")
+            raise NotFoundException(detail=_("Shift not found"))
         return shift
 
     async def _lock(self, shift_id: uuid.UUID, actor: SessionUser) -> Shift:
@@ -418,7 +433,7 @@ class ShiftService:
             .execution_options(populate_existing=True)
         )
         if shift is None or not actor.can_see_branch(shift.branch_id):
-            raise NotFoundException(detail="Shift not found")
+            raise NotFoundException(detail=_("Shift not found"))
         return shift
 
     async def _exponent(self, branch_id: int) -> int:

@@ -18,6 +18,7 @@ from app.db.models import Branch
 from app.kitchen.schemas import HourBucket, KitchenMetrics, ProductMetrics, StationMetrics
 from app.kitchen.services._base import KitchenServiceBase
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.orders.hot import qty_text
 
 if TYPE_CHECKING:
@@ -96,14 +97,14 @@ class MetricsMixin(KitchenServiceBase):
         ensure_branch_visible(actor, branch_id, what="Branch")
         branch = await self.session.get(Branch, branch_id)
         if branch is None:
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         zone = ZoneInfo(branch.timezone)
         until = _aware(until, zone) if until is not None else dt.datetime.now(dt.UTC)
         since = _aware(since, zone) if since is not None else until - DEFAULT_PERIOD
         if since >= until:
-            raise unprocessable("since", "must be before until")
+            raise unprocessable("since", _("must be before until"))
         if until - since > MAX_PERIOD:
-            raise unprocessable("since", f"the period may span at most {MAX_PERIOD.days} days")
+            raise unprocessable("since", _("the period may span at most %(days)s days", days=MAX_PERIOD.days))
         params = {
             "branch_id": branch_id,
             "since": since,

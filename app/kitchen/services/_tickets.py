@@ -32,6 +32,7 @@ from app.kitchen.schemas import (
 from app.kitchen.services._base import KitchenActor, KitchenServiceBase
 from app.lib import audit
 from app.lib.errors import conflict
+from app.lib.i18n import LazyText, _
 from app.orders.states import TERMINAL
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,9 @@ _card_decoder = msgspec.json.Decoder(dict[str, object])
 _KITCHEN_STATE_VALUES = frozenset(s.value for s in KITCHEN_STATES)
 
 _CONFLICTS = {
-    "bumped": "The ticket is already bumped; recall it first",
-    "not_bumped": "Only a bumped ticket can be recalled; this one is {state}",
-    "order_closed": "The order is {order_state}; its tickets can no longer be worked on",
+    "bumped": _("The ticket is already bumped; recall it first"),
+    "not_bumped": _("Only a bumped ticket can be recalled; this one is %(state)s"),
+    "order_closed": _("The order is %(order_state)s; its tickets can no longer be worked on"),
 }
 
 
@@ -115,7 +116,7 @@ class TicketMixin(KitchenServiceBase):
             select(KitchenTicket).where(KitchenTicket.id == ticket_id).with_for_update()
         )
         if ticket is None or not actor.sees(ticket.branch_id, ticket.station_code):
-            raise NotFoundException(detail="Ticket not found")
+            raise NotFoundException(detail=_("Ticket not found"))
         branch_id, order_id, station = ticket.branch_id, ticket.order_id, ticket.station_code
         reply = await self.machine.ticket(
             branch_id=branch_id,
@@ -129,13 +130,13 @@ class TicketMixin(KitchenServiceBase):
             await self.session.rollback()
             log.error("ticket missing from the hot state", extra={"ticket_id": str(ticket_id)})
             raise ServiceUnavailableException(
-                detail="This ticket's live state is missing; run `passline rebuild`"
+                detail=_("This ticket's live state is missing; run `passline rebuild`")
             )
         if reply.outcome == "conflict":
             await self.session.rollback()
-            message = _CONFLICTS.get(reply.reason or "", "Conflict")
+            message = _CONFLICTS.get(reply.reason or "", _("Conflict"))
             raise conflict(
-                message.format(state=reply.state, order_state=reply.order_state),
+                LazyText(message.msgid, {"state": reply.state, "order_state": reply.order_state}),
                 state=reply.state,
                 reason=reply.reason,
                 order_state=reply.order_state,
@@ -192,12 +193,12 @@ class TicketMixin(KitchenServiceBase):
 
     async def _station(self, branch_id: int, code: str, actor: KitchenActor) -> Station:
         if not actor.sees(branch_id, code):
-            raise NotFoundException(detail="Station not found")
+            raise NotFoundException(detail=_("Station not found"))
         station = await self.session.scalar(
             select(Station).where(Station.branch_id == branch_id, Station.code == code)
         )
         if station is None:
-            raise NotFoundException(detail="Station not found")
+            raise NotFoundException(detail=_("Station not found"))
         return station
 
     async def station(self, *, branch_id: int, code: str, actor: KitchenActor) -> StationSnapshot:
@@ -266,7 +267,7 @@ class TicketMixin(KitchenServiceBase):
             order_states = await pipe.execute()
         tickets: list[KdsTicket] = []
         for ticket_id, row, order_state in zip(ids, ticket_rows, order_states, strict=True):
-            state, _, created, started, bumped, rush, raw = row
+            state, _unused, created, started, bumped, rush, raw = row
             if state != b"bumped" or order_state is None or order_state.decode() not in _KITCHEN_STATE_VALUES:
                 continue
             data = self._decode(str(ticket_id), raw or b"")
@@ -287,7 +288,7 @@ class TicketMixin(KitchenServiceBase):
 
     async def expo(self, *, branch_id: int, actor: KitchenActor) -> ExpoSnapshot:
         if not actor.sees(branch_id):
-            raise NotFoundException(detail="Branch not found")
+            raise NotFoundException(detail=_("Branch not found"))
         # Tickets are committed to PostgreSQL before Redis hears of their order, so every order in the
         # kitchen's indexes has its tickets here, unless it was created after this read: the script names
         # those, and they are looked up and the snapshot taken again.
@@ -296,7 +297,7 @@ class TicketMixin(KitchenServiceBase):
             .join(Order, Order.id == KitchenTicket.order_id)
             .where(KitchenTicket.branch_id == branch_id, Order.state.not_in([s.value for s in TERMINAL]))
         )
-        for _ in range(EXPO_TRIES):
+        for _unused in range(EXPO_TRIES):
             stream_id, rows, missing = await self.machine.expo(branch_id=branch_id, candidates=candidates)
             if not missing:
                 break

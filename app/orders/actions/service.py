@@ -25,6 +25,8 @@ from app.events import orders as order_events
 from app.lib import audit
 from app.lib.deps import Port, ScopedService
 from app.lib.errors import conflict, unprocessable
+from app.lib.i18n import _
+from app.lib.labels import payment_code, state_code
 from app.lib.redis import hmget
 from app.orders import hot, pricing
 from app.orders._announce import announce_new
@@ -143,7 +145,7 @@ class OrderActions(ScopedService):
         audit row say and a manager refunds again from the board.
         """
         if refund_amount is not None and refund is not True:
-            raise unprocessable("refund_amount", "only a cancel with refund: true gives money back")
+            raise unprocessable("refund_amount", _("only a cancel with refund: true gives money back"))
         branch_id = await branch_of(self.session, self.redis, self.keys, order_id, actor)
         if actor.roles == ("courier",):
             await check_own_delivery(
@@ -155,7 +157,7 @@ class OrderActions(ScopedService):
         decided: list[Announcement] = []
         refunds: list[CancelRefund] = []
         after_status: list[str] = []
-        for _ in range(MAX_CANCEL_TRIES):
+        for _unused in range(MAX_CANCEL_TRIES):
             raw_state, raw_version, raw_payment = await hmget(
                 self.redis, order_key, "state", "version", "payment_status"
             )
@@ -213,7 +215,7 @@ class OrderActions(ScopedService):
                 raise await refusal(self.session, refused) from None
         else:
             raise conflict(
-                "The order kept changing while it was being cancelled; try again",
+                _("The order kept changing while it was being cancelled; try again"),
                 state=reply.state,
                 version=reply.version,
                 reason="stale_version",
@@ -250,20 +252,28 @@ class OrderActions(ScopedService):
             return
         if not actor.has_role(*(rule.roles - {SYSTEM})):
             raise PermissionDeniedException(
-                detail=f"Your role may not move an order from {state} to cancelled"
+                detail=_(
+                    "Your role may not move an order from %(state)s to cancelled", state=state_code(state)
+                )
             )
         if not reason:
-            raise unprocessable("reason", "moving to cancelled needs reason")
+            raise unprocessable("reason", _("moving to cancelled needs reason"))
         if payment in MONEY_TAKEN and refund is None:
             raise conflict(
-                f"{payment}: decide whether to refund (cancel with refund: true or false)",
+                _(
+                    "%(payment)s: decide whether to refund (cancel with refund: true or false)",
+                    payment=payment_code(payment),
+                ),
                 state=state,
                 version=version,
                 reason="refund_decision",
                 payment_status=payment,
             )
         if payment not in MONEY_TAKEN and refund:
-            raise unprocessable("refund", f"the order is {payment}: there is no money to refund")
+            raise unprocessable(
+                "refund",
+                _("the order is %(payment)s: there is no money to refund", payment=payment_code(payment)),
+            )
 
     def _audit_cancel(
         self,
@@ -376,16 +386,16 @@ class OrderActions(ScopedService):
         """
         original = await self.session.get(Order, order_id, options=[selectinload(Order.lines)])
         if original is None or not actor.can_see_branch(original.branch_id):
-            raise NotFoundException(detail="Order not found")
+            raise NotFoundException(detail=_("Order not found"))
         if not actor.has_role("manager"):
-            raise PermissionDeniedException(detail="Transferring an order needs the manager role")
+            raise PermissionDeniedException(detail=_("Transferring an order needs the manager role"))
         source_branch = original.branch_id
         if branch_id == source_branch:
-            raise unprocessable("branch_id", "the order is already in this branch")
+            raise unprocessable("branch_id", _("the order is already in this branch"))
         target = await self.session.get(Branch, branch_id)
         if target is None or not target.active or not actor.can_see_branch(target.id):
             # Same answer as creating an order in a branch you cannot see: it is no branch of yours.
-            raise unprocessable("branch_id", f"unknown branch {branch_id}")
+            raise unprocessable("branch_id", _("unknown branch %(branch_id)s", branch_id=branch_id))
         # Read now: the cancel below rolls the session back, which expires every loaded row.
         target_name, target_exponent = target.name, target.currency_exponent
         total_before = hot.money_text(original.total, await exponent_of(self.session, source_branch))
@@ -469,26 +479,36 @@ class OrderActions(ScopedService):
         if raw_state is None or raw_version is None:
             if original.state in TERMINAL:
                 raise conflict(
-                    f"The order is {original.state}; only an order not yet started can be transferred",
+                    _(
+                        "The order is %(state)s; only an order not yet started can be transferred",
+                        state=state_code(original.state),
+                    ),
                     state=original.state,
                     version=original.version,
                     reason="illegal",
                 )
             log.error("order missing from the hot state", extra={"order_id": str(original.id)})
             raise ServiceUnavailableException(
-                detail="This order's live state is missing; run `passline rebuild`"
+                detail=_("This order's live state is missing; run `passline rebuild`")
             )
         state, version = raw_state.decode(), int(raw_version)
         if expected_version is not None and expected_version != version:
             raise conflict(
-                f"The order changed meanwhile: it is now {state}, version {version}",
+                _(
+                    "The order changed meanwhile: it is now %(state)s, version %(version)s",
+                    state=state_code(state),
+                    version=version,
+                ),
                 state=state,
                 version=version,
                 reason="stale_version",
             )
         if state not in TRANSFERABLE:
             raise conflict(
-                f"The order is {state}; only an order the kitchen has not started can be transferred",
+                _(
+                    "The order is %(state)s; only an order the kitchen has not started can be transferred",
+                    state=state_code(state),
+                ),
                 state=state,
                 version=version,
                 reason="started" if state not in TERMINAL else "illegal",
@@ -497,7 +517,10 @@ class OrderActions(ScopedService):
         if payment in MONEY_TAKEN:
             # The copy is re-priced and unpaid at the target; money taken here cannot follow it yet.
             raise conflict(
-                f"{payment}: money was taken on this order in its branch; refund it before transferring",
+                _(
+                    "%(payment)s: money was taken on this order in its branch; refund it before transferring",
+                    payment=payment_code(payment),
+                ),
                 state=state,
                 version=version,
                 reason="paid",
@@ -567,4 +590,7 @@ class OrderActions(ScopedService):
                 customer_prices=customer_prices,
             )
         except pricing.PricingError as exc:
-            raise unprocessable("branch_id", f"{target.name} cannot take this order: {exc.message}") from exc
+            raise unprocessable(
+                "branch_id",
+                _("%(target)s cannot take this order: %(message)s", target=target.name, message=exc.message),
+            ) from exc

@@ -8,7 +8,7 @@
 
 import { createToast, followKitchen, kitchenApi, showStatus } from "./kitchen/follow.js";
 import { idMs, toMs } from "/static/js/shared/clock.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { channelLabel, orderRef, stateLabel } from "/static/js/shared/labels.js";
 
 /** An element with a class and a text (never parsed as HTML: names come from the menu and customers). */
@@ -27,7 +27,7 @@ const HANDOVER_CHANNELS = new Set(["counter", "pickup", "dine_in", "partner"]);
 const TOKEN_CHANNELS = new Set(["counter", "pickup", "dine_in"]);
 const EVENT_STATE = { "ticket.started": "started", "ticket.bumped": "bumped", "ticket.recalled": "started" };
 const CHIP_MARK = { queued: "·", started: "…", bumped: "✓" };
-const TICKET_WORDS = { queued: t("queued"), started: t("cooking"), bumped: t("done") };
+const TICKET_WORDS = { queued: t("queued"), started: t("cooking"), bumped: tp("ticket", "done") };
 const OK_NOTE_MS = 8000;
 
 function expoPage(root) {

@@ -4,7 +4,7 @@
 
 import { h } from "/static/js/shared/dom.js";
 import { http } from "/static/js/shared/http.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, showError } from "/static/js/admin/common.js";
 
@@ -98,7 +98,7 @@ export function queueSection(branch) {
     const ids = setup.counters.map((c) => c.id);
     const rows = setup.counters.map((c, index) => {
       const name = input(c.name, { maxlength: "20" });
-      const [active, activeLabel] = check(t("Open"), c.active);
+      const [active, activeLabel] = check(tp("queue window", "Open"), c.active);
       const row = h(
         "div",
         { class: ["as-line", "as-queue-row", c.active ? "" : "is-off"], dataset: { counter: String(c.id) } },

@@ -8,14 +8,14 @@ import { clear, h } from "/static/js/shared/dom.js";
 import { confirm } from "/static/js/shared/dialog.js";
 import { money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t, tn } from "/static/js/shared/i18n.js";
+import { t, tn, tp } from "/static/js/shared/i18n.js";
 import { pageData as boot } from "/static/js/shared/page.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, modal, sendRaw, showError } from "/static/js/admin/common.js";
 
 const PAGE_SIZE = 25;
 const UNIT_LABELS = { piece: t("piece"), kg: t("kg"), package: t("package") };
-const LIST_LABELS = { counter: t("Counter"), wholesale: t("Wholesale") };
+const LIST_LABELS = { counter: tp("price list", "Counter"), wholesale: t("Wholesale") };
 const currency = boot.currency;
 
 const state = {
@@ -481,7 +481,7 @@ function bulkDialog() {
       h(
         "table",
         { class: "table" },
-        h("thead", {}, h("tr", {}, ...[t("SKU"), t("Name"), t("Price list"), t("Unit"), t("Branch"), t("Now"), t("New")].map((x) => h("th", { text: x, attrs: { scope: "col" } })))),
+        h("thead", {}, h("tr", {}, ...[t("SKU"), t("Name"), t("Price list"), t("Unit"), t("Branch"), t("Now"), tp("new value", "New")].map((x) => h("th", { text: x, attrs: { scope: "col" } })))),
         h(
           "tbody",
           {},

@@ -6,13 +6,13 @@ import { clear, h } from "/static/js/shared/dom.js";
 import { confirm, prompt } from "/static/js/shared/dialog.js";
 import { dateTime } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t, tn } from "/static/js/shared/i18n.js";
+import { t, tn, tp } from "/static/js/shared/i18n.js";
 import { pageData as boot } from "/static/js/shared/page.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, modal, showError } from "/static/js/admin/common.js";
 
 const ROLE_LABELS = {
-  admin: t("Admin"),
+  admin: tp("role", "Admin"),
   manager: t("Manager"),
   cashier: t("Cashier"),
   kitchen: t("Kitchen"),

@@ -4,7 +4,7 @@ import { h, clear } from "/static/js/shared/dom.js";
 import { confirm } from "/static/js/shared/dialog.js";
 import { date, money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
 import { button, field, input, num, productPicker, qty, refused, table } from "./ui.js";
 
@@ -32,7 +32,7 @@ export function countsTab(root, ctx) {
     clear(list);
     list.append(
       table(
-        [t("Count"), t("Started"), t("State"), num(t("Products")), num(t("Variance"))],
+        [tp("stocktake", "Count"), t("Started"), t("State"), num(t("Products")), num(t("Variance"))],
         counts.map((c) => [
           `#${c.id}${c.blind ? ` · ${t("blind")}` : ""}`,
           date(c.created_at),

@@ -4,7 +4,7 @@ import { h, clear } from "/static/js/shared/dom.js";
 import { confirm } from "/static/js/shared/dialog.js";
 import { date, money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
 import { button, field, input, num, plain, productPicker, qty, refused, select, table } from "./ui.js";
 
@@ -33,7 +33,7 @@ export function ordersTab(root, ctx) {
     clear(list);
     list.append(
       table(
-        [t("Order"), t("Supplier"), t("Created"), t("State"), num(t("Total"))],
+        [tp("purchase order", "Order"), t("Supplier"), t("Created"), t("State"), num(t("Total"))],
         orders.map((o) => [`#${o.id}`, o.supplier_name, date(o.created_at), PO_STATES[o.state] || o.state, num(money(o.total, ctx.currency()))]),
         { onRow: (i) => show(orders[i]), caption: t("Purchase orders"), empty: t("No purchase orders yet.") },
       ),
@@ -214,7 +214,7 @@ export function ordersTab(root, ctx) {
       view.append(
         h("h3", { text: t("{supplier} (delivers in {days} days)", { supplier: s.supplier_name, days: s.lead_time_days }) }),
         table(
-          [t("Product"), num(t("On hand")), num(t("Expected sales")), num(t("Order"))],
+          [t("Product"), num(t("On hand")), num(t("Expected sales")), num(tp("quantity to order", "Order"))],
           s.lines.map((x) => [x.name, num(qty(x.on_hand)), num(qty(x.forecast)), num(`${qty(x.suggested_units)} ${x.unit}`)]),
           { caption: s.supplier_name },
         ),

@@ -3,7 +3,7 @@
 import { h, clear } from "/static/js/shared/dom.js";
 import { dateTime, money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
 import { button, field, input, num, productPicker, qty, refused, select, table, values } from "./ui.js";
 
@@ -88,7 +88,7 @@ export function stockTab(root, ctx) {
           num(money(x.value, ctx.currency())),
           num(qty(x.reorder_point, x.base_unit)),
           num(qty(x.par_level, x.base_unit)),
-          x.low ? h("span", { class: "badge badge-warn", text: t("Low") }) : h("span", { class: "badge badge-ok", text: t("OK") }),
+          x.low ? h("span", { class: "badge badge-warn", text: tp("stock level", "Low") }) : h("span", { class: "badge badge-ok", text: tp("stock level", "OK") }),
         ]),
         {
           onRow: (i) => openItem(shown[i].product_id),
@@ -111,11 +111,11 @@ export function stockTab(root, ctx) {
       "form",
       { class: "inv-form", on: { submit: (e) => (e.preventDefault(), move(moveForm, productId)) } },
       h("h3", { text: t("Adjust or write off") }),
-      field(t("What"), select("kind", [["waste", t("Waste")], ["adjustment", t("Adjustment")]])),
+      field(tp("stock movement", "What"), select("kind", [["waste", t("Waste")], ["adjustment", t("Adjustment")]])),
       field(t("Quantity"), input("qty", { inputmode: "decimal" }), t("Adjustment: negative takes away")),
       field(t("Reason"), input("reason", { required: true })),
       field(t("Unit cost (stock found)"), input("unit_cost", { inputmode: "decimal" })),
-      h("button", { class: "btn btn-primary", text: t("Record"), attrs: { type: "submit" } }),
+      h("button", { class: "btn btn-primary", text: tp("action", "Record"), attrs: { type: "submit" } }),
     );
     const levelForm = h(
       "form",
@@ -139,7 +139,7 @@ export function stockTab(root, ctx) {
         ledger.items.map((m) => [
           dateTime(m.created_at),
           // Why it moved, under what moved: the panel is half a tablet wide.
-          h("span", {}, KIND_LABELS[m.kind] || m.kind, h("br"), h("small", { class: "muted", text: m.reason || m.ref || (m.order_id ? t("Order") : "") })),
+          h("span", {}, KIND_LABELS[m.kind] || m.kind, h("br"), h("small", { class: "muted", text: m.reason || m.ref || (m.order_id ? tp("purchase order", "Order") : "") })),
           num(qty(m.qty, ledger.base_unit)),
           num(money(m.unit_cost, ctx.currency())),
           num(qty(m.on_hand_after, ledger.base_unit)),
@@ -213,7 +213,7 @@ export function stockTab(root, ctx) {
       field(t("Quantity"), qtyInput),
       field(t("Unit cost"), input("unit_cost", { inputmode: "decimal" })),
       field(t("Reason"), input("reason", { value: t("Opening stock") })),
-      h("button", { class: "btn btn-primary", text: t("Record"), attrs: { type: "submit" } }),
+      h("button", { class: "btn btn-primary", text: tp("action", "Record"), attrs: { type: "submit" } }),
     );
     detail.append(form);
     picker.focus();

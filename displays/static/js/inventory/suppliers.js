@@ -4,7 +4,7 @@ import { h, clear } from "/static/js/shared/dom.js";
 import { prompt } from "/static/js/shared/dialog.js";
 import { date, money } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tp } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
 import { button, field, input, num, productPicker, refused, select, table, values } from "./ui.js";
 
@@ -153,7 +153,7 @@ export function suppliersTab(root, ctx) {
           x.due_date ? date(x.due_date) : "",
           num(money(x.amount, ctx.currency())),
           num(money(x.owed, ctx.currency())),
-          x.state === "open" ? button(t("Pay"), () => pay(x)) : h("span", { class: "badge badge-ok", text: t("Paid") }),
+          x.state === "open" ? button(t("Pay"), () => pay(x)) : h("span", { class: "badge badge-ok", text: tp("invoice", "Paid") }),
         ]),
         { caption: t("Invoices"), empty: t("No invoices recorded.") },
       ),

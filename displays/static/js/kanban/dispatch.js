@@ -10,7 +10,7 @@
 
 import { h } from "/static/js/shared/dom.js";
 import { bidi, money } from "/static/js/shared/format.js";
-import { t } from "/static/js/shared/i18n.js";
+import { t, tn } from "/static/js/shared/i18n.js";
 import { PAYMENT_LABELS } from "/static/js/shared/labels.js";
 import { sum } from "/static/js/shared/money.js";
 import { HttpError, describeError, optional, request } from "./net.js";
@@ -123,7 +123,7 @@ export class DispatchDialog {
           { class: "kb-option kb-courier-option" },
           h("input", { attrs: { type: "radio", name: "courier_id", value: String(c.id) } }),
           h("bdi", { class: "kb-courier-name", text: c.name }),
-          h("span", { class: "kb-load", dataset: { courierLoad: String(c.id) }, text: t("{n} on the road", { n: load }) }),
+          h("span", { class: "kb-load", dataset: { courierLoad: String(c.id) }, text: tn("{n} on the road", "{n} on the road", load) }),
           cash,
         ),
       );
