@@ -46,6 +46,7 @@ from app.db.models.inventory import (
 )
 from app.db.models.invoices import Invoice, InvoiceCounter
 from app.db.models.kitchen import Device, KitchenTicket, ServiceTicket, ServiceTicketCounter
+from app.db.models.labour import PayRate, TimeEntry
 from app.db.models.menu import (
     Allergen,
     ChannelPause,
@@ -117,6 +118,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderTokenCounter",
+    "PayRate",
     "Payment",
     "PaymentRefund",
     "PosProfile",
@@ -162,6 +164,7 @@ __all__ = [
     "SupplierInvoice",
     "SupplierItem",
     "Territory",
+    "TimeEntry",
     "Trip",
     "User",
     "UserCustomRole",
