@@ -257,3 +257,37 @@ async def test_admins_compare_branches_and_bad_questions_get_clear_answers(
     assert len(side) == 2 and all(Decimal(r["hours"]) == Decimal("1.00") for r in side)
     split = next(t for t in body["tables"] if t["name"] == "split")["rows"]
     assert len({r["key"] for r in split}) == 2
+
+
+async def test_the_demo_shop_has_labour_history_to_show(client: httpx.AsyncClient, db_session: Any) -> None:
+    from app.demo import DEMO_PASSWORD, seed_demo
+    from app.reports.history import seed_history
+    from app.staff.labour_history import seed_labour
+
+    await seed_demo(db_session)
+    await seed_history(db_session, days=14, orders_per_day=40, today=True)
+    written = await seed_labour(db_session, days=14)
+    assert written > 14 * 5
+    assert await seed_labour(db_session, days=14) == 0  # once
+    open_entries = await db_session.scalar(
+        text(
+            "SELECT count(*) FROM time_entries WHERE clock_out_at IS NULL GROUP BY user_id ORDER BY 1 DESC LIMIT 1"
+        )
+    )
+    assert open_entries in (None, 1)
+    midnight = await db_session.scalar(
+        text(
+            "SELECT count(*) FROM time_entries AS t JOIN branches AS b ON b.id = t.branch_id "
+            "WHERE (t.clock_in_at AT TIME ZONE b.timezone)::date < (t.clock_out_at AT TIME ZONE b.timezone)::date"
+        )
+    )
+    assert midnight > 0
+    await db_session.rollback()
+    await login(client, "manager", DEMO_PASSWORD)
+    body = (await client.get("/api/v1/reports/labour", params={"compare": "true"})).json()
+    figs = {f["key"]: f for f in body["figures"]}
+    assert Decimal(figs["labour_cost"]["value"]) > 0 and Decimal(figs["net_sales"]["value"]) > 0
+    assert 5 < Decimal(figs["labour_pct"]["value"]) < 80
+    assert Decimal(figs["overtime_hours"]["value"]) > 0
+    names = {t["name"] for t in body["tables"]}
+    assert {"by_hour", "over_time", "by_person", "by_role", "by_branch"} <= names

@@ -10,6 +10,7 @@ import { t, tn } from "/static/js/shared/i18n.js";
 import { pageData as boot } from "/static/js/shared/page.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, modal, showError } from "/static/js/admin/common.js";
+import { paySection } from "/static/js/admin/pay_rates.js";
 
 const ROLE_LABELS = {
   admin: t("Admin"),
@@ -133,6 +134,7 @@ function open(person) {
         h("button", { class: "btn", text: t("Set till PIN"), attrs: { type: "button" }, on: { click: () => setPin(person) } }),
       ),
     );
+    if (boot.is_admin || !person.roles.includes("admin")) form.append(paySection(person, boot));
   }
   form.append(
     h(
