@@ -119,6 +119,8 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/api/v1/couriers/{courier_id}/settlements"): frozenset({200}),
     ("POST", "/api/v1/dispatch"): frozenset({200}),
     ("POST", "/api/v1/invoices/{invoice_id}/amendments"): frozenset({200}),
+    # Clocking out when not clocked in: a conflict with the person's own clock, no row named.
+    ("POST", "/api/v1/clock/out"): frozenset({409}),
 }
 
 

@@ -3,7 +3,7 @@
 // rather than a second shift; the status is read back from the server after every tap.
 
 import { clear, h } from "/static/js/shared/dom.js";
-import { time } from "/static/js/shared/format.js";
+import { bidi, time } from "/static/js/shared/format.js";
 import { formatAge, serverClock, toMs } from "/static/js/shared/clock.js";
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
@@ -43,7 +43,7 @@ export async function mountClock(root) {
     if (open) {
       const since = () => {
         line.textContent = t("Clocked in at {branch} since {time} ({worked})", {
-          branch: open.branch_name,
+          branch: bidi(open.branch_name),
           time: time(open.clock_in_at),
           worked: formatAge(serverClock.now() - toMs(open.clock_in_at)),
         });

@@ -81,6 +81,7 @@ export function paySection(person, boot) {
     const r = await http.put(`/api/v1/admin/users/${person.id}/rates`, body);
     if (!r.ok) return showError(r, section);
     show(r.data);
+    for (const marked of section.querySelectorAll('[aria-invalid="true"]')) marked.removeAttribute("aria-invalid");
     rate.value = "";
     toast.ok(t("Rate saved."));
   }
