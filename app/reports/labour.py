@@ -108,14 +108,14 @@ class Slice:
 def labour_period(value: str | None) -> LabourPeriod:
     value = value or "day"
     if value not in PERIODS:
-        raise unprocessable("period", f"must be one of {', '.join(PERIODS)}")
+        raise unprocessable("period", _("must be one of %(choices)s", choices=", ".join(PERIODS)))
     return value  # type: ignore[return-value]
 
 
 def labour_split(value: str | None) -> LabourSplit:
     value = value or "none"
     if value not in SPLITS:
-        raise unprocessable("by", f"must be one of {', '.join(SPLITS)}")
+        raise unprocessable("by", _("must be one of %(choices)s", choices=", ".join(SPLITS)))
     return value  # type: ignore[return-value]
 
 

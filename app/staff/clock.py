@@ -92,6 +92,39 @@ class ClockService(ScopedService):
         await self.session.commit()
         return await self._out(entry)
 
+    async def toggle_at_till(self, *, till: SessionUser, user_id: int, branch_id: int | None) -> EntryOut:
+        """A colleague's PIN at a till (checked by the caller): clock them out when they are in, else in at
+        a branch both they and the till's session belong to."""
+        await self.session.scalar(select(User.id).where(User.id == user_id).with_for_update())
+        entry = await self._open_of(user_id, lock=True)
+        person = _Person(user_id)
+        if entry is not None:
+            before = _snapshot(entry)
+            entry.clock_out_at = max(_now(), entry.clock_in_at + dt.timedelta(seconds=1))
+            self._audit("clock.out", entry, person, before=before, till=till.user_id)
+            await self.session.commit()
+            return await self._out(entry)
+        theirs = set(
+            await self.session.scalars(
+                select(BranchMembership.branch_id)
+                .join(Branch, Branch.id == BranchMembership.branch_id)
+                .where(BranchMembership.user_id == user_id, Branch.active.is_(True))
+            )
+        )
+        shared = sorted(b for b in theirs if till.can_see_branch(b))
+        if branch_id is None:
+            if len(shared) != 1:
+                raise unprocessable("branch_id", _("choose the branch you are clocking in at"))
+            branch_id = shared[0]
+        elif branch_id not in shared:
+            raise NotFoundException(detail=_("Branch not found"))
+        entry = TimeEntry(user_id=user_id, branch_id=branch_id, clock_in_at=_now(), source="till")
+        self.session.add(entry)
+        await self.session.flush()
+        self._audit("clock.in", entry, person, before=None, till=till.user_id)
+        await self.session.commit()
+        return await self._out(entry)
+
     # ------------------------------------------------------------------ managers
 
     async def entries(
@@ -189,11 +222,21 @@ class ClockService(ScopedService):
         )
 
     def _audit(
-        self, action: str, entry: TimeEntry, actor: SessionUser, *, before: Any, reason: str | None = None
+        self,
+        action: str,
+        entry: TimeEntry,
+        actor: SessionUser | _Person,
+        *,
+        before: Any,
+        reason: str | None = None,
+        till: int | None = None,
     ) -> None:
         data: dict[str, Any] = {"before": before, "after": _snapshot(entry), "user_id": entry.user_id}
         if reason is not None:
             data["reason"] = reason
+        if till is not None:
+            # Punched with a PIN at a till signed in as someone else.
+            data["till_user_id"] = till
         audit.record(
             self.session,
             action=action,
@@ -203,6 +246,15 @@ class ClockService(ScopedService):
             branch_id=entry.branch_id,
             data=data,
         )
+
+
+class _Person:
+    """The one who punched with their PIN at a till: the actor of the audit row, though not the session."""
+
+    __slots__ = ("user_id",)
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
 
 
 def _admins() -> Any:

@@ -3,6 +3,7 @@
 GET  /api/v1/clock                 my clock: the open entry, and the branches I may clock in at
 POST /api/v1/clock/in              {branch_id?, source?} clock in (409 when already in)
 POST /api/v1/clock/out             clock out (409 when not in)
+POST /api/v1/clock/pin             at a signed-in till: a colleague's name and PIN clock them in, or out
 GET  /api/v1/clock/entries         managers: entries at their branches ?branch_id=&from=&to=&open=
 PUT  /api/v1/clock/entries/{id}    managers: correct an entry, or close a forgotten one, with a reason
 GET  /api/v1/admin/users/{id}/rates  managers: a person's hourly rates
@@ -20,11 +21,14 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from app.auth.guards import current_user, requires_login, requires_roles
+from app.auth.pin import PinLoginIn, check_pin
+from app.auth.services import AuthService
 from app.lib.deps import provide
 from app.lib.errors import unprocessable
+from app.lib.i18n import _
 from app.lib.params import MAX_ID
 from app.staff.clock import ClockService
-from app.staff.labour_schemas import ClockIn, ClockStatus, EntryFix, EntryOut, RateIn, RateOut
+from app.staff.labour_schemas import ClockIn, ClockStatus, EntryFix, EntryOut, PinClockIn, RateIn, RateOut
 from app.staff.rates import RateService
 
 AnyRequest = Request[Any, Any, Any]
@@ -41,7 +45,7 @@ def _day(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise unprocessable(field, "must be a date such as 2026-05-31") from None
+        raise unprocessable(field, _("must be a date such as 2026-05-31")) from None
 
 
 class ClockController(Controller):
@@ -62,6 +66,27 @@ class ClockController(Controller):
     async def clock_out(self, request: AnyRequest, clock: Clock) -> EntryOut:
         return await clock.clock_out(actor=current_user(request))
 
+    @post(
+        "/pin",
+        status_code=HTTP_200_OK,
+        guards=[requires_roles("cashier", "manager", "kitchen")],
+        dependencies={"auth_service": provide(AuthService)},
+    )
+    async def clock_by_pin(
+        self,
+        request: AnyRequest,
+        clock: Clock,
+        auth_service: NamedDependency[AuthService],
+        data: JSONBody[PinClockIn],
+    ) -> EntryOut:
+        # The same PIN rules as switching user on the till (its branches, no admin, the lock after five).
+        person, _roles = await check_pin(
+            auth_service, request=request, data=PinLoginIn(who=data.who, pin=data.pin)
+        )
+        return await clock.toggle_at_till(
+            till=current_user(request), user_id=person.id, branch_id=data.branch_id
+        )
+
     @get("/entries", guards=[requires_roles("manager")])
     async def entries(
         self,
@@ -74,7 +99,7 @@ class ClockController(Controller):
     ) -> list[EntryOut]:
         start, end = _day(date_from, "from"), _day(date_to, "to")
         if start and end and start > end:
-            raise unprocessable("from", "must not be after `to`")
+            raise unprocessable("from", _("must not be after `to`"))
         return await clock.entries(
             actor=current_user(request), branch_id=branch_id, day_from=start, day_to=end, open_only=open
         )

@@ -46,6 +46,15 @@ class ClockIn(Checked, forbid_unknown_fields=True, kw_only=True):
     source: Annotated[str, msgspec.Meta(pattern="^(home|till)$")] = "home"
 
 
+class PinClockIn(Checked, forbid_unknown_fields=True, kw_only=True):
+    """At a signed-in till: a colleague's name (or employee code) and PIN clock them in, or out when they
+    are in, without taking over the till; `branch_id` when the till and the person share several."""
+
+    who: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    pin: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    branch_id: Annotated[int, msgspec.Meta(ge=1, le=2**62)] | None = None
+
+
 class EntryFix(Checked, forbid_unknown_fields=True, kw_only=True):
     """A manager's correction of an entry: the times as they should be, and why. Leaving `clock_out_at`
     empty keeps (or reopens) the entry open; setting it closes a forgotten one."""

@@ -217,3 +217,47 @@ async def test_rates_are_set_by_managers_for_their_people_never_for_an_admin(
     assert response.status_code == 200
     response = await client.put(f"/api/v1/admin/users/{both.id}/rates", json={"hourly_rate": "9.5"})
     assert response.status_code == 200
+
+
+async def test_a_colleague_clocks_in_and_out_with_their_pin_at_a_signed_in_till(
+    client: httpx.AsyncClient, factory: Factory, db_session: Any
+) -> None:
+    from app.lib.security import hash_password
+
+    db_session.sync_session.expire_on_commit = False
+    main = await factory.branch(code="MAIN")
+    far = await factory.branch(code="FAR")
+    await factory.user("till", roles=("cashier",), branches=(main,))
+    omar = await factory.user("omar", roles=("kitchen",), branches=(main, far))
+    await factory.user("owner", roles=("admin",), branches=(main,))
+    await db_session.execute(
+        text("UPDATE users SET pin_hash = :h WHERE username IN ('omar', 'owner')"),
+        {"h": hash_password("4321")},
+    )
+    await db_session.commit()
+    await login(client, "till")
+    wrong = await client.post("/api/v1/clock/pin", json={"who": "omar", "pin": "0000"})
+    assert wrong.status_code == 401
+    assert await db_session.scalar(text("SELECT pin_failures FROM users WHERE username = 'omar'")) == 1
+    await db_session.commit()
+    assert (await client.post("/api/v1/clock/pin", json={"who": "owner", "pin": "4321"})).status_code == 401
+    # Omar works at both branches; the till only at MAIN, so that is where he clocks in.
+    response = await client.post("/api/v1/clock/pin", json={"who": "omar", "pin": "4321"})
+    assert response.status_code == 200, response.text
+    entry = response.json()
+    assert (entry["user_id"], entry["branch_id"], entry["source"], entry["clock_out_at"]) == (
+        omar.id,
+        main.id,
+        "till",
+        None,
+    )
+    # The till is still the cashier's: nobody was signed out.
+    assert (await client.get("/api/v1/clock")).json()["open"] is None
+    response = await client.post("/api/v1/clock/pin", json={"who": "omar", "pin": "4321"})
+    assert response.status_code == 200 and response.json()["clock_out_at"] is not None
+    audits = await _audit(db_session, "clock.in")
+    assert audits[0]["actor_user_id"] == omar.id and audits[0]["data"]["till_user_id"] != omar.id
+    response = await client.post(
+        "/api/v1/clock/pin", json={"who": "omar", "pin": "4321", "branch_id": far.id}
+    )
+    assert response.status_code == 404  # not the till's branch
