@@ -11,7 +11,8 @@ Definitions (what the figures mean):
   labour % = labour cost / net sales x 100;
 - overtime is the time over `OVERTIME_HOURS` a person works in the shifts that started on one local day, so
   a night shift across midnight is one working day, not two short ones;
-- a person's role is the first of their roles in `ROLE_ORDER` (hours are never counted twice).
+- a person's role is the first of their roles in `ROLE_ORDER` (hours are never counted twice);
+- a manager's report leaves admins' hours out: their cost would tell an admin's pay.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ WITH e AS (
     FROM time_entries AS t
     JOIN branches AS b ON b.id = t.branch_id
     WHERE t.branch_id = ANY(CAST(:branch_ids AS bigint[]))
+      AND NOT (CAST(:hide_admins AS boolean) AND t.user_id IN (SELECT user_id FROM user_roles WHERE role = 'admin'))
       AND t.clock_in_at < (CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE b.timezone
       AND coalesce(t.clock_out_at, now()) > CAST(:date_from AS date)::timestamp AT TIME ZONE b.timezone
 ),
@@ -119,9 +121,17 @@ def labour_split(value: str | None) -> LabourSplit:
     return value  # type: ignore[return-value]
 
 
-async def slices(session: AsyncSession, branch_ids: list[int], dates: Dates) -> list[Slice]:
+async def slices(
+    session: AsyncSession, branch_ids: list[int], dates: Dates, *, hide_admins: bool = False
+) -> list[Slice]:
     rows = await session.execute(
-        _SLICES, {"branch_ids": branch_ids, "date_from": dates.date_from, "date_to": dates.date_to}
+        _SLICES,
+        {
+            "branch_ids": branch_ids,
+            "date_from": dates.date_from,
+            "date_to": dates.date_to,
+            "hide_admins": hide_admins,
+        },
     )
     return [
         Slice(
@@ -231,8 +241,8 @@ class _Period:
         return self.people.get(user_id, ("", ""))[1]
 
 
-async def _period(session: AsyncSession, scope: Scope, dates: Dates) -> _Period:
-    parts = await slices(session, scope.branch_ids, dates)
+async def _period(session: AsyncSession, scope: Scope, dates: Dates, *, hide_admins: bool) -> _Period:
+    parts = await slices(session, scope.branch_ids, dates, hide_admins=hide_admins)
     net = await _net_sales(session, scope, dates)
     ids = sorted({s.user_id for s in parts})
     people: dict[int, tuple[str, str]] = {}
@@ -314,10 +324,13 @@ async def labour_report(
     period: LabourPeriod,
     split: LabourSplit,
     compare: bool,
+    hide_admins: bool = False,
 ) -> tuple[list[Figure], list[Table]]:
+    """`hide_admins`: leave admins' hours out (a manager's report), since hours and cost would tell an
+    admin's rate, which is not a manager's to see."""
     places = scope.exponent
-    now = await _period(session, scope, dates)
-    before = await _period(session, scope, dates.previous()) if compare else None
+    now = await _period(session, scope, dates, hide_admins=hide_admins)
+    before = await _period(session, scope, dates.previous(), hide_admins=hide_admins) if compare else None
 
     people_now = len({s.user_id for s in now.parts})
     figures = _figures(

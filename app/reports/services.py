@@ -129,7 +129,13 @@ class ReportService:
         scope = await self._scope(actor, query)
         dates = sc.dates(query.date_from, query.date_to, today=sc.local_today(scope.timezone))
         figures, tables = await labour.labour_report(
-            self.session, scope, dates, period=period, split=split, compare=query.compare
+            self.session,
+            scope,
+            dates,
+            period=period,
+            split=split,
+            compare=query.compare,
+            hide_admins="admin" not in actor.roles,
         )
         previous = dates.previous() if query.compare else None
         return self._out("labour", _("Labour"), scope, dates, previous, figures, tables)

@@ -132,6 +132,7 @@ class ClockService(ScopedService):
         *,
         actor: SessionUser,
         branch_id: int | None,
+        user_id: int | None = None,
         day_from: dt.date | None,
         day_to: dt.date | None,
         open_only: bool,
@@ -145,6 +146,8 @@ class ClockService(ScopedService):
             stmt = stmt.where(TimeEntry.branch_id.in_(actor.branch_ids))
         if ADMIN not in actor.roles:
             stmt = stmt.where(TimeEntry.user_id.not_in(_admins()))
+        if user_id is not None:
+            stmt = stmt.where(TimeEntry.user_id == user_id)
         local_day = func.date(func.timezone(Branch.timezone, TimeEntry.clock_in_at))
         if day_from is not None:
             stmt = stmt.where(local_day >= day_from)
@@ -199,9 +202,13 @@ class ClockService(ScopedService):
         return found is not None
 
     async def _out(self, entry: TimeEntry) -> EntryOut:
-        user_name, branch_name = (
+        user_name, branch_name, zone = (
             await self.session.execute(
-                select(func.coalesce(func.nullif(User.full_name, ""), User.username), Branch.name)
+                select(
+                    func.coalesce(func.nullif(User.full_name, ""), User.username),
+                    Branch.name,
+                    Branch.timezone,
+                )
                 .select_from(User)
                 .join(Branch, Branch.id == entry.branch_id)
                 .where(User.id == entry.user_id)
@@ -214,6 +221,7 @@ class ClockService(ScopedService):
             user_name=user_name,
             branch_id=entry.branch_id,
             branch_name=branch_name,
+            branch_timezone=zone,
             clock_in_at=entry.clock_in_at,
             clock_out_at=entry.clock_out_at,
             seconds=max(0, int((end - entry.clock_in_at).total_seconds())),

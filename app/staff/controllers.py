@@ -4,7 +4,7 @@ GET  /api/v1/clock                 my clock: the open entry, and the branches I 
 POST /api/v1/clock/in              {branch_id?, source?} clock in (409 when already in)
 POST /api/v1/clock/out             clock out (409 when not in)
 POST /api/v1/clock/pin             at a signed-in till: a colleague's name and PIN clock them in, or out
-GET  /api/v1/clock/entries         managers: entries at their branches ?branch_id=&from=&to=&open=
+GET  /api/v1/clock/entries         managers: entries at their branches ?branch_id=&user_id=&from=&to=&open=
 PUT  /api/v1/clock/entries/{id}    managers: correct an entry, or close a forgotten one, with a reason
 GET  /api/v1/admin/users/{id}/rates  managers: a person's hourly rates
 PUT  /api/v1/admin/users/{id}/rates  managers: set a rate from a day on
@@ -93,6 +93,7 @@ class ClockController(Controller):
         request: AnyRequest,
         clock: Clock,
         branch_id: OptionalId = None,
+        user_id: OptionalId = None,
         date_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         date_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
         open: FromQuery[bool] = False,
@@ -101,7 +102,12 @@ class ClockController(Controller):
         if start and end and start > end:
             raise unprocessable("from", _("must not be after `to`"))
         return await clock.entries(
-            actor=current_user(request), branch_id=branch_id, day_from=start, day_to=end, open_only=open
+            actor=current_user(request),
+            branch_id=branch_id,
+            user_id=user_id,
+            day_from=start,
+            day_to=end,
+            open_only=open,
         )
 
     @put("/entries/{entry_id:int}", guards=[requires_roles("manager")], status_code=HTTP_200_OK)

@@ -24,6 +24,8 @@ class EntryOut(msgspec.Struct, kw_only=True):
     user_name: str
     branch_id: int
     branch_name: str
+    # The branch's zone: a correction is typed in the branch's time, whatever the device's.
+    branch_timezone: str
     clock_in_at: dt.datetime
     clock_out_at: dt.datetime | None
     # Seconds at work so far (up to now while the entry is open).

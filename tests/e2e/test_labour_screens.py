@@ -4,8 +4,10 @@ size and in Arabic, right to left."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -105,9 +107,16 @@ async def test_clock_in_and_out_from_the_home_screen_on_a_phone(
 async def test_a_manager_sets_an_hourly_rate_on_the_people_screen(
     live_server: LiveServer, factory: Factory, db_session: Any, browser: Any
 ) -> None:
+    db_session.sync_session.expire_on_commit = False
     main = await factory.branch(code="MAIN", name="Main Street")
     await factory.user("boss", roles=("manager",), branches=(main,))
-    await factory.user("sara", roles=("cashier",), branches=(main,))
+    sara = await factory.user("sara", roles=("cashier",), branches=(main,))
+    # Sara forgot to clock out yesterday.
+    clock_in = dt.datetime.now(dt.UTC).replace(microsecond=0, second=0) - dt.timedelta(hours=20)
+    await db_session.execute(
+        text("INSERT INTO time_entries (user_id, branch_id, clock_in_at) VALUES (:u, :b, :t)"),
+        {"u": sara.id, "b": main.id, "t": clock_in},
+    )
     await db_session.commit()
     person = await signed_in(browser, live_server, "boss", **TABLET)
     try:
@@ -131,6 +140,26 @@ async def test_a_manager_sets_an_hourly_rate_on_the_people_screen(
         assert str(rate) == "85.5000"
         await page.screenshot(path=str(SHOTS / "people-pay-1280x800.png"), full_page=True)
         await assert_no_axe_violations(page)
+
+        # Close the forgotten entry: out 8 h after in, typed in the branch's time (Cairo), with a reason.
+        entries = page.locator("#time-entries")
+        await entries.locator("tbody .badge-warn").wait_for(timeout=WAIT_MS)
+        await entries.locator("tbody button").click()
+        dialog = page.locator("dialog[open]")
+        out = (clock_in + dt.timedelta(hours=8)).astimezone(ZoneInfo("Africa/Cairo"))
+        await dialog.locator('[name="out_day"]').fill(out.date().isoformat())
+        await dialog.locator('[name="out_time"]').fill(out.strftime("%H:%M"))
+        await dialog.locator('[name="reason"]').fill("forgot to clock out")
+        await page.screenshot(path=str(SHOTS / "people-correct-1280x800.png"))
+        await dialog.locator(".btn-primary").click()
+        await entries.locator("tbody td", has_text="forgot to clock out").wait_for(timeout=WAIT_MS)
+        saved = (
+            await db_session.execute(text("SELECT clock_in_at, clock_out_at, note FROM time_entries"))
+        ).one()
+        await db_session.rollback()
+        assert saved[0] == clock_in and saved[1] - saved[0] == dt.timedelta(hours=8)
+        assert saved[2] == "forgot to clock out"
+        await page.screenshot(path=str(SHOTS / "people-clock-1280x800.png"), full_page=True)
         # Only the rate's own error toast; the page itself logged nothing.
         assert [p for p in problems if "422" not in p] == []
     finally:

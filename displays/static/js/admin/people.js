@@ -11,6 +11,7 @@ import { pageData as boot } from "/static/js/shared/page.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, modal, showError } from "/static/js/admin/common.js";
 import { paySection } from "/static/js/admin/pay_rates.js";
+import { clockSection } from "/static/js/admin/time_entries.js";
 
 const ROLE_LABELS = {
   admin: t("Admin"),
@@ -134,7 +135,7 @@ function open(person) {
         h("button", { class: "btn", text: t("Set till PIN"), attrs: { type: "button" }, on: { click: () => setPin(person) } }),
       ),
     );
-    if (boot.is_admin || !person.roles.includes("admin")) form.append(paySection(person, boot));
+    if (boot.is_admin || !person.roles.includes("admin")) form.append(paySection(person, boot), clockSection(person));
   }
   form.append(
     h(
