@@ -235,3 +235,38 @@ async def test_the_labour_report_draws_its_charts_in_english_and_in_arabic(
         assert problems == []
     finally:
         await person.context.close()
+
+
+async def test_a_forgotten_clock_entry_is_raised_on_the_board(
+    live_server: LiveServer, factory: Factory, db_session: Any, browser: Any, runtime: Any
+) -> None:
+    from app.lib.deps import provide_services
+    from app.staff import clock
+    from tests.support.kanban import make_shop as board_shop
+    from tests.support.kanban import signed_in as board_person
+
+    shop = await board_shop(factory)
+    await db_session.execute(
+        text(
+            "INSERT INTO time_entries (user_id, branch_id, clock_in_at) "
+            "SELECT id, :b, now() - interval '17 hours' FROM users WHERE username = 'cashier'"
+        ),
+        {"b": shop["branch"]},
+    )
+    await db_session.commit()
+    person = await board_person(browser, live_server, "mona", viewport={"width": 1280, "height": 800})
+    try:
+        page = await person.open(live_server, "/kanban")
+        async with provide_services(runtime) as scope:
+            assert await clock.raise_open_alerts(scope) == 1
+        # Live, without a reload: the alert event reaches the open board.
+        await page.locator("#alerts-toggle").wait_for(state="visible", timeout=WAIT_MS)
+        await page.click("#alerts-toggle")
+        item = page.locator("#alerts-list li")
+        await item.wait_for(timeout=WAIT_MS)
+        assert await item.locator("strong").inner_text() == "Time clock"
+        assert "forgot to clock out?" in await item.inner_text()
+        await page.screenshot(path=str(SHOTS / "board-clock-alert-1280x800.png"))
+    finally:
+        await person.close()
+    assert not person.errors, person.errors
