@@ -274,7 +274,18 @@ def _money_columns() -> list[Column]:
     ]
 
 
+# A rise in these is bad news (the page colours the change accordingly).
+_LOWER_IS_BETTER = frozenset({"labour_cost", "labour_pct", "overtime_hours"})
+
+
 def _figures(now: _Sums, people: int, before: tuple[_Sums, int] | None, places: int) -> list[Figure]:
+    figures = _plain_figures(now, people, before, places)
+    for f in figures:
+        f.lower_is_better = f.key in _LOWER_IS_BETTER
+    return figures
+
+
+def _plain_figures(now: _Sums, people: int, before: tuple[_Sums, int] | None, places: int) -> list[Figure]:
     compare = before is not None
     row = now.row(places)
     prev = before[0].row(places) if before else {}

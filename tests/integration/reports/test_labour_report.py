@@ -149,6 +149,7 @@ async def test_labour_figures_match_an_independent_computation(
     assert Decimal(figs["overtime_hours"]["value"]) == q(sum(overtime.values()) / 3600)
     assert figs["people"]["value"] == 4
     assert figs["hours"]["previous"] is not None  # compare asked: the period before is there (till2's 2 h)
+    assert figs["labour_pct"]["lower_is_better"] and not figs["net_sales"]["lower_is_better"]
 
     tables = {t["name"]: t for t in body["tables"]}
     by_hour = {r["bucket"]: r for r in tables["by_hour"]["rows"]}
