@@ -169,6 +169,17 @@ class ClockService(ScopedService):
             other = await self._open_of(entry.user_id)
             if other is not None and other.id != entry.id:
                 raise conflict(_("This person has another open entry; close that one first"))
+        # Two entries of one person covering the same minutes would count those hours twice.
+        overlapping = await self.session.scalar(
+            select(TimeEntry.id).where(
+                TimeEntry.user_id == entry.user_id,
+                TimeEntry.id != entry.id,
+                TimeEntry.clock_in_at < (end or _now() + CLOCK_SKEW),
+                func.coalesce(TimeEntry.clock_out_at, _now()) > start,
+            )
+        )
+        if overlapping is not None:
+            raise unprocessable("clock_in_at", _("overlaps another clock entry of this person"))
         before = _snapshot(entry)
         entry.clock_in_at = start
         entry.clock_out_at = end

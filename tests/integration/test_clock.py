@@ -131,6 +131,23 @@ async def test_a_manager_corrects_and_closes_entries_and_a_forgotten_one_alerts_
         assert response.json()["field"] == field
     assert (await client.put(url, json={"clock_in_at": start})).status_code == 400  # no reason
     closed_at = (now - dt.timedelta(hours=12)).isoformat()
+    # An earlier shift of Sara's the correction must not run into.
+    await db_session.execute(
+        text(
+            "INSERT INTO time_entries (user_id, branch_id, clock_in_at, clock_out_at) VALUES (:u, :b, :i, :o)"
+        ),
+        {"u": sara.id, "b": main.id, "i": now - dt.timedelta(hours=28), "o": now - dt.timedelta(hours=21)},
+    )
+    await db_session.commit()
+    response = await client.put(
+        url,
+        json={
+            "clock_in_at": (now - dt.timedelta(hours=22)).isoformat(),
+            "clock_out_at": closed_at,
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 422 and response.json()["field"] == "clock_in_at", response.text
     response = await client.put(
         url, json={"clock_in_at": start, "clock_out_at": closed_at, "reason": "forgot"}
     )
