@@ -91,12 +91,17 @@ async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool)
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
     from app.reports.history import history_present, seed_history
+    from app.staff.labour_history import seed_labour
 
     async with open_runtime() as runtime, provide_services(runtime) as services:
         if only_if_absent and await history_present(services.session):
-            return []
+            # A demo made before the time clock existed gets its clock history once (then nothing).
+            entries = await seed_labour(services.session, days=days)
+            return [f"{entries} clock entries"] if entries else []
         report = await seed_history(services.session, days=days, orders_per_day=orders_per_day, today=True)
-    return report.lines_out()
+        # The staff's clock entries and rates beside the sales: the labour report has figures at once.
+        entries = await seed_labour(services.session, days=days)
+    return [*report.lines_out(), f"{entries} clock entries"]
 
 
 def cmd_seed_history(args: argparse.Namespace) -> int:

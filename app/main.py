@@ -57,6 +57,7 @@ from app.preferences import PreferenceController
 from app.queue import QueueController, ServiceTicketController
 from app.reports.controllers import ReportController
 from app.shifts.controllers import ShiftController
+from app.staff.controllers import ClockController, PayRateController
 from app.wiring import wire
 from displays.routes import DISPLAY_ROUTES, static_files_routers, template_config
 from realtime import bridge as realtime_bridge
@@ -119,6 +120,9 @@ def create_litestar(
             # Inventory and petty cash (app/inventory, app/expenses).
             InventoryController,
             ExpenseController,
+            # The time clock and pay rates (app/staff).
+            ClockController,
+            PayRateController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware(runtime)],

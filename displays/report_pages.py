@@ -29,6 +29,7 @@ def report_tabs() -> list[tuple[str, str]]:
         ("customers", _("Customers")),
         ("invoices", _("Invoices and payments")),
         ("insights", _("Insights")),
+        ("labour", _("Labour")),
     ]
 
 

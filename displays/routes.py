@@ -71,9 +71,8 @@ PERSONAL = frozenset({"/courier"})
 # What a role without screens yet can do, so their home page is never empty.
 NO_SCREENS_YET: dict[str, str] = {
     "hr": _(
-        "You are signed in with the HR role. The staff screens (employees, rotas, leave, clock-in and "
-        "payroll) come with a later release of Passline; until then there is nothing here for HR to do, "
-        "and nothing is waiting for you."
+        "You are signed in with the HR role. Clock in and out above; the staff screens (employees, rotas, "
+        "leave and payroll) come with a later release of Passline, and until then nothing is waiting for you."
     ),
 }
 

@@ -16,6 +16,7 @@ from app.orders.persister import PersisterTask
 from app.settings import Settings, get_settings
 from app.wiring import wire
 from workers.jobs.alerts import raise_alerts
+from workers.jobs.clock import alert_open_clocks
 from workers.jobs.heartbeat import heartbeat
 from workers.jobs.inventory import check_stock_ledger, raise_low_stock
 from workers.jobs.invoices import issue_invoice
@@ -103,6 +104,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # ledger's proof at night, when the tills are quiet.
             cron(raise_low_stock, name=f"{prefix}low-stock", second={45}, run_at_startup=False),
             cron(check_stock_ledger, name=f"{prefix}stock-ledger-check", hour={3}, minute={17}, second={0}),
+            # The time clock: every five minutes, entries left open too long alert the managers.
+            cron(alert_open_clocks, name=f"{prefix}clock-open", minute=set(range(0, 60, 5)), second={20}),
         ],
         "redis_settings": redis_settings(settings),
         "queue_name": queue_name(settings),

@@ -43,7 +43,11 @@ class PinLoginIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pin: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
 
 
-async def switch_by_pin(auth: AuthService, *, request: AnyRequest, data: PinLoginIn) -> Any:
+async def check_pin(
+    auth: AuthService, *, request: AnyRequest, data: PinLoginIn
+) -> tuple[User, tuple[str, ...]]:
+    """The person whose name and PIN these are, for the till's session (its branches, never an admin), with
+    their roles; a wrong PIN counts towards the lock (committed), whatever the caller does next."""
     current = current_user(request)
     ip = client_ip(request)
     await ratelimit.enforce(auth.redis, auth.keys, bucket="pin-ip", subject=ip, limit=PIN_SWITCHES_PER_MINUTE)
@@ -94,9 +98,14 @@ async def switch_by_pin(auth: AuthService, *, request: AnyRequest, data: PinLogi
             detail=_("Wrong name or PIN (%(n)s tries left)", n=PIN_ATTEMPTS - user.pin_failures)
         )
     user.pin_failures = 0
+    return user, roles
+
+
+async def switch_by_pin(auth: AuthService, *, request: AnyRequest, data: PinLoginIn) -> Any:
+    user, roles = await check_pin(auth, request=request, data=data)
     # The till's previous session ends: one person at a time is signed in on it.
     await auth.sessions.delete(str(request.scope.get("auth") or ""))
-    return await auth._open_session(user, roles, client_ip=ip, second_factor=False)
+    return await auth._open_session(user, roles, client_ip=client_ip(request), second_factor=False)
 
 
 class PinController(Controller):

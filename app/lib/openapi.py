@@ -119,6 +119,10 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/api/v1/couriers/{courier_id}/settlements"): frozenset({200}),
     ("POST", "/api/v1/dispatch"): frozenset({200}),
     ("POST", "/api/v1/invoices/{invoice_id}/amendments"): frozenset({200}),
+    # Clocking out when not clocked in: a conflict with the person's own clock, no row named.
+    ("POST", "/api/v1/clock/out"): frozenset({409}),
+    # A colleague's PIN at the till: the same per-address limit as switching user with a PIN.
+    ("POST", "/api/v1/clock/pin"): frozenset({429}),
 }
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
 
-from app.reports import customers, insights, operations, sales
+from app.reports import customers, insights, labour, operations, sales
 from app.reports import scope as sc
 from app.reports._source import open_read
 from app.reports._text import _
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from app.lib.deps import Scope
     from app.reports.schemas import Figure, Table
 
-REPORTS = ("sales", "kitchen", "delivery", "queue", "customers", "invoices", "insights")
+REPORTS = ("sales", "kitchen", "delivery", "queue", "customers", "invoices", "insights", "labour")
 
 
 class ReportQuery:
@@ -87,6 +87,8 @@ class ReportService:
             raise NotFoundException(
                 detail=_("No report %(name)r; there are %(choices)s", name=name, choices=", ".join(REPORTS))
             )
+        if name == "labour":
+            return await self._labour(actor=actor, query=query)
         period = sc.period(query.period)
         dim = sc.dimension(query.by)
         scope = await self._scope(actor, query)
@@ -121,6 +123,24 @@ class ReportService:
             dates = sc.Dates(today + dt.timedelta(days=1), today + dt.timedelta(days=1))
             compare = False
         return self._out(name, title, scope, dates, dates.previous() if compare else None, figures, tables)
+
+    async def _labour(self, *, actor: SessionUser, query: ReportQuery) -> ReportOut:
+        # Its own groupings (person, role, branch) and periods, so checked by its own module.
+        period = labour.labour_period(query.period)
+        split = labour.labour_split(query.by)
+        scope = await self._scope(actor, query)
+        dates = sc.dates(query.date_from, query.date_to, today=sc.local_today(scope.timezone))
+        figures, tables = await labour.labour_report(
+            self.session,
+            scope,
+            dates,
+            period=period,
+            split=split,
+            compare=query.compare,
+            hide_admins="admin" not in actor.roles,
+        )
+        previous = dates.previous() if query.compare else None
+        return self._out("labour", _("Labour"), scope, dates, previous, figures, tables)
 
     @staticmethod
     def _out(  # noqa: PLR0917 - one call site, every part of the answer

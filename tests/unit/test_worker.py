@@ -21,4 +21,5 @@ def test_cron_is_configured_and_named_per_prefix(settings: Any) -> None:
         f"{settings.redis.prefix}daily-summary",
         f"{settings.redis.prefix}low-stock",
         f"{settings.redis.prefix}stock-ledger-check",
+        f"{settings.redis.prefix}clock-open",
     ]

@@ -53,6 +53,7 @@ from app.db.models.kitchen import (
     WalkInCounter,
     WalkInService,
 )
+from app.db.models.labour import PayRate, TimeEntry
 from app.db.models.menu import (
     Allergen,
     ChannelPause,
@@ -124,6 +125,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderTokenCounter",
+    "PayRate",
     "Payment",
     "PaymentRefund",
     "PosProfile",
@@ -169,6 +171,7 @@ __all__ = [
     "SupplierInvoice",
     "SupplierItem",
     "Territory",
+    "TimeEntry",
     "Trip",
     "User",
     "UserCustomRole",

@@ -25,7 +25,7 @@ TRANSACTION_STATES = ("open", "settled")
 SETTLEMENT_KINDS = ("dispatch", "single", "bulk")
 # `low_stock`: a product of a branch went below its reorder point (no order; `product_id` says which);
 # `ledger_mismatch`: the nightly check found a branch's on-hand not equal to its stock ledger's sum.
-ALERT_KINDS = ("state_overdue", "slot_missed", "low_stock", "ledger_mismatch")
+ALERT_KINDS = ("state_overdue", "slot_missed", "low_stock", "ledger_mismatch", "clock_open")
 
 
 class Trip(Base):
@@ -163,6 +163,10 @@ class Alert(Base):
     # A low-stock alert is raised once per crossing: the ledger row that crossed the reorder point.
     stock_move_id: Mapped[int | None] = fk_column(
         "stock_moves.id", ondelete="CASCADE", nullable=True, unique=True
+    )
+    # A clock entry left open too long is alerted once.
+    time_entry_id: Mapped[int | None] = fk_column(
+        "time_entries.id", ondelete="CASCADE", nullable=True, unique=True
     )
     kind: Mapped[str] = mapped_column(Text)
     order_state: Mapped[str] = mapped_column(Text)

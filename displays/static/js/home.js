@@ -1,6 +1,7 @@
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
+import { mountClock } from "/static/js/home_clock.js";
 
 document.getElementById("logout").addEventListener("click", async () => {
   await http.post("/api/v1/auth/logout");
@@ -13,3 +14,5 @@ document.getElementById("language").addEventListener("change", async (event) => 
   if (result.ok) window.location.reload();
   else toast.error(result.error.message || t("Could not save the language."));
 });
+
+mountClock(document.getElementById("clock"));

@@ -383,7 +383,9 @@ function drawAlerts() {
             ? orderLabel(order || { token: alert.token, order_id: alert.order_id })
             : alert.kind === "second_factor_locked"
               ? t("Sign-in")
-              : t("Stock"),
+              : alert.kind === "clock_open"
+                ? t("Time clock")
+                : t("Stock"),
         }),
         " ",
         h("span", { text: alertText(alert, order, (branchById.get(alert.branch_id) || {}).timezone) }),

@@ -10,6 +10,8 @@ import { t, tn, tp } from "/static/js/shared/i18n.js";
 import { pageData as boot } from "/static/js/shared/page.js";
 import { toast } from "/static/js/shared/toast.js";
 import { field, modal, showError } from "/static/js/admin/common.js";
+import { paySection } from "/static/js/admin/pay_rates.js";
+import { clockSection } from "/static/js/admin/time_entries.js";
 
 const ROLE_LABELS = {
   admin: tp("role", "Admin"),
@@ -133,6 +135,7 @@ function open(person) {
         h("button", { class: "btn", text: t("Set till PIN"), attrs: { type: "button" }, on: { click: () => setPin(person) } }),
       ),
     );
+    if (boot.is_admin || !person.roles.includes("admin")) form.append(paySection(person, boot), clockSection(person));
   }
   form.append(
     h(
