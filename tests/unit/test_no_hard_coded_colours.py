@@ -17,7 +17,6 @@ TOKENS = DISPLAYS / "static" / "css" / "tokens.css"
 LEGACY = frozenset(
     {
         "static/css/admin.css",
-        "static/css/pos.css",
         "templates/receipts/receipt.html",
         "templates/settlement_slip.html",
         "templates/shift_report.html",

@@ -1,7 +1,7 @@
 // Busy mode at the till: a channel the manager paused (from the kanban) cannot be picked, and a banner says
 // why, from the moment its `channel.paused` event arrives; the paused list is read when the till starts.
 
-import { request } from "./util.js";
+import { call } from "./net.js";
 import { t } from "/static/js/shared/i18n.js";
 import { channelLabel } from "/static/js/shared/labels.js";
 
@@ -21,7 +21,7 @@ export class BusyMode {
   async load(branchId) {
     this.paused.clear();
     try {
-      for (const pause of await request("GET", `/api/v1/menu/branches/${branchId}/pauses`)) {
+      for (const pause of await call("GET", `/api/v1/menu/branches/${branchId}/pauses`)) {
         this.paused.set(pause.channel, pause);
       }
     } catch {
