@@ -220,3 +220,56 @@ async def test_a_sale_end_to_end_on_the_tablet_in_both_directions(
     finally:
         await page.context.close()
     assert not errors, errors
+
+
+async def test_a_cold_load_fetches_the_catalog_once_and_an_offline_reload_keeps_the_pictures(
+    browser: Any,
+    live_server: LiveServer,
+    shop: dict[str, Any],
+    menu: dict[str, Any],
+    cashier: httpx.AsyncClient,
+) -> None:
+    """The page's catalog answer is handed to the service worker instead of fetched again through it; the
+    worker keeps the hashed scripts, the catalog and the product picture, so the till reloads offline whole.
+    Also counts what a cold load asks the API for (the report's figure)."""
+    errors: list[str] = []
+    page = await _till(browser, live_server, cashier, errors)
+    context = page.context
+    requests: list[Any] = []
+    # The context's event sees the service worker's requests as well as the page's.
+    # A lambda, not the bound method: Playwright cannot wrap a builtin as a handler.
+    context.on("request", lambda r: requests.append(r))  # noqa: PLW0108
+    try:
+        await page.goto(f"{live_server.url}/pos")
+        await page.locator("#pos[data-offline-ready]").wait_for(timeout=WAIT_MS)
+        await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+        seen = [r.url for r in requests]
+        # What went over the network: the worker's own fetches, and the page's the worker did not answer
+        # (a page request the worker answered shows twice: the page's, and the worker's fetch for it).
+        network = []
+        for request in requests:
+            response = await request.response()
+            if request.service_worker is not None or response is None or not response.from_service_worker:
+                network.append(request.url.split(live_server.url, 1)[1])
+        api = [u for u in network if u.startswith("/api/")]
+        print("cold load API calls:", len(api), api)
+        assert len([u for u in api if u.startswith("/api/v1/pos/catalog")]) == 1, api
+        # Scripts come from the hashed tree, under the import map, as on every page.
+        assert not [u for u in seen if "/static/" in u], [u for u in seen if "/static/" in u]
+        assert any("/assets/" in u and u.endswith("/js/pos/pricing.js") for u in seen)
+
+        await context.set_offline(True)
+        await page.reload()
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        assert await page.get_attribute("html", "dir") == "ltr"
+        assert await page.locator(".pos-product").count() == 23
+        picture = page.locator(f'.pos-product[data-product-id="{shop["burger"].id}"] img.pos-tile-img')
+        await page.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0",
+            arg=await picture.element_handle(),
+            timeout=WAIT_MS,
+        )
+        await page.locator('#conn[data-status="offline"]').wait_for(timeout=WAIT_MS)
+    finally:
+        await context.close()
+    assert not errors, errors
