@@ -15,9 +15,10 @@ const SHELL_CACHE = `passline-pos-shell-${DIGEST}`;
 // The page and the API answers outlive a release (an update must not empty the offline catalog);
 // js/pos/offline.js writes into it too.
 const DATA_CACHE = "passline-pos-data";
-// API reads the till needs to start offline: tills, the catalog (and its fallback reads), the open shift,
-// the paused channels.
+// API reads the till needs to start offline: its start document, and the reads of the long way (tills, the
+// catalog and its fallback reads, the open shift, the paused channels).
 const API_READS = [
+  /^\/api\/v1\/pos\/start$/,
   /^\/api\/v1\/pos\/(profiles|catalog)(\/\d+\/shift)?$/,
   /^\/api\/v1\/(products|categories|territories)$/,
   /^\/api\/v1\/menu\/branches\/\d+\/pauses$/,

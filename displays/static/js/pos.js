@@ -17,7 +17,7 @@ import { dec } from "/static/js/shared/money.js";
 import { pageData } from "/static/js/shared/page.js";
 import { toast as notify } from "/static/js/shared/toast.js";
 import { BusyMode } from "./pos/busy.js";
-import { catalogUrl, loadCatalog } from "./pos/catalog.js";
+import { Catalog, catalogUrl, loadCatalog } from "./pos/catalog.js";
 import { Checkout } from "./pos/checkout.js";
 import { askToConfirm } from "./pos/confirm.js";
 import { CustomerPicker } from "./pos/customers.js";
@@ -103,22 +103,33 @@ function money(value) {
 
 // ---------------------------------------------------------------------------------------- tills
 
-async function loadTills() {
+/**
+ * The till's first load in one read (GET /api/v1/pos/start): the tills of every branch, the catalog of the
+ * till this tablet used last (or the first), its open shift and the paused channels. {url, doc}, or null when
+ * there is no such read to be had (an older server; offline with no saved copy of this URL): then the page
+ * starts the long way, read by read (loadTills + chooseTill), from whatever the service worker kept.
+ */
+async function startDocument() {
+  const [savedBranch, savedProfile] = (localStorage.getItem(TILL_KEY) || "").split(":");
+  const query = new URLSearchParams();
+  if (savedProfile) query.set("pos_profile_id", savedProfile);
+  else if (savedBranch) query.set("branch_id", savedBranch);
+  const url = query.toString() ? `/api/v1/pos/start?${query}` : "/api/v1/pos/start";
+  try {
+    return { url, doc: await call("GET", url) };
+  } catch (error) {
+    if (error instanceof Offline || (error instanceof Refused && error.status === 404)) return null;
+    throw error;
+  }
+}
+
+/** The till picker from the tills of each branch ({branch id: [profiles]}); remembers them for offline. */
+function fillTills(byBranch) {
   const options = [];
   const known = JSON.parse(localStorage.getItem(TILLS_KEY) || "{}");
-  const fetched = {};
   for (const branch of boot.branches) {
-    let profiles = [];
-    try {
-      profiles = (await call("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`)) || [];
-      known[branch.id] = profiles;
-      fetched[branch.id] = profiles;
-    } catch (error) {
-      // A server without tills (404) sells from the branch; offline, from the tills it listed last time.
-      if (error instanceof Offline) profiles = known[branch.id] || [];
-      else if (!(error instanceof Refused) || error.status !== 404) throw error;
-    }
-    profiles = profiles.filter((p) => p.active !== false);
+    if (byBranch[branch.id]) known[branch.id] = byBranch[branch.id];
+    const profiles = (byBranch[branch.id] || []).filter((p) => p.active !== false);
     if (!profiles.length) options.push({ value: `${branch.id}:`, label: branch.name, branch, profile: null });
     for (const profile of profiles) {
       options.push({ value: `${branch.id}:${profile.id}`, label: `${branch.name} · ${profile.name}`, branch, profile });
@@ -128,19 +139,36 @@ async function loadTills() {
   const select = $("till");
   select.replaceChildren(...options.map((o) => h("option", { text: o.label, attrs: { value: o.value } })));
   select.tills = options;
-  const saved = localStorage.getItem(TILL_KEY);
-  select.value = options.some((o) => o.value === saved) ? saved : options[0].value;
-  return { options, fetched };
+  return options;
 }
 
-async function chooseTill(value) {
+/** The long way: each branch's tills read on their own (offline: the ones listed last time). */
+async function loadTills() {
+  const known = JSON.parse(localStorage.getItem(TILLS_KEY) || "{}");
+  const byBranch = {};
+  for (const branch of boot.branches) {
+    try {
+      byBranch[branch.id] = (await call("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`)) || [];
+    } catch (error) {
+      // A server without tills (404) sells from the branch; offline, from the tills it listed last time.
+      if (error instanceof Offline) byBranch[branch.id] = known[branch.id] || [];
+      else if (!(error instanceof Refused) || error.status !== 404) throw error;
+    }
+  }
+  const options = fillTills(byBranch);
+  const saved = localStorage.getItem(TILL_KEY);
+  $("till").value = options.some((o) => o.value === saved) ? saved : options[0].value;
+}
+
+/** Sell on the till `value` ("branch:profile"); `started` is the start document when it came with one. */
+async function chooseTill(value, started = null) {
   const till = $("till").tills.find((o) => o.value === value);
   if (!till) return;
   localStorage.setItem(TILL_KEY, value);
   root.removeAttribute("data-ready");
   state.branch = till.branch;
   state.profile = till.profile;
-  state.catalog = await loadCatalog(till.branch, till.profile && till.profile.id);
+  state.catalog = started ? new Catalog(started.catalog) : await loadCatalog(till.branch, till.profile && till.profile.id);
   // The catalog document's branch carries the server's current money rules; the boot copy is a fallback.
   state.branch = { ...till.branch, ...(state.catalog.branch || {}) };
   state.profile = state.catalog.profile || till.profile;
@@ -151,9 +179,9 @@ async function chooseTill(value) {
   renderTabs();
   renderGrid();
   fillTerritories();
-  await shift.load(state.profile);
+  await shift.load(state.profile, started ? { shift: started.shift } : null);
   followBranch(state.branch.id);
-  await busy.load(state.branch.id);
+  await busy.load(state.branch.id, started ? started.pauses : null);
   root.dataset.ready = "";
 }
 
@@ -1072,24 +1100,31 @@ $("till").addEventListener("change", (event) => {
   setConn(navigator.onLine ? "connecting" : "offline");
   const worker = registerWorker();
   renderQueue(await queue.all());
-  let tills = null;
+  let started = null;
   try {
-    tills = await loadTills();
-    await chooseTill($("till").value);
+    started = await startDocument();
+    if (started) {
+      const { doc } = started;
+      fillTills(Object.fromEntries(doc.branches.map((b) => [b.branch_id, b.tills])));
+      await chooseTill(`${doc.branch_id}:${doc.pos_profile_id ?? ""}`, doc);
+    } else {
+      await loadTills();
+      await chooseTill($("till").value);
+    }
   } catch (error) {
     toast(t("The till could not start: {reason}", { reason: describeError(error) }));
   }
   const { controlled, fresh } = await worker;
   if (controlled) root.dataset.sw = "ready";
-  // A cold load fetched its tills, catalog and shift before the worker took control, so the worker has no
-  // copy of them: hand it the answers the page already has (no second download of the catalog).
+  // A cold load read its start before the worker took control, so the worker has no copy of it: hand it
+  // the answers the page already has (no second download of the catalog), and the reads the long way
+  // would make, should the next reload be offline on another till.
   if (controlled && state.branch) {
-    if (fresh) {
-      const keep = [keepForOffline(catalogUrl(state.branch, state.profile && state.profile.id), state.catalog.doc)];
-      for (const branch of boot.branches) {
-        if (tills && tills.fetched[branch.id]) keep.push(keepForOffline(`/api/v1/pos/profiles?branch_id=${branch.id}`, tills.fetched[branch.id]));
-      }
-      if (state.profile && shift.current) keep.push(keepForOffline(`/api/v1/pos/profiles/${state.profile.id}/shift`, shift.current));
+    if (fresh && started) {
+      const { url, doc } = started;
+      const keep = [keepForOffline(url, doc), keepForOffline(catalogUrl(state.branch, doc.pos_profile_id), doc.catalog)];
+      for (const entry of doc.branches) keep.push(keepForOffline(`/api/v1/pos/profiles?branch_id=${entry.branch_id}`, entry.tills));
+      if (doc.pos_profile_id) keep.push(keepForOffline(`/api/v1/pos/profiles/${doc.pos_profile_id}/shift`, doc.shift));
       await Promise.all(keep).catch(() => null);
     }
     root.dataset.offlineReady = "";

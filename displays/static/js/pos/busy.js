@@ -18,10 +18,11 @@ export class BusyMode {
     this.paused = new Map();
   }
 
-  async load(branchId) {
+  /** The branch's paused channels: `known` when the till's start read carried them, else read here. */
+  async load(branchId, known = null) {
     this.paused.clear();
     try {
-      for (const pause of await call("GET", `/api/v1/menu/branches/${branchId}/pauses`)) {
+      for (const pause of known || (await call("GET", `/api/v1/menu/branches/${branchId}/pauses`))) {
         this.paused.set(pause.channel, pause);
       }
     } catch {

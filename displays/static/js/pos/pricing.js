@@ -45,15 +45,27 @@ export function isInteger(x) {
   return v.eq(v.round(0, 0));
 }
 
-/** Text a person typed that is a plain decimal ("12", "-3.5", ".5"). */
-export function isDecimal(value) {
-  return /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(String(value ?? ""));
+/**
+ * What a person typed, in the digits big.js reads: Arabic-Indic and Persian digits (an Arabic keyboard's)
+ * to 0-9, the Arabic decimal separator to ".", and the bidi isolates a copied figure carries dropped.
+ */
+function latin(value) {
+  return String(value ?? "")
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/\u066b/g, ".")
+    .replace(/[\u200e\u200f\u2066-\u2069]/g, "");
 }
 
-/** A typed decimal as a Big (the sign and spaces big.js does not take are handled), or throws. */
+/** Text a person typed that is a plain decimal ("12", "-3.5", ".5", "١٢٫٥"). */
+export function isDecimal(value) {
+  return /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(latin(value));
+}
+
+/** A typed decimal as a Big (the sign, spaces and digits big.js does not take are handled), or throws. */
 export function parse(value) {
   if (!isDecimal(value)) throw new Error(`not a number: ${value}`);
-  return dec(String(value).trim().replace(/^\+/, ""));
+  return dec(latin(value).trim().replace(/^\+/, ""));
 }
 export const WHOLE_UNITS = new Set(["piece", "package"]);
 

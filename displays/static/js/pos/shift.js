@@ -42,13 +42,16 @@ export class ShiftPanel {
     $("shift-error").hidden = !text;
   }
 
-  /** The open shift of `profile`'s till (none: null), and the bar's text. */
-  async load(profile) {
+  /** The open shift of `profile`'s till (none: null), and the bar's text; `known` ({shift}) when the till's
+   * start read already carried it. */
+  async load(profile, known = null) {
     this.profile = profile;
     this.current = null;
     $("shift-button").hidden = !profile;
     let offline = false;
-    if (profile) {
+    if (profile && known) {
+      this.current = known.shift || null;
+    } else if (profile) {
       try {
         this.current = await call("GET", `/api/v1/pos/profiles/${profile.id}/shift`);
       } catch (error) {
