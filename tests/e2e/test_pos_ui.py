@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from tests.e2e.ui import (
     TABLET,
@@ -273,4 +274,40 @@ async def test_a_cold_load_is_one_api_read_and_an_offline_reload_keeps_the_pictu
         await page.locator('#conn[data-status="offline"]').wait_for(timeout=WAIT_MS)
     finally:
         await context.close()
+    assert not errors, errors
+
+
+async def test_no_tile_of_the_demo_catalog_hides_its_price(
+    browser: Any, live_server: LiveServer, factory: Factory
+) -> None:
+    """The issue's baseline: 45 of the demo shop's 241 tiles hid their price in 84 px rows. Every tile of
+    the demo catalog, in Arabic at the tablet's size: each price inside its tile, nothing clipped."""
+    from app.db.models import User
+    from app.demo import DEMO_PASSWORD, seed_demo
+
+    await seed_demo(factory.session)
+    cashier = await factory.session.scalar(select(User).where(User.username == "cashier"))
+    assert cashier is not None
+    cashier.language = "ar"
+    await factory.commit()
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
+        await login(http, "cashier", DEMO_PASSWORD)
+        errors: list[str] = []
+        page = await _till(browser, live_server, http, errors)
+    try:
+        await page.goto(f"{live_server.url}/pos")
+        await page.locator("#pos[data-ready]").wait_for(timeout=WAIT_MS)
+        tiles = await page.locator(".pos-product").count()
+        assert tiles >= 200, tiles
+        assert await page.evaluate(HIDDEN_PRICES) == []
+        await assert_nothing_overflows(page)
+        # The category tabs scroll as a row; none is squeezed narrower than its name.
+        squeezed = await page.evaluate(
+            "() => [...document.querySelectorAll('.pos-tab')].filter((t) => t.scrollWidth > t.clientWidth + 1)"
+            ".map((t) => t.textContent)"
+        )
+        assert await page.locator(".pos-tab").count() > 5 and squeezed == [], squeezed
+        await page.screenshot(path=f"{SHOTS}/pos-demo-catalog-ar.png")
+    finally:
+        await page.context.close()
     assert not errors, errors
