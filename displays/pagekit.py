@@ -40,8 +40,8 @@ def _json_for_script(value: Any) -> Markup:
 # Screens whose strings and styles are not on the layer yet: they stay English, left to right, whatever
 # the user's language, rather than mirror a layout built with physical left/right around English text.
 # Whoever converts one of them takes its path off this list (exact paths, or a prefix ending in "/").
-# Not "/admin": the back office builds that page on the layer.
-LEGACY_PAGES = ("/pos",)
+# Not "/admin": the back office builds that page on the layer. The till (/pos) was the last one.
+LEGACY_PAGES: tuple[str, ...] = ()
 
 
 def _legacy(path: str) -> bool:
@@ -79,10 +79,10 @@ def page_data(context: Context, data: dict[str, Any] | None = None) -> Markup:
     )
 
 
-# Pages whose service worker keeps their scripts for offline use by their /static/ paths (the till's
-# pos-sw.js): an import map would send those imports to /assets/, which that worker does not keep, and an
-# offline reload would break. Remove "/pos" here once pos-sw.js also keeps /assets/.
-NO_IMPORT_MAP = ("/pos",)
+# Pages whose service worker keeps their scripts for offline use by their /static/ paths: an import map
+# would send those imports to /assets/, which such a worker would not keep. None now: the till's pos-sw.js
+# keeps the hashed /assets/ URLs (displays/pos_pages.py writes their list into it).
+NO_IMPORT_MAP: tuple[str, ...] = ()
 
 
 def _plain_static(context: Context) -> bool:

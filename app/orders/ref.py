@@ -3,7 +3,7 @@
 It is the order's token: the branch's number of the business day, given to every order when it is created
 (every channel, a scheduled order on its slot's day), the number the TV shows and the counter calls out.
 An order stored before every order had one falls back to the first six characters of its id, upper case,
-written `№ 35A6C1` so it is never mistaken for a token. `displays/static/js/ref.js` is the same rule for
+written `№ 35A6C1` so it is never mistaken for a token. `orderRef` in `displays/static/js/shared/labels.js` is the same rule for
 the pages.
 """
 

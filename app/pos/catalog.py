@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.branches.services import BranchService
 from app.catalog.cache import catalog_epoch
+from app.catalog.images import image_url
 from app.catalog.schemas import CategoryOut, PriceOut, TerritoryOut, UnitOut
 from app.catalog.services import money
 from app.db.models import (
@@ -22,6 +23,7 @@ from app.db.models import (
     Category,
     PosProfile,
     Product,
+    ProductImage,
     ProductPrice,
     ProductStock,
     Territory,
@@ -90,6 +92,9 @@ class PosCatalogService:
                 )
             ).all()
         )
+        images = dict(
+            (await self.session.execute(select(ProductImage.product_id, ProductImage.digest))).all()
+        )
         territories = await self.session.scalars(
             select(Territory).where(Territory.active.is_(True)).order_by(Territory.name, Territory.id)
         )
@@ -129,6 +134,7 @@ class PosCatalogService:
                     allergens=depth[product.id].allergens,
                     available=depth[product.id].available,
                     back_at=depth[product.id].back_at,
+                    image_url=image_url(product.id, images.get(product.id)),
                 )
             )
         return PosCatalogOut(

@@ -71,6 +71,8 @@ class PosProduct(msgspec.Struct, kw_only=True):
     allergens: list[str] = msgspec.field(default_factory=list)
     available: bool = True
     back_at: dt.datetime | None = None
+    # The picture uploaded in /admin (served locally under a URL that changes with it); None: no picture.
+    image_url: str | None = None
 
 
 class PosCatalogOut(msgspec.Struct, kw_only=True):

@@ -1,5 +1,6 @@
 """Shift endpoints (cashier, manager): thin; every rule is in ShiftService.
 
+GET  /api/v1/pos/start?pos_profile_id=&branch_id=  the till's first load in one read (start.py)
 GET  /api/v1/pos/profiles/{id}/shift          the till's open shift, or null
 POST /api/v1/shifts                           open (409 when the till already has one)
 POST /api/v1/shifts/{id}/cash-movements       cash in / out with a reason
@@ -35,9 +36,12 @@ from app.shifts.schemas import (
     ShiftSummary,
 )
 from app.shifts.services import ShiftService
+from app.shifts.start import TillStartOut, TillStartService
 
 AnyRequest = Request[Any, Any, Any]
 Service = NamedDependency[ShiftService]
+Start = NamedDependency[TillStartService]
+OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**62)]
 TILL = requires_roles("cashier", "manager")
 MANAGERS = requires_roles("manager")
 BranchQuery = Annotated[int, QueryParameter(ge=1, le=2**62)]
@@ -48,7 +52,20 @@ class ShiftController(Controller):
     path = "/api/v1"
     tags = ["shifts"]
     guards = [requires_login, TILL]
-    dependencies = {"shift_service": provide(ShiftService)}
+    dependencies = {"shift_service": provide(ShiftService), "till_start": provide(TillStartService)}
+
+    @get("/pos/start")
+    async def start(
+        self,
+        request: AnyRequest,
+        till_start: Start,
+        pos_profile_id: OptionalId = None,
+        branch_id: OptionalId = None,
+    ) -> TillStartOut:
+        """Everything the till opens with: tills per branch, the chosen till's catalog, open shift, pauses."""
+        return await till_start.start(
+            user=current_user(request), pos_profile_id=pos_profile_id, branch_id=branch_id
+        )
 
     @get("/pos/profiles/{pos_profile_id:int}/shift")
     async def current(

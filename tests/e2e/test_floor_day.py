@@ -173,7 +173,7 @@ async def test_the_till_takes_a_slot_in_the_shops_time_and_refuses_one_already_o
         await page.fill("#slot-start", f"{over - dt.timedelta(minutes=30):%H:%M}")
         await page.fill("#slot-end", f"{over:%H:%M}")
         await page.click("#checkout")
-        await page.locator("#toast", has_text="already over").wait_for(timeout=WAIT_MS)
+        await page.locator(".toasts", has_text="already over").wait_for(timeout=WAIT_MS)
         assert await page.locator("#pay").is_hidden()
 
         await page.fill("#slot-start", f"{start:%H:%M}")

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.ui import plain, text_of
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
@@ -83,7 +84,7 @@ async def test_the_modifier_picker_sells_at_the_servers_price_and_the_kitchen_se
     await dialog.wait_for(state="visible", timeout=WAIT_MS)
     # A required group left empty is said before anything is sent.
     await page.click("#modifiers-add")
-    assert "Cook: choose one" in await page.inner_text("#modifiers-error")
+    assert "Cook: choose one" in await text_of(page, "#modifiers-error")
     for name in ("Medium", "Bacon", "Extra cheese", "no onion"):
         await dialog.locator("button.pos-mod", has_text=name).click()
     await page.fill("#modifiers-allergy", "sesame - severe")
@@ -93,7 +94,7 @@ async def test_the_modifier_picker_sells_at_the_servers_price_and_the_kitchen_se
     await page.click("#modifiers-add")
     line = page.locator(".pos-line", has_text="Burger")
     await line.locator(".pos-allergy").wait_for(timeout=WAIT_MS)
-    assert "+ Bacon" in await line.inner_text() and "\u2013 no onion" in await line.inner_text()
+    assert "+ Bacon" in plain(await line.inner_text()) and "\u2013 no onion" in plain(await line.inner_text())
     # Inclusive branch: 50 + 12 (bacon; the cheese is the free topping).
     await page.locator("#t-total", has_text="62.00").wait_for(timeout=WAIT_MS)
     await page.screenshot(path=f"{SHOTS}/pos-cart-with-modifiers.png")
@@ -106,12 +107,12 @@ async def test_the_modifier_picker_sells_at_the_servers_price_and_the_kitchen_se
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
     # The quote from the kitchen's live load: one burger at 7 minutes.
     await page.locator("#s-ready").wait_for(state="visible", timeout=WAIT_MS)
-    assert ":" in await page.inner_text("#s-ready-time")
+    assert ":" in await text_of(page, "#s-ready-time")
     await page.screenshot(path=f"{SHOTS}/pos-success-ready-time.png")
 
     item = station.locator("#tickets .item", has_text="Burger")
     await item.wait_for(timeout=WAIT_MS)
-    text = await item.inner_text()
+    text = plain(await item.inner_text())
     assert "+ Bacon" in text and "\u2013 no onion" in text
     assert "ALLERGY: SESAME - SEVERE" in text.upper()
     await station.screenshot(path=f"{SHOTS}/kds-modifiers-allergy.png")
@@ -191,7 +192,7 @@ async def test_the_queue_tv_shows_each_preparing_tokens_quoted_ready_time(
             # From the snapshot: an order made before the TV loaded.
             first = tv.locator(f'#preparing [data-token="{before.json()["token"]}"] .token-eta')
             await first.wait_for(timeout=WAIT_MS)
-            assert (await first.inner_text()).startswith("~")
+            assert (plain(await first.inner_text())).startswith("~")
             # Live: a new order's quote comes with its token.
             after = await http.post("/api/v1/orders", json=burger_order(shop, [menu["option"]["well"]]))
             live = tv.locator(f'#preparing [data-token="{after.json()["token"]}"] .token-eta')

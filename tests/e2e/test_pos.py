@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.ui import plain, text_of
 from tests.support.auth import login
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
@@ -111,12 +112,12 @@ async def test_split_payment_sale(till: Any, api: httpx.AsyncClient, shop: dict[
 
     success = page.locator("#success")
     await success.wait_for(state="visible", timeout=WAIT_MS)
-    token = await page.inner_text("#s-token")
+    token = await text_of(page, "#s-token")
     assert re.fullmatch(r"#\d+", token), token
-    assert "6.00" in await page.inner_text("#s-change")
-    assert "114.00" in await page.inner_text("#s-paid")
-    assert "TERM-42" in await page.inner_text("#s-payments")
-    assert "Burger" in await page.inner_text("#s-items")
+    assert "6.00" in await text_of(page, "#s-change")
+    assert "114.00" in await text_of(page, "#s-paid")
+    assert "TERM-42" in await text_of(page, "#s-payments")
+    assert "Burger" in await text_of(page, "#s-items")
     assert await page.locator("#s-offline").is_hidden()
 
     order_id = await success.get_attribute("data-order-id")
@@ -160,15 +161,15 @@ async def test_refused_tender_then_pay_again_is_one_order(
     (order,) = await orders_of(api, shop["branch"])
     banner = page.locator("#made")
     await banner.wait_for(state="visible", timeout=WAIT_MS)
-    assert f"as #{order['token']}" in await banner.inner_text()
-    assert "27.00" in await banner.inner_text()
+    assert f"as #{order['token']}" in plain(await banner.inner_text())
+    assert "27.00" in plain(await banner.inner_text())
     assert await page.locator("#pos[data-locked]").count() == 1
     for control in ("#cart .pos-line button >> nth=0", ".pos-product >> nth=0", "#clear", "#channel"):
         assert await page.is_disabled(control), control
 
     await page.click("#checkout")
     await page.locator("#pay-remaining", has_text="27.00").wait_for(timeout=WAIT_MS)
-    assert "TERM-7" in await page.inner_text("#pay-list")
+    assert "TERM-7" in await text_of(page, "#pay-list")
     await tender(page, "cash", "27.00", tendered="30.00")
     await page.click("#pay-confirm")
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
@@ -193,7 +194,7 @@ async def test_unknown_barcode_adds_nothing(till: Any) -> None:
     await page.press("#barcode", "Enter")
     message = page.locator("#scan-msg")
     await message.wait_for(state="visible", timeout=WAIT_MS)
-    assert "Unknown barcode 4000000000000" in await message.inner_text()
+    assert "Unknown barcode 4000000000000" in plain(await message.inner_text())
     assert await page.locator("#cart .pos-line").count() == 0
     assert await page.is_disabled("#checkout")
 
@@ -235,9 +236,9 @@ async def sell_offline(page: Any, *, next_sale: bool = True) -> None:
     await page.click("#pay-confirm")
     await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
     assert await page.locator("#s-offline").is_visible()
-    assert "3.00" in await page.inner_text("#s-change")
+    assert "3.00" in await text_of(page, "#s-change")
     # No reference yet: the server gives it when the sale reaches it.
-    assert "#" not in await page.inner_text("#s-token")
+    assert "#" not in await text_of(page, "#s-token")
     if next_sale:
         await page.click("#s-new")
 
@@ -282,7 +283,7 @@ async def test_offline_sales_replay_once(
     token = next(o["token"] for o in orders if o["id"] == shown)
     await page.locator("#s-token", has_text=f"#{token}").wait_for(timeout=WAIT_MS)
     assert await page.locator("#s-offline").is_hidden()
-    told = await page.inner_text("#toast")
+    told = await text_of(page, ".toasts")
     assert all(f"#{o['token']}" in told for o in orders), told
 
     # A replay the tablet could not record as finished (a crash between the server's answer and the
@@ -333,8 +334,8 @@ async def test_bundle_choice_and_stock_limit(
         await dialog.locator('button[type="submit"]').click()
         line = page.locator("#cart .pos-line", has_text="Burger Combo")
         await line.wait_for(timeout=WAIT_MS)
-        assert "Cola" in await line.inner_text()
-        assert "Burger" in await line.locator(".pos-parts").inner_text()
+        assert "Cola" in plain(await line.inner_text())
+        assert "Burger" in plain(await line.locator(".pos-parts").inner_text())
         await page.locator('.pos-product:has-text("Cola") .pos-stock', has_text="1 left").wait_for(
             timeout=WAIT_MS
         )
@@ -344,16 +345,16 @@ async def test_bundle_choice_and_stock_limit(
             timeout=WAIT_MS
         )
         await page.locator('.pos-product:has-text("Cola")').first.click()
-        await page.locator("#toast", has_text="no Cola left").wait_for(timeout=WAIT_MS)
+        await page.locator(".toasts", has_text="no Cola left").wait_for(timeout=WAIT_MS)
         assert await page.locator("#cart .pos-line").count() == 2
         # 70.00 + 10.00 (+14 % tax on each) for the combo and the cola.
-        assert await page.inner_text("#t-total") == "91.20"
+        assert await text_of(page, "#t-total") == "91.20"
 
         await page.click("#checkout")
         await tender(page, "cash", "91.20", tendered="100.00")
         await page.click("#pay-confirm")
         await page.locator("#success").wait_for(state="visible", timeout=WAIT_MS)
-        assert "8.80" in await page.inner_text("#s-change")
+        assert "8.80" in await text_of(page, "#s-change")
         order_id = await page.locator("#success").get_attribute("data-order-id")
         # Both colas are gone from the till's stock.
         await page.click("#s-new")
@@ -409,7 +410,7 @@ async def test_shift_open_sell_cash_out_close_short(
         await page.click("#shift-close")
         confirm = page.locator("#confirm")
         await confirm.wait_for(state="visible", timeout=WAIT_MS)
-        assert "Cash counted: 135.00" in await page.inner_text("#confirm-list")
+        assert "Cash counted: 135.00" in await text_of(page, "#confirm-list")
         await page.click("#confirm-no")
         await confirm.wait_for(state="hidden", timeout=WAIT_MS)
         assert await page.locator('#shift-state[data-state="open"]').count() == 1
@@ -417,8 +418,8 @@ async def test_shift_open_sell_cash_out_close_short(
         await page.click("#confirm-yes")
         cash = page.locator('#close-result tr[data-method="cash"]')
         await cash.wait_for(timeout=WAIT_MS)
-        assert "137.00" in await cash.inner_text()
-        assert "short 2.00" in await cash.inner_text()
+        assert "137.00" in plain(await cash.inner_text())
+        assert "short 2.00" in plain(await cash.inner_text())
         report = await page.get_attribute("#z-report", "href")
         assert report is not None
         assert (await api.get(report)).status_code == 200
@@ -444,7 +445,7 @@ async def test_weighed_item_and_cashier_limits(
         await page.fill("#search", "chee")
         await page.press("#search", "Enter")
         await page.locator("#line").wait_for(state="visible", timeout=WAIT_MS)
-        assert "Weight" in await page.inner_text("#line-qty-label")
+        assert "Weight" in await text_of(page, "#line-qty-label")
         assert await page.locator("#line-discount-row").is_hidden()
         await page.fill("#line-qty", "0.1234")
         await page.locator("#line-form button[type=submit]").click()
@@ -453,10 +454,10 @@ async def test_weighed_item_and_cashier_limits(
         await page.locator("#line-form button[type=submit]").click()
         line = page.locator("#cart .pos-line", has_text="Cheese")
         await line.wait_for(timeout=WAIT_MS)
-        assert "0.355 kg" in await line.inner_text()
+        assert "0.355 kg" in plain(await line.inner_text())
         # 0.355 kg x 120.00 = 42.60, + 5 % tax 2.13 = 44.73.
-        assert await page.inner_text("#t-subtotal") == "42.60"
-        assert await page.inner_text("#t-total") == "44.73"
+        assert await text_of(page, "#t-subtotal") == "42.60"
+        assert await text_of(page, "#t-total") == "44.73"
 
 
 async def test_manager_discounts_with_reasons(
@@ -521,7 +522,7 @@ async def test_an_unusual_sale_asks_the_cashier_to_confirm(
         await page.click("#checkout")
         confirm = page.locator("#confirm")
         await confirm.wait_for(state="visible", timeout=WAIT_MS)
-        assert await page.inner_text("#confirm-list") == "Total 513.00 EGP (more than 500.00 EGP)"
+        assert await text_of(page, "#confirm-list") == "Total EGP 513.00 (more than EGP 500.00)"
         await page.click("#confirm-no")
         await confirm.wait_for(state="hidden", timeout=WAIT_MS)
         assert await page.locator("#pay").is_hidden()
@@ -530,8 +531,8 @@ async def test_an_unusual_sale_asks_the_cashier_to_confirm(
         await page.locator("#t-total", has_text="627.00").wait_for(timeout=WAIT_MS)
         await page.click("#checkout")
         await confirm.wait_for(state="visible", timeout=WAIT_MS)
-        doubts = await page.inner_text("#confirm-list")
-        assert "Burger: 11 (more than 10)" in doubts and "Total 627.00 EGP" in doubts
+        doubts = await text_of(page, "#confirm-list")
+        assert "Burger: 11 (more than 10)" in doubts and "Total EGP 627.00" in doubts
         await page.click("#confirm-yes")
         await page.locator("#pay").wait_for(state="visible", timeout=WAIT_MS)
     # Nothing was sold while the cashier looked again.

@@ -11,6 +11,7 @@ and screenshots at the real device sizes.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,13 @@ async def shoot(page: Any, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def plain(text: str) -> str:
+    """Text as a person reads it: without the Unicode isolates that keep money and references whole in
+    right-to-left text (U+2066 to U+2069), no-break spaces as spaces."""
+    return re.sub("[\u2066-\u2069]", "", text).replace("\xa0", " ")
+
+
+async def text_of(page: Any, selector: str) -> str:
+    return plain(await page.inner_text(selector))

@@ -3,6 +3,7 @@ audited); pages and API errors follow; bad input is a 4xx naming the field, neve
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -105,33 +106,37 @@ async def test_only_managers_set_a_branch_default(client: httpx.AsyncClient, sho
     assert page.status_code == 200 and '<html lang="en"' in page.text
 
 
-async def test_the_till_keeps_plain_static_urls_for_its_offline_worker(
+async def test_the_till_and_its_offline_worker_use_the_hashed_urls(
     client: httpx.AsyncClient, shop: dict[str, Any]
 ) -> None:
-    """pos-sw.js keeps /static/… for an offline reload: the till's page gets no import map and plain URLs;
-    every other page gets the hashed, long-cached ones."""
+    """The till gets the import map and hashed, long-cached URLs like every page; its service worker
+    (pos-sw.js) is served with the list of those same URLs to keep for an offline reload."""
     await login(client, "mia")
     till = await client.get("/pos", follow_redirects=True)
     assert till.status_code in (200, 403, 404), till.text[:300]
-    assert 'type="importmap"' not in till.text
-    assert 'href="/static/css/app.css"' in till.text
-    home = await client.get("/")
-    assert 'type="importmap"' in home.text and 'href="/assets/' in home.text
+    assert 'type="importmap"' in till.text
+    assert 'href="/static/' not in till.text and 'src="/static/' not in till.text
+    worker = await client.get("/pos-sw.js")
+    assert worker.status_code == 200
+    shell = worker.text.split("\n", 2)[1]
+    assert shell.startswith("self.PASSLINE_SHELL = [")
+    # Every file the page links, and the till's modules down its import graph, are kept.
+    for url in re.findall(r'(?:href|src)="(/assets/[^"]+)"', till.text):
+        if url.endswith((".css", ".js", ".svg")):
+            assert f'"{url}"' in shell, url
+    for module in ("js/pos.js", "js/pos/pricing.js", "js/shared/money.js", "vendor/big.js/big.mjs"):
+        assert f'/{module}"' in shell, module
 
 
-async def test_screens_not_yet_translated_stay_english_left_to_right(
+async def test_converted_screens_follow_the_users_language(
     client: httpx.AsyncClient, shop: dict[str, Any]
 ) -> None:
-    """A user who reads Arabic still gets the not-yet-converted till and board in English, left to right
-    (a mirrored layout around English text helps nobody); converted screens follow their language."""
+    """Every screen is on the layer now (the till was the last): a user who reads Arabic gets each one in
+    Arabic, right to left."""
     await login(client, "mia")
     saved = await client.put("/api/v1/me/language", json={"language": "ar"}, headers=csrf(client))
     assert saved.status_code == 200
-    for legacy in ("/pos",):
-        page = await client.get(legacy, follow_redirects=True)
-        assert '<html lang="en" dir="ltr">' in page.text, legacy
-    # Converted by ui-screens: the board and the shifts screen follow the user's language.
-    for converted in ("/kanban", "/admin/shifts", "/admin/courier-cash"):
+    for converted in ("/pos", "/kanban", "/admin/shifts", "/admin/courier-cash"):
         page = await client.get(converted, follow_redirects=True)
         assert '<html lang="ar" dir="rtl">' in page.text, converted
     assert '<html lang="ar" dir="rtl">' in (await client.get("/")).text

@@ -14,11 +14,7 @@ import pytest
 DISPLAYS = Path(__file__).resolve().parents[2] / "displays"
 TOKENS = DISPLAYS / "static" / "css" / "tokens.css"
 
-LEGACY = frozenset(
-    {
-        "static/css/pos.css",
-    }
-)
+LEGACY: frozenset[str] = frozenset()
 
 NAMED = (
     "white|black|red|green|blue|orange|yellow|purple|pink|brown|gray|grey|silver|gold|navy|teal|maroon|"

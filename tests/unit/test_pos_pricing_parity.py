@@ -1,4 +1,4 @@
-"""The till's live totals (displays/static/js/pos/pricing.js, run in Node) against the server's pricing
+"""The till's live totals (displays/static/js/pos/pricing.js on big.js via shared/money.js, run in Node) against the server's pricing
 (app/orders/pricing.py) on a few hundred random carts: tax-inclusive and exclusive branches, currencies
 with 0, 2 and 3 decimals, kg items, units with factors, mixed tax rates, price lists and, where the
 server prices them, line and order discounts, and modifier groups (free picks, min/max, bad picks both
@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 import json
 import random
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -22,14 +23,17 @@ import pytest
 from app.orders import pricing
 
 NODE = shutil.which("node")
-JS = Path(__file__).resolve().parents[2] / "displays" / "static" / "js" / "pos"
+DISPLAYS = Path(__file__).resolve().parents[2] / "displays"
+JS = DISPLAYS / "static" / "js"
 RATES = ("0", "5", "12.5", "14", "7.25")
 SERVER_DISCOUNTS = "order_discount" in inspect.signature(pricing.price_lines).parameters
 LINE_DISCOUNTS = "discount" in {f.name for f in dataclasses.fields(pricing.LineRequest)}
 MODIFIERS = "modifiers" in {f.name for f in dataclasses.fields(pricing.LineRequest)}
 
 RUNNER = """
-import { priceCart } from "./pricing.js";
+// The page's modules read their page data from the DOM: none here (English, no catalog).
+globalThis.document = { getElementById: () => null, documentElement: {} };
+const { priceCart } = await import("./pricing.js");
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const out = JSON.parse(input).map((c) => {
@@ -252,8 +256,18 @@ def _decimals(figures: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.skipif(NODE is None, reason="Node is not installed")
 def test_page_prices_every_cart_like_the_server(tmp_path: Path) -> None:
-    for name in ("pricing.js", "decimal.js"):
-        shutil.copy(JS / name, tmp_path / name)
+    # The page's modules import each other by their served paths (/static/…, /vendor/…): here, side by side.
+    sources = {
+        "pricing.js": JS / "pos" / "pricing.js",
+        "money.js": JS / "shared" / "money.js",
+        "i18n.js": JS / "shared" / "i18n.js",
+        "page.js": JS / "shared" / "page.js",
+        "big.mjs": DISPLAYS / "node_modules" / "big.js" / "big.mjs",
+    }
+    for name, source in sources.items():
+        text = source.read_text()
+        text = re.sub(r'from "(?:/static/js/shared/|/vendor/big\.js/|\./)([\w.]+)"', r'from "./\1"', text)
+        (tmp_path / name).write_text(text)
     (tmp_path / "package.json").write_text('{"type": "module"}')
     (tmp_path / "run.js").write_text(RUNNER)
     rng = random.Random(20260522)

@@ -6,23 +6,31 @@
 // not, they go into an IndexedDB queue (pos/queue.js) that replays through /orders/sync. A service worker
 // (/pos-sw.js) keeps this page, its scripts and the last catalog, so an offline reload still sells.
 
-import { connectLive } from "./live.js";
-import { loadCatalog } from "./pos/catalog.js";
-import { Checkout } from "./pos/checkout.js";
-import { CustomerPicker } from "./pos/customers.js";
-import { Dec, isDecimal } from "./pos/decimal.js";
+import { dateIn, wallTimeIn } from "/static/js/shared/clock.js";
+import { confirm } from "/static/js/shared/dialog.js";
+import { h } from "/static/js/shared/dom.js";
+import { money as formatMoney, number } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
+import { orderRef } from "/static/js/shared/labels.js";
+import { connectLive } from "/static/js/shared/live.js";
+import { dec } from "/static/js/shared/money.js";
+import { pageData } from "/static/js/shared/page.js";
+import { toast as notify } from "/static/js/shared/toast.js";
 import { BusyMode } from "./pos/busy.js";
+import { Catalog, catalogUrl, loadCatalog } from "./pos/catalog.js";
+import { Checkout } from "./pos/checkout.js";
+import { askToConfirm } from "./pos/confirm.js";
+import { CustomerPicker } from "./pos/customers.js";
 import { allergenName, applyAvailability, chooseModifiers, hasModifiers, lineExtras, mountMenuDepth, unavailableMessage } from "./pos/modifiers.js";
-import { checkQty, priceCart, unitPrice } from "./pos/pricing.js";
+import { Offline, Refused, call, describeError, uuid } from "./pos/net.js";
+import { keepForOffline, registerWorker } from "./pos/offline.js";
+import { checkQty, isDecimal, isInteger, parse, plain, priceCart, unitPrice } from "./pos/pricing.js";
 import { SaleQueue } from "./pos/queue.js";
 import { RefusedSales } from "./pos/refused.js";
 import { ShiftPanel } from "./pos/shift.js";
 import { SwitchUser } from "./pos/switch_user.js";
-import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./pos/util.js";
-import { dateIn, wallTimeIn } from "./clock.js";
-import { orderRef } from "./ref.js";
 
-const boot = JSON.parse(document.getElementById("pos-boot").textContent);
+const boot = pageData.boot;
 const root = document.getElementById("pos");
 const $ = (id) => document.getElementById(id);
 mountMenuDepth();
@@ -35,16 +43,19 @@ const ALL_METHODS = ["cash", "card", "wallet", "bank_transfer", "on_account"];
 const DEFAULT_CONFIRM_QTY = "20";
 // The words of the sanity checks (the rest of the page's words are in the template and its modules).
 const STRINGS = {
-  lineOver: (name, qty, limit) => `${name}: ${qty} (more than ${limit})`,
-  totalOver: (total, limit) => `Total ${total} (more than ${limit})`,
+  lineOver: (name, qty, limit) => t("{name}: {qty} (more than {limit})", { name: `\u2068${name}\u2069`, qty, limit }),
+  totalOver: (total, limit) => t("Total {total} (more than {limit})", { total, limit }),
   checkSale: (items) => ({
-    title: "Check this sale",
+    title: t("Check this sale"),
     items,
-    text: "This is more than this till usually sells. Is it right?",
-    yes: "Yes, take payment",
-    no: "Go back and fix it",
+    text: t("This is more than this till usually sells. Is it right?"),
+    yes: t("Yes, take payment"),
+    no: t("Go back and fix it"),
   }),
 };
+// Units are codes in the catalog; these are the ones every shop has, in the page's language.
+const UNIT_NAMES = { piece: t("piece"), kg: t("kg"), package: t("package") };
+const unitName = (unit) => UNIT_NAMES[unit] || unit;
 
 const state = {
   branch: null,
@@ -67,47 +78,58 @@ let live = null;
 
 // ---------------------------------------------------------------------------------------- furniture
 
-let toastTimer = null;
-function toast(message, { kind = "error", ms = 8000 } = {}) {
-  const el = $("toast");
-  el.textContent = message;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (el.hidden = true), ms);
+/** The shared toast: errors stay 8 s (announced at once), good news 4 s. */
+function toast(message, { kind = "error", ms } = {}) {
+  notify.show(message, { kind: kind === "info" ? "ok" : kind, timeout: ms });
 }
 
 function setConn(status) {
-  const labels = { connecting: "Connecting…", live: "Live", offline: "Offline", refused: "Signed out" };
+  const labels = { connecting: t("Connecting…"), live: t("Live"), offline: t("Offline"), refused: t("Signed out") };
   $("conn").dataset.status = status;
   $("conn").querySelector("span").textContent = labels[status] || status;
 }
 
+/** An amount in the branch's digits with its currency's decimals, isolated for RTL ("⁨1,234.50⁩"). */
 function fmt(value) {
   const e = state.branch ? state.branch.currency_exponent : 2;
-  return Dec.of(value).format(e);
+  return number(dec(value).toFixed(e), { minimumFractionDigits: e, maximumFractionDigits: e });
 }
 
+/** The same with its currency ("⁨EGP 1,234.50⁩"), where a figure stands alone. */
 function money(value) {
-  return `${fmt(value)} ${state.branch ? state.branch.currency : ""}`.trim();
+  const e = state.branch ? state.branch.currency_exponent : 2;
+  return formatMoney(dec(value).toFixed(e), state.branch ? state.branch.currency : undefined);
 }
 
 // ---------------------------------------------------------------------------------------- tills
 
-async function loadTills() {
+/**
+ * The till's first load in one read (GET /api/v1/pos/start): the tills of every branch, the catalog of the
+ * till this tablet used last (or the first), its open shift and the paused channels. {url, doc}, or null when
+ * there is no such read to be had (an older server; offline with no saved copy of this URL): then the page
+ * starts the long way, read by read (loadTills + chooseTill), from whatever the service worker kept.
+ */
+async function startDocument() {
+  const [savedBranch, savedProfile] = (localStorage.getItem(TILL_KEY) || "").split(":");
+  const query = new URLSearchParams();
+  if (savedProfile) query.set("pos_profile_id", savedProfile);
+  else if (savedBranch) query.set("branch_id", savedBranch);
+  const url = query.toString() ? `/api/v1/pos/start?${query}` : "/api/v1/pos/start";
+  try {
+    return { url, doc: await call("GET", url) };
+  } catch (error) {
+    if (error instanceof Offline || (error instanceof Refused && error.status === 404)) return null;
+    throw error;
+  }
+}
+
+/** The till picker from the tills of each branch ({branch id: [profiles]}); remembers them for offline. */
+function fillTills(byBranch) {
   const options = [];
   const known = JSON.parse(localStorage.getItem(TILLS_KEY) || "{}");
   for (const branch of boot.branches) {
-    let profiles = [];
-    try {
-      profiles = (await request("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`)) || [];
-      known[branch.id] = profiles;
-    } catch (error) {
-      // A server without tills (404) sells from the branch; offline, from the tills it listed last time.
-      if (error instanceof NetworkError) profiles = known[branch.id] || [];
-      else if (!(error instanceof ApiError) || error.status !== 404) throw error;
-    }
-    profiles = profiles.filter((p) => p.active !== false);
+    if (byBranch[branch.id]) known[branch.id] = byBranch[branch.id];
+    const profiles = (byBranch[branch.id] || []).filter((p) => p.active !== false);
     if (!profiles.length) options.push({ value: `${branch.id}:`, label: branch.name, branch, profile: null });
     for (const profile of profiles) {
       options.push({ value: `${branch.id}:${profile.id}`, label: `${branch.name} · ${profile.name}`, branch, profile });
@@ -115,21 +137,38 @@ async function loadTills() {
   }
   localStorage.setItem(TILLS_KEY, JSON.stringify(known));
   const select = $("till");
-  select.replaceChildren(...options.map((o) => h("option", { value: o.value }, o.label)));
+  select.replaceChildren(...options.map((o) => h("option", { text: o.label, attrs: { value: o.value } })));
   select.tills = options;
-  const saved = localStorage.getItem(TILL_KEY);
-  select.value = options.some((o) => o.value === saved) ? saved : options[0].value;
   return options;
 }
 
-async function chooseTill(value) {
+/** The long way: each branch's tills read on their own (offline: the ones listed last time). */
+async function loadTills() {
+  const known = JSON.parse(localStorage.getItem(TILLS_KEY) || "{}");
+  const byBranch = {};
+  for (const branch of boot.branches) {
+    try {
+      byBranch[branch.id] = (await call("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`)) || [];
+    } catch (error) {
+      // A server without tills (404) sells from the branch; offline, from the tills it listed last time.
+      if (error instanceof Offline) byBranch[branch.id] = known[branch.id] || [];
+      else if (!(error instanceof Refused) || error.status !== 404) throw error;
+    }
+  }
+  const options = fillTills(byBranch);
+  const saved = localStorage.getItem(TILL_KEY);
+  $("till").value = options.some((o) => o.value === saved) ? saved : options[0].value;
+}
+
+/** Sell on the till `value` ("branch:profile"); `started` is the start document when it came with one. */
+async function chooseTill(value, started = null) {
   const till = $("till").tills.find((o) => o.value === value);
   if (!till) return;
   localStorage.setItem(TILL_KEY, value);
   root.removeAttribute("data-ready");
   state.branch = till.branch;
   state.profile = till.profile;
-  state.catalog = await loadCatalog(till.branch, till.profile && till.profile.id);
+  state.catalog = started ? new Catalog(started.catalog) : await loadCatalog(till.branch, till.profile && till.profile.id);
   // The catalog document's branch carries the server's current money rules; the boot copy is a fallback.
   state.branch = { ...till.branch, ...(state.catalog.branch || {}) };
   state.profile = state.catalog.profile || till.profile;
@@ -140,9 +179,9 @@ async function chooseTill(value) {
   renderTabs();
   renderGrid();
   fillTerritories();
-  await shift.load(state.profile);
+  await shift.load(state.profile, started ? { shift: started.shift } : null);
   followBranch(state.branch.id);
-  await busy.load(state.branch.id);
+  await busy.load(state.branch.id, started ? started.pauses : null);
   root.dataset.ready = "";
 }
 
@@ -153,43 +192,45 @@ function methods() {
 // ---------------------------------------------------------------------------------------- catalog
 
 function renderTabs() {
-  const tabs = [{ code: null, name: "All" }, ...state.catalog.categories];
+  const tabs = [{ code: null, name: t("All") }, ...state.catalog.categories];
   $("cat-tabs").replaceChildren(
     ...tabs.map((c) =>
-      h(
-        "button",
-        {
+      h("button", {
+        class: "pos-tab",
+        text: c.name,
+        attrs: {
           type: "button",
           role: "tab",
-          class: "pos-tab",
-          // The colour a manager gave the category in /admin/menu marks its tab.
-          style: c.color ? `border-inline-start: 6px solid ${c.color}` : undefined,
+          "aria-controls": "grid",
+          // The colour a manager gave the category in /admin/menu marks its tab (its edge, not its text).
+          style: c.color ? `border-inline-start: 6px solid ${c.color}` : null,
           "aria-selected": String(state.category === c.code),
-          onclick: () => {
+        },
+        on: {
+          click: () => {
             state.category = c.code;
             renderTabs();
             renderGrid();
           },
         },
-        c.name,
-      ),
+      }),
     ),
   );
 }
 
 /** Base units of `product` already in the cart (its own lines and bundle components). */
 function inCart(productId, except = null) {
-  let total = Dec.zero();
+  let total = dec(0);
   for (const line of state.cart) {
     if (line === except) continue;
     const product = state.catalog.product(line.product_id);
     if (!product) continue;
-    if (product.id === productId) total = total.add(Dec.of(line.qty).mul(unitFactor(product, line.unit)));
+    if (product.id === productId) total = total.plus(dec(line.qty).times(unitFactor(product, line.unit)));
     for (const group of product.bundle_groups || []) {
       for (const item of group.items) {
         if (item.product_id !== productId) continue;
         const chosen = group.kind === "fixed" || (line.choices || []).some((c) => c.group === group.code && c.product_id === item.product_id);
-        if (chosen) total = total.add(Dec.of(line.qty).mul(item.qty));
+        if (chosen) total = total.plus(dec(line.qty).times(item.qty));
       }
     }
   }
@@ -197,47 +238,56 @@ function inCart(productId, except = null) {
 }
 
 function unitFactor(product, unit) {
-  return Dec.of((product.units.find((u) => u.unit === (unit || product.base_unit)) || { factor: "1" }).factor);
+  return dec((product.units.find((u) => u.unit === (unit || product.base_unit)) || { factor: "1" }).factor);
 }
 
 /** null when `extra` base units of product fit in its stock, else the message to show. */
 function stockProblem(product, extra, except = null) {
   if (!product || !product.stock_tracked || product.stock === null || product.stock === undefined) return null;
-  const left = Dec.of(product.stock).sub(inCart(product.id, except));
+  const left = dec(product.stock).minus(inCart(product.id, except));
   if (left.cmp(extra) >= 0) return null;
-  if (left.cmp(0) <= 0) return `no ${product.name} left`;
-  return `only ${left.format(left.places())} left of ${product.name}`;
+  if (left.cmp(0) <= 0) return t("no {name} left", { name: product.name });
+  return t("only {qty} left of {name}", { qty: plain(left), name: product.name });
 }
 
 function renderGrid() {
   // An 86'd product leaves the grid (it is back when the kitchen says so); one 86'd because its tracked
   // stock ran out stays, shown "0 left", as a sold-out item always was.
-  const soldOut = (p) => p.stock_tracked && p.stock != null && Dec.of(p.stock).sub(inCart(p.id)).cmp(0) <= 0;
+  const soldOut = (p) => p.stock_tracked && p.stock != null && dec(p.stock).minus(inCart(p.id)).cmp(0) <= 0;
   const products = state.catalog
     .filter({ category: state.category, query: state.query })
     .filter((p) => p.available !== false || soldOut(p));
-  const e = state.branch.currency_exponent;
-  $("grid").replaceChildren(
-    ...products.map((p) => {
-      const price = p.prices.find((x) => x.price_list === state.priceList && x.unit === p.base_unit) ||
-        p.prices.find((x) => x.unit === p.base_unit);
-      const stock = p.stock_tracked && p.stock !== null && p.stock !== undefined
-        ? Dec.of(p.stock).sub(inCart(p.id))
-        : null;
-      return h(
-        "button",
-        {
-          type: "button",
-          class: `pos-product${p.kind === "bundle" ? " is-bundle" : ""}${stock && stock.cmp(0) <= 0 ? " is-out" : ""}`,
-          dataset: { productId: p.id },
-          onclick: () => addProduct(p, null),
-        },
-        h("strong", {}, p.name),
-        h("span", { class: "pos-price" }, price ? Dec.of(price.price).format(e) : "—", p.base_unit === "kg" ? "/kg" : ""),
-        stock ? h("small", { class: "pos-stock" }, `${stock.cmp(0) > 0 ? stock.format(stock.places()) : 0} left`) : null,
-        (p.allergens || []).length ? h("small", { class: "pos-tile-allergens" }, p.allergens.map((c) => allergenName(c)).join(" · ")) : null,
-      );
-    }),
+  $("grid").replaceChildren(...products.map(tile));
+}
+
+/** One product's tile: its picture when it has one (lazy, sized so the grid does not jump), name, price,
+ * what is left and its allergens. Sold out and bundles say so in words, not only by colour. */
+function tile(p) {
+  const price = p.prices.find((x) => x.price_list === state.priceList && x.unit === p.base_unit) ||
+    p.prices.find((x) => x.unit === p.base_unit);
+  const stock = p.stock_tracked && p.stock !== null && p.stock !== undefined ? dec(p.stock).minus(inCart(p.id)) : null;
+  const out = stock && stock.cmp(0) <= 0;
+  return h(
+    "button",
+    {
+      class: ["pos-product", p.kind === "bundle" && "is-bundle", out && "is-out", p.image_url && "has-image"],
+      attrs: { type: "button" },
+      dataset: { productId: p.id },
+      on: { click: () => addProduct(p, null) },
+    },
+    p.image_url
+      ? h("img", { class: "pos-tile-img", attrs: { src: p.image_url, alt: "", loading: "lazy", decoding: "async", width: 160, height: 96 } })
+      : null,
+    h("span", { class: "pos-tile-name", text: p.name, attrs: { dir: "auto" } }),
+    h(
+      "span",
+      { class: "pos-tile-meta" },
+      h("span", { class: "pos-price" }, price ? fmt(price.price) : "—", p.base_unit === "kg" ? ` ${t("/kg")}` : ""),
+      p.kind === "bundle" ? h("small", { class: "pos-tag", text: t("Combo") }) : null,
+    ),
+    stock ? h("small", { class: "pos-stock", text: t("{qty} left", { qty: out ? "0" : plain(stock) }) }) : null,
+    out ? h("small", { class: "pos-tag pos-tag-out", text: t("Sold out") }) : null,
+    (p.allergens || []).length ? h("small", { class: "pos-tile-allergens", text: p.allergens.map((c) => allergenName(c)).join(" · ") }) : null,
   );
 }
 
@@ -254,7 +304,7 @@ function onScan(code) {
   if (!trimmed) return;
   const found = state.catalog && state.catalog.scan(trimmed);
   if (!found) {
-    scanMessage(`Unknown barcode ${trimmed}: nothing was added.`);
+    scanMessage(t("Unknown barcode {code}: nothing was added.", { code: `\u2066${trimmed}\u2069` }));
     return;
   }
   scanMessage("");
@@ -304,7 +354,7 @@ function resetSale() {
   state.orderDiscount = null;
   state.orderDiscountReason = "";
   state.customer = null;
-  $("customer-name").textContent = "walk-in";
+  $("customer-name").textContent = t("walk-in");
   $("channel").value = "counter";
   $("table").value = "";
   $("address").value = "";
@@ -318,7 +368,7 @@ function resetSale() {
 /** True (and says why) when the sale's order is already in the kitchen, so its cart cannot change. */
 function locked() {
   if (!state.made) return false;
-  toast("This sale is already in the kitchen: take its payment or leave it unpaid before changing it.");
+  toast(t("This sale is already in the kitchen: take its payment or leave it unpaid before changing it."));
   return true;
 }
 
@@ -354,16 +404,16 @@ function pushLine(line) {
   const product = state.catalog.product(line.product_id);
   const same = state.cart.find(
     (l) => l.product_id === line.product_id && l.unit === line.unit && !l.note && !l.discount &&
-      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && Dec.of(l.qty || "0").isInteger() &&
+      JSON.stringify(l.choices || []) === JSON.stringify(line.choices || []) && isInteger(l.qty || "0") &&
       JSON.stringify(l.modifiers || []) === JSON.stringify(line.modifiers || []) && (l.allergy || null) === (line.allergy || null),
   );
-  const extra = Dec.of(line.qty).mul(unitFactor(product, line.unit));
-  const problem = stockProblem(product, extra) || componentStockProblem(product, line.choices, Dec.of(line.qty));
+  const extra = dec(line.qty).times(unitFactor(product, line.unit));
+  const problem = stockProblem(product, extra) || componentStockProblem(product, line.choices, dec(line.qty));
   if (problem) {
-    toast(`Cannot add: ${problem}.`);
+    toast(t("Cannot add: {problem}.", { problem }));
     return false;
   }
-  if (same) same.qty = Dec.of(same.qty).add(line.qty).format(0);
+  if (same) same.qty = dec(same.qty).plus(line.qty).toFixed(0);
   else state.cart.push({ key: uuid(), note: "", ...line });
   renderCart();
   return true;
@@ -374,7 +424,7 @@ function componentStockProblem(product, choices, qty) {
     for (const item of group.items) {
       const used = group.kind === "fixed" || (choices || []).some((c) => c.group === group.code && c.product_id === item.product_id);
       if (!used) continue;
-      const problem = stockProblem(state.catalog.product(item.product_id), qty.mul(item.qty));
+      const problem = stockProblem(state.catalog.product(item.product_id), qty.times(item.qty));
       if (problem) return problem;
     }
   }
@@ -384,17 +434,17 @@ function componentStockProblem(product, choices, qty) {
 function setQty(line, qty) {
   if (locked()) return;
   const product = state.catalog.product(line.product_id);
-  const next = Dec.of(qty);
+  const next = dec(qty);
   if (next.cmp(0) <= 0) {
     state.cart = state.cart.filter((l) => l !== line);
   } else {
-    const problem = stockProblem(product, next.mul(unitFactor(product, line.unit)), line) ||
-      componentStockProblem(product, line.choices, next.sub(line.qty));
+    const problem = stockProblem(product, next.times(unitFactor(product, line.unit)), line) ||
+      componentStockProblem(product, line.choices, next.minus(line.qty));
     if (problem) {
-      toast(`Cannot add: ${problem}.`);
+      toast(t("Cannot add: {problem}.", { problem }));
       return;
     }
-    line.qty = next.format(next.places());
+    line.qty = plain(next);
   }
   renderCart();
 }
@@ -404,28 +454,37 @@ function lineView(line, rows) {
   const parts = rows.filter((r) => r.component && r.key.startsWith(`${line.key}:`));
   const product = state.catalog.product(line.product_id);
   const whole = !product || product.base_unit !== "kg";
+  const name = product ? product.name : `#${line.product_id}`;
   return h(
     "li",
     { class: "pos-line", dataset: { line: line.key, productId: line.product_id } },
     h(
       "button",
-      { type: "button", class: "pos-line-name", onclick: () => editLine(line) },
-      h("strong", {}, product ? product.name : `#${line.product_id}`),
-      line.unit && product && line.unit !== product.base_unit ? ` (${line.unit})` : "",
-      line.note ? h("small", {}, ` · ${line.note}`) : null,
-      line.discount ? h("small", { class: "pos-disc" }, ` −${fmt(line.discount)} (${line.discount_reason})`) : null,
+      { class: "pos-line-name", attrs: { type: "button", "aria-label": t("Change {name}", { name }) }, on: { click: () => editLine(line) } },
+      h("strong", {}, h("bdi", { text: name })),
+      line.unit && product && line.unit !== product.base_unit ? ` (${unitName(line.unit)})` : "",
+      line.note ? h("small", {}, " · ", h("bdi", { text: line.note })) : null,
+      line.discount ? h("small", { class: "pos-disc" }, ` ${t("discount")} −${fmt(line.discount)} (`, h("bdi", { text: line.discount_reason }), ")") : null,
     ),
     h(
       "span",
       { class: "pos-qty" },
-      whole ? h("button", { type: "button", "aria-label": "Less", onclick: () => setQty(line, Dec.of(line.qty).sub(1)) }, "−") : null,
-      h("output", { class: "pos-qty-value" }, `${line.qty}${product && product.base_unit === "kg" ? " kg" : ""}`),
-      whole ? h("button", { type: "button", "aria-label": "More", onclick: () => setQty(line, Dec.of(line.qty).add(1)) }, "+") : null,
+      whole
+        ? h("button", { text: "−", attrs: { type: "button", "aria-label": t("Less {name}", { name }) }, on: { click: () => setQty(line, dec(line.qty).minus(1)) } })
+        : null,
+      h("output", { class: "pos-qty-value" }, h("bdi", { text: line.qty }), product && product.base_unit === "kg" ? ` ${unitName("kg")}` : ""),
+      whole
+        ? h("button", { text: "+", attrs: { type: "button", "aria-label": t("More {name}", { name }) }, on: { click: () => setQty(line, dec(line.qty).plus(1)) } })
+        : null,
     ),
-    h("span", { class: "pos-line-total" }, own ? fmt(own.gross) : "—"),
+    h("span", { class: "pos-line-total", text: own ? fmt(own.gross) : "—" }),
     lineExtras(line, product),
     parts.length
-      ? h("ul", { class: "pos-parts" }, ...parts.map((p) => h("li", {}, `${p.qty.format(p.qty.places())} × ${p.name}`, p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")))
+      ? h(
+          "ul",
+          { class: "pos-parts" },
+          parts.map((p) => h("li", {}, h("bdi", { text: plain(p.qty) }), " × ", h("bdi", { text: p.name }), p.gross.cmp(0) > 0 ? ` +${fmt(p.gross)}` : "")),
+        )
       : null,
   );
 }
@@ -449,12 +508,15 @@ function renderCart() {
   $("cart").replaceChildren(...state.cart.map((line) => lineView(line, priced.rows)));
   $("cart-empty").hidden = state.cart.length > 0;
   $("t-subtotal").textContent = fmt(priced.subtotal);
-  $("t-discount-label").hidden = $("t-discount").hidden = priced.discount.isZero();
-  $("t-discount").textContent = `−${fmt(priced.discount)} (${state.orderDiscountReason})`;
+  $("t-discount-label").hidden = $("t-discount").hidden = priced.discount.eq(0);
+  $("t-discount").replaceChildren(`−${fmt(priced.discount)} (`, h("bdi", { text: state.orderDiscountReason }), ")");
   $("t-taxes").replaceChildren(
-    ...priced.taxByRate.flatMap(([rate, tax]) => [h("dt", {}, `Tax ${rate} %`), h("dd", {}, fmt(tax))]),
+    ...priced.taxByRate.flatMap(([rate, tax]) => [
+      h("dt", { text: t("Tax {rate} %", { rate: number(rate) }) }),
+      h("dd", { text: fmt(tax) }),
+    ]),
   );
-  $("t-delivery-label").hidden = $("t-delivery").hidden = priced.delivery.isZero();
+  $("t-delivery-label").hidden = $("t-delivery").hidden = priced.delivery.eq(0);
   $("t-delivery").textContent = fmt(priced.delivery);
   $("t-total").textContent = fmt(priced.total);
   $("checkout").disabled = !state.made && (!state.cart.length || Boolean(priced.problem));
@@ -473,8 +535,8 @@ function renderMade() {
   for (const id of SALE_FIELDS) $(id).disabled = Boolean(made) || (id === "price-list" && !isManager);
   for (const button of document.querySelectorAll("#cart button, #grid button")) button.disabled = Boolean(made);
   if (!made) return;
-  const ref = made.order ? orderRef(made.order) : "an order";
-  $("made-text").textContent = `Sent to the kitchen as ${ref} — ${money(made.balance)} still to pay`;
+  const ref = made.order ? `\u2066${orderRef(made.order)}\u2069` : t("an order");
+  $("made-text").textContent = t("Sent to the kitchen as {ref} — {amount} still to pay", { ref, amount: money(made.balance) });
 }
 
 function takePayment() {
@@ -482,13 +544,21 @@ function takePayment() {
   checkout.open({ total: made.balance, body: orderBody, priced: state.priced, orderId: made.id, order: made.order, tenders: made.tenders });
 }
 
-function leaveUnpaid() {
+async function leaveUnpaid() {
   const made = state.made;
   if (!made) return;
-  const ref = made.order ? `Order ${orderRef(made.order)}` : "The order";
-  const text = `Leave this sale unpaid?\n\n${ref} stays on the kitchen's board with ${money(made.balance)} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.`;
-  if (!window.confirm(text)) return;
-  resetSale();
+  const ref = made.order ? `\u2066${orderRef(made.order)}\u2069` : "";
+  const sure = await confirm({
+    title: t("Leave this sale unpaid?"),
+    message: t(
+      "The order {ref} stays on the kitchen's board with {amount} still to pay; a manager settles or cancels it from the orders screen. The till starts a new sale.",
+      { ref, amount: money(made.balance) },
+    ),
+    confirmLabel: t("Leave unpaid"),
+    cancelLabel: t("Go back"),
+    danger: true,
+  });
+  if (sure) resetSale();
 }
 
 $("made-pay").addEventListener("click", takePayment);
@@ -510,9 +580,9 @@ function editLine(line, { isNew = false } = {}) {
   const dialog = $("line");
   const product = state.catalog.product(line.product_id);
   $("line-title").textContent = product.name;
-  $("line-qty-label").textContent = line.unit === "kg" ? "Weight (kg)" : "Quantity";
+  $("line-qty-label").textContent = line.unit === "kg" ? t("Weight (kg)") : t("Quantity");
   $("line-qty").value = line.qty;
-  $("line-unit").replaceChildren(...product.units.map((u) => h("option", { value: u.unit }, u.unit)));
+  $("line-unit").replaceChildren(...product.units.map((u) => h("option", { text: unitName(u.unit), attrs: { value: u.unit } })));
   $("line-unit").value = line.unit || product.base_unit;
   $("line-note").value = line.note || "";
   $("line-allergy").value = line.allergy || "";
@@ -534,12 +604,12 @@ function editLine(line, { isNew = false } = {}) {
     if (qty.error) return fieldError("line-error", qty.error);
     const discount = $("line-discount").value.trim();
     const reason = $("line-discount-reason").value.trim();
-    if (discount && (!isDecimal(discount) || Dec.of(discount).cmp(0) < 0)) return fieldError("line-error", "Discount must be an amount");
-    if (discount && !reason) return fieldError("line-error", "A discount needs a reason");
-    const problem = stockProblem(product, Dec.of(qty.qty).mul(unitFactor(product, unit)), isNew ? null : line);
-    if (problem) return fieldError("line-error", `Cannot sell: ${problem}.`);
+    if (discount && (!isDecimal(discount) || parse(discount).cmp(0) < 0)) return fieldError("line-error", t("Discount must be an amount"));
+    if (discount && !reason) return fieldError("line-error", t("A discount needs a reason"));
+    const problem = stockProblem(product, dec(qty.qty).times(unitFactor(product, unit)), isNew ? null : line);
+    if (problem) return fieldError("line-error", t("Cannot sell: {problem}.", { problem }));
     Object.assign(line, { qty: qty.qty, unit, note: $("line-note").value.trim(), allergy: $("line-allergy").value.trim() || null });
-    line.discount = discount && !Dec.of(discount).isZero() ? Dec.of(discount).format(state.branch.currency_exponent) : null;
+    line.discount = discount && !parse(discount).eq(0) ? parse(discount).toFixed(state.branch.currency_exponent) : null;
     line.discount_reason = line.discount ? reason : null;
     if (isNew) state.cart.push(line);
     dialog.close();
@@ -558,23 +628,25 @@ function chooseBundle(product) {
     ...groups.map((group) =>
       h(
         "fieldset",
-        { dataset: { group: group.code } },
-        h("legend", {}, group.choose > 1 ? `${group.name} (pick ${group.choose})` : group.name),
-        ...group.items.map((item) => {
+        { class: "pos-mod-group", dataset: { group: group.code } },
+        h("legend", { text: group.choose > 1 ? t("{group} (pick {n})", { group: group.name, n: group.choose }) : group.name }),
+        group.items.map((item) => {
           const part = state.catalog.product(item.product_id);
-          const out = stockProblem(part, Dec.of(item.qty));
+          const out = stockProblem(part, dec(item.qty));
           return h(
             "label",
             { class: "pos-option" },
             h("input", {
-              type: group.choose > 1 ? "checkbox" : "radio",
-              name: `g-${group.code}`,
-              value: String(item.product_id),
-              disabled: Boolean(out),
+              attrs: {
+                type: group.choose > 1 ? "checkbox" : "radio",
+                name: `g-${group.code}`,
+                value: String(item.product_id),
+                disabled: Boolean(out),
+              },
             }),
-            ` ${item.name}`,
-            Dec.of(item.extra_price).cmp(0) > 0 ? ` +${fmt(item.extra_price)}` : "",
-            out ? h("small", {}, ` (${out})`) : null,
+            h("bdi", { text: item.name }),
+            dec(item.extra_price).cmp(0) > 0 ? ` +${fmt(item.extra_price)}` : "",
+            out ? h("small", { text: ` (${out})` }) : null,
           );
         }),
       ),
@@ -588,7 +660,7 @@ function chooseBundle(product) {
     for (const group of groups) {
       const picked = [...dialog.querySelectorAll(`input[name="g-${group.code}"]:checked`)];
       if (picked.length !== group.choose) {
-        return fieldError("bundle-error", `${group.name}: pick ${group.choose}`);
+        return fieldError("bundle-error", t("{group}: pick {n}", { group: group.name, n: group.choose }));
       }
       for (const input of picked) {
         const item = group.items.find((i) => i.product_id === Number(input.value));
@@ -617,12 +689,12 @@ function orderDiscountDialog() {
     event.preventDefault();
     const amount = $("discount-amount").value.trim();
     const reason = $("discount-reason").value.trim();
-    if (!isDecimal(amount) || Dec.of(amount).cmp(0) <= 0) return fieldError("discount-error", "Enter the amount off");
-    if (!reason) return fieldError("discount-error", "A discount needs a reason");
-    if (state.priced && Dec.of(amount).cmp(state.priced.subtotal.add(state.priced.tax)) > 0) {
-      return fieldError("discount-error", "The discount is more than the order");
+    if (!isDecimal(amount) || parse(amount).cmp(0) <= 0) return fieldError("discount-error", t("Enter the amount off"));
+    if (!reason) return fieldError("discount-error", t("A discount needs a reason"));
+    if (state.priced && parse(amount).cmp(state.priced.subtotal.plus(state.priced.tax)) > 0) {
+      return fieldError("discount-error", t("The discount is more than the order"));
     }
-    state.orderDiscount = Dec.of(amount).format(state.branch.currency_exponent);
+    state.orderDiscount = parse(amount).toFixed(state.branch.currency_exponent);
     state.orderDiscountReason = reason;
     dialog.close();
     renderCart();
@@ -639,7 +711,10 @@ function showChannel() {
 }
 
 function fillTerritories() {
-  const options = [h("option", { value: "" }, "—"), ...state.catalog.territories.map((t) => h("option", { value: t.id }, `${t.name} (+${fmt(t.delivery_charge)})`))];
+  const options = [
+    h("option", { text: "—", attrs: { value: "" } }),
+    ...state.catalog.territories.map((x) => h("option", { text: `${x.name} (+${fmt(x.delivery_charge)})`, attrs: { value: x.id } })),
+  ];
   $("territory").replaceChildren(...options);
   $("cn-territory").replaceChildren(...options.map((o) => o.cloneNode(true)));
 }
@@ -647,7 +722,7 @@ function fillTerritories() {
 const customers = new CustomerPicker({
   onPick(customer) {
     state.customer = customer;
-    $("customer-name").textContent = customer ? customer.name : "walk-in";
+    $("customer-name").textContent = customer ? customer.name : t("walk-in");
     const address = customer && (customer.addresses.find((a) => a.is_default) || customer.addresses[0]);
     if (address) {
       $("address").value = address.address;
@@ -728,14 +803,14 @@ function orderBody(id) {
 function checkBeforePay() {
   const channel = $("channel").value;
   if (channel === "delivery") {
-    if (!state.customer) return "A delivery needs a customer.";
-    if (!$("address").value.trim()) return "A delivery needs an address.";
-    if (!$("territory").value) return "A delivery needs a territory.";
+    if (!state.customer) return t("A delivery needs a customer.");
+    if (!$("address").value.trim()) return t("A delivery needs an address.");
+    if (!$("territory").value) return t("A delivery needs a territory.");
     const { start, end } = slotTimes();
-    if ((start === null) !== (end === null)) return "Give the slot both a start and an end, or neither.";
-    if (end !== null && end <= Date.now()) return "That slot is already over: pick one still to come.";
+    if ((start === null) !== (end === null)) return t("Give the slot both a start and an end, or neither.");
+    if (end !== null && end <= Date.now()) return t("That slot is already over: pick one still to come.");
   }
-  if (state.profile && state.profile.require_shift && !shift.current) return "Open a shift on this till first.";
+  if (state.profile && state.profile.require_shift && !shift.current) return t("Open a shift on this till first.");
   return null;
 }
 
@@ -758,7 +833,7 @@ const checkout = new Checkout({
     // What was sold leaves the shelf at once; the next catalog load brings the server's count.
     for (const row of state.priced.rows) {
       if (row.product && row.product.stock_tracked && row.product.stock != null) {
-        row.product.stock = Dec.of(row.product.stock).sub(row.qty.mul(unitFactor(row.product, row.unit))).format(3);
+        row.product.stock = dec(row.product.stock).minus(row.qty.times(unitFactor(row.product, row.unit))).toFixed(3);
       }
     }
     resetSale();
@@ -783,7 +858,7 @@ function limits() {
   const profile = state.profile;
   const qty = profile ? profile.confirm_line_qty : DEFAULT_CONFIRM_QTY;
   const total = profile ? profile.confirm_order_total : null;
-  return { qty: qty != null ? Dec.of(qty) : null, total: total != null ? Dec.of(total) : null };
+  return { qty: qty != null ? dec(qty) : null, total: total != null ? dec(total) : null };
 }
 
 /** What looks like a slip of the finger in this sale: lines over the till's quantity, a total over its limit. */
@@ -791,10 +866,10 @@ function saleDoubts() {
   const { qty, total } = limits();
   const doubts = [];
   for (const line of state.cart) {
-    if (!qty || Dec.of(line.qty).cmp(qty) <= 0) continue;
+    if (!qty || dec(line.qty).cmp(qty) <= 0) continue;
     const product = state.catalog.product(line.product_id);
     const name = product ? product.name : `#${line.product_id}`;
-    doubts.push(STRINGS.lineOver(name, line.qty, qty.format(qty.places())));
+    doubts.push(STRINGS.lineOver(name, line.qty, plain(qty)));
   }
   if (total && state.priced && state.priced.total.cmp(total) > 0) {
     doubts.push(STRINGS.totalOver(money(state.priced.total), money(total)));
@@ -814,20 +889,20 @@ $("checkout").addEventListener("click", async () => {
     return;
   }
   // Customer prices live on the server: the order is made first and paid at the server's total.
-  if (!state.customer) return toast("Customer prices need the sale's customer.");
+  if (!state.customer) return toast(t("Customer prices need the sale's customer."));
   // Pay pressed again for the same cart (after Back) is the same order: its id is reused, not a new sale.
   const signature = JSON.stringify(orderBody(""));
   if (!state.pending || state.pending.signature !== signature) state.pending = { id: uuid(), signature };
   const id = state.pending.id;
   $("checkout").disabled = true;
   try {
-    const order = await request("POST", "/api/v1/orders", orderBody(id));
+    const order = await call("POST", "/api/v1/orders", orderBody(id));
     // Made is made: from here the sale is bound to this order, whatever becomes of the pay dialog.
-    state.made = { id, order, tenders: [], balance: Dec.of(order.balance != null ? order.balance : order.totals.total) };
+    state.made = { id, order, tenders: [], balance: dec(order.balance != null ? order.balance : order.totals.total) };
     renderCart();
     takePayment();
   } catch (error) {
-    toast(error instanceof NetworkError ? "Customer prices need the server: sell on counter prices offline." : describeError(error));
+    toast(error instanceof Offline ? t("Customer prices need the server: sell on counter prices offline.") : describeError(error));
   } finally {
     $("checkout").disabled = false;
   }
@@ -841,13 +916,13 @@ function renderQueue(entries) {
   const waiting = entries.filter((e) => e.state === "queued").length;
   const refused = entries.filter((e) => e.state === "refused");
   $("queue-count").textContent = String(waiting);
-  $("queue-refused").textContent = refused.length ? ` · ${refused.length} refused` : "";
+  $("queue-refused").textContent = refused.length ? ` · ${t("{n} refused", { n: refused.length })}` : "";
   $("queue-badge").hidden = !waiting && !refused.length;
   $("queue-badge").dataset.count = String(waiting);
   root.dataset.queued = String(waiting);
   $("queue-badge").title = refused.length
-    ? "Sales the server refused: open to fix or discard them"
-    : "Sales waiting to reach the server";
+    ? t("Sales the server refused: open to fix or discard them")
+    : t("Sales waiting to reach the server");
   $("queue-badge").toggleAttribute("data-refused", refused.length > 0);
 }
 
@@ -856,7 +931,7 @@ queue.onChange(renderQueue);
 /** A refused sale back in the (empty) cart, for the cashier to fix and ring up again; false if it cannot. */
 function restoreSale(entry) {
   if (state.made || state.cart.length) {
-    toast("Finish or clear the sale in the cart first, then fix the refused one.");
+    toast(t("Finish or clear the sale in the cart first, then fix the refused one."));
     return false;
   }
   const body = entry.body || {};
@@ -865,41 +940,41 @@ function restoreSale(entry) {
   for (const line of body.lines || []) {
     const product = state.catalog && state.catalog.product(line.product_id);
     if (!product) {
-      changed.push(`product #${line.product_id} is not sold any more`);
+      changed.push(t("product #{id} is not sold any more", { id: line.product_id }));
       continue;
     }
     const unit = product.units.some((u) => u.unit === line.unit) ? line.unit : product.base_unit;
     const qty = checkQty(String(line.qty), unit);
-    if (qty.error) changed.push(`${product.name}: quantity ${plain(line.qty)} is now 1`);
-    const out = { key: uuid(), product_id: product.id, unit, qty: qty.error ? "1" : qty.qty, note: plain(line.note), choices: line.choices || [] };
-    if (line.discount && isDecimal(line.discount)) Object.assign(out, { discount: line.discount, discount_reason: plain(line.discount_reason) });
+    if (qty.error) changed.push(t("{name}: quantity {qty} is now 1", { name: product.name, qty: readable(line.qty) }));
+    const out = { key: uuid(), product_id: product.id, unit, qty: qty.error ? "1" : qty.qty, note: readable(line.note), choices: line.choices || [] };
+    if (line.discount && isDecimal(line.discount)) Object.assign(out, { discount: line.discount, discount_reason: readable(line.discount_reason) });
     cart.push(out);
   }
   resetSale();
   state.cart = cart;
   $("channel").value = body.channel || "counter";
   showChannel();
-  $("table").value = plain(body.table_label);
-  $("order-note").value = plain(body.note);
+  $("table").value = readable(body.table_label);
+  $("order-note").value = readable(body.note);
   if (body.delivery) {
-    $("address").value = plain(body.delivery.address);
+    $("address").value = readable(body.delivery.address);
     $("territory").value = String(body.delivery.territory_id || "");
   }
   if (body.customer_id) {
-    state.customer = { id: body.customer_id, name: `customer #${body.customer_id}`, addresses: [] };
+    state.customer = { id: body.customer_id, name: t("customer #{id}", { id: body.customer_id }), addresses: [] };
     $("customer-name").textContent = state.customer.name;
   }
   if (isManager && body.discount && isDecimal(body.discount)) {
     state.orderDiscount = body.discount;
-    state.orderDiscountReason = plain(body.discount_reason);
+    state.orderDiscountReason = readable(body.discount_reason);
   }
   renderCart();
-  if (changed.length) toast(`Changed while restoring: ${changed.join("; ")}.`, { ms: 15_000 });
+  if (changed.length) toast(t("Changed while restoring: {list}.", { list: changed.join("; ") }), { ms: 15_000 });
   return true;
 }
 
 /** Text a person can fix: control characters (a NUL from a scanner or a paste) cannot be seen, so go. */
-function plain(text) {
+function readable(text) {
   return String(text ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim();
 }
 
@@ -930,10 +1005,10 @@ function replayNow() {
           $("s-token").textContent = orderRef(m.order);
           $("s-offline").hidden = true;
         }
-        toast(`${summary.sent} saved sale(s) reached the server: ${refs.join(", ")}.`, { kind: "info", ms: 15_000 });
+        toast(t("Saved sales that reached the server: {n} ({refs}).", { n: summary.sent, refs: refs.map((r) => `\u2066${r}\u2069`).join(", ") }), { kind: "info", ms: 15_000 });
       }
       if (summary && summary.refused) {
-        toast(`${summary.refused} saved sale(s) were refused: fix or discard them.`);
+        toast(t("Saved sales the server refused: {n}. Fix or discard them.", { n: summary.refused }));
         refusedSales.open();
       }
     })
@@ -1012,20 +1087,6 @@ async function readCatalog() {
   }
 }
 
-async function registerWorker() {
-  if (!("serviceWorker" in navigator)) return;
-  try {
-    await navigator.serviceWorker.register("/pos-sw.js", { scope: "/pos" });
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
-    }
-    root.dataset.sw = "ready";
-  } catch (error) {
-    console.warn("no offline support:", error);
-  }
-}
-
 $("till").addEventListener("change", (event) => {
   // Another till would start a new sale and silently leave this one's order unpaid in the kitchen.
   if (locked()) {
@@ -1039,19 +1100,33 @@ $("till").addEventListener("change", (event) => {
   setConn(navigator.onLine ? "connecting" : "offline");
   const worker = registerWorker();
   renderQueue(await queue.all());
+  let started = null;
   try {
-    await loadTills();
-    await chooseTill($("till").value);
+    started = await startDocument();
+    if (started) {
+      const { doc } = started;
+      fillTills(Object.fromEntries(doc.branches.map((b) => [b.branch_id, b.tills])));
+      await chooseTill(`${doc.branch_id}:${doc.pos_profile_id ?? ""}`, doc);
+    } else {
+      await loadTills();
+      await chooseTill($("till").value);
+    }
   } catch (error) {
-    toast(`The till could not start: ${describeError(error)}`);
+    toast(t("The till could not start: {reason}", { reason: describeError(error) }));
   }
-  await worker;
-  // The worker keeps what it fetched itself; the catalog and tills fetched before it took control are
-  // fetched again now, through it, so an offline reload finds them.
-  if (navigator.serviceWorker && navigator.serviceWorker.controller && state.branch) {
-    await loadCatalog(state.branch, state.profile && state.profile.id).catch(() => null);
-    for (const branch of boot.branches) await request("GET", `/api/v1/pos/profiles?branch_id=${branch.id}`).catch(() => null);
-    if (state.profile) await request("GET", `/api/v1/pos/profiles/${state.profile.id}/shift`).catch(() => null);
+  const { controlled, fresh } = await worker;
+  if (controlled) root.dataset.sw = "ready";
+  // A cold load read its start before the worker took control, so the worker has no copy of it: hand it
+  // the answers the page already has (no second download of the catalog), and the reads the long way
+  // would make, should the next reload be offline on another till.
+  if (controlled && state.branch) {
+    if (fresh && started) {
+      const { url, doc } = started;
+      const keep = [keepForOffline(url, doc), keepForOffline(catalogUrl(state.branch, doc.pos_profile_id), doc.catalog)];
+      for (const entry of doc.branches) keep.push(keepForOffline(`/api/v1/pos/profiles?branch_id=${entry.branch_id}`, entry.tills));
+      if (doc.pos_profile_id) keep.push(keepForOffline(`/api/v1/pos/profiles/${doc.pos_profile_id}/shift`, doc.shift));
+      await Promise.all(keep).catch(() => null);
+    }
     root.dataset.offlineReady = "";
   }
   $("barcode").focus();

@@ -1,7 +1,7 @@
 // Busy mode at the till: a channel the manager paused (from the kanban) cannot be picked, and a banner says
 // why, from the moment its `channel.paused` event arrives; the paused list is read when the till starts.
 
-import { request } from "./util.js";
+import { call } from "./net.js";
 import { t } from "/static/js/shared/i18n.js";
 import { channelLabel } from "/static/js/shared/labels.js";
 
@@ -18,10 +18,11 @@ export class BusyMode {
     this.paused = new Map();
   }
 
-  async load(branchId) {
+  /** The branch's paused channels: `known` when the till's start read carried them, else read here. */
+  async load(branchId, known = null) {
     this.paused.clear();
     try {
-      for (const pause of await request("GET", `/api/v1/menu/branches/${branchId}/pauses`)) {
+      for (const pause of known || (await call("GET", `/api/v1/menu/branches/${branchId}/pauses`))) {
         this.paused.set(pause.channel, pause);
       }
     } catch {

@@ -6,7 +6,7 @@
 // A server without the POS catalog endpoint (404) gets the same document assembled from the plain
 // catalog reads (/products, /categories, /territories): no bundles, no stock counts.
 
-import { ApiError, NetworkError, request } from "./util.js";
+import { Offline, Refused, call } from "./net.js";
 
 export class Catalog {
   constructor(doc) {
@@ -49,16 +49,21 @@ export class Catalog {
   }
 }
 
-/** The document for a branch and till, from the POS endpoint or assembled from the plain reads. */
-export async function loadCatalog(branch, profileId) {
+/** The catalog document's URL for a branch and till (the service worker keeps it under this URL). */
+export function catalogUrl(branch, profileId) {
   const query = new URLSearchParams({ branch_id: branch.id });
   if (profileId) query.set("pos_profile_id", profileId);
+  return `/api/v1/pos/catalog?${query}`;
+}
+
+/** The document for a branch and till, from the POS endpoint or assembled from the plain reads. */
+export async function loadCatalog(branch, profileId) {
   try {
-    return new Catalog(await request("GET", `/api/v1/pos/catalog?${query}`));
+    return new Catalog(await call("GET", catalogUrl(branch, profileId)));
   } catch (error) {
     // Offline with no saved POS document: the plain reads may still have saved copies.
-    const missing = error instanceof ApiError && error.status === 404;
-    if (!missing && !(error instanceof NetworkError)) throw error;
+    const missing = error instanceof Refused && error.status === 404;
+    if (!missing && !(error instanceof Offline)) throw error;
   }
   return new Catalog(await assemble(branch));
 }
@@ -66,13 +71,13 @@ export async function loadCatalog(branch, profileId) {
 async function assemble(branch) {
   const products = [];
   for (let page = 1; ; page += 1) {
-    const answer = await request("GET", `/api/v1/products?branch_id=${branch.id}&page_size=200&page=${page}`);
+    const answer = await call("GET", `/api/v1/products?branch_id=${branch.id}&page_size=200&page=${page}`);
     products.push(...answer.items);
     if (products.length >= answer.total || !answer.items.length) break;
   }
   const [categories, territories] = await Promise.all([
-    request("GET", "/api/v1/categories"),
-    request("GET", "/api/v1/territories"),
+    call("GET", "/api/v1/categories"),
+    call("GET", "/api/v1/territories"),
   ]);
   return {
     catalog_version: "",

@@ -11,25 +11,28 @@
 // the page the order and the tenders the server accepted, and the page reopens this dialog on that same
 // order (those tenders shown as done) rather than ever making a second one.
 
-import { Dec, isDecimal, sum } from "./decimal.js";
-import { cashDue } from "./pricing.js";
-import { ApiError, NetworkError, describeError, h, request, uuid } from "./util.js";
-import { orderRef } from "../ref.js";
+import { h } from "/static/js/shared/dom.js";
+import { time } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
+import { orderRef } from "/static/js/shared/labels.js";
+import { dec, sum } from "/static/js/shared/money.js";
+import { methodName } from "./methods.js";
+import { Offline, Refused, call, describeError, uuid } from "./net.js";
+import { cashDue, isDecimal, parse, plain } from "./pricing.js";
 
 const $ = (id) => document.getElementById(id);
-const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
 // The success screen's words for a sale left unpaid on purpose, and its receipt line.
 const TEXT = {
-  saleComplete: "Sale complete",
-  cash_on_delivery: "Sent to the kitchen · cash on delivery",
-  pay_later: "Sent to the kitchen · to be paid later",
-  dueLabel: { cash_on_delivery: "Courier collects", pay_later: "Still to pay" },
-  codHint: "The courier collects what is left at the door.",
-  laterHint: "The order goes to the kitchen unpaid; take its payment later from the orders board.",
-  proforma: "Pro-forma receipt",
-  invoiceReceipt: "Receipt · invoice",
-  invoiceComing: "(not paid yet: the invoice follows once it is paid)",
-  invoiceWaiting: "(the invoice follows in a moment)",
+  saleComplete: t("Sale complete"),
+  cash_on_delivery: t("Sent to the kitchen · cash on delivery"),
+  pay_later: t("Sent to the kitchen · to be paid later"),
+  dueLabel: { cash_on_delivery: t("Courier collects"), pay_later: t("Still to pay") },
+  codHint: t("The courier collects what is left at the door."),
+  laterHint: t("The order goes to the kitchen unpaid; take its payment later from the orders board."),
+  proforma: t("Pro-forma receipt"),
+  invoiceReceipt: t("Receipt · invoice"),
+  invoiceComing: t("(not paid yet: the invoice follows once it is paid)"),
+  invoiceWaiting: t("(the invoice follows in a moment)"),
 };
 const REFERENCED = new Set(["card", "wallet", "bank_transfer"]);
 
@@ -75,7 +78,7 @@ export class Checkout {
   showInvoice(invoice) {
     const receipt = $("s-receipt");
     receipt.href = `/api/v1/invoices/${invoice.invoice_id}/receipt`;
-    receipt.textContent = `${TEXT.invoiceReceipt} ${invoice.number}`;
+    receipt.textContent = `${TEXT.invoiceReceipt} \u2068${invoice.number}\u2069`;
     receipt.hidden = false;
     receipt.dataset.kind = "invoice";
     $("s-receipt-note").textContent = "";
@@ -86,7 +89,7 @@ export class Checkout {
    * earlier attempt made it), with `tenders` the server has already accepted for it.
    */
   open({ total, body, priced, orderId = null, order = null, tenders = [] }) {
-    this.total = order ? Dec.of(order.totals.total) : total;
+    this.total = order ? dec(order.totals.total) : total;
     this.priced = priced;
     this.orderId = orderId || uuid();
     this.makeBody = body;
@@ -115,18 +118,33 @@ export class Checkout {
   }
 
   paid() {
-    return sum(this.tenders.map((t) => t.amount));
+    return sum(this.tenders.map((x) => x.amount));
+  }
+
+  /** "Cash 50.00 (tendered 100.00) · rounding 0.25", "Card 20.00 · ref 1234": one tender in words. */
+  tenderText(tender, show) {
+    const parts = [`${methodName(tender.method)} ${show(tender.amount)}`];
+    if (tender.tendered) parts.push(t("tendered {amount}", { amount: show(tender.tendered) }));
+    if (tender.reference) parts.push(t("ref {reference}", { reference: `\u2068${tender.reference}\u2069` }));
+    if (!dec(tender.rounding).eq(0)) parts.push(t("rounding {amount}", { amount: show(tender.rounding) }));
+    return parts.join(" · ");
   }
 
   remaining() {
-    const left = Dec.of(this.total).sub(this.paid());
-    return left.cmp(0) > 0 ? left : Dec.zero();
+    const left = dec(this.total).minus(this.paid());
+    return left.cmp(0) > 0 ? left : dec(0);
   }
 
   renderMethods() {
     $("pay-methods").replaceChildren(
       ...this.methods().map((m) =>
-        h("button", { type: "button", class: "pos-method", dataset: { method: m }, onclick: () => this.pick(m) }, LABELS[m] || m),
+        h("button", {
+          class: "pos-method",
+          text: methodName(m),
+          attrs: { type: "button", "aria-pressed": "false" },
+          dataset: { method: m },
+          on: { click: () => this.pick(m) },
+        }),
       ),
     );
   }
@@ -137,7 +155,7 @@ export class Checkout {
     $("pay-tendered-row").hidden = method !== "cash";
     $("pay-reference-row").hidden = !REFERENCED.has(method);
     const left = this.remaining();
-    $("pay-amount").value = left.isZero() ? "" : (method === "cash" ? cashDue(left, this.branch()) : left).format(this.branch().currency_exponent);
+    $("pay-amount").value = left.eq(0) ? "" : (method === "cash" ? cashDue(left, this.branch()) : left).toFixed(this.branch().currency_exponent);
     $("pay-tendered").value = "";
     $("pay-reference").value = "";
     $("pay-amount").focus();
@@ -149,22 +167,22 @@ export class Checkout {
     const e = this.branch().currency_exponent;
     const method = this.method;
     const left = this.remaining();
-    if (left.isZero()) return this.error("The sale is already covered.");
+    if (left.eq(0)) return this.error(t("The sale is already covered."));
     const amountText = $("pay-amount").value.trim();
-    if (!isDecimal(amountText) || Dec.of(amountText).cmp(0) <= 0) return this.error("Enter the amount of this tender.");
-    let amount = Dec.of(amountText).round(e);
-    if (method === "on_account" && !this.customer()) return this.error("On account needs the sale's customer.");
-    const tender = { id: uuid(), method, amount, rounding: Dec.zero(), change: Dec.zero(), tendered: null, reference: null };
+    if (!isDecimal(amountText) || parse(amountText).cmp(0) <= 0) return this.error(t("Enter the amount of this tender."));
+    let amount = parse(amountText).round(e, 1);
+    if (method === "on_account" && !this.customer()) return this.error(t("On account needs the sale's customer."));
+    const tender = { id: uuid(), method, amount, rounding: dec(0), change: dec(0), tendered: null, reference: null };
     if (method === "cash") {
       const due = cashDue(left, this.branch());
       const tenderedText = $("pay-tendered").value.trim() || amountText;
-      if (!isDecimal(tenderedText)) return this.error("Cash tendered must be an amount.");
-      const tendered = Dec.of(tenderedText).round(e);
+      if (!isDecimal(tenderedText)) return this.error(t("Cash tendered must be an amount."));
+      const tendered = parse(tenderedText).round(e, 1);
       if (tendered.cmp(due) >= 0) {
         // This cash settles the sale: it pays the balance itself, rounded for the drawer, and the rest is change.
         amount = left;
-        tender.rounding = due.sub(left);
-        tender.change = tendered.sub(due);
+        tender.rounding = due.minus(left);
+        tender.change = tendered.minus(due);
         tender.tendered = tendered;
       } else {
         if (amount.cmp(tendered) > 0) amount = tendered;
@@ -172,49 +190,46 @@ export class Checkout {
       }
       tender.amount = amount;
     } else {
-      if (amount.cmp(left) > 0) return this.error(`${LABELS[method]} cannot pay more than the ${this.fmt(left)} left.`);
+      if (amount.cmp(left) > 0) return this.error(t("{method} cannot pay more than the {amount} left.", { method: methodName(method), amount: this.fmt(left) }));
       tender.reference = $("pay-reference").value.trim() || null;
-      if (method === "card" && !tender.reference) return this.error("Enter the card terminal's reference.");
+      if (method === "card" && !tender.reference) return this.error(t("Enter the card terminal's reference."));
     }
     this.tenders.push(tender);
     this.render();
-    this.pick(this.remaining().isZero() ? this.method : this.method);
+    this.pick(this.method);
   }
 
   render() {
     $("pay-list").replaceChildren(
-      ...this.tenders.map((t) =>
+      ...this.tenders.map((tender) =>
         h(
           "li",
-          { class: "pos-tender", dataset: { method: t.method } },
-          `${LABELS[t.method]} ${this.fmt(t.amount)}`,
-          t.tendered ? ` (tendered ${this.fmt(t.tendered)})` : "",
-          t.reference ? ` · ref ${t.reference}` : "",
-          !t.rounding.isZero() ? ` · rounding ${this.fmt(t.rounding)}` : "",
-          t.done
-            ? h("small", {}, " ✓")
-            : h("button", { type: "button", class: "pos-link", onclick: () => this.drop(t) }, "Remove"),
+          { class: "pos-tender", dataset: { method: tender.method } },
+          h("span", { class: "pos-tender-text", text: this.tenderText(tender, (x) => this.fmt(x)) }),
+          tender.done
+            ? h("small", { text: ` ✓ ${t("taken")}` })
+            : h("button", { class: "pos-link", text: t("Remove"), attrs: { type: "button" }, on: { click: () => this.drop(tender) } }),
         ),
       ),
     );
     const left = this.remaining();
     $("pay-remaining").textContent = this.fmt(left);
-    const change = sum(this.tenders.map((t) => t.change));
-    $("pay-change-row").hidden = change.isZero();
+    const change = sum(this.tenders.map((x) => x.change));
+    $("pay-change-row").hidden = change.eq(0);
     $("pay-change").textContent = this.fmt(change);
-    $("pay-confirm").disabled = !left.isZero() || !this.tenders.length;
+    $("pay-confirm").disabled = !left.eq(0) || !this.tenders.length;
   }
 
   drop(tender) {
-    this.tenders = this.tenders.filter((t) => t !== tender);
+    this.tenders = this.tenders.filter((x) => x !== tender);
     this.render();
   }
 
-  paymentBody(t) {
+  paymentBody(tender) {
     const e = this.branch().currency_exponent;
-    const body = { id: t.id, method: t.method, amount: t.amount.format(e) };
-    if (t.tendered) body.tendered = t.tendered.format(e);
-    if (t.reference) body.reference = t.reference;
+    const body = { id: tender.id, method: tender.method, amount: tender.amount.toFixed(e) };
+    if (tender.tendered) body.tendered = tender.tendered.toFixed(e);
+    if (tender.reference) body.reference = tender.reference;
     const shiftId = this.shiftId();
     if (shiftId) body.shift_id = shiftId;
     return body;
@@ -224,20 +239,20 @@ export class Checkout {
    * paid now, on purpose — the order still goes to the kitchen, with its tenders so far. */
   async complete({ unpaid = null } = {}) {
     this.error("");
-    if (!unpaid && !this.remaining().isZero()) return;
+    if (!unpaid && !this.remaining().eq(0)) return;
     $("pay-confirm").disabled = true;
     $("pay-cod").disabled = $("pay-later").disabled = true;
     const body = this.makeBody(this.orderId);
-    const payments = this.tenders.map((t) => ({ id: t.id, body: this.paymentBody(t), tender: t }));
+    const payments = this.tenders.map((tender) => ({ id: tender.id, body: this.paymentBody(tender), tender }));
     try {
-      if (!navigator.onLine) throw new NetworkError("offline");
+      if (!navigator.onLine) throw new Offline();
       if (!this.order) {
-        this.order = await request("POST", "/api/v1/orders", body);
+        this.order = await call("POST", "/api/v1/orders", body);
         this.made(this.order.balance != null ? this.order.balance : this.order.totals.total);
       }
       for (const p of payments) {
         if (p.tender.done) continue;
-        const answer = await request("POST", `/api/v1/orders/${this.orderId}/payments`, p.body);
+        const answer = await call("POST", `/api/v1/orders/${this.orderId}/payments`, p.body);
         p.tender.done = true;
         p.tender.result = answer.payment;
         this.made(answer.order.balance);
@@ -245,13 +260,13 @@ export class Checkout {
       }
       this.finish({ queued: false, body, order: this.order, unpaid });
     } catch (error) {
-      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500 && this.order)) {
+      if (error instanceof Offline || (error instanceof Refused && error.status >= 500 && this.order)) {
         await this.queue.add({
           id: this.orderId,
           body,
           order_done: Boolean(this.order),
           payments: payments.map((p) => ({ id: p.id, body: p.body, done: Boolean(p.tender.done) })),
-          summary: { total: this.total.format(this.branch().currency_exponent), items: body.lines.length },
+          summary: { total: dec(this.total).toFixed(this.branch().currency_exponent), items: body.lines.length },
         });
         this.finish({ queued: true, body, order: this.order, unpaid });
         return;
@@ -269,14 +284,13 @@ export class Checkout {
     this.onMade({
       id: this.orderId,
       order: this.order,
-      tenders: this.tenders.filter((t) => t.done),
-      balance: Dec.of(balance),
+      tenders: this.tenders.filter((x) => x.done),
+      balance: dec(balance),
     });
   }
 
   finish({ queued, body, order, unpaid = null }) {
     this.dialog.close();
-    const e = this.branch().currency_exponent;
     const due = this.remaining();
     $("success-title").textContent = unpaid ? TEXT[unpaid] : TEXT.saleComplete;
     $("s-due-label").hidden = $("s-due").hidden = !unpaid;
@@ -284,35 +298,32 @@ export class Checkout {
     $("s-due").textContent = this.money(due);
     $("success").dataset.unpaid = unpaid || "";
     // The order's reference (#42); a sale saved offline gets its one when the queue reaches the server.
-    $("s-token").textContent = order ? orderRef(order) : "given when the sale reaches the server";
+    $("s-token").textContent = order ? orderRef(order) : t("given when the sale reaches the server");
     $("s-offline").hidden = !queued;
     // Menu depth: the ready time the server quoted from the kitchen's live load.
     const ready = order && order.quoted_ready_at;
     $("s-ready").hidden = !ready;
     if (ready) {
-      $("s-ready-time").textContent = new Date(ready).toLocaleTimeString([], {
-        hour: "2-digit",
-        minute: "2-digit",
-        timeZone: this.branch().timezone,
-      });
+      $("s-ready-time").textContent = time(ready);
     }
     $("s-total").textContent = this.money(order ? order.totals.total : this.total);
-    const paid = sum(this.tenders.map((t) => t.amount.add(t.rounding)));
-    const change = sum(this.tenders.map((t) => (t.result && t.result.change_due != null ? Dec.of(t.result.change_due) : t.change)));
+    const paid = sum(this.tenders.map((x) => x.amount.plus(x.rounding)));
+    const change = sum(this.tenders.map((x) => (x.result && x.result.change_due != null ? dec(x.result.change_due) : x.change)));
     $("s-paid").textContent = this.money(paid);
     $("s-change").textContent = this.money(change);
     $("s-payments").replaceChildren(
-      ...this.tenders.map((t) => {
-        const result = t.result || {};
-        const reference = result.reference || result.provider_ref || t.reference;
+      ...this.tenders.map((tender) => {
+        const result = tender.result || {};
+        const shown = {
+          ...tender,
+          amount: dec(result.amount || tender.amount),
+          reference: result.reference || result.provider_ref || tender.reference,
+        };
         return h(
           "li",
-          { dataset: { method: t.method } },
-          `${LABELS[t.method]} ${Dec.of(result.amount || t.amount).format(e)}`,
-          t.tendered ? ` · tendered ${t.tendered.format(e)}` : "",
-          !t.rounding.isZero() ? ` · rounding ${t.rounding.format(e)}` : "",
-          reference ? ` · ref ${reference}` : "",
-          result.id || t.id ? h("small", {}, ` · ${String(result.id || t.id).slice(0, 8)}`) : "",
+          { dataset: { method: tender.method } },
+          this.tenderText(shown, (x) => this.money(x)),
+          h("small", {}, " · ", h("bdi", { text: String(result.id || tender.id).slice(0, 8) })),
         );
       }),
     );
@@ -322,9 +333,17 @@ export class Checkout {
         h(
           "tr",
           { class: l.parent_line_no ? "pos-part" : "" },
-          h("td", {}, l.parent_line_no ? `↳ ${l.name}` : l.name, (l.modifiers || []).length ? h("small", { class: "pos-muted" }, ` ${l.modifiers.map((m) => `${m.kind === "remove" ? "\u2013" : "+"} ${m.name}`).join(", ")}`) : null),
-          h("td", {}, Dec.of(l.qty).format(Dec.of(l.qty).places())),
-          h("td", {}, Dec.of(l.line_total).format(e)),
+          h(
+            "td",
+            {},
+            l.parent_line_no ? "↳ " : "",
+            h("bdi", { text: l.name }),
+            (l.modifiers || []).length
+              ? h("small", { class: "pos-muted", text: ` ${l.modifiers.map((m) => `${m.kind === "remove" ? "\u2013" : "+"} ${m.name}`).join(", ")}` })
+              : null,
+          ),
+          h("td", { class: "num" }, h("bdi", { text: plain(l.qty) })),
+          h("td", { class: "num", text: this.fmt(l.line_total) }),
         ),
       ),
     );
@@ -350,7 +369,7 @@ export class Checkout {
   /** The worker may have issued the invoice before this screen showed: ask once. */
   async lookUpInvoice(orderId) {
     try {
-      const found = await request("GET", `/api/v1/invoices?order_id=${encodeURIComponent(orderId)}`);
+      const found = await call("GET", `/api/v1/invoices?order_id=${encodeURIComponent(orderId)}`);
       const original = ((found && found.items) || []).find((invoice) => invoice.kind === "invoice");
       if (original && this.shown === orderId && $("s-receipt").dataset.kind !== "invoice") {
         this.showInvoice({ invoice_id: original.id, number: original.number_text, order_id: orderId });

@@ -1,7 +1,10 @@
 // The sale's customer: search by phone (however it is typed) or name, or create one on the spot with
 // the address and territory a delivery needs.
 
-import { describeError, h, request } from "./util.js";
+import { bdi } from "/static/js/shared/format.js";
+import { h } from "/static/js/shared/dom.js";
+import { t } from "/static/js/shared/i18n.js";
+import { call, describeError } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,9 +50,9 @@ export class CustomerPicker {
     if (q.length < 2) return;
     const seq = ++this.seq;
     try {
-      const page = await request("GET", `/api/v1/customers?q=${encodeURIComponent(q)}&page_size=20`);
+      const page = await call("GET", `/api/v1/customers?q=${encodeURIComponent(q)}&page_size=20`);
       if (seq !== this.seq) return;
-      this.error(page.items.length ? "" : "No customer matches; create one below.");
+      this.error(page.items.length ? "" : t("No customer matches; create one below."));
       $("customer-results").replaceChildren(
         ...page.items.map((c) =>
           h(
@@ -57,10 +60,11 @@ export class CustomerPicker {
             {},
             h(
               "button",
-              { type: "button", class: "pos-option", dataset: { customerId: c.id }, onclick: () => this.pick(c) },
-              h("strong", {}, c.name),
-              c.company_name ? ` · ${c.company_name}` : "",
-              h("small", {}, ` ${c.phones.map((p) => p.phone).join(", ")}`),
+              { class: "pos-option", attrs: { type: "button" }, dataset: { customerId: c.id }, on: { click: () => this.pick(c) } },
+              h("strong", {}, h("bdi", { text: c.name })),
+              c.company_name ? [" · ", h("bdi", { text: c.company_name })] : null,
+              // Phone numbers read left to right inside Arabic too: each isolated.
+              h("small", { class: "pos-phones" }, c.phones.map((p) => bdi(p.phone))),
             ),
           ),
         ),
@@ -81,12 +85,12 @@ export class CustomerPicker {
     const phone = $("cn-phone").value.trim();
     const address = $("cn-address").value.trim();
     const territory = Number($("cn-territory").value) || null;
-    if (!name || !phone) return this.error("A new customer needs a name and a phone.");
+    if (!name || !phone) return this.error(t("A new customer needs a name and a phone."));
     const body = { name, phones: [phone] };
     if (this.branchId()) body.branch_id = this.branchId();
     if (address) body.addresses = [{ address, territory_id: territory, is_default: true }];
     try {
-      this.pick(await request("POST", "/api/v1/customers", body));
+      this.pick(await call("POST", "/api/v1/customers", body));
       for (const id of ["cn-name", "cn-phone", "cn-address"]) $(id).value = "";
     } catch (error) {
       this.error(describeError(error));

@@ -5,10 +5,10 @@
 // The picker checks each group's min and max as the server does (pricing.js `modifierCharges` prices
 // them); an 86'd option is shown but cannot be picked.
 
-import { Dec } from "./decimal.js";
-import { modifierCharges } from "./pricing.js";
-import { h } from "./util.js";
+import { h } from "/static/js/shared/dom.js";
 import { t } from "/static/js/shared/i18n.js";
+import { dec } from "/static/js/shared/money.js";
+import { modifierCharges } from "./pricing.js";
 import { allergenName } from "../kitchen/menu_items.js";
 
 export { allergenName };
@@ -39,7 +39,7 @@ const REMOVE = "\u2013";
 export function mountMenuDepth() {
   const bar = document.querySelector("#pos .pos-bar");
   if (bar && !document.getElementById("pos-paused")) {
-    bar.before(h("p", { id: "pos-paused", class: "pos-paused", role: "status", hidden: true }));
+    bar.before(h("p", { class: "pos-paused", attrs: { id: "pos-paused", role: "status", hidden: true } }));
   }
   const note = document.getElementById("line-note");
   if (note && !document.getElementById("line-allergy")) {
@@ -47,11 +47,8 @@ export function mountMenuDepth() {
       h(
         "label",
         {},
-        T.allergyLabel(),
-        " ",
-        h("small", {}, T.allergyHint()),
-        " ",
-        h("input", { id: "line-allergy", type: "text", maxlength: "200", autocomplete: "off" }),
+        h("span", {}, T.allergyLabel(), " ", h("small", { text: T.allergyHint() })),
+        h("input", { attrs: { id: "line-allergy", type: "text", maxlength: "200", autocomplete: "off" } }),
       ),
     );
   }
@@ -60,12 +57,12 @@ export function mountMenuDepth() {
     token.after(
       h(
         "p",
-        { id: "s-ready", class: "pos-ready", hidden: true },
+        { class: "pos-ready", attrs: { id: "s-ready", hidden: true } },
         T.readyAt(),
         " ",
-        h("strong", { id: "s-ready-time" }),
+        h("strong", { attrs: { id: "s-ready-time" } }),
         " ",
-        h("span", { class: "pos-muted" }, T.readyHow()),
+        h("span", { class: "pos-muted", text: T.readyHow() }),
       ),
     );
   }
@@ -96,9 +93,9 @@ export function lineExtras(line, product) {
   return h(
     "ul",
     { class: "pos-mods" },
-    ...labels.map((text) => h("li", {}, text)),
-    allergens.length ? h("li", { class: "pos-allergens" }, T.allergens(allergens.join(", "))) : null,
-    line.allergy ? h("li", { class: "pos-allergy", role: "note" }, `\u26a0 ${T.allergyFlag(line.allergy)}`) : null,
+    labels.map((text) => h("li", { text })),
+    allergens.length ? h("li", { class: "pos-allergens", text: T.allergens(allergens.join(", ")) }) : null,
+    line.allergy ? h("li", { class: "pos-allergy", text: `\u26a0 ${T.allergyFlag(line.allergy)}`, attrs: { role: "note" } }) : null,
   );
 }
 
@@ -108,19 +105,24 @@ function dialog() {
   if (el) return el;
   el = h(
     "dialog",
-    { id: "modifiers", class: "pos-dialog pos-modifiers", "aria-labelledby": "modifiers-title" },
+    { class: "pos-dialog pos-modifiers", attrs: { id: "modifiers", "aria-labelledby": "modifiers-title" } },
     h(
       "form",
-      { method: "dialog", id: "modifiers-form" },
-      h("h2", { id: "modifiers-title" }),
-      h("div", { id: "modifiers-groups" }),
-      h("label", {}, T.allergyLabel(), " ", h("small", {}, T.allergyHint()), h("input", { id: "modifiers-allergy", type: "text", maxlength: "200", autocomplete: "off" })),
-      h("p", { id: "modifiers-error", class: "error", role: "alert", hidden: true }),
+      { attrs: { method: "dialog", id: "modifiers-form" } },
+      h("h2", { attrs: { id: "modifiers-title" } }),
+      h("div", { attrs: { id: "modifiers-groups" } }),
+      h(
+        "label",
+        {},
+        h("span", {}, T.allergyLabel(), " ", h("small", { text: T.allergyHint() })),
+        h("input", { attrs: { id: "modifiers-allergy", type: "text", maxlength: "200", autocomplete: "off" } }),
+      ),
+      h("p", { class: "error", attrs: { id: "modifiers-error", role: "alert", hidden: true } }),
       h(
         "menu",
         {},
-        h("button", { type: "button", "data-close": "" }, T.cancel()),
-        h("button", { type: "submit", class: "pos-primary", id: "modifiers-add" }, T.add(), " ", h("span", { id: "modifiers-price" })),
+        h("button", { class: "pos-secondary", text: T.cancel(), attrs: { type: "button", "data-close": "" } }),
+        h("button", { class: "pos-primary", attrs: { type: "submit", id: "modifiers-add" } }, T.add(), " ", h("bdi", { attrs: { id: "modifiers-price" } })),
       ),
     ),
   );
@@ -146,14 +148,14 @@ export function chooseModifiers(product, { fmt, basePrice, exponent, line = null
     for (const button of el.querySelectorAll("[data-option]")) {
       button.setAttribute("aria-pressed", String(picked.has(Number(button.dataset.option))));
     }
-    let extra = Dec.zero();
+    let extra = dec(0);
     try {
-      for (const m of modifierCharges(product, [...picked], exponent)) extra = extra.add(m.price);
+      for (const m of modifierCharges(product, [...picked], exponent)) extra = extra.plus(m.price);
     } catch {
       // Not complete yet (a required group): the price shows what is picked so far.
       extra = null;
     }
-    document.getElementById("modifiers-price").textContent = basePrice && extra ? fmt(basePrice.add(extra)) : "";
+    document.getElementById("modifiers-price").textContent = basePrice && extra ? fmt(basePrice.plus(extra)) : "";
   };
 
   document.getElementById("modifiers-groups").replaceChildren(
@@ -166,20 +168,18 @@ export function chooseModifiers(product, { fmt, basePrice, exponent, line = null
       return h(
         "fieldset",
         { class: "pos-mod-group", dataset: { group: group.code } },
-        h("legend", {}, group.name, hint.length ? h("small", {}, ` (${hint.join(", ")})`) : null),
+        h("legend", {}, h("bdi", { text: group.name }), hint.length ? h("small", { text: ` (${hint.join(", ")})` }) : null),
         h(
           "div",
           { class: "pos-mod-options" },
-          ...group.options.map((option) =>
+          group.options.map((option) =>
             h(
               "button",
               {
-                type: "button",
                 class: `pos-mod${option.kind === "remove" ? " is-remove" : ""}`,
+                attrs: { type: "button", "aria-pressed": "false", disabled: option.available === false },
                 dataset: { option: option.id },
-                "aria-pressed": "false",
-                disabled: option.available === false,
-                onclick: () => {
+                on: { click: () => {
                   const id = option.id;
                   if (picked.has(id)) picked.delete(id);
                   else {
@@ -188,11 +188,12 @@ export function chooseModifiers(product, { fmt, basePrice, exponent, line = null
                     picked.add(id);
                   }
                   refresh();
-                },
+                } },
               },
-              `${option.kind === "remove" ? REMOVE : "+"} ${option.name}`,
-              Dec.of(option.price_delta).cmp(0) > 0 ? h("small", {}, ` ${fmt(option.price_delta)}`) : null,
-              option.available === false ? h("small", { class: "pos-sold-out" }, ` (${T.soldOut()})`) : null,
+              `${option.kind === "remove" ? REMOVE : "+"} `,
+              h("bdi", { text: option.name }),
+              dec(option.price_delta).cmp(0) > 0 ? [" ", h("small", { text: fmt(option.price_delta) })] : null,
+              option.available === false ? h("small", { class: "pos-sold-out", text: ` (${T.soldOut()})` }) : null,
             ),
           ),
         ),

@@ -11,7 +11,8 @@
 // "refused" with the reason and the field at fault, not retried by itself: the cashier fixes it in the cart
 // or discards it (pos/refused.js).
 
-import { ApiError, NetworkError, request } from "./util.js";
+import { Offline, Refused, call } from "./net.js";
+import { t } from "/static/js/shared/i18n.js";
 
 const DB = "passline-pos";
 const STORE = "sales";
@@ -124,7 +125,7 @@ export class SaleQueue {
       await this._sendOrders(summary);
       await this._sendPayments(summary);
     } catch (error) {
-      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
+      if (error instanceof Offline || (error instanceof Refused && error.status >= 500)) {
         summary.offline = true;
       } else {
         throw error;
@@ -145,11 +146,11 @@ export class SaleQueue {
   async _sendBatch(batch, summary) {
     let answer;
     try {
-      answer = await request("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
+      answer = await call("POST", "/api/v1/orders/sync", { orders: batch.map((e) => e.body) });
     } catch (error) {
       // The server refused the batch as a whole (not signed out, not busy), or failed on it (a 500: a bug
       // one of its sales trips): sent one by one, the bad one is refused alone; the rest go through.
-      const failed = error instanceof ApiError && error.status === 500;
+      const failed = error instanceof Refused && error.status === 500;
       if (!wholeBatchRefused(error) && !failed) throw error;
       if (batch.length > 1) {
         for (const entry of batch) await this._sendBatch([entry], summary);
@@ -164,8 +165,10 @@ export class SaleQueue {
           await this.put(entry);
           return;
         }
-        const id = error.body && error.body.request_id ? ` (request ${error.body.request_id})` : "";
-        answer = { results: [{ index: 0, result: "rejected", status: 500, reason: `The server failed on this sale ${entry.failures} times${id}.` }] };
+        const reason = error.body && error.body.request_id
+          ? t("The server failed on this sale {n} times (request {request}).", { n: entry.failures, request: error.body.request_id })
+          : t("The server failed on this sale {n} times.", { n: entry.failures });
+        answer = { results: [{ index: 0, result: "rejected", status: 500, reason }] };
       } else {
         answer = { results: [{ index: 0, result: "rejected", status: error.status, reason: describe(error) }] };
       }
@@ -195,12 +198,12 @@ export class SaleQueue {
       for (const payment of entry.payments) {
         if (payment.done) continue;
         try {
-          await request("POST", `/api/v1/orders/${entry.id}/payments`, payment.body);
+          await call("POST", `/api/v1/orders/${entry.id}/payments`, payment.body);
           payment.done = true;
         } catch (error) {
-          if (!(error instanceof ApiError) || error.status >= 500) throw error;
+          if (!(error instanceof Refused) || error.status >= 500) throw error;
           entry.state = "refused";
-          entry.reason = `payment ${payment.body.method} ${payment.body.amount}: ${describe(error)}`;
+          entry.reason = t("payment {method} {amount}: {reason}", { method: payment.body.method, amount: payment.body.amount, reason: describe(error) });
           summary.refused += 1;
         }
         await this.put(entry);
@@ -214,10 +217,9 @@ export class SaleQueue {
 }
 
 function wholeBatchRefused(error) {
-  return error instanceof ApiError && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status);
+  return error instanceof Refused && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status);
 }
 
 function describe(error) {
-  const body = error.body || {};
-  return typeof body.detail === "string" ? body.detail : `HTTP ${error.status}`;
+  return error.message || `HTTP ${error.status}`;
 }

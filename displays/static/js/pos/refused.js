@@ -4,7 +4,11 @@
 // naming the line at fault. The cashier either puts it back in the cart to fix it and ring it up again, or
 // discards it; a refused sale is never retried by itself, so it cannot block the till's other sales.
 
-import { h } from "./util.js";
+import { confirm } from "/static/js/shared/dialog.js";
+import { h } from "/static/js/shared/dom.js";
+import { time } from "/static/js/shared/format.js";
+import { t } from "/static/js/shared/i18n.js";
+import { methodLabel } from "/static/js/shared/labels.js";
 
 const LINE = /^lines\[(\d+)\]/;
 
@@ -39,55 +43,62 @@ export class RefusedSales {
     const body = entry.body || {};
     const at = LINE.exec(entry.field || "");
     const bad = at ? Number(at[1]) : -1;
-    const paid = (entry.payments || []).map((p) => `${p.body.method} ${this.money(p.body.amount)}`);
-    const when = new Date(entry.created_ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const paid = (entry.payments || []).map((p) => `${methodLabel(p.body.method)} ${this.money(p.body.amount)}`);
+    const button = (text, cls, data, click) =>
+      h("button", { class: cls, text, attrs: { type: "button" }, dataset: data, on: { click } });
     return h(
       "li",
       { class: "pos-refused", dataset: { sale: entry.id } },
       h(
         "p",
         { class: "pos-refused-head" },
-        h("strong", {}, `Sale of ${when}`),
+        h("strong", { text: t("Sale of {time}", { time: time(entry.created_ms) }) }),
         entry.summary ? ` · ${this.money(entry.summary.total)}` : "",
-        paid.length ? h("span", { class: "pos-refused-paid" }, ` · taken: ${paid.join(", ")}`) : null,
+        paid.length ? h("span", { class: "pos-refused-paid", text: ` · ${t("taken: {list}", { list: paid.join(", ") })}` }) : null,
       ),
-      h("p", { class: "pos-refused-reason", role: "alert" }, this.readable(entry.reason, body)),
+      h("p", { class: "pos-refused-reason", text: this.readable(entry.reason, body), attrs: { role: "alert" } }),
       h(
         "ul",
         { class: "pos-refused-lines" },
-        ...(body.lines || []).map((line, index) =>
+        (body.lines || []).map((line, index) =>
           h(
             "li",
             { class: index === bad ? "is-bad" : "" },
-            `${line.qty} × ${this.productName(line.product_id) || `product #${line.product_id}`}`,
-            line.note ? ` · ${visible(line.note)}` : "",
+            // Not by colour alone: the line at fault says so.
+            index === bad ? h("strong", { text: `${t("At fault:")} ` }) : null,
+            h("bdi", { text: line.qty }),
+            " × ",
+            h("bdi", { text: this.productName(line.product_id) || t("product #{id}", { id: line.product_id }) }),
+            line.note ? [" · ", h("bdi", { text: visible(line.note) })] : null,
           ),
         ),
       ),
       h(
         "menu",
         {},
-        h("button", { type: "button", class: "pos-danger", dataset: { discard: entry.id }, onclick: () => this.discard(entry, paid) }, "Discard"),
-        h("button", { type: "button", dataset: { retry: entry.id }, onclick: () => this.retry(entry) }, "Send again"),
-        h("button", { type: "button", class: "pos-primary", dataset: { fix: entry.id }, onclick: () => this.fix(entry, paid) }, "Fix in cart"),
+        button(t("Discard"), "pos-danger", { discard: entry.id }, () => this.discard(entry, paid)),
+        button(t("Send again"), "", { retry: entry.id }, () => this.retry(entry)),
+        button(t("Fix in cart"), "pos-primary", { fix: entry.id }, () => this.fix(entry, paid)),
       ),
     );
   }
 
   /** The server's reason in the cashier's words: "Line 1 (Burger), note: …" rather than "lines[0].note: …". */
   readable(reason, body) {
-    let text = String(reason || "Refused by the server").replace(
+    let text = String(reason || t("Refused by the server")).replace(
       /must not contain NUL characters \(U\+0000\)/,
-      "has an invisible character (NUL) that cannot be stored",
+      t("has an invisible character (NUL) that cannot be stored"),
     );
     const line = /^lines\[(\d+)\](?:\.(\w+))?: /.exec(text);
     if (line) {
       const sold = (body.lines || [])[Number(line[1])];
       const name = sold ? this.productName(sold.product_id) : null;
-      const what = `Line ${Number(line[1]) + 1}${name ? ` (${name})` : ""}${line[2] ? `, ${line[2].replace("_", " ")}` : ""}`;
+      const n = Number(line[1]) + 1;
+      let what = name ? t("Line {n} ({name})", { n, name }) : t("Line {n}", { n });
+      if (line[2]) what = `${what}, ${line[2].replace("_", " ")}`;
       text = `${what}: ${text.slice(line[0].length)}`;
     } else {
-      text = text.replace(/^note: /, "Order note: ");
+      text = text.replace(/^note: /, `${t("Order note")}: `);
     }
     return text;
   }
@@ -96,8 +107,9 @@ export class RefusedSales {
     if (!(await this.onFix(entry))) return;
     await this.queue.remove(entry.id);
     this.dialog.close();
-    const taken = paid.length ? ` It was paid (${paid.join(", ")}): take that payment again when you ring it up.` : "";
-    this.toast(`The refused sale is back in the cart: fix it and press Pay.${taken}`, { kind: "info", ms: 15_000 });
+    const back = t("The refused sale is back in the cart: fix it and press Pay.");
+    const taken = paid.length ? ` ${t("It was paid ({list}): take that payment again when you ring it up.", { list: paid.join(", ") })}` : "";
+    this.toast(`${back}${taken}`, { kind: "info", ms: 15_000 });
   }
 
   async retry(entry) {
@@ -106,8 +118,14 @@ export class RefusedSales {
   }
 
   async discard(entry, paid) {
-    const taken = paid.length ? `\nThe till took ${paid.join(", ")} for it: give it back or ring the sale up again.` : "";
-    if (!window.confirm(`Discard this refused sale?\n${entry.reason || ""}${taken}`)) return;
+    const taken = paid.length ? t("The till took {list} for it: give it back or ring the sale up again.", { list: paid.join(", ") }) : "";
+    const sure = await confirm({
+      title: t("Discard this refused sale?"),
+      message: [entry.reason || "", taken].filter(Boolean).join(" "),
+      confirmLabel: t("Discard"),
+      danger: true,
+    });
+    if (!sure) return;
     await this.queue.remove(entry.id);
   }
 }

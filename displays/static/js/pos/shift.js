@@ -4,11 +4,15 @@
 //
 // A till whose profile requires a shift cannot take a sale without one (the server says the same).
 
-import { Dec, isDecimal } from "./decimal.js";
-import { ApiError, NetworkError, askToConfirm, describeError, h, request, uuid } from "./util.js";
+import { h } from "/static/js/shared/dom.js";
+import { t } from "/static/js/shared/i18n.js";
+import { dec } from "/static/js/shared/money.js";
+import { askToConfirm } from "./confirm.js";
+import { methodName } from "./methods.js";
+import { Offline, Refused, call, describeError, uuid } from "./net.js";
+import { isDecimal, parse } from "./pricing.js";
 
 const $ = (id) => document.getElementById(id);
-const LABELS = { cash: "Cash", card: "Card", wallet: "Wallet", bank_transfer: "Bank transfer", on_account: "On account" };
 
 export class ShiftPanel {
   constructor({ fmt, methods, toast, onChange }) {
@@ -38,20 +42,23 @@ export class ShiftPanel {
     $("shift-error").hidden = !text;
   }
 
-  /** The open shift of `profile`'s till (none: null), and the bar's text. */
-  async load(profile) {
+  /** The open shift of `profile`'s till (none: null), and the bar's text; `known` ({shift}) when the till's
+   * start read already carried it. */
+  async load(profile, known = null) {
     this.profile = profile;
     this.current = null;
     $("shift-button").hidden = !profile;
     let offline = false;
-    if (profile) {
+    if (profile && known) {
+      this.current = known.shift || null;
+    } else if (profile) {
       try {
-        this.current = await request("GET", `/api/v1/pos/profiles/${profile.id}/shift`);
+        this.current = await call("GET", `/api/v1/pos/profiles/${profile.id}/shift`);
       } catch (error) {
         // Offline, the till keeps selling into the shift it last knew was open.
-        offline = error instanceof NetworkError;
+        offline = error instanceof Offline;
         if (offline) this.current = JSON.parse(localStorage.getItem(this.key()) || "null");
-        else if (!(error instanceof ApiError) || error.status !== 404) this.toast(`Shift: ${describeError(error)}`);
+        else if (!(error instanceof Refused) || error.status !== 404) this.toast(t("Shift: {reason}", { reason: describeError(error) }));
       }
     }
     this.remember();
@@ -75,7 +82,7 @@ export class ShiftPanel {
       return;
     }
     el.dataset.state = this.current ? "open" : "none";
-    el.textContent = this.current ? "Shift open" : this.profile.require_shift ? "No shift: open one to sell" : "No shift";
+    el.textContent = this.current ? t("Shift open") : this.profile.require_shift ? t("No shift: open one to sell") : t("No shift");
   }
 
   async open() {
@@ -87,7 +94,14 @@ export class ShiftPanel {
       $("close-counts").replaceChildren(
         ...this.methods()
           .filter((m) => m !== "on_account")
-          .map((m) => h("label", {}, `${LABELS[m] || m} `, h("input", { type: "text", inputmode: "decimal", dataset: { method: m }, placeholder: "0.00" }))),
+          .map((m) =>
+            h(
+              "label",
+              {},
+              methodName(m),
+              h("input", { class: "pos-amount", attrs: { type: "text", inputmode: "decimal", dir: "ltr", placeholder: "0.00" }, dataset: { method: m } }),
+            ),
+          ),
       );
       await this.summary();
     }
@@ -96,12 +110,12 @@ export class ShiftPanel {
 
   async summary() {
     try {
-      const data = await request("GET", `/api/v1/shifts/${this.current.id}/summary`);
-      const parts = (data.methods || []).map((m) => `${LABELS[m.method] || m.method} ${this.fmt(m.expected)}`);
+      const data = await call("GET", `/api/v1/shifts/${this.current.id}/summary`);
+      const parts = (data.methods || []).map((m) => `${methodName(m.method)} ${this.fmt(m.expected)}`);
       if (data.cash && !(data.methods || []).some((m) => m.method === "cash")) {
-        parts.unshift(`Cash ${this.fmt(data.cash.expected)}`);
+        parts.unshift(`${methodName("cash")} ${this.fmt(data.cash.expected)}`);
       }
-      $("shift-summary").textContent = parts.length ? `Expected so far: ${parts.join(" · ")}` : "";
+      $("shift-summary").textContent = parts.length ? t("Expected so far: {list}", { list: parts.join(" · ") }) : "";
     } catch {
       $("shift-summary").textContent = "";
     }
@@ -110,17 +124,17 @@ export class ShiftPanel {
   async start() {
     this.error("");
     const amount = $("shift-opening").value.trim();
-    if (!isDecimal(amount) || Dec.of(amount).cmp(0) < 0) return this.error("Enter the cash counted in the drawer.");
+    if (!isDecimal(amount) || parse(amount).cmp(0) < 0) return this.error(t("Enter the cash counted in the drawer."));
     try {
-      this.current = await request("POST", "/api/v1/shifts", {
+      this.current = await call("POST", "/api/v1/shifts", {
         id: uuid(),
         pos_profile_id: this.profile.id,
-        opening_cash: Dec.of(amount).toString(),
+        opening_cash: parse(amount).toFixed(),
       });
       this.remember();
       this.onChange();
       this.dialog.close();
-      this.toast("Shift open.", { kind: "info", ms: 3000 });
+      this.toast(t("Shift open."), { kind: "info", ms: 3000 });
     } catch (error) {
       this.error(describeError(error));
     }
@@ -130,10 +144,10 @@ export class ShiftPanel {
     this.error("");
     const amount = $("cm-amount").value.trim();
     const reason = $("cm-reason").value.trim();
-    if (!isDecimal(amount) || Dec.of(amount).cmp(0) <= 0) return this.error("Enter the amount moved.");
-    if (!reason) return this.error("A cash movement needs a reason.");
+    if (!isDecimal(amount) || parse(amount).cmp(0) <= 0) return this.error(t("Enter the amount moved."));
+    if (!reason) return this.error(t("A cash movement needs a reason."));
     try {
-      await request("POST", `/api/v1/shifts/${this.current.id}/cash-movements`, {
+      await call("POST", `/api/v1/shifts/${this.current.id}/cash-movements`, {
         id: uuid(),
         kind: $("cm-kind").value,
         amount,
@@ -141,7 +155,7 @@ export class ShiftPanel {
       });
       $("cm-amount").value = "";
       $("cm-reason").value = "";
-      this.toast("Cash movement recorded.", { kind: "info", ms: 3000 });
+      this.toast(t("Cash movement recorded."), { kind: "info", ms: 3000 });
       await this.summary();
     } catch (error) {
       this.error(describeError(error));
@@ -156,20 +170,20 @@ export class ShiftPanel {
       const value = input.value.trim();
       const method = input.dataset.method;
       if (!value && method !== "cash") continue;
-      if (!isDecimal(value)) return this.error(`${LABELS[method] || method}: enter the amount counted.`);
+      if (!isDecimal(value)) return this.error(t("{method}: enter the amount counted.", { method: methodName(method) }));
       counted[method] = value;
     }
     // Closing cannot be undone and the counts are final: one more look first.
     const sure = await askToConfirm({
-      title: "Close this shift?",
-      items: Object.entries(counted).map(([method, value]) => `${LABELS[method] || method} counted: ${this.fmt(value)}`),
-      text: "The counts are final, and this till cannot sell again until a new shift is opened.",
-      yes: "Close the shift",
-      no: "Keep it open",
+      title: t("Close this shift?"),
+      items: Object.entries(counted).map(([method, value]) => t("{method} counted: {amount}", { method: methodName(method), amount: this.fmt(value) })),
+      text: t("The counts are final, and this till cannot sell again until a new shift is opened."),
+      yes: t("Close the shift"),
+      no: t("Keep it open"),
     });
     if (!sure) return;
     try {
-      const result = await request("POST", `/api/v1/shifts/${this.current.id}/close`, {
+      const result = await call("POST", `/api/v1/shifts/${this.current.id}/close`, {
         counted,
         note: $("close-note").value.trim(),
       });
@@ -188,15 +202,16 @@ export class ShiftPanel {
     const rows = (result && result.counts) || [];
     $("close-result").replaceChildren(
       ...rows.map((r) => {
-        const diff = Dec.of(r.difference ?? "0");
-        const label = diff.isZero() ? "even" : diff.cmp(0) > 0 ? `over ${this.fmt(diff)}` : `short ${this.fmt(diff.neg())}`;
+        const diff = dec(r.difference ?? "0");
+        // Over or short in words, not by colour only.
+        const label = diff.eq(0) ? t("even") : diff.cmp(0) > 0 ? t("over {amount}", { amount: this.fmt(diff) }) : t("short {amount}", { amount: this.fmt(diff.neg()) });
         return h(
           "tr",
           { dataset: { method: r.method } },
-          h("td", {}, LABELS[r.method] || r.method),
-          h("td", {}, this.fmt(r.expected)),
-          h("td", {}, this.fmt(r.counted)),
-          h("td", { class: diff.cmp(0) < 0 ? "pos-short" : "" }, label),
+          h("td", { text: methodName(r.method) }),
+          h("td", { class: "num", text: this.fmt(r.expected) }),
+          h("td", { class: "num", text: this.fmt(r.counted) }),
+          h("td", { class: diff.cmp(0) < 0 ? "num pos-short" : "num", text: label }),
         );
       }),
     );

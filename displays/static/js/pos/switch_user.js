@@ -2,7 +2,8 @@
 // place of the current one (POST /api/v1/auth/pin), then the till starts again as them. Not in the middle
 // of a sale: the cart belongs to whoever rang it up.
 
-import { ApiError, describeError, request } from "./util.js";
+import { t } from "/static/js/shared/i18n.js";
+import { call, describeError } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +25,7 @@ export class SwitchUser {
   }
 
   open() {
-    this.error(this.busy() ? "Finish or clear the sale on the till first." : "");
+    this.error(this.busy() ? t("Finish or clear the sale on the till first.") : "");
     $("switch-who").value = "";
     $("switch-pin").value = "";
     $("switch-go").disabled = this.busy();
@@ -35,10 +36,10 @@ export class SwitchUser {
   async submit() {
     if (this.busy()) return;
     try {
-      await request("POST", "/api/v1/auth/pin", { who: $("switch-who").value.trim(), pin: $("switch-pin").value });
+      await call("POST", "/api/v1/auth/pin", { who: $("switch-who").value.trim(), pin: $("switch-pin").value });
     } catch (error) {
       $("switch-pin").value = "";
-      this.error(error instanceof ApiError && error.body && error.body.detail ? error.body.detail : describeError(error));
+      this.error(describeError(error));
       return;
     }
     // The new session's cookies are set: start the till again as the new person.
