@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Self
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import Exists, Text, and_, cast, exists, select
 
 from app.alerts import AlertService
@@ -33,7 +32,6 @@ from app.db.models import AuditLog, Branch, Delivery, ReportAnomaly
 from app.dispatch.services import DispatchService
 from app.events.board import SALES_ANOMALY_DISMISSED, AnomalyDismissed
 from app.lib import audit
-from app.lib.i18n import _
 from app.lib.money import money
 from app.lib.params import invalid_query
 from app.menu.services import MenuService
@@ -135,11 +133,12 @@ class BoardService:
                 raise invalid_query("branch_id", f"at most {MAX_BRANCHES} branches")
             for b in ids:
                 ensure_branch_visible(actor, b, what="Branch")
-            found = set((await self.session.scalars(select(Branch.id).where(Branch.id.in_(ids)))).all())
-            if missing := [b for b in ids if b not in found]:
-                raise NotFoundException(
-                    detail=_("%(what)s not found", what="Branch"), extra={"id": missing[0]}
-                )
+            found = {
+                row.id: row
+                for row in (await self.session.scalars(select(Branch).where(Branch.id.in_(ids)))).all()
+            }
+            for b in ids:
+                found_in_branch(found.get(b), lambda row: row.id, actor, what="Branch")
             return ids
         stmt = select(Branch.id).where(Branch.active).order_by(Branch.id).limit(MAX_BRANCHES)
         if not actor.all_branches:
