@@ -4,7 +4,6 @@ board live."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -13,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.db.models import AuditLog, ReportAnomaly
-from app.events.reports import SALES_ANOMALY, SalesAnomaly
+from app.db.models import AuditLog
 from app.events.stream import last_id, read_after
 from tests.support.auth import login
+from tests.support.board import raise_anomaly
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
 from tests.support.sockets import LiveClient, connect
@@ -70,41 +69,6 @@ async def move(client: httpx.AsyncClient, order: dict[str, Any], to: str, **extr
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-async def raise_anomaly(db_session: Any, runtime: Any, branch_id: int, *, hour: int = 13) -> int:
-    """What the worker's hourly check does when an hour is far off (app/reports/insights.py), for one hour."""
-    anomaly = ReportAnomaly(
-        branch_id=branch_id,
-        business_date=dt.date.today(),
-        hour=hour,
-        actual=Decimal("9000.00"),
-        expected=Decimal("1200.00"),
-        low=Decimal("400.00"),
-        high=Decimal("2000.00"),
-    )
-    db_session.add(anomaly)
-    await db_session.flush()
-    runtime.bus.on_commit(
-        db_session,
-        branch_id,
-        SALES_ANOMALY,
-        SalesAnomaly(
-            anomaly_id=anomaly.id,
-            business_date=anomaly.business_date.isoformat(),
-            hour=hour,
-            direction="high",
-            actual="9000.00",
-            expected="1200.00",
-            low="400.00",
-            high="2000.00",
-            currency="EGP",
-            message=f"Sales at {hour:02d}:00 were far above the forecast",
-            raised_at=dt.datetime.now(dt.UTC).isoformat(),
-        ),
-    )
-    await db_session.commit()
-    return int(anomaly.id)
 
 
 async def test_the_snapshot_holds_everything_the_board_draws(
