@@ -39,6 +39,7 @@ from app.dispatch.schemas import (
     BulkSettleIn,
     BulkSettleOut,
     BulkStatus,
+    CourierTodayOut,
     DeliveryItem,
     DeliveryOut,
     DispatchIn,
@@ -291,6 +292,13 @@ class DispatchService:
             stmt = stmt.order_by(Delivery.created_at.desc(), Delivery.id).limit(limit)
         rows = (await self.session.scalars(stmt)).all()
         return [await self._delivery_out(d) for d in rows]
+
+    async def today(self, *, courier_id: int, actor: SessionUser) -> CourierTodayOut:
+        """The courier page's first load: what `deliveries(active=True)` and `balance` answer, in one call."""
+        return CourierTodayOut(
+            deliveries=await self.deliveries(courier_id=courier_id, active=True, actor=actor),
+            balance=await self.balance(courier_id=courier_id, actor=actor),
+        )
 
     # ------------------------------------------------------------------ balances
 
