@@ -48,7 +48,7 @@ SCREENS = (
     ("KDS station", "kitchen", "/kds/grill?branch={DT}", "#conn[data-status=live]"),
     ("KDS expo", "kitchen", "/kds/expo?branch={DT}", "#conn[data-status=live]"),
     ("courier phone", "courier1", "/courier", "#conn[data-status=live]"),
-    ("queue TV", "manager", "/queue/{DT}", "#conn[data-status=live]"),
+    ("queue TV", "manager", "/queue/{DT}", "#queue-status[data-status=live]"),
 )
 
 
