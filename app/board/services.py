@@ -91,12 +91,11 @@ class BoardService:
         out: list[BranchBoard] = []
         for b in ids:
             midnight = _midnight(branches[b].timezone)
-            done = []
-            for state in DONE_STATES:
-                page = await orders.list_orders(
-                    actor=actor, branch_id=b, state=state, channel=None, since=midnight
+            done = (
+                await orders.list_orders(
+                    actor=actor, branch_id=b, state=None, states=DONE_STATES, channel=None, since=midnight
                 )
-                done.extend(page.items)
+            ).items
             out.append(
                 BranchBoard(
                     branch_id=b,
