@@ -461,7 +461,7 @@ function applySnapshot(snap) {
   }
   for (const [key, anomaly] of [...board.anomalies]) if (covered.has(anomaly.branch_id)) board.anomalies.delete(key);
   for (const anomaly of snap.anomalies || []) board.addAnomaly(anomaly);
-  couriers.load(branchIds, snap.couriers || [], snap.deliveries || []);
+  couriers.load(branchIds, snap.couriers || [], snap.deliveries || [], { following: followed });
   busy.load(
     followed.map((b) => branchById.get(b)).filter(Boolean),
     new Map(snap.branches.map((b) => [b.branch_id, b.pauses || []])),

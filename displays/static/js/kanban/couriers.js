@@ -39,17 +39,19 @@ export class Couriers {
 
   /** The snapshot's couriers of the followed branches (with load and last position) and the deliveries on
    * the road (whether each was accepted on the phone yet; events say so from then on). */
-  load(branchIds, couriers, deliveries) {
-    const followed = new Set(branchIds.map(Number));
-    for (const b of followed) {
+  load(branchIds, couriers, deliveries, { following = branchIds } = {}) {
+    this.lists = this.lists || new Map(); // branch id -> that branch's couriers, as its last snapshot said
+    for (const b of branchIds.map(Number)) {
       const list = couriers.filter((c) => c.branch_id === b);
+      this.lists.set(b, list);
       this.byBranch.set(b, Promise.resolve(list));
     }
     for (const c of couriers) {
       this.byId.set(c.id, c);
       if (c.location) this.setLocation({ courier_id: c.id, ...c.location });
     }
-    this.followed = couriers.filter((c) => followed.has(c.branch_id));
+    // A resync reloads one branch: the strip still shows every followed branch's couriers.
+    this.followed = following.flatMap((b) => this.lists.get(Number(b)) || []);
     for (const d of deliveries) this.board.noteDelivery(d);
     this.draw();
     for (const listener of this.listeners) listener(this.followed);
