@@ -127,3 +127,27 @@ async def test_the_snapshot_brings_an_open_anomaly_and_a_low_one_reads_below(
     assert await banner(milo, low).get_attribute("data-direction") == "low"
     # Milo manages one branch: the other branch's anomaly is not his to see.
     assert await banner(milo, elsewhere).count() == 0
+
+
+async def test_the_boards_first_load_is_one_data_call_and_one_socket(
+    live_server: LiveServer, shop: dict[str, Any], boards: list[Person], db_session: Any, runtime: Any
+) -> None:
+    async with api_as(live_server, "mona") as mona_api:
+        await new_order(mona_api, shop)
+        await new_order(mona_api, shop, channel="pickup", branch="second")
+    await raise_anomaly(db_session, runtime, shop["branch"], hour=11)
+    page = await boards[0].context.new_page()
+    calls: list[str] = []
+    sockets: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    await page.goto(f"{live_server.url}/kanban")
+    await page.locator("#kanban[data-ready]").wait_for(timeout=WAIT_MS)
+    await page.locator('#conn[data-status="live"]').wait_for(timeout=WAIT_MS)
+    await page.locator("#anomalies .kb-anomaly").wait_for(timeout=WAIT_MS)
+    await page.wait_for_load_state("networkidle")
+    assert [c.split("/api/v1/", 1)[1].split("?")[0] for c in calls] == ["board/snapshot"], calls
+    # Both branches (mona follows both) in the one call, and one live connection for cards and busy mode.
+    assert calls[0].count("branch_id=") == 2
+    assert len(sockets) == 1, sockets
+    await page.close()
