@@ -96,6 +96,19 @@ async def test_an_anomaly_appears_live_and_one_dismissal_clears_every_board(
     await assert_nothing_overflows(mona)
     await assert_touch_targets(mona)
     await shoot(mona, f"board/kanban-anomaly-{lang}")
+    # Busy mode on the same board (its own panel, fed by the same snapshot and connection).
+    await mona.click("#busy-toggle")
+    pause = mona.locator(f'#busy-panel button[data-branch="{shop["branch"]}"][data-channel="partner"]')
+    await pause.click()
+    await mona.locator('#busy-panel button[data-channel="partner"][aria-pressed="true"]').wait_for(
+        timeout=WAIT_MS
+    )
+    await assert_no_axe_violations(mona)
+    await assert_touch_targets(mona)
+    await shoot(mona, f"board/kanban-busy-{lang}")
+    await mona.locator('#busy-panel button[data-channel="partner"][aria-pressed="true"]').click()
+    await mona.locator('#busy-panel button[aria-pressed="true"]').wait_for(state="detached", timeout=WAIT_MS)
+    await mona.click("#busy-toggle")
 
     # Milo dismisses it: gone from Mona's open board too, and from a board opened afterwards.
     await banner(milo, anomaly_id).get_by_role("button").click()

@@ -76,7 +76,7 @@ export class BusyPanel {
           const name = channelLabel(channel);
           const on = this.paused.has(`${branch.id}:${channel}`);
           return h("button", {
-            class: ["kb-busy-channel", on && "is-paused"],
+            class: ["kb-chip", "kb-busy-channel", on && "is-paused"],
             text: on ? t("Resume {name}", { name }) : t("Pause {name}", { name }),
             attrs: { type: "button", "aria-pressed": String(on) },
             dataset: { branch: String(branch.id), channel },
