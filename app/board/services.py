@@ -105,12 +105,11 @@ class BoardService:
                     pauses=await menu.pauses(branch_id=b),
                 )
             )
-        alerts = []
-        alert_service = self.scope.get(AlertService)
-        for b in ids:
-            listed = await alert_service.list_alerts(actor=actor, branch_id=b, open_only=True)
-            alerts.extend(listed.items)
-        alerts.sort(key=lambda a: a.id, reverse=True)
+        alerts = (
+            await self.scope.get(AlertService).list_alerts(
+                actor=actor, branch_id=None, branch_ids=ids, open_only=True
+            )
+        ).items
         return BoardSnapshot(
             branches=out,
             couriers=await self._couriers(ids, actor),
@@ -145,30 +144,30 @@ class BoardService:
         return list((await self.session.scalars(stmt)).all())
 
     async def _couriers(self, ids: list[int], actor: SessionUser) -> list[BoardCourier]:
-        dispatch = self.scope.get(DispatchService)
         locations = self.scope.get(CourierLocationService)
-        out: list[BoardCourier] = []
-        for b in ids:
-            where = {p.courier_id: p for p in (await locations.locations(branch_id=b, actor=actor)).couriers}
-            for c in await dispatch.balances(branch_id=b, actor=actor):
-                spot = where.get(c.courier_id)
-                out.append(
-                    BoardCourier(
-                        id=c.courier_id,
-                        branch_id=c.branch_id,
-                        name=c.name,
-                        active=c.active,
-                        cash_in_hand=c.cash_in_hand,
-                        to_collect=c.to_collect,
-                        net=c.net,
-                        owed_by=str(c.owed_by),
-                        active_deliveries=c.active_deliveries,
-                        location=None
-                        if spot is None
-                        else CourierLocation(lat=spot.lat, lng=spot.lng, at=spot.at),
-                    )
-                )
-        return out
+        where = {
+            p.courier_id: p
+            for b in ids
+            for p in (await locations.locations(branch_id=b, actor=actor)).couriers
+        }
+        balances = await self.scope.get(DispatchService).balances_of(branch_ids=ids, actor=actor)
+        return [
+            BoardCourier(
+                id=c.courier_id,
+                branch_id=c.branch_id,
+                name=c.name,
+                active=c.active,
+                cash_in_hand=c.cash_in_hand,
+                to_collect=c.to_collect,
+                net=c.net,
+                owed_by=str(c.owed_by),
+                active_deliveries=c.active_deliveries,
+                location=None
+                if (spot := where.get(c.courier_id)) is None
+                else CourierLocation(lat=spot.lat, lng=spot.lng, at=spot.at),
+            )
+            for c in balances
+        ]
 
     async def _deliveries(self, ids: list[int], branches: dict[int, Branch]) -> list[BoardDelivery]:
         rows = await self.session.scalars(

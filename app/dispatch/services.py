@@ -316,6 +316,19 @@ class DispatchService:
         ).all()
         return await self._balances(list(couriers))
 
+    async def balances_of(self, *, branch_ids: Sequence[int], actor: SessionUser) -> list[BalanceOut]:
+        """`balances` of several branches in one pass (the board's snapshot): the ledger is read once."""
+        for branch_id in branch_ids:
+            await self._visible_branch(branch_id, actor)
+        couriers = (
+            await self.session.scalars(
+                select(Courier)
+                .where(Courier.branch_id.in_(branch_ids))
+                .order_by(Courier.branch_id, Courier.name, Courier.id)
+            )
+        ).all()
+        return await self._balances(list(couriers))
+
     async def _balances(self, couriers: Sequence[Courier]) -> list[BalanceOut]:
         if not couriers:
             return []
