@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.db.models import AuditLog
+from app.db.models import Alert, AuditLog
 from app.events.stream import last_id, read_after
 from tests.support.auth import login
 from tests.support.board import raise_anomaly
@@ -94,6 +94,18 @@ async def test_the_snapshot_holds_everything_the_board_draws(
         f"/api/v1/menu/branches/{shop['branch']}/pauses", json={"channel": "partner", "reason": "rush"}
     )
     assert paused.status_code == 200, paused.text
+    for branch_id, message in ((shop["branch"], "still received"), (shop["other"], "not mia's")):
+        db_session.add(
+            Alert(
+                branch_id=branch_id,
+                order_id=uuid.UUID(waiting["id"]) if branch_id == shop["branch"] else None,
+                kind="state_overdue",
+                order_state="received",
+                order_version=1,
+                message=message,
+            )
+        )
+    await db_session.commit()
     anomaly_id = await raise_anomaly(db_session, runtime, shop["branch"])
     await raise_anomaly(db_session, runtime, shop["other"])  # another branch's: never in mia's document
 
@@ -123,7 +135,10 @@ async def test_the_snapshot_holds_everything_the_board_draws(
         "1200.00",
     )
     assert (anomaly["low"], anomaly["high"], anomaly["currency"]) == ("400.00", "2000.00", "EGP")
-    assert snap["alerts"] == []
+    # Open alerts of the branch only, with their order's token.
+    assert [(a["message"], a["order_id"], a["token"]) for a in snap["alerts"]] == [
+        ("still received", waiting["id"], waiting["token"])
+    ]
 
     # Without a branch: every branch the manager sees, which is the same one.
     mine = (await client.get(SNAPSHOT)).json()
