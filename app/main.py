@@ -20,6 +20,7 @@ from app.admin import ADMIN_CONTROLLERS
 from app.alerts import AlertController, StateLimitController
 from app.auth.controllers import AuthController
 from app.auth.middleware import SessionMiddleware
+from app.board import BoardSnapshotController
 from app.branches.controllers import BranchController
 from app.catalog import CatalogController
 from app.catalog.admin_controllers import CatalogAdminController
@@ -90,6 +91,7 @@ def create_litestar(
             BranchController,
             OrderController,
             BoardController,
+            BoardSnapshotController,
             CatalogController,
             CatalogAdminController,
             PosController,

@@ -25,6 +25,7 @@ from app.events.stream import last_id
 from app.lib.deps import DbSession, RedisClient, RedisKeys
 from app.lib.i18n import _, current_language, translated
 from app.orders.states import OPEN_STATES, TRANSITIONS
+from app.preferences import PreferenceService
 from displays import pagekit
 from displays.admin_pages import ADMIN_PAGES
 from displays.assets import asset
@@ -302,6 +303,7 @@ async def kds_station_page(
 # ----------------------------------------------------------------------------- kanban board and courier phone
 
 MANAGER_ROLES = ("manager",)
+BOARD_FILTERS = "kanban.filters"  # the board's preference key (displays/static/js/kanban/filters.js)
 
 
 def _transition_table() -> list[dict[str, Any]]:
@@ -346,6 +348,9 @@ async def kanban_page(request: Request[Any, Any, Any], db_session: DbSession) ->
         ],
         "open_states": [s.value for s in OPEN_STATES],
         "transitions": _transition_table(),
+        # The remembered filters (which branches to follow) ride with the page, so the first load asks the
+        # API one thing only: the board snapshot of those branches.
+        "filters": (await PreferenceService(db_session).get(key=BOARD_FILTERS, actor=user)).value,
     }
     return Template(template_name="kanban.html", context={"user": user, "boot": boot})
 

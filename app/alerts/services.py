@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, cast
 from zoneinfo import ZoneInfo
 
@@ -331,23 +331,34 @@ class AlertService:
     # ------------------------------------------------------------------ managers
 
     async def list_alerts(
-        self, *, actor: SessionUser, branch_id: int | None, open_only: bool | None
+        self,
+        *,
+        actor: SessionUser,
+        branch_id: int | None,
+        open_only: bool | None,
+        branch_ids: Sequence[int] = (),
     ) -> AlertPage:
-        """Newest first. `open_only`: True = not yet acknowledged, False = acknowledged, None = both."""
-        if branch_id is not None:
+        """Newest first. `open_only`: True = not yet acknowledged, False = acknowledged, None = both.
+        `branch_ids` (the board's snapshot) lists several branches in one read."""
+        wanted: list[int]
+        if branch_ids:
+            for b in branch_ids:
+                ensure_branch_visible(actor, b, what="Branch")
+            wanted = list(branch_ids)
+        elif branch_id is not None:
             ensure_branch_visible(actor, branch_id, what="Branch")
-            branch_ids = [branch_id]
+            wanted = [branch_id]
         elif actor.all_branches:
-            branch_ids = list((await self.session.scalars(select(Branch.id).order_by(Branch.id))).all())
+            wanted = list((await self.session.scalars(select(Branch.id).order_by(Branch.id))).all())
         else:
-            branch_ids = list(actor.branch_ids)
+            wanted = list(actor.branch_ids)
         # Stream positions first: an alert raised meanwhile is then both listed and sent as an event,
         # which a board applies idempotently by alert id, instead of neither.
-        stream_ids = {str(b): await last_id(self.redis, self.keys, b) for b in branch_ids}
+        stream_ids = {str(b): await last_id(self.redis, self.keys, b) for b in wanted}
         stmt = (
             select(Alert, Order.token, Order.channel)
             .outerjoin(Order, Order.id == Alert.order_id)
-            .where(Alert.branch_id.in_(branch_ids))
+            .where(Alert.branch_id.in_(wanted))
             .order_by(Alert.id.desc())
             .limit(LIST_LIMIT)
         )

@@ -5,6 +5,7 @@ POST /api/v1/dispatch                                 a trip: several orders, on
 GET  /api/v1/deliveries/{id}                          courier (own) or manager
 POST /api/v1/deliveries/{id}/accept | delivered | returned
 GET  /api/v1/couriers/{id}/deliveries?active=         courier (own) or manager
+GET  /api/v1/couriers/{id}/today                      courier (own) or manager: deliveries on the road + balance
 GET  /api/v1/couriers/{id}/balance                    courier (own) or manager
 GET  /api/v1/couriers/balances?branch_id=             manager
 GET  /api/v1/couriers/{id}/settlements/preview?transaction_ids=   manager
@@ -34,6 +35,7 @@ from app.dispatch.schemas import (
     BalanceOut,
     BulkSettleIn,
     BulkSettleOut,
+    CourierTodayOut,
     DeliveryActionIn,
     DeliveryOut,
     DispatchIn,
@@ -152,6 +154,13 @@ class DispatchController(Controller):
         return await dispatch_service.deliveries(
             courier_id=courier_id, active=active, actor=current_user(request)
         )
+
+    @get("/couriers/{courier_id:int}/today", guards=[ROAD])
+    async def courier_today(
+        self, request: AnyRequest, courier_id: IdPath, dispatch_service: Service
+    ) -> CourierTodayOut:
+        """The deliveries on the road and the balance together: the courier page's first load."""
+        return await dispatch_service.today(courier_id=courier_id, actor=current_user(request))
 
     # ------------------------------------------------------------------ balances and settlements
 

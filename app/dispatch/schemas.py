@@ -151,6 +151,13 @@ class BalanceOut(msgspec.Struct, kw_only=True):
     fees_earned_today: Decimal  # fees of deliveries dispatched today
 
 
+class CourierTodayOut(msgspec.Struct, kw_only=True):
+    """A courier's phone on first load, in one read: the deliveries on the road and the cash they hold."""
+
+    deliveries: list[DeliveryOut]
+    balance: BalanceOut
+
+
 class TransactionOut(msgspec.Struct, kw_only=True):
     id: int
     kind: Literal["collection", "fee", "shortfall"]

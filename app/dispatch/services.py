@@ -39,6 +39,7 @@ from app.dispatch.schemas import (
     BulkSettleIn,
     BulkSettleOut,
     BulkStatus,
+    CourierTodayOut,
     DeliveryItem,
     DeliveryOut,
     DispatchIn,
@@ -297,6 +298,13 @@ class DispatchService:
         rows = (await self.session.scalars(stmt)).all()
         return [await self._delivery_out(d) for d in rows]
 
+    async def today(self, *, courier_id: int, actor: SessionUser) -> CourierTodayOut:
+        """The courier page's first load: what `deliveries(active=True)` and `balance` answer, in one call."""
+        return CourierTodayOut(
+            deliveries=await self.deliveries(courier_id=courier_id, active=True, actor=actor),
+            balance=await self.balance(courier_id=courier_id, actor=actor),
+        )
+
     # ------------------------------------------------------------------ balances
 
     async def balance(self, *, courier_id: int, actor: SessionUser) -> BalanceOut:
@@ -309,6 +317,19 @@ class DispatchService:
         couriers = (
             await self.session.scalars(
                 select(Courier).where(Courier.branch_id == branch_id).order_by(Courier.name, Courier.id)
+            )
+        ).all()
+        return await self._balances(list(couriers))
+
+    async def balances_of(self, *, branch_ids: Sequence[int], actor: SessionUser) -> list[BalanceOut]:
+        """`balances` of several branches in one pass (the board's snapshot): the ledger is read once."""
+        for branch_id in branch_ids:
+            await self._visible_branch(branch_id, actor)
+        couriers = (
+            await self.session.scalars(
+                select(Courier)
+                .where(Courier.branch_id.in_(branch_ids))
+                .order_by(Courier.branch_id, Courier.name, Courier.id)
             )
         ).all()
         return await self._balances(list(couriers))

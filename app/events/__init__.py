@@ -4,6 +4,7 @@ payloads, appends and announcements after commit, and the journal that stores ev
 Importing the package registers every event type (the subject modules declare theirs).
 """
 
+from app.events import board as board  # registers `sales.anomaly_dismissed`
 from app.events import catalog, floor, kitchen, money, orders, road
 from app.events import menu as menu  # the redundant alias re-exports it: registers channel.paused
 from app.events import reports as reports  # registers `sales.anomaly`

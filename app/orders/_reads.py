@@ -166,6 +166,7 @@ async def list_orders(
     channel: Channel | None,
     since: dt.datetime | None,
     limit: int = LIST_LIMIT,
+    states: Sequence[State] = (),
 ) -> OrderPage:
     audience = reader(actor)
     stmt = select(Order).order_by(Order.created_at, Order.id).limit(limit)
@@ -179,6 +180,9 @@ async def list_orders(
         stmt = stmt.where(Order.branch_id.in_(actor.branch_ids))
     if state is not None:
         stmt = stmt.where(Order.state == state.value)
+    if states:
+        # Several at once (the board's done tail: completed, delivered and cancelled in one read).
+        stmt = stmt.where(Order.state.in_([s.value for s in states]))
     if channel is not None:
         stmt = stmt.where(Order.channel == channel.value)
     if since is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
@@ -208,9 +209,16 @@ class OrderService(ScopedService):
         state: State | None,
         channel: Channel | None,
         since: dt.datetime | None,
+        states: Sequence[State] = (),
     ) -> OrderPage:
         return await _reads.list_orders(
-            self.session, actor=actor, branch_id=branch_id, state=state, channel=channel, since=since
+            self.session,
+            actor=actor,
+            branch_id=branch_id,
+            state=state,
+            channel=channel,
+            since=since,
+            states=states,
         )
 
     async def board(self, *, branch_id: int, actor: SessionUser) -> BoardOut:

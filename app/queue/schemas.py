@@ -44,6 +44,8 @@ class QueueBoardOut(msgspec.Struct, kw_only=True):
     # BCP 47 tag for announcements, e.g. "en-GB", "ar-EG".
     language: str
     ready_seconds: int
+    # The ready times quoted to the orders on the board (order id -> time), so the TV draws from one call.
+    quotes: dict[str, dt.datetime] = {}
 
 
 class TicketIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

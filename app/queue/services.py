@@ -38,6 +38,7 @@ from app.lib.errors import conflict, unprocessable
 from app.lib.i18n import _
 from app.lib.lua import Script
 from app.lib.redis import hset
+from app.menu.pacing import KitchenLoad, at
 from app.orders.states import TOKEN_CHANNELS, State
 from app.queue.schemas import (
     CounterSnapshot,
@@ -189,6 +190,10 @@ class QueueService:
             ],
             language=branch.announce_language,
             ready_seconds=branch.queue_ready_seconds,
+            # Read after the stream position: a quote made since is also in its `order.created` event.
+            quotes={
+                k: at(v) for k, v in (await KitchenLoad(self.redis, self.keys).quotes(branch_id)).items()
+            },
         )
 
     async def _restore_open_tickets(self, branch_id: int) -> None:

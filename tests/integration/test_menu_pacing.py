@@ -61,6 +61,11 @@ async def test_the_quote_follows_the_stations_live_load(
     assert 1255 <= seconds_ahead(second) <= 1265, second["quoted_ready_at"]
     got = await client.get(f"/api/v1/orders/{second['id']}")
     assert got.json()["quoted_ready_at"] == second["quoted_ready_at"]
+    # The queue TV's snapshot carries the quotes itself (its first load is one call).
+    board = (await client.get(f"/api/v1/queue/{shop['branch'].id}/board")).json()
+    assert {k: dt.datetime.fromisoformat(v) for k, v in board["quotes"].items()} == {
+        o["id"]: dt.datetime.fromisoformat(o["quoted_ready_at"]) for o in (first, second)
+    }
 
     # The cook bumps the first order: the next quote no longer waits for it.
     await login(client, "cook")

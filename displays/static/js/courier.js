@@ -189,7 +189,10 @@ async function loadBalance() {
   const result = await http.get(`/api/v1/couriers/${me}/balance`);
   if (result.status === 401) signInAgain();
   if (!result.ok) return;
-  const b = result.data;
+  showBalance(result.data);
+}
+
+function showBalance(b) {
   // One figure, shown twice: what the courier holds for the branch (deliveries done, not yet settled).
   const held = b.cash_in_hand ?? b.owes_branch;
   document.getElementById("cash-in-hand").textContent = money(held);
@@ -532,9 +535,26 @@ function onEvent(event) {
   draw();
 }
 
+/** The first load in one call: the deliveries on the road and the balance (an older server: two). */
+async function loadToday() {
+  const result = await http.get(`/api/v1/couriers/${me}/today`);
+  if (result.status === 404 || result.status === 405) {
+    await Promise.all([loadDeliveries(), loadBalance()]);
+    return;
+  }
+  if (result.status === 401) signInAgain();
+  if (!result.ok) {
+    failed(result, t("Deliveries not loaded"));
+    return;
+  }
+  for (const d of result.data.deliveries) upsert(d);
+  draw();
+  showBalance(result.data.balance);
+}
+
 async function start() {
   setStatus("connecting");
-  await Promise.all([loadDeliveries(), loadBalance()]);
+  await loadToday();
   connectLive({
     namespace: "/courier",
     branchIds: [boot.branch.id],

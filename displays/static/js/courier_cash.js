@@ -15,7 +15,7 @@ import { request as send, signInAgain } from "/static/js/shared/http.js";
 import { t, tn } from "/static/js/shared/i18n.js";
 import { connectLive } from "/static/js/shared/live.js";
 import { pageData } from "/static/js/shared/page.js";
-import { uuid4 } from "./kanban/trip.js";
+import { uuid4 } from "/static/js/shared/uuid.js";
 
 const TEXT = {
   connecting: t("Connecting…"),

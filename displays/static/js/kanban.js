@@ -1,9 +1,11 @@
 // The managers' live board (/kanban): every open order of the followed branches as a card in its state's
 // column, moved by drag and drop (mouse and touch) or from the card's menu, live over /kanban.
 //
-// Snapshot -> subscribe -> apply (DESIGN §5, STYLE 9): each followed branch's board snapshot says which
-// stream id it is current to; live.js connects with those ids, the server replays what the page missed,
-// then sends live events; an event is applied once (ids at or below the last applied one are dropped), and
+// Snapshot -> subscribe -> apply (DESIGN §5, STYLE 9): one call (GET /api/v1/board/snapshot) brings
+// everything the board draws for the followed branches (columns, today's done tail, couriers with their
+// load and position, deliveries on the road, open alerts, sales anomalies, busy mode), each branch's part
+// tagged with the stream id it is current to; live.js connects with those ids, the server replays what
+// the page missed, then sends live events; an event is applied once (ids at or below the last applied one are dropped), and
 // an order's version only grows (store.js). There is no refresh button: a `resync` reloads the snapshot.
 //
 // A move is optimistic: the card goes to its new column at once, the server's answer confirms it, and a
@@ -11,20 +13,23 @@
 
 import { connectLive } from "/static/js/shared/live.js";
 import { CardMenu, askBranch, askReason } from "./kanban/actions.js";
+import { AnomalyBanner } from "./kanban/anomalies.js";
+import { BusyPanel } from "./kanban/busy.js";
 import { Couriers } from "./kanban/couriers.js";
 import { DispatchDialog } from "./kanban/dispatch.js";
 import { enableDrag } from "./kanban/drag.js";
 import { FilterBar, matches } from "./kanban/filters.js";
 import { Renderer, alertText, orderLabel } from "./kanban/render.js";
 import { Board } from "./kanban/store.js";
-import { TripPicker, uuid4 } from "./kanban/trip.js";
-import { midnightIn, serverClock } from "/static/js/shared/clock.js";
+import { TripPicker } from "./kanban/trip.js";
+import { serverClock } from "/static/js/shared/clock.js";
 import { h } from "/static/js/shared/dom.js";
 import { bidi, money } from "/static/js/shared/format.js";
 import { t } from "/static/js/shared/i18n.js";
 import { STATE_LABELS } from "/static/js/shared/labels.js";
 import { pageData } from "/static/js/shared/page.js";
-import { HttpError, describeError, optional, request, signInAgain } from "./kanban/net.js";
+import { uuid4 } from "/static/js/shared/uuid.js";
+import { HttpError, describeError, request, signInAgain } from "./kanban/net.js";
 import { TERMINAL } from "./kanban/when.js";
 
 const boot = pageData.boot;
@@ -132,6 +137,7 @@ renderer.afterRender = () => {
   filterBar.showCount(renderer.shown, renderer.total);
   couriers.draw();
   drawAlerts();
+  anomalies.draw();
 };
 couriers.onChange((list) => {
   filterBar.setCouriers(list);
@@ -425,39 +431,44 @@ alertsPanel.addEventListener("click", async (event) => {
   }
 });
 
-async function loadAlerts(branchId) {
-  const answer = await optional(`/api/v1/alerts?branch_id=${branchId}&open=true`);
-  const items = Array.isArray(answer) ? answer : answer && Array.isArray(answer.items) ? answer.items : [];
-  for (const item of items) {
-    if (item.acknowledged_at) continue;
-    board.addAlert({
-      ...item,
-      alert_id: item.alert_id ?? item.id,
-      state: item.state ?? item.order_state,
-      branch_id: Number(item.branch_id ?? branchId),
-      raised_ms: Date.parse(item.raised_at || "") || 0,
-    });
-  }
-}
+// ---------------------------------------------------------------------------------------- busy mode, anomalies
+
+const busy = new BusyPanel({ bar: root.querySelector(".kb-bar"), before: conn });
+const anomalies = new AnomalyBanner({
+  el: document.getElementById("anomalies"),
+  board,
+  branchOf: (id) => branchById.get(Number(id)),
+  toast,
+});
 
 // ---------------------------------------------------------------------------------------- live
 
-/** Today's finished orders of a branch, for the done tail (since the branch's midnight). */
-async function loadDone(branchId) {
-  const midnight = new Date(midnightIn(serverClock.now(), (branchById.get(branchId) || {}).timezone));
-  const since = encodeURIComponent(midnight.toISOString());
-  const pages = await Promise.all(
-    ["completed", "delivered", "cancelled"].map((state) =>
-      request("GET", `/api/v1/orders?branch_id=${branchId}&state=${state}&since=${since}`).catch(() => ({ items: [] })),
-    ),
-  );
-  board.loadDone(branchId, pages.flatMap((p) => p.items || []));
+function snapshotUrl(branchIds) {
+  return `/api/v1/board/snapshot?${branchIds.map((b) => `branch_id=${encodeURIComponent(b)}`).join("&")}`;
 }
 
-async function snapshot(branchId) {
-  const snap = await request("GET", `/api/v1/branches/${branchId}/board`);
-  board.loadSnapshot(branchId, snap);
-  return snap;
+/** One snapshot (of some followed branches) into the board: open cards first, then what sits on them. */
+function applySnapshot(snap) {
+  const branchIds = snap.branches.map((b) => b.branch_id);
+  for (const part of snap.branches) {
+    board.loadSnapshot(part.branch_id, part);
+    board.loadDone(part.branch_id, part.done || []);
+  }
+  const covered = new Set(branchIds);
+  // A snapshot is the whole truth for its branches: alerts and anomalies not in it are gone.
+  for (const [key, alert] of [...board.alerts]) if (covered.has(alert.branch_id)) board.removeAlert(key);
+  for (const item of snap.alerts || []) {
+    if (item.acknowledged_at) continue;
+    board.addAlert({ ...item, alert_id: item.id, raised_ms: Date.parse(item.raised_at || "") || 0 });
+  }
+  for (const [key, anomaly] of [...board.anomalies]) if (covered.has(anomaly.branch_id)) board.anomalies.delete(key);
+  for (const anomaly of snap.anomalies || []) board.addAnomaly(anomaly);
+  couriers.load(branchIds, snap.couriers || [], snap.deliveries || [], { following: followed });
+  busy.load(
+    followed.map((b) => branchById.get(b)).filter(Boolean),
+    new Map(snap.branches.map((b) => [b.branch_id, b.pauses || []])),
+  );
+  return { stream_ids: Object.fromEntries(snap.branches.map((b) => [String(b.branch_id), b.stream_id])) };
 }
 
 const fetching = new Set();
@@ -478,11 +489,12 @@ async function fetchUnknown(orderId) {
 function onEvent(event) {
   serverClock.observeEvent(event.id);
   couriers.apply(event);
+  busy.apply(event);
   const unknown = board.apply(event);
   if (unknown) fetchUnknown(unknown);
 }
 
-/** Follow these branches: their snapshots first, then one /kanban connection resuming from them. */
+/** Follow these branches: their snapshot first (one call), then one /kanban connection resuming from it. */
 async function follow(branchIds) {
   const gen = ++generation;
   followed = [...branchIds];
@@ -493,13 +505,12 @@ async function follow(branchIds) {
   board.dropBranches(new Set(followed));
   delete root.dataset.ready;
   setStatus("connecting");
-  const lastIds = {};
+  let ids;
   for (;;) {
     try {
-      const snaps = await Promise.all(followed.map((b) => snapshot(b)));
-      snaps.forEach((snap, i) => {
-        lastIds[String(followed[i])] = snap.stream_id;
-      });
+      const snap = await request("GET", snapshotUrl(followed));
+      if (gen !== generation) return;
+      ids = applySnapshot(snap).stream_ids;
       break;
     } catch (error) {
       if (error instanceof HttpError && error.status === 401) {
@@ -511,29 +522,20 @@ async function follow(branchIds) {
       if (gen !== generation) return;
     }
   }
-  if (gen !== generation) return;
-  for (const b of followed) {
-    loadDone(b).catch((error) => console.warn("done", error));
-    loadAlerts(b).catch((error) => console.warn("alerts", error));
-  }
-  couriers
-    .follow(followed)
-    .catch((error) => console.warn("couriers", error))
-    .finally(() => {
-      // Everything that changes the layout has arrived (tests and people can aim at a card now).
-      if (gen === generation) root.dataset.ready = "true";
-    });
+  // Everything that changes the layout has arrived (tests and people can aim at a card now).
+  root.dataset.ready = "true";
   live = connectLive({
     namespace: "/kanban",
     branchIds: followed,
-    lastIds,
+    lastIds: ids,
     auth: { branch_ids: followed },
     onEvent,
-    onResync: async ({ branch_id: branchId }) => snapshot(branchId),
+    // The ids fell out of the retained window: that branch's snapshot again (the others are current).
+    onResync: async ({ branch_id: branchId }) => applySnapshot(await request("GET", snapshotUrl([branchId]))),
     onStatus: (status, detail) => {
       if (gen === generation) setStatus(status, detail);
     },
   });
 }
 
-filterBar.load().then((filters) => follow(filters.branches));
+filterBar.load(boot.filters).then((filters) => follow(filters.branches));

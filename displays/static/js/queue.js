@@ -94,7 +94,12 @@ function applyBoard(board) {
   state.preparing = new Map(board.preparing.map((t) => [t.order_id, t.token]));
   state.ready = new Map(board.ready.map((t) => [t.order_id, { token: t.token, at: t.ready_at_ms }]));
   state.service = new Map(board.service.map((s) => [s.number, { counter: s.counter, state: s.state }]));
-  loadQuotes();
+  if (board.quotes) {
+    // The board brings its quotes (one call); an older server has them on their own endpoint.
+    state.quotes = new Map(Object.entries(board.quotes).map(([orderId, at]) => [orderId, Date.parse(at)]));
+  } else {
+    loadQuotes();
+  }
   render();
 }
 

@@ -4,7 +4,7 @@
 import { formatAge, idMs, serverClock, toMs } from "/static/js/shared/clock.js";
 import { h } from "/static/js/shared/dom.js";
 import { t } from "/static/js/shared/i18n.js";
-import { optional, request } from "./net.js";
+import { request } from "./net.js";
 
 const STALE_LOCATION_MS = 10 * 60 * 1000;
 
@@ -23,7 +23,7 @@ export class Couriers {
     this.listeners.add(listener);
   }
 
-  /** The couriers of a branch (asked once per page; the dispatch dialog and the filter share it). */
+  /** The couriers of a branch: from the board snapshot; a branch it did not cover is asked once. */
   of(branchId) {
     const key = Number(branchId);
     if (!this.byBranch.has(key)) {
@@ -37,37 +37,25 @@ export class Couriers {
     return this.byBranch.get(key);
   }
 
-  async follow(branchIds) {
-    const lists = await Promise.all(branchIds.map((b) => this.of(b).catch(() => [])));
-    this.followed = lists.flat();
-    await Promise.all([
-      ...branchIds.map((b) => this.loadLocations(b)),
-      ...this.followed.filter((c) => c.active !== false).map((c) => this.loadDeliveries(c.id)),
-    ]);
+  /** The snapshot's couriers of the followed branches (with load and last position) and the deliveries on
+   * the road (whether each was accepted on the phone yet; events say so from then on). */
+  load(branchIds, couriers, deliveries, { following = branchIds } = {}) {
+    this.lists = this.lists || new Map(); // branch id -> that branch's couriers, as its last snapshot said
+    for (const b of branchIds.map(Number)) {
+      const list = couriers.filter((c) => c.branch_id === b);
+      this.lists.set(b, list);
+      this.byBranch.set(b, Promise.resolve(list));
+    }
+    for (const c of couriers) {
+      this.byId.set(c.id, c);
+      if (c.location) this.setLocation({ courier_id: c.id, ...c.location });
+    }
+    // A resync reloads one branch: the strip still shows every followed branch's couriers.
+    this.followed = following.flatMap((b) => this.lists.get(Number(b)) || []);
+    for (const d of deliveries) this.board.noteDelivery(d);
     this.draw();
     for (const listener of this.listeners) listener(this.followed);
     return this.followed;
-  }
-
-  async loadLocations(branchId) {
-    let answer = null;
-    try {
-      answer = await optional(`/api/v1/couriers/locations?branch_id=${branchId}`);
-    } catch {
-      return; // locations are a nicety; the board works without them
-    }
-    const items = Array.isArray(answer) ? answer : (answer && (answer.couriers || answer.items)) || [];
-    for (const item of items) this.setLocation(item);
-  }
-
-  /** Whether each card on the road was accepted on the phone yet (events say so from now on). */
-  async loadDeliveries(courierId) {
-    try {
-      const list = await optional(`/api/v1/couriers/${courierId}/deliveries?active=true`);
-      for (const d of list || []) this.board.noteDelivery(d);
-    } catch {
-      // A badge less on the card; the board works without it.
-    }
   }
 
   setLocation(item) {

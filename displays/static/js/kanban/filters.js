@@ -118,15 +118,18 @@ export class FilterBar {
     };
   }
 
-  /** Loads the remembered filters: the server's copy first, this browser's when there is none. */
-  async load() {
-    let raw = null;
-    try {
-      const answer = await request("GET", `/api/v1/me/preferences/${PREFERENCE_KEY}`);
-      raw = answer && typeof answer === "object" && "value" in answer ? answer.value : answer;
-    } catch (error) {
-      // 404: nothing saved yet, or no such endpoint on this server; either way the local copy decides.
-      if (!(error instanceof HttpError) || error.status >= 500) console.warn("preferences", error);
+  /** Loads the remembered filters: the server's copy first (handed over with the page when it has it),
+   * this browser's when there is none. */
+  async load(saved) {
+    let raw = saved && typeof saved === "object" ? saved : null;
+    if (saved === undefined) {
+      try {
+        const answer = await request("GET", `/api/v1/me/preferences/${PREFERENCE_KEY}`);
+        raw = answer && typeof answer === "object" && "value" in answer ? answer.value : answer;
+      } catch (error) {
+        // 404: nothing saved yet, or no such endpoint on this server; either way the local copy decides.
+        if (!(error instanceof HttpError) || error.status >= 500) console.warn("preferences", error);
+      }
     }
     if (!raw || typeof raw !== "object" || !Object.keys(raw).length) {
       try {

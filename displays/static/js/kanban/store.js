@@ -49,6 +49,9 @@ export class Board {
     /** alert id (or order:kind) -> alert, for the board-wide list */
     this.alerts = new Map();
     this.acknowledged = new Set();
+    /** anomaly id -> an hour of sales far outside its forecast (the reports' `sales.anomaly`) */
+    this.anomalies = new Map();
+    this.dismissed = new Set();
     this.listeners = new Set();
   }
 
@@ -150,6 +153,7 @@ export class Board {
       }
     }
     for (const [key, alert] of this.alerts) if (!keep.has(alert.branch_id)) this.alerts.delete(key);
+    for (const [key, anomaly] of this.anomalies) if (!keep.has(anomaly.branch_id)) this.anomalies.delete(key);
     this.changed(ids);
   }
 
@@ -325,6 +329,20 @@ export class Board {
     }
   }
 
+  /** An anomaly from a snapshot or a live event (by id: a replayed copy changes nothing). */
+  addAnomaly(anomaly) {
+    const id = String(anomaly.id);
+    if (this.dismissed.has(id)) return;
+    this.anomalies.set(id, { ...anomaly, id });
+    this.changed([]);
+  }
+
+  /** A dismissed anomaly leaves every board, and a late copy of it (a replay, an older snapshot) stays out. */
+  dismissAnomaly(id) {
+    this.dismissed.add(String(id));
+    if (this.anomalies.delete(String(id))) this.changed([]);
+  }
+
   removeAlert(key) {
     const alert = this.alerts.get(String(key));
     this.alerts.delete(String(key));
@@ -497,6 +515,28 @@ const HANDLERS = {
 
   "alert.acknowledged"(event, data) {
     this.acknowledge(data.alert_id);
+    return null;
+  },
+
+  "sales.anomaly"(event, data) {
+    this.addAnomaly({
+      id: data.anomaly_id,
+      branch_id: Number(event.branch_id),
+      business_date: data.business_date,
+      hour: data.hour,
+      direction: data.direction,
+      actual: data.actual,
+      expected: data.expected,
+      low: data.low,
+      high: data.high,
+      currency: data.currency,
+      raised_at: data.raised_at,
+    });
+    return null;
+  },
+
+  "sales.anomaly_dismissed"(event, data) {
+    this.dismissAnomaly(data.anomaly_id);
     return null;
   },
 };
