@@ -79,19 +79,16 @@ class RateService(ScopedService):
                 set_={"hourly_rate": stmt.excluded.hourly_rate, "created_by": stmt.excluded.created_by},
             )
         )
-        audit.record(
+        audit.change(
             self.session,
             action="pay_rate.set",
             entity_type="user",
             entity_id=user.id,
             actor_user_id=actor.user_id,
             branch_id=data.branch_id,
-            data={
-                "branch_id": data.branch_id,
-                "effective_from": effective.isoformat(),
-                "before": None if previous is None else str(previous),
-                "after": str(data.hourly_rate),
-            },
+            before=None if previous is None else str(previous),
+            after=str(data.hourly_rate),
+            effective_from=effective.isoformat(),
         )
         await self.session.commit()
         return await self._list(user.id)

@@ -1,4 +1,4 @@
-"""displays/static/js/live.js in real Chromium against a real server: apply once, resume after a drop,
+"""displays/static/js/shared/live.js in real Chromium against a real server: apply once, resume after a drop,
 reload on `resync` — with the official socket.io-client the pages use."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def page(browser: Any, live_server: LiveServer, shop: dict[str, Any]) -> A
 
 START = """
 async ({ branch }) => {
-  const { connectLive } = await import("/static/js/live.js");
+  const { connectLive } = await import("/static/js/shared/live.js");
   window.got = [];
   window.resyncs = [];
   window.statuses = [];
@@ -111,7 +111,7 @@ async def test_live_js_applies_events_once_and_resumes_after_drops(
 async def test_live_js_apply_once_rule(page: Any) -> None:
     verdicts = await page.evaluate(
         """async () => {
-          const { compareIds, createTracker } = await import("/static/js/live.js");
+          const { compareIds, createTracker } = await import("/static/js/shared/live.js");
           const t = createTracker({ "1": "1700000000000-5" });
           const accepted = [
             { id: "1700000000000-5", branch_id: 1 },   // already applied
