@@ -88,15 +88,22 @@ async def _seed_demo() -> bool:
 
 
 async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool) -> list[str]:
+    from app.catalog.cache import bump_catalog_epoch
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
     from app.reports.history import history_present, seed_history
+    from app.reports.inventory_history import seed_inventory_history
 
     async with open_runtime() as runtime, provide_services(runtime) as services:
         if only_if_absent and await history_present(services.session):
             return []
         report = await seed_history(services.session, days=days, orders_per_day=orders_per_day, today=True)
-    return report.lines_out()
+        # The kitchen behind those orders (ingredients, recipes, purchasing, waste, counts): new recipes
+        # change what a sale takes, so every till reloads its catalog.
+        stock = await seed_inventory_history(services.session)
+        if not stock.skipped:
+            await bump_catalog_epoch(services.redis, services.keys)
+    return report.lines_out() + stock.lines_out()
 
 
 def cmd_seed_history(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ def report_tabs() -> list[tuple[str, str]]:
         ("queue", _("Walk-ins")),
         ("customers", _("Customers")),
         ("invoices", _("Invoices and payments")),
+        ("inventory", _("Inventory")),
         ("insights", _("Insights")),
     ]
 
