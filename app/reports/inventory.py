@@ -49,7 +49,7 @@ KIND_GROUP = {
     "adjustment": "adjustment",
     "opening": "opening",
 }
-TOP_ITEMS = 30
+TOP_ITEMS = 20
 QTY_PLACES = 3
 
 
@@ -493,7 +493,6 @@ def _margin_columns(first: Column) -> list[Column]:
         Column(key="cost", label=_("Cost"), kind="money"),
         Column(key="margin", label=_("Gross margin"), kind="money"),
         Column(key="margin_pct", label=_("Gross margin %"), kind="percent"),
-        Column(key="cost_pct", label=_("Food cost %"), kind="percent"),
     ]
 
 
@@ -526,7 +525,6 @@ def _margins(
             row["cost"] = None if cost is None else quantize(cost, places)
             row["margin"] = None if cost is None else quantize(row["net"] - cost, places)
             row["margin_pct"] = None if cost is None else percent(row["net"] - cost, row["net"])
-            row["cost_pct"] = None if cost is None else percent(cost, row["net"])
             row["net"] = quantize(row["net"], places)
             row["qty"] = _q(row["qty"])
         return rows
@@ -555,12 +553,26 @@ def _margins(
     ]
 
 
+def _per_product(ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ledger rows of every branch added up per product (an item's turnover across the branches)."""
+    keys = ("q_consumption", "v_consumption", "q_waste", "qty_end", "value_start", "value_end")
+    by: dict[int, dict[str, Any]] = {}
+    for r in ledger:
+        row = by.get(r["product_id"])
+        if row is None:
+            by[r["product_id"]] = {"name": r["name"], "unit": r["unit"]} | {k: r[k] for k in keys}
+        else:
+            for k in keys:
+                row[k] += r[k]
+    return list(by.values())
+
+
 def _turnover(ledger: list[dict[str, Any]], days: int, places: int) -> Table:
     rows = []
-    for r in ledger:
+    for r in _per_product(ledger):
         used = -r["q_consumption"]
-        if used <= 0 and r["qty_end"] <= 0:
-            continue
+        if used <= 0:
+            continue  # not used in the range: dead stock (or not stocked), listed there
         average_value = (r["value_start"] + r["value_end"]) / 2
         daily = used / days
         rows.append(
@@ -605,8 +617,7 @@ def _below(below: list[dict[str, Any]], scope: Scope) -> Table:
     rows = [
         {
             "branch": names.get(r["branch_id"], str(r["branch_id"])),
-            "label": r["name"],
-            "unit": r["unit"],
+            "label": f"{r['name']} ({r['unit']})",
             "on_hand": _q(r["qty_now"]),
             "reorder_point": _q(r["reorder_point"]),
             "par_level": None if r["par_level"] is None else _q(r["par_level"]),
@@ -620,7 +631,6 @@ def _below(below: list[dict[str, Any]], scope: Scope) -> Table:
         columns=[
             Column(key="branch", label=_("Branch"), kind="text"),
             Column(key="label", label=_("Item"), kind="text"),
-            Column(key="unit", label=_("Unit"), kind="text"),
             Column(key="on_hand", label=_("On hand"), kind="qty"),
             Column(key="reorder_point", label=_("Reorder point"), kind="qty"),
             Column(key="par_level", label=_("Par level"), kind="qty"),
@@ -712,7 +722,6 @@ def _suppliers(rows: list[dict[str, Any]], places: int) -> Table:
             Column(key="spend", label=_("Spend (received)"), kind="money"),
             Column(key="received", label=_("Orders received"), kind="int"),
             Column(key="open_orders", label=_("Orders open"), kind="int"),
-            Column(key="open_value", label=_("Open order value"), kind="money"),
             Column(key="owed", label=_("Invoices owed"), kind="money"),
             Column(key="overdue", label=_("Overdue"), kind="money"),
         ],
