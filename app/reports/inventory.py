@@ -314,6 +314,7 @@ async def inventory_report(
     tables = [
         _stock_by_category(ledger, places),
         _movements(ledger, places),
+        _item_moves(ledger),
         await _daily(session, scope, dates, places),
         *_margins(sold, costs, places),
         _turnover(ledger, dates.days, places),
@@ -555,7 +556,7 @@ def _margins(
 
 def _per_product(ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ledger rows of every branch added up per product (an item's turnover across the branches)."""
-    keys = ("q_consumption", "v_consumption", "q_waste", "qty_end", "value_start", "value_end")
+    keys = (*(f"q_{g}" for g in GROUPS), "v_consumption", "qty_end", "value_start", "value_end")
     by: dict[int, dict[str, Any]] = {}
     for r in ledger:
         row = by.get(r["product_id"])
@@ -565,6 +566,28 @@ def _per_product(ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for k in keys:
                 row[k] += r[k]
     return list(by.values())
+
+
+def _item_moves(ledger: list[dict[str, Any]]) -> Table:
+    """Each item's quantities by kind of movement (in its own unit: kilograms and pieces never add up)."""
+    rows = []
+    for r in _per_product(ledger):
+        row = {"label": r["name"], "unit": r["unit"]}
+        row |= {g: _q(abs(r[f"q_{g}"]) if g != "count" else r[f"q_{g}"]) for g in GROUPS if g != "opening"}
+        if any(row[g] for g in GROUPS if g != "opening"):
+            rows.append(row)
+    rows.sort(key=lambda x: (-x["consumption"], x["label"]))
+    return Table(
+        name="item_moves",
+        title=_("Quantities moved per item"),
+        columns=[
+            Column(key="label", label=_("Item"), kind="text"),
+            Column(key="unit", label=_("Unit"), kind="text"),
+            *(Column(key=g, label=group_label(g), kind="qty") for g in GROUPS if g != "opening"),
+        ],
+        rows=rows[:TOP_ITEMS],
+        chart=Chart(kind="bar", x="label", series=["receipt", "consumption", "waste"]),
+    )
 
 
 def _turnover(ledger: list[dict[str, Any]], days: int, places: int) -> Table:

@@ -104,6 +104,7 @@ class Expected:
         moved: set[int] = set()
         self.used_qty: dict[int, Decimal] = defaultdict(Decimal)
         self.used_value: dict[int, Decimal] = defaultdict(Decimal)
+        self.waste_qty: dict[int, Decimal] = defaultdict(Decimal)
         for m in moves:
             value = m.qty * m.unit_cost
             if m.created_at >= self.hi:
@@ -113,6 +114,8 @@ class Expected:
             if self.lo <= m.created_at < self.hi:
                 kinds[m.kind] += value
                 moved.add(m.product_id)
+                if m.kind == "waste":
+                    self.waste_qty[m.product_id] += -m.qty
                 if m.kind in ("sale", "cancel"):
                     self.used_qty[m.product_id] += -m.qty
                     self.used_value[m.product_id] += -value
@@ -249,6 +252,10 @@ async def _check(http: httpx.AsyncClient, e: Expected) -> None:
     assert _d(top["used"]) == q(e.used_qty[product], 3)
     used_daily = e.used_qty[product] / e.days
     assert _d(top["cover_days"]) == q(e.qty_end[product] / used_daily, 1)
+    for row in _table(body, "item_moves"):
+        item = names[row["label"]]
+        assert _d(row["consumption"]) == q(e.used_qty[item], 3)
+        assert _d(row["waste"]) == q(e.waste_qty[item], 3)
     average = (e.value_start_by[product] + e.value_end_by[product]) / 2
     assert _d(top["turnover"]) == q(e.used_value[product] / average)
 
