@@ -50,6 +50,9 @@ KIND_GROUP = {
     "opening": "opening",
 }
 TOP_ITEMS = 20
+LOWER_IS_BETTER = frozenset(
+    {"food_cost_pct", "actual_food_cost_pct", "waste", "waste_pct", "shrinkage", "shrinkage_pct", "owed"}
+)
 QTY_PLACES = 3
 
 
@@ -294,7 +297,7 @@ async def inventory_report(
     def pct(key: str) -> Figure:
         return figure(key, _FIGURE_LABELS[key](), "percent", now[key], prev.get(key), compare=compare)
 
-    figures = [
+    figures: list[Figure] = [
         money("value_end"),
         money("consumption"),
         pct("food_cost_pct"),
@@ -309,6 +312,9 @@ async def inventory_report(
         figure("dead_stock", _("Dead stock items"), "int", len(dead), compare=False),
         figure("owed", _("Owed to suppliers"), "money", quantize(owed, places), compare=False),
     ]
+    for fig in figures:
+        # More waste, shrinkage or food cost is bad news: the page colours a rise red.
+        fig.lower_is_better = fig.key in LOWER_IS_BETTER
     sold = await _sales_by_product(session, scope, dates)
     costs = await product_costs(session, sold, ledger)
     tables = [

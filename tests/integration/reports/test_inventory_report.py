@@ -314,6 +314,8 @@ async def test_bad_questions_and_other_branches(
     assert [b["id"] for b in body["branches"]] == [shop.inclusive.id]
     assert "branches" not in [t["name"] for t in body["tables"]]
     assert all(f["previous"] is not None for f in body["figures"] if f["key"] == "consumption")
+    lower = {f["key"] for f in body["figures"] if f["lower_is_better"]}
+    assert {"waste", "shrinkage_pct", "food_cost_pct"} <= lower and "gross_margin" not in lower
     for t in body["tables"]:
         response = await client.get("/api/v1/reports/inventory", params={"format": "csv", "table": t["name"]})
         assert response.status_code == 200
