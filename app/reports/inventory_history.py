@@ -260,6 +260,7 @@ async def seed_inventory_history(  # noqa: PLR0912, PLR0915 - one pass over the 
     transfers: list[tuple[int, int, dt.date, int, Decimal, Decimal]] = []
     means = {key: sum(days.values(), Decimal(0)) / max(len(days), 1) for key, days in use.items()}
     n_days = (last - first).days + 1
+    now = dt.datetime.now(dt.UTC)
 
     def at(branch_id: int, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
         local = dt.datetime.combine(day, dt.time(hour, minute), ZoneInfo(zones[branch_id]))
@@ -307,6 +308,9 @@ async def seed_inventory_history(  # noqa: PLR0912, PLR0915 - one pass over the 
                 stock.qty -= need
                 assert stock.qty >= 0
             # Evenings: waste (22:30), the Sunday count (23:30), a rare adjustment (23:45).
+            # Today's evening has not come yet: nothing is written in the future.
+            if at(branch_id, day, 22, 30) > now:
+                continue
             if need and rng.random() < 0.35:
                 qty = min(rounded(need * Decimal(str(round(rng.uniform(0.01, 0.06), 3))), unit), stock.qty)
                 if qty > 0:
@@ -592,7 +596,7 @@ async def _expenses(  # noqa: PLR0917 - the generator's state, passed down once
         )
         for i in range((last - first).days + 1):
             day = first + dt.timedelta(days=i)
-            if i % 3 and rng.random() > 0.35:
+            if (i % 3 and rng.random() > 0.35) or at(branch_id, day, 15) > dt.datetime.now(dt.UTC):
                 continue
             category, typical = rng.choice(EXPENSES)
             amount = (Decimal(typical) * Decimal(str(round(rng.uniform(0.5, 1.5), 2)))).quantize(CENT)

@@ -291,6 +291,13 @@ async def test_the_ledger_proof_holds_and_the_generator_runs_once(factory: Facto
     assert await mismatches(db_session) == []
     negative = await db_session.scalar(text("SELECT count(*) FROM stock_moves WHERE on_hand_after < 0"))
     assert negative == 0
+    future = await db_session.scalar(
+        text(
+            "SELECT (SELECT count(*) FROM stock_moves WHERE created_at > now()) "
+            "+ (SELECT count(*) FROM expenses WHERE created_at > now())"
+        )
+    )
+    assert future == 0
     assert (await seed_inventory_history(db_session)).skipped
 
 
