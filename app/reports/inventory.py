@@ -94,77 +94,73 @@ bounds AS (
     FROM branches WHERE id = ANY(CAST(:b AS bigint[]))
 )"""
 
-_KIND_SUMS = ",\n".join(
-    f"sum(m.qty) FILTER (WHERE m.created_at < b.hi AND m.kind = '{k}') AS q_{k}, "
-    f"sum(m.qty * m.unit_cost) FILTER (WHERE m.created_at < b.hi AND m.kind = '{k}') AS v_{k}"
-    for k in KIND_GROUP
-)
+# The range's movements and those after it, summed per (branch, product, kind, after the range?): one
+# small group each, folded into rows in Python. The (branch_id, created_at) index reads only the movements
+# since the range began.
+_MOVES = f"""
+WITH {_BOUNDS}
+SELECT m.branch_id, m.product_id, m.kind, m.created_at >= b.hi AS after,
+       count(*)::int AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
+FROM bounds AS b
+JOIN stock_moves AS m ON m.branch_id = b.branch_id AND m.created_at >= b.lo
+GROUP BY 1, 2, 3, 4
+"""  # noqa: S608 - composed from this module's constants only
 
-# One row per stock row of the branches, with the range's movements summed by kind and what moved after it.
-# The (branch_id, created_at) index reads only the movements since the range began.
-_LEDGER = f"""
-WITH {_BOUNDS},
-mv AS (
-    SELECT m.branch_id, m.product_id,
-           count(*) FILTER (WHERE m.created_at < b.hi)::int AS moves,
-           sum(m.qty) FILTER (WHERE m.created_at >= b.hi) AS q_after,
-           sum(m.qty * m.unit_cost) FILTER (WHERE m.created_at >= b.hi) AS v_after,
-           sum(m.qty) AS q_since, sum(m.qty * m.unit_cost) AS v_since,
-           {_KIND_SUMS}
-    FROM bounds AS b
-    JOIN stock_moves AS m ON m.branch_id = b.branch_id AND m.created_at >= b.lo
-    GROUP BY 1, 2
-)
+_STOCK = """
 SELECT s.branch_id, s.product_id, p.name, p.base_unit, c.id AS category_id, c.name AS category,
-       s.qty, s.avg_cost, s.reorder_point, s.par_level, coalesce(mv.moves, 0) AS moves,
-       coalesce(mv.q_after, 0) AS q_after, coalesce(mv.v_after, 0) AS v_after,
-       coalesce(mv.q_since, 0) AS q_since, coalesce(mv.v_since, 0) AS v_since,
-       {", ".join(f"coalesce(mv.q_{k}, 0) AS q_{k}, coalesce(mv.v_{k}, 0) AS v_{k}" for k in KIND_GROUP)}
+       s.qty, s.avg_cost, s.reorder_point, s.par_level
 FROM product_stock AS s
 JOIN products AS p ON p.id = s.product_id
 JOIN categories AS c ON c.id = p.category_id
-LEFT JOIN mv ON mv.branch_id = s.branch_id AND mv.product_id = s.product_id
 WHERE s.branch_id = ANY(CAST(:b AS bigint[]))
 ORDER BY s.branch_id, s.product_id
-"""  # noqa: S608 - composed from this module's constants only
+"""
 
 
 async def ledger_rows(session: AsyncSession, scope: Scope, dates: Dates) -> list[dict[str, Any]]:
     """Per (branch, product): on hand and value now, at the range's start and end, and the range's
     movements (quantity and value) by group."""
-    result = await session.execute(
-        text(_LEDGER), {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to}
-    )
-    out = []
-    for raw in result:
-        r = dict(raw._mapping)
-        value_now = r["qty"] * r["avg_cost"]
+    params = {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to}
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in await session.execute(text(_STOCK), params):
+        value_now = r.qty * r.avg_cost
         row: dict[str, Any] = {
-            "branch_id": r["branch_id"],
-            "product_id": r["product_id"],
-            "name": r["name"],
-            "unit": r["base_unit"],
-            "category_id": r["category_id"],
-            "category": r["category"],
-            "qty_now": r["qty"],
+            "branch_id": r.branch_id,
+            "product_id": r.product_id,
+            "name": r.name,
+            "unit": r.base_unit,
+            "category_id": r.category_id,
+            "category": r.category,
+            "qty_now": r.qty,
             "value_now": value_now,
-            "avg_cost": r["avg_cost"],
-            "reorder_point": r["reorder_point"],
-            "par_level": r["par_level"],
-            "moves": r["moves"],
-            "qty_end": r["qty"] - r["q_after"],
-            "value_end": value_now - r["v_after"],
-            "qty_start": r["qty"] - r["q_since"],
-            "value_start": value_now - r["v_since"],
+            "avg_cost": r.avg_cost,
+            "reorder_point": r.reorder_point,
+            "par_level": r.par_level,
+            "moves": 0,
+            "qty_end": r.qty,
+            "value_end": value_now,
+            "qty_start": r.qty,
+            "value_start": value_now,
         }
         for group in GROUPS:
             row[f"q_{group}"] = ZERO
             row[f"v_{group}"] = ZERO
-        for kind, group in KIND_GROUP.items():
-            row[f"q_{group}"] += r[f"q_{kind}"]
-            row[f"v_{group}"] += r[f"v_{kind}"]
-        out.append(row)
-    return out
+        rows[r.branch_id, r.product_id] = row
+    for m in await session.execute(text(_MOVES), params):
+        found = rows.get((m.branch_id, m.product_id))
+        if found is None:
+            continue  # a stock row is written with a product's first movement: none is missing
+        found["qty_start"] -= m.qty
+        found["value_start"] -= m.value
+        if m.after:
+            found["qty_end"] -= m.qty
+            found["value_end"] -= m.value
+        else:
+            group = KIND_GROUP[m.kind]
+            found["moves"] += m.moves
+            found[f"q_{group}"] += m.qty
+            found[f"v_{group}"] += m.value
+    return list(rows.values())
 
 
 async def _sales_by_product(session: AsyncSession, scope: Scope, dates: Dates) -> list[dict[str, Any]]:
