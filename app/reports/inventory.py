@@ -12,7 +12,8 @@ Definitions (what the figures mean):
   plus waste plus the count losses / net sales (what really left the shelf);
 - a product's cost per unit sold comes from its recipe (flattened down to what is stocked) at what the
   ingredients left at in the range (else their average cost now); a stocked product sold as it is costs
-  itself. Gross margin = net sales (tax excluded) - that cost;
+  itself. Gross margin = net sales (tax excluded) - that cost; a combo's own line is left out of the
+  margin tables (its items carry their stock and cost);
 - turnover = consumption value / the average of the stock value at the range's start and end; days of cover
   = on hand at the end / average daily use over the range;
 - dead stock: on hand at the range's end and no movement at all in the range.
