@@ -451,54 +451,54 @@ async def seed_inventory_history(  # noqa: PLR0912, PLR0915 - one pass over the 
             rows["c"].append(cost)
             rows["r"].append(doc)
             rows["t"].append(moved_at)
+    # Every movement gathered first, then written once in time order with its running on-hand: the ids
+    # follow the clock (the ledger page lists by id) and no row is written twice.
     await session.execute(
         text(
             """
-            INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, reason, ref,
-                                     created_by, created_at)
-            SELECT b, p, k, q, c, 0, :reason, r, :u, t FROM unnest(
+            CREATE TEMP TABLE ih_moves ON COMMIT DROP AS
+            SELECT b AS branch_id, p AS product_id, k AS kind, q AS qty, c AS unit_cost, r AS ref,
+                   t AS created_at, CAST(NULL AS uuid) AS order_id, 0 AS seq
+            FROM unnest(
                 CAST(:b AS bigint[]), CAST(:p AS bigint[]), CAST(:k AS text[]), CAST(:q AS numeric[]),
                 CAST(:c AS numeric[]), CAST(:r AS text[]), CAST(:t AS timestamptz[])
             ) AS x(b, p, k, q, c, r, t)
             """
         ),
-        {"reason": REASON, "u": actor, **rows},
+        rows,
     )
     costs = sorted(day_cost.items())
     await session.execute(
         text(
             """
-            INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, order_id, reason,
-                                     created_at)
-            SELECT s.branch_id, s.product_id, 'sale', -s.qty, c.cost, 0, s.order_id, :reason, s.created_at
+            INSERT INTO ih_moves
+            SELECT s.branch_id, s.product_id, 'sale', -s.qty, c.cost, NULL, s.created_at, s.order_id, 1
             FROM ih_sales AS s
             JOIN unnest(CAST(:b AS bigint[]), CAST(:p AS bigint[]), CAST(:d AS date[]), CAST(:c AS numeric[]))
                 AS c(branch_id, product_id, day, cost)
               ON c.branch_id = s.branch_id AND c.product_id = s.product_id AND c.day = s.day
-            ORDER BY s.created_at
             """
         ),
         {
-            "reason": REASON,
             "b": [k[0] for k, _c in costs],
             "p": [k[1] for k, _c in costs],
             "d": [k[2] for k, _c in costs],
             "c": [c for _k, c in costs],
         },
     )
-    # The running on-hand, in time order (a day's receipts come before its sales, its waste after).
     moved = await session.execute(
         text(
             """
-            UPDATE stock_moves AS m SET on_hand_after = x.after
-            FROM (
-                SELECT id, sum(qty) OVER (PARTITION BY branch_id, product_id ORDER BY created_at, id) AS after
-                FROM stock_moves WHERE reason = :reason
-            ) AS x
-            WHERE m.id = x.id
+            INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, order_id, reason,
+                                     ref, created_by, created_at)
+            SELECT branch_id, product_id, kind, qty, unit_cost,
+                   sum(qty) OVER (PARTITION BY branch_id, product_id ORDER BY created_at, seq, order_id),
+                   order_id, :reason, ref, CASE WHEN order_id IS NULL THEN CAST(:u AS bigint) END, created_at
+            FROM ih_moves
+            ORDER BY created_at, seq, order_id, branch_id, product_id
             """
         ),
-        {"reason": REASON},
+        {"reason": REASON, "u": actor},
     )
     report.moves = moved.rowcount  # type: ignore[attr-defined]
     for (branch_id, product_id), stock in stocks.items():

@@ -298,6 +298,22 @@ async def test_the_ledger_proof_holds_and_the_generator_runs_once(factory: Facto
         )
     )
     assert future == 0
+    # The running on-hand ends where the stock row is, and the ids follow the clock (the ledger page).
+    wrong = await db_session.scalar(
+        text(
+            "SELECT count(*) FROM product_stock AS s JOIN LATERAL (SELECT on_hand_after FROM stock_moves AS m "
+            "WHERE m.branch_id = s.branch_id AND m.product_id = s.product_id ORDER BY m.id DESC LIMIT 1) AS l "
+            "ON true WHERE l.on_hand_after <> s.qty"
+        )
+    )
+    assert wrong == 0
+    backwards = await db_session.scalar(
+        text(
+            "SELECT count(*) FROM (SELECT created_at < lag(created_at) OVER (ORDER BY id) AS back "
+            "FROM stock_moves WHERE reason = 'seed-history') AS x WHERE back"
+        )
+    )
+    assert backwards == 0
     assert (await seed_inventory_history(db_session)).skipped
 
 
