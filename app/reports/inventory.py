@@ -22,6 +22,7 @@ Days are the branch's local days, as in every report.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,14 @@ if TYPE_CHECKING:
     from app.reports.scope import Dates, Scope
 
 # The ledger's kinds as the report groups them (sale and cancel are one: consumption).
+DAILY_KINDS = {
+    "sale": "consumption",
+    "cancel": "consumption",
+    "receipt": "receipts",
+    "waste": "waste",
+    "count": "shrinkage",
+}
+DAILY_KEYS = ("consumption", "receipts", "waste", "shrinkage")
 GROUPS = ("consumption", "receipt", "waste", "count", "transfer_in", "transfer_out", "adjustment", "opening")
 KIND_GROUP = {
     "sale": "consumption",
@@ -98,14 +107,26 @@ bounds AS (
 # The range's movements and those after it, summed per (branch, product, kind, after the range?): one
 # small group each, folded into rows in Python. The (branch_id, created_at) index reads only the movements
 # since the range began.
-_MOVES = f"""
-WITH {_BOUNDS}
-SELECT m.branch_id, m.product_id, m.kind, m.created_at >= b.hi AS after,
-       count(*)::int AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
-FROM bounds AS b
-JOIN stock_moves AS m ON m.branch_id = b.branch_id AND m.created_at >= b.lo
-GROUP BY 1, 2, 3, 4
-"""  # noqa: S608 - composed from this module's constants only
+# One index range scan per branch and local day from the range's start to today (the days after the range
+# are what moved since its end), summed per (product, kind): the rows of the
+# ledger's table and of the chart by day, from one read.
+_MOVES = """
+WITH days AS (
+    SELECT b.id AS branch_id, d.day::date AS day, d.day::date > CAST(:t AS date) AS after,
+           d.day::timestamp AT TIME ZONE b.timezone AS lo,
+           (d.day + interval '1 day')::timestamp AT TIME ZONE b.timezone AS hi
+    FROM branches AS b
+    CROSS JOIN generate_series(CAST(:f AS date), CAST(:until AS date), interval '1 day') AS d(day)
+    WHERE b.id = ANY(CAST(:b AS bigint[]))
+)
+SELECT d.branch_id, d.day, x.product_id, x.kind, d.after, x.moves::int AS moves, x.qty, x.value
+FROM days AS d CROSS JOIN LATERAL (
+    SELECT m.product_id, m.kind, count(*) AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
+    FROM stock_moves AS m
+    WHERE m.branch_id = d.branch_id AND m.created_at >= d.lo AND m.created_at < d.hi
+    GROUP BY 1, 2
+) AS x
+"""
 
 _STOCK = """
 SELECT s.branch_id, s.product_id, p.name, p.base_unit, c.id AS category_id, c.name AS category,
@@ -118,10 +139,18 @@ ORDER BY s.branch_id, s.product_id
 """
 
 
-async def ledger_rows(session: AsyncSession, scope: Scope, dates: Dates) -> list[dict[str, Any]]:
+def _params(scope: Scope, dates: Dates) -> dict[str, Any]:
+    # Tomorrow in UTC is today or later in every time zone: nothing that has happened is left out.
+    until = max(dates.date_to, dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1))
+    return {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to, "until": until}
+
+
+async def ledger_rows(
+    session: AsyncSession, scope: Scope, dates: Dates
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per (branch, product): on hand and value now, at the range's start and end, and the range's
-    movements (quantity and value) by group."""
-    params = {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to}
+    movements (quantity and value) by group; and the range's days (consumption, receipts, losses)."""
+    params = _params(scope, dates)
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     for r in await session.execute(text(_STOCK), params):
         value_now = r.qty * r.avg_cost
@@ -147,7 +176,13 @@ async def ledger_rows(session: AsyncSession, scope: Scope, dates: Dates) -> list
             row[f"q_{group}"] = ZERO
             row[f"v_{group}"] = ZERO
         rows[r.branch_id, r.product_id] = row
+    by_day: dict[dt.date, dict[str, Any]] = {}
     for m in await session.execute(text(_MOVES), params):
+        if not m.after:
+            day = by_day.setdefault(m.day, {"bucket": m.day} | dict.fromkeys(DAILY_KEYS, ZERO))
+            key = DAILY_KINDS.get(m.kind)
+            if key is not None:
+                day[key] += m.value if key == "receipts" else -m.value
         found = rows.get((m.branch_id, m.product_id))
         if found is None:
             continue  # a stock row is written with a product's first movement: none is missing
@@ -161,7 +196,7 @@ async def ledger_rows(session: AsyncSession, scope: Scope, dates: Dates) -> list
             found["moves"] += m.moves
             found[f"q_{group}"] += m.qty
             found[f"v_{group}"] += m.value
-    return list(rows.values())
+    return list(rows.values()), [by_day[d] for d in sorted(by_day)]
 
 
 async def _sales_by_product(session: AsyncSession, scope: Scope, dates: Dates) -> list[dict[str, Any]]:
@@ -255,12 +290,14 @@ def totals(ledger: list[dict[str, Any]], net_sales: Decimal, days: int) -> dict[
     }
 
 
-async def _period(session: AsyncSession, scope: Scope, dates: Dates) -> tuple[list[dict[str, Any]], Decimal]:
-    ledger = await ledger_rows(session, scope, dates)
+async def _period(
+    session: AsyncSession, scope: Scope, dates: Dates
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Decimal]:
+    ledger, daily = await ledger_rows(session, scope, dates)
     net = await grouped(
         session, "report_sales_hourly", scope.branch_ids, dates, select="coalesce(sum(r.net), 0) AS net"
     )
-    return ledger, Decimal(net[0]["net"] if net else 0)
+    return ledger, daily, Decimal(net[0]["net"] if net else 0)
 
 
 # ---------------------------------------------------------------------- the report
@@ -270,11 +307,11 @@ async def inventory_report(
     session: AsyncSession, scope: Scope, dates: Dates, *, compare: bool
 ) -> tuple[list[Figure], list[Table]]:
     places = scope.exponent
-    ledger, net_sales = await _period(session, scope, dates)
+    ledger, daily, net_sales = await _period(session, scope, dates)
     now = totals(ledger, net_sales, dates.days)
     prev: dict[str, Any] = {}
     if compare:
-        prev_ledger, prev_net = await _period(session, scope, dates.previous())
+        prev_ledger, _days, prev_net = await _period(session, scope, dates.previous())
         prev = totals(prev_ledger, prev_net, dates.days)
     below = [r for r in ledger if r["reorder_point"] is not None and r["qty_now"] < r["reorder_point"]]
     dead = [r for r in ledger if r["moves"] == 0 and r["qty_end"] > 0]
@@ -318,7 +355,7 @@ async def inventory_report(
         _stock_by_category(ledger, places),
         _movements(ledger, places),
         _item_moves(ledger),
-        await _daily(session, scope, dates, places),
+        _daily(daily, places),
         *_margins(sold, costs, places),
         _turnover(ledger, dates.days, places),
         _below(below, scope),
@@ -453,28 +490,9 @@ def _movements(ledger: list[dict[str, Any]], places: int) -> Table:
     )
 
 
-_DAILY = f"""
-WITH {_BOUNDS}
-SELECT (m.created_at AT TIME ZONE br.timezone)::date AS bucket,
-       -coalesce(sum(m.qty * m.unit_cost) FILTER (WHERE m.kind IN ('sale', 'cancel')), 0) AS consumption,
-       coalesce(sum(m.qty * m.unit_cost) FILTER (WHERE m.kind = 'receipt'), 0) AS receipts,
-       -coalesce(sum(m.qty * m.unit_cost) FILTER (WHERE m.kind = 'waste'), 0) AS waste,
-       -coalesce(sum(m.qty * m.unit_cost) FILTER (WHERE m.kind = 'count'), 0) AS shrinkage
-FROM bounds AS b
-JOIN branches AS br ON br.id = b.branch_id
-JOIN stock_moves AS m ON m.branch_id = b.branch_id AND m.created_at >= b.lo AND m.created_at < b.hi
-GROUP BY 1 ORDER BY 1
-"""  # noqa: S608 - composed from this module's constants only
-
-
-async def _daily(session: AsyncSession, scope: Scope, dates: Dates, places: int) -> Table:
-    result = await session.execute(
-        text(_DAILY), {"b": scope.branch_ids, "f": dates.date_from, "t": dates.date_to}
-    )
-    rows = [dict(r._mapping) for r in result]
-    for row in rows:
-        for key in ("consumption", "receipts", "waste", "shrinkage"):
-            row[key] = quantize(row[key], places)
+def _daily(rows: list[dict[str, Any]], places: int) -> Table:
+    """The range's days, from the ledger read."""
+    rows = [{k: quantize(v, places) if k != "bucket" else v for k, v in row.items()} for row in rows]
     return Table(
         name="daily",
         title=_("Consumption, receipts and losses by day"),
