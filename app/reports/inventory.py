@@ -32,11 +32,12 @@ from sqlalchemy import text
 from app.reports._build import ZERO, figure, grouped, percent, quantize, ratio
 from app.reports._text import _
 from app.reports.schemas import Chart, Column, Figure, Table
+from app.reports.scope import Dates
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.reports.scope import Dates, Scope
+    from app.reports.scope import Scope
 
 # The ledger's kinds as the report groups them (sale and cancel are one: consumption).
 DAILY_KINDS = {
@@ -112,14 +113,14 @@ bounds AS (
 # ledger's table and of the chart by day, from one read.
 _MOVES = """
 WITH days AS (
-    SELECT b.id AS branch_id, d.day::date AS day, d.day::date > CAST(:t AS date) AS after,
+    SELECT b.id AS branch_id, d.day::date AS day,
            d.day::timestamp AT TIME ZONE b.timezone AS lo,
            (d.day + interval '1 day')::timestamp AT TIME ZONE b.timezone AS hi
     FROM branches AS b
     CROSS JOIN generate_series(CAST(:f AS date), CAST(:until AS date), interval '1 day') AS d(day)
     WHERE b.id = ANY(CAST(:b AS bigint[]))
 )
-SELECT d.branch_id, d.day, x.product_id, x.kind, d.after, x.moves::int AS moves, x.qty, x.value
+SELECT d.branch_id, d.day, x.product_id, x.kind, x.moves::int AS moves, x.qty, x.value
 FROM days AS d CROSS JOIN LATERAL (
     SELECT m.product_id, m.kind, count(*) AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
     FROM stock_moves AS m
@@ -146,13 +147,24 @@ def _params(scope: Scope, dates: Dates) -> dict[str, Any]:
 
 
 async def ledger_rows(
-    session: AsyncSession, scope: Scope, dates: Dates
+    session: AsyncSession, scope: Scope, periods: list[Dates]
+) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """For each period, per (branch, product): on hand and value now, at the period's start and end, and
+    its movements (quantity and value) by group; and its days (consumption, receipts, losses). One read
+    of the movements from the earliest period's start serves every period (the range and the one before
+    it, when compared)."""
+    first = min(p.date_from for p in periods)
+    params = _params(scope, Dates(first, max(p.date_to for p in periods)))
+    stock = list(await session.execute(text(_STOCK), params))
+    moves = list(await session.execute(text(_MOVES), params))
+    return [_fold(stock, moves, period) for period in periods]
+
+
+def _fold(
+    stock: list[Any], moves: list[Any], period: Dates
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per (branch, product): on hand and value now, at the range's start and end, and the range's
-    movements (quantity and value) by group; and the range's days (consumption, receipts, losses)."""
-    params = _params(scope, dates)
     rows: dict[tuple[int, int], dict[str, Any]] = {}
-    for r in await session.execute(text(_STOCK), params):
+    for r in stock:
         value_now = r.qty * r.avg_cost
         row: dict[str, Any] = {
             "branch_id": r.branch_id,
@@ -177,8 +189,11 @@ async def ledger_rows(
             row[f"v_{group}"] = ZERO
         rows[r.branch_id, r.product_id] = row
     by_day: dict[dt.date, dict[str, Any]] = {}
-    for m in await session.execute(text(_MOVES), params):
-        if not m.after:
+    for m in moves:
+        if m.day < period.date_from:
+            continue  # before the period: its start and end are counted back from now
+        after = m.day > period.date_to
+        if not after:
             day = by_day.setdefault(m.day, {"bucket": m.day} | dict.fromkeys(DAILY_KEYS, ZERO))
             key = DAILY_KINDS.get(m.kind)
             if key is not None:
@@ -188,7 +203,7 @@ async def ledger_rows(
             continue  # a stock row is written with a product's first movement: none is missing
         found["qty_start"] -= m.qty
         found["value_start"] -= m.value
-        if m.after:
+        if after:
             found["qty_end"] -= m.qty
             found["value_end"] -= m.value
         else:
@@ -290,14 +305,11 @@ def totals(ledger: list[dict[str, Any]], net_sales: Decimal, days: int) -> dict[
     }
 
 
-async def _period(
-    session: AsyncSession, scope: Scope, dates: Dates
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Decimal]:
-    ledger, daily = await ledger_rows(session, scope, dates)
+async def _net_sales(session: AsyncSession, scope: Scope, dates: Dates) -> Decimal:
     net = await grouped(
         session, "report_sales_hourly", scope.branch_ids, dates, select="coalesce(sum(r.net), 0) AS net"
     )
-    return ledger, daily, Decimal(net[0]["net"] if net else 0)
+    return Decimal(net[0]["net"] if net else 0)
 
 
 # ---------------------------------------------------------------------- the report
@@ -307,12 +319,13 @@ async def inventory_report(
     session: AsyncSession, scope: Scope, dates: Dates, *, compare: bool
 ) -> tuple[list[Figure], list[Table]]:
     places = scope.exponent
-    ledger, daily, net_sales = await _period(session, scope, dates)
-    now = totals(ledger, net_sales, dates.days)
+    periods = [dates, dates.previous()] if compare else [dates]
+    read = await ledger_rows(session, scope, periods)
+    ledger, daily = read[0]
+    now = totals(ledger, await _net_sales(session, scope, dates), dates.days)
     prev: dict[str, Any] = {}
     if compare:
-        prev_ledger, _days, prev_net = await _period(session, scope, dates.previous())
-        prev = totals(prev_ledger, prev_net, dates.days)
+        prev = totals(read[1][0], await _net_sales(session, scope, periods[1]), dates.days)
     below = [r for r in ledger if r["reorder_point"] is not None and r["qty_now"] < r["reorder_point"]]
     dead = [r for r in ledger if r["moves"] == 0 and r["qty_end"] > 0]
     purchasing = await _purchasing(session, scope, dates)

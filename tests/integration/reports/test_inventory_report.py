@@ -281,6 +281,23 @@ async def test_every_inventory_figure_matches_an_independent_computation(
             expected = await Expected(db_session, branch, start, end).load()
             await db_session.rollback()
             await _check(client, expected)
+        # Compared: the period before's figures are that period's own.
+        end = today - dt.timedelta(days=2)
+        params = {
+            "branch_id": branch.id,
+            "to": end.isoformat(),
+            "from": (end - dt.timedelta(days=5)).isoformat(),
+        }
+        compared = (await client.get("/api/v1/reports/inventory", params=params | {"compare": "true"})).json()
+        before = {
+            "branch_id": branch.id,
+            "from": compared["previous_from"],
+            "to": compared["previous_to"],
+        }
+        alone = _figures((await client.get("/api/v1/reports/inventory", params=before)).json())
+        for fig in compared["figures"]:
+            if fig["previous"] is not None:
+                assert fig["previous"] == alone[fig["key"]], fig
 
 
 async def test_the_ledger_proof_holds_and_the_generator_runs_once(factory: Factory, db_session: Any) -> None:
