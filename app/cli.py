@@ -88,9 +88,11 @@ async def _seed_demo() -> bool:
 
 
 async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool) -> list[str]:
+    from app.catalog.cache import bump_catalog_epoch
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
     from app.reports.history import history_present, seed_history
+    from app.reports.inventory_history import seed_inventory_history
     from app.staff.labour_history import seed_labour
 
     async with open_runtime() as runtime, provide_services(runtime) as services:
@@ -101,7 +103,12 @@ async def _seed_history(*, days: int, orders_per_day: int, only_if_absent: bool)
         report = await seed_history(services.session, days=days, orders_per_day=orders_per_day, today=True)
         # The staff's clock entries and rates beside the sales: the labour report has figures at once.
         entries = await seed_labour(services.session, days=days)
-    return [*report.lines_out(), f"{entries} clock entries"]
+        # The kitchen behind those orders (ingredients, recipes, purchasing, waste, counts): new recipes
+        # change what a sale takes, so every till reloads its catalog.
+        stock = await seed_inventory_history(services.session)
+        if not stock.skipped:
+            await bump_catalog_epoch(services.redis, services.keys)
+    return [*report.lines_out(), f"{entries} clock entries", *stock.lines_out()]
 
 
 def cmd_seed_history(args: argparse.Namespace) -> int:

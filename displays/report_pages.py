@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from app.auth.sessions import SessionUser
 from app.branches.services import BranchService
+from app.lib import i18n
 from app.lib.deps import DbSession
 from app.reports._text import _
 
@@ -28,12 +29,17 @@ def report_tabs() -> list[tuple[str, str]]:
         ("queue", _("Walk-ins")),
         ("customers", _("Customers")),
         ("invoices", _("Invoices and payments")),
+        ("inventory", _("Inventory")),
         ("insights", _("Insights")),
         ("labour", _("Labour")),
     ]
 
 
-REPORT_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (("Reports", "/reports", ("manager",)),)
+# Lazy labels (the home page renders them in the reader's language).
+REPORT_SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (i18n._("Reports"), "/reports", ("manager",)),
+    (i18n._("Inventory report"), "/reports/inventory", ("manager",)),
+)
 
 
 def _user(request: AnyRequest) -> SessionUser | None:

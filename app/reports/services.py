@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
 
-from app.reports import customers, insights, labour, operations, sales
+from app.reports import customers, insights, inventory, labour, operations, sales
 from app.reports import scope as sc
 from app.reports._source import open_read
 from app.reports._text import _
@@ -25,7 +25,17 @@ if TYPE_CHECKING:
     from app.lib.deps import Scope
     from app.reports.schemas import Figure, Table
 
-REPORTS = ("sales", "kitchen", "delivery", "queue", "customers", "invoices", "insights", "labour")
+REPORTS = (
+    "sales",
+    "kitchen",
+    "delivery",
+    "queue",
+    "customers",
+    "invoices",
+    "insights",
+    "labour",
+    "inventory",
+)
 
 
 class ReportQuery:
@@ -116,6 +126,9 @@ class ReportService:
         elif name == "invoices":
             figures, tables = await customers.invoices_report(self.session, scope, dates, compare=compare)
             title = _("Invoices and payments")
+        elif name == "inventory":
+            figures, tables = await inventory.inventory_report(self.session, scope, dates, compare=compare)
+            title = _("Inventory")
         else:
             today = sc.local_today(scope.timezone)
             figures, tables = await insights.insights_report(self.session, scope, today=today)

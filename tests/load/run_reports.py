@@ -59,6 +59,10 @@ PAGES = (
     ("invoices and payments 30 d", "/api/v1/reports/invoices", {"compare": "true"}),
     # The forecast is fitted once and cached ten minutes: the first call pays for the model (see the note).
     ("insights (forecast cached)", "/api/v1/reports/insights", {}),
+    ("inventory 30 d, compare", "/api/v1/reports/inventory", {"compare": "true"}),
+    ("inventory 90 d", "/api/v1/reports/inventory", {"days": 90}),
+    ("inventory 365 d", "/api/v1/reports/inventory", {"days": 365}),
+    ("inventory 30 d, one branch", "/api/v1/reports/inventory", {"branch_id": 1}),
 )
 
 
@@ -80,15 +84,25 @@ async def seed(days: int, per_day: int) -> None:
     from app.lib.deps import provide_services
     from app.lib.runtime import open_runtime
     from app.reports.history import seed_history
+    from app.reports.inventory_history import seed_inventory_history
 
     async with open_runtime() as runtime, provide_services(runtime) as scope:
         await seed_demo(scope.session)
         have = await scope.session.scalar(text("SELECT count(*) FROM orders"))
         await scope.session.rollback()
+        report = None
         if have:
             log(f"reusing {have:,} orders already there")
-            return
-        report = await seed_history(scope.session, days=days, orders_per_day=per_day)
+        else:
+            report = await seed_history(scope.session, days=days, orders_per_day=per_day)
+        # The inventory behind the orders (once; it leaves a ledger that has history alone).
+        began = time.perf_counter()
+        stock = await seed_inventory_history(scope.session)
+        stock_seconds = time.perf_counter() - began
+    for line in stock.lines_out():
+        print(f"  {line} in {stock_seconds:.0f} s")
+    if report is None:
+        return
     print("seed-history")
     for line in report.lines_out():
         print(f"  {line}")
@@ -97,7 +111,7 @@ async def seed(days: int, per_day: int) -> None:
     print(f"  {report.orders / report.seconds:,.0f} orders/s")
 
 
-async def measure(rounds: int) -> None:
+async def measure(rounds: int, only: list[str]) -> None:
     import datetime as dt
 
     import httpx
@@ -128,6 +142,8 @@ async def measure(rounds: int) -> None:
             )
             print(f"  {'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first ms':>9}")
             for name, path, options in PAGES:
+                if only and not any(word in name for word in only):
+                    continue
                 params = {k: str(v) for k, v in options.items() if k != "days"}
                 days = int(options.get("days", 30))
                 if path not in ("/api/v1/reports/dashboard", "/api/v1/reports/insights"):
@@ -157,6 +173,7 @@ def main() -> int:
     parser.add_argument("--orders-per-day", type=int, default=1370, help="per branch (2 demo branches)")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--keep", metavar="DATABASE", help="keep (or reuse) this database")
+    parser.add_argument("--only", nargs="*", default=[], help="time only the pages whose name has a word")
     args = parser.parse_args()
     pg_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -171,7 +188,7 @@ def main() -> int:
 
         upgrade(get_settings().database.async_url)
         asyncio.run(seed(args.days, args.orders_per_day))
-        asyncio.run(measure(args.rounds))
+        asyncio.run(measure(args.rounds, args.only))
     return 0
 
 

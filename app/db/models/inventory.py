@@ -67,6 +67,8 @@ class StockMove(Base):
         CheckConstraint("qty <> 0", name="qty_not_zero"),
         CheckConstraint("unit_cost >= 0", name="unit_cost_non_negative"),
         Index("ix_stock_moves_branch_product", "branch_id", "product_id", "id"),
+        # The inventory report reads a date range's movements (and those after it) per branch.
+        Index("ix_stock_moves_branch_created", "branch_id", "created_at"),
         Index("ix_stock_moves_low_crossing", "id", postgresql_where=text("low_crossing")),
     )
 

@@ -67,6 +67,8 @@ function textAxis(option, table, key, count) {
   const column = table.columns.find((c) => c.key === key);
   if (column && column.kind === "text" && count > 3) {
     option.xAxis.axisLabel = { ...option.xAxis.axisLabel, interval: 0, rotate: 35, width: 110, overflow: "truncate" };
+    // A slanted label hangs left of its tick; the leftmost one would be cut at the chart's edge.
+    option.grid = { ...option.grid, left: 72 };
   }
 }
 

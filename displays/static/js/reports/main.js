@@ -123,7 +123,8 @@ function tableCard(table, currency) {
     : h("details", { class: "rp-details" }, h("summary", { text: t("Table") }), tableElement(table, currency));
   const card = h(
     "section",
-    { class: "card rp-card", dataset: { table: table.name } },
+    // A table of many columns does not fit half the page: its card takes the whole row.
+    { class: table.columns.length > 7 ? "card rp-card rp-card-wide" : "card rp-card", dataset: { table: table.name } },
     h(
       "header",
       { class: "rp-card-head" },
