@@ -37,6 +37,7 @@ SCREENS = (
     ("Displays (managers)", "/admin/devices"),
     ("Orders board (managers)", "/kanban"),
     ("Reports and dashboards (managers)", "/reports"),
+    ("Stock, purchasing and petty cash (managers)", "/inventory"),
     ("My deliveries (couriers' phones)", "/courier"),
 )
 
