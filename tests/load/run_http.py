@@ -220,14 +220,14 @@ class Bench:
         server: Child,
         cashier: _passline.Login,
         branches: list[int],
-        products: list[int],
+        products: list[_passline.OrderItem],
     ) -> None:
         def env() -> dict[str, str]:
             return {
                 "PL_COOKIE": cashier.cookie,
                 "PL_CSRF": cashier.csrf,
                 "PL_BRANCH_IDS": ",".join(map(str, branches)),
-                "PL_PRODUCTS": ",".join(map(str, products)),
+                "PL_LINES": _passline.lines_json(products),
                 "PL_UUID_PREFIX": _uuid_prefix(),
             }
 
@@ -257,7 +257,7 @@ class Bench:
         cashier: _passline.Login,
         manager: _passline.Login,
         branch: int,
-        products: list[int],
+        products: list[_passline.OrderItem],
     ) -> None:
         rows = _passline.fetch(
             shop.dsn,
