@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -19,6 +20,7 @@ import asyncpg
 import httpx
 from redis import Redis
 
+from tests.load._catalog import OrderItem, sellable_items
 from tests.load._harness import HOST, PYTHON, ROOT, Child, free_port, log, scratch_database, scratch_prefix
 
 DEMO_PASSWORD = "passline-demo"
@@ -198,6 +200,16 @@ def add_branches(shop: Shop, total: int) -> list[int]:
                     CROSS JOIN branches b WHERE b.code LIKE 'BX%'
                     """
                 )
+                # Downtown's stock too: a stock-tracked sale needs a stock row at its branch.
+                await conn.execute(
+                    """
+                    INSERT INTO product_stock (branch_id, product_id, qty)
+                    SELECT b.id, s.product_id, s.qty
+                    FROM product_stock s JOIN branches dt ON dt.id = s.branch_id AND dt.code = 'DT'
+                    CROSS JOIN branches b WHERE b.code LIKE 'BX%'
+                    ON CONFLICT DO NOTHING
+                    """
+                )
                 await conn.execute(
                     """
                     INSERT INTO branch_memberships (user_id, branch_id)
@@ -212,43 +224,89 @@ def add_branches(shop: Shop, total: int) -> list[int]:
     return asyncio.run(run())
 
 
-def order_products(shop: Shop) -> list[int]:
-    """One product per station of ORDER_STATIONS, sold by its base unit at an all-branch counter price."""
-    rows = fetch(
-        shop.dsn,
-        """
-        SELECT DISTINCT ON (p.station_code) p.id, p.station_code
-        FROM products p
-        JOIN product_prices pp ON pp.product_id = p.id AND pp.unit = p.base_unit
-            AND pp.price_list = 'counter' AND pp.branch_id IS NULL
-        WHERE p.active AND p.station_code = ANY($1::text[])
-        ORDER BY p.station_code, p.id
-        """,
-        list(ORDER_STATIONS),
+def till_catalog(base_url: str, session: Login, branch: int) -> dict[str, Any]:
+    response = httpx.get(
+        f"{base_url}/api/v1/pos/catalog", params={"branch_id": branch}, headers=session.headers, timeout=30
     )
-    by_station = {row["station_code"]: int(row["id"]) for row in rows}
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def order_products(
+    shop: Shop, session: Login | None = None, *, branch: int | None = None, stock_tracked: bool = False
+) -> list[OrderItem]:
+    """One sellable item per station of ORDER_STATIONS, from the live catalog as the till gets it (Downtown's
+    unless `branch`): the first in catalog order, or with `stock_tracked` the first whose stock the sale
+    takes down for the drinks (so the order's statement writes its stock ledger rows too). Needs the web
+    process running; the stock behind them is topped up (`stock_up`) so a long run never runs short."""
+    session = session or login(shop.base_url, "manager")
+    branch = branch if branch is not None else branch_id(shop, "DT")
+    items = sellable_items(till_catalog(shop.base_url, session, branch))
+    tracked = {
+        int(row["id"])
+        for row in fetch(
+            shop.dsn,
+            "SELECT p.id FROM products p WHERE p.stock_tracked "
+            "OR EXISTS (SELECT 1 FROM recipe_lines r WHERE r.product_id = p.id)",
+        )
+    }
+    by_station: dict[str, OrderItem] = {}
+    for item in items:
+        if item.station_code not in ORDER_STATIONS or item.station_code in by_station:
+            continue
+        if stock_tracked and item.station_code == "drinks" and item.product_id not in tracked:
+            continue
+        by_station[item.station_code] = item
     missing = [s for s in ORDER_STATIONS if s not in by_station]
     if missing:
-        raise RuntimeError(f"the demo shop has no priced product for station(s) {missing}")
-    return [by_station[s] for s in ORDER_STATIONS]
+        raise RuntimeError(f"the demo shop has nothing sellable now for station(s) {missing}")
+    chosen = [by_station[s] for s in ORDER_STATIONS]
+    stock_up(shop, [item.product_id for item in chosen])
+    return chosen
 
 
-def order_body(order_id: uuid.UUID | str, branch: int, products: Sequence[int]) -> dict[str, Any]:
-    """The same three-line counter sale as wrk/create_order.lua."""
+def stock_up(shop: Shop, product_ids: Sequence[int], qty: int = 10_000_000) -> None:
+    """At least `qty` on hand at every branch of the products sold and their recipes' ingredients, where
+    stock is counted: a benchmark sells thousands of the same three items (the demo's 240 cans would run out
+    and the server rightly refuse). Written straight into the scratch shop's table, as a delivery would."""
+    fetch(
+        shop.dsn,
+        """
+        INSERT INTO product_stock (branch_id, product_id, qty)
+        SELECT b.id, p.id, $2 FROM branches b
+        CROSS JOIN (
+            SELECT id FROM products WHERE stock_tracked AND id = ANY($1::bigint[])
+            UNION SELECT ingredient_id FROM recipe_lines WHERE product_id = ANY($1::bigint[])
+        ) AS p
+        ON CONFLICT (branch_id, product_id) DO UPDATE SET qty = GREATEST(product_stock.qty, EXCLUDED.qty)
+        """,
+        list(product_ids),
+        qty,
+    )
+
+
+def lines_json(items: Sequence[OrderItem]) -> str:
+    """The lines of `order_body` as JSON, for wrk/create_order.lua (PL_LINES)."""
+    return json.dumps(order_body(uuid.UUID(int=0), 0, items)["lines"], separators=(",", ":"))
+
+
+def order_body(order_id: uuid.UUID | str, branch: int, products: Sequence[OrderItem]) -> dict[str, Any]:
+    """A three-line counter sale (quantities 1, 2, 1, a note on the third), as wrk/create_order.lua sends."""
     return {
         "id": str(order_id),
         "branch_id": branch,
         "channel": "counter",
         "lines": [
-            {"product_id": products[0], "qty": "1"},
-            {"product_id": products[1], "qty": "2"},
-            {"product_id": products[2], "qty": "1", "note": "no ice"},
+            products[0].line(1),
+            products[1].line(2),
+            products[2].line(1, note="no ice"),
         ],
     }
 
 
 async def create_orders(
-    base_url: str, session: Login, branches: Sequence[int], products: Sequence[int], count: int
+    base_url: str, session: Login, branches: Sequence[int], products: Sequence[OrderItem], count: int
 ) -> list[tuple[int, str]]:
     """`count` orders spread round robin over `branches`, 16 at a time; returns (branch, order id)."""
     made: list[tuple[int, str]] = []

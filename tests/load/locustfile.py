@@ -25,6 +25,11 @@ from gevent.lock import Semaphore
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
+try:
+    from tests.load._catalog import OrderItem, sellable_items
+except ImportError:  # run as `locust -f tests/load/locustfile.py`: locust puts this folder on the path
+    from _catalog import OrderItem, sellable_items  # type: ignore[no-redef]
+
 PASSWORD = "passline-demo"
 BRANCH_CODE = "DT"
 STATIONS = ("grill", "fryer", "drinks")
@@ -39,7 +44,7 @@ class Shop:
     """What every user needs once: one session per role, the branch id and products to sell."""
 
     sessions: ClassVar[dict[str, tuple[dict[str, str], str, dict[str, Any]]]] = {}
-    products: ClassVar[dict[str, list[int]]] = {}
+    products: ClassVar[dict[str, list[OrderItem]]] = {}
     branch_id: ClassVar[int | None] = None
     lock = Semaphore()
 
@@ -67,21 +72,16 @@ class Shop:
         with cls.lock:
             if cls.products:
                 return
-            by_station: dict[str, list[int]] = {s: [] for s in STATIONS}
-            for page in (1, 2):
-                response = user.client.get(
-                    "/api/v1/products",
-                    params={"branch_id": cls.branch_id, "page": page, "page_size": 200},
-                    name="/api/v1/products",
-                )
-                response.raise_for_status()
-                for product in response.json()["items"]:
-                    sellable = any(
-                        p["price_list"] == "counter" and p["unit"] == product["base_unit"]
-                        for p in product["prices"]
-                    )
-                    if sellable and product["station_code"] in by_station:
-                        by_station[product["station_code"]].append(product["id"])
+            # The till's own catalog: what is 86'd is left out, required modifiers are chosen; stock-tracked
+            # products are left out too (a real shop's 240 cans would run out during the run).
+            response = user.client.get(
+                "/api/v1/pos/catalog", params={"branch_id": cls.branch_id}, name="/api/v1/pos/catalog"
+            )
+            response.raise_for_status()
+            by_station: dict[str, list[OrderItem]] = {s: [] for s in STATIONS}
+            for item in sellable_items(response.json(), untracked=True):
+                if item.station_code in by_station:
+                    by_station[item.station_code].append(item)
             missing = [s for s, ids in by_station.items() if not ids]
             if missing:
                 raise StopUser(f"no sellable product for station(s) {missing}")
@@ -98,10 +98,7 @@ class Cashier(HttpUser):
 
     @task
     def ring_up(self) -> None:
-        lines = [
-            {"product_id": random.choice(Shop.products[station]), "qty": str(random.randint(1, 3))}
-            for station in STATIONS
-        ]
+        lines = [random.choice(Shop.products[station]).line(random.randint(1, 3)) for station in STATIONS]
         body = {"id": str(uuid.uuid4()), "branch_id": Shop.branch_id, "channel": "counter", "lines": lines}
         with self.client.post("/api/v1/orders", json=body, catch_response=True) as response:
             if response.status_code != 201:

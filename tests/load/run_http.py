@@ -190,7 +190,7 @@ class Bench:
             cashier = _passline.login(shop.base_url, "cashier")
             manager = _passline.login(shop.base_url, "manager")
             branch = _passline.branch_id(shop, "DT")
-            products = _passline.order_products(shop)
+            products = _passline.order_products(shop, manager, stock_tracked=self.args.stock_line)
             check = httpx.post(
                 f"{shop.base_url}/api/v1/orders",
                 json=_passline.order_body(uuid.uuid4(), branch, products),
@@ -201,6 +201,7 @@ class Bench:
                 raise RuntimeError(f"a sample order was refused: {check.status_code} {check.text[:500]}")
             self.notes.append(
                 f"sample order total {check.json()['totals']['total']}, "
+                f"lines {', '.join(item.name for item in products)}, "
                 f"{len(check.json()['tickets'])} kitchen tickets"
             )
             if "create" in wanted:
@@ -220,14 +221,14 @@ class Bench:
         server: Child,
         cashier: _passline.Login,
         branches: list[int],
-        products: list[int],
+        products: list[_passline.OrderItem],
     ) -> None:
         def env() -> dict[str, str]:
             return {
                 "PL_COOKIE": cashier.cookie,
                 "PL_CSRF": cashier.csrf,
                 "PL_BRANCH_IDS": ",".join(map(str, branches)),
-                "PL_PRODUCTS": ",".join(map(str, products)),
+                "PL_LINES": _passline.lines_json(products),
                 "PL_UUID_PREFIX": _uuid_prefix(),
             }
 
@@ -257,7 +258,7 @@ class Bench:
         cashier: _passline.Login,
         manager: _passline.Login,
         branch: int,
-        products: list[int],
+        products: list[_passline.OrderItem],
     ) -> None:
         rows = _passline.fetch(
             shop.dsn,
@@ -402,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="NAME=VALUE",
         help="extra environment for Passline's processes, e.g. PASSLINE_DB_POOL_SIZE=32 (repeatable)",
+    )
+    parser.add_argument(
+        "--stock-line",
+        action="store_true",
+        help="sell a stock-tracked drink as the third line, so each order's statement also takes stock down "
+        "and writes its stock ledger row",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)

@@ -190,7 +190,7 @@ class Bench:
         self.notes: list[str] = []
         self.cashier: _passline.Login | None = None
         self.manager: _passline.Login | None = None
-        self.products: list[int] = []
+        self.products: list[_passline.OrderItem] = []
         self.branch = 0
 
     def layout(self, processes: int) -> Layout:
@@ -279,7 +279,7 @@ class Bench:
                 "PL_COOKIE": self.cashier.cookie if self.cashier else "",
                 "PL_CSRF": self.cashier.csrf if self.cashier else "",
                 "PL_BRANCH_IDS": str(self.branch),
-                "PL_PRODUCTS": ",".join(map(str, self.products)),
+                "PL_LINES": _passline.lines_json(self.products),
                 "PL_UUID_PREFIX": f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-8{raw[17:20]}-",
             }
 

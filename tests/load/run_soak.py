@@ -187,7 +187,7 @@ class Soak:
         self.rng = rng
         self.orders: dict[str, Tracked] = {}
         self.branches: list[Branch] = []
-        self.products: list[int] = []
+        self.products: list[_passline.OrderItem] = []
         self.territories: list[int] = []
         self.customers: list[int] = []
         self.hurry = False  # past the end: no more think times, lives finish as fast as they can
@@ -228,7 +228,7 @@ class Soak:
 
     def lines(self) -> list[dict[str, Any]]:
         picked = self.rng.sample(self.products, self.rng.randint(1, len(self.products)))
-        return [{"product_id": p, "qty": str(self.rng.choice((1, 1, 1, 2, 3)))} for p in picked]
+        return [item.line(self.rng.choice((1, 1, 1, 2, 3))) for item in picked]
 
     # ------------------------------------------------------------------ steps
 

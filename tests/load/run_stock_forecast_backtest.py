@@ -63,6 +63,12 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     days = args.weeks * 7
+    if days < 56 + args.horizon + 14:
+        # The origins span the last 8 weeks; the first one needs two weeks of history behind it.
+        needed = -(-(56 + args.horizon + 14) // 7)
+        parser.error(
+            f"--weeks {args.weeks} is too short: at horizon {args.horizon} it needs at least {needed}"
+        )
     methods = {
         "weekday-seasonal (Passline)": seasonal_forecast,
         "naive: last 7 days' mean": naive_forecast,

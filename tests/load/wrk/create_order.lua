@@ -2,7 +2,8 @@
 -- fresh client UUID per request, as the user whose session run_http.py logged in beforehand.
 --
 -- Environment: PL_COOKIE (Cookie header), PL_CSRF (X-CSRF-Token), PL_BRANCH_IDS ("3" or "3,4,5": orders go
--- round robin over them), PL_PRODUCTS ("12,57,103"), PL_UUID_PREFIX ("xxxxxxxx-xxxx-4xxx-8xxx-", random per wrk
+-- round robin over them), PL_LINES (the order's lines as JSON, from _passline.lines_json: sellable items of the
+-- live catalog with their required modifier choices), PL_UUID_PREFIX ("xxxxxxxx-xxxx-4xxx-8xxx-", random per wrk
 -- run: ids never repeat across runs).
 
 local threads = {}
@@ -12,10 +13,6 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local products = {}
-for id in string.gmatch(os.getenv("PL_PRODUCTS") or "", "%d+") do
-  table.insert(products, id)
-end
 local branches = {}
 for id in string.gmatch(os.getenv("PL_BRANCH_IDS") or "", "%d+") do
   table.insert(branches, id)
@@ -23,10 +20,7 @@ end
 local prefix = os.getenv("PL_UUID_PREFIX")
 local head = '{"id":"'
 local middle = '","branch_id":'
-local tail = ',"channel":"counter","lines":['
-  .. '{"product_id":' .. products[1] .. ',"qty":"1"},'
-  .. '{"product_id":' .. products[2] .. ',"qty":"2"},'
-  .. '{"product_id":' .. products[3] .. ',"qty":"1","note":"no ice"}]}'
+local tail = ',"channel":"counter","lines":' .. os.getenv("PL_LINES") .. '}'
 
 wrk.method = "POST"
 wrk.path = "/api/v1/orders"
