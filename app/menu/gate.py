@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.catalog.cache import ProductInfo
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 
@@ -48,6 +49,7 @@ async def admit(
     session: AsyncSession,
     redis: Redis,
     keys: Keys,
+    lua: LuaScripts,
     *,
     branch_id: int,
     timezone: str,
@@ -79,7 +81,7 @@ async def admit(
     work = order_work(lines, products)
     if not work:
         return Admission(quoted_ready_at=None)
-    load = KitchenLoad(redis, keys)
+    load = KitchenLoad(redis, keys, lua)
     per_station = {station: w.work_ms for station, w in work.items()}
     if scheduled and slot_start is not None:
         slot_ms = int(slot_start.timestamp() * 1000)
@@ -115,6 +117,7 @@ async def admit(
 async def record_work(
     redis: Redis,
     keys: Keys,
+    lua: LuaScripts,
     *,
     branch_id: int,
     order_id: str,
@@ -124,7 +127,7 @@ async def record_work(
     """After the write: each new ticket's work, so the next quote counts it in the station's backlog, and
     the order's quote for the queue TV's snapshot."""
     quoted = admission.quoted_ready_at
-    await KitchenLoad(redis, keys).record(
+    await KitchenLoad(redis, keys, lua).record(
         branch_id,
         {
             ticket_id: admission.station_work_ms[station]

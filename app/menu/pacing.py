@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from app.catalog.cache import ProductInfo
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 # A product nobody has timed yet: five minutes, what a line cook would guess.
@@ -103,9 +104,10 @@ def window_of(ms: int) -> int:
 class KitchenLoad:
     """The live load in Redis: the work recorded per open ticket, and the items booked per window."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, lua: LuaScripts) -> None:
         self.redis = redis
         self.keys = keys
+        self.lua = lua
 
     async def backlog(
         self, branch_id: int, stations: Iterable[str], now_ms: int | None = None
@@ -119,7 +121,7 @@ class KitchenLoad:
         order's creation."""
         stations = list(stations)
         numerator, denominator = LATE_FLOOR.as_integer_ratio()
-        reply = await self.redis.register_script(BACKLOG.source)(
+        reply = await self.lua[BACKLOG](
             keys=[
                 self.keys.menu_work(branch_id),
                 *(self.keys.station_tickets(branch_id, s) for s in stations),

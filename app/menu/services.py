@@ -448,7 +448,10 @@ class MenuService(ScopedService):
 
     async def quotes(self, *, branch_id: int) -> dict[str, dt.datetime]:
         """The ready times quoted today (order id -> time), for the queue TV's snapshot."""
-        return {k: at(v) for k, v in (await KitchenLoad(self.redis, self.keys).quotes(branch_id)).items()}
+        return {
+            k: at(v)
+            for k, v in (await KitchenLoad(self.redis, self.keys, self.scope.lua).quotes(branch_id)).items()
+        }
 
     async def set_pacing(
         self, *, branch_id: int, station: str, data: PacingIn, actor: int | None

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.auth.sessions import SessionUser
+    from app.lib.lua import LuaScripts
     from app.lib.redis import Keys
 
 TICKET_NAMESPACE = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a52-3d0f6b9e2c11")
@@ -83,6 +84,7 @@ class OrderWriter:
     session: AsyncSession
     redis: Redis
     keys: Keys
+    lua: LuaScripts
 
     @property
     def engine(self) -> AsyncEngine:
@@ -233,6 +235,7 @@ class OrderWriter:
             self.session,
             self.redis,
             self.keys,
+            self.lua,
             branch_id=branch.id,
             timezone=branch.timezone,
             channel=request.channel.value,
@@ -269,6 +272,7 @@ class OrderWriter:
         await menu_gate.record_work(
             self.redis,
             self.keys,
+            self.lua,
             branch_id=branch.id,
             order_id=str(order.id),
             tickets={str(t.id): t.station_code for t in tickets},

@@ -93,7 +93,7 @@ class OrderService(ScopedService):
 
     @property
     def writer(self) -> OrderWriter:
-        return OrderWriter(self.session, self.redis, self.keys)
+        return OrderWriter(self.session, self.redis, self.keys, self.scope.lua)
 
     # ------------------------------------------------------------------ create
 

@@ -192,7 +192,8 @@ class QueueService:
             ready_seconds=branch.queue_ready_seconds,
             # Read after the stream position: a quote made since is also in its `order.created` event.
             quotes={
-                k: at(v) for k, v in (await KitchenLoad(self.redis, self.keys).quotes(branch_id)).items()
+                k: at(v)
+                for k, v in (await KitchenLoad(self.redis, self.keys, self.lua).quotes(branch_id)).items()
             },
         )
 

@@ -37,7 +37,7 @@ async def test_the_backlog_counts_what_is_left_of_each_open_ticket(runtime: Any,
     await _ticket(runtime, "grill", "d", work=100_000, state="bumped")  # done
     await _ticket(runtime, "grill", "e", work=None)  # no work recorded (made before the quote existed)
     await _ticket(runtime, "fryer", "f", work=123_457, state="started", started=NOW - 200_000)  # late
-    load = KitchenLoad(runtime.redis, runtime.keys)
+    load = KitchenLoad(runtime.redis, runtime.keys, runtime.lua)
 
     now, backlog = await load.backlog(BRANCH, ["grill", "fryer", "drinks"], NOW)
 
@@ -52,7 +52,7 @@ async def test_the_backlog_counts_what_is_left_of_each_open_ticket(runtime: Any,
 
 
 async def test_no_open_ticket_is_no_backlog_at_the_redis_clock(runtime: Any, clean_state: None) -> None:
-    load = KitchenLoad(runtime.redis, runtime.keys)
+    load = KitchenLoad(runtime.redis, runtime.keys, runtime.lua)
     before = int(time.time() * 1000)
     now, backlog = await load.backlog(BRANCH, ["grill", "fryer"])
     assert backlog == {}
@@ -64,7 +64,7 @@ async def test_a_started_ticket_is_measured_against_the_redis_clock(runtime: Any
     seconds, micros = await runtime.redis.time()
     redis_now = int(seconds) * 1000 + int(micros) // 1000
     await _ticket(runtime, "grill", "a", work=300_000, state="started", started=redis_now - 60_000)
-    now, backlog = await KitchenLoad(runtime.redis, runtime.keys).backlog(BRANCH, ["grill"])
+    now, backlog = await KitchenLoad(runtime.redis, runtime.keys, runtime.lua).backlog(BRANCH, ["grill"])
     assert now >= redis_now
     assert backlog == {"grill": 300_000 - (now - (redis_now - 60_000))}
     assert 238_000 <= backlog["grill"] <= 240_000

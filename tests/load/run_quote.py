@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 
 from app.catalog.cache import ProductInfo
 from app.catalog.menu_depth import StationPace
+from app.lib.lua import LuaScripts
 from app.lib.redis import Keys
 from app.menu.pacing import KitchenLoad, LineWork, naive_quote_ms, order_work, quote_ms
 from tests.load._harness import load_average
@@ -91,7 +92,7 @@ def arrivals(rng: random.Random, minutes: int, peak: float) -> list[int]:
 async def simulate(minutes: int, seed: int, peak: float, redis: Redis) -> list[tuple[int, int, int, int]]:
     rng = random.Random(seed)
     keys = Keys(f"quotebench:{secrets.token_hex(4)}:")
-    load = KitchenLoad(redis, keys)
+    load = KitchenLoad(redis, keys, LuaScripts(redis))
     catalog = products()
     weights = [MENU[p.name][2] for p in catalog.values()]
     pace = {s: StationPace(cooks=c) for s, c in COOKS.items()}

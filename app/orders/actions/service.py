@@ -94,7 +94,7 @@ class OrderActions(ScopedService):
 
     @property
     def writer(self) -> OrderWriter:
-        return OrderWriter(self.session, self.redis, self.keys)
+        return OrderWriter(self.session, self.redis, self.keys, self.scope.lua)
 
     # ------------------------------------------------------------------ cancel
 
