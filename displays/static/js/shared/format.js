@@ -27,6 +27,14 @@ export function bdi(text) {
   return el;
 }
 
+const lists = new Map();
+/** Items as one list in the page's language: "a, b, c" in English, "أ، وب، وج" in Arabic (never a Latin
+ *  ", " inside Arabic). `type` as Intl.ListFormat's: "unit" (a plain list) or "conjunction" (… and …). */
+export function listText(items, type = "unit") {
+  if (!lists.has(type)) lists.set(type, new Intl.ListFormat(lang, { type, style: "short" }));
+  return lists.get(type).format([...items].map(String));
+}
+
 const cache = new Map();
 function formatter(kind, options) {
   const key = kind + JSON.stringify(options);
