@@ -91,3 +91,39 @@ async def test_low_stock_and_the_ledger_proof_read_in_the_branchs_language(
     proofs = await _messages(runtime, "ledger_mismatch")
     assert proofs[arabic.id] == "المخزون لا يطابق سجله: Cola (الموجود 10.000، السجل 9.000)"
     assert proofs[english.id] == "Stock does not match its ledger: Cola (on hand 10.000, ledger 9.000)"
+
+
+async def test_the_built_in_queue_services_read_in_the_managers_language_and_stay_built_in(
+    client: httpx.AsyncClient, shops: dict[str, Any]
+) -> None:
+    """/admin/branches shows an unchanged built-in service in the manager's language, as the kiosk does;
+    saving it as shown keeps it the built-in one (English stays English), a manager's own name stays."""
+    await login(client, "boss")
+    base = f"/api/v1/admin/branches/{shops['arabic'].id}/queue"
+    arabic = {"Accept-Language": "ar"}
+    added = await client.post(f"{base}/services", json={"code": "parcels", "name": "طرود"}, headers=arabic)
+    assert added.status_code == 200, added.text
+    names = {s["code"]: s["name"] for s in added.json()["services"]}
+    assert names == {
+        "general": "استفسارات عامة",
+        "collection": "استلام الطلبات",
+        "returns": names["returns"],
+        "parcels": "طرود",
+    }
+    assert names["returns"] != "Returns and refunds"
+    saved = await client.put(
+        f"{base}/services/general", json={"name": "استفسارات عامة", "average_seconds": 120}, headers=arabic
+    )
+    assert saved.status_code == 200, saved.text
+    english = {s["code"]: s["name"] for s in (await client.get(base)).json()["services"]}
+    assert english == {
+        "general": "General enquiries",
+        "collection": "Order collection",
+        "returns": "Returns and refunds",
+        "parcels": "طرود",
+    }
+    kiosk = (await client.get(f"/api/v1/queue/{shops['arabic'].id}/services", headers=arabic)).json()
+    assert "استفسارات عامة" in str(kiosk) and "General enquiries" not in str(kiosk)
+    await client.put(f"{base}/services/general", json={"name": "Help desk"})
+    mine = {s["code"]: s["name"] for s in (await client.get(base, headers=arabic)).json()["services"]}
+    assert mine["general"] == "Help desk"
