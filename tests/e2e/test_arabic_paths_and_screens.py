@@ -4,6 +4,7 @@ sentences ("/queue/1", "/courier") keep reading left to right, built-in queue se
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -31,10 +32,10 @@ LRI, PDI = "\u2066", "\u2069"
 async def shop(factory: Factory) -> dict[str, Any]:
     branch = await factory.branch(code="AW", name="Arabic Walk", language="ar")
     await factory.station(branch, "grill")
-    await factory.product("Kofta", price="90.00", station="grill")
+    kofta = await factory.product("Kofta", price="90.00", station="grill")
     await factory.user("root", roles=("admin",), branches=(branch,))
     await factory.commit()
-    return {"branch": branch.id}
+    return {"branch": branch.id, "kofta": kofta.id}
 
 
 async def signed_in(browser: Any, server: LiveServer) -> Any:
@@ -97,8 +98,20 @@ async def test_devices_branches_and_kds_read_right_in_arabic(
             await page.locator(section).scroll_into_view_if_needed()
             await page.screenshot(path=str(SHOTS / "i18n-tail" / f"admin-branches-ar-{section[1:]}.png"))
 
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
+            await login(http, "root")
+            order = {
+                "id": str(uuid.uuid4()),
+                "branch_id": shop["branch"],
+                "channel": "dine_in",
+                "note": "بدون بصل",
+                "lines": [{"product_id": shop["kofta"], "qty": "2"}],
+            }
+            made = await http.post("/api/v1/orders", json=order)
+            assert made.status_code == 201, made.text
         await page.goto(f"{live_server.url}/kds/grill?branch={shop['branch']}&lang=ar")
         await page.locator("#conn[data-status='live']").wait_for(timeout=WAIT_MS)
+        await page.locator("text=Kofta").first.wait_for(timeout=WAIT_MS)
         await check(page, "kds-grill-ar")
     finally:
         await context.close()
