@@ -5,6 +5,7 @@ to resume from)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import parse_qs
 
 import msgspec
 import socketio
@@ -12,6 +13,7 @@ import socketio
 from app.auth.devices import REFUSALS, DevicePrincipal, authenticate_device, still_approved
 from app.auth.middleware import read_cookie
 from app.auth.sessions import SessionStore, SessionUser
+from app.lib.i18n import _, from_accept_language, normalize, translated
 
 if TYPE_CHECKING:
     from app.lib.runtime import Runtime
@@ -29,14 +31,24 @@ async def session_from_environ(runtime: Runtime, environ: dict[str, Any]) -> Ses
     return await store.get(token)
 
 
+def asked_language(environ: dict[str, Any]) -> str | None:
+    """The language a handshake asks for: the page's (`?lang=`, which shared/live.js sends), else the
+    browser's Accept-Language; None when it names none we speak (the caller falls back to the user's)."""
+    query = parse_qs(environ.get("QUERY_STRING") or "")
+    return normalize((query.get("lang") or [None])[0]) or from_accept_language(
+        environ.get("HTTP_ACCEPT_LANGUAGE")
+    )
+
+
 def refuse(code: str, detail: str) -> socketio.exceptions.ConnectionRefusedError:
-    """A refusal the client can show (`message`) and act on (`data.code`).
+    """A refusal the client can show (`message`, in the handshake's language: see `asked_language`) and act
+    on (`data.code`, always the same English code).
 
     Codes: unauthorized, forbidden, bad_request, bad_event_id, unknown_branch, unknown_station,
     unknown_courier, unavailable; for displays, device_unknown (a token nobody paired: pair again) and
     device_revoked (a manager unpaired it).
     """
-    return socketio.exceptions.ConnectionRefusedError(f"{code}: {detail}", {"code": code})
+    return socketio.exceptions.ConnectionRefusedError(f"{code}: {translated(detail)}", {"code": code})
 
 
 _BranchId = Annotated[int, msgspec.Meta(ge=1)]
@@ -71,12 +83,12 @@ def parse_auth(auth: Any) -> ConnectAuth:
     if auth is None:
         return ConnectAuth()
     if not isinstance(auth, dict):
-        raise refuse("bad_request", "auth must be an object")
+        raise refuse("bad_request", _("auth must be an object"))
     try:
         return msgspec.convert(auth, ConnectAuth)
     except msgspec.ValidationError as exc:
         # msgspec names the field: "Expected `int`, got `str` - at `$.branch_id`".
-        raise refuse("bad_request", f"auth: {exc}") from None
+        raise refuse("bad_request", _("auth: %(problem)s", problem=str(exc))) from None
 
 
 async def device_from_token(runtime: Runtime, token: str) -> DevicePrincipal:

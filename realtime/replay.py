@@ -33,6 +33,7 @@ from redis.exceptions import ResponseError
 
 from app.events import id_key, is_stream_id
 from app.events.stream import epoch_start, read_after
+from app.lib.i18n import _
 from realtime import _wire
 from realtime.auth import ConnectAuth, refuse
 
@@ -64,22 +65,28 @@ def parse_resume(auth: ConnectAuth, branches: Sequence[int]) -> dict[int, str]:
     if auth.last_event_id is not None:
         point = normalise_id(auth.last_event_id)
         if point is None:
-            raise refuse("bad_event_id", "last_event_id must be a stream id like 1700000000000-0")
+            raise refuse("bad_event_id", _("last_event_id must be a stream id like 1700000000000-0"))
         if len(branches) != 1:
             raise refuse(
                 "bad_request",
-                f"last_event_id is for a connection to one branch; this one follows {len(branches)}:"
-                " send last_event_ids {branch_id: id}",
+                _(
+                    "last_event_id is for a connection to one branch; this one follows %(n)s:"
+                    " send last_event_ids {branch_id: id}",
+                    n=len(branches),
+                ),
             )
         points[branches[0]] = point
     if auth.last_event_ids is not None:
         if not isinstance(auth.last_event_ids, Mapping):
-            raise refuse("bad_event_id", "last_event_ids must be an object {branch_id: stream id}")
+            raise refuse("bad_event_id", _("last_event_ids must be an object {branch_id: stream id}"))
         for key, value in auth.last_event_ids.items():
             branch = int(key) if isinstance(key, str) and key.isdigit() else None
             point = normalise_id(value)
             if branch is None or point is None:
-                raise refuse("bad_event_id", f"last_event_ids[{key!r}] must map a branch id to a stream id")
+                raise refuse(
+                    "bad_event_id",
+                    _("last_event_ids[%(key)s] must map a branch id to a stream id", key=repr(key)),
+                )
             # A branch the connection does not follow is ignored, not refused: a manager moved off a
             # branch must not be locked out by the ids an open page still holds.
             if branch in branches:

@@ -25,12 +25,19 @@ from app.inventory.schemas import TransferIn, TransferLineOut, TransferOut, Tran
 from app.inventory.stock import StockService
 from app.lib import audit
 from app.lib.errors import conflict, unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import LazyText, _, _p
 
 if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
 
 LIST_LIMIT = 100
+
+
+# A transfer's state inside a sentence, in the asker's language.
+_STATES: dict[str, LazyText] = {
+    "received": _p("transfer", "received"),
+    "in_transit": _p("transfer", "in transit"),
+}
 
 
 class TransferService(StockService):
@@ -116,7 +123,7 @@ class TransferService(StockService):
             raise unprocessable("transfer_id", _("only the receiving branch takes a transfer in"))
         if transfer.state != "in_transit":
             raise conflict(
-                _("This transfer is already %(state)s", state=transfer.state.replace("_", " ")),
+                _("This transfer is already %(state)s", state=_STATES.get(transfer.state, transfer.state)),
                 reason="not_in_transit",
             )
         lines = {

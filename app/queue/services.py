@@ -35,7 +35,7 @@ from app.events import floor
 from app.events.stream import last_id
 from app.lib import audit, ratelimit
 from app.lib.errors import conflict, unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import LazyText, _, _p
 from app.lib.lua import Script
 from app.lib.redis import hset
 from app.menu.pacing import KitchenLoad, at
@@ -93,12 +93,22 @@ MOVES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 # "Number 12 is done; it cannot be …": what each move would have done.
-_DONE_WORDS = {
-    "recall": "called again",
-    "transfer": "sent to another counter",
-    "serve": "served",
-    "done": "marked done",
-    "no_show": "marked a no-show",
+# Lazy, so the refusal reads in the asker's language.
+_DONE_WORDS: dict[str, LazyText] = {
+    "recall": _("called again"),
+    "transfer": _("sent to another counter"),
+    "serve": _("served"),
+    "done": _("marked done"),
+    "no_show": _("marked a no-show"),
+}
+
+# A ticket's state in the middle of a sentence ("Number 12 is done").
+_STATE_WORDS: dict[str, LazyText] = {
+    "waiting": _p("queue ticket", "waiting"),
+    "called": _p("queue ticket", "called"),
+    "serving": _p("queue ticket", "being served"),
+    "done": _p("queue ticket", "done"),
+    "no_show": _p("queue ticket", "a no-show"),
 }
 
 _json = msgspec.json.Encoder()
@@ -445,7 +455,7 @@ class QueueService:
                 _(
                     "Number %(number)s is %(state)s; it cannot be %(done)s",
                     number=ticket.number,
-                    state=ticket.state.replace("_", " "),
+                    state=_STATE_WORDS.get(ticket.state, ticket.state.replace("_", " ")),
                     done=_DONE_WORDS[action],
                 ),
                 state=ticket.state,

@@ -26,7 +26,7 @@ from app.events.floor import QUEUE_SETUP_CHANGED, QueueSetupChanged
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import LazyText, _
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from app.auth.sessions import SessionUser
 
 # What a branch offers until a manager sets its own up. Lazy: the kiosk shows them in its language.
-BUILT_IN: dict[str, str] = {
+BUILT_IN: dict[str, LazyText] = {
     "general": _("General enquiries"),
     "collection": _("Order collection"),
     "returns": _("Returns and refunds"),
@@ -109,10 +109,17 @@ class Offered:
     active: bool
 
 
+def _built_in(code: str, name: str) -> LazyText | None:
+    """The built-in name `name` still is (as stored, in English, or as a screen showed it), else None."""
+    built_in = BUILT_IN.get(code)
+    if built_in is not None and name in (built_in.msgid, built_in.render()):
+        return built_in
+    return None
+
+
 def _title(code: str, name: str) -> str:
     # A built-in service whose name nobody changed reads in the screen's language.
-    built_in = BUILT_IN.get(code)
-    return built_in if built_in is not None and name == str(built_in) else name
+    return _built_in(code, name) or name
 
 
 async def services_of(session: AsyncSession, branch_id: int, *, active_only: bool = True) -> list[Offered]:
@@ -286,7 +293,7 @@ class QueueSetup(ScopedService):
         # The first change writes the built-in services down, so they stay beside whatever is added.
         for index, (code, title) in enumerate(BUILT_IN.items()):
             rows.append(
-                WalkInService(branch_id=branch_id, code=code, name=str(title), sort_order=index, active=True)
+                WalkInService(branch_id=branch_id, code=code, name=title.msgid, sort_order=index, active=True)
             )
         self.session.add_all(rows)
         await self.session.flush()
@@ -346,7 +353,8 @@ class QueueSetup(ScopedService):
         services = [
             ServiceRow(
                 code=r.code,
-                name=r.name,
+                # An unchanged built-in name in the manager's language, as the kiosk shows it.
+                name=str(_title(r.code, r.name)),
                 average_seconds=r.average_seconds,
                 sort_order=r.sort_order,
                 active=r.active,
@@ -364,7 +372,10 @@ class QueueSetup(ScopedService):
 
 
 def _apply_service(row: WalkInService, data: ServiceIn | ServiceEdit) -> None:
-    row.name = data.name.strip()
+    name = data.name.strip()
+    # A built-in name saved as shown (translated) stays the built-in one: every screen keeps its language.
+    built_in = _built_in(row.code, name)
+    row.name = built_in.msgid if built_in is not None else name
     row.average_seconds = data.average_seconds
     row.active = data.active
 

@@ -23,7 +23,7 @@ from app.events import floor as ev
 from app.lib import audit
 from app.lib.deps import ScopedService
 from app.lib.errors import conflict, unprocessable
-from app.lib.i18n import _
+from app.lib.i18n import _, use_language
 from app.staff.labour_schemas import ClockBranch, ClockIn, ClockStatus, EntryFix, EntryOut
 
 if TYPE_CHECKING:
@@ -312,24 +312,39 @@ def _checked_times(data: EntryFix) -> tuple[dt.datetime, dt.datetime | None]:
 
 
 # Entries open too long without an alert yet; the unique `alerts.time_entry_id` makes a second run (or two
-# workers at once) insert nothing.
+# workers at once) insert nothing. The sentence is written afterwards in Python, in the branch's language
+# (a job has no request), inside the same transaction: nobody sees the empty message.
 _RAISE = text(
     """
 INSERT INTO alerts (branch_id, order_id, time_entry_id, kind, order_state, order_version, message)
-SELECT t.branch_id, NULL, t.id, 'clock_open', 'clock_open', 0,
-       coalesce(nullif(u.full_name, ''), u.username) || ' has been clocked in since '
-       || to_char(t.clock_in_at AT TIME ZONE b.timezone, 'YYYY-MM-DD HH24:MI') || ': forgot to clock out?'
+SELECT t.branch_id, NULL, t.id, 'clock_open', 'clock_open', 0, ''
 FROM time_entries AS t
-JOIN users AS u ON u.id = t.user_id
-JOIN branches AS b ON b.id = t.branch_id
 WHERE t.clock_out_at IS NULL AND t.clock_in_at < now() - make_interval(hours => :hours)
   AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.time_entry_id = t.id)
 ORDER BY t.id
 LIMIT 500
 ON CONFLICT (time_entry_id) DO NOTHING
-RETURNING id, branch_id, message, raised_at
+RETURNING id, branch_id, time_entry_id, raised_at
 """
 )
+
+_FACTS = text(
+    """
+SELECT t.id, coalesce(nullif(u.full_name, ''), u.username),
+       to_char(t.clock_in_at AT TIME ZONE b.timezone, 'YYYY-MM-DD HH24:MI'), b.language
+FROM time_entries AS t
+JOIN users AS u ON u.id = t.user_id
+JOIN branches AS b ON b.id = t.branch_id
+WHERE t.id = ANY(:ids)
+"""
+)
+
+
+def open_alert_message(name: str, since: str, language: str) -> str:
+    with use_language(language):
+        return str(
+            _("%(name)s has been clocked in since %(since)s: forgot to clock out?", name=name, since=since)
+        )
 
 
 async def raise_open_alerts(scope: Scope) -> int:
@@ -337,7 +352,15 @@ async def raise_open_alerts(scope: Scope) -> int:
     the run that inserted it. Returns how many were raised."""
     session = scope.session
     rows = (await session.execute(_RAISE, {"hours": OPEN_ALERT_HOURS})).all()
-    for alert_id, branch_id, message, raised_at in rows:
+    facts: dict[int, str] = {}
+    if rows:
+        found = await session.execute(_FACTS, {"ids": [r.time_entry_id for r in rows]})
+        facts = {entry_id: open_alert_message(*rest) for entry_id, *rest in found.all()}
+        await session.execute(
+            text("UPDATE alerts SET message = :message WHERE id = :id"),
+            [{"id": r.id, "message": facts[r.time_entry_id]} for r in rows],
+        )
+    for alert_id, branch_id, entry_id, raised_at in rows:
         scope.bus.on_commit(
             session,
             branch_id,
@@ -347,7 +370,7 @@ async def raise_open_alerts(scope: Scope) -> int:
                 order_id=None,
                 kind="clock_open",
                 state="clock_open",
-                message=message,
+                message=facts[entry_id],
                 token=None,
                 channel="",
                 version=0,

@@ -17,8 +17,10 @@ import socketio
 from sqlalchemy import select
 
 from app.db.models import Branch
+from app.lib.i18n import SOURCE_LANGUAGE, LazyText, _, set_language, use_language
 from realtime.auth import (
     ConnectAuth,
+    asked_language,
     device_from_token,
     ensure_device_approved,
     parse_auth,
@@ -56,6 +58,12 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         install_device_controls(bridge)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        # Refusals read in the language the handshake asks for (the page's, else the browser's).
+        asked = asked_language(environ)
+        with use_language(asked or SOURCE_LANGUAGE):
+            await self._connect(sid, environ, auth, asked)
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any, asked: str | None) -> None:
         if isinstance(auth, dict) and auth.get("device_token") is not None:
             await self._connect_device(sid, auth)
             return
@@ -63,11 +71,13 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             user = await session_from_environ(self.runtime, environ)
         except Exception:
             log.exception("session lookup failed on %s connect", self.name)
-            raise refuse("unavailable", "try again shortly") from None
+            raise refuse("unavailable", _("try again shortly")) from None
         if user is None:
-            raise refuse("unauthorized", "log in first")
+            raise refuse("unauthorized", _("log in first"))
+        if asked is None and user.language:
+            set_language(user.language)  # asked for nothing: the signed-in person's own choice
         if self.roles and not user.has_role(*self.roles):
-            raise refuse("forbidden", f"needs one of {', '.join(self.roles)}")
+            raise refuse("forbidden", _("needs one of %(roles)s", roles=", ".join(self.roles)))
         request = parse_auth(auth)
         try:
             subscription = await self.subscribe(user, request)
@@ -75,7 +85,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise
         except Exception:
             log.exception("subscription failed on %s connect", self.name)
-            raise refuse("unavailable", "try again shortly") from None
+            raise refuse("unavailable", _("try again shortly")) from None
         points = parse_resume(request, subscription.branches)
         # Handlers of later issues (a bump from the KDS) authorise against these without a lookup.
         session = {"user": user, "device": None, "branches": subscription.branches}
@@ -92,7 +102,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise
         except Exception:
             log.exception("device connect failed on %s", self.name)
-            raise refuse("unavailable", "try again shortly") from None
+            raise refuse("unavailable", _("try again shortly")) from None
         points = parse_resume(request, subscription.branches)
         # In the device's room before checking once more that it is still approved: a revoke committed
         # after this check is announced after it, and the announcement finds the socket in the room
@@ -104,7 +114,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise
         except Exception:
             log.exception("device check failed on %s", self.name)
-            raise refuse("unavailable", "try again shortly") from None
+            raise refuse("unavailable", _("try again shortly")) from None
         session = {"user": None, "device": device, "branches": subscription.branches}
         hello = {"device": device.name, "device_id": device.device_id}
         await self._start(sid, session, subscription, points, hello)
@@ -143,7 +153,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
         """What a paired display may follow here; displays are refused unless the namespace says so."""
-        raise refuse("forbidden", f"a paired display cannot open {self.name}")
+        raise refuse("forbidden", _("a paired display cannot open %(name)s", name=self.name))
 
     # ------------------------------------------------------------------ helpers for subclasses
 
@@ -165,13 +175,13 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             # Another branch's existence is none of the caller's business: same answer as a missing one.
             unknown = sorted(set(requested) - set(ids))
             if unknown:
-                raise refuse("unknown_branch", f"no branch {unknown[0]} among yours")
+                raise refuse("unknown_branch", _("no branch %(id)s among yours", id=unknown[0]))
         if not ids:
-            raise refuse("forbidden", "you belong to no branch")
+            raise refuse("forbidden", _("you belong to no branch"))
         return ids
 
 
-def one_branch(branches: tuple[int, ...], what: str) -> int:
+def one_branch(branches: tuple[int, ...], what: LazyText) -> int:
     if len(branches) != 1:
-        raise refuse("bad_request", f"{what} follows one branch: pick it with auth.branch_id")
+        raise refuse("bad_request", _("%(what)s follows one branch: pick it with auth.branch_id", what=what))
     return branches[0]

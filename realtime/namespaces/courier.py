@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.db.models import Courier
+from app.lib.i18n import _
 from realtime.auth import refuse
 from realtime.namespaces.base import LiveNamespace, Subscription
 from realtime.projection import COURIER, courier_room
@@ -32,14 +33,14 @@ class CourierNamespace(LiveNamespace):
                 courier = own
                 if courier is None:
                     if is_manager:
-                        raise refuse("bad_request", "pick the courier to follow with auth.courier_id")
-                    raise refuse("unknown_courier", "this login is not linked to a courier")
+                        raise refuse("bad_request", _("pick the courier to follow with auth.courier_id"))
+                    raise refuse("unknown_courier", _("this login is not linked to a courier"))
             elif is_manager:
                 courier = await session.get(Courier, request.courier_id)
             else:
-                raise refuse("forbidden", "a courier follows only their own deliveries")
+                raise refuse("forbidden", _("a courier follows only their own deliveries"))
         if courier is None or not user.can_see_branch(courier.branch_id):
-            raise refuse("unknown_courier", f"no courier {request.courier_id} among your branches")
+            raise refuse("unknown_courier", _("no courier %(id)s among your branches", id=request.courier_id))
         if not courier.active and not is_manager:
-            raise refuse("forbidden", "this courier is inactive")
+            raise refuse("forbidden", _("this courier is inactive"))
         return Subscription((courier.branch_id,), (courier_room(courier.id),))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.auth.devices import STATION
 from app.db.models import Station
+from app.lib.i18n import _
 from realtime.auth import refuse
 from realtime.namespaces.base import LiveNamespace, Subscription, one_branch
 from realtime.projection import KDS, kds_room, station_room
@@ -33,34 +34,42 @@ class KdsNamespace(LiveNamespace):
         branches = await self.visible_branches(user, request)
         wanted = sorted({*(request.stations or ()), *((request.station,) if request.station else ())})
         if wanted:
-            branches = (one_branch(branches, "a station screen"),)
+            branches = (one_branch(branches, _("a station screen")),)
         stmt = select(Station.branch_id, Station.code).where(Station.branch_id.in_(branches))
         if wanted:
             stmt = stmt.where(Station.code.in_(wanted))
         async with self.runtime.sessionmaker() as session:
             stations = sorted((b, code) for b, code in (await session.execute(stmt)).all())
-        missing = sorted(set(wanted) - {code for _, code in stations})
+        missing = sorted(set(wanted) - {code for _branch, code in stations})
         if missing:
-            raise refuse("unknown_station", f"no station {missing[0]!r} in branch {branches[0]}")
+            raise refuse(
+                "unknown_station",
+                _("no station %(code)s in branch %(branch)s", code=repr(missing[0]), branch=branches[0]),
+            )
         rooms = [station_room(b, code) for b, code in stations]
         rooms.extend(kds_room(b) for b in branches)
         return Subscription(branches, tuple(rooms))
 
     async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
         if device.role != STATION or device.station_code is None:
-            raise refuse("forbidden", "this display is paired as a queue TV, not a station screen")
+            raise refuse("forbidden", _("this display is paired as a queue TV, not a station screen"))
         branch = device.branch_id
         requested = request.requested_branches()
         if requested and requested != (branch,):
             other = next(b for b in requested if b != branch)
-            raise refuse("unknown_branch", f"no branch {other} for this display")
+            raise refuse("unknown_branch", _("no branch %(id)s for this display", id=other))
         wanted = {*(request.stations or ()), *((request.station,) if request.station else ())}
         if wanted - {device.station_code}:
-            raise refuse("forbidden", f"this display shows station {device.station_code!r} only")
+            raise refuse(
+                "forbidden", _("this display shows station %(code)s only", code=repr(device.station_code))
+            )
         async with self.runtime.sessionmaker() as session:
             found = await session.scalar(
                 select(Station.id).where(Station.branch_id == branch, Station.code == device.station_code)
             )
         if found is None:
-            raise refuse("unknown_station", f"no station {device.station_code!r} in branch {branch}")
+            raise refuse(
+                "unknown_station",
+                _("no station %(code)s in branch %(branch)s", code=repr(device.station_code), branch=branch),
+            )
         return Subscription((branch,), (station_room(branch, device.station_code), kds_room(branch)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.auth.devices import QUEUE_TV
+from app.lib.i18n import _
 from realtime.auth import refuse
 from realtime.namespaces.base import LiveNamespace, Subscription, one_branch
 from realtime.projection import QUEUE, branch_room
@@ -25,15 +26,15 @@ class QueueNamespace(LiveNamespace):
     roles = ()
 
     async def subscribe(self, user: SessionUser, request: ConnectAuth) -> Subscription:
-        branch = one_branch(await self.visible_branches(user, request), "a queue display")
+        branch = one_branch(await self.visible_branches(user, request), _("a queue display"))
         return Subscription((branch,), (branch_room(branch),))
 
     async def subscribe_device(self, device: DevicePrincipal, request: ConnectAuth) -> Subscription:
         if device.role != QUEUE_TV:
-            raise refuse("forbidden", "this display is paired as a station screen, not a queue TV")
+            raise refuse("forbidden", _("this display is paired as a station screen, not a queue TV"))
         requested = request.requested_branches()
         if requested and requested != (device.branch_id,):
             other = next(b for b in requested if b != device.branch_id)
             # Like a user asking for another branch: answered as if it did not exist.
-            raise refuse("unknown_branch", f"no branch {other} for this display")
+            raise refuse("unknown_branch", _("no branch %(id)s for this display", id=other))
         return Subscription((device.branch_id,), (branch_room(device.branch_id),))

@@ -24,7 +24,7 @@ import { Board } from "./kanban/store.js";
 import { TripPicker } from "./kanban/trip.js";
 import { serverClock } from "/static/js/shared/clock.js";
 import { h } from "/static/js/shared/dom.js";
-import { bidi, money } from "/static/js/shared/format.js";
+import { bidi, money, listText } from "/static/js/shared/format.js";
 import { t } from "/static/js/shared/i18n.js";
 import { STATE_LABELS } from "/static/js/shared/labels.js";
 import { pageData } from "/static/js/shared/page.js";
@@ -188,7 +188,7 @@ const trips = new TripPicker({ root, board, label: orderLabel, toast, onDispatch
 /** Several picked delivery orders out with one courier in one request: all go, or none (a refusal says
  * which order and why, and every card goes back). */
 async function dispatchTrip(orders) {
-  const labels = orders.map(orderLabel).join(", ");
+  const labels = listText(orders.map(orderLabel));
   const choice = await dispatch.openTrip(orders, { label: t("trip: {orders}", { orders: labels }), labelOf: orderLabel });
   if (!choice) return;
   // The trip's id is made once per confirmation, so a retried request cannot dispatch it twice.
@@ -234,7 +234,7 @@ function refundText(reply, currency) {
   const failed = (reply.refunds || []).filter((r) => r.status === "failed");
   const parts = done.map((r) => `${METHOD_LABELS[r.method] || r.method} ${bidi(r.amount)}${r.method === "cash" && r.shift_id ? ` ${t("from the till's drawer")}` : ""}`);
   let text = done.length
-    ? t("{amount} refunded ({parts})", { amount: money(reply.refunded, currency), parts: parts.join(", ") })
+    ? t("{amount} refunded ({parts})", { amount: money(reply.refunded, currency), parts: listText(parts) })
     : t("nothing refunded");
   if (failed.length) {
     const what = failed.map((r) => `${METHOD_LABELS[r.method] || r.method} ${bidi(r.amount)} — ${r.detail}`).join("; ");

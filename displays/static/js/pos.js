@@ -9,7 +9,7 @@
 import { dateIn, wallTimeIn } from "/static/js/shared/clock.js";
 import { confirm } from "/static/js/shared/dialog.js";
 import { h } from "/static/js/shared/dom.js";
-import { money as formatMoney, number } from "/static/js/shared/format.js";
+import { listText, money as formatMoney, number } from "/static/js/shared/format.js";
 import { t } from "/static/js/shared/i18n.js";
 import { orderRef } from "/static/js/shared/labels.js";
 import { connectLive } from "/static/js/shared/live.js";
@@ -29,6 +29,7 @@ import { SaleQueue } from "./pos/queue.js";
 import { RefusedSales } from "./pos/refused.js";
 import { ShiftPanel } from "./pos/shift.js";
 import { SwitchUser } from "./pos/switch_user.js";
+import { TillClock } from "./pos/till_clock.js";
 
 const boot = pageData.boot;
 const root = document.getElementById("pos");
@@ -737,6 +738,8 @@ const customers = new CustomerPicker({
 $("customer-button").addEventListener("click", () => locked() || customers.open());
 // eslint-disable-next-line no-new -- it wires its button and dialog
 new SwitchUser({ busy: () => state.cart.length > 0 || Boolean(state.made) });
+// eslint-disable-next-line no-new -- it wires its button and dialog
+new TillClock({ branchId: () => (state.branch ? state.branch.id : null) });
 $("channel").addEventListener("change", () => {
   showChannel();
   renderCart();
@@ -1005,7 +1008,7 @@ function replayNow() {
           $("s-token").textContent = orderRef(m.order);
           $("s-offline").hidden = true;
         }
-        toast(t("Saved sales that reached the server: {n} ({refs}).", { n: summary.sent, refs: refs.map((r) => `\u2066${r}\u2069`).join(", ") }), { kind: "info", ms: 15_000 });
+        toast(t("Saved sales that reached the server: {n} ({refs}).", { n: summary.sent, refs: listText(refs.map((r) => `\u2066${r}\u2069`)) }), { kind: "info", ms: 15_000 });
       }
       if (summary && summary.refused) {
         toast(t("Saved sales the server refused: {n}. Fix or discard them.", { n: summary.refused }));

@@ -2,6 +2,7 @@
 // courier earns) and this branch's couriers, each linked to the login they use on /courier.
 
 import { h } from "/static/js/shared/dom.js";
+import { isolatePaths } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
@@ -106,7 +107,7 @@ export function couriersSection(branch) {
       field(t("Name"), name, "name", true),
       field(t("Phone"), phone, "phone", true),
       field(t("Vehicle"), vehicle, "vehicle", true),
-      field(t("Login on /courier"), login, "user_id", true),
+      field(isolatePaths(t("Login on /courier")), login, "user_id", true),
       activeLabel,
       h("button", { class: "btn", text: t("Save"), attrs: { type: "button" }, on: { click: () => save(c.id, { name: name.value.trim(), phone: phone.value.trim(), vehicle: vehicle.value.trim(), user_id: login.value ? Number(login.value) : null, active: active.checked }, line, t("Saved.")) } }),
     );
@@ -122,7 +123,7 @@ export function couriersSection(branch) {
       { class: "as-line" },
       field(t("New courier"), name, "name", true),
       field(t("Phone"), phone, "phone", true),
-      field(t("Login on /courier"), login, "user_id", true),
+      field(isolatePaths(t("Login on /courier")), login, "user_id", true),
       h("button", { class: "btn", text: t("Add courier"), attrs: { type: "button", id: "add-courier" }, on: { click: () => save(null, { name: name.value.trim(), phone: phone.value.trim(), user_id: login.value ? Number(login.value) : null }, line, t("Courier added.")) } }),
     );
     return line;
@@ -133,7 +134,7 @@ export function couriersSection(branch) {
     if (!couriers.ok) return body.replaceChildren(h("p", { class: "problem", text: couriers.error.message }));
     logins = people.ok ? people.data.items : [];
     body.replaceChildren(
-      ...(couriers.data.length ? [] : [h("p", { class: "as-muted", attrs: { id: "couriers-empty" }, text: t("No couriers yet. A courier who signs in on /courier needs a login with the courier role (People).") })]),
+      ...(couriers.data.length ? [] : [h("p", { class: "as-muted", attrs: { id: "couriers-empty" }, text: isolatePaths(t("No couriers yet. A courier who signs in on /courier needs a login with the courier role (People).")) })]),
       ...couriers.data.map(row),
       adder(),
     );

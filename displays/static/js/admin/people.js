@@ -4,7 +4,7 @@
 
 import { clear, h } from "/static/js/shared/dom.js";
 import { confirm, prompt } from "/static/js/shared/dialog.js";
-import { dateTime } from "/static/js/shared/format.js";
+import { dateTime, listText } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t, tn, tp } from "/static/js/shared/i18n.js";
 import { pageData as boot } from "/static/js/shared/page.js";
@@ -25,7 +25,7 @@ const state = { rows: [], total: 0, person: null, roles: [], permissions: [] };
 const $ = (id) => document.getElementById(id);
 
 function branchNames(ids) {
-  return (boot.branches || []).filter((b) => ids.includes(b.id)).map((b) => b.name).join(", ") || "—";
+  return listText((boot.branches || []).filter((b) => ids.includes(b.id)).map((b) => b.name)) || "—";
 }
 
 async function load() {
@@ -61,7 +61,7 @@ function render() {
           on: { click: () => open(row), keydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(row); } } },
         },
         h("td", {}, h("bdi", { text: row.full_name || row.username }), h("div", { class: "as-muted as-mono", text: row.username })),
-        h("td", { text: [...row.roles.map((r) => ROLE_LABELS[r] || r), ...custom].join(", ") }),
+        h("td", { text: listText([...row.roles.map((r) => ROLE_LABELS[r] || r), ...custom]) }),
         h("td", { text: branchNames(row.branch_ids) }),
         h(
           "td",
@@ -219,7 +219,7 @@ function rolesDialog() {
   const render = () => {
     clear(list);
     for (const role of state.roles) {
-      list.append(h("p", {}, h("strong", { text: role.name }), " — ", role.permissions.map((p) => ROLE_LABELS[p] || p).join(", "), h("span", { class: "as-muted", text: ` (${tn("{n} person", "{n} people", role.users)})` })));
+      list.append(h("p", {}, h("strong", { text: role.name }), " — ", listText(role.permissions.map((p) => ROLE_LABELS[p] || p)), h("span", { class: "as-muted", text: ` (${tn("{n} person", "{n} people", role.users)})` })));
     }
     if (!state.roles.length) list.append(h("p", { class: "empty", text: t("No custom roles yet.") }));
   };

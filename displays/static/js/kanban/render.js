@@ -3,7 +3,7 @@
 
 import { formatAge, serverClock } from "/static/js/shared/clock.js";
 import { h } from "/static/js/shared/dom.js";
-import { money } from "/static/js/shared/format.js";
+import { money, listText } from "/static/js/shared/format.js";
 import { t, tn } from "/static/js/shared/i18n.js";
 import { CHANNEL_LABELS, PAYMENT_LABELS, STATE_LABELS, orderRef } from "/static/js/shared/labels.js";
 import { TERMINAL, clockTime, slotText } from "./when.js";
@@ -274,7 +274,7 @@ export class Renderer {
     if (!Array.isArray(items) || !items.length) return null;
     const main = items.filter((i) => !i.part);
     const count = main.length || items.length;
-    const names = (main.length ? main : items).map((i) => i.name).join(", ");
+    const names = listText((main.length ? main : items).map((i) => i.name));
     return h(
       "details",
       { class: "kb-items", attrs: { open: this.openItems.has(order.id) } },

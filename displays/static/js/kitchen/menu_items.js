@@ -3,6 +3,7 @@
 
 import { h } from "/static/js/shared/dom.js";
 import { t } from "/static/js/shared/i18n.js";
+import { listText } from "/static/js/shared/format.js";
 
 // The 14 EU allergens by code; their names come from the catalogs, so a cook reads them in the screen's language.
 const ALLERGEN_NAMES = {
@@ -36,7 +37,7 @@ export function menuItemParts(item) {
     parts.push(h("span", { class: "item-allergy", attrs: { dir: "auto" }, text: `\u26a0 ${t("ALLERGY: {text}", { text: item.allergy })}` }));
   }
   if (item.allergens) {
-    const names = item.allergens.split(",").map(allergenName).join(", ");
+    const names = listText(item.allergens.split(",").map(allergenName));
     parts.push(h("span", { class: "item-allergens", text: t("Contains: {list}", { list: names }) }));
   }
   return parts;

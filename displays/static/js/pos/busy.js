@@ -4,6 +4,7 @@
 import { call } from "./net.js";
 import { t } from "/static/js/shared/i18n.js";
 import { channelLabel } from "/static/js/shared/labels.js";
+import { listText } from "/static/js/shared/format.js";
 
 const T = {
   paused: (names) => t("Busy mode: {names} orders are paused by the manager.", { names }),
@@ -51,7 +52,7 @@ export class BusyMode {
         this.onChange();
       }
     }
-    const names = [...this.paused.keys()].map((c) => channelLabel(c)).join(", ");
+    const names = listText([...this.paused.keys()].map((c) => channelLabel(c)));
     this.banner.hidden = !this.paused.size;
     this.banner.textContent = this.paused.size ? T.paused(names) : "";
   }

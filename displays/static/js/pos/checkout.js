@@ -12,7 +12,7 @@
 // order (those tenders shown as done) rather than ever making a second one.
 
 import { h } from "/static/js/shared/dom.js";
-import { time } from "/static/js/shared/format.js";
+import { time, listText } from "/static/js/shared/format.js";
 import { t } from "/static/js/shared/i18n.js";
 import { orderRef } from "/static/js/shared/labels.js";
 import { dec, sum } from "/static/js/shared/money.js";
@@ -339,7 +339,7 @@ export class Checkout {
             l.parent_line_no ? "↳ " : "",
             h("bdi", { text: l.name }),
             (l.modifiers || []).length
-              ? h("small", { class: "pos-muted", text: ` ${l.modifiers.map((m) => `${m.kind === "remove" ? "\u2013" : "+"} ${m.name}`).join(", ")}` })
+              ? h("small", { class: "pos-muted", text: ` ${listText(l.modifiers.map((m) => `${m.kind === "remove" ? "\u2013" : "+"} ${m.name}`))}` })
               : null,
           ),
           h("td", { class: "num" }, h("bdi", { text: plain(l.qty) })),

@@ -10,6 +10,7 @@ import { t } from "/static/js/shared/i18n.js";
 import { dec } from "/static/js/shared/money.js";
 import { modifierCharges } from "./pricing.js";
 import { allergenName } from "../kitchen/menu_items.js";
+import { listText } from "/static/js/shared/format.js";
 
 export { allergenName };
 
@@ -94,7 +95,7 @@ export function lineExtras(line, product) {
     "ul",
     { class: "pos-mods" },
     labels.map((text) => h("li", { text })),
-    allergens.length ? h("li", { class: "pos-allergens", text: T.allergens(allergens.join(", ")) }) : null,
+    allergens.length ? h("li", { class: "pos-allergens", text: T.allergens(listText(allergens)) }) : null,
     line.allergy ? h("li", { class: "pos-allergy", text: `\u26a0 ${T.allergyFlag(line.allergy)}`, attrs: { role: "note" } }) : null,
   );
 }
@@ -168,7 +169,7 @@ export function chooseModifiers(product, { fmt, basePrice, exponent, line = null
       return h(
         "fieldset",
         { class: "pos-mod-group", dataset: { group: group.code } },
-        h("legend", {}, h("bdi", { text: group.name }), hint.length ? h("small", { text: ` (${hint.join(", ")})` }) : null),
+        h("legend", {}, h("bdi", { text: group.name }), hint.length ? h("small", { text: ` (${listText(hint)})` }) : null),
         h(
           "div",
           { class: "pos-mod-options" },

@@ -6,7 +6,7 @@
 
 import { confirm } from "/static/js/shared/dialog.js";
 import { h } from "/static/js/shared/dom.js";
-import { time } from "/static/js/shared/format.js";
+import { time, listText } from "/static/js/shared/format.js";
 import { t } from "/static/js/shared/i18n.js";
 import { methodLabel } from "/static/js/shared/labels.js";
 
@@ -54,7 +54,7 @@ export class RefusedSales {
         { class: "pos-refused-head" },
         h("strong", { text: t("Sale of {time}", { time: time(entry.created_ms) }) }),
         entry.summary ? ` · ${this.money(entry.summary.total)}` : "",
-        paid.length ? h("span", { class: "pos-refused-paid", text: ` · ${t("taken: {list}", { list: paid.join(", ") })}` }) : null,
+        paid.length ? h("span", { class: "pos-refused-paid", text: ` · ${t("taken: {list}", { list: listText(paid) })}` }) : null,
       ),
       h("p", { class: "pos-refused-reason", text: this.readable(entry.reason, body), attrs: { role: "alert" } }),
       h(
@@ -108,7 +108,7 @@ export class RefusedSales {
     await this.queue.remove(entry.id);
     this.dialog.close();
     const back = t("The refused sale is back in the cart: fix it and press Pay.");
-    const taken = paid.length ? ` ${t("It was paid ({list}): take that payment again when you ring it up.", { list: paid.join(", ") })}` : "";
+    const taken = paid.length ? ` ${t("It was paid ({list}): take that payment again when you ring it up.", { list: listText(paid) })}` : "";
     this.toast(`${back}${taken}`, { kind: "info", ms: 15_000 });
   }
 
@@ -118,7 +118,7 @@ export class RefusedSales {
   }
 
   async discard(entry, paid) {
-    const taken = paid.length ? t("The till took {list} for it: give it back or ring the sale up again.", { list: paid.join(", ") }) : "";
+    const taken = paid.length ? t("The till took {list} for it: give it back or ring the sale up again.", { list: listText(paid) }) : "";
     const sure = await confirm({
       title: t("Discard this refused sale?"),
       message: [entry.reason || "", taken].filter(Boolean).join(" "),

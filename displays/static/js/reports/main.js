@@ -7,6 +7,7 @@ import * as echarts from "/vendor/echarts/echarts.esm.min.mjs";
 import { clear, date, dir, h, http, money, number, pageData, qs, t, toast } from "/static/js/reports/ui.js";
 import { hourLabel, optionFor } from "/static/js/reports/charts.js";
 import { PRESETS, resolve } from "/static/js/reports/range.js";
+import { listText } from "/static/js/shared/format.js";
 
 const report = pageData.report;
 const rtl = dir === "rtl";
@@ -168,7 +169,7 @@ function render(body) {
   if (others) {
     others.hidden = !body.other_currencies.length;
     others.textContent = body.other_currencies.length
-      ? t("Showing {currency}; your branches also trade in {others}.", { currency, others: body.other_currencies.join(", ") })
+      ? t("Showing {currency}; your branches also trade in {others}.", { currency, others: listText(body.other_currencies) })
       : "";
   }
   const currencySelect = qs("#currency");

@@ -27,6 +27,24 @@ export function bdi(text) {
   return el;
 }
 
+// A path or an address ("/courier", "/queue/1", "https://…") at the start of a word, up to its last letter,
+// digit or slash (a sentence's own full stop stays outside).
+const PATH = /(^|[\s("«])((?:https?:\/\/|\/)[\w\-./?=&%#:]*[\w/])/g;
+
+/** Paths and addresses inside a sentence kept left to right (LRI … PDI): in Arabic "/courier" would
+ *  otherwise read "courier/". The rest of the text is left as it is. */
+export function isolatePaths(text) {
+  return String(text).replace(PATH, (match, before, path) => `${before}\u2066${path}\u2069`);
+}
+
+const lists = new Map();
+/** Items as one list in the page's language: "a, b, c" in English, "أ، وب، وج" in Arabic (never a Latin
+ *  ", " inside Arabic). `type` as Intl.ListFormat's: "unit" (a plain list) or "conjunction" (… and …). */
+export function listText(items, type = "unit") {
+  if (!lists.has(type)) lists.set(type, new Intl.ListFormat(lang, { type, style: "short" }));
+  return lists.get(type).format([...items].map(String));
+}
+
 const cache = new Map();
 function formatter(kind, options) {
   const key = kind + JSON.stringify(options);

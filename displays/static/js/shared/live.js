@@ -23,6 +23,7 @@
 //   });
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { pageData } from "./page.js";
 
 function compareDigits(a, b) {
   // Decimal strings of any length: fewer digits is smaller, same length compares as text.
@@ -157,6 +158,8 @@ export function connectLive({
     transports: ["websocket"],
     autoConnect: false,
     auth: connectAuth,
+    // The page's language: a refusal (not signed in, not your branch) comes back in it.
+    query: pageData.lang ? { lang: pageData.lang } : {},
     ...ioOptions,
   });
 
