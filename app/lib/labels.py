@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from app.lib.i18n import SOURCE_LANGUAGE, LazyText, _, current_language
+from app.lib.i18n import SOURCE_LANGUAGE, LazyText, _, _p, current_language
 
 STATE_LABELS: dict[str, LazyText] = {
     "scheduled": _("Scheduled"),
@@ -56,6 +56,15 @@ PAYMENT_LABELS: dict[str, LazyText] = {
     "refunded": _("Refunded"),
 }
 
+# A payment record's own status (app/db/models/payments.STATUSES), as a sentence names it.
+PAYMENT_RECORD_LABELS: dict[str, LazyText] = {
+    "pending": _p("payment record", "pending"),
+    "captured": _p("payment record", "captured"),
+    "voided": _p("payment record", "voided"),
+    "partially_refunded": _p("payment record", "partly refunded"),
+    "refunded": _p("payment record", "refunded"),
+}
+
 
 class CodeWord(LazyText):
     """A state or payment code inside a message: in English the code itself, as the API has always said it
@@ -82,3 +91,8 @@ def state_code(code: object) -> CodeWord:
 
 def payment_code(code: object) -> CodeWord:
     return CodeWord(str(code), PAYMENT_LABELS.get(str(code)))
+
+
+def payment_record_word(code: str) -> CodeWord:
+    """A payment record's status inside a message: 'partially refunded' in English, the label otherwise."""
+    return CodeWord(code.replace("_", " "), PAYMENT_RECORD_LABELS.get(code))

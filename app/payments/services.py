@@ -40,6 +40,7 @@ from app.events.money import PaymentChanged
 from app.lib import audit, jobs
 from app.lib.errors import ApiError, conflict, unprocessable
 from app.lib.i18n import _
+from app.lib.labels import payment_record_word
 from app.lib.money import money
 from app.lib.redis import hget
 from app.orders.payment_reads import payment_out, refund_out
@@ -279,7 +280,7 @@ class PaymentService:
             raise conflict(
                 _(
                     "A %(status)s payment cannot be voided; refund it instead",
-                    status=payment.status.replace("_", " "),
+                    status=payment_record_word(payment.status),
                 ),
                 reason=payment.status,
             )
