@@ -105,30 +105,6 @@ bounds AS (
     FROM branches WHERE id = ANY(CAST(:b AS bigint[]))
 )"""
 
-# The range's movements and those after it, summed per (branch, product, kind, after the range?): one
-# small group each, folded into rows in Python. The (branch_id, created_at) index reads only the movements
-# since the range began.
-# One index range scan per branch and local day from the range's start to today (the days after the range
-# are what moved since its end), summed per (product, kind): the rows of the
-# ledger's table and of the chart by day, from one read.
-_MOVES = """
-WITH days AS (
-    SELECT b.id AS branch_id, d.day::date AS day,
-           d.day::timestamp AT TIME ZONE b.timezone AS lo,
-           (d.day + interval '1 day')::timestamp AT TIME ZONE b.timezone AS hi
-    FROM branches AS b
-    CROSS JOIN generate_series(CAST(:f AS date), CAST(:until AS date), interval '1 day') AS d(day)
-    WHERE b.id = ANY(CAST(:b AS bigint[]))
-)
-SELECT d.branch_id, d.day, x.product_id, x.kind, x.moves::int AS moves, x.qty, x.value
-FROM days AS d CROSS JOIN LATERAL (
-    SELECT m.product_id, m.kind, count(*) AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
-    FROM stock_moves AS m
-    WHERE m.branch_id = d.branch_id AND m.created_at >= d.lo AND m.created_at < d.hi
-    GROUP BY 1, 2
-) AS x
-"""
-
 _STOCK = """
 SELECT s.branch_id, s.product_id, p.name, p.base_unit, c.id AS category_id, c.name AS category,
        s.qty, s.avg_cost, s.reorder_point, s.par_level
@@ -156,12 +132,21 @@ async def ledger_rows(
     first = min(p.date_from for p in periods)
     params = _params(scope, Dates(first, max(p.date_to for p in periods)))
     stock = list(await session.execute(text(_STOCK), params))
-    moves = list(await session.execute(text(_MOVES), params))
+    # The ledger summed per (branch, local day, product, kind) from the earliest period's start to today
+    # (the days after a period value its stock at the end backwards from now): the rollup's rows for rolled
+    # days, the ledger itself for today, yesterday and dirty days.
+    moves = await grouped(
+        session,
+        "report_stock_daily",
+        scope.branch_ids,
+        Dates(first, params["until"]),
+        select="r.branch_id, r.business_date AS day, r.product_id, r.kind, r.moves, r.qty, r.value",
+    )
     return [_fold(stock, moves, period) for period in periods]
 
 
 def _fold(
-    stock: list[Any], moves: list[Any], period: Dates
+    stock: list[Any], moves: list[dict[str, Any]], period: Dates
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     for r in stock:
@@ -190,27 +175,27 @@ def _fold(
         rows[r.branch_id, r.product_id] = row
     by_day: dict[dt.date, dict[str, Any]] = {}
     for m in moves:
-        if m.day < period.date_from:
+        if m["day"] < period.date_from:
             continue  # before the period: its start and end are counted back from now
-        after = m.day > period.date_to
+        after = m["day"] > period.date_to
         if not after:
-            day = by_day.setdefault(m.day, {"bucket": m.day} | dict.fromkeys(DAILY_KEYS, ZERO))
-            key = DAILY_KINDS.get(m.kind)
+            day = by_day.setdefault(m["day"], {"bucket": m["day"]} | dict.fromkeys(DAILY_KEYS, ZERO))
+            key = DAILY_KINDS.get(m["kind"])
             if key is not None:
-                day[key] += m.value if key == "receipts" else -m.value
-        found = rows.get((m.branch_id, m.product_id))
+                day[key] += m["value"] if key == "receipts" else -m["value"]
+        found = rows.get((m["branch_id"], m["product_id"]))
         if found is None:
             continue  # a stock row is written with a product's first movement: none is missing
-        found["qty_start"] -= m.qty
-        found["value_start"] -= m.value
+        found["qty_start"] -= m["qty"]
+        found["value_start"] -= m["value"]
         if after:
-            found["qty_end"] -= m.qty
-            found["value_end"] -= m.value
+            found["qty_end"] -= m["qty"]
+            found["value_end"] -= m["value"]
         else:
-            group = KIND_GROUP[m.kind]
-            found["moves"] += m.moves
-            found[f"q_{group}"] += m.qty
-            found[f"v_{group}"] += m.value
+            group = KIND_GROUP[m["kind"]]
+            found["moves"] += m["moves"]
+            found[f"q_{group}"] += m["qty"]
+            found[f"v_{group}"] += m["value"]
     return list(rows.values()), [by_day[d] for d in sorted(by_day)]
 
 
