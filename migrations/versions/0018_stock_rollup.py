@@ -54,6 +54,16 @@ _TRIGGERS = (
     ("report_stock_moves_old_day_delete", "DELETE", _OLD.format(row="OLD")),
 )
 
+_BACKFILL = """
+INSERT INTO report_stock_daily (branch_id, business_date, product_id, kind, moves, qty, value)
+SELECT m.branch_id, r.business_date, m.product_id, m.kind, count(*), sum(m.qty), sum(m.qty * m.unit_cost)
+FROM stock_moves AS m
+JOIN branches AS b ON b.id = m.branch_id
+JOIN report_days AS r
+  ON r.branch_id = m.branch_id AND r.business_date = (m.created_at AT TIME ZONE b.timezone)::date AND NOT r.dirty
+GROUP BY 1, 2, 3, 4
+"""
+
 
 def upgrade() -> None:
     op.create_table(
@@ -75,8 +85,10 @@ def upgrade() -> None:
             f"CREATE TRIGGER {name} AFTER {event} ON stock_moves FOR EACH ROW "
             f"WHEN (({when}) AND {_NOT_BULK}) EXECUTE FUNCTION report_stock_touched()"
         )
-    # Days already rolled have no stock rows yet: roll them again (the worker picks dirty days up).
-    op.execute("UPDATE report_days SET dirty = true WHERE NOT dirty")
+    # The days already rolled get their stock rows here, in one pass over the ledger, so they stay clean
+    # (marking them dirty instead would send every report to the live tables until the worker caught up).
+    # Days with movements and no `report_days` row are live until the worker rolls them.
+    op.execute(_BACKFILL)
 
 
 def downgrade() -> None:
