@@ -173,6 +173,28 @@ SELECT coalesce(t.branch_id, g.branch_id) AS branch_id, coalesce(t.day, g.day) A
 FROM taken AS t FULL JOIN given AS g USING (branch_id, day, method)
 """  # noqa: S608 - composed from this module's constants only
 
+# The stock ledger by branch-local day (of the movement's time), product and kind: what the inventory report
+# sums. A day's movements are one index range scan on (branch_id, created_at).
+STOCK = f"""
+WITH days AS ({_LOCAL_DAYS})
+SELECT d.branch_id, d.day AS business_date, x.product_id, x.kind, x.moves, x.qty, x.value
+FROM days AS d CROSS JOIN LATERAL (
+    SELECT m.product_id, m.kind, count(*)::int AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
+    FROM stock_moves AS m
+    WHERE m.branch_id = d.branch_id AND m.created_at >= d.lo AND m.created_at < d.hi
+    GROUP BY 1, 2
+) AS x
+"""  # noqa: S608 - composed from this module's constants only
+
+# A branch-local day with stock movements (`b` a branch row, `d.day` the day): such a day needs rolling, and
+# is live until rolled, even when it has no orders (a delivery received on a closed day).
+HAS_STOCK_MOVES = """
+EXISTS (
+    SELECT 1 FROM stock_moves AS m WHERE m.branch_id = b.id
+      AND m.created_at >= d.day::date::timestamp AT TIME ZONE b.timezone
+      AND m.created_at < (d.day::date + 1)::timestamp AT TIME ZONE b.timezone
+)"""
+
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
@@ -195,6 +217,7 @@ ROLLUPS = (
     Rollup("report_delivery_daily", DELIVERY),
     Rollup("report_payments_daily", PAYMENTS),
     Rollup("report_customer_daily", CUSTOMERS),
+    Rollup("report_stock_daily", STOCK),
 )
 BY_TABLE = {r.table: r for r in ROLLUPS}
 
@@ -239,12 +262,29 @@ async def roll_days(session: AsyncSession, *, branch_id: int, days: list[dt.date
     return stored
 
 
+async def roll_stock_days(session: AsyncSession, *, branch_id: int, days: list[dt.date]) -> int:
+    """Recompute `days` of one branch in the stock rollup only (a bulk writer of old movements that holds
+    the dirty-day triggers off, like the demo's inventory history); the caller commits. A day not yet rolled
+    stays live until the worker rolls it whole."""
+    params = {"branch_ids": [branch_id], "days": days}
+    await session.execute(
+        text(
+            "DELETE FROM report_stock_daily WHERE branch_id = :branch_id AND business_date = ANY(CAST(:days AS date[]))"
+        ),
+        {"branch_id": branch_id, "days": days},
+    )
+    result = await session.execute(text(f"INSERT INTO report_stock_daily {STOCK}"), params)
+    stored: int = result.rowcount  # type: ignore[attr-defined]
+    return stored
+
+
 async def days_to_roll(session: AsyncSession, *, limit: int) -> list[tuple[int, dt.date]]:
-    """(branch, day) pairs before the live window (up to 800 days back) that have orders but are not
-    rolled, or are dirty; oldest first. One index probe per branch and day, never a scan of the orders."""
+    """(branch, day) pairs before the live window (up to 800 days back) that have orders or stock
+    movements but are not rolled, or are dirty; oldest first. Index probes per branch and day, never a scan
+    of the orders or the ledger."""
     rows = await session.execute(
         text(
-            """
+            f"""
             SELECT b.id, d.day::date FROM branches AS b
             CROSS JOIN generate_series(report_live_from() - 800, report_live_from() - 1, interval '1 day') AS d(day)
             WHERE NOT EXISTS (
@@ -256,10 +296,11 @@ async def days_to_roll(session: AsyncSession, *, limit: int) -> list[tuple[int, 
                 OR EXISTS (
                     SELECT 1 FROM report_days AS r WHERE r.branch_id = b.id AND r.business_date = d.day::date
                 )
+                OR {HAS_STOCK_MOVES}
               )
             ORDER BY 2, 1
             LIMIT :limit
-            """
+            """  # noqa: S608 - composed from this module's constants only
         ),
         {"limit": limit},
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from app.reports._rollups import BY_TABLE
+from app.reports._rollups import BY_TABLE, HAS_STOCK_MOVES
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,19 +21,20 @@ if TYPE_CHECKING:
     from app.reports.scope import Dates
 
 _LIVE_DAYS = text(
-    """
-    SELECT DISTINCT d.day::date FROM unnest(CAST(:branch_ids AS bigint[])) AS b(id)
+    f"""
+    SELECT DISTINCT d.day::date FROM branches AS b
     CROSS JOIN generate_series(CAST(:date_from AS date), CAST(:date_to AS date), interval '1 day') AS d(day)
-    WHERE NOT EXISTS (
+    WHERE b.id = ANY(CAST(:branch_ids AS bigint[])) AND NOT EXISTS (
         SELECT 1 FROM report_days AS r WHERE r.branch_id = b.id AND r.business_date = d.day::date AND NOT r.dirty
     )
       AND (
         d.day::date >= report_live_from()
         OR EXISTS (SELECT 1 FROM orders AS o WHERE o.branch_id = b.id AND o.business_date = d.day::date)
         OR EXISTS (SELECT 1 FROM report_days AS r WHERE r.branch_id = b.id AND r.business_date = d.day::date)
+        OR {HAS_STOCK_MOVES}
       )
     ORDER BY 1
-    """
+    """  # noqa: S608 - composed from constants
 )
 
 

@@ -105,30 +105,6 @@ bounds AS (
     FROM branches WHERE id = ANY(CAST(:b AS bigint[]))
 )"""
 
-# The range's movements and those after it, summed per (branch, product, kind, after the range?): one
-# small group each, folded into rows in Python. The (branch_id, created_at) index reads only the movements
-# since the range began.
-# One index range scan per branch and local day from the range's start to today (the days after the range
-# are what moved since its end), summed per (product, kind): the rows of the
-# ledger's table and of the chart by day, from one read.
-_MOVES = """
-WITH days AS (
-    SELECT b.id AS branch_id, d.day::date AS day,
-           d.day::timestamp AT TIME ZONE b.timezone AS lo,
-           (d.day + interval '1 day')::timestamp AT TIME ZONE b.timezone AS hi
-    FROM branches AS b
-    CROSS JOIN generate_series(CAST(:f AS date), CAST(:until AS date), interval '1 day') AS d(day)
-    WHERE b.id = ANY(CAST(:b AS bigint[]))
-)
-SELECT d.branch_id, d.day, x.product_id, x.kind, x.moves::int AS moves, x.qty, x.value
-FROM days AS d CROSS JOIN LATERAL (
-    SELECT m.product_id, m.kind, count(*) AS moves, sum(m.qty) AS qty, sum(m.qty * m.unit_cost) AS value
-    FROM stock_moves AS m
-    WHERE m.branch_id = d.branch_id AND m.created_at >= d.lo AND m.created_at < d.hi
-    GROUP BY 1, 2
-) AS x
-"""
-
 _STOCK = """
 SELECT s.branch_id, s.product_id, p.name, p.base_unit, c.id AS category_id, c.name AS category,
        s.qty, s.avg_cost, s.reorder_point, s.par_level
@@ -156,12 +132,39 @@ async def ledger_rows(
     first = min(p.date_from for p in periods)
     params = _params(scope, Dates(first, max(p.date_to for p in periods)))
     stock = list(await session.execute(text(_STOCK), params))
-    moves = list(await session.execute(text(_MOVES), params))
-    return [_fold(stock, moves, period) for period in periods]
+    # The ledger summed per (branch, product, kind) over the stretches between the periods' bounds, from the
+    # earliest start to today (what moved after a period values its stock at the end, backwards from now):
+    # the rollup's rows for rolled days, the ledger itself for today, yesterday and dirty days. Summed in
+    # SQL, a year is a few hundred rows rather than 20 k. `day` is each stretch's first day: a stretch is
+    # wholly inside or outside every period.
+    ledger = Dates(first, params["until"])
+    cuts = sorted({p.date_from for p in periods} | {p.date_to + dt.timedelta(days=1) for p in periods})
+    bounds = ", ".join(f"DATE '{c.isoformat()}'" for c in cuts)
+    moves = await grouped(
+        session,
+        "report_stock_daily",
+        scope.branch_ids,
+        ledger,
+        select="r.branch_id, min(r.business_date) AS day, r.product_id, r.kind, sum(r.moves)::int AS moves, "
+        "sum(r.qty) AS qty, sum(r.value) AS value",
+        group=f"r.branch_id, r.product_id, r.kind, width_bucket(r.business_date, ARRAY[{bounds}])",
+    )
+    # The first period's days, for the chart by day (the same read, so the live days are computed once).
+    main = periods[0]
+    daily = await grouped(
+        session,
+        "report_stock_daily",
+        scope.branch_ids,
+        ledger,
+        select="r.business_date AS day, r.kind, sum(r.value) AS value",
+        where=f"r.business_date BETWEEN DATE '{main.date_from.isoformat()}' AND DATE '{main.date_to.isoformat()}'",
+        group="1, 2",
+    )
+    return [_fold(stock, moves, daily, period) for period in periods]
 
 
 def _fold(
-    stock: list[Any], moves: list[Any], period: Dates
+    stock: list[Any], moves: list[dict[str, Any]], daily: list[dict[str, Any]], period: Dates
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     for r in stock:
@@ -189,28 +192,29 @@ def _fold(
             row[f"v_{group}"] = ZERO
         rows[r.branch_id, r.product_id] = row
     by_day: dict[dt.date, dict[str, Any]] = {}
-    for m in moves:
-        if m.day < period.date_from:
-            continue  # before the period: its start and end are counted back from now
-        after = m.day > period.date_to
-        if not after:
-            day = by_day.setdefault(m.day, {"bucket": m.day} | dict.fromkeys(DAILY_KEYS, ZERO))
-            key = DAILY_KINDS.get(m.kind)
+    for d in daily:
+        if period.date_from <= d["day"] <= period.date_to:
+            day = by_day.setdefault(d["day"], {"bucket": d["day"]} | dict.fromkeys(DAILY_KEYS, ZERO))
+            key = DAILY_KINDS.get(d["kind"])
             if key is not None:
-                day[key] += m.value if key == "receipts" else -m.value
-        found = rows.get((m.branch_id, m.product_id))
+                day[key] += d["value"] if key == "receipts" else -d["value"]
+    for m in moves:
+        if m["day"] < period.date_from:
+            continue  # before the period: its start and end are counted back from now
+        after = m["day"] > period.date_to
+        found = rows.get((m["branch_id"], m["product_id"]))
         if found is None:
             continue  # a stock row is written with a product's first movement: none is missing
-        found["qty_start"] -= m.qty
-        found["value_start"] -= m.value
+        found["qty_start"] -= m["qty"]
+        found["value_start"] -= m["value"]
         if after:
-            found["qty_end"] -= m.qty
-            found["value_end"] -= m.value
+            found["qty_end"] -= m["qty"]
+            found["value_end"] -= m["value"]
         else:
-            group = KIND_GROUP[m.kind]
-            found["moves"] += m.moves
-            found[f"q_{group}"] += m.qty
-            found[f"v_{group}"] += m.value
+            group = KIND_GROUP[m["kind"]]
+            found["moves"] += m["moves"]
+            found[f"q_{group}"] += m["qty"]
+            found[f"v_{group}"] += m["value"]
     return list(rows.values()), [by_day[d] for d in sorted(by_day)]
 
 

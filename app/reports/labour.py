@@ -101,10 +101,8 @@ class Slice:
     hour: int
     seconds: Decimal
     rate: Decimal | None
-
-    @property
-    def cost(self) -> Decimal:
-        return self.seconds * (self.rate or 0) / HOUR
+    # Worked out once: every table of the page adds it up again (a year is tens of thousands of slices).
+    cost: Decimal
 
 
 def labour_period(value: str | None) -> LabourPeriod:
@@ -133,18 +131,22 @@ async def slices(
             "hide_admins": hide_admins,
         },
     )
-    return [
-        Slice(
-            branch_id=r.branch_id,
-            user_id=r.user_id,
-            shift_day=r.shift_day,
-            day=r.day,
-            hour=r.hour,
-            seconds=Decimal(r.secs),
-            rate=r.rate,
+    parts = []
+    for r in rows:
+        seconds = Decimal(r.secs)
+        parts.append(
+            Slice(
+                branch_id=r.branch_id,
+                user_id=r.user_id,
+                shift_day=r.shift_day,
+                day=r.day,
+                hour=r.hour,
+                seconds=seconds,
+                rate=r.rate,
+                cost=seconds * (r.rate or 0) / HOUR,
+            )
         )
-        for r in rows
-    ]
+    return parts
 
 
 async def _net_sales(

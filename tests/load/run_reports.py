@@ -63,6 +63,9 @@ PAGES = (
     ("inventory 90 d", "/api/v1/reports/inventory", {"days": 90}),
     ("inventory 365 d", "/api/v1/reports/inventory", {"days": 365}),
     ("inventory 30 d, one branch", "/api/v1/reports/inventory", {"branch_id": 1}),
+    ("labour 30 d, compare", "/api/v1/reports/labour", {"compare": "true"}),
+    ("labour 90 d", "/api/v1/reports/labour", {"days": 90}),
+    ("labour 365 d", "/api/v1/reports/labour", {"days": 365}),
 )
 
 
@@ -85,6 +88,7 @@ async def seed(days: int, per_day: int) -> None:
     from app.lib.runtime import open_runtime
     from app.reports.history import seed_history
     from app.reports.inventory_history import seed_inventory_history
+    from app.staff.labour_history import seed_labour
 
     async with open_runtime() as runtime, provide_services(runtime) as scope:
         await seed_demo(scope.session)
@@ -95,6 +99,8 @@ async def seed(days: int, per_day: int) -> None:
             log(f"reusing {have:,} orders already there")
         else:
             report = await seed_history(scope.session, days=days, orders_per_day=per_day)
+            # The staff's clock entries beside the sales, as `passline seed-history` writes them.
+            await seed_labour(scope.session, days=days)
         # The inventory behind the orders (once; it leaves a ledger that has history alone).
         began = time.perf_counter()
         stock = await seed_inventory_history(scope.session)

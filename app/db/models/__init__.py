@@ -87,6 +87,7 @@ from app.db.models.reports import (
     ReportProductDaily,
     ReportRecipient,
     ReportSalesHourly,
+    ReportStockDaily,
 )
 from app.db.models.staff import BranchMembership, CustomRole, User, UserCustomRole, UserRole
 
@@ -154,6 +155,7 @@ __all__ = [
     "ReportProductDaily",
     "ReportRecipient",
     "ReportSalesHourly",
+    "ReportStockDaily",
     "ServiceTicket",
     "ServiceTicketCounter",
     "Settlement",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     Text,
     UniqueConstraint,
@@ -124,6 +125,22 @@ class ReportPaymentsDaily(Base):
     voided_amount: Mapped[Decimal] = mapped_column()
     refunds: Mapped[int] = mapped_column(Integer)
     refunded_amount: Mapped[Decimal] = mapped_column()
+
+
+class ReportStockDaily(Base):
+    """The stock ledger summed per branch-local day, product and kind of movement (the inventory report's
+    movements, and its on-hand and value at a past date counted back from now). Unbounded NUMERIC: the
+    sums of qty x unit cost stay exactly what the live ledger adds up to."""
+
+    __tablename__ = "report_stock_daily"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    moves: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[Decimal] = mapped_column(Numeric)
+    value: Mapped[Decimal] = mapped_column(Numeric)
 
 
 class ReportKitchenHourly(Base):

@@ -388,3 +388,103 @@ async def test_an_admin_compares_branches(
     assert [r["label"] for r in branches] == [first.name, second.name]
     total = _d(_figures(body)["value_end"])
     assert abs(sum((_d(r["value_end"]) for r in branches), ZERO) - total) <= Decimal("0.02")
+
+
+async def test_a_late_move_is_reflected_before_and_after_the_rollup(
+    client: httpx.AsyncClient, factory: Factory, db_session: Any
+) -> None:
+    """A receipt backdated out of the range and a waste entered late on an old day: the rolled days they
+    touch are marked dirty (read live from the ledger) at once, and the worker's roll stores them."""
+    from app.reports.jobs import roll_due_days
+
+    shop = await _shop(factory, db_session, days=16, per_day=30)
+    branch = shop.inclusive
+    zone = ZoneInfo(branch.timezone)
+    today = dt.datetime.now(zone).date()
+    start, end, before = (
+        today - dt.timedelta(days=14),
+        today - dt.timedelta(days=3),
+        today - dt.timedelta(days=16),
+    )
+    params = {"branch_id": branch.id, "from": start.isoformat(), "to": end.isoformat()}
+    await login(client, "boss")
+    await db_session.commit()
+    first = _figures((await client.get("/api/v1/reports/inventory", params=params)).json())
+    rolled = await db_session.scalar(
+        text(
+            "SELECT count(*) FROM report_stock_daily WHERE branch_id = :b AND business_date BETWEEN :f AND :t"
+        ),
+        {"b": branch.id, "f": start, "t": end},
+    )
+    assert rolled > 0  # the range is read from the rollup, not the ledger
+
+    moved = (
+        await db_session.execute(
+            text(
+                "SELECT id, qty * unit_cost AS value, (created_at AT TIME ZONE :z)::date AS day FROM stock_moves "
+                "WHERE branch_id = :b AND kind = 'receipt' AND unit_cost > 0 "
+                "AND (created_at AT TIME ZONE :z)::date BETWEEN :f AND :t ORDER BY id LIMIT 1"
+            ),
+            {"b": branch.id, "z": branch.timezone, "f": start, "t": end},
+        )
+    ).one()
+    await db_session.execute(
+        text("UPDATE stock_moves SET created_at = :at WHERE id = :id"),
+        {"at": dt.datetime.combine(before, dt.time(12), zone), "id": moved.id},
+    )
+    wasted_on = today - dt.timedelta(days=10)
+    stock = (
+        await db_session.execute(
+            text(
+                "SELECT product_id, qty FROM product_stock WHERE branch_id = :b AND qty > 2 ORDER BY product_id"
+            ),
+            {"b": branch.id},
+        )
+    ).first()
+    await db_session.execute(
+        text(
+            "INSERT INTO stock_moves (branch_id, product_id, kind, qty, unit_cost, on_hand_after, reason, created_at) "
+            "VALUES (:b, :p, 'waste', -2, 3.5, :after, 'late entry', :at)"
+        ),
+        {
+            "b": branch.id,
+            "p": stock.product_id,
+            "after": stock.qty - 2,
+            "at": dt.datetime.combine(wasted_on, dt.time(15), zone),
+        },
+    )
+    await db_session.execute(
+        text("UPDATE product_stock SET qty = qty - 2 WHERE branch_id = :b AND product_id = :p"),
+        {"b": branch.id, "p": stock.product_id},
+    )
+    await db_session.commit()
+    touched = [moved.day, before, wasted_on]
+    dirty = await db_session.scalars(
+        text(
+            "SELECT business_date FROM report_days WHERE branch_id = :b AND dirty "
+            "AND business_date = ANY(CAST(:d AS date[]))"
+        ),
+        {"b": branch.id, "d": touched},
+    )
+    assert sorted(dirty.all()) == sorted(set(touched))
+    await db_session.commit()
+
+    cent = Decimal("0.01")
+    late = _figures((await client.get("/api/v1/reports/inventory", params=params)).json())
+    assert abs(_d(late["receipts"]) - (_d(first["receipts"]) - moved.value)) <= cent
+    assert abs(_d(late["waste"]) - (_d(first["waste"]) + Decimal(7))) <= cent
+
+    await roll_due_days(db_session, limit=500)
+    still = await db_session.scalar(
+        text("SELECT count(*) FROM report_days WHERE branch_id = :b AND dirty"), {"b": branch.id}
+    )
+    assert still == 0
+    stored = await db_session.scalar(
+        text(
+            "SELECT sum(value) FROM report_stock_daily WHERE branch_id = :b AND business_date = :d AND kind = 'waste'"
+        ),
+        {"b": branch.id, "d": wasted_on},
+    )
+    assert stored is not None and stored <= Decimal(-7)
+    await db_session.commit()
+    assert _figures((await client.get("/api/v1/reports/inventory", params=params)).json()) == late
