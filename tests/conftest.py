@@ -96,9 +96,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 # The longest modules (measured: seconds of one worker's time each), started first so that none of them is
-# the last thing a worker does while the others sit idle. xdist's `load` mode deals the first quarter of
-# the tests two at a time (`--maxschedchunk 1` in pyproject), so these spread over the workers. Whole modules move, so module fixtures and the
-# order within a module are as written. A module missing from the list only runs in its usual place.
+# the last thing a worker does while the others sit idle. xdist hands each worker its tests two ahead
+# (`--maxschedchunk 1` in pyproject), so these spread over the workers. Whole modules move, so module
+# fixtures and the order within a module are as written; everything else keeps its place.
 HEAVY_FIRST = (
     "tests/integration/test_api_fuzz.py",  # ~90 s: schemathesis against a live server
     "tests/integration/reports/test_insights.py",  # ~2 x 40 s: 35 days of generated history
