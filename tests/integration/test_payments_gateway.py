@@ -45,11 +45,9 @@ def gateway() -> Iterator[FakeGateway]:
 
 
 @pytest.fixture
-async def gateway_http(runtime: Any, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway's side of the wire: no session, no CSRF token."""
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app(runtime=runtime), client=("203.0.113.9", 443))
+async def gateway_http(asgi_app: Any, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway's side of the wire: no session, no CSRF token (its own cookie jar on the worker's app)."""
+    transport = httpx.ASGITransport(app=asgi_app, client=("203.0.113.9", 443))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
