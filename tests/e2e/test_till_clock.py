@@ -8,7 +8,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -20,7 +19,7 @@ from tests.e2e.ui import (
     plain,
     shoot,
 )
-from tests.support.auth import login
+from tests.support.auth import signed_in_context
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
 
@@ -90,16 +89,7 @@ async def test_a_colleague_clocks_in_and_out_at_the_till_without_taking_it(
     browser: Any, live_server: LiveServer, shop: dict[str, Any], lang: str
 ) -> None:
     words = WORDS[lang]
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
-        await login(http, "carla")
-        context = await browser.new_context(**TABLET)
-        await context.add_cookies(
-            [
-                {"name": name, "value": value, "url": live_server.url}
-                for name, value in http.cookies.items()
-                if name in ("passline_session", "passline_csrf")
-            ]
-        )
+    context = await signed_in_context(browser, live_server.url, "carla", **TABLET)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from app.lib.security import hash_password
-from tests.support.auth import login
+from tests.support.auth import signed_in_context
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
 
@@ -40,16 +39,7 @@ async def me(page: Any) -> str:
 async def test_a_colleague_takes_the_till_over_with_their_pin(
     browser: Any, live_server: LiveServer, shop: None
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
-        await login(http, "carla")
-        context = await browser.new_context(**TABLET)
-        await context.add_cookies(
-            [
-                {"name": name, "value": value, "url": live_server.url}
-                for name, value in http.cookies.items()
-                if name in ("passline_session", "passline_csrf")
-            ]
-        )
+    context = await signed_in_context(browser, live_server.url, "carla", **TABLET)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

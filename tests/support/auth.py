@@ -52,3 +52,19 @@ async def login(http: httpx.AsyncClient, username: str, password: str = Factory.
         body = response.json()
     http.headers["X-CSRF-Token"] = body["csrf_token"]
     return body
+
+
+async def signed_in_context(browser: Any, base_url: str, username: str, **options: Any) -> Any:
+    """A new browser context carrying `username`'s session and CSRF cookies, signed in through the API
+    (second factor answered for admins), so a browser test starts on the screen it is about."""
+    context = await browser.new_context(**options)
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        await login(http, username)
+        await context.add_cookies(
+            [
+                {"name": name, "value": value, "url": base_url}
+                for name, value in http.cookies.items()
+                if name in ("passline_session", "passline_csrf")
+            ]
+        )
+    return context
