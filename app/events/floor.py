@@ -23,6 +23,25 @@ class AlertRaised(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     raised_at: str
     product_id: int | None = None
 
+    @classmethod
+    def about_branch(
+        cls, *, alert_id: int, kind: str, message: str, raised_at: str, product_id: int | None = None
+    ) -> AlertRaised:
+        """An alert about the branch itself (its stock, a forgotten clock-in), with no order behind it: the
+        kind stands where an order alert names its state."""
+        return cls(
+            alert_id=alert_id,
+            order_id=None,
+            product_id=product_id,
+            kind=kind,
+            state=kind,
+            message=message,
+            token=None,
+            channel="",
+            version=0,
+            raised_at=raised_at,
+        )
+
 
 class AlertAcknowledged(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """`alert.acknowledged`: a manager dealt with an alert, or its order finished (`acknowledged_by` None);

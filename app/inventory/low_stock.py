@@ -95,17 +95,12 @@ async def raise_for_branch(scope: Scope, branch_id: int | None) -> int:
             session,
             branch,
             ev.ALERT_RAISED,
-            ev.AlertRaised(
+            ev.AlertRaised.about_branch(
                 alert_id=alert_id,
-                order_id=None,
-                product_id=product_id,
                 kind="low_stock",
-                state="low_stock",
                 message=texts[move_id],
-                token=None,
-                channel="",
-                version=0,
                 raised_at=raised_at.isoformat(),
+                product_id=product_id,
             ),
         )
     await session.commit()
@@ -167,17 +162,12 @@ async def alert_mismatches(scope: Scope) -> int:
             session,
             branch_id,
             ev.ALERT_RAISED,
-            ev.AlertRaised(
+            ev.AlertRaised.about_branch(
                 alert_id=alert.id,
-                order_id=None,
-                product_id=alert.product_id,
                 kind=alert.kind,
-                state=alert.order_state,
                 message=alert.message,
-                token=None,
-                channel="",
-                version=0,
                 raised_at=alert.raised_at.isoformat(),
+                product_id=alert.product_id,
             ),
         )
         log.error("stock ledger mismatch", extra={"branch_id": branch_id, "rows": len(rows)})

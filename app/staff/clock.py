@@ -365,16 +365,8 @@ async def raise_open_alerts(scope: Scope) -> int:
             session,
             branch_id,
             ev.ALERT_RAISED,
-            ev.AlertRaised(
-                alert_id=alert_id,
-                order_id=None,
-                kind="clock_open",
-                state="clock_open",
-                message=facts[entry_id],
-                token=None,
-                channel="",
-                version=0,
-                raised_at=raised_at.isoformat(),
+            ev.AlertRaised.about_branch(
+                alert_id=alert_id, kind="clock_open", message=facts[entry_id], raised_at=raised_at.isoformat()
             ),
         )
     await session.commit()
