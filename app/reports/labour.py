@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import text
 
 from app.lib.errors import unprocessable
-from app.reports._build import figure, grouped, percent, quantize
+from app.reports._build import BUCKETS, figure, grouped, percent, quantize
 from app.reports._text import _, _p
 from app.reports.schemas import Chart, Column, Figure, Table
 
@@ -44,8 +44,14 @@ PERIODS = ("day", "week", "month")
 SPLITS = ("none", "person", "role", "branch")
 
 # Each entry's part inside the range, cut at local clock hours (date_trunc in the branch's zone, so a zone
-# on a half hour cuts at its own hours), with the rate of each local day.
-_SLICES = text(
+# on a half hour cuts at its own hours), costed at the rate of its local day, then summed in SQL every way
+# the page shows (a year is ~25 k hour slices: summing them here rather than in Python is most of the page).
+# The rate is looked up once per (person, branch, day), not once per hour. `rated_secs` is seconds x rate,
+# exact in numeric; Python divides by 3600 once per figure. Overtime: a person's time past the limit in the
+# shifts that started on one local day, summed per bucket of that day and per person.
+# Which grouping set a row belongs to is told by which of hour/bucket/user_id/branch_id are not null (none
+# of them is ever null in a slice).
+_SUMS = text(
     """
 WITH e AS (
     SELECT t.user_id, t.branch_id, b.timezone, (t.clock_in_at AT TIME ZONE b.timezone)::date AS shift_day,
@@ -59,25 +65,45 @@ WITH e AS (
       AND t.clock_in_at < (CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE b.timezone
       AND coalesce(t.clock_out_at, now()) > CAST(:date_from AS date)::timestamp AT TIME ZONE b.timezone
 ),
-slices AS (
-    SELECT e.user_id, e.branch_id, e.shift_day, (h.h AT TIME ZONE e.timezone)::date AS day,
+g AS (
+    SELECT e.branch_id, e.user_id, e.shift_day, (h.h AT TIME ZONE e.timezone)::date AS day,
            extract(hour FROM h.h AT TIME ZONE e.timezone)::int AS hour,
-           extract(epoch FROM least(h.h + interval '1 hour', e.f) - greatest(h.h, e.s)) AS secs
+           sum(extract(epoch FROM least(h.h + interval '1 hour', e.f) - greatest(h.h, e.s))) AS secs
     FROM e
     CROSS JOIN LATERAL generate_series(date_trunc('hour', e.s, e.timezone), e.f, interval '1 hour') AS h(h)
     WHERE e.f > e.s AND h.h < e.f
+    GROUP BY 1, 2, 3, 4, 5
 ),
-g AS (
-    SELECT branch_id, user_id, shift_day, day, hour, sum(secs) AS secs FROM slices GROUP BY 1, 2, 3, 4, 5
+rated AS (
+    SELECT d.branch_id, d.user_id, d.day, r.hourly_rate AS rate
+    FROM (SELECT DISTINCT branch_id, user_id, day FROM g) AS d
+    LEFT JOIN LATERAL (
+        SELECT p.hourly_rate FROM pay_rates AS p
+        WHERE p.user_id = d.user_id AND (p.branch_id = d.branch_id OR p.branch_id IS NULL)
+          AND p.effective_from <= d.day
+        ORDER BY (p.branch_id IS NULL), p.effective_from DESC
+        LIMIT 1
+    ) AS r ON true
+),
+c AS (
+    SELECT g.branch_id, g.user_id, g.shift_day, g.hour, g.secs, rated.rate,
+           date_trunc(CAST(:period AS text), g.day::timestamp)::date AS bucket
+    FROM g JOIN rated USING (branch_id, user_id, day)
+),
+ot AS (
+    SELECT user_id, date_trunc(CAST(:period AS text), shift_day::timestamp)::date AS bucket,
+           sum(secs) - CAST(:limit AS numeric) AS secs
+    FROM g GROUP BY user_id, shift_day HAVING sum(secs) > CAST(:limit AS numeric)
 )
-SELECT g.branch_id, g.user_id, g.shift_day, g.day, g.hour, g.secs, r.hourly_rate AS rate
-FROM g
-LEFT JOIN LATERAL (
-    SELECT p.hourly_rate FROM pay_rates AS p
-    WHERE p.user_id = g.user_id AND (p.branch_id = g.branch_id OR p.branch_id IS NULL) AND p.effective_from <= g.day
-    ORDER BY (p.branch_id IS NULL), p.effective_from DESC
-    LIMIT 1
-) AS r ON true
+SELECT false AS overtime, hour, bucket, user_id, branch_id, sum(secs) AS secs,
+       sum(secs * coalesce(rate, 0)) AS rated_secs, bool_or(rate IS NULL) AS no_rate,
+       count(DISTINCT shift_day) AS days
+FROM c
+GROUP BY GROUPING SETS ((), (hour), (bucket), (user_id), (branch_id), (bucket, user_id), (bucket, branch_id))
+UNION ALL
+SELECT true, NULL, bucket, user_id, NULL, sum(secs), 0, false, 0
+FROM ot
+GROUP BY GROUPING SETS ((), (bucket), (user_id))
 """
 )
 
@@ -90,19 +116,6 @@ WHERE u.id = ANY(CAST(:ids AS bigint[]))
 GROUP BY u.id
 """
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Slice:
-    branch_id: int
-    user_id: int
-    shift_day: dt.date
-    day: dt.date
-    hour: int
-    seconds: Decimal
-    rate: Decimal | None
-    # Worked out once: every table of the page adds it up again (a year is tens of thousands of slices).
-    cost: Decimal
 
 
 def labour_period(value: str | None) -> LabourPeriod:
@@ -119,77 +132,40 @@ def labour_split(value: str | None) -> LabourSplit:
     return value  # type: ignore[return-value]
 
 
-async def slices(
-    session: AsyncSession, branch_ids: list[int], dates: Dates, *, hide_admins: bool = False
-) -> list[Slice]:
-    rows = await session.execute(
-        _SLICES,
-        {
-            "branch_ids": branch_ids,
-            "date_from": dates.date_from,
-            "date_to": dates.date_to,
-            "hide_admins": hide_admins,
-        },
-    )
-    parts = []
-    for r in rows:
-        seconds = Decimal(r.secs)
-        parts.append(
-            Slice(
-                branch_id=r.branch_id,
-                user_id=r.user_id,
-                shift_day=r.shift_day,
-                day=r.day,
-                hour=r.hour,
-                seconds=seconds,
-                rate=r.rate,
-                cost=seconds * (r.rate or 0) / HOUR,
-            )
-        )
-    return parts
-
-
-async def _net_sales(
-    session: AsyncSession, scope: Scope, dates: Dates
-) -> dict[tuple[int, dt.date, int], Decimal]:
-    rows = await grouped(
+async def _net_sales(session: AsyncSession, scope: Scope, dates: Dates, period: LabourPeriod) -> list[Any]:
+    """Net sales summed in SQL: in all, per hour of day, per bucket of the period and per branch (which of
+    hour/bucket/branch_id is not null tells the grouping set)."""
+    bucket = BUCKETS[period]
+    return await grouped(
         session,
         "report_sales_hourly",
         scope.branch_ids,
         dates,
-        select="r.branch_id, r.business_date AS day, r.hour, sum(r.net) AS net",
-        group="1, 2, 3",
+        select=f"r.hour, {bucket} AS bucket, r.branch_id, sum(r.net) AS net",
+        group=f"GROUPING SETS ((), (r.hour), ({bucket}), (r.branch_id))",
     )
-    return {(r["branch_id"], r["day"], int(r["hour"])): Decimal(r["net"] or 0) for r in rows}
-
-
-def _bucket(day: dt.date, period: LabourPeriod) -> dt.date:
-    if period == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
 
 
 def _hours(seconds: Decimal) -> Decimal:
     return quantize(seconds / HOUR, 2)
 
 
-def overtime_seconds(parts: list[Slice]) -> dict[tuple[int, dt.date], Decimal]:
-    """Seconds over OVERTIME_HOURS per (person, day the shifts started)."""
-    worked: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
-    for s in parts:
-        worked[s.user_id, s.shift_day] += s.seconds
-    limit = Decimal(OVERTIME_HOURS) * HOUR
-    return {k: v - limit for k, v in worked.items() if v > limit}
-
-
 @dataclass(slots=True)
 class _Sums:
     seconds: Decimal = Decimal(0)
-    cost: Decimal = Decimal(0)
+    rated_seconds: Decimal = Decimal(0)  # seconds x hourly rate: the cost is this / 3600
     net: Decimal = Decimal(0)
     overtime: Decimal = Decimal(0)
+
+    @property
+    def cost(self) -> Decimal:
+        return self.rated_seconds / HOUR
+
+    def add(self, other: _Sums) -> None:
+        self.seconds += other.seconds
+        self.rated_seconds += other.rated_seconds
+        self.net += other.net
+        self.overtime += other.overtime
 
     def row(self, places: int) -> dict[str, Any]:
         return {
@@ -201,40 +177,20 @@ class _Sums:
         }
 
 
+@dataclass(slots=True)
 class _Period:
-    """One range's slices, sales and people, summed every way the report shows."""
+    """One range's time, cost, overtime and sales, summed in SQL every way the report shows."""
 
-    def __init__(
-        self,
-        parts: list[Slice],
-        net: dict[tuple[int, dt.date, int], Decimal],
-        people: dict[int, tuple[str, str]],
-    ) -> None:
-        self.parts = parts
-        self.net = net
-        self.people = people
-        self.overtime = overtime_seconds(parts)
-
-    def total(self) -> _Sums:
-        sums = _Sums(net=sum(self.net.values(), Decimal(0)), overtime=sum(self.overtime.values(), Decimal(0)))
-        for s in self.parts:
-            sums.seconds += s.seconds
-            sums.cost += s.cost
-        return sums
-
-    def by(self, key_of: Any, net_key_of: Any = None, overtime_key_of: Any = None) -> dict[Any, _Sums]:
-        out: dict[Any, _Sums] = defaultdict(_Sums)
-        for s in self.parts:
-            sums = out[key_of(s)]
-            sums.seconds += s.seconds
-            sums.cost += s.cost
-        if net_key_of is not None:
-            for (branch_id, day, hour), value in self.net.items():
-                out[net_key_of(branch_id, day, hour)].net += value
-        if overtime_key_of is not None:
-            for (user_id, day), value in self.overtime.items():
-                out[overtime_key_of(user_id, day)].overtime += value
-        return out
+    total: _Sums = field(default_factory=_Sums)
+    by_hour: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    by_bucket: dict[dt.date, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    by_person: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    by_branch: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    by_bucket_person: dict[tuple[dt.date, int], _Sums] = field(default_factory=dict)
+    by_bucket_branch: dict[tuple[dt.date, int], _Sums] = field(default_factory=dict)
+    days_worked: dict[int, int] = field(default_factory=dict)
+    no_rate: set[int] = field(default_factory=set)
+    people: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def name(self, user_id: int) -> str:
         return self.people.get(user_id, (str(user_id), ""))[0]
@@ -243,16 +199,71 @@ class _Period:
         return self.people.get(user_id, ("", ""))[1]
 
 
-async def _period(session: AsyncSession, scope: Scope, dates: Dates, *, hide_admins: bool) -> _Period:
-    parts = await slices(session, scope.branch_ids, dates, hide_admins=hide_admins)
-    net = await _net_sales(session, scope, dates)
-    ids = sorted({s.user_id for s in parts})
-    people: dict[int, tuple[str, str]] = {}
-    if ids:
-        for row in await session.execute(_PEOPLE, {"ids": ids}):
+def _work(p: _Period, r: Any) -> None:
+    sums = _Sums(seconds=Decimal(r.secs), rated_seconds=Decimal(r.rated_secs))
+    if r.hour is not None:
+        p.by_hour[r.hour].add(sums)
+    elif r.user_id is not None and r.bucket is not None:
+        p.by_bucket_person[r.bucket, r.user_id] = sums
+    elif r.branch_id is not None and r.bucket is not None:
+        p.by_bucket_branch[r.bucket, r.branch_id] = sums
+    elif r.bucket is not None:
+        p.by_bucket[r.bucket].add(sums)
+    elif r.user_id is not None:
+        p.by_person[r.user_id].add(sums)
+        p.days_worked[r.user_id] = r.days
+        if r.no_rate:
+            p.no_rate.add(r.user_id)
+    elif r.branch_id is not None:
+        p.by_branch[r.branch_id].add(sums)
+    else:
+        p.total.add(sums)
+
+
+def _overtime(p: _Period, r: Any) -> None:
+    seconds = Decimal(r.secs)
+    if r.bucket is not None:
+        p.by_bucket[r.bucket].overtime += seconds
+    elif r.user_id is not None:
+        p.by_person[r.user_id].overtime += seconds
+    else:
+        p.total.overtime += seconds
+
+
+async def _period(
+    session: AsyncSession, scope: Scope, dates: Dates, period: LabourPeriod, *, hide_admins: bool
+) -> _Period:
+    p = _Period()
+    rows = await session.execute(
+        _SUMS,
+        {
+            "branch_ids": scope.branch_ids,
+            "date_from": dates.date_from,
+            "date_to": dates.date_to,
+            "hide_admins": hide_admins,
+            "period": period,
+            "limit": OVERTIME_HOURS * 3600,
+        },
+    )
+    for r in rows:
+        if r.secs is None:
+            continue  # the grand total of nothing at all
+        (_overtime if r.overtime else _work)(p, r)
+    for n in await _net_sales(session, scope, dates, period):
+        net = Decimal(n["net"] or 0)
+        if n["hour"] is not None:
+            p.by_hour[int(n["hour"])].net += net
+        elif n["bucket"] is not None:
+            p.by_bucket[n["bucket"]].net += net
+        elif n["branch_id"] is not None:
+            p.by_branch[n["branch_id"]].net += net
+        else:
+            p.total.net += net
+    if p.by_person:
+        for row in await session.execute(_PEOPLE, {"ids": sorted(p.by_person)}):
             roles = set(row.roles)
-            people[row.id] = (row.name, next((r for r in ROLE_ORDER if r in roles), ""))
-    return _Period(parts, net, people)
+            p.people[row.id] = (row.name, next((r for r in ROLE_ORDER if r in roles), ""))
+    return p
 
 
 def _role_label(code: str) -> str:
@@ -325,8 +336,7 @@ def _plain_figures(now: _Sums, people: int, before: tuple[_Sums, int] | None, pl
 
 
 def _hour_rows(p: _Period, hours: list[int], places: int) -> list[dict[str, Any]]:
-    sums = p.by(lambda s: s.hour, lambda _b, _d, hour: hour)
-    return [{"bucket": h} | sums.get(h, _Sums()).row(places) for h in hours]
+    return [{"bucket": h} | p.by_hour.get(h, _Sums()).row(places) for h in hours]
 
 
 async def labour_report(
@@ -342,23 +352,16 @@ async def labour_report(
     """`hide_admins`: leave admins' hours out (a manager's report), since hours and cost would tell an
     admin's rate, which is not a manager's to see."""
     places = scope.exponent
-    now = await _period(session, scope, dates, hide_admins=hide_admins)
-    before = await _period(session, scope, dates.previous(), hide_admins=hide_admins) if compare else None
-
-    people_now = len({s.user_id for s in now.parts})
+    now = await _period(session, scope, dates, period, hide_admins=hide_admins)
+    before = (
+        await _period(session, scope, dates.previous(), period, hide_admins=hide_admins) if compare else None
+    )
     figures = _figures(
-        now.total(),
-        people_now,
-        (before.total(), len({s.user_id for s in before.parts})) if before else None,
-        places,
+        now.total, len(now.by_person), (before.total, len(before.by_person)) if before else None, places
     )
 
     # Hour of day: every hour with work or sales in either period, so the two lines share one axis.
-    hours = sorted(
-        {s.hour for s in now.parts}
-        | {k[2] for k in now.net}
-        | ({s.hour for s in before.parts} | {k[2] for k in before.net} if before else set())
-    )
+    hours = sorted(set(now.by_hour) | (set(before.by_hour) if before else set()))
     by_hour = Table(
         name="by_hour",
         title=_("Labour cost and net sales by hour of day"),
@@ -369,11 +372,6 @@ async def labour_report(
     )
 
     labels = {"day": _("Day"), "week": _("Week of"), "month": _("Month")}
-    over_time = now.by(
-        lambda s: _bucket(s.day, period),
-        lambda _b, day, _h: _bucket(day, period),
-        lambda _u, day: _bucket(day, period),
-    )
     period_table = Table(
         name="over_time",
         title=_("Labour cost against net sales over time"),
@@ -382,28 +380,21 @@ async def labour_report(
             *_money_columns(),
             Column(key="overtime_hours", label=_("Overtime hours"), kind="qty"),
         ],
-        rows=[{"bucket": k} | v.row(places) for k, v in sorted(over_time.items())],
+        rows=[{"bucket": k} | v.row(places) for k, v in sorted(now.by_bucket.items())],
         chart=Chart(kind="line", x="bucket", series=["net_sales", "labour_cost"]),
     )
 
-    per_person = now.by(lambda s: s.user_id, None, lambda user_id, _d: user_id)
-    days_worked: dict[int, set[dt.date]] = defaultdict(set)
-    no_rate: set[int] = set()
-    for s in now.parts:
-        days_worked[s.user_id].add(s.shift_day)
-        if s.rate is None:
-            no_rate.add(s.user_id)
     person_rows = [
         {
             "person": now.name(user_id),
             "role": _role_label(now.role(user_id)),
-            "days": len(days_worked[user_id]),
+            "days": now.days_worked.get(user_id, 0),
             "hours": _hours(v.seconds),
             "overtime_hours": _hours(v.overtime),
             "labour_cost": quantize(v.cost, places),
-            "rate_missing": _("no rate") if user_id in no_rate else "",
+            "rate_missing": _("no rate") if user_id in now.no_rate else "",
         }
-        for user_id, v in sorted(per_person.items(), key=lambda kv: (-kv[1].cost, now.name(kv[0])))
+        for user_id, v in sorted(now.by_person.items(), key=lambda kv: (-kv[1].cost, now.name(kv[0])))
     ]
     by_person = Table(
         name="by_person",
@@ -421,11 +412,12 @@ async def labour_report(
         chart=Chart(kind="bar", x="person", series=["hours", "overtime_hours"]),
     )
 
-    per_role = now.by(lambda s: now.role(s.user_id), None, lambda user_id, _d: now.role(user_id))
-    people_in_role: dict[str, set[int]] = defaultdict(set)
-    for s in now.parts:
-        people_in_role[now.role(s.user_id)].add(s.user_id)
-    total_cost = now.total().cost
+    # A person has one role (the first in ROLE_ORDER), so roles are their people's sums.
+    per_role: dict[str, _Sums] = defaultdict(_Sums)
+    people_in_role: dict[str, int] = defaultdict(int)
+    for user_id, v in now.by_person.items():
+        per_role[now.role(user_id)].add(v)
+        people_in_role[now.role(user_id)] += 1
     by_role = Table(
         name="by_role",
         title=_("By role"),
@@ -440,11 +432,11 @@ async def labour_report(
         rows=[
             {
                 "role": _role_label(role),
-                "people": len(people_in_role[role]),
+                "people": people_in_role[role],
                 "hours": _hours(v.seconds),
                 "overtime_hours": _hours(v.overtime),
                 "labour_cost": quantize(v.cost, places),
-                "share": percent(v.cost, total_cost),
+                "share": percent(v.cost, now.total.cost),
             }
             for role, v in sorted(per_role.items(), key=lambda kv: -kv[1].cost)
         ],
@@ -452,9 +444,8 @@ async def labour_report(
     )
     tables = [by_hour, period_table, by_person, by_role]
 
+    names = {b.id: b.name for b in scope.branches}
     if len(scope.branches) > 1:
-        names = {b.id: b.name for b in scope.branches}
-        per_branch = now.by(lambda s: s.branch_id, lambda branch_id, _d, _h: branch_id)
         tables.append(
             Table(
                 name="by_branch",
@@ -463,23 +454,21 @@ async def labour_report(
                 rows=[
                     {"branch": names.get(k, str(k))}
                     | {x: y for x, y in v.row(places).items() if x != "overtime_hours"}
-                    for k, v in sorted(per_branch.items(), key=lambda kv: names.get(kv[0], ""))
+                    for k, v in sorted(now.by_branch.items(), key=lambda kv: names.get(kv[0], ""))
                 ],
                 chart=Chart(kind="bar", x="branch", series=["net_sales", "labour_cost"]),
             )
         )
 
     if split != "none":
-        names = {b.id: b.name for b in scope.branches}
-
-        def key_of(s: Slice) -> str:
-            if split == "person":
-                return now.name(s.user_id)
-            if split == "role":
-                return _role_label(now.role(s.user_id))
-            return names.get(s.branch_id, str(s.branch_id))
-
-        split_sums = now.by(lambda s: (_bucket(s.day, period), key_of(s)))
+        split_sums: dict[tuple[dt.date, str], _Sums] = defaultdict(_Sums)
+        if split == "branch":
+            for (bucket, branch_id), v in now.by_bucket_branch.items():
+                split_sums[bucket, names.get(branch_id, str(branch_id))].add(v)
+        else:
+            for (bucket, user_id), v in now.by_bucket_person.items():
+                key = now.name(user_id) if split == "person" else _role_label(now.role(user_id))
+                split_sums[bucket, key].add(v)
         split_labels = {"person": _("Person"), "role": _("Role"), "branch": _("Branch")}
         split_titles = {
             "person": _("Labour cost over time by person"),
