@@ -116,7 +116,8 @@ class KitchenLoad:
         kitchen stamps tickets with), read in the same call, unless given (a simulation's).
 
         One script call (lua/backlog.lua) walks the open tickets where they are: each one's recorded work,
-        less what has passed since it was started (never below LATE_FLOOR of it), bumped ones left out.
+        less what has passed since it was started (never below LATE_FLOOR of it), bumped ones and those of
+        orders no longer in the kitchen's hands (ready, handed over, cancelled) left out.
         Read from here it was two round trips and a hash read per open ticket decoded in Python, on every
         order's creation."""
         stations = list(stations)
@@ -126,7 +127,13 @@ class KitchenLoad:
                 self.keys.menu_work(branch_id),
                 *(self.keys.station_tickets(branch_id, s) for s in stations),
             ],
-            args=[self.keys.ticket(branch_id, ""), "" if now_ms is None else now_ms, numerator, denominator],
+            args=[
+                self.keys.ticket(branch_id, ""),
+                "" if now_ms is None else now_ms,
+                numerator,
+                denominator,
+                self.keys.order(branch_id, ""),
+            ],
         )
         now, *totals = (int(value) for value in reply)
         if not totals:

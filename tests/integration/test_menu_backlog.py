@@ -1,6 +1,7 @@
 """The kitchen's backlog for the ready-time quote, read by one script call (app/menu/lua/backlog.lua)
 against real Redis: recorded work per open ticket, what is left of a started one (never below the late
-floor), bumped and unrecorded tickets left out, and the Redis clock when no `now` is given."""
+floor), bumped and unrecorded tickets left out, tickets of orders out of the kitchen's hands left out (and
+those of finished orders dropped from the station set), and the Redis clock when no `now` is given."""
 
 from __future__ import annotations
 
@@ -21,10 +22,18 @@ async def _ticket(
     work: int | None,
     state: str = "queued",
     started: int | None = None,
+    order: str = "o-cooking",
+    order_state: str | None = "preparing",
 ) -> None:
     redis, keys = runtime.redis, runtime.keys
     await redis.zadd(keys.station_tickets(BRANCH, station), {ticket_id: 1})
-    fields = {"state": state, **({"started_ms": str(started)} if started is not None else {})}
+    fields = {
+        "state": state,
+        "order_id": order,
+        **({"started_ms": str(started)} if started is not None else {}),
+    }
+    if order_state is not None:
+        await redis.hset(keys.order(BRANCH, order), "state", order_state)
     await redis.hset(keys.ticket(BRANCH, ticket_id), mapping=fields)
     if work is not None:
         await redis.hset(keys.menu_work(BRANCH), ticket_id, str(work))
@@ -68,3 +77,31 @@ async def test_a_started_ticket_is_measured_against_the_redis_clock(runtime: Any
     assert now >= redis_now
     assert backlog == {"grill": 300_000 - (now - (redis_now - 60_000))}
     assert 238_000 <= backlog["grill"] <= 240_000
+
+
+async def test_only_orders_in_the_kitchens_hands_count_and_finished_ones_leave_the_set(
+    runtime: Any, clean_state: None
+) -> None:
+    await _ticket(runtime, "grill", "new", work=100_000, order="o1", order_state="received")
+    await _ticket(runtime, "grill", "cooking", work=200_000, order="o2", order_state="preparing")
+    # Out of the kitchen's hands: not counted, but still on the set (a returned order may come back).
+    await _ticket(runtime, "grill", "ready", work=400_000, order="o3", order_state="ready")
+    await _ticket(runtime, "grill", "out", work=400_000, order="o4", order_state="out_for_delivery")
+    # Finished without anyone bumping the ticket, or the order's hash gone: dropped from the set.
+    await _ticket(runtime, "grill", "handed", work=800_000, order="o5", order_state="completed")
+    await _ticket(runtime, "grill", "voided", work=800_000, order="o6", order_state="cancelled")
+    await _ticket(runtime, "grill", "expired", work=800_000, order="o7", order_state=None)
+    load = KitchenLoad(runtime.redis, runtime.keys, runtime.lua)
+
+    assert (await load.backlog(BRANCH, ["grill"], NOW))[1] == {"grill": 300_000}
+
+    members = await runtime.redis.zrange(runtime.keys.station_tickets(BRANCH, "grill"), 0, -1)
+    assert sorted(m.decode() if isinstance(m, bytes) else m for m in members) == [
+        "cooking",
+        "new",
+        "out",
+        "ready",
+    ]
+    # The dropped tickets' hashes go a day later, like a bumped ticket's.
+    assert 0 < await runtime.redis.ttl(runtime.keys.ticket(BRANCH, "handed")) <= 86_400
+    assert await runtime.redis.ttl(runtime.keys.ticket(BRANCH, "cooking")) == -1

@@ -88,6 +88,29 @@ async def test_the_quote_follows_the_stations_live_load(
     assert 835 <= seconds_ahead(fourth) <= 845, fourth["quoted_ready_at"]
 
 
+async def test_orders_finished_without_the_kitchen_screen_leave_the_quote(
+    client: httpx.AsyncClient, shop: dict[str, Any], menu: dict[str, Any]
+) -> None:
+    """A shop that cancels an order, or hands one over from the board without a cook bumping its ticket,
+    must not quote every later customer behind food nobody will cook."""
+    await login(client, "boss")
+    cancelled = (await client.post("/api/v1/orders", json=burgers(shop, menu, 3))).json()
+    handed = (await client.post("/api/v1/orders", json=burgers(shop, menu, 2))).json()
+    waiting = (await client.post("/api/v1/orders", json=burgers(shop, menu, 1))).json()
+    # Behind 3 + 2 burgers: 35 min, then its own 7.
+    assert 2515 <= seconds_ahead(waiting) <= 2525, waiting["quoted_ready_at"]
+    gone = await client.post(
+        f"/api/v1/orders/{cancelled['id']}/transitions", json={"to": "cancelled", "reason": "customer left"}
+    )
+    assert gone.status_code == 200, gone.text
+    for state in ("preparing", "ready"):
+        moved = await client.post(f"/api/v1/orders/{handed['id']}/transitions", json={"to": state})
+        assert moved.status_code == 200, moved.text
+    # Only the waiting order's one burger is still the kitchen's: 7 min of backlog, then 7 of its own.
+    after = (await client.post("/api/v1/orders", json=burgers(shop, menu, 1))).json()
+    assert 835 <= seconds_ahead(after) <= 845, after["quoted_ready_at"]
+
+
 async def test_partner_orders_beyond_capacity_are_slotted_later_and_scheduled_ones_refused(
     client: httpx.AsyncClient, shop: dict[str, Any], menu: dict[str, Any], factory: Factory
 ) -> None:
