@@ -43,14 +43,16 @@ LabourSplit = Literal["none", "person", "role", "branch"]
 PERIODS = ("day", "week", "month")
 SPLITS = ("none", "person", "role", "branch")
 
-# Each entry's part inside the range, cut at local clock hours (date_trunc in the branch's zone, so a zone
-# on a half hour cuts at its own hours), costed at the rate of its local day, then summed in SQL every way
-# the page shows (a year is ~25 k hour slices: summing them here rather than in Python is most of the page).
-# The rate is looked up once per (person, branch, day), not once per hour. `rated_secs` is seconds x rate,
-# exact in numeric; Python divides by 3600 once per figure. Overtime: a person's time past the limit in the
-# shifts that started on one local day, summed per bucket of that day and per person.
-# Which grouping set a row belongs to is told by which of hour/bucket/user_id/branch_id are not null (none
-# of them is ever null in a slice).
+# Each entry's part inside the range is cut at the branch's local midnights into pieces (a night shift is
+# two), each costed at the rate of its local day, looked up once per piece (a year is ~3 k pieces); every
+# table but the one by hour of day is summed from the pieces. That table cuts the pieces again at local
+# clock hours (date_trunc in the branch's zone, so a zone on a half hour cuts at its own hours; cut in
+# absolute time, so a DST night has its real length) and sums them straight into 24 rows, the rate carried
+# along. All of it in SQL: decoding ~25 k hour slices a year in Python was most of the page.
+# `rated_secs` is seconds x rate, exact in numeric; Python divides by 3600 once per figure. Overtime is a
+# person's time past the limit in the shifts that started on one local day.
+# A row's grouping set is told by which of hour/bucket/user_id/branch_id are not null (none of them is
+# ever null in the data), and `overtime` marks the overtime sums.
 _SUMS = text(
     """
 WITH e AS (
@@ -65,44 +67,52 @@ WITH e AS (
       AND t.clock_in_at < (CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE b.timezone
       AND coalesce(t.clock_out_at, now()) > CAST(:date_from AS date)::timestamp AT TIME ZONE b.timezone
 ),
-g AS (
-    SELECT e.branch_id, e.user_id, e.shift_day, (h.h AT TIME ZONE e.timezone)::date AS day,
-           extract(hour FROM h.h AT TIME ZONE e.timezone)::int AS hour,
-           sum(extract(epoch FROM least(h.h + interval '1 hour', e.f) - greatest(h.h, e.s))) AS secs
+cut AS (
+    SELECT e.branch_id, e.user_id, e.timezone, e.shift_day, d.day::date AS day,
+           greatest(e.s, d.day::timestamp AT TIME ZONE e.timezone) AS ps,
+           least(e.f, (d.day::date + 1)::timestamp AT TIME ZONE e.timezone) AS pf
     FROM e
-    CROSS JOIN LATERAL generate_series(date_trunc('hour', e.s, e.timezone), e.f, interval '1 hour') AS h(h)
-    WHERE e.f > e.s AND h.h < e.f
-    GROUP BY 1, 2, 3, 4, 5
+    CROSS JOIN LATERAL generate_series(
+        (e.s AT TIME ZONE e.timezone)::date, (e.f AT TIME ZONE e.timezone)::date, interval '1 day'
+    ) AS d(day)
+    WHERE e.f > e.s
 ),
-rated AS (
-    SELECT d.branch_id, d.user_id, d.day, r.hourly_rate AS rate
-    FROM (SELECT DISTINCT branch_id, user_id, day FROM g) AS d
+pieces AS MATERIALIZED (
+    SELECT c.branch_id, c.user_id, c.timezone, c.shift_day, c.ps, c.pf, extract(epoch FROM c.pf - c.ps) AS secs,
+           r.hourly_rate AS rate, date_trunc(CAST(:period AS text), c.day::timestamp)::date AS bucket
+    FROM cut AS c
     LEFT JOIN LATERAL (
         SELECT p.hourly_rate FROM pay_rates AS p
-        WHERE p.user_id = d.user_id AND (p.branch_id = d.branch_id OR p.branch_id IS NULL)
-          AND p.effective_from <= d.day
+        WHERE p.user_id = c.user_id AND (p.branch_id = c.branch_id OR p.branch_id IS NULL)
+          AND p.effective_from <= c.day
         ORDER BY (p.branch_id IS NULL), p.effective_from DESC
         LIMIT 1
     ) AS r ON true
+    WHERE c.pf > c.ps
 ),
-c AS (
-    SELECT g.branch_id, g.user_id, g.shift_day, g.hour, g.secs, rated.rate,
-           date_trunc(CAST(:period AS text), g.day::timestamp)::date AS bucket
-    FROM g JOIN rated USING (branch_id, user_id, day)
-),
-ot AS (
+overtime AS (
     SELECT user_id, date_trunc(CAST(:period AS text), shift_day::timestamp)::date AS bucket,
            sum(secs) - CAST(:limit AS numeric) AS secs
-    FROM g GROUP BY user_id, shift_day HAVING sum(secs) > CAST(:limit AS numeric)
+    FROM pieces GROUP BY user_id, shift_day HAVING sum(secs) > CAST(:limit AS numeric)
 )
-SELECT false AS overtime, hour, bucket, user_id, branch_id, sum(secs) AS secs,
-       sum(secs * coalesce(rate, 0)) AS rated_secs, bool_or(rate IS NULL) AS no_rate,
-       count(DISTINCT shift_day) AS days
-FROM c
-GROUP BY GROUPING SETS ((), (hour), (bucket), (user_id), (branch_id), (bucket, user_id), (bucket, branch_id))
+SELECT false AS overtime, h.hour, NULL::date AS bucket, NULL::bigint AS user_id, NULL::bigint AS branch_id,
+       sum(h.secs) AS secs, sum(h.secs * coalesce(p.rate, 0)) AS rated_secs, false AS no_rate, 0::bigint AS days
+FROM pieces AS p
+CROSS JOIN LATERAL (
+    SELECT extract(hour FROM x.h AT TIME ZONE p.timezone)::int AS hour,
+           extract(epoch FROM least(x.h + interval '1 hour', p.pf) - greatest(x.h, p.ps)) AS secs
+    FROM generate_series(date_trunc('hour', p.ps, p.timezone), p.pf, interval '1 hour') AS x(h)
+    WHERE x.h < p.pf
+) AS h
+GROUP BY h.hour
+UNION ALL
+SELECT false, NULL, bucket, user_id, branch_id, sum(secs), sum(secs * coalesce(rate, 0)), bool_or(rate IS NULL),
+       count(DISTINCT shift_day)
+FROM pieces
+GROUP BY GROUPING SETS ((), (bucket), (user_id), (branch_id), (bucket, user_id), (bucket, branch_id))
 UNION ALL
 SELECT true, NULL, bucket, user_id, NULL, sum(secs), 0, false, 0
-FROM ot
+FROM overtime
 GROUP BY GROUPING SETS ((), (bucket), (user_id))
 """
 )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -117,7 +119,31 @@ async def seed(days: int, per_day: int) -> None:
     print(f"  {report.orders / report.seconds:,.0f} orders/s")
 
 
-async def measure(rounds: int, only: list[str]) -> None:
+class SqlClock:
+    """Time spent inside PostgreSQL statements (the driver's execute, decoding included), per statement
+    text: what a page's time is made of, beside its wall time."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.spent: dict[str, float] = collections.defaultdict(float)
+        self._began: list[float] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._before)
+        event.listen(engine.sync_engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_args: Any) -> None:
+        self._began.append(time.perf_counter())
+
+    def _after(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self._began:
+            self.spent[" ".join(statement.split())[:90]] += (time.perf_counter() - self._began.pop()) * 1000
+
+    def take(self) -> dict[str, float]:
+        spent, self.spent = dict(self.spent), collections.defaultdict(float)
+        return spent
+
+
+async def measure(rounds: int, only: list[str], statements: bool = False) -> None:
     import datetime as dt
 
     import httpx
@@ -135,6 +161,7 @@ async def measure(rounds: int, only: list[str]) -> None:
         async with runtime.sessionmaker() as session:
             orders = await session.scalar(text("SELECT count(*) FROM orders"))
             lines = await session.scalar(text("SELECT count(*) FROM order_lines"))
+        clock = SqlClock(runtime.engine)
         app = create_app(runtime=runtime)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -146,7 +173,7 @@ async def measure(rounds: int, only: list[str]) -> None:
             print(
                 f"\nReport pages over {orders:,} orders ({lines:,} lines), {rounds} rounds each, full app in-process"
             )
-            print(f"  {'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first ms':>9}")
+            print(f"  {'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first ms':>9} {'SQL p50':>8}")
             for name, path, options in PAGES:
                 if only and not any(word in name for word in only):
                     continue
@@ -155,18 +182,28 @@ async def measure(rounds: int, only: list[str]) -> None:
                 if path not in ("/api/v1/reports/dashboard", "/api/v1/reports/insights"):
                     params["from"] = (today - dt.timedelta(days=days - 1)).isoformat()
                     params["to"] = today.isoformat()
-                timings = []
+                timings, sql, per_statement = [], [], collections.defaultdict(list)
                 for _ in range(rounds + 1):
+                    clock.take()
                     began = time.perf_counter()
                     response = await http.get(path, params=params)
                     timings.append((time.perf_counter() - began) * 1000)
                     response.raise_for_status()
+                    spent = clock.take()
+                    sql.append(sum(spent.values()))
+                    for statement, ms in spent.items():
+                        per_statement[statement].append(ms)
                 first = timings[0]
-                timings = timings[1:]  # the first round warms the plan caches (and fits the forecast)
+                # The first round warms the plan caches (and fits the forecast).
+                timings, sql = timings[1:], sql[1:]
                 print(
                     f"  {name:<40} {percentile(timings, 50):8.0f} {percentile(timings, 95):8.0f} "
-                    f"{max(timings):8.0f} {first:9.0f}"
+                    f"{max(timings):8.0f} {first:9.0f} {percentile(sql, 50):8.0f}"
                 )
+                if statements:
+                    ranked = sorted(per_statement.items(), key=lambda kv: -percentile(kv[1][1:] or kv[1], 50))
+                    for statement, ms in ranked[:6]:
+                        print(f"      {percentile(ms[1:] or ms, 50):7.1f} ms  {statement}")
     finally:
         await runtime.close()
 
@@ -180,6 +217,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--keep", metavar="DATABASE", help="keep (or reuse) this database")
     parser.add_argument("--only", nargs="*", default=[], help="time only the pages whose name has a word")
+    parser.add_argument(
+        "--statements", action="store_true", help="also print each page's slowest statements (p50 ms)"
+    )
     args = parser.parse_args()
     pg_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -194,7 +234,7 @@ def main() -> int:
 
         upgrade(get_settings().database.async_url)
         asyncio.run(seed(args.days, args.orders_per_day))
-        asyncio.run(measure(args.rounds, args.only))
+        asyncio.run(measure(args.rounds, args.only, args.statements))
     return 0
 
 
