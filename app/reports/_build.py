@@ -99,9 +99,13 @@ async def grouped(
     where: str = "",
     order: str = "",
     limit: int | None = None,
+    months: bool = False,
 ) -> list[dict[str, Any]]:
-    """`SELECT {select} FROM <table's rows for the dates> AS r {joins} GROUP BY {group}`, as dicts."""
-    source, params = await rollup_source(session, table, branch_ids, dates, prefix="s")
+    """`SELECT {select} FROM <table's rows for the dates> AS r {joins} GROUP BY {group}`, as dicts.
+
+    `months=True` when the statement tells days apart by calendar month at most (by month, or not by time):
+    whole months may then be read from the monthly rollup (`rollup_source`)."""
+    source, params = await rollup_source(session, table, branch_ids, dates, prefix="s", months=months)
     sql = f"SELECT {select} FROM {source} AS r {joins}"  # noqa: S608 - composed from constants
     if where:
         sql += f" WHERE {where}"

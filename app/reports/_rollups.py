@@ -221,6 +221,28 @@ ROLLUPS = (
 )
 BY_TABLE = {r.table: r for r in ROLLUPS}
 
+# Daily rollups that are also kept per month (a year's page by month reads 12 rows per key, not 365): the
+# monthly table has the daily one's columns, `business_date` being the month's first day.
+MONTHLY = {"report_sales_hourly": "report_sales_monthly", "report_product_daily": "report_product_monthly"}
+
+
+def _month_rollup(daily: str, monthly: str) -> str:
+    """Recompute one branch's `:months` of `monthly` from `daily`'s rows."""
+    table = Base.metadata.tables[daily]
+    keys = [c.name for c in table.primary_key.columns if c.name not in ("branch_id", "business_date")]
+    figures = [c.name for c in table.columns if not c.primary_key]
+    month = "date_trunc('month', business_date)::date"
+    return (
+        f"INSERT INTO {monthly} (branch_id, business_date, {', '.join(keys + figures)}) "  # noqa: S608 - constants
+        f"SELECT branch_id, {month}, {', '.join(keys)}, {', '.join(f'sum({f})' for f in figures)} "
+        f"FROM {daily} WHERE branch_id = :branch_id AND business_date >= :first AND business_date < :until "
+        f"AND {month} = ANY(CAST(:months AS date[])) "
+        f"GROUP BY branch_id, {month}, {', '.join(keys)}"
+    )
+
+
+_MONTH_ROLLUPS = {daily: _month_rollup(daily, monthly) for daily, monthly in MONTHLY.items()}
+
 
 async def live_from(session: AsyncSession) -> dt.date:
     """The first day that is always computed live (the same function the triggers use)."""
@@ -259,6 +281,23 @@ async def roll_days(session: AsyncSession, *, branch_id: int, days: list[dt.date
         )
         result = await session.execute(text(f"INSERT INTO {rollup.table} {rollup.source}"), params)
         stored += result.rowcount  # type: ignore[attr-defined]
+    # The months these days fall in, summed again from the daily rows (dirty days of those months included:
+    # a month with a live day is never read from its monthly row, see app/reports/_source.py).
+    months = sorted({d.replace(day=1) for d in days})
+    until = max(months)
+    until = (until + dt.timedelta(days=32)).replace(day=1)
+    for daily, monthly in MONTHLY.items():
+        await session.execute(
+            text(
+                f"DELETE FROM {monthly} "  # noqa: S608 - table names are constants of this module
+                "WHERE branch_id = :branch_id AND business_date = ANY(CAST(:months AS date[]))"
+            ),
+            {"branch_id": branch_id, "months": months},
+        )
+        await session.execute(
+            text(_MONTH_ROLLUPS[daily]),
+            {"branch_id": branch_id, "months": months, "first": months[0], "until": until},
+        )
     return stored
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from app.reports._rollups import BY_TABLE, HAS_STOCK_MOVES
+from app.reports._rollups import BY_TABLE, HAS_STOCK_MOVES, MONTHLY
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,24 +78,75 @@ async def _live_rows(session: AsyncSession, table: str, branch_ids: list[int], l
     return rows
 
 
+def whole_months(dates: Dates, live: list[dt.date]) -> tuple[dt.date, dt.date] | None:
+    """The longest run of whole calendar months inside `dates` with no live day, as (first day, last day),
+    or None. Such a month's monthly row is the sum of its days' rolled rows as they are now: every day of
+    it with data is rolled and clean (a day that is not is live), and rolling a day rewrites its month."""
+    first = dates.date_from if dates.date_from.day == 1 else _next_month(dates.date_from)
+    months: list[dt.date] = []
+    month = first
+    while _next_month(month) - dt.timedelta(days=1) <= dates.date_to:
+        months.append(month)
+        month = _next_month(month)
+    touched = {d.replace(day=1) for d in live}
+    best: list[dt.date] = []
+    run: list[dt.date] = []
+    for month in months:
+        run = [] if month in touched else [*run, month]
+        if len(run) > len(best):
+            best = run
+    if not best:
+        return None
+    return best[0], _next_month(best[-1]) - dt.timedelta(days=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 async def rollup_source(
-    session: AsyncSession, table: str, branch_ids: list[int], dates: Dates, *, prefix: str
+    session: AsyncSession,
+    table: str,
+    branch_ids: list[int],
+    dates: Dates,
+    *,
+    prefix: str,
+    months: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """A FROM-able subquery of `table`'s rows for the branches and dates, and its parameters (named with
-    `prefix`, so one statement can read several periods or rollups)."""
+    `prefix`, so one statement can read several periods or rollups).
+
+    `months`: the caller only tells days apart by calendar month (it groups by month or not by time at all),
+    so whole months may come from the table's monthly rollup, where `business_date` is the month's first
+    day; the days around them, and the live days, come as usual."""
     live = await live_days(session, branch_ids, dates)
     columns = BY_TABLE[table].columns
-    sql = (
-        f"(SELECT {columns} FROM {table} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608 - constants
-        f"AND business_date BETWEEN :{prefix}_f AND :{prefix}_t "
-        f"AND business_date <> ALL(CAST(:{prefix}_live AS date[])) "
-        f"UNION ALL SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, CAST(:{prefix}_rows AS jsonb)))"
-    )
-    params = {
+    span = whole_months(dates, live) if months and table in MONTHLY else None
+    params: dict[str, Any] = {
         f"{prefix}_b": branch_ids,
         f"{prefix}_f": dates.date_from,
         f"{prefix}_t": dates.date_to,
         f"{prefix}_live": live,
         f"{prefix}_rows": await _live_rows(session, table, branch_ids, live) if live else "[]",
     }
+    if span is None:
+        days = f"business_date BETWEEN :{prefix}_f AND :{prefix}_t"
+        whole = ""
+    else:
+        # Two ranges around the whole months, so each is an index range of the daily table.
+        days = (
+            f"(business_date BETWEEN :{prefix}_f AND :{prefix}_mf - 1 "
+            f"OR business_date BETWEEN :{prefix}_mt + 1 AND :{prefix}_t)"
+        )
+        whole = (
+            f"SELECT {columns} FROM {MONTHLY[table]} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608
+            f"AND business_date BETWEEN :{prefix}_mf AND :{prefix}_mt UNION ALL "
+        )
+        params |= {f"{prefix}_mf": span[0], f"{prefix}_mt": span[1]}
+    sql = (
+        f"({whole}SELECT {columns} FROM {table} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608 - constants
+        f"AND {days} "
+        f"AND business_date <> ALL(CAST(:{prefix}_live AS date[])) "
+        f"UNION ALL SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, CAST(:{prefix}_rows AS jsonb)))"
+    )
     return sql, params

@@ -229,6 +229,7 @@ async def _sales_by_product(session: AsyncSession, scope: Scope, dates: Dates) -
         dates,
         select="r.branch_id, r.product_id, sum(r.qty) AS qty, sum(r.net) AS net",
         group="1, 2",
+        months=True,
     )
     catalog = {
         r.id: r
@@ -335,6 +336,7 @@ async def _net_by_branch(session: AsyncSession, scope: Scope, dates: Dates) -> d
         dates,
         select="r.branch_id, coalesce(sum(r.net), 0) AS net",
         group="1",
+        months=True,
     )
     return {r["branch_id"]: Decimal(r["net"]) for r in net}
 

@@ -153,6 +153,7 @@ async def _net_sales(session: AsyncSession, scope: Scope, dates: Dates, period: 
         dates,
         select=f"r.hour, {bucket} AS bucket, r.branch_id, sum(r.net) AS net",
         group=f"GROUPING SETS ((), (r.hour), ({bucket}), (r.branch_id))",
+        months=period == "month",
     )
 
 

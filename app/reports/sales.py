@@ -122,7 +122,9 @@ def _bucket_column(period: Period) -> Column:
 
 
 async def sales_totals(session: AsyncSession, scope: Scope, dates: Dates) -> dict[str, Any]:
-    rows = await grouped(session, "report_sales_hourly", scope.branch_ids, dates, select=_SALES_SUMS)
+    rows = await grouped(
+        session, "report_sales_hourly", scope.branch_ids, dates, select=_SALES_SUMS, months=True
+    )
     payments = await grouped(session, "report_payments_daily", scope.branch_ids, dates, select=_PAYMENT_SUMS)
     row = _finish_sales(rows, scope.exponent)[0] | {
         k: v for k, v in payments[0].items() if k in ("refunds", "refunded_amount")
@@ -177,6 +179,7 @@ async def sales_over_time(
         select=f"{bucket} AS bucket, {_SALES_SUMS}",
         group="1",
         order="1",
+        months=period == "month",
     )
     return _finish_sales(rows, scope.exponent)
 
@@ -197,6 +200,7 @@ async def by_dimension(
         group="1",
         order=f"{order_by} DESC, 1",
         limit=limit,
+        months=True,
     )
     for row in rows:
         _labelled(dim, row)
@@ -226,7 +230,9 @@ async def dimension_and_time(
     # Products, categories, payments and cashiers are rolled per day: an hourly bucket falls back to days.
     bucket = BUCKETS["day" if period == "hour" and table != "report_sales_hourly" else period]
     if dim in ("product", "category"):
-        rows = await _by_product(session, scope, dates, bucket, by_category=dim == "category")
+        rows = await _by_product(
+            session, scope, dates, bucket, by_category=dim == "category", months=period == "month"
+        )
     else:
         rows = await grouped(
             session,
@@ -237,6 +243,7 @@ async def dimension_and_time(
             joins=joins,
             group="1, 2",
             order="1, 2",
+            months=period == "month",
         )
     value = "amount" if table == "report_payments_daily" else "gross"
     totals: dict[str, dict[str, Any]] = {}
@@ -267,7 +274,7 @@ async def dimension_and_time(
 
 
 async def _by_product(
-    session: AsyncSession, scope: Scope, dates: Dates, bucket: str, *, by_category: bool
+    session: AsyncSession, scope: Scope, dates: Dates, bucket: str, *, by_category: bool, months: bool
 ) -> list[dict[str, Any]]:
     """(bucket, product) sums with no join (a year of products is ~100k rollup rows), named and folded into
     categories here from one small read of the catalog."""
@@ -278,6 +285,7 @@ async def _by_product(
         dates,
         select=f"{bucket} AS bucket, r.product_id AS pid, {_PRODUCT_SUMS}",
         group="1, 2",
+        months=months,
     )
     names = {
         r.id: (r.name, r.category_id, r.category)

@@ -100,6 +100,36 @@ class ReportProductDaily(Base):
     discount: Mapped[Decimal] = mapped_column()
 
 
+class ReportSalesMonthly(_SalesFigures, Base):
+    """`report_sales_hourly` summed per month (`business_date` is the month's first day), kept by
+    `roll_days` from the daily rows: a year's page by month, or with no time axis, reads 12 rows per key
+    instead of 365 (app/reports/_source.py says when a month may be read from here)."""
+
+    __tablename__ = "report_sales_monthly"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class ReportProductMonthly(Base):
+    """`report_product_daily` summed per month, as `report_sales_monthly` is."""
+
+    __tablename__ = "report_product_monthly"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tax_rate: Mapped[Decimal] = mapped_column(Rate, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[Decimal] = mapped_column(Quantity)
+    net: Mapped[Decimal] = mapped_column()
+    tax: Mapped[Decimal] = mapped_column()
+    gross: Mapped[Decimal] = mapped_column()
+    discount: Mapped[Decimal] = mapped_column()
+
+
 class ReportItemTimesDaily(Base):
     """Per product: the tickets that carried it and their kitchen time (created to bumped)."""
 
