@@ -69,11 +69,12 @@ WITH e AS (
 ),
 cut AS (
     SELECT e.branch_id, e.user_id, e.timezone, e.shift_day, d.day::date AS day,
-           greatest(e.s, d.day::timestamp AT TIME ZONE e.timezone) AS ps,
-           least(e.f, (d.day::date + 1)::timestamp AT TIME ZONE e.timezone) AS pf
+           greatest(e.s, d.day AT TIME ZONE e.timezone) AS ps,
+           least(e.f, (d.day + interval '1 day') AT TIME ZONE e.timezone) AS pf
     FROM e
+    -- Local midnights as plain timestamps (never the session's zone), each read in the branch's zone.
     CROSS JOIN LATERAL generate_series(
-        (e.s AT TIME ZONE e.timezone)::date, (e.f AT TIME ZONE e.timezone)::date, interval '1 day'
+        date_trunc('day', e.s AT TIME ZONE e.timezone), e.f AT TIME ZONE e.timezone, interval '1 day'
     ) AS d(day)
     WHERE e.f > e.s
 ),
