@@ -55,6 +55,8 @@ class BranchSettingsIn(Checked, forbid_unknown_fields=True, kw_only=True):
     phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
     receipt_header: ReceiptText = ""
     receipt_footer: ReceiptText = ""
+    # Overtime counts past this much work in the shifts that started on one local day (1 to 24 hours).
+    overtime_after_minutes: int = 480
     active: bool = True
 
 
@@ -108,6 +110,7 @@ class BranchSetupOut(msgspec.Struct, kw_only=True):
     phone: str
     receipt_header: str
     receipt_footer: str
+    overtime_after_minutes: int
     active: bool
     # The branch's default language and digits (set through PUT /api/v1/branches/{id}/locale).
     language: str
@@ -254,6 +257,10 @@ class BranchSetup(ScopedService):
                 "cash_rounding",
                 _("must be 0 or a step like 0.50 with at most %(exponent)s decimals", exponent=exponent),
             )
+        if not 60 <= data.overtime_after_minutes <= 1440:
+            raise unprocessable(
+                "overtime_after_minutes", _("must be between 60 and 1440 minutes (1 to 24 hours of work)")
+            )
         if data.country is not None and data.country not in phonenumbers.SUPPORTED_REGIONS:
             raise unprocessable(
                 "country", _("%(country)s is not a country code (like EG or GB)", country=data.country)
@@ -269,6 +276,7 @@ class BranchSetup(ScopedService):
         branch.phone = data.phone.strip()
         branch.receipt_header = data.receipt_header.strip()
         branch.receipt_footer = data.receipt_footer.strip()
+        branch.overtime_after_minutes = data.overtime_after_minutes
         branch.active = data.active
 
     async def _branch(self, actor: SessionUser, branch_id: int, *, lock: bool = True) -> Branch:
@@ -311,6 +319,7 @@ class BranchSetup(ScopedService):
             phone=branch.phone,
             receipt_header=branch.receipt_header,
             receipt_footer=branch.receipt_footer,
+            overtime_after_minutes=branch.overtime_after_minutes,
             active=branch.active,
             language=branch.language,
             digits=branch.digits,
@@ -362,6 +371,7 @@ def _settings(branch: Branch) -> dict[str, Any]:
         "phone": branch.phone,
         "receipt_header": branch.receipt_header,
         "receipt_footer": branch.receipt_footer,
+        "overtime_after_minutes": branch.overtime_after_minutes,
         "active": branch.active,
     }
 

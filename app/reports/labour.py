@@ -9,8 +9,9 @@ Definitions (what the figures mean):
   listed with no rate, so the gap shows);
 - net sales are the sales reports' net (tax excluded, discounts off) of the same branch, day and hour;
   labour % = labour cost / net sales x 100;
-- overtime is the time over `OVERTIME_HOURS` a person works in the shifts that started on one local day, so
-  a night shift across midnight is one working day, not two short ones;
+- overtime is the time a person works past their branch's limit (`branches.overtime_after_minutes`, 8 h
+  unless the branch says otherwise) in the shifts that started on one local day, so a night shift across
+  midnight is one working day, not two short ones; a day worked at two branches takes the lower limit;
 - a person's role is the first of their roles in `ROLE_ORDER` (hours are never counted twice);
 - a manager's report leaves admins' hours out: their cost would tell an admin's pay.
 """
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
     from app.reports.scope import Dates, Scope
 
-OVERTIME_HOURS = 8
 HOUR = Decimal(3600)
 ROLE_ORDER = ("manager", "cashier", "kitchen", "courier", "hr", "admin")
 LabourPeriod = Literal["day", "week", "month"]
@@ -56,7 +56,8 @@ SPLITS = ("none", "person", "role", "branch")
 _SUMS = text(
     """
 WITH e AS (
-    SELECT t.user_id, t.branch_id, b.timezone, (t.clock_in_at AT TIME ZONE b.timezone)::date AS shift_day,
+    SELECT t.user_id, t.branch_id, b.timezone, b.overtime_after_minutes * 60 AS limit_secs,
+           (t.clock_in_at AT TIME ZONE b.timezone)::date AS shift_day,
            greatest(t.clock_in_at, CAST(:date_from AS date)::timestamp AT TIME ZONE b.timezone) AS s,
            least(coalesce(t.clock_out_at, now()), (CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE b.timezone)
                AS f
@@ -68,7 +69,7 @@ WITH e AS (
       AND coalesce(t.clock_out_at, now()) > CAST(:date_from AS date)::timestamp AT TIME ZONE b.timezone
 ),
 cut AS (
-    SELECT e.branch_id, e.user_id, e.timezone, e.shift_day, d.day::date AS day,
+    SELECT e.branch_id, e.user_id, e.timezone, e.limit_secs, e.shift_day, d.day::date AS day,
            greatest(e.s, d.day AT TIME ZONE e.timezone) AS ps,
            least(e.f, (d.day + interval '1 day') AT TIME ZONE e.timezone) AS pf
     FROM e
@@ -79,7 +80,8 @@ cut AS (
     WHERE e.f > e.s
 ),
 pieces AS MATERIALIZED (
-    SELECT c.branch_id, c.user_id, c.timezone, c.shift_day, c.ps, c.pf, extract(epoch FROM c.pf - c.ps) AS secs,
+    SELECT c.branch_id, c.user_id, c.timezone, c.limit_secs, c.shift_day, c.ps, c.pf,
+           extract(epoch FROM c.pf - c.ps) AS secs,
            r.hourly_rate AS rate, date_trunc(CAST(:period AS text), c.day::timestamp)::date AS bucket
     FROM cut AS c
     LEFT JOIN LATERAL (
@@ -93,8 +95,8 @@ pieces AS MATERIALIZED (
 ),
 overtime AS (
     SELECT user_id, date_trunc(CAST(:period AS text), shift_day::timestamp)::date AS bucket,
-           sum(secs) - CAST(:limit AS numeric) AS secs
-    FROM pieces GROUP BY user_id, shift_day HAVING sum(secs) > CAST(:limit AS numeric)
+           sum(secs) - min(limit_secs) AS secs
+    FROM pieces GROUP BY user_id, shift_day HAVING sum(secs) > min(limit_secs)
 )
 SELECT false AS overtime, h.hour, NULL::date AS bucket, NULL::bigint AS user_id, NULL::bigint AS branch_id,
        sum(h.secs) AS secs, sum(h.secs * coalesce(p.rate, 0)) AS rated_secs, false AS no_rate, 0::bigint AS days
@@ -254,7 +256,6 @@ async def _period(
             "date_to": dates.date_to,
             "hide_admins": hide_admins,
             "period": period,
-            "limit": OVERTIME_HOURS * 3600,
         },
     )
     for r in rows:

@@ -106,6 +106,7 @@ async def test_branch_settings_are_saved_and_the_audit_log_shows_before_and_afte
     async with screen(browser, live_server, "/admin/branches") as page:
         await page.fill('#settings [name="cash_rounding"]', "0.25")
         await page.fill('#settings [name="receipt_footer"]', "Thank you for coming!")
+        await page.locator('#settings [name="overtime_after_minutes"]').select_option("540")
         await page.click("#save-settings")
         await page.locator(".toast-ok").wait_for(timeout=WAIT_MS)
         await page.locator('[data-field="language"]').select_option("ar")
@@ -123,6 +124,7 @@ async def test_branch_settings_are_saved_and_the_audit_log_shows_before_and_afte
         await changed.first.wait_for(timeout=WAIT_MS)
         text = await page.inner_text("#diff")
         assert "receipt_footer" in text and "Thank you for coming!" in text
+        assert "overtime_after_minutes" in text and "540" in text
         await page.screenshot(path=str(SHOTS / "admin-audit.png"))
         await assert_no_axe_violations(page)
 

@@ -38,6 +38,7 @@ def settings(**extra: Any) -> dict[str, Any]:
         "country": "EG",
         "receipt_header": "Passline Downtown\n12 Talaat Harb St",
         "receipt_footer": "Thank you!",
+        "overtime_after_minutes": 540,
     } | extra
 
 
@@ -51,6 +52,7 @@ async def test_a_manager_sets_up_their_branch_and_its_tills_hear_of_it(
     body = response.json()
     assert (body["cash_rounding"], body["fiscal_year_start_month"], body["country"]) == ("0.50", 7, "EG")
     assert body["receipt_footer"] == "Thank you!"
+    assert body["overtime_after_minutes"] == 540
     entries = await runtime.redis.xrange(runtime.keys.events(branch))
     assert [msgspec.json.decode(f[b"data"]) for _, f in entries if f[b"type"] == b"catalog.changed"] == [
         {"kind": "branch"}
@@ -68,6 +70,8 @@ async def test_a_manager_sets_up_their_branch_and_its_tills_hear_of_it(
         ({"cash_rounding": "0.505"}, "cash_rounding"),
         ({"cash_rounding": "-1"}, "cash_rounding"),
         ({"country": "XX"}, "country"),
+        ({"overtime_after_minutes": 30}, "overtime_after_minutes"),
+        ({"overtime_after_minutes": 1441}, "overtime_after_minutes"),
     ],
 )
 async def test_bad_settings_are_a_422_naming_the_field(

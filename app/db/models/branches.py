@@ -37,6 +37,7 @@ class Branch(Base):
         CheckConstraint("country ~ '^[A-Z]{2}$'", name="country_iso3166"),
         CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_code"),
         CheckConstraint("digits IN ('latn', 'arab')", name="digits_known"),
+        CheckConstraint("overtime_after_minutes BETWEEN 60 AND 1440", name="overtime_after_minutes_range"),
     )
 
     id: Mapped[int] = id_column()
@@ -77,6 +78,9 @@ class Branch(Base):
     # Printed above and below every receipt of the branch (address lines, a thank-you, a return policy).
     receipt_header: Mapped[str] = mapped_column(Text, server_default="")
     receipt_footer: Mapped[str] = mapped_column(Text, server_default="")
+    # The labour report's overtime: a person's time past this in the shifts that started on one local day
+    # (labour law and contracts differ: 8 h in most places, 7 h for some, 9 h with a long break).
+    overtime_after_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("480"))
 
     tax_numbers: Mapped[list[BranchTaxNumber]] = relationship(
         order_by="BranchTaxNumber.valid_from",

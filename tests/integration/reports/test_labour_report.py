@@ -200,6 +200,27 @@ async def test_labour_figures_match_an_independent_computation(
     assert sum(Decimal(r["labour_cost"]) for r in split["rows"] if r["key"] == names[till]) == q(
         cost["user"][till]
     )
+    # The branch's own rule: overtime after 10 h. Only the night shift (10.5 h) and the boss's 10 h 15 min
+    # pass it now.
+    await db_session.execute(
+        text("UPDATE branches SET overtime_after_minutes = 600 WHERE id = :b"), {"b": branch.id}
+    )
+    await db_session.commit()
+    longer: dict[int, Decimal] = defaultdict(Decimal)
+    for (user, _day), secs in shift_seconds.items():
+        if secs > 600 * 60:
+            longer[user] += secs - 600 * 60
+    assert longer == {till: Decimal(30 * 60), boss: Decimal(15 * 60)}
+    body = (
+        await client.get("/api/v1/reports/labour", params={"from": start.isoformat(), "to": end.isoformat()})
+    ).json()
+    assert {f["key"]: f for f in body["figures"]}["overtime_hours"]["value"] == str(
+        q(Decimal(45 * 60) / 3600)
+    )
+    rows = {r["person"]: r for t in body["tables"] if t["name"] == "by_person" for r in t["rows"]}
+    assert Decimal(rows[names[till]]["overtime_hours"]) == q(Decimal("0.5"))
+    assert Decimal(rows[names[boss]]["overtime_hours"]) == q(Decimal("0.25"))
+
     for fmt in ("csv", "xlsx"):
         response = await client.get(
             "/api/v1/reports/labour", params={"from": start.isoformat(), "format": fmt, "table": "by_person"}

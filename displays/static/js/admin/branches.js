@@ -4,7 +4,7 @@
 // itself (catalog.changed); a queue change its kiosk and counters (queue.setup_changed). Admins open branches.
 
 import { clear, h } from "/static/js/shared/dom.js";
-import { date } from "/static/js/shared/format.js";
+import { date, number } from "/static/js/shared/format.js";
 import { http } from "/static/js/shared/http.js";
 import { t } from "/static/js/shared/i18n.js";
 import { toast } from "/static/js/shared/toast.js";
@@ -66,11 +66,23 @@ function render() {
         { class: ["as-row", selected ? "is-selected" : ""], attrs: { tabindex: "0", "aria-selected": selected ? "true" : "false" }, on: { click: () => open(b), keydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(b); } } } },
         h("td", { class: "as-mono", text: b.code }),
         h("td", { text: b.name }),
-        h("td", { text: b.timezone }),
         h("td", { text: b.currency }),
       ),
     );
   }
+}
+
+// Half hours from 4 h to 12 h, and whatever the branch has if it is not one of them (set through the API).
+function overtimeChoices(current) {
+  const minutes = [];
+  for (let m = 240; m <= 720; m += 30) minutes.push(m);
+  if (!minutes.includes(current)) minutes.push(current);
+  return minutes
+    .sort((a, b) => a - b)
+    .map((m) => {
+      const text = m % 60 ? t("{hours} h {minutes} min", { hours: number(Math.floor(m / 60)), minutes: number(m % 60) }) : t("{hours} h", { hours: number(m / 60) });
+      return h("option", { text, attrs: { value: m, selected: m === current } });
+    });
 }
 
 function open(branch) {
@@ -98,6 +110,11 @@ function open(branch) {
       field(t("Country (reads local phone numbers)"), input("country", branch.country, { dir: "ltr", maxlength: "2", placeholder: "EG" }), "country"),
       field(t("Address"), input("address", branch.address), "address"),
       field(t("Phone"), input("phone", branch.phone, { dir: "ltr", type: "tel" }), "phone"),
+      field(
+        t("Overtime after (work in a day)"),
+        h("select", { class: "input", attrs: { name: "overtime_after_minutes" } }, ...overtimeChoices(branch.overtime_after_minutes)),
+        "overtime_after_minutes",
+      ),
     ),
     h("label", { class: "as-check" }, h("input", { attrs: { type: "checkbox", name: "prices_include_tax", checked: branch.prices_include_tax } }), t("Prices include tax")),
     field(t("Receipt header"), h("textarea", { class: "input", text: branch.receipt_header, attrs: { name: "receipt_header", rows: "2" } }), "receipt_header"),
@@ -134,6 +151,7 @@ async function saveSettings(event) {
     phone: value("phone"),
     receipt_header: form.querySelector("[name=receipt_header]").value,
     receipt_footer: form.querySelector("[name=receipt_footer]").value,
+    overtime_after_minutes: Number(value("overtime_after_minutes")),
     active: branch.active,
   });
   if (!r.ok) return showError(r, form);
