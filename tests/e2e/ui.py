@@ -65,6 +65,19 @@ _OVERFLOWS = """() => {
       if (!el.closest(".skip-link, .visually-hidden")) out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${el.className} outside the viewport (${Math.round(r.left)}..${Math.round(r.right)})`);
       continue;
     }
+    // A table wider than the card it sits in, with nothing between them to scroll it: it spills over the
+    // card's edge (inside the viewport, so the test above does not see it).
+    if (el.tagName === "TABLE") {
+      const card = el.parentElement && el.parentElement.closest(".card");
+      let scrolls = false;
+      for (let up = el.parentElement; up && !scrolls; up = up === card ? null : up.parentElement) {
+        scrolls = ["auto", "scroll"].includes(getComputedStyle(up).overflowX);
+      }
+      const box = card && card.getBoundingClientRect();
+      if (box && !scrolls && (r.left < box.left - 1 || r.right > box.right + 1)) {
+        out.push(`table${el.id ? "#" + el.id : ""}.${el.className} spills out of its card (${Math.round(r.left)}..${Math.round(r.right)} in ${Math.round(box.left)}..${Math.round(box.right)})`);
+      }
+    }
     // Text cut off by its own box (a clipped label or price) — scrollers are allowed to scroll.
     const clips = ["hidden", "clip"].includes(style.overflowX) || ["hidden", "clip"].includes(style.overflowY);
     if (clips && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) && el.textContent.trim()) {
