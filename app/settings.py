@@ -107,6 +107,13 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     job_timeout_seconds: int = 60
 
 
+class DispatchSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # How long a road lock outlives a holder that died (app/dispatch/road_lock.py): far above a commit plus
+    # a Redis move. A fault drill that kills the web process starts it shorter, so the lock it leaves behind
+    # lapses before the repair's own deadline instead of the test waiting ten seconds.
+    road_lock_hold_ms: int = 10_000
+
+
 class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
     # No SMTP host: e-mails (the daily summary) are written to the log instead of sent.
     smtp_host: str | None = None
@@ -130,6 +137,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker: WorkerSettings
     data: DataSettings
     mail: MailSettings = MailSettings()
+    dispatch: DispatchSettings = DispatchSettings()
 
     @property
     def embedded(self) -> bool:
@@ -176,6 +184,7 @@ def load_settings() -> Settings:
             job_timeout_seconds=_env_int("PASSLINE_JOB_TIMEOUT", 60),
         ),
         data=DataSettings(dir=Path(_env("PASSLINE_DATA_DIR", ".passline-data")).resolve()),
+        dispatch=DispatchSettings(road_lock_hold_ms=_env_int("PASSLINE_ROAD_LOCK_HOLD_MS", 10_000)),
         mail=MailSettings(
             smtp_host=os.environ.get("PASSLINE_SMTP_HOST") or None,
             smtp_port=_env_int("PASSLINE_SMTP_PORT", 587),

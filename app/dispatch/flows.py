@@ -124,7 +124,8 @@ class DispatchFlows:
             for o in order_ids
         ]
         wait = road_lock.WAIT_SECONDS if wait_seconds is None else wait_seconds
-        async with road_lock.hold(self.redis, self.scope.lua, keys, wait_seconds=wait):
+        hold_ms = self.scope.settings.dispatch.road_lock_hold_ms
+        async with road_lock.hold(self.redis, self.scope.lua, keys, wait_seconds=wait, hold_ms=hold_ms):
             yield
 
     # ------------------------------------------------------------------ onto the road

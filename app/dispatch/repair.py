@@ -104,7 +104,8 @@ class RoadRepair:
             return None
         key = self.keys.road_lock(delivery.branch_id, str(delivery.order_id))
         try:
-            async with road_lock.hold(self.redis, self.scope.lua, [key], wait_seconds=0):
+            hold_ms = self.scope.settings.dispatch.road_lock_hold_ms
+            async with road_lock.hold(self.redis, self.scope.lua, [key], wait_seconds=0, hold_ms=hold_ms):
                 return await self._repair_locked(delivery_id)
         except ApiError:
             return None  # someone is moving it right now

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from app.lib.lua import LuaScripts
 
-# Far above a commit plus a Redis move (milliseconds); it only matters when a holder died.
+# Far above a commit plus a Redis move (milliseconds); it only matters when a holder died. Callers pass
+# the process's setting (PASSLINE_ROAD_LOCK_HOLD_MS), whose default this is.
 HOLD_MS = 10_000
 WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.02
@@ -41,19 +42,24 @@ RELEASE = Script(
 
 @asynccontextmanager
 async def hold(
-    redis: Redis, lua: LuaScripts, keys: Sequence[str], *, wait_seconds: float = WAIT_SECONDS
+    redis: Redis,
+    lua: LuaScripts,
+    keys: Sequence[str],
+    *,
+    wait_seconds: float = WAIT_SECONDS,
+    hold_ms: int = HOLD_MS,
 ) -> AsyncIterator[None]:
     """Hold every key (taken in sorted order, so overlapping trips queue instead of deadlocking).
 
     Waits up to `wait_seconds` for a key someone else holds, then answers 409 `busy`; 0 means do not wait
-    (the repair job skips what is being moved)."""
+    (the repair job skips what is being moved). A key lapses `hold_ms` after it was taken."""
     token = uuid.uuid4().hex
     taken: list[str] = []
     release = lua[RELEASE]
     try:
         for key in sorted(set(keys)):
             deadline = time.monotonic() + wait_seconds
-            while not await redis.set(key, token, nx=True, px=HOLD_MS):
+            while not await redis.set(key, token, nx=True, px=hold_ms):
                 if time.monotonic() >= deadline:
                     raise conflict(_("Someone else is moving this order right now; try again"), reason="busy")
                 await asyncio.sleep(POLL_SECONDS)

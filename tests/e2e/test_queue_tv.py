@@ -18,7 +18,7 @@ from tests.e2e.ui import (
     assert_touch_targets,
     shoot,
 )
-from tests.support.auth import login
+from tests.support.auth import login, sign_in_browser
 from tests.support.factory import Factory
 from tests.support.live import LiveServer
 from tests.support.pairing import leave_pairing, wait_for_code
@@ -79,11 +79,10 @@ async def make_ready(manager: httpx.AsyncClient, order: dict[str, Any]) -> None:
 
 
 async def browser_login(page: Any, server: LiveServer, username: str, next_path: str) -> None:
-    await page.goto(f"{server.url}/login?next={next_path}")
-    await page.fill("#username", username)
-    await page.fill("#password", Factory.PASSWORD)
-    async with page.expect_navigation(url=f"{server.url}{next_path}"):
-        await page.click("#login-submit")
+    # Signed in through the API, not the login page (test_login_page.py has its form and `next`): one page
+    # load less for every screen here.
+    await sign_in_browser(page.context, server.url, username)
+    await page.goto(f"{server.url}{next_path}")
 
 
 async def wait_live(page: Any) -> None:

@@ -4,8 +4,8 @@ Three checks, zero failures allowed: no 5xx for anything a client can send (`not
 status the server answers is one the OpenAPI document lists (`status_code_conformance`), and every body
 matches its documented schema (`response_schema_conformance`). The run is the schemathesis CLI (its
 documented, stable interface; the version is pinned in pyproject) over the demo shop, so ids in paths and
-bodies often name real rows (half the id parameters are taken from its rows through a schemathesis.toml the test writes). Sized to stay under two minutes on the 2-core box: a fixed seed, few examples
-per operation, one worker.
+bodies often name real rows (half the id parameters are taken from its rows through a schemathesis.toml the test writes). Sized to stay near a minute on the 2-core box: a fixed seed, one pass of each
+phase, few examples per operation, one worker.
 
 Left out, on purpose: `POST /api/v1/auth/logout` would end the session every other request rides on (the
 auth tests cover it).
@@ -27,9 +27,16 @@ import pytest
 from tests.support.auth import login
 from tests.support.live import LiveServer
 
-# Cases per operation, and the run's time budget (the test's own timeout is above it).
-MAX_EXAMPLES = int(os.environ.get("PASSLINE_FUZZ_EXAMPLES", "8"))
-BUDGET_SECONDS = int(os.environ.get("PASSLINE_FUZZ_SECONDS", "85"))
+# Generated cases per operation. Each phase makes one pass over every operation: its examples, the
+# coverage phase's boundary and negative cases (about 40 an operation, most of the run), then MAX_EXAMPLES
+# random ones. The gate used to be an 85-second soak (`--max-time`: the fuzzing pass repeats until the
+# time is spent) at 8 a pass, about 13 random cases an operation; one pass at 4 reaches every operation
+# with every check in about a minute on the 2-core box. PASSLINE_FUZZ_SECONDS > 0 soaks for that long.
+MAX_EXAMPLES = int(os.environ.get("PASSLINE_FUZZ_EXAMPLES", "4"))
+SOAK_SECONDS = int(os.environ.get("PASSLINE_FUZZ_SECONDS", "0"))
+# The test's own timeout: a pass is never cut short, so it takes what the box gives it (~60 s alone, ~170 s
+# beside the other workers and a busy PostgreSQL); the limit is far above that, or above the soak.
+TIMEOUT_SECONDS = (SOAK_SECONDS or 360) + 60
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 SEED = int(os.environ.get("PASSLINE_FUZZ_SEED", "12"))
 # Who the fuzzer signs in as: the admin reaches every operation; another demo login (kitchen, courier1, hr)
@@ -105,7 +112,7 @@ async def _signed_in_headers(server: LiveServer) -> list[str]:
     return ["-H", f"Cookie: {cookie}", "-H", f"X-CSRF-Token: {body['csrf_token']}"]
 
 
-@pytest.mark.timeout(BUDGET_SECONDS + 60)
+@pytest.mark.timeout(TIMEOUT_SECONDS)
 async def test_every_operation_keeps_to_its_schema(
     live_server: LiveServer, db_session: Any, tmp_path: Path
 ) -> None:
@@ -137,8 +144,7 @@ async def test_every_operation_keeps_to_its_schema(
         "1",
         "--phases",
         "examples,coverage,fuzzing",
-        "--max-time",
-        str(BUDGET_SECONDS),
+        *(["--max-time", str(SOAK_SECONDS)] if SOAK_SECONDS else []),
         "--request-timeout",
         "20",
         "--exclude-path",
@@ -170,4 +176,3 @@ async def test_every_operation_keeps_to_its_schema(
     failures = text[first : text.find("WARNINGS")][:16000]
     summary = text[text.find("SUMMARY") :]
     assert process.returncode == 0, f"schemathesis failed in {elapsed:.0f} s:\n{failures}\n{summary}"
-    assert elapsed < BUDGET_SECONDS + 30, f"the fuzzing gate took {elapsed:.0f} s"

@@ -40,6 +40,7 @@ KILL_AFTER_DISPATCHES = 3
 KILL_EARLY = 0.25
 KILL_AT_THE_LATEST = 0.8
 ROUNDS = ("after dispatches", "early")
+ROAD_LOCK_HOLD_MS = 2_000
 
 
 # --------------------------------------------------------------------------- processes
@@ -320,7 +321,15 @@ async def test_kill_9_during_dispatches_and_payments_loses_no_acknowledged_move_
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PASSLINE_PORT": str(port), "PASSLINE_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "PASSLINE_PORT": str(port),
+        "PASSLINE_LOG_LEVEL": "INFO",
+        # The road locks the killed process held lapse after this instead of the default 10 s, which the
+        # repair below would otherwise wait out. Still far above a dispatch's commit and Redis move, so a
+        # live holder never loses its lock under the burst.
+        "PASSLINE_ROAD_LOCK_HOLD_MS": str(ROAD_LOCK_HOLD_MS),
+    }
     dsn = settings.database.asyncpg_dsn
     branch = shop["branch"]
     with processes() as procs:
@@ -367,7 +376,7 @@ async def test_kill_9_during_dispatches_and_payments_loses_no_acknowledged_move_
                 lost.append(f"payment {ack}: PostgreSQL's order has {order and order['payment_status']}")
 
         # 2. The repair finishes or undoes what the kill cut in half (road moves, payment statuses). A road lock the dead process held
-        # expires by itself (10 s) and the repair skips a locked order, so it runs until it has nothing left.
+        # expires by itself (ROAD_LOCK_HOLD_MS) and the repair skips a locked order, so it runs until it has nothing left.
         await age_rows(dsn, branch)
         repairs: list[dict[str, int]] = []
         deadline = time.monotonic() + 15

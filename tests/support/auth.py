@@ -54,10 +54,9 @@ async def login(http: httpx.AsyncClient, username: str, password: str = Factory.
     return body
 
 
-async def signed_in_context(browser: Any, base_url: str, username: str, **options: Any) -> Any:
-    """A new browser context carrying `username`'s session and CSRF cookies, signed in through the API
-    (second factor answered for admins), so a browser test starts on the screen it is about."""
-    context = await browser.new_context(**options)
+async def sign_in_browser(context: Any, base_url: str, username: str) -> None:
+    """Give an open browser context `username`'s session and CSRF cookies, signed in through the API (second
+    factor answered for admins): what the login page leaves behind, without loading it."""
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
         await login(http, username)
         await context.add_cookies(
@@ -67,4 +66,11 @@ async def signed_in_context(browser: Any, base_url: str, username: str, **option
                 if name in ("passline_session", "passline_csrf")
             ]
         )
+
+
+async def signed_in_context(browser: Any, base_url: str, username: str, **options: Any) -> Any:
+    """A new browser context carrying `username`'s session and CSRF cookies, signed in through the API
+    (second factor answered for admins), so a browser test starts on the screen it is about."""
+    context = await browser.new_context(**options)
+    await sign_in_browser(context, base_url, username)
     return context
