@@ -30,13 +30,14 @@ $(NODE_STAMP): displays/package.json displays/package-lock.json
 	cd displays && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`): its headless
+# shell, the same engine without the desktop browser, at half the CPU (tests/support/browser.py).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium-headless-shell ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; \
+		elif [ ! -x /usr/bin/chromium ]; then \
+			echo "Chromium is missing: install Debian's chromium-headless-shell package (browser tests will be skipped)"; \
 		fi; \
 	fi
 

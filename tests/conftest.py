@@ -259,7 +259,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
     if not HAVE_CHROMIUM:
-        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+        pytest.skip("Debian's chromium-headless-shell is not installed (make test installs it as root)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
