@@ -83,13 +83,9 @@ class ReportCashierDaily(_SalesFigures, Base):
     cashier_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
-class ReportProductDaily(Base):
-    """Lines sold per product and tax rate."""
+class _ProductLines:
+    """The keys and sums both product rollups keep (after branch and day or month)."""
 
-    __tablename__ = "report_product_daily"
-
-    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tax_rate: Mapped[Decimal] = mapped_column(Rate, primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
@@ -98,6 +94,15 @@ class ReportProductDaily(Base):
     tax: Mapped[Decimal] = mapped_column()
     gross: Mapped[Decimal] = mapped_column()
     discount: Mapped[Decimal] = mapped_column()
+
+
+class ReportProductDaily(_ProductLines, Base):
+    """Lines sold per product and tax rate."""
+
+    __tablename__ = "report_product_daily"
+
+    branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
 
 
 class ReportSalesMonthly(_SalesFigures, Base):
@@ -113,21 +118,13 @@ class ReportSalesMonthly(_SalesFigures, Base):
     channel: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
-class ReportProductMonthly(Base):
+class ReportProductMonthly(_ProductLines, Base):
     """`report_product_daily` summed per month, as `report_sales_monthly` is."""
 
     __tablename__ = "report_product_monthly"
 
     branch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    tax_rate: Mapped[Decimal] = mapped_column(Rate, primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer)
-    qty: Mapped[Decimal] = mapped_column(Quantity)
-    net: Mapped[Decimal] = mapped_column()
-    tax: Mapped[Decimal] = mapped_column()
-    gross: Mapped[Decimal] = mapped_column()
-    discount: Mapped[Decimal] = mapped_column()
 
 
 class ReportItemTimesDaily(Base):
