@@ -135,8 +135,8 @@ async def rollup_source(
     else:
         # Two ranges around the whole months, so each is an index range of the daily table.
         days = (
-            f"(business_date BETWEEN :{prefix}_f AND :{prefix}_mf - 1 "
-            f"OR business_date BETWEEN :{prefix}_mt + 1 AND :{prefix}_t)"
+            f"(business_date BETWEEN :{prefix}_f AND CAST(:{prefix}_mf AS date) - 1 "
+            f"OR business_date BETWEEN CAST(:{prefix}_mt AS date) + 1 AND :{prefix}_t)"
         )
         whole = (
             f"SELECT {columns} FROM {MONTHLY[table]} WHERE branch_id = ANY(CAST(:{prefix}_b AS bigint[])) "  # noqa: S608
