@@ -231,7 +231,10 @@ SELECT CASE WHEN am.id IS NOT NULL THEN 'amended'
 FROM invoices AS i
 -- Each set below is small and read whole from its partial index (see app/db/models/reports.py): an
 -- order missing from the not-paid set is paid.
-LEFT JOIN (SELECT id, payment_status FROM orders WHERE payment_status <> 'paid') AS np ON np.id = i.order_id
+LEFT JOIN (
+    SELECT id, payment_status FROM orders
+    WHERE branch_id = ANY(CAST(:b AS bigint[])) AND payment_status <> 'paid'
+) AS np ON np.id = i.order_id
 LEFT JOIN (SELECT DISTINCT amends_id AS id FROM invoices WHERE amends_id IS NOT NULL) AS am ON am.id = i.id
 LEFT JOIN (
     SELECT DISTINCT order_id FROM payments

@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_orders_not_paid",
         "orders",
-        ["id"],
+        ["branch_id", "id"],
         postgresql_include=["payment_status"],
         postgresql_where=sa.text("payment_status <> 'paid'"),
     )
